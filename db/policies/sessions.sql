@@ -1,0 +1,34 @@
+-- app.sessions and app.refresh_tokens: sign-in sessions.
+--
+-- owner:                     everything (the auth.* definer functions run as owner).
+-- admin, worker, customer:   read and revoke (logout) the request's own session only.
+-- authenticator:             nothing directly; it goes through auth.create_session,
+--                            auth.rotate_refresh_token and auth.require_session.
+-- app.refresh_tokens:        owner only; no request role can read token hashes.
+
+alter table app.sessions enable row level security;
+alter table app.sessions force row level security;
+alter table app.refresh_tokens enable row level security;
+alter table app.refresh_tokens force row level security;
+
+revoke all on app.sessions from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
+revoke all on app.refresh_tokens from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
+
+grant select (id, company_id, user_id, expires_at, revoked_at, created_at),
+      update (revoked_at, revoked_reason)
+  on app.sessions to fieldops_admin, fieldops_worker, fieldops_customer;
+
+create policy sessions_owner_all on app.sessions to fieldops_owner
+  using (true) with check (true);
+
+create policy sessions_select_own on app.sessions for select
+  to fieldops_admin, fieldops_worker, fieldops_customer
+  using (company_id = (select app.company_id()) and id = (select app.session_id()));
+
+create policy sessions_revoke_own on app.sessions for update
+  to fieldops_admin, fieldops_worker, fieldops_customer
+  using (company_id = (select app.company_id()) and id = (select app.session_id()))
+  with check (company_id = (select app.company_id()) and id = (select app.session_id()));
+
+create policy refresh_tokens_owner_all on app.refresh_tokens to fieldops_owner
+  using (true) with check (true);

@@ -1,0 +1,43 @@
+-- app.users: everyone who can sign in, by company.
+--
+-- owner:    everything.
+-- admin:    reads every column but password_hash, creates and edits users of its
+--           own company; deleting is soft (deleted_at), there is no DELETE grant.
+--           The keep_last_admin trigger refuses to leave a company without an
+--           active admin.
+-- worker:   reads id, name and role of its own company's staff (admins, workers),
+--           for note authors and assignment names.
+-- customer: reads id, name and role of itself.
+-- password_hash is readable by no request role at all; the login step reads it
+-- through auth.login_lookup().
+
+alter table app.users enable row level security;
+alter table app.users force row level security;
+
+revoke all on app.users from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
+grant select (id, company_id, name, email, role, customer_id, is_active, deleted_at, deleted_by,
+              created_at, updated_at, created_by, updated_by, version)
+  on app.users to fieldops_admin;
+grant insert (name, email, password_hash, role, customer_id, is_active) on app.users to fieldops_admin;
+grant update (name, email, password_hash, role, customer_id, is_active, deleted_at, deleted_by)
+  on app.users to fieldops_admin;
+grant select (id, company_id, name, role) on app.users to fieldops_worker, fieldops_customer;
+
+create policy users_owner_all on app.users to fieldops_owner
+  using (true) with check (true);
+
+create policy users_admin_select on app.users for select to fieldops_admin
+  using (company_id = (select app.company_id()));
+
+create policy users_admin_insert on app.users for insert to fieldops_admin
+  with check (company_id = (select app.company_id()));
+
+create policy users_admin_update on app.users for update to fieldops_admin
+  using (company_id = (select app.company_id()))
+  with check (company_id = (select app.company_id()));
+
+create policy users_worker_select on app.users for select to fieldops_worker
+  using (company_id = (select app.company_id()) and role in ('ADMIN', 'WORKER'));
+
+create policy users_customer_select on app.users for select to fieldops_customer
+  using (company_id = (select app.company_id()) and id = (select app.user_id()));

@@ -1,0 +1,129 @@
+//! Pools, the superuser bootstrap, migrations and the policy re-apply step.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions},
+    ConnectOptions, Executor, PgPool,
+};
+
+include!(concat!(env!("OUT_DIR"), "/policy_files.rs"));
+
+/// Cluster-level roles, applied by a superuser before migrating.
+pub const ROLES_SQL: &str = include_str!("../db/roles.sql");
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("db/migrations");
+
+/// The server's pool. Lazy, so the process starts (and reports not ready)
+/// while the database is down, and recovers by itself when it returns.
+pub fn server_pool(url: &str, max_connections: u32, acquire_timeout: Duration) -> anyhow::Result<PgPool> {
+    let options: PgConnectOptions = url.parse().context("DATABASE_URL is not a valid PostgreSQL URL")?;
+    let options = options
+        .application_name("fieldops")
+        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(100));
+    Ok(PgPoolOptions::new()
+        .max_connections(max_connections)
+        .min_connections(0)
+        .acquire_timeout(acquire_timeout)
+        .connect_lazy_with(options))
+}
+
+/// A small pool for one-off administrative work (migrate, CLI commands).
+pub async fn admin_pool(url: &str) -> anyhow::Result<PgPool> {
+    let options: PgConnectOptions = url.parse().context("not a valid PostgreSQL URL")?;
+    PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options.application_name("fieldops-admin"))
+        .await
+        .context("connecting to PostgreSQL")
+}
+
+/// As a superuser: creates the roles and, if missing, the database owned by
+/// `fieldops_owner`.
+pub async fn bootstrap(superuser: &PgPool, database: &str) -> anyhow::Result<()> {
+    // Two sessions bootstrapping at once (parallel test binaries) may race on
+    // CREATE ROLE; an advisory lock makes them take turns.
+    let mut conn = superuser.acquire().await?;
+    conn.execute("select pg_advisory_lock(727272)").await?;
+    let result = async {
+        sqlx::raw_sql(ROLES_SQL).execute(&mut *conn).await.context("applying db/roles.sql")?;
+        let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+            .bind(database)
+            .fetch_one(&mut *conn)
+            .await?;
+        if !exists {
+            let statement = format!("create database {} owner fieldops_owner", quote_ident(database));
+            conn.execute(statement.as_str()).await.context("creating the database")?;
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    conn.execute("select pg_advisory_unlock(727272)").await?;
+    result
+}
+
+/// As the owner: runs pending migrations, then re-applies every policy file.
+pub async fn migrate(owner: &PgPool) -> anyhow::Result<()> {
+    MIGRATOR.run(owner).await.context("running migrations")?;
+    apply_policies(owner).await
+}
+
+/// Drops every policy on the app schema's tables and re-creates them from
+/// `db/policies/`, in one transaction: a failure leaves the old set in place.
+pub async fn apply_policies(owner: &PgPool) -> anyhow::Result<()> {
+    let mut tx = owner.begin().await?;
+    sqlx::raw_sql(
+        "do $$
+         declare p record;
+         begin
+           for p in select schemaname, tablename, policyname from pg_policies where schemaname = 'app' loop
+             execute format('drop policy %I on %I.%I', p.policyname, p.schemaname, p.tablename);
+           end loop;
+         end $$;",
+    )
+    .execute(&mut *tx)
+    .await?;
+    for (name, sql) in POLICY_FILES {
+        sqlx::raw_sql(sql).execute(&mut *tx).await.with_context(|| format!("applying db/policies/{name}"))?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What the server's own login role is allowed to do, checked at start-up.
+#[derive(Debug)]
+pub struct LoginRoleReport {
+    pub role: String,
+    pub is_superuser: bool,
+    pub bypasses_rls: bool,
+    pub owned_tables: i64,
+}
+
+impl LoginRoleReport {
+    pub fn is_safe(&self) -> bool {
+        !self.is_superuser && !self.bypasses_rls && self.owned_tables == 0
+    }
+}
+
+pub async fn login_role_report(pool: &PgPool) -> anyhow::Result<LoginRoleReport> {
+    let (role, is_superuser, bypasses_rls, owned_tables): (String, bool, bool, i64) = sqlx::query_as(
+        "select r.rolname::text, r.rolsuper, r.rolbypassrls,
+                (select count(*) from pg_class c where c.relowner = r.oid and c.relkind in ('r', 'p', 'v', 'm'))
+         from pg_roles r where r.rolname = current_user",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(LoginRoleReport { role, is_superuser, bypasses_rls, owned_tables })
+}
+
+/// The database name in a PostgreSQL URL.
+pub fn database_name(url: &str) -> anyhow::Result<String> {
+    let options: PgConnectOptions = url.parse().context("not a valid PostgreSQL URL")?;
+    options.get_database().map(str::to_owned).context("the URL names no database")
+}
+
+pub fn quote_ident(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}

@@ -1,0 +1,342 @@
+//! Sign-in, token refresh with rotation, sign-out and the current user.
+//!
+//! Browser clients (header `X-Requested-With: fieldops-web`) get the refresh
+//! token in an HttpOnly, SameSite=Strict cookie scoped to `/api/v1/auth` and never
+//! see it in a body; other clients receive it in the JSON body.
+
+use std::net::SocketAddr;
+
+use axum::{
+    body::Bytes,
+    extract::{ConnectInfo, FromRequestParts, State},
+    http::{request::Parts, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{
+    context::Ctx,
+    error::{Error, Problem, Result},
+    extract::AppJson,
+    AppState,
+};
+use crate::auth::{password, tokens, Role};
+
+pub const REFRESH_COOKIE: &str = "fieldops_refresh";
+pub const BROWSER_CLIENT_HEADER: &str = "x-requested-with";
+pub const BROWSER_CLIENT_VALUE: &str = "fieldops-web";
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+pub struct LoginRequest {
+    /// The company's slug, e.g. `acme`.
+    #[validate(length(min = 1, max = 63, message = "is required"))]
+    pub company: String,
+    #[validate(length(min = 1, max = 254, message = "is required"))]
+    pub email: String,
+    #[validate(length(min = 1, max = 1024, message = "is required"))]
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema, Default)]
+pub struct RefreshRequest {
+    /// Omit when the browser's refresh cookie carries it.
+    pub refresh_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CompanyInfo {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+    /// Brand color, `#rrggbb`.
+    pub color: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Profile {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub customer_id: Option<Uuid>,
+    pub company: CompanyInfo,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Absent for browser clients, which receive it as an HttpOnly cookie.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Access token lifetime in seconds.
+    pub expires_in: u64,
+    /// The signed-in user (login only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<Profile>,
+}
+
+/// The client's address as the server saw it.
+pub struct ClientAddr(pub Option<SocketAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0)))
+    }
+}
+
+fn is_browser(headers: &HeaderMap) -> bool {
+    headers
+        .get(BROWSER_CLIENT_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case(BROWSER_CLIENT_VALUE))
+}
+
+fn refresh_cookie(state: &AppState, value: String) -> Cookie<'static> {
+    Cookie::build((REFRESH_COOKIE, value))
+        .path("/api/v1/auth")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(!state.config.env.is_development())
+        .max_age(time_duration(state.config.refresh_token_ttl))
+        .build()
+}
+
+fn removal_cookie() -> Cookie<'static> {
+    Cookie::build((REFRESH_COOKIE, "")).path("/api/v1/auth").build()
+}
+
+fn time_duration(duration: std::time::Duration) -> time::Duration {
+    time::Duration::seconds(duration.as_secs() as i64)
+}
+
+fn tokens_response(
+    state: &AppState,
+    jar: CookieJar,
+    browser: bool,
+    access_token: String,
+    refresh_token: String,
+    user: Option<Profile>,
+) -> (CookieJar, AppJson<TokenResponse>) {
+    let (jar, body_refresh) = if browser {
+        (jar.add(refresh_cookie(state, refresh_token)), None)
+    } else {
+        (jar, Some(refresh_token))
+    };
+    let body = TokenResponse {
+        access_token,
+        refresh_token: body_refresh,
+        token_type: "Bearer".to_owned(),
+        expires_in: state.keys.access_ttl().as_secs(),
+        user,
+    };
+    (jar, AppJson(body))
+}
+
+/// Signs in with company slug, email and password.
+///
+/// Every failure (unknown company, unknown email, wrong password, deleted or
+/// deactivated user, inactive company) answers the same 401 after the same work.
+#[utoipa::path(
+    post, path = "/api/v1/auth/login", tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 401, description = "Wrong credentials", body = Problem),
+        (status = 422, description = "Invalid body", body = Problem),
+    )
+)]
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientAddr(addr): ClientAddr,
+    jar: CookieJar,
+    AppJson(body): AppJson<LoginRequest>,
+) -> Result<(CookieJar, AppJson<TokenResponse>)> {
+    body.validate()?;
+    let row = sqlx::query!(
+        r#"select user_id as "user_id!", company_id as "company_id!", role as "role!: Role",
+                  customer_id, password_hash as "password_hash!", name as "name!", email as "email!",
+                  company_name as "company_name!", company_slug as "company_slug!",
+                  company_color as "company_color!"
+           from auth.login_lookup($1, $2)"#,
+        body.company.trim(),
+        body.email.trim(),
+    )
+    .fetch_optional(&state.db)
+    .await?;
+
+    let stored_hash = row.as_ref().map(|r| r.password_hash.clone());
+    let verified = password::verify(body.password, stored_hash).await?;
+    let Some(user) = row.filter(|_| verified) else {
+        tracing::info!(company = %body.company, "failed login");
+        return Err(Error::InvalidCredentials);
+    };
+
+    let refresh_token = tokens::generate();
+    let now = Utc::now();
+    let expires = now + chrono::Duration::seconds(state.config.refresh_token_ttl.as_secs() as i64);
+    let user_agent = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let session_id = sqlx::query_scalar!(
+        r#"select auth.create_session($1, $2, $3, $4, $5, $6, $7) as "session_id!""#,
+        user.user_id,
+        user.company_id,
+        tokens::digest(&refresh_token),
+        expires,
+        expires,
+        user_agent,
+        addr.map(|a| a.ip().to_string()),
+    )
+    .fetch_one(&state.db)
+    .await?;
+
+    let access_token = state
+        .keys
+        .issue(user.user_id, user.company_id, user.role, user.customer_id, session_id)
+        .map_err(anyhow::Error::from)?;
+    let profile = Profile {
+        id: user.user_id,
+        name: user.name,
+        email: user.email,
+        role: user.role,
+        customer_id: user.customer_id,
+        company: CompanyInfo {
+            id: user.company_id,
+            name: user.company_name,
+            slug: user.company_slug,
+            color: user.company_color,
+        },
+    };
+    Ok(tokens_response(&state, jar, is_browser(&headers), access_token, refresh_token, Some(profile)))
+}
+
+/// Trades a refresh token for a new pair. The old refresh token is spent; if it
+/// is ever presented again the whole session is revoked (token theft).
+#[utoipa::path(
+    post, path = "/api/v1/auth/refresh", tag = "auth",
+    request_body(content = RefreshRequest, description = "Browser clients may send `{}` and rely on the cookie"),
+    responses(
+        (status = 200, description = "New token pair", body = TokenResponse),
+        (status = 401, description = "Unknown, expired, revoked or reused refresh token", body = Problem),
+    )
+)]
+async fn refresh(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    body: Bytes,
+) -> Result<Response> {
+    let request: RefreshRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        RefreshRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| Error::BadRequest(format!("invalid JSON body: {e}")))?
+    };
+    let browser = is_browser(&headers);
+    // The cookie is only honoured with the browser header, which a cross-site
+    // form cannot set: a second guard beside SameSite=Strict.
+    let presented = request
+        .refresh_token
+        .or_else(|| browser.then(|| jar.get(REFRESH_COOKIE).map(|c| c.value().to_owned())).flatten());
+    let Some(old_token) = presented.filter(|t| tokens::looks_valid(t)) else {
+        return Ok((jar.remove(removal_cookie()), Error::Unauthorized).into_response());
+    };
+
+    let new_token = tokens::generate();
+    let expires = Utc::now() + chrono::Duration::seconds(state.config.refresh_token_ttl.as_secs() as i64);
+    let outcome = sqlx::query!(
+        r#"select outcome as "outcome!", session_id, user_id, company_id, role as "role: Role", customer_id
+           from auth.rotate_refresh_token($1, $2, $3)"#,
+        tokens::digest(&old_token),
+        tokens::digest(&new_token),
+        expires,
+    )
+    .fetch_one(&state.db)
+    .await?;
+
+    match (outcome.outcome.as_str(), outcome.session_id, outcome.user_id, outcome.company_id, outcome.role) {
+        ("ok", Some(session_id), Some(user_id), Some(company_id), Some(role)) => {
+            let access_token = state
+                .keys
+                .issue(user_id, company_id, role, outcome.customer_id, session_id)
+                .map_err(anyhow::Error::from)?;
+            Ok(tokens_response(&state, jar, browser, access_token, new_token, None).into_response())
+        }
+        ("reused", session_id, ..) => {
+            tracing::warn!(session_id = ?session_id, "spent refresh token presented again; session revoked");
+            Ok((jar.remove(removal_cookie()), Error::Unauthorized).into_response())
+        }
+        _ => Ok((jar.remove(removal_cookie()), Error::Unauthorized).into_response()),
+    }
+}
+
+/// Ends the session: its access and refresh tokens stop working at once.
+#[utoipa::path(
+    post, path = "/api/v1/auth/logout", tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "Not signed in", body = Problem),
+    )
+)]
+async fn logout(mut ctx: Ctx, jar: CookieJar) -> Result<(CookieJar, StatusCode)> {
+    sqlx::query!(
+        "update app.sessions set revoked_at = now(), revoked_reason = 'logout'
+         where id = (select app.session_id())"
+    )
+    .execute(&mut *ctx.tx)
+    .await?;
+    ctx.commit().await?;
+    Ok((jar.remove(removal_cookie()), StatusCode::NO_CONTENT))
+}
+
+/// The signed-in user and company.
+#[utoipa::path(
+    get, path = "/api/v1/auth/me", tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The current user", body = Profile),
+        (status = 401, description = "Not signed in", body = Problem),
+    )
+)]
+async fn me(mut ctx: Ctx) -> Result<AppJson<Profile>> {
+    let row = sqlx::query!(
+        r#"select user_id as "user_id!", name as "name!", email as "email!", role as "role!: Role",
+                  customer_id, company_id as "company_id!", company_name as "company_name!",
+                  company_slug as "company_slug!", company_color as "company_color!"
+           from auth.current_profile()"#
+    )
+    .fetch_optional(&mut *ctx.tx)
+    .await?
+    .ok_or(Error::Unauthorized)?;
+    ctx.commit().await?;
+    Ok(AppJson(Profile {
+        id: row.user_id,
+        name: row.name,
+        email: row.email,
+        role: row.role,
+        customer_id: row.customer_id,
+        company: CompanyInfo {
+            id: row.company_id,
+            name: row.company_name,
+            slug: row.company_slug,
+            color: row.company_color,
+        },
+    }))
+}

@@ -1,0 +1,160 @@
+//! The per-request database context.
+//!
+//! `Ctx` verifies the bearer token, then opens the request's transaction on the
+//! authenticator pool with one batch, in one round trip:
+//!
+//! ```sql
+//! select auth.require_session(...);   -- as the authenticator: live session?
+//! begin;
+//! set local role fieldops_<role>;
+//! set local app.company_id = '...';   -- and user_id, role, customer_id, session_id
+//! ```
+//!
+//! If the session check raises, the statements before `begin` form an implicit
+//! transaction that PostgreSQL rolls back, so the pooled connection stays clean.
+//! Everything is `SET LOCAL`: it ends with the transaction and never leaks to the
+//! next request on a pooled connection (and PgBouncer in transaction mode and
+//! Citus both forward it). The values are UUIDs and enum names from a verified
+//! token, formatted by us, so interpolating them is safe.
+
+use std::fmt::Write as _;
+
+use axum::{extract::FromRequestParts, http::request::Parts};
+use sqlx::{Postgres, Transaction};
+use uuid::Uuid;
+
+use super::{error::Error, AppState};
+use crate::auth::{jwt::Claims, Role};
+
+/// Who is asking, from the verified token.
+#[derive(Debug, Clone, Copy)]
+pub struct CurrentUser {
+    pub user_id: Uuid,
+    pub company_id: Uuid,
+    pub role: Role,
+    pub customer_id: Option<Uuid>,
+    pub session_id: Uuid,
+}
+
+impl From<&Claims> for CurrentUser {
+    fn from(claims: &Claims) -> Self {
+        CurrentUser {
+            user_id: claims.sub,
+            company_id: claims.cid,
+            role: claims.role,
+            customer_id: claims.cus,
+            session_id: claims.sid,
+        }
+    }
+}
+
+/// The request's transaction, already running as the caller's database role with
+/// its context set. Handlers query through `tx` and call `commit` on success;
+/// dropping it (an early error) rolls back.
+pub struct Ctx {
+    pub tx: Transaction<'static, Postgres>,
+    pub user: CurrentUser,
+}
+
+impl Ctx {
+    /// Refuses roles an endpoint is not for (403, before any row is read).
+    pub fn require(&self, allowed: &[Role]) -> Result<(), Error> {
+        if allowed.contains(&self.user.role) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden)
+        }
+    }
+
+    pub fn is(&self, role: Role) -> bool {
+        self.user.role == role
+    }
+
+    pub async fn commit(self) -> Result<(), Error> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+pub fn context_batch(user: &CurrentUser) -> String {
+    let mut sql = String::with_capacity(512);
+    let _ = write!(
+        sql,
+        "select auth.require_session('{session}', '{user}', '{company}', '{role}');\n\
+         begin;\n\
+         set local role {db_role};\n\
+         set local app.company_id = '{company}';\n\
+         set local app.user_id = '{user}';\n\
+         set local app.role = '{role}';\n\
+         set local app.customer_id = '{customer}';\n\
+         set local app.session_id = '{session}';",
+        session = user.session_id,
+        user = user.user_id,
+        company = user.company_id,
+        role = user.role.as_str(),
+        db_role = user.role.db_role(),
+        customer = user.customer_id.map(|id| id.to_string()).unwrap_or_default(),
+    );
+    sql
+}
+
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(user) = parts.extensions.get::<CurrentUser>() {
+            return Ok(*user);
+        }
+        let token = bearer_token(parts).ok_or(Error::Unauthorized)?;
+        let claims = state.keys.verify(token).map_err(|error| {
+            tracing::debug!(%error, "rejected access token");
+            Error::Unauthorized
+        })?;
+        let user = CurrentUser::from(&claims);
+        // Request spans and logs pick the caller up from here.
+        tracing::Span::current().record("company_id", tracing::field::display(user.company_id));
+        tracing::Span::current().record("user_id", tracing::field::display(user.user_id));
+        tracing::Span::current().record("role", user.role.as_str());
+        parts.extensions.insert(user);
+        Ok(user)
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        let tx = state.db.begin_with(context_batch(&user)).await?;
+        Ok(Ctx { tx, user })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_checks_the_session_before_switching_role() {
+        let user = CurrentUser {
+            user_id: Uuid::nil(),
+            company_id: Uuid::max(),
+            role: Role::Customer,
+            customer_id: Some(Uuid::nil()),
+            session_id: Uuid::nil(),
+        };
+        let sql = context_batch(&user);
+        let check = sql.find("auth.require_session").expect("session check");
+        let begin = sql.find("begin;").expect("begin");
+        let role = sql.find("set local role fieldops_customer").expect("role switch");
+        assert!(check < begin && begin < role);
+        assert!(!sql.contains("set_config"), "SET LOCAL, not set_config (Citus forwards SET LOCAL)");
+        assert!(!sql.contains("\nset app."), "never a session-level SET");
+    }
+}

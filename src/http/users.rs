@@ -1,0 +1,262 @@
+//! Users of the caller's company: admin-only registration and management.
+//! Deleting is soft; the database refuses to leave a company without an admin.
+
+use axum::{
+    http::{header, StatusCode},
+    response::IntoResponse,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{
+    context::Ctx,
+    error::{Error, Problem, Result},
+    extract::{AppJson, AppPath, AppQuery},
+    pagination::{self, Page},
+    search::like_pattern,
+    AppState,
+};
+use crate::auth::{password, Role};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_users, create_user)).routes(routes!(
+        get_user,
+        update_user,
+        delete_user
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct User {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    /// The customer a CUSTOMER user signs in for.
+    pub customer_id: Option<Uuid>,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserFilter {
+    pub role: Option<Role>,
+    /// Matches name or email, case-insensitively.
+    pub q: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub name: String,
+    #[validate(email(message = "is not a valid email address"), length(max = 254))]
+    pub email: String,
+    #[validate(length(min = 8, max = 128, message = "must be 8 to 128 characters"))]
+    pub password: String,
+    pub role: Role,
+    /// Required for CUSTOMER users: the customer they sign in for.
+    pub customer_id: Option<Uuid>,
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub name: Option<String>,
+    #[validate(email(message = "is not a valid email address"), length(max = 254))]
+    pub email: Option<String>,
+    #[validate(length(min = 8, max = 128, message = "must be 8 to 128 characters"))]
+    pub password: Option<String>,
+    pub role: Option<Role>,
+    pub customer_id: Option<Uuid>,
+    /// false deactivates the user: its sessions stop working at once.
+    pub is_active: Option<bool>,
+}
+
+/// Lists the company's users (not deleted), ordered by name.
+#[utoipa::path(
+    get, path = "/api/v1/users", tag = "users",
+    params(UserFilter),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of users", body = Page<User>),
+        (status = 403, description = "Not an admin", body = Problem),
+    )
+)]
+async fn list_users(mut ctx: Ctx, AppQuery(filter): AppQuery<UserFilter>) -> Result<AppJson<Page<User>>> {
+    ctx.require(&[Role::Admin])?;
+    let limit = pagination::limit(filter.limit)?;
+    let after: Option<(String, Uuid)> = pagination::decode(filter.cursor.as_deref())?;
+    let (after_name, after_id) = after.unzip();
+    let rows = sqlx::query_as!(
+        User,
+        r#"select id, name, email, role as "role: Role", customer_id, is_active, created_at, updated_at, version
+           from app.users
+           where deleted_at is null
+             and ($1::app.user_role is null or role = $1)
+             and ($2::text is null or lower(name) like $2 or lower(email) like $2)
+             and ($3::text is null or (lower(name), id) > ($3, $4::uuid))
+           order by lower(name), id
+           limit $5"#,
+        filter.role as Option<Role>,
+        filter.q.as_deref().map(like_pattern),
+        after_name,
+        after_id,
+        limit + 1,
+    )
+    .fetch_all(&mut *ctx.tx)
+    .await?;
+    ctx.commit().await?;
+    Ok(AppJson(pagination::page(rows, limit, |u| (u.name.to_lowercase(), u.id))))
+}
+
+/// Registers a user of the caller's company (admins only; there is no self sign-up).
+#[utoipa::path(
+    post, path = "/api/v1/users", tag = "users",
+    request_body = CreateUser,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = User),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 422, description = "Invalid fields", body = Problem),
+    )
+)]
+async fn create_user(mut ctx: Ctx, AppJson(body): AppJson<CreateUser>) -> Result<impl IntoResponse> {
+    ctx.require(&[Role::Admin])?;
+    body.validate()?;
+    let password_hash = password::hash(body.password).await?;
+    let user = sqlx::query_as!(
+        User,
+        r#"insert into app.users (name, email, password_hash, role, customer_id)
+           values ($1, $2, $3, $4, $5)
+           returning id, name, email, role as "role: Role", customer_id, is_active, created_at, updated_at, version"#,
+        body.name.trim(),
+        body.email.trim(),
+        password_hash,
+        body.role as Role,
+        body.customer_id,
+    )
+    .fetch_one(&mut *ctx.tx)
+    .await?;
+    ctx.commit().await?;
+    let location = format!("/api/v1/users/{}", user.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], AppJson(user)))
+}
+
+/// One user of the caller's company.
+#[utoipa::path(
+    get, path = "/api/v1/users/{id}", tag = "users",
+    params(("id" = Uuid, Path, description = "User id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user", body = User),
+        (status = 404, description = "No such user in your company", body = Problem),
+    )
+)]
+async fn get_user(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<AppJson<User>> {
+    ctx.require(&[Role::Admin])?;
+    let user = sqlx::query_as!(
+        User,
+        r#"select id, name, email, role as "role: Role", customer_id, is_active, created_at, updated_at, version
+           from app.users where id = $1 and deleted_at is null"#,
+        id
+    )
+    .fetch_optional(&mut *ctx.tx)
+    .await?
+    .ok_or(Error::NotFound)?;
+    ctx.commit().await?;
+    Ok(AppJson(user))
+}
+
+/// Edits a user: name, email, password, role, customer link, active flag.
+#[utoipa::path(
+    patch, path = "/api/v1/users/{id}", tag = "users",
+    params(("id" = Uuid, Path, description = "User id")),
+    request_body = UpdateUser,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = User),
+        (status = 404, description = "No such user in your company", body = Problem),
+        (status = 409, description = "Would leave the company without an admin", body = Problem),
+        (status = 422, description = "Invalid fields", body = Problem),
+    )
+)]
+async fn update_user(
+    mut ctx: Ctx,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(body): AppJson<UpdateUser>,
+) -> Result<AppJson<User>> {
+    ctx.require(&[Role::Admin])?;
+    body.validate()?;
+    if let Some(password) = body.password {
+        // Its own statement: no request role may read password_hash, and
+        // `coalesce($n, password_hash)` would.
+        let password_hash = password::hash(password).await?;
+        sqlx::query!(
+            "update app.users set password_hash = $2 where id = $1 and deleted_at is null",
+            id,
+            password_hash
+        )
+        .execute(&mut *ctx.tx)
+        .await?;
+    }
+    let user = sqlx::query_as!(
+        User,
+        r#"update app.users set
+             name = coalesce($2, name),
+             email = coalesce($3, email),
+             role = coalesce($4, role),
+             customer_id = case when coalesce($4, role) = 'CUSTOMER' then coalesce($5, customer_id) end,
+             is_active = coalesce($6, is_active)
+           where id = $1 and deleted_at is null
+           returning id, name, email, role as "role: Role", customer_id, is_active, created_at, updated_at, version"#,
+        id,
+        body.name.as_deref().map(str::trim),
+        body.email.as_deref().map(str::trim),
+        body.role as Option<Role>,
+        body.customer_id,
+        body.is_active,
+    )
+    .fetch_optional(&mut *ctx.tx)
+    .await?
+    .ok_or(Error::NotFound)?;
+    ctx.commit().await?;
+    Ok(AppJson(user))
+}
+
+/// Deletes a user (soft: the row stays for history, the email is freed).
+#[utoipa::path(
+    delete, path = "/api/v1/users/{id}", tag = "users",
+    params(("id" = Uuid, Path, description = "User id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such user in your company", body = Problem),
+        (status = 409, description = "Would leave the company without an admin", body = Problem),
+    )
+)]
+async fn delete_user(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
+    ctx.require(&[Role::Admin])?;
+    let deleted = sqlx::query!(
+        "update app.users set deleted_at = now(), deleted_by = app.user_id(), is_active = false
+         where id = $1 and deleted_at is null",
+        id
+    )
+    .execute(&mut *ctx.tx)
+    .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(Error::NotFound);
+    }
+    ctx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,74 @@
+//! Building and running the server. Tests use the same code on port 0.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::{
+    auth::password,
+    config::Config,
+    http::{self, AppState},
+};
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+}
+
+impl Application {
+    /// Binds `config.bind_addr` and builds the router over `db`, the
+    /// authenticator pool.
+    pub async fn build(config: Config, db: sqlx::PgPool) -> anyhow::Result<Self> {
+        Self::build_with(config, db, axum::Router::new()).await
+    }
+
+    /// As `build`, with extra routes merged in (tests mount probes this way).
+    pub async fn build_with(
+        config: Config,
+        db: sqlx::PgPool,
+        extra: axum::Router<AppState>,
+    ) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .with_context(|| format!("binding {}", config.bind_addr))?;
+        // Pay for the dummy hash now, not on the first unknown-user login.
+        tokio::task::spawn_blocking(password::dummy_hash).await?;
+        let router = http::router_with(AppState::new(db, config), extra);
+        Ok(Application { listener, router })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("serving HTTP")
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,285 @@
+//! Spawns the application on a fresh database per test.
+//!
+//! The cluster is the project-local test cluster (`target/test-pg`, started on
+//! first use; `make test` stops it afterwards). A template database is migrated
+//! once per test binary and each test gets a copy of it, so tests never share
+//! rows. The app's pool is the authenticator; `owner` is for arranging data and
+//! for checking that refused requests changed nothing.
+
+#![allow(dead_code)]
+
+use std::{collections::HashMap, sync::OnceLock};
+
+use fieldops::{
+    config::Config,
+    db,
+    embedded::Cluster,
+    http::AppState,
+    seed::{self, NewCompany},
+    startup::Application,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "correct-horse-battery";
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+fn cluster() -> &'static Cluster {
+    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| {
+        let port = std::env::var("FIELDOPS_TEST_PG_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(54330);
+        let dir = std::env::var("FIELDOPS_TEST_PG_DIR")
+            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target/test-pg").to_owned());
+        let cluster = Cluster::new(dir, port).expect("cluster paths").tuned_for_tests();
+        cluster.ensure_started().expect("starting the test cluster");
+        cluster
+    })
+}
+
+/// Name of the migrated template database, created once per test binary.
+async fn template() -> &'static str {
+    static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let cluster = cluster();
+            let superuser =
+                db::admin_pool(&cluster.url("postgres", "postgres")).await.expect("superuser pool");
+            let name = format!("tpl_{}", std::process::id());
+            // Copies left by earlier runs are dropped first (nothing uses them).
+            let stale: Vec<String> = sqlx::query_scalar(
+                "select datname::text from pg_database where datname like 't\\_%' or datname like 'tpl\\_%'",
+            )
+            .fetch_all(&superuser)
+            .await
+            .expect("listing databases");
+            for old in stale {
+                let _ = superuser
+                    .execute(
+                        format!("drop database if exists {} with (force)", db::quote_ident(&old)).as_str(),
+                    )
+                    .await;
+            }
+            db::bootstrap(&superuser, &name).await.expect("bootstrap");
+            let owner = db::admin_pool(&cluster.url("fieldops_owner", &name)).await.expect("owner pool");
+            db::migrate(&owner).await.expect("migrate");
+            owner.close().await;
+            superuser.close().await;
+            name
+        })
+        .await
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    /// Owner connection, for arranging data and asserting on it.
+    pub owner: PgPool,
+    /// A separate authenticator pool, for SQL-level checks.
+    pub authenticator: PgPool,
+    pub database: String,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(axum::Router::new()).await
+}
+
+pub async fn spawn_app_with(extra: axum::Router<AppState>) -> TestApp {
+    let template = template().await;
+    let cluster = cluster();
+    let database = format!("t_{}", Uuid::new_v4().simple());
+    let mut superuser = PgConnection::connect(&cluster.url("postgres", "postgres")).await.expect("superuser");
+    superuser
+        .execute(format!("create database {database} template {template} owner fieldops_owner").as_str())
+        .await
+        .expect("copying the template");
+    superuser.close().await.ok();
+
+    let authenticator_url = cluster.url("fieldops_authenticator", &database);
+    let vars: HashMap<&str, String> = HashMap::from([
+        ("APP_ENV", "development".to_owned()),
+        ("JWT_SECRET", JWT_SECRET.to_owned()),
+        ("BIND_ADDR", "127.0.0.1:0".to_owned()),
+        ("DATABASE_URL", authenticator_url.clone()),
+        ("DB_MAX_CONNECTIONS", "8".to_owned()),
+    ]);
+    let config = Config::from_lookup(|key| vars.get(key).cloned()).expect("test config");
+    let pool = db::server_pool(&authenticator_url, config.db_max_connections, config.db_acquire_timeout)
+        .expect("server pool");
+    let app = Application::build_with(config, pool, extra).await.expect("build app");
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until_stopped());
+
+    TestApp {
+        base,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        owner: db::admin_pool(&cluster.url("fieldops_owner", &database)).await.expect("owner pool"),
+        authenticator: db::admin_pool(&authenticator_url).await.expect("authenticator pool"),
+        database,
+    }
+}
+
+/// A response with its body parsed as JSON (Null when empty or not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn id(&self) -> Uuid {
+        self.body["id"].as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no id in {self:?}"))
+    }
+}
+
+/// Signed-in user handles.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub access: String,
+    pub refresh: String,
+    pub user_id: Uuid,
+}
+
+/// A company with one user of each role.
+#[derive(Debug, Clone)]
+pub struct Company {
+    pub id: Uuid,
+    pub slug: String,
+    pub admin: Session,
+    pub worker: Session,
+    pub worker_id: Uuid,
+    pub customer: Session,
+    pub customer_id: Uuid,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("body");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.request(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.request(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.request(Method::PATCH, path, Some(token), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Reply {
+        self.request(Method::DELETE, path, Some(token), None).await
+    }
+
+    pub async fn login_reply(&self, company: &str, email: &str, password: &str) -> Reply {
+        self.request(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({ "company": company, "email": email, "password": password })),
+        )
+        .await
+    }
+
+    pub async fn login(&self, company: &str, email: &str) -> Session {
+        let reply = self.login_reply(company, email, PASSWORD).await;
+        assert_eq!(reply.status, StatusCode::OK, "login of {email}@{company}: {:?}", reply.body);
+        Session {
+            access: reply.body["access_token"].as_str().expect("access token").to_owned(),
+            refresh: reply.body["refresh_token"].as_str().expect("refresh token").to_owned(),
+            user_id: reply.body["user"]["id"].as_str().and_then(|s| s.parse().ok()).expect("user id"),
+        }
+    }
+
+    /// A customer row, written as the owner.
+    pub async fn insert_customer(&self, company_id: Uuid, name: &str) -> Uuid {
+        sqlx::query_scalar("insert into app.customers (company_id, name) values ($1, $2) returning id")
+            .bind(company_id)
+            .bind(name)
+            .fetch_one(&self.owner)
+            .await
+            .expect("insert customer")
+    }
+
+    /// Creates company `slug` (bootstrap path) with an admin, then a worker and
+    /// a customer login through the API, and signs all three in.
+    pub async fn company(&self, slug: &str) -> Company {
+        let admin_email = format!("admin@{slug}.test");
+        let id = seed::create_company(
+            &self.owner,
+            &NewCompany {
+                name: &format!("Company {slug}"),
+                slug,
+                color: "#123456",
+                admin_email: &admin_email,
+                admin_name: "Admin",
+                admin_password: PASSWORD,
+            },
+        )
+        .await
+        .expect("create company");
+        let admin = self.login(slug, &admin_email).await;
+        let worker_email = format!("worker@{slug}.test");
+        let reply = self
+            .post(
+                "/api/v1/users",
+                &admin.access,
+                json!({ "name": format!("Worker {slug}"), "email": worker_email, "password": PASSWORD, "role": "WORKER" }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        let worker_id = reply.id();
+        let customer_id = self.insert_customer(id, &format!("Customer of {slug}")).await;
+        let customer_email = format!("customer@{slug}.test");
+        let reply = self
+            .post(
+                "/api/v1/users",
+                &admin.access,
+                json!({ "name": format!("Customer {slug}"), "email": customer_email, "password": PASSWORD,
+                        "role": "CUSTOMER", "customer_id": customer_id }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        let worker = self.login(slug, &worker_email).await;
+        let customer = self.login(slug, &customer_email).await;
+        Company { id, slug: slug.to_owned(), admin, worker, worker_id, customer, customer_id }
+    }
+}
+
+/// Asserts a problem+json answer with the given status.
+pub fn assert_problem(reply: &Reply, status: StatusCode) {
+    assert_eq!(reply.status, status, "body: {:?}", reply.body);
+    let content_type = reply.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert_eq!(content_type, "application/problem+json", "{reply:?}");
+    assert_eq!(reply.body["status"], json!(status.as_u16()));
+}

@@ -1,0 +1,7 @@
+//! API tests: real HTTP against the real router over a real PostgreSQL, with the
+//! server connected as `fieldops_authenticator` (never a superuser or owner).
+
+mod auth;
+mod helpers;
+mod rls;
+mod users;
