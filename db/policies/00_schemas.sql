@@ -26,3 +26,5 @@ grant execute on function
 
 grant execute on function auth.current_profile()
   to fieldops_admin, fieldops_worker, fieldops_customer;
+
+grant execute on function auth.open_share_link(bytea, text) to fieldops_authenticator;

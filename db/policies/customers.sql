@@ -1,10 +1,10 @@
 -- app.customers: the service company's clients.
 --
 -- owner:    everything.
--- admin:    reads, creates and edits its own company's customers (delete is soft:
---           deleted_at is set; no DELETE grant).
--- worker:   no access yet (the jobs migration gives it the customers of its jobs).
--- customer: no access yet (the jobs migration gives it its own customer row).
+-- admin:    reads, creates and edits its own company's customers; deleting is
+--           soft (deleted_at), there is no DELETE grant.
+-- worker:   reads name, phone and address of the customers of jobs assigned to it.
+-- customer: reads its own customer row.
 
 alter table app.customers enable row level security;
 alter table app.customers force row level security;
@@ -13,6 +13,8 @@ revoke all on app.customers from public, fieldops_authenticator, fieldops_admin,
 grant select, insert (name, email, phone, address),
       update (name, email, phone, address, deleted_at, deleted_by)
   on app.customers to fieldops_admin;
+grant select (id, company_id, name, phone, address) on app.customers to fieldops_worker;
+grant select (id, company_id, name, email, phone, address) on app.customers to fieldops_customer;
 
 create policy customers_owner_all on app.customers to fieldops_owner
   using (true) with check (true);
@@ -26,3 +28,13 @@ create policy customers_admin_insert on app.customers for insert to fieldops_adm
 create policy customers_admin_update on app.customers for update to fieldops_admin
   using (company_id = (select app.company_id()))
   with check (company_id = (select app.company_id()));
+
+-- app.jobs is itself filtered for the worker: only its assigned jobs count.
+create policy customers_worker_select on app.customers for select to fieldops_worker
+  using (
+    company_id = (select app.company_id())
+    and exists (select 1 from app.jobs j where j.company_id = customers.company_id and j.customer_id = customers.id)
+  );
+
+create policy customers_customer_select on app.customers for select to fieldops_customer
+  using (company_id = (select app.company_id()) and id = (select app.customer_id()));

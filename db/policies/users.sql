@@ -7,7 +7,8 @@
 --           active admin.
 -- worker:   reads id, name and role of its own company's staff (admins, workers),
 --           for note authors and assignment names.
--- customer: reads id, name and role of itself.
+-- customer: reads id, name and role of itself and of the workers assigned to its
+--           visible jobs (the worker's name is all it gets).
 -- password_hash is readable by no request role at all; the login step reads it
 -- through auth.login_lookup().
 
@@ -40,4 +41,12 @@ create policy users_worker_select on app.users for select to fieldops_worker
   using (company_id = (select app.company_id()) and role in ('ADMIN', 'WORKER'));
 
 create policy users_customer_select on app.users for select to fieldops_customer
-  using (company_id = (select app.company_id()) and id = (select app.user_id()));
+  using (
+    company_id = (select app.company_id())
+    and (
+      id = (select app.user_id())
+      -- app.jobs is itself filtered for the customer: only its own jobs count.
+      or (role = 'WORKER' and exists (
+            select 1 from app.jobs j where j.company_id = users.company_id and j.assigned_worker_id = users.id))
+    )
+  );

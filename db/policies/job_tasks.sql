@@ -1,0 +1,44 @@
+-- app.job_tasks: checklist items of a job.
+--
+-- owner:    everything.
+-- admin:    full CRUD on the tasks of its company's jobs.
+-- worker:   reads the tasks of its assigned jobs; may change is_completed only.
+-- customer: reads the tasks of its visible jobs; writes nothing.
+-- "Visible job" is decided by app.jobs' own policies, evaluated as the caller.
+
+alter table app.job_tasks enable row level security;
+alter table app.job_tasks force row level security;
+
+revoke all on app.job_tasks from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
+grant select, delete, insert (job_id, title, position, is_completed),
+      update (title, position, is_completed)
+  on app.job_tasks to fieldops_admin;
+grant select, update (is_completed) on app.job_tasks to fieldops_worker;
+grant select (id, company_id, job_id, title, position, is_completed, completed_at, created_at, updated_at, version)
+  on app.job_tasks to fieldops_customer;
+
+create policy job_tasks_owner_all on app.job_tasks to fieldops_owner
+  using (true) with check (true);
+
+create policy job_tasks_admin_all on app.job_tasks for all to fieldops_admin
+  using (company_id = (select app.company_id()))
+  with check (company_id = (select app.company_id()));
+
+create policy job_tasks_worker_select on app.job_tasks for select to fieldops_worker
+  using (
+    company_id = (select app.company_id())
+    and exists (select 1 from app.jobs j where j.company_id = job_tasks.company_id and j.id = job_tasks.job_id)
+  );
+
+create policy job_tasks_worker_update on app.job_tasks for update to fieldops_worker
+  using (
+    company_id = (select app.company_id())
+    and exists (select 1 from app.jobs j where j.company_id = job_tasks.company_id and j.id = job_tasks.job_id)
+  )
+  with check (company_id = (select app.company_id()));
+
+create policy job_tasks_customer_select on app.job_tasks for select to fieldops_customer
+  using (
+    company_id = (select app.company_id())
+    and exists (select 1 from app.jobs j where j.company_id = job_tasks.company_id and j.id = job_tasks.job_id)
+  );

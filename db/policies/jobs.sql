@@ -1,0 +1,49 @@
+-- app.jobs: the work itself.
+--
+-- owner:    everything.
+-- admin:    reads, creates and edits every job of its company (incl. assignment
+--           and archive); no DELETE grant, jobs are archived.
+-- worker:   reads the jobs assigned to it; may change status_id only (column grant).
+-- customer: reads its own customer's unarchived jobs; writes nothing.
+
+alter table app.jobs enable row level security;
+alter table app.jobs force row level security;
+
+revoke all on app.jobs from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
+grant select,
+      insert (customer_id, status_id, assigned_worker_id, title, description, scheduled_at),
+      update (customer_id, status_id, assigned_worker_id, title, description, scheduled_at,
+              is_archived, archived_at, archived_by)
+  on app.jobs to fieldops_admin;
+grant select, update (status_id) on app.jobs to fieldops_worker;
+grant select (id, company_id, customer_id, status_id, assigned_worker_id, title, description,
+              scheduled_at, completed_at, is_archived, created_at, updated_at, version)
+  on app.jobs to fieldops_customer;
+
+create policy jobs_owner_all on app.jobs to fieldops_owner
+  using (true) with check (true);
+
+create policy jobs_admin_select on app.jobs for select to fieldops_admin
+  using (company_id = (select app.company_id()));
+
+create policy jobs_admin_insert on app.jobs for insert to fieldops_admin
+  with check (company_id = (select app.company_id()));
+
+create policy jobs_admin_update on app.jobs for update to fieldops_admin
+  using (company_id = (select app.company_id()))
+  with check (company_id = (select app.company_id()));
+
+create policy jobs_worker_select on app.jobs for select to fieldops_worker
+  using (company_id = (select app.company_id()) and assigned_worker_id = (select app.user_id()));
+
+-- WITH CHECK keeps the job assigned to the same worker after the update.
+create policy jobs_worker_update on app.jobs for update to fieldops_worker
+  using (company_id = (select app.company_id()) and assigned_worker_id = (select app.user_id()))
+  with check (company_id = (select app.company_id()) and assigned_worker_id = (select app.user_id()));
+
+create policy jobs_customer_select on app.jobs for select to fieldops_customer
+  using (
+    company_id = (select app.company_id())
+    and customer_id = (select app.customer_id())
+    and not is_archived
+  );
