@@ -34,4 +34,13 @@ DATABASE_URL="postgres://fieldops_owner@127.0.0.1:$FIELDOPS_PG_PORT/fieldops" SQ
 step "Rust unit and API tests"
 cargo test --quiet
 
+# Further suites, each self-contained; they reuse the cluster started above
+# (FIELDOPS_PG_PORT; database "fieldops" migrated, as fieldops_owner).
+for suite in scripts/test-pgtap.sh scripts/test-deploy.sh scripts/test-web.sh; do
+  if [ -x "$suite" ]; then
+    step "$suite"
+    "$suite"
+  fi
+done
+
 printf '\nall checks passed\n'

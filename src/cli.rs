@@ -37,6 +37,8 @@ enum Command {
     },
     /// Create the two demo companies (idempotent) and print their logins.
     SeedDemo,
+    /// Print the OpenAPI document (what /api/v1/openapi.json serves).
+    Openapi,
     /// Manage the embedded development cluster.
     Db {
         #[command(subcommand)]
@@ -124,6 +126,10 @@ impl Databases {
 async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve(config).await,
+        Command::Openapi => {
+            println!("{}", crate::http::openapi().to_pretty_json()?);
+            Ok(())
+        }
         Command::Migrate => {
             let dbs = databases(&config).await?;
             let owner = db::admin_pool(&dbs.owner_url).await?;

@@ -8,6 +8,7 @@ pub mod health;
 pub mod pagination;
 pub mod search;
 pub mod users;
+pub mod web;
 
 use std::{sync::Arc, time::Duration};
 
@@ -104,6 +105,7 @@ pub fn router(state: AppState) -> Router {
 pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let (api, openapi) = api();
     let openapi = Arc::new(openapi);
+    let web_dir = state.config.web_dir.clone();
     let api = api
         .route(
             "/api/v1/openapi.json",
@@ -117,7 +119,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/readyz", get(health::readyz))
         .merge(extra);
 
-    with_middleware(api.with_state(state))
+    with_middleware(api.with_state(state).fallback_service(web::service(&web_dir)))
 }
 
 async fn api_not_found() -> Error {
