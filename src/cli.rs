@@ -65,7 +65,7 @@ pub async fn run() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(config.env);
+    telemetry::init(config.log_format);
     match execute(cli.command, config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

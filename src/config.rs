@@ -60,6 +60,25 @@ impl<T> fmt::Debug for Secret<T> {
     }
 }
 
+/// How log lines are written: `pretty` for a terminal, `json` for a log pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+impl LogFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Pretty => "pretty",
+            LogFormat::Json => "json",
+        }
+    }
+}
+
+/// Origins of the Vite dev server, allowed by default in development only.
+pub const DEVELOPMENT_CORS_ORIGINS: &[&str] = &["http://localhost:5173", "http://127.0.0.1:5173"];
+
 /// The secret shipped for development; refused outside development.
 pub const DEVELOPMENT_JWT_SECRET: &str = "fieldops-development-secret-do-not-use-in-production";
 
@@ -82,6 +101,13 @@ pub struct Config {
     pub embedded_port: u16,
     /// Public base URL used in share links.
     pub public_url: String,
+    /// Browser origins allowed to call the API cross-origin (CORS). Empty: same
+    /// origin only, which is the default outside development.
+    pub cors_allowed_origins: Vec<String>,
+    /// Where Prometheus scrapes `/metrics`; `None` disables the listener. Never
+    /// the public port.
+    pub metrics_addr: Option<SocketAddr>,
+    pub log_format: LogFormat,
 }
 
 impl Config {
@@ -143,6 +169,31 @@ impl Config {
 
         let public_url = get("PUBLIC_URL").unwrap_or_else(|| format!("http://{bind_addr}"));
 
+        let cors_allowed_origins = match get("CORS_ALLOWED_ORIGINS") {
+            Some(list) => parse_origins(&list)?,
+            None if env.is_development() => DEVELOPMENT_CORS_ORIGINS.iter().map(|o| o.to_string()).collect(),
+            None => Vec::new(),
+        };
+
+        let metrics_addr = match get("METRICS_ADDR") {
+            Some(v) if v.trim().eq_ignore_ascii_case("off") => None,
+            Some(v) => Some(
+                v.trim().parse().context("METRICS_ADDR must be host:port, e.g. 127.0.0.1:9090 (or unset)")?,
+            ),
+            None => None,
+        };
+        if metrics_addr.is_some_and(|addr: SocketAddr| addr == bind_addr) {
+            bail!("METRICS_ADDR must differ from BIND_ADDR: metrics are never served on the public port");
+        }
+
+        let log_format = match get("LOG_FORMAT").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+            Some("json") => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            Some(other) => bail!("LOG_FORMAT must be json or pretty, not {other:?}"),
+            None if env.is_development() => LogFormat::Pretty,
+            None => LogFormat::Json,
+        };
+
         Ok(Config {
             env,
             database_url: database_url.map(Secret::new),
@@ -159,22 +210,70 @@ impl Config {
             ),
             embedded_port,
             public_url: public_url.trim_end_matches('/').to_owned(),
+            cors_allowed_origins,
+            metrics_addr,
+            log_format,
         })
     }
 
     /// Effective settings for the start-up log line, secrets left out.
     pub fn summary(&self) -> String {
+        let jwt_secret =
+            if self.jwt_secret.expose() == DEVELOPMENT_JWT_SECRET { "development-default" } else { "set" };
+        let cors = if self.cors_allowed_origins.is_empty() {
+            "same-origin".to_owned()
+        } else {
+            self.cors_allowed_origins.join(",")
+        };
         format!(
-            "env={} bind={} database={} access_ttl={}s refresh_ttl={}s pool_max={} web_dir={}",
+            "env={} bind={} public_url={} database={} pool_max={} pool_acquire_timeout={}s \
+             jwt_secret={} access_ttl={}s refresh_ttl={}s cors={} metrics={} log_format={} \
+             demo_seed={} web_dir={}",
             self.env.as_str(),
             self.bind_addr,
+            self.public_url,
             if self.database_url.is_some() { "DATABASE_URL" } else { "embedded" },
+            self.db_max_connections,
+            self.db_acquire_timeout.as_secs(),
+            jwt_secret,
             self.access_token_ttl.as_secs(),
             self.refresh_token_ttl.as_secs(),
-            self.db_max_connections,
+            cors,
+            self.metrics_addr.map_or_else(|| "off".to_owned(), |a| a.to_string()),
+            self.log_format.as_str(),
+            if self.env.is_development() { "allowed" } else { "refused" },
             self.web_dir.display()
         )
     }
+}
+
+/// A comma-separated list of browser origins (`scheme://host[:port]`), or `none`.
+fn parse_origins(list: &str) -> anyhow::Result<Vec<String>> {
+    if list.trim().eq_ignore_ascii_case("none") {
+        return Ok(Vec::new());
+    }
+    list.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|origin| {
+            if origin == "*" {
+                bail!("CORS_ALLOWED_ORIGINS cannot be *: the API takes credentials; list the origins");
+            }
+            let (scheme, rest) = origin
+                .split_once("://")
+                .with_context(|| format!("CORS origin {origin:?} must look like https://app.example.com"))?;
+            let well_formed = matches!(scheme, "http" | "https")
+                && !rest.is_empty()
+                && !rest.contains('/')
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+            if !well_formed {
+                bail!("CORS origin {origin:?} must be scheme://host[:port], without a path");
+            }
+            Ok(origin.to_ascii_lowercase())
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -217,6 +316,34 @@ mod tests {
         let cfg = config(&[("JWT_SECRET", "super-secret-value")]).expect("config");
         assert!(!format!("{cfg:?}").contains("super-secret-value"));
         assert!(!cfg.summary().contains("super-secret-value"));
+    }
+
+    #[test]
+    fn cors_defaults_follow_the_environment() {
+        let dev = config(&[]).expect("development config");
+        assert_eq!(dev.cors_allowed_origins, DEVELOPMENT_CORS_ORIGINS);
+        let db = ("DATABASE_URL", "postgres://fieldops_authenticator@db/fieldops");
+        let secret = "x".repeat(40);
+        let prod = config(&[("APP_ENV", "production"), db, ("JWT_SECRET", &secret)]).expect("production");
+        assert!(prod.cors_allowed_origins.is_empty());
+        assert_eq!(prod.log_format, LogFormat::Json);
+        assert_eq!(dev.log_format, LogFormat::Pretty);
+        let listed = config(&[("CORS_ALLOWED_ORIGINS", "https://App.example.com, http://localhost:3000")])
+            .expect("origins");
+        assert_eq!(listed.cors_allowed_origins, ["https://app.example.com", "http://localhost:3000"]);
+        assert!(config(&[("CORS_ALLOWED_ORIGINS", "none")]).expect("none").cors_allowed_origins.is_empty());
+        assert!(config(&[("CORS_ALLOWED_ORIGINS", "*")]).is_err());
+        assert!(config(&[("CORS_ALLOWED_ORIGINS", "https://app.example.com/path")]).is_err());
+        assert!(config(&[("CORS_ALLOWED_ORIGINS", "app.example.com")]).is_err());
+    }
+
+    #[test]
+    fn metrics_listener_is_off_unless_set_and_never_the_public_port() {
+        assert!(config(&[]).expect("config").metrics_addr.is_none());
+        let on = config(&[("METRICS_ADDR", "127.0.0.1:9090")]).expect("metrics");
+        assert_eq!(on.metrics_addr, Some("127.0.0.1:9090".parse().expect("addr")));
+        assert!(config(&[("METRICS_ADDR", "127.0.0.1:8080")]).is_err());
+        assert!(config(&[("METRICS_ADDR", "nine")]).is_err());
     }
 
     #[test]

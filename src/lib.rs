@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod embedded;
 pub mod http;
+pub mod metrics;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;

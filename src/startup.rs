@@ -9,11 +9,14 @@ use crate::{
     auth::password,
     config::Config,
     http::{self, AppState},
+    metrics,
 };
 
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    /// The Prometheus listener, when `METRICS_ADDR` is set.
+    metrics: Option<metrics::Exporter>,
 }
 
 impl Application {
@@ -32,22 +35,47 @@ impl Application {
         let listener = TcpListener::bind(config.bind_addr)
             .await
             .with_context(|| format!("binding {}", config.bind_addr))?;
+        let metrics = match config.metrics_addr {
+            Some(addr) => Some(metrics::Exporter::bind(addr, db.clone()).await?),
+            None => None,
+        };
         // Pay for the dummy hash now, not on the first unknown-user login.
         tokio::task::spawn_blocking(password::dummy_hash).await?;
         let router = http::router_with(AppState::new(db, config), extra);
-        Ok(Application { listener, router })
+        Ok(Application { listener, router, metrics })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
     }
 
+    /// Where `/metrics` is served, if anywhere.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|m| m.local_addr().ok())
+    }
+
     /// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("serving HTTP")
+        let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+        let metrics = self.metrics.map(|exporter| {
+            tokio::spawn(exporter.run(async move {
+                let _ = metrics_stopped.await;
+            }))
+        });
+        let served =
+            axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+                .context("serving HTTP");
+        let _ = stop_metrics.send(());
+        if let Some(task) = metrics {
+            match task.await {
+                Ok(Err(error)) => tracing::warn!(error = %format!("{error:#}"), "metrics listener failed"),
+                Err(error) => tracing::warn!(%error, "metrics listener task failed"),
+                Ok(Ok(())) => {}
+            }
+        }
+        served
     }
 }
 

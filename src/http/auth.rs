@@ -187,6 +187,7 @@ async fn login(
     let verified = password::verify(body.password, stored_hash).await?;
     let Some(user) = row.filter(|_| verified) else {
         tracing::info!(company = %body.company, "failed login");
+        crate::metrics::login_failed();
         return Err(Error::InvalidCredentials);
     };
 

@@ -14,7 +14,7 @@ use std::{sync::Arc, time::Duration};
 
 use axum::{
     extract::{DefaultBodyLimit, MatchedPath, Request},
-    http::{header, HeaderName, HeaderValue, StatusCode},
+    http::{header, HeaderName, HeaderValue, Method, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
     Json, Router,
@@ -23,6 +23,7 @@ use sqlx::PgPool;
 use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
+    cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
@@ -106,6 +107,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let (api, openapi) = api();
     let openapi = Arc::new(openapi);
     let web_dir = state.config.web_dir.clone();
+    let cors = cors_layer(&state.config.cors_allowed_origins);
     let api = api
         .route(
             "/api/v1/openapi.json",
@@ -119,7 +121,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/readyz", get(health::readyz))
         .merge(extra);
 
-    with_middleware(api.with_state(state).fallback_service(web::service(&web_dir)))
+    with_middleware(api.with_state(state).fallback_service(web::service(&web_dir)), cors)
 }
 
 async fn api_not_found() -> Error {
@@ -128,7 +130,33 @@ async fn api_not_found() -> Error {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-fn with_middleware(router: Router) -> Router {
+/// Cross-origin access for the listed browser origins (`CORS_ALLOWED_ORIGINS`);
+/// none (same origin only) when the list is empty.
+fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::IF_MATCH,
+                header::IF_NONE_MATCH,
+                HeaderName::from_static("x-requested-with"),
+                REQUEST_ID,
+            ])
+            .expose_headers([header::ETAG, header::LOCATION, REQUEST_ID])
+            // The browser client's refresh token travels in a cookie.
+            .allow_credentials(true)
+            .max_age(Duration::from_secs(600)),
+    )
+}
+
+fn with_middleware(router: Router, cors: Option<CorsLayer>) -> Router {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request| {
             let route = request
@@ -175,16 +203,22 @@ fn with_middleware(router: Router) -> Router {
             ),
         ));
 
-    router.layer(
+    let router = router.layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
             .layer(trace)
+            .layer(axum::middleware::from_fn(crate::metrics::track_http))
             .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
             .layer(CatchPanicLayer::custom(|_| panic_response()))
             .layer(security_headers)
             .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
             .layer(DefaultBodyLimit::max(1024 * 1024)),
-    )
+    );
+    // Outermost, so preflight requests are answered before anything else runs.
+    match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    }
 }
 
 fn log_response<B>(response: &axum::http::Response<B>, latency: Duration, _span: &tracing::Span) {
