@@ -63,6 +63,7 @@ struct DemoCompany {
     domain: &'static str,
     workers: [&'static str; 2],
     customer: (&'static str, &'static str, &'static str, &'static str),
+    more_customers: [(&'static str, &'static str, &'static str); 2],
 }
 
 const DEMO_COMPANIES: [DemoCompany; 2] = [
@@ -73,6 +74,10 @@ const DEMO_COMPANIES: [DemoCompany; 2] = [
         domain: "acme.example",
         workers: ["Wendy Walker", "Bill Fixer"],
         customer: ("Riverside Cafe", "owner@riverside.example", "+1 555 0100", "12 River Rd, Springfield"),
+        more_customers: [
+            ("Maple Street School", "+1 555 0110", "400 Maple St, Springfield"),
+            ("Dr. Chen's Practice", "+1 555 0120", "7 Elm Ave, Springfield"),
+        ],
     },
     DemoCompany {
         name: "Bolt Electric",
@@ -81,6 +86,10 @@ const DEMO_COMPANIES: [DemoCompany; 2] = [
         domain: "bolt.example",
         workers: ["Sparky Jones", "Ohm Patel"],
         customer: ("Hilltop Dental", "frontdesk@hilltop.example", "+1 555 0200", "3 Hill St, Shelbyville"),
+        more_customers: [
+            ("Shelbyville Library", "+1 555 0210", "1 Library Sq, Shelbyville"),
+            ("Oakwood Apartments", "+1 555 0220", "55 Oak Rd, Shelbyville"),
+        ],
     },
 ];
 
@@ -139,9 +148,9 @@ async fn seed_company(
     .fetch_one(&mut *tx)
     .await?;
     let insert_user = |name: String, email: String, role: Role, customer_id: Option<Uuid>| {
-        sqlx::query!(
+        sqlx::query_scalar!(
             "insert into app.users (company_id, name, email, password_hash, role, customer_id)
-             values ($1, $2, $3, $4, $5, $6)",
+             values ($1, $2, $3, $4, $5, $6) returning id",
             company_id,
             name,
             email,
@@ -150,11 +159,14 @@ async fn seed_company(
             customer_id,
         )
     };
-    insert_user(format!("{} Admin", demo.name), admin_email.to_owned(), Role::Admin, None)
-        .execute(&mut *tx)
+    let admin_id = insert_user(format!("{} Admin", demo.name), admin_email.to_owned(), Role::Admin, None)
+        .fetch_one(&mut *tx)
         .await?;
+    let mut worker_ids = Vec::new();
     for (name, email) in demo.workers.iter().zip(worker_emails) {
-        insert_user((*name).to_owned(), email.clone(), Role::Worker, None).execute(&mut *tx).await?;
+        worker_ids.push(
+            insert_user((*name).to_owned(), email.clone(), Role::Worker, None).fetch_one(&mut *tx).await?,
+        );
     }
     let (customer_name, customer_email, phone, address) = demo.customer;
     let customer_id = sqlx::query_scalar!(
@@ -168,9 +180,145 @@ async fn seed_company(
     .fetch_one(&mut *tx)
     .await?;
     insert_user(customer_name.to_owned(), customer_email.to_owned(), Role::Customer, Some(customer_id))
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
+
+    let mut customer_ids = vec![customer_id];
+    for (name, phone, address) in demo.more_customers {
+        let id = sqlx::query_scalar!(
+            "insert into app.customers (company_id, name, phone, address) values ($1, $2, $3, $4) returning id",
+            company_id,
+            name,
+            phone,
+            address,
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        customer_ids.push(id);
+    }
+    seed_jobs(&mut tx, company_id, admin_id, &worker_ids, &customer_ids).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+const DEMO_JOBS: [(&str, &str, [&str; 3]); 12] = [
+    (
+        "Annual boiler service",
+        "Service and safety check of the main boiler.",
+        ["Check pressure", "Clean burner", "Test safety valve"],
+    ),
+    (
+        "Leaking kitchen tap",
+        "Customer reports a steady drip under the sink.",
+        ["Isolate supply", "Replace cartridge", "Test for leaks"],
+    ),
+    (
+        "Install water heater",
+        "Replace the 80 l heater in the basement.",
+        ["Drain old unit", "Fit new unit", "Commission"],
+    ),
+    (
+        "Blocked drain",
+        "Slow drain in the staff bathroom.",
+        ["Inspect with camera", "Clear blockage", "Flush line"],
+    ),
+    (
+        "Radiator not heating",
+        "Upstairs radiator stays cold.",
+        ["Bleed radiator", "Balance system", "Check pump"],
+    ),
+    (
+        "Outdoor tap replacement",
+        "Frost-damaged outdoor tap.",
+        ["Remove old tap", "Fit frost-proof tap", "Test"],
+    ),
+    (
+        "Quarterly inspection",
+        "Routine inspection under the service contract.",
+        ["Visual check", "Pressure test", "Write report"],
+    ),
+    ("Toilet cistern repair", "Cistern keeps running.", ["Replace fill valve", "Adjust float", "Test flush"]),
+    (
+        "Dishwasher connection",
+        "Connect the new dishwasher.",
+        ["Fit valve", "Connect waste", "Run test cycle"],
+    ),
+    (
+        "Gas leak follow-up",
+        "Follow-up visit after last week's repair.",
+        ["Sniff test", "Check joints", "Sign off"],
+    ),
+    (
+        "Shower pump noise",
+        "Pump is noisy at start-up.",
+        ["Inspect mounts", "Check impeller", "Replace if worn"],
+    ),
+    (
+        "Pipe insulation",
+        "Insulate pipes in the loft before winter.",
+        ["Measure runs", "Fit lagging", "Photograph work"],
+    ),
+];
+
+async fn seed_jobs(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    company_id: Uuid,
+    admin_id: Uuid,
+    worker_ids: &[Uuid],
+    customer_ids: &[Uuid],
+) -> anyhow::Result<()> {
+    let statuses = sqlx::query_scalar!(
+        "select id from app.job_statuses where company_id = $1 order by order_index, id",
+        company_id
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    for (n, (title, description, tasks)) in DEMO_JOBS.iter().enumerate() {
+        let status = statuses[n % statuses.len()];
+        let finished = n % statuses.len() == statuses.len() - 1;
+        // Two of every three jobs are assigned, alternating workers.
+        let worker = (n % 3 != 2).then(|| worker_ids[n % worker_ids.len()]);
+        let job_id = sqlx::query_scalar!(
+            "insert into app.jobs (company_id, customer_id, status_id, assigned_worker_id, title, description,
+                                   scheduled_at)
+             values ($1, $2, $3, $4, $5, $6, date_trunc('hour', now()) + make_interval(days => $7::int - 4, hours => 9))
+             returning id",
+            company_id,
+            customer_ids[n % customer_ids.len()],
+            status,
+            worker,
+            title,
+            description,
+            n as i32,
+        )
+        .fetch_one(&mut **tx)
+        .await?;
+        let done_count = if finished { tasks.len() } else { n % tasks.len() };
+        for (position, task) in tasks.iter().enumerate() {
+            sqlx::query!(
+                "insert into app.job_tasks (company_id, job_id, title, position, is_completed)
+                 values ($1, $2, $3, $4, $5)",
+                company_id,
+                job_id,
+                task,
+                position as i32,
+                position < done_count,
+            )
+            .execute(&mut **tx)
+            .await?;
+        }
+        sqlx::query!(
+            "insert into app.job_notes (company_id, job_id, author_id, body, visibility)
+             values ($1, $2, $3, $4, 'internal'), ($1, $2, $3, $5, 'customer')",
+            company_id,
+            job_id,
+            admin_id,
+            "Gate code 4321; dog on the premises.",
+            "We will call 30 minutes before arriving.",
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
 }
 

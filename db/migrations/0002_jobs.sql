@@ -333,3 +333,39 @@ begin
   return v_view;
 end
 $$;
+
+-- One definition of "a job as lists show it". security_invoker: the caller's own
+-- policies and column grants apply to every table underneath, so a worker's or
+-- customer's row set is exactly what they could read table by table.
+create view app.job_summaries with (security_invoker = true) as
+select
+  j.id,
+  j.company_id,
+  j.title,
+  j.description,
+  j.status_id,
+  s.name as status_name,
+  s.color as status_color,
+  s.is_final as status_is_final,
+  s.order_index as status_order,
+  j.customer_id,
+  c.name as customer_name,
+  j.assigned_worker_id,
+  w.name as worker_name,
+  j.scheduled_at,
+  j.completed_at,
+  j.is_archived,
+  j.created_at,
+  j.updated_at,
+  j.version,
+  coalesce(t.total, 0)::integer as tasks_total,
+  coalesce(t.done, 0)::integer as tasks_done
+from app.jobs j
+join app.job_statuses s on s.company_id = j.company_id and s.id = j.status_id
+left join app.customers c on c.company_id = j.company_id and c.id = j.customer_id
+left join app.users w on w.company_id = j.company_id and w.id = j.assigned_worker_id
+left join lateral (
+  select count(*) as total, count(*) filter (where t.is_completed) as done
+  from app.job_tasks t
+  where t.company_id = j.company_id and t.job_id = j.id
+) t on true;

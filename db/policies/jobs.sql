@@ -47,3 +47,8 @@ create policy jobs_customer_select on app.jobs for select to fieldops_customer
     and customer_id = (select app.customer_id())
     and not is_archived
   );
+
+-- The list view adds no rights: it is security_invoker, so the policies and
+-- column grants above (and on customers, users, statuses, tasks) still decide.
+revoke all on app.job_summaries from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
+grant select on app.job_summaries to fieldops_admin, fieldops_worker, fieldops_customer;

@@ -1,12 +1,19 @@
 //! The HTTP layer: one module per resource, each owning its routes and types.
 
 pub mod auth;
+pub mod concurrency;
 pub mod context;
+pub mod customers;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod jobs;
+pub mod notes;
 pub mod pagination;
 pub mod search;
+pub mod share;
+pub mod statuses;
+pub mod tasks;
 pub mod users;
 pub mod web;
 
@@ -66,6 +73,12 @@ impl AppState {
     tags(
         (name = "auth", description = "Sign-in and sessions"),
         (name = "users", description = "Users of your company (admins)"),
+        (name = "customers", description = "Your company's customers (admins)"),
+        (name = "job-statuses", description = "Your company's workflow"),
+        (name = "jobs", description = "Jobs, as your role may see them"),
+        (name = "tasks", description = "Checklists of jobs"),
+        (name = "notes", description = "Notes on jobs"),
+        (name = "share-links", description = "Read-only links to one job"),
     )
 )]
 pub struct ApiDoc;
@@ -89,6 +102,12 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::router())
         .merge(users::router())
+        .merge(customers::router())
+        .merge(statuses::router())
+        .merge(jobs::router())
+        .merge(tasks::router())
+        .merge(notes::router())
+        .merge(share::router())
         .split_for_parts()
 }
 

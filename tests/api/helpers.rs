@@ -259,7 +259,7 @@ impl TestApp {
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
         let worker_id = reply.id();
-        let customer_id = self.insert_customer(id, &format!("Customer of {slug}")).await;
+        let customer_id = self.create_customer(&admin.access, &format!("Customer of {slug}")).await;
         let customer_email = format!("customer@{slug}.test");
         let reply = self
             .post(
@@ -273,6 +273,54 @@ impl TestApp {
         let worker = self.login(slug, &worker_email).await;
         let customer = self.login(slug, &customer_email).await;
         Company { id, slug: slug.to_owned(), admin, worker, worker_id, customer, customer_id }
+    }
+}
+
+impl TestApp {
+    pub async fn create_customer(&self, token: &str, name: &str) -> Uuid {
+        let reply = self.post("/api/v1/customers", token, json!({ "name": name })).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        reply.id()
+    }
+
+    /// The company's statuses, in order: New, Scheduled, In progress, Completed.
+    pub async fn status_ids(&self, token: &str) -> Vec<Uuid> {
+        let reply = self.get("/api/v1/job-statuses", token).await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        reply
+            .body
+            .as_array()
+            .expect("statuses")
+            .iter()
+            .map(|s| s["id"].as_str().expect("id").parse().expect("uuid"))
+            .collect()
+    }
+
+    /// Creates a job through the API and returns its detail.
+    pub async fn create_job(&self, token: &str, body: Value) -> Reply {
+        let reply = self.post("/api/v1/jobs", token, body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        reply
+    }
+
+    /// A digest of every row a company owns, to prove a refused request changed nothing.
+    pub async fn fingerprint(&self, company_id: Uuid) -> String {
+        sqlx::query_scalar(
+            "select md5(string_agg(row, '|' order by row)) from (
+               select t::text as row from app.customers t where company_id = $1
+               union all select t::text from app.users t where company_id = $1
+               union all select t::text from app.job_statuses t where company_id = $1
+               union all select t::text from app.jobs t where company_id = $1
+               union all select t::text from app.job_tasks t where company_id = $1
+               union all select t::text from app.job_notes t where company_id = $1
+               union all select t::text from app.share_links t where company_id = $1
+               union all select t::text from app.companies t where id = $1
+             ) rows",
+        )
+        .bind(company_id)
+        .fetch_one(&self.owner)
+        .await
+        .expect("fingerprint")
     }
 }
 

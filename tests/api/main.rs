@@ -2,6 +2,10 @@
 //! server connected as `fieldops_authenticator` (never a superuser or owner).
 
 mod auth;
+mod catalog;
 mod helpers;
+mod isolation;
+mod jobs;
+mod lifecycle;
 mod rls;
 mod users;

@@ -1,0 +1,277 @@
+//! Customers of the caller's company (admins). Deleting is soft.
+
+use axum::{
+    http::{header, StatusCode},
+    response::IntoResponse,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{
+    concurrency::{double_option, etag, missing_or_stale, IfMatch},
+    context::Ctx,
+    error::{Error, Problem, Result},
+    extract::{AppJson, AppPath, AppQuery},
+    pagination::{self, Page},
+    search::like_pattern,
+    AppState,
+};
+use crate::auth::Role;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_customers, create_customer)).routes(routes!(
+        get_customer,
+        update_customer,
+        delete_customer
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Customer {
+    pub id: Uuid,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CustomerFilter {
+    /// Matches name, email or phone, case-insensitively.
+    pub q: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCustomer {
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub name: String,
+    #[validate(email(message = "is not a valid email address"), length(max = 254))]
+    pub email: Option<String>,
+    #[validate(length(min = 3, max = 40, message = "must be 3 to 40 characters"))]
+    pub phone: Option<String>,
+    #[validate(length(max = 500, message = "must be at most 500 characters"))]
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCustomer {
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub name: Option<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub address: Option<Option<String>>,
+}
+
+impl UpdateCustomer {
+    fn check(&self) -> Result<()> {
+        self.validate()?;
+        let probe = CreateCustomer {
+            name: "x".into(),
+            email: self.email.clone().flatten(),
+            phone: self.phone.clone().flatten(),
+            address: self.address.clone().flatten(),
+        };
+        probe.validate()?;
+        Ok(())
+    }
+}
+
+fn blank_to_none(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Lists the company's customers, ordered by name.
+#[utoipa::path(
+    get, path = "/api/v1/customers", tag = "customers",
+    params(CustomerFilter),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of customers", body = Page<Customer>),
+        (status = 403, description = "Not an admin", body = Problem),
+    )
+)]
+async fn list_customers(
+    mut ctx: Ctx,
+    AppQuery(filter): AppQuery<CustomerFilter>,
+) -> Result<AppJson<Page<Customer>>> {
+    ctx.require(&[Role::Admin])?;
+    let limit = pagination::limit(filter.limit)?;
+    let after: Option<(String, Uuid)> = pagination::decode(filter.cursor.as_deref())?;
+    let (after_name, after_id) = after.unzip();
+    let rows = sqlx::query_as!(
+        Customer,
+        r#"select id, name, email, phone, address, created_at, updated_at, version
+           from app.customers
+           where deleted_at is null
+             and ($1::text is null or lower(name) like $1 or lower(email) like $1 or phone like $1)
+             and ($2::text is null or (lower(name), id) > ($2, $3::uuid))
+           order by lower(name), id
+           limit $4"#,
+        filter.q.as_deref().filter(|q| !q.trim().is_empty()).map(like_pattern),
+        after_name,
+        after_id,
+        limit + 1,
+    )
+    .fetch_all(&mut *ctx.tx)
+    .await?;
+    ctx.commit().await?;
+    Ok(AppJson(pagination::page(rows, limit, |c| (c.name.to_lowercase(), c.id))))
+}
+
+/// Creates a customer.
+#[utoipa::path(
+    post, path = "/api/v1/customers", tag = "customers",
+    request_body = CreateCustomer,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = Customer),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 422, description = "Invalid fields", body = Problem),
+    )
+)]
+async fn create_customer(mut ctx: Ctx, AppJson(body): AppJson<CreateCustomer>) -> Result<impl IntoResponse> {
+    ctx.require(&[Role::Admin])?;
+    body.validate()?;
+    let customer = sqlx::query_as!(
+        Customer,
+        r#"insert into app.customers (name, email, phone, address) values ($1, $2, $3, $4)
+           returning id, name, email, phone, address, created_at, updated_at, version"#,
+        body.name.trim(),
+        blank_to_none(body.email.as_deref()),
+        blank_to_none(body.phone.as_deref()),
+        blank_to_none(body.address.as_deref()),
+    )
+    .fetch_one(&mut *ctx.tx)
+    .await?;
+    ctx.commit().await?;
+    let location = [(header::LOCATION, format!("/api/v1/customers/{}", customer.id))];
+    Ok((StatusCode::CREATED, location, etag(customer.version), AppJson(customer)))
+}
+
+/// One customer.
+#[utoipa::path(
+    get, path = "/api/v1/customers/{id}", tag = "customers",
+    params(("id" = Uuid, Path, description = "Customer id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The customer", body = Customer),
+        (status = 404, description = "No such customer in your company", body = Problem),
+    )
+)]
+async fn get_customer(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<impl IntoResponse> {
+    ctx.require(&[Role::Admin])?;
+    let customer = sqlx::query_as!(
+        Customer,
+        r#"select id, name, email, phone, address, created_at, updated_at, version
+           from app.customers where id = $1 and deleted_at is null"#,
+        id
+    )
+    .fetch_optional(&mut *ctx.tx)
+    .await?
+    .ok_or(Error::NotFound)?;
+    ctx.commit().await?;
+    Ok((etag(customer.version), AppJson(customer)))
+}
+
+/// Edits a customer; `If-Match` makes the edit conditional on the version read.
+#[utoipa::path(
+    patch, path = "/api/v1/customers/{id}", tag = "customers",
+    params(("id" = Uuid, Path, description = "Customer id")),
+    request_body = UpdateCustomer,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = Customer),
+        (status = 404, description = "No such customer in your company", body = Problem),
+        (status = 412, description = "Changed since read (If-Match)", body = Problem),
+        (status = 422, description = "Invalid fields", body = Problem),
+    )
+)]
+async fn update_customer(
+    mut ctx: Ctx,
+    AppPath(id): AppPath<Uuid>,
+    if_match: IfMatch,
+    AppJson(body): AppJson<UpdateCustomer>,
+) -> Result<impl IntoResponse> {
+    ctx.require(&[Role::Admin])?;
+    body.check()?;
+    let email = body.email.clone().flatten();
+    let phone = body.phone.clone().flatten();
+    let address = body.address.clone().flatten();
+    let updated = sqlx::query_as!(
+        Customer,
+        r#"update app.customers set
+             name = coalesce($2, name),
+             email = case when $3 then $4 else email end,
+             phone = case when $5 then $6 else phone end,
+             address = case when $7 then $8 else address end
+           where id = $1 and deleted_at is null and ($9::int is null or version = $9)
+           returning id, name, email, phone, address, created_at, updated_at, version"#,
+        id,
+        body.name.as_deref().map(str::trim),
+        body.email.is_some(),
+        blank_to_none(email.as_deref()),
+        body.phone.is_some(),
+        blank_to_none(phone.as_deref()),
+        body.address.is_some(),
+        blank_to_none(address.as_deref()),
+        if_match.0,
+    )
+    .fetch_optional(&mut *ctx.tx)
+    .await?;
+    let Some(customer) = updated else {
+        let exists = sqlx::query_scalar!(
+            r#"select exists (select 1 from app.customers where id = $1 and deleted_at is null) as "exists!""#,
+            id
+        )
+        .fetch_one(&mut *ctx.tx)
+        .await?;
+        return Err(missing_or_stale(exists, if_match));
+    };
+    ctx.commit().await?;
+    Ok((etag(customer.version), AppJson(customer)))
+}
+
+/// Deletes a customer (soft: its jobs and history stay).
+#[utoipa::path(
+    delete, path = "/api/v1/customers/{id}", tag = "customers",
+    params(("id" = Uuid, Path, description = "Customer id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such customer in your company", body = Problem),
+    )
+)]
+async fn delete_customer(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
+    ctx.require(&[Role::Admin])?;
+    let deleted = sqlx::query!(
+        "update app.customers set deleted_at = now(), deleted_by = app.user_id()
+         where id = $1 and deleted_at is null",
+        id
+    )
+    .execute(&mut *ctx.tx)
+    .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(Error::NotFound);
+    }
+    ctx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

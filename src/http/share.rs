@@ -1,0 +1,220 @@
+//! Share links: a secret URL that shows one job read-only, without a login,
+//! until it expires or is revoked. The database's auth.open_share_link()
+//! decides what a token reaches; this module only carries it.
+
+use axum::{
+    extract::State,
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::IntoResponse,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{
+    context::Ctx,
+    error::{Error, Problem, Result},
+    extract::{AppJson, AppPath},
+    jobs::require_visible,
+    AppState,
+};
+use crate::auth::{tokens, Role};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_share_links, create_share_link))
+        .routes(routes!(revoke_share_link))
+        .routes(routes!(open_share_link))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShareLink {
+    pub id: Uuid,
+    pub job_id: Uuid,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// How often the link was opened, and when last.
+    pub open_count: i32,
+    pub last_opened_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewShareLink {
+    #[serde(flatten)]
+    pub link: ShareLink,
+    /// Shown once; only its hash is stored.
+    pub token: String,
+    pub url: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CreateShareLink {
+    /// 1 to 365; default 30.
+    #[validate(range(min = 1, max = 365, message = "must be between 1 and 365"))]
+    pub expires_in_days: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ShareStatus {
+    pub name: String,
+    pub color: String,
+    pub is_final: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ShareCompany {
+    pub name: String,
+    pub color: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ShareTask {
+    pub title: String,
+    pub is_completed: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ShareNote {
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The read-only job view a share link opens.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ShareView {
+    pub title: String,
+    pub description: String,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub status: ShareStatus,
+    pub worker_name: Option<String>,
+    pub company: ShareCompany,
+    pub expires_at: DateTime<Utc>,
+    pub tasks: Vec<ShareTask>,
+    /// Notes marked for the customer.
+    pub notes: Vec<ShareNote>,
+}
+
+/// A job's share links, newest first (tokens are never shown again).
+#[utoipa::path(
+    get, path = "/api/v1/jobs/{id}/share-links", tag = "share-links",
+    params(("id" = Uuid, Path, description = "Job id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Links", body = Vec<ShareLink>),
+        (status = 404, description = "No such job in your company", body = Problem),
+    )
+)]
+async fn list_share_links(mut ctx: Ctx, AppPath(job_id): AppPath<Uuid>) -> Result<AppJson<Vec<ShareLink>>> {
+    ctx.require(&[Role::Admin])?;
+    require_visible(&mut ctx, job_id).await?;
+    let links = sqlx::query_as!(
+        ShareLink,
+        "select id, job_id, expires_at, revoked_at, open_count, last_opened_at, created_at
+         from app.share_links where job_id = $1 order by created_at desc, id",
+        job_id
+    )
+    .fetch_all(&mut *ctx.tx)
+    .await?;
+    ctx.commit().await?;
+    Ok(AppJson(links))
+}
+
+/// Creates a secret link to the job's read-only view.
+#[utoipa::path(
+    post, path = "/api/v1/jobs/{id}/share-links", tag = "share-links",
+    params(("id" = Uuid, Path, description = "Job id")),
+    request_body = CreateShareLink,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; the token is shown only now", body = NewShareLink),
+        (status = 404, description = "No such job in your company", body = Problem),
+    )
+)]
+async fn create_share_link(
+    State(state): State<AppState>,
+    mut ctx: Ctx,
+    AppPath(job_id): AppPath<Uuid>,
+    AppJson(body): AppJson<CreateShareLink>,
+) -> Result<impl IntoResponse> {
+    ctx.require(&[Role::Admin])?;
+    body.validate()?;
+    require_visible(&mut ctx, job_id).await?;
+    let token = tokens::generate();
+    let expires_at = Utc::now() + chrono::Duration::days(body.expires_in_days.unwrap_or(30));
+    let link = sqlx::query_as!(
+        ShareLink,
+        "insert into app.share_links (job_id, token_hash, expires_at) values ($1, $2, $3)
+         returning id, job_id, expires_at, revoked_at, open_count, last_opened_at, created_at",
+        job_id,
+        tokens::digest(&token),
+        expires_at,
+    )
+    .fetch_one(&mut *ctx.tx)
+    .await?;
+    ctx.commit().await?;
+    let url = format!("{}/t/{}", state.config.public_url, token);
+    Ok((StatusCode::CREATED, AppJson(NewShareLink { link, token, url })))
+}
+
+/// Revokes a link: it stops working at once.
+#[utoipa::path(
+    delete, path = "/api/v1/share-links/{id}", tag = "share-links",
+    params(("id" = Uuid, Path, description = "Share link id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Revoked (or already revoked)"),
+        (status = 404, description = "No such link in your company", body = Problem),
+    )
+)]
+async fn revoke_share_link(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
+    ctx.require(&[Role::Admin])?;
+    let revoked = sqlx::query!(
+        "update app.share_links set revoked_at = coalesce(revoked_at, now()),
+                                    revoked_by = coalesce(revoked_by, app.user_id())
+         where id = $1",
+        id
+    )
+    .execute(&mut *ctx.tx)
+    .await?;
+    if revoked.rows_affected() == 0 {
+        return Err(Error::NotFound);
+    }
+    ctx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Opens a share link: the job's read-only view. No login needed.
+#[utoipa::path(
+    get, path = "/api/v1/share/{token}", tag = "share-links",
+    params(("token" = String, Path, description = "The link's secret token")),
+    responses(
+        (status = 200, description = "The job, read-only", body = ShareView),
+        (status = 404, description = "Unknown, expired or revoked link", body = Problem),
+    )
+)]
+async fn open_share_link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    AppPath(token): AppPath<String>,
+) -> Result<impl IntoResponse> {
+    if !tokens::looks_valid(&token) {
+        return Err(Error::NotFound);
+    }
+    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let view = sqlx::query_scalar!(
+        r#"select auth.open_share_link($1, $2) as "view""#,
+        tokens::digest(&token),
+        user_agent
+    )
+    .fetch_one(&state.db)
+    .await?
+    .ok_or(Error::NotFound)?;
+    let view: ShareView = serde_json::from_value(view).map_err(anyhow::Error::from)?;
+    Ok(([(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], AppJson(view)))
+}

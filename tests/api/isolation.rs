@@ -1,0 +1,139 @@
+//! The attacker's view: company B's admin, worker and customer aim every
+//! endpoint at company A's ids (in paths, bodies and query strings) and get
+//! nothing back, and nothing of A changes.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, Reply};
+
+#[tokio::test]
+async fn company_b_in_every_role_reaches_nothing_of_company_a() {
+    let app = spawn_app().await;
+    let a = app.company("acme").await;
+    let b = app.company("bolt").await;
+
+    // Company A's objects, of every kind.
+    let a_statuses = app.status_ids(&a.admin.access).await;
+    let job = app
+        .create_job(
+            &a.admin.access,
+            json!({"customer_id": a.customer_id, "title": "Secret A job", "assigned_worker_id": a.worker_id, "tasks": ["Secret task"]}),
+        )
+        .await;
+    let job_id = job.id();
+    let task_id = job.body["tasks"][0]["id"].as_str().expect("task").to_owned();
+    app.post(
+        &format!("/api/v1/jobs/{job_id}/notes"),
+        &a.admin.access,
+        json!({"body": "Secret note", "visibility": "customer"}),
+    )
+    .await;
+    let link = app.post(&format!("/api/v1/jobs/{job_id}/share-links"), &a.admin.access, json!({})).await;
+    let link_id = link.body["id"].as_str().expect("link").to_owned();
+    let status_id = a_statuses[1];
+    let customer_id = a.customer_id;
+    let worker_id = a.worker_id;
+    let admin_id = a.admin.user_id;
+
+    // A job of B's own, to aim B's legitimate writes at A's ids.
+    let b_job =
+        app.create_job(&b.admin.access, json!({"customer_id": b.customer_id, "title": "B job"})).await;
+    let b_job_id = b_job.id();
+
+    let before = app.fingerprint(a.id).await;
+    let requests: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, format!("/api/v1/jobs/{job_id}"), None),
+        (Method::PATCH, format!("/api/v1/jobs/{job_id}"), Some(json!({"status_id": status_id}))),
+        (Method::PATCH, format!("/api/v1/jobs/{job_id}"), Some(json!({"title": "pwned"}))),
+        (Method::POST, format!("/api/v1/jobs/{job_id}/archive"), Some(json!({}))),
+        (Method::POST, format!("/api/v1/jobs/{job_id}/unarchive"), Some(json!({}))),
+        (Method::GET, format!("/api/v1/jobs/{job_id}/tasks"), None),
+        (Method::POST, format!("/api/v1/jobs/{job_id}/tasks"), Some(json!({"title": "x"}))),
+        (Method::GET, format!("/api/v1/job-tasks?job_id={job_id}"), None),
+        (Method::PATCH, format!("/api/v1/job-tasks/{task_id}"), Some(json!({"is_completed": true}))),
+        (Method::DELETE, format!("/api/v1/job-tasks/{task_id}"), None),
+        (Method::GET, format!("/api/v1/jobs/{job_id}/notes"), None),
+        (Method::POST, format!("/api/v1/jobs/{job_id}/notes"), Some(json!({"body": "x"}))),
+        (Method::GET, format!("/api/v1/jobs/{job_id}/share-links"), None),
+        (Method::POST, format!("/api/v1/jobs/{job_id}/share-links"), Some(json!({}))),
+        (Method::DELETE, format!("/api/v1/share-links/{link_id}"), None),
+        (Method::GET, format!("/api/v1/customers/{customer_id}"), None),
+        (Method::PATCH, format!("/api/v1/customers/{customer_id}"), Some(json!({"name": "pwned"}))),
+        (Method::DELETE, format!("/api/v1/customers/{customer_id}"), None),
+        (Method::PATCH, format!("/api/v1/job-statuses/{status_id}"), Some(json!({"name": "pwned"}))),
+        (Method::DELETE, format!("/api/v1/job-statuses/{status_id}"), None),
+        (Method::POST, "/api/v1/job-statuses/reorder".into(), Some(json!({"ids": a_statuses}))),
+        (Method::GET, format!("/api/v1/users/{worker_id}"), None),
+        (Method::PATCH, format!("/api/v1/users/{admin_id}"), Some(json!({"is_active": false}))),
+        (Method::DELETE, format!("/api/v1/users/{worker_id}"), None),
+        // A's ids inside B's own writes.
+        (Method::POST, "/api/v1/jobs".into(), Some(json!({"customer_id": customer_id, "title": "x"}))),
+        (
+            Method::POST,
+            "/api/v1/jobs".into(),
+            Some(json!({"customer_id": b.customer_id, "title": "x", "status_id": status_id})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/jobs".into(),
+            Some(json!({"customer_id": b.customer_id, "title": "x", "assigned_worker_id": worker_id})),
+        ),
+        (Method::PATCH, format!("/api/v1/jobs/{b_job_id}"), Some(json!({"customer_id": customer_id}))),
+        (Method::PATCH, format!("/api/v1/jobs/{b_job_id}"), Some(json!({"status_id": status_id}))),
+        (Method::PATCH, format!("/api/v1/jobs/{b_job_id}"), Some(json!({"assigned_worker_id": worker_id}))),
+        (
+            Method::POST,
+            "/api/v1/users".into(),
+            Some(
+                json!({"name": "x", "email": "x@b.test", "password": "long-enough-pw", "role": "CUSTOMER", "customer_id": customer_id}),
+            ),
+        ),
+        // A's ids in query strings.
+        (Method::GET, format!("/api/v1/jobs?customer_id={customer_id}"), None),
+        (Method::GET, format!("/api/v1/jobs?status_id={status_id}"), None),
+        (Method::GET, format!("/api/v1/jobs?assigned_worker_id={worker_id}"), None),
+        (Method::GET, "/api/v1/jobs?q=Secret".into(), None),
+        (Method::GET, "/api/v1/customers?q=acme".into(), None),
+        (Method::GET, "/api/v1/users?q=acme".into(), None),
+        (Method::GET, "/api/v1/job-statuses".into(), None),
+        (Method::GET, "/api/v1/workers/assigned-jobs".into(), None),
+    ];
+
+    let a_ids: Vec<String> = [
+        job_id.to_string(),
+        task_id.clone(),
+        link_id.clone(),
+        customer_id.to_string(),
+        worker_id.to_string(),
+        admin_id.to_string(),
+    ]
+    .into_iter()
+    .chain(a_statuses.iter().map(ToString::to_string))
+    .collect();
+    let mut checked = 0;
+    for (role, token) in
+        [("admin", &b.admin.access), ("worker", &b.worker.access), ("customer", &b.customer.access)]
+    {
+        for (method, path, body) in &requests {
+            let reply: Reply = app.request(method.clone(), path, Some(token), body.clone()).await;
+            let text = reply.body.to_string();
+            for id in &a_ids {
+                // B's own writes may echo a path id back only in a refusal.
+                assert!(
+                    !text.contains(id.as_str()) || !reply.status.is_success(),
+                    "{role} {method} {path} leaked {id}: {text}"
+                );
+            }
+            assert!(!text.contains("Secret"), "{role} {method} {path} leaked A's data: {text}");
+            assert!(reply.status != StatusCode::INTERNAL_SERVER_ERROR, "{role} {method} {path}: {text}");
+            if reply.status.is_success() {
+                // Only lists may succeed, and then they hold none of A's rows.
+                assert_eq!(*method, Method::GET, "{role} {method} {path} succeeded: {text}");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, requests.len() * 3);
+    assert_eq!(app.fingerprint(a.id).await, before, "company A changed");
+}
