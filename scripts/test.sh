@@ -31,6 +31,10 @@ step "compile-time query data is current (cargo sqlx prepare --check)"
 DATABASE_URL="postgres://fieldops_owner@127.0.0.1:$FIELDOPS_PG_PORT/fieldops" SQLX_OFFLINE=false \
   cargo sqlx prepare --check -- --all-targets
 
+step "OpenAPI document"
+python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install --quiet openapi-spec-validator
+python3 scripts/check-openapi.py
+
 step "Rust unit and API tests"
 cargo test --quiet
 

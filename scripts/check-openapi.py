@@ -1,0 +1,25 @@
+"""Validates the OpenAPI document the server serves (from `fieldops openapi`)
+against the OpenAPI 3.1 schema, and checks every route of the API is in it."""
+import json
+import subprocess
+import sys
+
+from openapi_spec_validator import validate
+
+document = json.loads(subprocess.run(["./target/debug/fieldops", "openapi"], check=True, capture_output=True).stdout)
+validate(document)
+
+expected = [
+    "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout", "/api/v1/auth/me",
+    "/api/v1/users", "/api/v1/users/{id}", "/api/v1/customers", "/api/v1/customers/{id}",
+    "/api/v1/job-statuses", "/api/v1/job-statuses/{id}", "/api/v1/job-statuses/reorder",
+    "/api/v1/jobs", "/api/v1/jobs/{id}", "/api/v1/jobs/{id}/archive", "/api/v1/jobs/{id}/tasks",
+    "/api/v1/job-tasks", "/api/v1/job-tasks/{id}", "/api/v1/jobs/{id}/notes", "/api/v1/workers/assigned-jobs",
+    "/api/v1/jobs/{id}/share-links", "/api/v1/share-links/{id}", "/api/v1/share/{token}",
+]
+missing = [path for path in expected if path not in document["paths"]]
+if missing:
+    sys.exit(f"OpenAPI document lacks: {missing}")
+if "bearer" not in document.get("components", {}).get("securitySchemes", {}):
+    sys.exit("OpenAPI document lacks the bearer security scheme")
+print(f"OpenAPI {document['openapi']} valid: {len(document['paths'])} paths")
