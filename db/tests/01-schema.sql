@@ -1,0 +1,186 @@
+-- The structural checklist every table of schema app must pass. Tables are
+-- enumerated from the catalog: a new table fails here until it is covered
+-- (see "Adding a table" in docs/policies.md).
+begin;
+set local search_path = tap, public;
+grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
+select plan(32);
+
+-- The tables. Adding one? List it here, then make every test below pass.
+select tables_are('app', array[
+  'audit_log', 'companies', 'customers', 'job_notes', 'job_statuses', 'job_tasks', 'jobs',
+  'refresh_tokens', 'sessions', 'share_link_opens', 'share_links', 'users'
+], 'schema app holds exactly the tables the policy tests know');
+
+select views_are('app', array['grant_report', 'job_summaries', 'policy_report'],
+  'schema app holds exactly the known views');
+
+select is_empty($$
+  select c.relname from pg_class c
+  where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'p') and not c.relrowsecurity
+$$, 'row-level security is enabled on every table of schema app');
+
+select is_empty($$
+  select c.relname from pg_class c
+  where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'p') and not c.relforcerowsecurity
+$$, 'row-level security is forced on every table of schema app (the owner obeys it too)');
+
+select is_empty($$
+  select c.relname from pg_class c
+  where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'S')
+    and c.relowner <> 'fieldops_owner'::regrole
+$$, 'fieldops_owner owns every table, view and sequence of schema app');
+
+select is_empty($$
+  select c.relname from pg_class c
+  where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'p')
+    and not exists (select 1 from pg_policies p
+                    where p.schemaname = 'app' and p.tablename = c.relname
+                      and p.policyname = c.relname || '_owner_all'
+                      and p.roles = '{fieldops_owner}' and p.cmd = 'ALL'
+                      and p.qual = 'true' and p.with_check = 'true')
+$$, 'every table has its <table>_owner_all policy for fieldops_owner');
+
+select is_empty($$
+  select tablename, policyname from pg_policies
+  where schemaname = 'app' and 'public' = any (roles)
+$$, 'no policy applies to PUBLIC: each names its roles');
+
+select is_empty($$
+  select tablename, policyname from pg_policies
+  where schemaname = 'app' and permissive <> 'PERMISSIVE'
+$$, 'all policies are permissive (one per role and command, no hidden restrictive layer)');
+
+select is_empty($$
+  select table_name, policy from app.policy_report
+  where policy is not null and policy not like '%\_owner\_all'
+    and coalesce(using_expr, '') || coalesce(check_expr, '') not like '%app.company_id()%'
+$$, 'every request-role policy pins rows to the context''s company');
+
+select is_empty($$
+  select table_name, policy from app.policy_report p,
+    lateral (values (p.using_expr), (p.check_expr)) e (expr)
+  -- What remains after removing every wrapped call must call none.
+  where regexp_replace(e.expr, '\(\s*SELECT app\.\w+\(\) AS \w+\)', '', 'g') ~ 'app\.\w+\('
+$$, 'policies call context functions as (select app.f()), evaluated once per statement');
+
+select is_empty($$
+  select c.relname from pg_class c
+  where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'p') and c.relname <> 'companies'
+    and not exists (select 1 from pg_attribute a
+                    where a.attrelid = c.oid and a.attname = 'company_id' and a.attnotnull)
+$$, 'every table but companies carries a NOT NULL company_id');
+
+select is_empty($$
+  select c.relname from pg_class c
+  where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'p') and c.relname <> 'companies'
+    and not exists (
+      select 1 from pg_index i
+      join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+      where i.indrelid = c.oid and a.attname = 'company_id' and i.indpred is null)
+$$, 'company_id leads a (non-partial) index on every table that has it');
+
+select is_empty($$
+  select con.conrelid::regclass, con.conname from pg_constraint con
+  where con.contype = 'f' and con.connamespace = 'app'::regnamespace
+    and not exists (select 1 from pg_attribute a
+                    where a.attrelid = con.conrelid and a.attnum = any (con.conkey) and a.attname = 'company_id')
+$$, 'every foreign key includes company_id: no row can point at another company''s row');
+
+select is_empty($$
+  select c.relname from pg_class c
+  where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'p')
+    and c.relname not in ('audit_log', 'refresh_tokens')
+    and not exists (
+      select 1 from pg_trigger t
+      where t.tgrelid = c.oid and t.tgfoid = 'app.audit_row()'::regprocedure and t.tgenabled = 'O'
+        -- AFTER (bit 2 unset), ROW (bit 1), INSERT (4), DELETE (8), UPDATE (16)
+        and t.tgtype & 2 = 0 and t.tgtype & (1 | 4 | 8 | 16) = (1 | 4 | 8 | 16))
+$$, 'every tenant table (but refresh_tokens) has the AFTER INSERT/UPDATE/DELETE audit trigger');
+
+select is(array(
+  select table_name from app.policy_report where not audited group by 1 order by 1
+), array['audit_log', 'refresh_tokens'],
+  'policy_report shows every table audited except the log itself and refresh_tokens (secret key)');
+
+select is_empty($$
+  select c.relname from pg_class c
+  where c.relnamespace = 'app'::regnamespace and c.relkind = 'v'
+    and not coalesce(c.reloptions @> array['security_invoker=true'], false)
+$$, 'every view of schema app is security_invoker (the caller''s policies apply underneath)');
+
+select is_empty($$
+  select p.oid::regprocedure from pg_proc p
+  where p.pronamespace in ('app'::regnamespace, 'auth'::regnamespace) and p.prosecdef
+    and not coalesce(p.proconfig @> array['search_path=pg_catalog'], false)
+$$, 'every SECURITY DEFINER function pins search_path = pg_catalog');
+
+select is_empty($$
+  select p.oid::regprocedure from pg_proc p
+  where p.pronamespace in ('app'::regnamespace, 'auth'::regnamespace)
+    and p.proowner <> 'fieldops_owner'::regrole
+$$, 'fieldops_owner owns every function of schemas app and auth');
+
+select is_empty($$
+  select object from app.grant_report where object_type = 'function' and grantee = 'public'
+$$, 'PUBLIC may execute no function of schemas app and auth');
+
+select is_definer('app', 'audit_row', '{}'::name[],
+  'the audit trigger function is SECURITY DEFINER: request roles need no write on the log');
+
+select function_owner_is('app', 'audit_row', '{}'::name[], 'fieldops_owner',
+  'the audit trigger function runs as fieldops_owner');
+
+select is_empty($$
+  select object, grantee from app.grant_report
+  where object in ('app.audit_row()', 'app.refuse_audit_update()')
+$$, 'nobody has EXECUTE on the audit trigger functions');
+
+-- Roles (db/roles.sql).
+select is(array(
+  select rolname::text from pg_roles where rolname like 'fieldops\_%' and rolcanlogin order by 1
+), array['fieldops_authenticator', 'fieldops_owner'],
+  'only the owner and the authenticator can log in');
+
+select is_empty($$
+  select rolname from pg_roles where rolname like 'fieldops\_%' and (rolsuper or rolbypassrls or rolcreaterole)
+$$, 'no FieldOps role is superuser, bypasses RLS or creates roles');
+
+select is((select rolinherit from pg_roles where rolname = 'fieldops_authenticator'), false,
+  'the authenticator is NOINHERIT: it has no rights until it switches role');
+
+select is_empty($$
+  select c.oid::regclass from pg_class c where c.relowner = 'fieldops_authenticator'::regrole
+$$, 'the authenticator owns nothing');
+
+select set_eq($$
+  select r.rolname::text from pg_auth_members m
+  join pg_roles r on r.oid = m.roleid
+  where m.member = 'fieldops_authenticator'::regrole
+$$, array['fieldops_admin', 'fieldops_worker', 'fieldops_customer']::text[],
+  'the authenticator may switch into exactly the three request roles');
+
+select is_empty($$
+  select r.rolname from pg_auth_members m join pg_roles r on r.oid = m.member
+  where m.roleid in ('fieldops_owner'::regrole, 'pg_read_all_data'::regrole, 'pg_write_all_data'::regrole)
+    and r.rolname like 'fieldops\_%'
+$$, 'no FieldOps role is a member of the owner or of a read/write-everything role');
+
+-- The reports themselves.
+select columns_are('app', 'policy_report', array[
+  'table_name', 'rls_enabled', 'rls_forced', 'audited', 'policy', 'permissive', 'roles',
+  'command', 'using_expr', 'check_expr'
+], 'app.policy_report lists RLS flags and each policy''s roles, command, USING and WITH CHECK');
+
+select columns_are('app', 'grant_report', array['object_type', 'object', 'grantee', 'privilege', 'columns'],
+  'app.grant_report lists every grant, column grants with their columns');
+
+select set_eq($$ select distinct table_name from app.policy_report $$, $$
+  select c.relname::text from pg_class c where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'p')
+$$, 'app.policy_report covers every table of schema app');
+
+select is_empty($$ select 1 from app.policy_report where not rls_enabled or not rls_forced $$,
+  'app.policy_report reads RLS enabled and forced everywhere');
+
+select * from finish();
+rollback;

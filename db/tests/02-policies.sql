@@ -1,0 +1,112 @@
+-- The policies, as a DBA reads them with `table app.policy_report`: which
+-- policies each table has, the command each one governs and the roles it names.
+-- Any policy added, dropped, widened to another role or command fails here.
+begin;
+set local search_path = tap, public;
+grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
+
+create temporary table expected_policy (tbl name, policy name, cmd text, roles name[]) on commit drop;
+insert into expected_policy values
+  ('audit_log',        'audit_log_owner_all',           'ALL',    '{fieldops_owner}'),
+  ('audit_log',        'audit_log_admin_select',        'SELECT', '{fieldops_admin}'),
+  ('companies',        'companies_owner_all',           'ALL',    '{fieldops_owner}'),
+  ('companies',        'companies_select_own',          'SELECT', '{fieldops_admin,fieldops_worker,fieldops_customer}'),
+  ('companies',        'companies_admin_update',        'UPDATE', '{fieldops_admin}'),
+  ('customers',        'customers_owner_all',           'ALL',    '{fieldops_owner}'),
+  ('customers',        'customers_admin_select',        'SELECT', '{fieldops_admin}'),
+  ('customers',        'customers_admin_insert',        'INSERT', '{fieldops_admin}'),
+  ('customers',        'customers_admin_update',        'UPDATE', '{fieldops_admin}'),
+  ('customers',        'customers_worker_select',       'SELECT', '{fieldops_worker}'),
+  ('customers',        'customers_customer_select',     'SELECT', '{fieldops_customer}'),
+  ('job_notes',        'job_notes_owner_all',           'ALL',    '{fieldops_owner}'),
+  ('job_notes',        'job_notes_admin_all',           'ALL',    '{fieldops_admin}'),
+  ('job_notes',        'job_notes_worker_select',       'SELECT', '{fieldops_worker}'),
+  ('job_notes',        'job_notes_worker_insert',       'INSERT', '{fieldops_worker}'),
+  ('job_notes',        'job_notes_customer_select',     'SELECT', '{fieldops_customer}'),
+  ('job_statuses',     'job_statuses_owner_all',        'ALL',    '{fieldops_owner}'),
+  ('job_statuses',     'job_statuses_admin_all',        'ALL',    '{fieldops_admin}'),
+  ('job_statuses',     'job_statuses_select',           'SELECT', '{fieldops_worker,fieldops_customer}'),
+  ('job_tasks',        'job_tasks_owner_all',           'ALL',    '{fieldops_owner}'),
+  ('job_tasks',        'job_tasks_admin_all',           'ALL',    '{fieldops_admin}'),
+  ('job_tasks',        'job_tasks_worker_select',       'SELECT', '{fieldops_worker}'),
+  ('job_tasks',        'job_tasks_worker_update',       'UPDATE', '{fieldops_worker}'),
+  ('job_tasks',        'job_tasks_customer_select',     'SELECT', '{fieldops_customer}'),
+  ('jobs',             'jobs_owner_all',                'ALL',    '{fieldops_owner}'),
+  ('jobs',             'jobs_admin_select',             'SELECT', '{fieldops_admin}'),
+  ('jobs',             'jobs_admin_insert',             'INSERT', '{fieldops_admin}'),
+  ('jobs',             'jobs_admin_update',             'UPDATE', '{fieldops_admin}'),
+  ('jobs',             'jobs_worker_select',            'SELECT', '{fieldops_worker}'),
+  ('jobs',             'jobs_worker_update',            'UPDATE', '{fieldops_worker}'),
+  ('jobs',             'jobs_customer_select',          'SELECT', '{fieldops_customer}'),
+  ('refresh_tokens',   'refresh_tokens_owner_all',      'ALL',    '{fieldops_owner}'),
+  ('sessions',         'sessions_owner_all',            'ALL',    '{fieldops_owner}'),
+  ('sessions',         'sessions_select_own',           'SELECT', '{fieldops_admin,fieldops_worker,fieldops_customer}'),
+  ('sessions',         'sessions_revoke_own',           'UPDATE', '{fieldops_admin,fieldops_worker,fieldops_customer}'),
+  ('share_link_opens', 'share_link_opens_owner_all',    'ALL',    '{fieldops_owner}'),
+  ('share_link_opens', 'share_link_opens_admin_select', 'SELECT', '{fieldops_admin}'),
+  ('share_links',      'share_links_owner_all',         'ALL',    '{fieldops_owner}'),
+  ('share_links',      'share_links_admin_select',      'SELECT', '{fieldops_admin}'),
+  ('share_links',      'share_links_admin_insert',      'INSERT', '{fieldops_admin}'),
+  ('share_links',      'share_links_admin_update',      'UPDATE', '{fieldops_admin}'),
+  ('users',            'users_owner_all',               'ALL',    '{fieldops_owner}'),
+  ('users',            'users_admin_select',            'SELECT', '{fieldops_admin}'),
+  ('users',            'users_admin_insert',            'INSERT', '{fieldops_admin}'),
+  ('users',            'users_admin_update',            'UPDATE', '{fieldops_admin}'),
+  ('users',            'users_worker_select',           'SELECT', '{fieldops_worker}'),
+  ('users',            'users_customer_select',         'SELECT', '{fieldops_customer}');
+grant select on expected_policy to public;
+
+-- One policies_are per table, one policy_cmd_is and one policy_roles_are per
+-- policy, and the checks below.
+select plan((select (count(distinct tbl) + 2 * count(*))::int + 9 from expected_policy));
+
+select set_eq($$ select tbl::text from expected_policy $$, $$
+  select c.relname::text from pg_class c where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'p')
+$$, 'every table of schema app has its expected policies listed here');
+
+select policies_are('app', tbl, array_agg(policy), format('app.%s has exactly its expected policies', tbl))
+from expected_policy group by tbl order by tbl;
+
+select policy_cmd_is('app', tbl, policy, cmd, format('%s governs %s', policy, cmd))
+from expected_policy order by tbl, policy;
+
+select policy_roles_are('app', tbl, policy, roles, format('%s applies to %s', policy, roles))
+from expected_policy order by tbl, policy;
+
+-- The rules that matter most, word for word.
+select is((select using_expr from app.policy_report where policy = 'audit_log_admin_select'),
+  '(company_id = ( SELECT app.company_id() AS company_id))',
+  'an admin reads the history of its own company only');
+
+select is_empty($$
+  select policy from app.policy_report
+  where table_name = 'audit_log' and command in ('INSERT', 'UPDATE', 'DELETE', 'ALL')
+    and roles <> '{fieldops_owner}'
+$$, 'no policy lets any role but the owner write the history');
+
+select is((select using_expr from app.policy_report where policy = 'jobs_worker_select'),
+  '((company_id = ( SELECT app.company_id() AS company_id)) AND (assigned_worker_id = ( SELECT app.user_id() AS user_id)))',
+  'a worker reads the jobs assigned to it, in its company');
+
+select is((select check_expr from app.policy_report where policy = 'jobs_worker_update'),
+  '((company_id = ( SELECT app.company_id() AS company_id)) AND (assigned_worker_id = ( SELECT app.user_id() AS user_id)))',
+  'a worker''s job update must leave the job assigned to it');
+
+select is((select using_expr from app.policy_report where policy = 'jobs_customer_select'),
+  '((company_id = ( SELECT app.company_id() AS company_id)) AND (customer_id = ( SELECT app.customer_id() AS customer_id)) AND (NOT is_archived))',
+  'a customer reads its own customer''s unarchived jobs');
+
+select matches((select using_expr from app.policy_report where policy = 'job_notes_customer_select'),
+  $re$visibility = 'customer'::app\.note_visibility$re$,
+  'a customer reads only notes marked for customers');
+
+select is((select with_check from pg_policies where policyname = 'job_notes_admin_all'),
+  '((company_id = ( SELECT app.company_id() AS company_id)) AND (author_id = ( SELECT app.user_id() AS user_id)))',
+  'notes are written as their author, never in someone else''s name');
+
+select is_empty($$
+  select policy from app.policy_report where table_name = 'refresh_tokens' and roles <> '{fieldops_owner}'
+$$, 'refresh tokens are the owner''s alone');
+
+select * from finish();
+rollback;

@@ -1,0 +1,163 @@
+-- Grants: `\dp app.*` and `\df+` as tests. Together with the policies (rows),
+-- column grants decide what each role may read and write (columns).
+-- Any grant added, dropped or widened fails here.
+begin;
+set local search_path = tap, public;
+grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
+
+-- Every grant on schemas app and auth; `columns` NULL means the whole object.
+create temporary table expected_grant (object text, grantee text, privilege text, columns text[]) on commit drop;
+insert into expected_grant values
+  ('app.job_summaries', 'fieldops_admin', 'SELECT', null),
+  ('app.job_summaries', 'fieldops_customer', 'SELECT', null),
+  ('app.job_summaries', 'fieldops_worker', 'SELECT', null),
+  ('app.audit_log', 'fieldops_admin', 'SELECT', null),
+  ('app.companies', 'fieldops_admin', 'SELECT', null),
+  ('app.companies', 'fieldops_admin', 'UPDATE', '{name,color}'),
+  ('app.companies', 'fieldops_customer', 'SELECT', null),
+  ('app.companies', 'fieldops_worker', 'SELECT', null),
+  ('app.customers', 'fieldops_admin', 'INSERT', '{name,email,phone,address}'),
+  ('app.customers', 'fieldops_admin', 'SELECT', null),
+  ('app.customers', 'fieldops_admin', 'UPDATE', '{name,email,phone,address,deleted_at,deleted_by}'),
+  ('app.customers', 'fieldops_customer', 'SELECT', '{id,company_id,name,email,phone,address}'),
+  ('app.customers', 'fieldops_worker', 'SELECT', '{id,company_id,name,phone,address}'),
+  ('app.job_notes', 'fieldops_admin', 'DELETE', null),
+  ('app.job_notes', 'fieldops_admin', 'INSERT', '{job_id,body,visibility}'),
+  ('app.job_notes', 'fieldops_admin', 'SELECT', null),
+  ('app.job_notes', 'fieldops_admin', 'UPDATE', '{body,visibility}'),
+  ('app.job_notes', 'fieldops_customer', 'SELECT', '{id,company_id,job_id,author_id,body,visibility,created_at,updated_at,version}'),
+  ('app.job_notes', 'fieldops_worker', 'INSERT', '{job_id,body,visibility}'),
+  ('app.job_notes', 'fieldops_worker', 'SELECT', null),
+  ('app.job_statuses', 'fieldops_admin', 'DELETE', null),
+  ('app.job_statuses', 'fieldops_admin', 'INSERT', '{name,color,order_index,is_final,requires_tasks_done}'),
+  ('app.job_statuses', 'fieldops_admin', 'SELECT', null),
+  ('app.job_statuses', 'fieldops_admin', 'UPDATE', '{name,color,order_index,is_final,requires_tasks_done}'),
+  ('app.job_statuses', 'fieldops_customer', 'SELECT', null),
+  ('app.job_statuses', 'fieldops_worker', 'SELECT', null),
+  ('app.job_tasks', 'fieldops_admin', 'DELETE', null),
+  ('app.job_tasks', 'fieldops_admin', 'INSERT', '{job_id,title,position,is_completed}'),
+  ('app.job_tasks', 'fieldops_admin', 'SELECT', null),
+  ('app.job_tasks', 'fieldops_admin', 'UPDATE', '{title,position,is_completed}'),
+  ('app.job_tasks', 'fieldops_customer', 'SELECT', '{id,company_id,job_id,title,position,is_completed,completed_at,created_at,updated_at,version}'),
+  ('app.job_tasks', 'fieldops_worker', 'SELECT', null),
+  ('app.job_tasks', 'fieldops_worker', 'UPDATE', '{is_completed}'),
+  ('app.jobs', 'fieldops_admin', 'INSERT', '{customer_id,status_id,assigned_worker_id,title,description,scheduled_at}'),
+  ('app.jobs', 'fieldops_admin', 'SELECT', null),
+  ('app.jobs', 'fieldops_admin', 'UPDATE', '{customer_id,status_id,assigned_worker_id,title,description,scheduled_at,is_archived,archived_at,archived_by}'),
+  ('app.jobs', 'fieldops_customer', 'SELECT', '{id,company_id,customer_id,status_id,assigned_worker_id,title,description,scheduled_at,completed_at,is_archived,created_at,updated_at,version}'),
+  ('app.jobs', 'fieldops_worker', 'SELECT', null),
+  ('app.jobs', 'fieldops_worker', 'UPDATE', '{status_id}'),
+  ('app.sessions', 'fieldops_admin', 'SELECT', '{id,company_id,user_id,expires_at,revoked_at,created_at}'),
+  ('app.sessions', 'fieldops_admin', 'UPDATE', '{revoked_at,revoked_reason}'),
+  ('app.sessions', 'fieldops_customer', 'SELECT', '{id,company_id,user_id,expires_at,revoked_at,created_at}'),
+  ('app.sessions', 'fieldops_customer', 'UPDATE', '{revoked_at,revoked_reason}'),
+  ('app.sessions', 'fieldops_worker', 'SELECT', '{id,company_id,user_id,expires_at,revoked_at,created_at}'),
+  ('app.sessions', 'fieldops_worker', 'UPDATE', '{revoked_at,revoked_reason}'),
+  ('app.share_link_opens', 'fieldops_admin', 'SELECT', null),
+  ('app.share_links', 'fieldops_admin', 'INSERT', '{job_id,token_hash,expires_at}'),
+  ('app.share_links', 'fieldops_admin', 'SELECT', '{id,company_id,job_id,expires_at,revoked_at,revoked_by,open_count,last_opened_at,created_at,updated_at,created_by,version}'),
+  ('app.share_links', 'fieldops_admin', 'UPDATE', '{revoked_at,revoked_by}'),
+  ('app.users', 'fieldops_admin', 'INSERT', '{name,email,password_hash,role,customer_id,is_active}'),
+  ('app.users', 'fieldops_admin', 'SELECT', '{id,company_id,name,email,role,customer_id,is_active,deleted_at,deleted_by,created_at,updated_at,created_by,updated_by,version}'),
+  ('app.users', 'fieldops_admin', 'UPDATE', '{name,email,password_hash,role,customer_id,is_active,deleted_at,deleted_by}'),
+  ('app.users', 'fieldops_customer', 'SELECT', '{id,company_id,name,role}'),
+  ('app.users', 'fieldops_worker', 'SELECT', '{id,company_id,name,role}'),
+  ('app.company_id()', 'fieldops_admin', 'EXECUTE', null),
+  ('app.company_id()', 'fieldops_customer', 'EXECUTE', null),
+  ('app.company_id()', 'fieldops_worker', 'EXECUTE', null),
+  ('app.customer_id()', 'fieldops_admin', 'EXECUTE', null),
+  ('app.customer_id()', 'fieldops_customer', 'EXECUTE', null),
+  ('app.customer_id()', 'fieldops_worker', 'EXECUTE', null),
+  ('app.role()', 'fieldops_admin', 'EXECUTE', null),
+  ('app.role()', 'fieldops_customer', 'EXECUTE', null),
+  ('app.role()', 'fieldops_worker', 'EXECUTE', null),
+  ('app.session_id()', 'fieldops_admin', 'EXECUTE', null),
+  ('app.session_id()', 'fieldops_customer', 'EXECUTE', null),
+  ('app.session_id()', 'fieldops_worker', 'EXECUTE', null),
+  ('app.user_id()', 'fieldops_admin', 'EXECUTE', null),
+  ('app.user_id()', 'fieldops_customer', 'EXECUTE', null),
+  ('app.user_id()', 'fieldops_worker', 'EXECUTE', null),
+  ('auth.create_session(uuid,uuid,bytea,timestamp with time zone,timestamp with time zone,text,text)', 'fieldops_authenticator', 'EXECUTE', null),
+  ('auth.current_profile()', 'fieldops_admin', 'EXECUTE', null),
+  ('auth.current_profile()', 'fieldops_customer', 'EXECUTE', null),
+  ('auth.current_profile()', 'fieldops_worker', 'EXECUTE', null),
+  ('auth.login_lookup(text,text)', 'fieldops_authenticator', 'EXECUTE', null),
+  ('auth.open_share_link(bytea,text)', 'fieldops_authenticator', 'EXECUTE', null),
+  ('auth.require_session(uuid,uuid,uuid,app.user_role)', 'fieldops_authenticator', 'EXECUTE', null),
+  ('auth.rotate_refresh_token(bytea,bytea,timestamp with time zone)', 'fieldops_authenticator', 'EXECUTE', null);
+grant select on expected_grant to public;
+
+create temporary table request_role (name text) on commit drop;
+insert into request_role values
+  ('fieldops_authenticator'), ('fieldops_admin'), ('fieldops_worker'), ('fieldops_customer');
+grant select on request_role to public;
+
+select plan((
+  select 4                                                    -- the checks below
+       + (select count(distinct object)::int from expected_grant)
+       + (select count(*)::int * 4 from pg_class c
+          where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'p'))
+       + 8 + 8
+));
+
+select set_eq(
+  $$ select object, grantee, privilege, columns from app.grant_report $$,
+  $$ select object, grantee, privilege, columns from expected_grant $$,
+  'app.grant_report holds exactly the expected grants, nothing more');
+
+-- Per object, for readable failures.
+select is(
+  array(select format('%s %s %s', g.grantee, g.privilege, coalesce(g.columns::text, ''))
+        from app.grant_report g where g.object = o.object order by 1),
+  array(select format('%s %s %s', e.grantee, e.privilege, coalesce(e.columns::text, ''))
+        from expected_grant e where e.object = o.object order by 1),
+  format('grants on %s', o.object))
+from (select distinct object from expected_grant order by 1) o;
+
+-- Table-level privileges of every request role on every table, enumerated
+-- (a new table must grant nothing until its grants are listed above).
+select table_privs_are('app', c.relname, r.name,
+  coalesce((select array_agg(e.privilege) from expected_grant e
+            where e.object = 'app.' || c.relname and e.grantee = r.name and e.columns is null), '{}'),
+  format('%s: table privileges of %s', c.relname, r.name))
+from pg_class c, request_role r
+where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'p')
+order by c.relname, r.name;
+
+-- Secrets: no request role can read a hash.
+select column_privs_are('app', 'users', 'password_hash', 'fieldops_admin', array['INSERT', 'UPDATE'],
+  'admins may set a password hash, never read one');
+select column_privs_are('app', 'users', 'password_hash', 'fieldops_worker', '{}', 'workers: nothing on password_hash');
+select column_privs_are('app', 'users', 'password_hash', 'fieldops_customer', '{}', 'customers: nothing on password_hash');
+select column_privs_are('app', 'share_links', 'token_hash', 'fieldops_admin', array['INSERT'],
+  'admins may store a share-link digest, never read one');
+select column_privs_are('app', 'share_links', 'token_hash', 'fieldops_worker', '{}', 'workers: nothing on token_hash');
+select column_privs_are('app', 'refresh_tokens', 'token_hash', 'fieldops_admin', '{}', 'admins: nothing on refresh tokens');
+select column_privs_are('app', 'jobs', 'status_id', 'fieldops_worker', array['SELECT', 'UPDATE'],
+  'workers may change a job''s status');
+select column_privs_are('app', 'job_tasks', 'is_completed', 'fieldops_worker', array['SELECT', 'UPDATE'],
+  'workers may tick a task off');
+
+-- Schemas.
+select schema_privs_are('app', 'fieldops_admin', array['USAGE'], 'admins use schema app');
+select schema_privs_are('app', 'fieldops_worker', array['USAGE'], 'workers use schema app');
+select schema_privs_are('app', 'fieldops_customer', array['USAGE'], 'customers use schema app');
+select schema_privs_are('app', 'fieldops_authenticator', '{}', 'the authenticator cannot even look into schema app');
+select schema_privs_are('auth', 'fieldops_authenticator', array['USAGE'], 'the authenticator uses schema auth');
+select schema_privs_are('auth', 'fieldops_admin', array['USAGE'], 'admins use schema auth');
+select schema_privs_are('app', 'public', '{}', 'PUBLIC cannot use schema app');
+select schema_privs_are('auth', 'public', '{}', 'PUBLIC cannot use schema auth');
+
+select is_empty($$
+  select object from app.grant_report where grantee = 'fieldops_authenticator' and object_type <> 'function'
+$$, 'the authenticator has no privilege on any table or view');
+
+select is_empty($$
+  select object from app.grant_report where grantee = 'fieldops_authenticator' and object not like 'auth.%'
+$$, 'the authenticator executes only the narrow auth.* functions');
+
+select is_empty($$ select object, privilege from app.grant_report where grantee = 'public' $$,
+  'PUBLIC has no privilege on any object of schemas app and auth');
+
+select * from finish();
+rollback;

@@ -1,0 +1,169 @@
+-- Per role and tenant: the rows each role sees and the writes it is refused.
+-- Two companies, A and B (fixtures/tenants.sql); each block acts as one user
+-- exactly as the API does: `set local role fieldops_<role>` plus the app.*
+-- settings of that user.
+begin;
+set local search_path = tap, public;
+grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
+select plan(63);
+\ir fixtures/tenants.sql
+
+-- ---------------------------------------------------------------- admin of A
+set local role fieldops_admin;
+select pg_temp.ctx('A.admin');
+
+select is(pg_temp.rows_outside(pg_temp.id('A')), 0::bigint,
+  'admin A: no row of another company in any table it can read');
+select set_eq($$ select title from app.jobs $$, array['A job1', 'A job2', 'A job3'],
+  'admin A sees every job of A, archived included');
+select set_eq($$ select name from app.customers $$, array['Customer cust1 of A', 'Customer cust2 of A'],
+  'admin A sees A''s customers');
+select is((select count(*) from app.users), 4::bigint, 'admin A sees A''s four users');
+select is((select count(*) from app.job_notes), 3::bigint, 'admin A sees every note, internal ones included');
+select set_eq($$ select id from app.companies $$, array[pg_temp.id('A')], 'admin A sees its own company only');
+select set_eq($$ select id from app.sessions $$, array[pg_temp.id('A.admin.session')],
+  'admin A sees its own session only');
+
+select is(pg_temp.affected(format($$ update app.jobs set title = 'edited' where id = %L $$, pg_temp.id('A.job1'))),
+  1::bigint, 'admin A edits A''s job');
+select is(pg_temp.affected(format($$ update app.jobs set title = 'stolen' where id = %L $$, pg_temp.id('B.job1'))),
+  0::bigint, 'admin A cannot edit B''s job (it does not exist for A)');
+select is(pg_temp.affected(format($$ delete from app.job_notes where id = %L $$, pg_temp.id('B.job1.internal'))),
+  0::bigint, 'admin A cannot delete B''s note');
+select is(pg_temp.affected(format($$ update app.users set name = 'x' where id = %L $$, pg_temp.id('B.admin'))),
+  0::bigint, 'admin A cannot edit B''s users');
+select is(pg_temp.affected(format($$ update app.companies set name = 'x' where id = %L $$, pg_temp.id('B'))),
+  0::bigint, 'admin A cannot rename company B');
+select throws_ok(format($$ insert into app.jobs (customer_id, status_id, title) values (%L, %L, 'x') $$,
+    pg_temp.id('B.cust1'), (select id from app.job_statuses where name = 'New')),
+  '23503', null, 'admin A cannot open a job for B''s customer (composite foreign key)');
+select throws_ok(format($$ insert into app.job_notes (job_id, body) values (%L, 'x') $$, pg_temp.id('B.job1')),
+  '23503', null, 'admin A cannot attach a note to B''s job');
+select throws_ok(format($$ insert into app.customers (company_id, name) values (%L, 'x') $$, pg_temp.id('B')),
+  '42501', 'permission denied for table customers', 'admin A cannot even name a company_id on insert');
+select throws_ok(format($$ update app.jobs set company_id = %L $$, pg_temp.id('B')),
+  '42501', 'permission denied for table jobs', 'admin A cannot move a job to another company');
+select throws_ok($$ delete from app.jobs $$, '42501', 'permission denied for table jobs',
+  'admin A cannot delete jobs (they are archived)');
+select throws_ok($$ delete from app.users $$, '42501', 'permission denied for table users',
+  'admin A cannot delete users (soft delete only)');
+select throws_ok($$ select password_hash from app.users $$, '42501', 'permission denied for table users',
+  'admin A cannot read password hashes');
+select throws_ok($$ select token_hash from app.share_links $$, '42501', 'permission denied for table share_links',
+  'admin A cannot read share-link digests');
+select throws_ok($$ select * from app.refresh_tokens $$, '42501', 'permission denied for table refresh_tokens',
+  'admin A cannot read refresh tokens');
+select throws_ok(format($$ insert into app.job_notes (job_id, body, author_id) values (%L, 'x', %L) $$,
+    pg_temp.id('A.job1'), pg_temp.id('A.worker')),
+  '42501', 'permission denied for table job_notes', 'admin A cannot write a note in a worker''s name');
+
+-- ---------------------------------------------------------------- worker of A
+set local role fieldops_worker;
+select pg_temp.ctx('A.worker');
+
+select is(pg_temp.rows_outside(pg_temp.id('A')), 0::bigint,
+  'worker A: no row of another company in any table it can read');
+select set_eq($$ select id from app.jobs $$, array[pg_temp.id('A.job1'), pg_temp.id('A.job3')],
+  'worker A sees only the jobs assigned to it');
+select set_eq($$ select title from app.job_tasks $$, array['job1.task1', 'job1.task2'],
+  'worker A sees only the tasks of its jobs');
+select set_eq($$ select id from app.job_notes $$, array[pg_temp.id('A.job1.internal'), pg_temp.id('A.job1.shared')],
+  'worker A sees the notes of its jobs, internal ones included');
+select set_eq($$ select id from app.customers $$, array[pg_temp.id('A.cust1')],
+  'worker A sees only the customers of its jobs');
+select set_eq($$ select name from app.users $$, array['A admin', 'A worker', 'A worker2'],
+  'worker A sees its company''s staff names, not customer logins');
+select is((select count(*) from app.job_statuses), 4::bigint, 'worker A reads A''s statuses');
+
+select is(pg_temp.affected(format($$ update app.jobs set status_id = %L where id = %L $$,
+    (select id from app.job_statuses where name = 'In progress'), pg_temp.id('A.job1'))),
+  1::bigint, 'worker A moves its job along');
+select is(pg_temp.affected(format($$ update app.jobs set status_id = status_id where id = %L $$, pg_temp.id('A.job2'))),
+  0::bigint, 'worker A cannot change the status of a job assigned to someone else');
+select throws_ok(format($$ update app.jobs set title = 'x' where id = %L $$, pg_temp.id('A.job1')),
+  '42501', 'permission denied for table jobs', 'worker A cannot edit a job''s title');
+select throws_ok(format($$ update app.jobs set assigned_worker_id = %L where id = %L $$,
+    pg_temp.id('A.worker2'), pg_temp.id('A.job1')),
+  '42501', 'permission denied for table jobs', 'worker A cannot reassign a job');
+select is(pg_temp.affected(format($$ update app.job_tasks set is_completed = true where id = %L $$,
+    pg_temp.id('A.job1.task1'))), 1::bigint, 'worker A ticks off a task of its job');
+select is(pg_temp.affected(format($$ update app.job_tasks set is_completed = true where id = %L $$,
+    pg_temp.id('A.job2.task1'))), 0::bigint, 'worker A cannot tick off another worker''s task');
+select throws_ok(format($$ update app.job_tasks set title = 'x' where id = %L $$, pg_temp.id('A.job1.task1')),
+  '42501', 'permission denied for table job_tasks', 'worker A cannot rename a task');
+select throws_ok($$ delete from app.job_tasks $$, '42501', 'permission denied for table job_tasks',
+  'worker A cannot delete tasks');
+select lives_ok(format($$ insert into app.job_notes (job_id, body) values (%L, 'on my way') $$, pg_temp.id('A.job1')),
+  'worker A adds a note to its job');
+select throws_ok(format($$ insert into app.job_notes (job_id, body) values (%L, 'x') $$, pg_temp.id('A.job2')),
+  '42501', 'new row violates row-level security policy for table "job_notes"',
+  'worker A cannot add a note to a job assigned to someone else');
+select throws_ok($$ select count(*) from app.share_links $$, '42501', 'permission denied for table share_links',
+  'worker A cannot read share links');
+select throws_ok($$ select count(*) from app.audit_log $$, '42501', 'permission denied for table audit_log',
+  'worker A cannot read the history');
+select throws_ok($$ insert into app.customers (name) values ('x') $$, '42501', 'permission denied for table customers',
+  'worker A cannot create customers');
+
+-- ---------------------------------------------------------------- customer of A (cust1)
+set local role fieldops_customer;
+select pg_temp.ctx('A.customer');
+
+select is(pg_temp.rows_outside(pg_temp.id('A')), 0::bigint,
+  'customer A: no row of another company in any table it can read');
+select set_eq($$ select id from app.jobs $$, array[pg_temp.id('A.job1')],
+  'customer A sees its own unarchived job only: not another customer''s, not archived ones');
+select set_eq($$ select body from app.job_notes $$, array['A job1.shared'],
+  'customer A never sees internal notes');
+select set_eq($$ select title from app.job_tasks $$, array['job1.task1', 'job1.task2'],
+  'customer A sees the tasks of its job only');
+select set_eq($$ select id from app.customers $$, array[pg_temp.id('A.cust1')], 'customer A sees its own customer row');
+select set_eq($$ select name from app.users $$, array['A customer', 'A worker'],
+  'customer A sees itself and the worker assigned to its job, nobody else');
+select throws_ok($$ select email from app.users $$, '42501', 'permission denied for table users',
+  'customer A cannot read users'' emails');
+select throws_ok($$ select created_by from app.jobs $$, '42501', 'permission denied for table jobs',
+  'customer A cannot read staff-only job columns');
+select throws_ok(format($$ update app.jobs set status_id = status_id where id = %L $$, pg_temp.id('A.job1')),
+  '42501', 'permission denied for table jobs', 'customer A cannot change its job');
+select throws_ok(format($$ update app.job_tasks set is_completed = true where id = %L $$, pg_temp.id('A.job1.task1')),
+  '42501', 'permission denied for table job_tasks', 'customer A cannot tick off tasks');
+select throws_ok(format($$ insert into app.job_notes (job_id, body) values (%L, 'x') $$, pg_temp.id('A.job1')),
+  '42501', 'permission denied for table job_notes', 'customer A cannot write notes');
+select throws_ok($$ select count(*) from app.audit_log $$, '42501', 'permission denied for table audit_log',
+  'customer A cannot read the history');
+
+-- Sessions: everyone may end its own session, nobody another's.
+select is(pg_temp.affected(format($$ update app.sessions set revoked_at = now() where id = %L $$,
+    pg_temp.id('A.admin.session'))), 0::bigint, 'customer A cannot revoke the admin''s session');
+select is(pg_temp.affected($$ update app.sessions set revoked_at = now(), revoked_reason = 'logout' $$),
+  1::bigint, 'customer A revokes its own session (logout), and only that one');
+
+-- ---------------------------------------------------------------- company B
+set local role fieldops_admin;
+select pg_temp.ctx('B.admin');
+select is(pg_temp.rows_outside(pg_temp.id('B')), 0::bigint,
+  'admin B: no row of company A in any table it can read');
+select set_eq($$ select title from app.jobs $$, array['B job1', 'B job2', 'B job3'], 'admin B sees B''s jobs only');
+select is((select title from app.jobs where id = pg_temp.id('A.job1')), null, 'admin B cannot find A''s job by id');
+
+set local role fieldops_worker;
+select pg_temp.ctx('B.worker');
+select set_eq($$ select id from app.jobs $$, array[pg_temp.id('B.job1'), pg_temp.id('B.job3')],
+  'worker B sees B''s jobs assigned to it only');
+
+set local role fieldops_customer;
+select pg_temp.ctx('B.customer');
+select is(pg_temp.rows_outside(pg_temp.id('B')), 0::bigint,
+  'customer B: no row of company A in any table it can read');
+
+-- A's data is unchanged by everything B tried (checked as the owner).
+set local role fieldops_owner;
+select is((select title from app.jobs where id = pg_temp.id('B.job1')), 'B job1',
+  'B''s job kept its title through A''s attempts');
+select is((select count(*) from app.job_notes where company_id = pg_temp.id('B')), 3::bigint,
+  'B''s notes are all still there');
+reset role;
+
+select * from finish();
+rollback;

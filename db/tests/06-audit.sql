@@ -1,0 +1,217 @@
+-- The change history: written by the database for every change, whoever makes
+-- it; append-only for every role; each company reads its own only; no secrets.
+begin;
+set local search_path = tap, public;
+grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
+select plan(54);
+\ir fixtures/tenants.sql
+
+-- History written from here on is what the tests below look at.
+select set_config('pgtap.mark', (select max(id) from app.audit_log)::text, true);
+create function pg_temp.since_mark() returns bigint language sql stable
+as $$ select current_setting('pgtap.mark')::bigint $$;
+
+-- The newest history row of a table (seen as the superuser).
+create function pg_temp.last(p_table text) returns app.audit_log language sql stable
+as $$ select * from app.audit_log where table_name = p_table and id > pg_temp.since_mark() order by id desc limit 1 $$;
+
+-- ------------------------------------------------------------ append-only
+select table_privs_are('app', 'audit_log', 'fieldops_admin', array['SELECT'], 'admins may only read the history');
+select table_privs_are('app', 'audit_log', 'fieldops_worker', '{}', 'workers have no privilege on the history');
+select table_privs_are('app', 'audit_log', 'fieldops_customer', '{}', 'customers have no privilege on the history');
+select table_privs_are('app', 'audit_log', 'fieldops_authenticator', '{}', 'the authenticator has no privilege on the history');
+
+set local role fieldops_admin;
+select pg_temp.ctx('A.admin');
+select throws_ok(format($$ insert into app.audit_log (company_id, table_name, row_id, action, db_role, db_user, source, changes)
+                           values (%L, 'jobs', %L, 'UPDATE', 'x', 'x', 'api', '{}') $$, pg_temp.id('A'), pg_temp.id('A.job1')),
+  '42501', 'permission denied for table audit_log', 'admin A cannot forge a history row');
+select throws_ok($$ update app.audit_log set actor_id = null $$, '42501', 'permission denied for table audit_log',
+  'admin A cannot rewrite history');
+select throws_ok($$ delete from app.audit_log $$, '42501', 'permission denied for table audit_log',
+  'admin A cannot delete history');
+select throws_ok($$ truncate app.audit_log $$, '42501', 'permission denied for table audit_log',
+  'admin A cannot truncate history');
+select ok(not has_function_privilege('fieldops_admin', 'app.audit_row()', 'execute'),
+  'admin A cannot execute the audit trigger function');
+
+set local role fieldops_worker;
+select pg_temp.ctx('A.worker');
+select throws_ok(format($$ insert into app.audit_log (company_id, table_name, row_id, action, db_role, db_user, source, changes)
+                           values (%L, 'jobs', %L, 'UPDATE', 'x', 'x', 'api', '{}') $$, pg_temp.id('A'), pg_temp.id('A.job1')),
+  '42501', 'permission denied for table audit_log', 'worker A cannot forge a history row');
+select throws_ok($$ update app.audit_log set actor_id = null $$, '42501', 'permission denied for table audit_log',
+  'worker A cannot rewrite history');
+select throws_ok($$ delete from app.audit_log $$, '42501', 'permission denied for table audit_log',
+  'worker A cannot delete history');
+
+set local role fieldops_customer;
+select pg_temp.ctx('A.customer');
+select throws_ok(format($$ insert into app.audit_log (company_id, table_name, row_id, action, db_role, db_user, source, changes)
+                           values (%L, 'jobs', %L, 'UPDATE', 'x', 'x', 'api', '{}') $$, pg_temp.id('A'), pg_temp.id('A.job1')),
+  '42501', 'permission denied for table audit_log', 'customer A cannot forge a history row');
+select throws_ok($$ update app.audit_log set actor_id = null $$, '42501', 'permission denied for table audit_log',
+  'customer A cannot rewrite history');
+select throws_ok($$ delete from app.audit_log $$, '42501', 'permission denied for table audit_log',
+  'customer A cannot delete history');
+
+set local role fieldops_authenticator;
+select throws_ok(format($$ insert into app.audit_log (company_id, table_name, row_id, action, db_role, db_user, source, changes)
+                           values (%L, 'jobs', %L, 'UPDATE', 'x', 'x', 'api', '{}') $$, pg_temp.id('A'), pg_temp.id('A.job1')),
+  '42501', 'permission denied for schema app', 'the authenticator cannot forge a history row');
+select throws_ok($$ update app.audit_log set actor_id = null $$, '42501', 'permission denied for schema app',
+  'the authenticator cannot rewrite history');
+select throws_ok($$ delete from app.audit_log $$, '42501', 'permission denied for schema app',
+  'the authenticator cannot delete history');
+
+set local role fieldops_owner;
+select throws_ok($$ update app.audit_log set actor_id = null $$, '42501', 'app.audit_log is append-only',
+  'not even the owner can rewrite history');
+reset role;
+
+-- ------------------------------------------------------------ what is recorded
+-- As the API does it: logged in as the authenticator, switched into a role.
+set local session authorization fieldops_authenticator;
+set local role fieldops_admin;
+select pg_temp.ctx('A.admin');
+select pg_temp.affected(format($$ update app.jobs set title = 'Boiler service' where id = %L $$, pg_temp.id('A.job1')));
+reset role;
+reset session authorization;
+
+select is((pg_temp.last('jobs')).changes, '{"title": ["A job1", "Boiler service"]}'::jsonb,
+  'an update records only the changed column as [old, new] (no updated_at, version, updated_by)');
+select is((pg_temp.last('jobs')).action, 'UPDATE', '... as an UPDATE');
+select is((pg_temp.last('jobs')).actor_id, pg_temp.id('A.admin'), '... by the acting user');
+select is((pg_temp.last('jobs')).actor_role, 'ADMIN'::app.user_role, '... in its role');
+select is((pg_temp.last('jobs')).source, 'api', '... through the API (authenticator, request role)');
+select is((pg_temp.last('jobs')).db_role, 'fieldops_admin', '... as the database role fieldops_admin');
+select is((pg_temp.last('jobs')).job_id, pg_temp.id('A.job1'), '... filed under its job');
+select is((pg_temp.last('jobs')).company_id, pg_temp.id('A'), '... and its company');
+
+set local role fieldops_admin;
+select pg_temp.ctx('A.admin');
+select is(pg_temp.affected(format($$ update app.jobs set title = title where id = %L $$, pg_temp.id('A.job1'))),
+  1::bigint, 'a no-op update runs');
+reset role;
+select is((select count(*) from app.audit_log where table_name = 'jobs' and id > pg_temp.since_mark()), 1::bigint,
+  '... and records nothing: only bookkeeping changed');
+
+set local role fieldops_worker;
+select pg_temp.ctx('A.worker');
+select pg_temp.affected(format($$ update app.jobs set status_id = %L where id = %L $$,
+  (select id from app.job_statuses where name = 'In progress'), pg_temp.id('A.job1')));
+select pg_temp.affected(format($$ update app.job_tasks set is_completed = true where id = %L $$, pg_temp.id('A.job1.task1')));
+reset role;
+select is((pg_temp.last('jobs')).changes,
+  jsonb_build_object('status_id', jsonb_build_array(
+    (select id from app.job_statuses where company_id = pg_temp.id('A') and name = 'New'),
+    (select id from app.job_statuses where company_id = pg_temp.id('A') and name = 'In progress'))),
+  'a worker''s status change records the old and new status');
+select is(((pg_temp.last('jobs')).actor_id, (pg_temp.last('jobs')).actor_role),
+  (pg_temp.id('A.worker'), 'WORKER'::app.user_role), '... by the worker');
+select set_eq($$ select jsonb_object_keys((pg_temp.last('job_tasks')).changes) $$,
+  array['is_completed', 'completed_at', 'completed_by'],
+  'a task completion records is_completed and who completed it when');
+select is((pg_temp.last('job_tasks')).job_id, pg_temp.id('A.job1'), '... filed under the task''s job');
+
+set local role fieldops_admin;
+select pg_temp.ctx('A.admin');
+select pg_temp.affected(format($$ insert into app.job_tasks (job_id, title) values (%L, 'Bleed radiators') $$, pg_temp.id('A.job1')));
+select pg_temp.affected(format($$ delete from app.job_notes where id = %L $$, pg_temp.id('A.job1.internal')));
+select pg_temp.affected(format($$ update app.jobs set is_archived = true, archived_at = now() where id = %L $$, pg_temp.id('A.job2')));
+select pg_temp.affected(format($$ update app.customers set deleted_at = now() where id = %L $$, pg_temp.id('A.cust2')));
+select pg_temp.affected(format($$ update app.users set password_hash = '$argon2id$v=19$m=19456,t=2,p=1$new$changed-secret' where id = %L $$, pg_temp.id('A.worker')));
+select pg_temp.affected($$ insert into app.users (name, email, password_hash, role)
+                           values ('New hire', 'new@a.test', '$argon2id$v=19$m=19456,t=2,p=1$hire$fresh-secret', 'WORKER') $$);
+select pg_temp.affected(format($$ insert into app.share_links (job_id, token_hash, expires_at)
+                                 values (%L, sha256('another token'), now() + interval '1 day') $$, pg_temp.id('A.job1')));
+reset role;
+
+select is(((pg_temp.last('job_tasks')).action, (pg_temp.last('job_tasks')).changes ->> 'title'),
+  ('INSERT'::text, 'Bleed radiators'::text), 'an insert records the new row');
+select is(((pg_temp.last('job_notes')).action, (pg_temp.last('job_notes')).changes ->> 'body',
+           (pg_temp.last('job_notes')).job_id),
+  ('DELETE'::text, 'A job1.internal'::text, pg_temp.id('A.job1')), 'a delete records the old row, under its job');
+select is((select changes -> 'is_archived' from app.audit_log
+           where table_name = 'jobs' and row_id = pg_temp.id('A.job2') and id > pg_temp.since_mark()),
+  '[false, true]'::jsonb, 'archiving a job is recorded');
+select ok((pg_temp.last('customers')).changes ? 'deleted_at', 'a soft delete is recorded');
+select is((select changes from app.audit_log
+           where table_name = 'users' and action = 'UPDATE' and id > pg_temp.since_mark()),
+  '{"password_hash": ["[redacted]", "[redacted]"]}'::jsonb,
+  'a password change is recorded as such, without either hash');
+select ok(not ((pg_temp.last('users')).changes ? 'password_hash'), 'a new user''s row is recorded without its hash');
+select ok(not ((pg_temp.last('share_links')).changes ? 'token_hash'), 'a new share link is recorded without its digest');
+select is_empty($$ select id from app.audit_log where changes::text ~ '\$argon2' $$,
+  'no history row holds a password hash');
+select is_empty($$
+  select a.id from app.audit_log a, app.share_links l
+  where a.changes::text like '%' || encode(l.token_hash, 'hex') || '%'
+$$, 'no history row holds a share-link digest');
+
+-- The login flow (before anyone is signed in) is recorded as 'auth'; the
+-- refresh token itself is not.
+set local session authorization fieldops_authenticator;
+select auth.create_session(pg_temp.id('A.worker'), pg_temp.id('A'), sha256('refresh'),
+                           now() + interval '1 day', now() + interval '1 day', 'pgtap', '127.0.0.1');
+reset session authorization;
+select is(((pg_temp.last('sessions')).action, (pg_temp.last('sessions')).source,
+           (pg_temp.last('sessions')).db_role, (pg_temp.last('sessions')).changes ->> 'user_id'),
+  ('INSERT'::text, 'auth'::text, 'fieldops_authenticator'::text, pg_temp.id('A.worker')::text),
+  'a sign-in is recorded as a new session, made by the login flow');
+select is_empty($$ select id from app.audit_log where table_name = 'refresh_tokens' $$,
+  'refresh tokens are not recorded (their key is a secret)');
+
+-- Direct changes (psql, the CLI): recorded, marked direct, with the role.
+select pg_temp.no_ctx();
+set local role fieldops_owner;
+update app.customers set phone = '+1 555 0199' where id = pg_temp.id('A.cust1');
+reset role;
+select is(((pg_temp.last('customers')).source, (pg_temp.last('customers')).actor_id,
+           (pg_temp.last('customers')).db_role, (pg_temp.last('customers')).db_user),
+  ('direct'::text, null::uuid, 'fieldops_owner'::text, 'postgres'::text),
+  'a change without context is recorded as direct, with the database role and login');
+
+select set_config('app.user_id', pg_temp.id('A.admin')::text, true);
+select set_config('app.role', 'not-a-role', true);
+update app.customers set phone = '+1 555 0198' where id = pg_temp.id('A.cust1');
+select is(((pg_temp.last('customers')).source, (pg_temp.last('customers')).actor_id,
+           (pg_temp.last('customers')).actor_role, (pg_temp.last('customers')).db_role),
+  ('direct'::text, pg_temp.id('A.admin'), null::app.user_role, 'postgres'::text),
+  'a psql session that sets an actor is recorded with it, still marked direct (and a bad app.role is ignored)');
+select pg_temp.no_ctx();
+
+-- ------------------------------------------------------------ who reads it
+set local role fieldops_admin;
+select pg_temp.ctx('A.admin');
+select cmp_ok((select count(*) from app.audit_log), '>', 0::bigint, 'admin A reads its company''s history');
+select is_empty($$ select id from app.audit_log where company_id <> pg_temp.id('A') $$,
+  'admin A reads no other company''s history');
+select results_eq(format($$ select table_name, action from app.audit_log
+                            where job_id = %L and id > %s order by at desc, id desc $$,
+                         pg_temp.id('A.job1'), pg_temp.since_mark()),
+  $$ values ('share_links', 'INSERT'), ('job_notes', 'DELETE'), ('job_tasks', 'INSERT'),
+            ('job_tasks', 'UPDATE'), ('jobs', 'UPDATE'), ('jobs', 'UPDATE') $$,
+  'a job''s history (job, tasks, notes, links) is one query, newest first');
+
+select pg_temp.ctx('B.admin');
+select cmp_ok((select count(*) from app.audit_log), '>', 0::bigint, 'admin B reads its company''s history');
+select is((select count(*) from app.audit_log where company_id = pg_temp.id('A')), 0::bigint,
+  'admin B never sees company A''s history');
+select is((select count(*) from app.audit_log where job_id = pg_temp.id('A.job1')), 0::bigint,
+  'admin B finds nothing under A''s job');
+
+select pg_temp.no_ctx();
+select is((select count(*) from app.audit_log), 0::bigint, 'an admin without context reads no history');
+
+-- The job history is an index range scan, as the admin runs it.
+select pg_temp.ctx('A.admin');
+set local enable_seqscan = off;
+select matches(
+  (select string_agg(line, E'\n') from pg_temp.explain(format(
+     $$ select * from app.audit_log where job_id = %L order by at desc, id desc limit 50 $$, pg_temp.id('A.job1'))) line),
+  'audit_log_company_job_idx', 'the job history query uses (company_id, job_id, at, id)');
+reset role;
+
+select * from finish();
+rollback;
