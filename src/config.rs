@@ -94,6 +94,8 @@ pub struct Config {
     pub refresh_token_ttl: Duration,
     pub db_max_connections: u32,
     pub db_acquire_timeout: Duration,
+    /// Failed sign-ins allowed per account and per client address in a minute.
+    pub login_failures_per_minute: u32,
     /// Built web app served at `/`; skipped when the directory does not exist.
     pub web_dir: PathBuf,
     /// Data directory of the embedded development cluster.
@@ -204,6 +206,7 @@ impl Config {
             refresh_token_ttl: seconds("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)?,
             db_max_connections: number("DB_MAX_CONNECTIONS", 20)?,
             db_acquire_timeout: seconds("DB_ACQUIRE_TIMEOUT_SECONDS", 2)?,
+            login_failures_per_minute: number("LOGIN_FAILURES_PER_MINUTE", 5)?.max(1),
             web_dir: PathBuf::from(get("WEB_DIR").unwrap_or_else(|| "web/dist".to_owned())),
             embedded_data_dir: PathBuf::from(
                 get("FIELDOPS_DATA_DIR").unwrap_or_else(|| ".data/postgres".to_owned()),

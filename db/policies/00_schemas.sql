@@ -28,3 +28,8 @@ grant execute on function auth.current_profile()
   to fieldops_admin, fieldops_worker, fieldops_customer;
 
 grant execute on function auth.open_share_link(bytea, text) to fieldops_authenticator;
+
+grant execute on function
+  auth.login_retry_after(text, text, integer, interval),
+  auth.record_login_failure(text, text)
+  to fieldops_authenticator;

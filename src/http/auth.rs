@@ -171,6 +171,22 @@ async fn login(
     AppJson(body): AppJson<LoginRequest>,
 ) -> Result<(CookieJar, AppJson<TokenResponse>)> {
     body.validate()?;
+    // Throttle before any password work: a throttled attacker costs no argon2.
+    let account_key = format!("{}:{}", body.company.trim().to_lowercase(), body.email.trim().to_lowercase());
+    let client_ip = addr.map(|a| a.ip().to_string());
+    let retry_after = sqlx::query_scalar!(
+        r#"select auth.login_retry_after($1, $2, $3, interval '1 minute') as "seconds!""#,
+        account_key,
+        client_ip,
+        state.config.login_failures_per_minute as i32,
+    )
+    .fetch_one(&state.db)
+    .await?;
+    if retry_after > 0 {
+        tracing::warn!(company = %body.company, "login throttled");
+        crate::metrics::login_throttled();
+        return Err(Error::TooManyRequests { retry_after_secs: retry_after as u64 });
+    }
     let row = sqlx::query!(
         r#"select user_id as "user_id!", company_id as "company_id!", role as "role!: Role",
                   customer_id, password_hash as "password_hash!", name as "name!", email as "email!",
@@ -188,6 +204,9 @@ async fn login(
     let Some(user) = row.filter(|_| verified) else {
         tracing::info!(company = %body.company, "failed login");
         crate::metrics::login_failed();
+        sqlx::query!("select auth.record_login_failure($1, $2)", account_key, client_ip)
+            .execute(&state.db)
+            .await?;
         return Err(Error::InvalidCredentials);
     };
 
@@ -203,7 +222,7 @@ async fn login(
         expires,
         expires,
         user_agent,
-        addr.map(|a| a.ip().to_string()),
+        client_ip,
     )
     .fetch_one(&state.db)
     .await?;

@@ -83,7 +83,6 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let retry_after = match &self {
             Error::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
-            Error::Unavailable => Some(1),
             _ => None,
         };
         let answer = match self {
@@ -146,6 +145,8 @@ impl IntoResponse for Error {
         if status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        // Every 503 (pool timeout, database down, transient failure) says when to retry.
+        let retry_after = retry_after.or((status == StatusCode::SERVICE_UNAVAILABLE).then_some(1));
         if let Some(seconds) = retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }

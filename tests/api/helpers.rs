@@ -74,6 +74,8 @@ async fn template() -> &'static str {
 
 pub struct TestApp {
     pub base: String,
+    /// The settings this instance was started with.
+    pub config_vars: HashMap<String, String>,
     pub client: reqwest::Client,
     /// Owner connection, for arranging data and asserting on it.
     pub owner: PgPool,
@@ -87,6 +89,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(extra: axum::Router<AppState>) -> TestApp {
+    spawn_app_configured(extra, &[]).await
+}
+
+/// With settings overridden, e.g. `[("LOGIN_FAILURES_PER_MINUTE", "5")]`.
+pub async fn spawn_app_configured(extra: axum::Router<AppState>, overrides: &[(&str, &str)]) -> TestApp {
     let template = template().await;
     let cluster = cluster();
     let database = format!("t_{}", Uuid::new_v4().simple());
@@ -104,7 +111,13 @@ pub async fn spawn_app_with(extra: axum::Router<AppState>) -> TestApp {
         ("BIND_ADDR", "127.0.0.1:0".to_owned()),
         ("DATABASE_URL", authenticator_url.clone()),
         ("DB_MAX_CONNECTIONS", "8".to_owned()),
+        // Every test signs in from 127.0.0.1; the throttling test sets its own limit.
+        ("LOGIN_FAILURES_PER_MINUTE", "1000".to_owned()),
     ]);
+    let mut vars = vars;
+    for (key, value) in overrides {
+        vars.insert(key, (*value).to_owned());
+    }
     let config = Config::from_lookup(|key| vars.get(key).cloned()).expect("test config");
     let pool = db::server_pool(&authenticator_url, config.db_max_connections, config.db_acquire_timeout)
         .expect("server pool");
@@ -114,6 +127,7 @@ pub async fn spawn_app_with(extra: axum::Router<AppState>) -> TestApp {
 
     TestApp {
         base,
+        config_vars: vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect(),
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -277,6 +291,18 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Another API instance on the same database: a second replica.
+    pub async fn second_instance(&self) -> String {
+        let vars = self.config_vars.clone();
+        let config = Config::from_lookup(|key| vars.get(key).cloned()).expect("config");
+        let url = vars.get("DATABASE_URL").expect("url").clone();
+        let pool = db::server_pool(&url, 4, config.db_acquire_timeout).expect("pool");
+        let app = Application::build(config, pool).await.expect("build");
+        let base = format!("http://{}", app.local_addr());
+        tokio::spawn(app.run_until_stopped());
+        base
+    }
+
     pub async fn create_customer(&self, token: &str, name: &str) -> Uuid {
         let reply = self.post("/api/v1/customers", token, json!({ "name": name })).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);

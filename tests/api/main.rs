@@ -3,6 +3,7 @@
 
 mod auth;
 mod catalog;
+mod hardening;
 mod helpers;
 mod isolation;
 mod jobs;

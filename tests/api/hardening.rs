@@ -1,0 +1,200 @@
+//! Attacks and integrity: throttling, oversized bodies, headers, concurrent edits.
+
+use futures::future::join_all;
+use reqwest::StatusCode;
+use serde_json::json;
+use sqlx::Executor;
+
+use crate::helpers::{assert_problem, spawn_app, spawn_app_configured, PASSWORD};
+
+#[tokio::test]
+async fn failed_logins_are_throttled_per_account_across_replicas() {
+    let app = spawn_app_configured(axum::Router::new(), &[("LOGIN_FAILURES_PER_MINUTE", "5")]).await;
+    app.company("acme").await;
+    let replica = app.second_instance().await;
+    let attempt = |base: String, password: &'static str| {
+        let client = app.client.clone();
+        async move {
+            client
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&json!({"company": "acme", "email": "admin@acme.test", "password": password}))
+                .send()
+                .await
+                .expect("sent")
+        }
+    };
+
+    // Four failures, then a success: it looks like any other success.
+    for _ in 0..4 {
+        assert_eq!(attempt(app.base.clone(), "wrong").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    let ok = attempt(app.base.clone(), PASSWORD).await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    let keys: Vec<String> = ok
+        .json::<serde_json::Value>()
+        .await
+        .expect("json")
+        .as_object()
+        .expect("object")
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(keys, ["access_token", "expires_in", "refresh_token", "token_type", "user"]);
+
+    // The fifth failure lands on the other replica; the counts are shared.
+    assert_eq!(attempt(replica.clone(), "wrong").await.status(), StatusCode::UNAUTHORIZED);
+    for base in [app.base.clone(), replica] {
+        let refused = attempt(base, PASSWORD).await;
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+        let retry: u64 = refused.headers()["retry-after"].to_str().expect("text").parse().expect("seconds");
+        assert!((1..=60).contains(&retry), "Retry-After {retry}");
+        let body: serde_json::Value = refused.json().await.expect("json");
+        assert_eq!(body["status"], 429);
+    }
+
+    // Per account and per address, in the database's own terms.
+    let retry = |account: &'static str, ip: &'static str| {
+        let pool = app.authenticator.clone();
+        async move {
+            sqlx::query_scalar::<_, i32>("select auth.login_retry_after($1, $2, 5, interval '1 minute')")
+                .bind(account)
+                .bind(ip)
+                .fetch_one(&pool)
+                .await
+                .expect("retry after")
+        }
+    };
+    for n in 0..5 {
+        app.authenticator
+            .execute(
+                format!("select auth.record_login_failure('bolt:target@bolt.test', '10.0.0.{n}')").as_str(),
+            )
+            .await
+            .expect("record");
+    }
+    assert!(retry("bolt:target@bolt.test", "10.9.9.9").await > 0, "per account, whatever the address");
+    assert_eq!(retry("bolt:other@bolt.test", "10.9.9.9").await, 0);
+    for n in 0..5 {
+        app.authenticator
+            .execute(
+                format!("select auth.record_login_failure('bolt:user{n}@bolt.test', '10.7.7.7')").as_str(),
+            )
+            .await
+            .expect("record");
+    }
+    assert!(retry("bolt:fresh@bolt.test", "10.7.7.7").await > 0, "per address, whatever the account");
+    // The authenticator can read none of it directly.
+    assert!(app.authenticator.execute("select * from app.login_failures").await.is_err());
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_413_and_every_response_carries_security_headers() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let huge = json!({"name": "x".repeat(2 * 1024 * 1024)});
+    let reply = app.post("/api/v1/customers", &acme.admin.access, huge).await;
+    assert_problem(&reply, StatusCode::PAYLOAD_TOO_LARGE);
+
+    for path in ["/healthz", "/api/v1/nope", "/api/v1/auth/me", "/"] {
+        let response =
+            app.client.get(app.url(path)).header("x-request-id", "trace-me-123").send().await.expect("sent");
+        let headers = response.headers();
+        let csp = headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"),
+            "{path}: {csp}"
+        );
+        assert_eq!(
+            headers.get("x-content-type-options").map(|v| v.as_bytes()),
+            Some(&b"nosniff"[..]),
+            "{path}"
+        );
+        assert!(headers.contains_key("referrer-policy"), "{path}");
+        assert_eq!(headers.get("x-request-id").map(|v| v.as_bytes()), Some(&b"trace-me-123"[..]), "{path}");
+    }
+    let generated = app.client.get(app.url("/healthz")).send().await.expect("sent");
+    assert!(generated.headers().contains_key("x-request-id"), "an id is generated when none is sent");
+}
+
+#[tokio::test]
+async fn two_admins_editing_one_job_cannot_lose_an_update() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let second = app
+        .post(
+            "/api/v1/users",
+            &acme.admin.access,
+            json!({"name": "Second", "email": "second@acme.test", "password": PASSWORD, "role": "ADMIN"}),
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::CREATED);
+    let other_admin = app.login("acme", "second@acme.test").await;
+    let job = app
+        .create_job(&acme.admin.access, json!({"customer_id": acme.customer_id, "title": "Original"}))
+        .await;
+    let path = app.url(&format!("/api/v1/jobs/{}", job.id()));
+    let etag = job.headers["etag"].to_str().expect("etag").to_owned();
+
+    let edit = |token: String, title: &'static str| {
+        let client = app.client.clone();
+        let (path, etag) = (path.clone(), etag.clone());
+        async move {
+            client
+                .patch(path)
+                .bearer_auth(token)
+                .header("if-match", etag)
+                .json(&json!({"title": title}))
+                .send()
+                .await
+                .expect("sent")
+                .status()
+        }
+    };
+    let (first, second) = tokio::join!(
+        edit(acme.admin.access.clone(), "Edit by one"),
+        edit(other_admin.access.clone(), "Edit by two")
+    );
+    let mut statuses = [first, second];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::PRECONDITION_FAILED], "exactly one edit wins");
+    let winner = if first == StatusCode::OK { "Edit by one" } else { "Edit by two" };
+    let now = app.get(&format!("/api/v1/jobs/{}", job.id()), &acme.admin.access).await;
+    assert_eq!(now.body["title"], winner);
+    assert_eq!(now.body["version"], 2);
+}
+
+#[tokio::test]
+async fn many_clients_completing_tasks_and_moving_statuses_at_once_stay_consistent() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let statuses = app.status_ids(&acme.admin.access).await;
+    let titles: Vec<String> = (0..12).map(|n| format!("Task {n}")).collect();
+    let job = app
+        .create_job(&acme.admin.access, json!({"customer_id": acme.customer_id, "title": "Busy", "assigned_worker_id": acme.worker_id, "tasks": titles}))
+        .await;
+    let job_path = format!("/api/v1/jobs/{}", job.id());
+    let mut requests = Vec::new();
+    for task in job.body["tasks"].as_array().expect("tasks") {
+        let path = format!("/api/v1/job-tasks/{}", task["id"].as_str().expect("id"));
+        for token in [acme.worker.access.clone(), acme.admin.access.clone()] {
+            let (app_ref, path) = (&app, path.clone());
+            requests.push(
+                async move { app_ref.patch(&path, &token, json!({"is_completed": true})).await.status },
+            );
+        }
+    }
+    let mut moves = Vec::new();
+    for n in 0..12 {
+        let token = if n % 2 == 0 { acme.worker.access.clone() } else { acme.admin.access.clone() };
+        let (app_ref, path, status) = (&app, job_path.clone(), statuses[n % 3]);
+        moves.push(async move { app_ref.patch(&path, &token, json!({"status_id": status})).await.status });
+    }
+    let (task_results, move_results) = tokio::join!(join_all(requests), join_all(moves));
+    assert!(
+        task_results.iter().chain(&move_results).all(|s| *s == StatusCode::OK),
+        "{task_results:?} {move_results:?}"
+    );
+    let after = app.get(&job_path, &acme.admin.access).await;
+    assert_eq!(after.body["tasks_done"], 12);
+    assert_eq!(after.body["version"], 13, "one row version per status change");
+}
