@@ -8,5 +8,6 @@ mod helpers;
 mod isolation;
 mod jobs;
 mod lifecycle;
+mod probe;
 mod rls;
 mod users;

@@ -1,0 +1,192 @@
+//! The cross-tenant probe: every operation in the OpenAPI document, called with
+//! company A's tokens of every role, with every id of company B the database
+//! holds in its path parameters, query parameters and request body. Not one
+//! byte of B may come back, nothing of B may change, and nothing may fail 5xx.
+//! Routes added later are probed without touching this file.
+
+use std::collections::BTreeSet;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+use crate::helpers::{spawn_app, TestApp};
+
+/// A marker in every piece of B's text, so leaked text is as visible as leaked ids.
+const MARKER: &str = "ZEBRA";
+
+async fn company_b_ids(app: &TestApp, company_id: Uuid) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = sqlx::query_scalar(
+        "select id from app.customers where company_id = $1
+         union select id from app.users where company_id = $1
+         union select id from app.job_statuses where company_id = $1
+         union select id from app.jobs where company_id = $1
+         union select id from app.job_tasks where company_id = $1
+         union select id from app.job_notes where company_id = $1
+         union select id from app.share_links where company_id = $1
+         union select id from app.sessions where company_id = $1",
+    )
+    .bind(company_id)
+    .fetch_all(&app.owner)
+    .await
+    .expect("B's ids");
+    ids.push(company_id);
+    ids
+}
+
+fn resolve<'a>(document: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(reference) => {
+            let name = reference.trim_start_matches("#/components/schemas/");
+            &document["components"]["schemas"][name]
+        }
+        None => schema,
+    }
+}
+
+fn is_uuid(schema: &Value) -> bool {
+    schema.get("format").and_then(Value::as_str) == Some("uuid")
+}
+
+/// A plausible body for the operation's request schema, every id field set to `id`.
+fn body_for(document: &Value, operation: &Value, id: Uuid) -> Option<Value> {
+    let schema = operation.pointer("/requestBody/content/application~1json/schema")?;
+    let schema = resolve(document, schema);
+    let mut body = Map::new();
+    for (name, property) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
+        let property = resolve(document, property);
+        let types: Vec<&str> = match &property["type"] {
+            Value::String(t) => vec![t.as_str()],
+            Value::Array(list) => list.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let value = if is_uuid(property) {
+            json!(id)
+        } else if types.contains(&"array") {
+            if is_uuid(&property["items"]) {
+                json!([id])
+            } else {
+                json!(["probe"])
+            }
+        } else if types.contains(&"boolean") {
+            json!(true)
+        } else if types.contains(&"integer") {
+            json!(1)
+        } else if name == "email" {
+            json!("probe@acme.test")
+        } else if name == "role" {
+            json!("WORKER")
+        } else if name == "visibility" {
+            json!("customer")
+        } else if name.contains("password") {
+            json!("probe-password-123")
+        } else if types.contains(&"string") {
+            json!("probe")
+        } else {
+            continue;
+        };
+        body.insert(name.clone(), value);
+    }
+    Some(Value::Object(body))
+}
+
+#[tokio::test]
+async fn company_a_reaches_nothing_of_company_b_through_any_route() {
+    let app = spawn_app().await;
+    let a = app.company("acme").await;
+    let b = app.company("bolt").await;
+
+    // Company B, with every kind of row and the marker in all its text.
+    let b_customer = app.create_customer(&b.admin.access, &format!("{MARKER} customer")).await;
+    let b_job = app
+        .create_job(
+            &b.admin.access,
+            json!({"customer_id": b_customer, "title": format!("{MARKER} job"), "description": format!("{MARKER} description"),
+                   "assigned_worker_id": b.worker_id, "tasks": [format!("{MARKER} task")]}),
+        )
+        .await;
+    for visibility in ["internal", "customer"] {
+        let note = json!({"body": format!("{MARKER} {visibility} note"), "visibility": visibility});
+        app.post(&format!("/api/v1/jobs/{}/notes", b_job.id()), &b.admin.access, note).await;
+    }
+    app.post(&format!("/api/v1/jobs/{}/share-links", b_job.id()), &b.admin.access, json!({})).await;
+    app.post("/api/v1/job-statuses", &b.admin.access, json!({"name": format!("{MARKER} status")})).await;
+    // Company A has data too, so lists have something to (not) mix in.
+    app.create_job(
+        &a.admin.access,
+        json!({"customer_id": a.customer_id, "title": "A job", "assigned_worker_id": a.worker_id}),
+    )
+    .await;
+
+    let b_ids = company_b_ids(&app, b.id).await;
+    let b_id_strings: BTreeSet<String> = b_ids.iter().map(ToString::to_string).collect();
+    let before = app.fingerprint(b.id).await;
+    let document = serde_json::to_value(fieldops::http::openapi()).expect("openapi");
+    let paths = document["paths"].as_object().expect("paths").clone();
+
+    let tokens = [
+        ("admin", a.admin.access.clone()),
+        ("worker", a.worker.access.clone()),
+        ("customer", a.customer.access.clone()),
+    ];
+    let mut requests = 0usize;
+    let mut operations = 0usize;
+    for (template, item) in &paths {
+        // Sign-in endpoints take no tenant ids, and logout would end the probe's own session.
+        if template.starts_with("/api/v1/auth/") {
+            continue;
+        }
+        for (method_name, operation) in item.as_object().expect("path item") {
+            let Ok(method) = method_name.to_uppercase().parse::<Method>() else { continue };
+            operations += 1;
+            let query_ids: Vec<String> = operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| {
+                    p["in"] == "query"
+                        && (is_uuid(&p["schema"])
+                            || p["schema"]["type"] == json!(["string", "null"])
+                                && p["schema"]["format"] == "uuid")
+                })
+                .filter_map(|p| p["name"].as_str().map(str::to_owned))
+                .collect();
+            for id in &b_ids {
+                let mut path =
+                    template.replace("{id}", &id.to_string()).replace("{token}", &id.simple().to_string());
+                if !query_ids.is_empty() {
+                    let query: Vec<String> = query_ids.iter().map(|name| format!("{name}={id}")).collect();
+                    path = format!("{path}?{}", query.join("&"));
+                }
+                let body = body_for(&document, operation, *id);
+                for (role, token) in &tokens {
+                    let reply = app.request(method.clone(), &path, Some(token), body.clone()).await;
+                    requests += 1;
+                    let text = reply.body.to_string();
+                    assert!(
+                        reply.status != StatusCode::INTERNAL_SERVER_ERROR,
+                        "{role} {method} {path}: {text}"
+                    );
+                    assert!(!text.contains(MARKER), "{role} {method} {path} leaked B's text: {text}");
+                    for leaked in b_id_strings.iter().filter(|b_id| text.contains(b_id.as_str())) {
+                        panic!("{role} {method} {path} leaked B's id {leaked}: {text}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(operations >= 30, "the probe covered only {operations} operations");
+    assert_eq!(app.fingerprint(b.id).await, before, "company B changed");
+    // Nothing A created may point at B's rows.
+    let crossing: i64 = sqlx::query_scalar(
+        "select count(*) from app.jobs j join app.customers c on c.id = j.customer_id where j.company_id <> c.company_id",
+    )
+    .fetch_one(&app.owner)
+    .await
+    .expect("crossing");
+    assert_eq!(crossing, 0);
+    println!(
+        "cross-tenant probe: {operations} operations, {} ids of B, {requests} requests, 0 leaks",
+        b_ids.len()
+    );
+}
