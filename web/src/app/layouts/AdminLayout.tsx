@@ -1,0 +1,13 @@
+import { paths } from '@/lib/paths';
+import { Shell, type NavItem } from './Shell';
+
+const nav: NavItem[] = [
+  { to: paths.admin.jobs, label: 'Jobs' },
+  { to: paths.admin.customers, label: 'Customers' },
+  { to: paths.admin.statuses, label: 'Statuses' },
+  { to: paths.admin.users, label: 'Users' },
+];
+
+export default function AdminLayout() {
+  return <Shell surface="admin" nav={nav} />;
+}

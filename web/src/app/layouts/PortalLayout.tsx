@@ -1,0 +1,5 @@
+import { Shell } from './Shell';
+
+export default function PortalLayout() {
+  return <Shell surface="portal" />;
+}

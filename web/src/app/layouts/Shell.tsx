@@ -1,0 +1,78 @@
+import type { ReactNode } from 'react';
+import { NavLink, Outlet, useNavigate } from 'react-router';
+import { useLogout } from '@/features/auth/api/auth';
+import { Button } from '@/components/ui/Button';
+import { readableOn } from '@/lib/format';
+import { useAuthed } from '@/lib/auth/useSession';
+import { paths } from '@/lib/paths';
+
+export interface NavItem {
+  to: string;
+  label: string;
+  end?: boolean;
+}
+
+const ROLE_LABEL = { ADMIN: 'Admin', WORKER: 'Field worker', CUSTOMER: 'Customer' } as const;
+
+/**
+ * The frame of every signed-in surface. The header carries the company's name
+ * on its brand color, so nobody mistakes which company they are working in.
+ */
+export function Shell({ nav, surface, children }: { nav?: NavItem[]; surface: 'admin' | 'worker' | 'portal'; children?: ReactNode }) {
+  const { user } = useAuthed();
+  const logout = useLogout();
+  const navigate = useNavigate();
+  const color = user.company.color;
+  const ink = readableOn(color);
+
+  async function signOut() {
+    try {
+      await logout.mutateAsync();
+    } finally {
+      navigate(paths.login, { replace: true });
+    }
+  }
+
+  return (
+    <div className={`shell shell-${surface}`}>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar" style={{ backgroundColor: color, color: ink }} data-company={user.company.slug}>
+        <div className="topbar-inner">
+          <div className="topbar-company">
+            <span className="company-mark" style={{ borderColor: ink }} aria-hidden="true">
+              {user.company.name.slice(0, 1).toUpperCase()}
+            </span>
+            <span className="company-name" data-testid="company-name">
+              {user.company.name}
+            </span>
+          </div>
+          <div className="topbar-user">
+            <span className="user-name">
+              <span className="user-name-text">{user.name}</span>
+              <span className="user-role">{ROLE_LABEL[user.role]}</span>
+            </span>
+            <Button size="sm" className="btn-on-brand" onClick={signOut} busy={logout.isPending} style={{ color: ink, borderColor: ink }}>
+              Sign out
+            </Button>
+          </div>
+        </div>
+        {nav ? (
+          <nav className="topnav" aria-label="Main">
+            <div className="topnav-inner">
+              {nav.map((item) => (
+                <NavLink key={item.to} to={item.to} end={item.end} className="topnav-link" style={{ color: ink }}>
+                  {item.label}
+                </NavLink>
+              ))}
+            </div>
+          </nav>
+        ) : null}
+      </header>
+      <main id="main" className="content" tabIndex={-1}>
+        {children ?? <Outlet />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,5 @@
+import { Shell } from './Shell';
+
+export default function WorkerLayout() {
+  return <Shell surface="worker" />;
+}

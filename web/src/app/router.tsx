@@ -1,0 +1,88 @@
+// The typed route table. Every page is lazy-loaded (a worker's phone downloads
+// only the worker surface), and each role surface sits behind its own guard:
+// the role in the access token decides where a person may go and lands.
+import type { ComponentType } from 'react';
+import { createBrowserRouter, type RouteObject } from 'react-router';
+import type { Role } from '@/lib/api/types';
+import { patterns } from '@/lib/paths';
+import { HomeRedirect, RequireRole, RouteError } from './guards';
+import { NotFoundPage } from './NotFoundPage';
+
+type Page = () => Promise<{ default: ComponentType }>;
+type PatternName = keyof typeof patterns;
+
+interface PageRoute {
+  pattern: PatternName;
+  page: Page;
+}
+
+interface Surface {
+  role: Role;
+  layout: Page;
+  pages: PageRoute[];
+}
+
+const surfaces: Surface[] = [
+  {
+    role: 'ADMIN',
+    layout: () => import('./layouts/AdminLayout'),
+    pages: [
+      { pattern: 'adminJobs', page: () => import('./routes/admin/JobsRoute') },
+      { pattern: 'adminNewJob', page: () => import('./routes/admin/JobFormRoute') },
+      { pattern: 'adminEditJob', page: () => import('./routes/admin/JobFormRoute') },
+      { pattern: 'adminJob', page: () => import('./routes/admin/JobRoute') },
+      { pattern: 'adminCustomers', page: () => import('./routes/admin/CustomersRoute') },
+      { pattern: 'adminStatuses', page: () => import('./routes/admin/StatusesRoute') },
+      { pattern: 'adminUsers', page: () => import('./routes/admin/UsersRoute') },
+    ],
+  },
+  {
+    role: 'WORKER',
+    layout: () => import('./layouts/WorkerLayout'),
+    pages: [
+      { pattern: 'workerJobs', page: () => import('./routes/worker/MyJobsRoute') },
+      { pattern: 'workerJob', page: () => import('./routes/worker/JobRoute') },
+    ],
+  },
+  {
+    role: 'CUSTOMER',
+    layout: () => import('./layouts/PortalLayout'),
+    pages: [
+      { pattern: 'portalJobs', page: () => import('./routes/portal/MyJobsRoute') },
+      { pattern: 'portalJob', page: () => import('./routes/portal/JobRoute') },
+    ],
+  },
+];
+
+const publicPages: PageRoute[] = [
+  { pattern: 'login', page: () => import('./routes/LoginRoute') },
+  { pattern: 'share', page: () => import('./routes/ShareRoute') },
+];
+
+function lazyPage(page: Page): RouteObject['lazy'] {
+  return async () => ({ Component: (await page()).default });
+}
+
+export const routes: RouteObject[] = [
+  {
+    errorElement: <RouteError />,
+    children: [
+      { path: patterns.home, element: <HomeRedirect /> },
+      ...publicPages.map((p) => ({ path: patterns[p.pattern], lazy: lazyPage(p.page) })),
+      ...surfaces.map<RouteObject>((surface) => ({
+        element: <RequireRole role={surface.role} />,
+        children: [
+          {
+            lazy: lazyPage(surface.layout),
+            children: surface.pages.map((p) => ({ path: patterns[p.pattern], lazy: lazyPage(p.page) })),
+          },
+        ],
+      })),
+      { path: '*', element: <NotFoundPage /> },
+    ],
+  },
+];
+
+export function createRouter() {
+  return createBrowserRouter(routes);
+}

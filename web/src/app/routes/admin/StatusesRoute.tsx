@@ -1,0 +1,3 @@
+import { StatusesPage } from '@/features/jobs/components/statuses/StatusesPage';
+
+export default StatusesPage;

@@ -1,0 +1,3 @@
+import { PortalJobsPage } from '@/features/jobs/components/portal/PortalJobsPage';
+
+export default PortalJobsPage;

@@ -1,0 +1,3 @@
+import { WorkerJobsPage } from '@/features/jobs/components/worker/WorkerJobsPage';
+
+export default WorkerJobsPage;

@@ -1,0 +1,102 @@
+import { useEffect, useRef } from 'react';
+import { Navigate, useNavigate, useSearchParams } from 'react-router';
+import { Button, FormError, TextField, useTitle } from '@/components/ui';
+import { isApiError } from '@/lib/api/errors';
+import { homeFor } from '@/lib/auth/session';
+import { useSession } from '@/lib/auth/useSession';
+import { formValues, useFormState } from '@/lib/forms';
+import { useLogin } from '../api/auth';
+import { loginSchema } from './loginSchema';
+
+/** Where `next` may send a person of `role`: only inside their own surface. */
+export function safeNext(next: string | null, role: 'ADMIN' | 'WORKER' | 'CUSTOMER'): string {
+  const home = homeFor(role);
+  if (!next || !next.startsWith('/') || next.startsWith('//')) return home;
+  const prefix = role === 'ADMIN' ? '/admin' : role === 'WORKER' ? '/worker' : '/portal';
+  return next === prefix || next.startsWith(`${prefix}/`) ? next : home;
+}
+
+export function LoginPage() {
+  useTitle('Sign in');
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const state = useSession();
+  const loginMutation = useLogin();
+  const form = useFormState();
+  const companyRef = useRef<HTMLInputElement>(null);
+  const expired = params.get('expired') === '1';
+
+  useEffect(() => companyRef.current?.focus(), []);
+
+  if (state.status === 'authenticated' && !loginMutation.isPending) {
+    return <Navigate to={safeNext(params.get('next'), state.role)} replace />;
+  }
+
+  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const input = form.validate(loginSchema, formValues(event.currentTarget));
+    if (!input) return;
+    try {
+      const user = await loginMutation.mutateAsync(input);
+      navigate(safeNext(params.get('next'), user.role), { replace: true });
+    } catch (error) {
+      // A 401 gets one message that does not say which field was wrong.
+      if (isApiError(error, 401)) form.reset();
+      else form.fail(error);
+    }
+  }
+
+  const failedSignIn = isApiError(loginMutation.error, 401);
+
+  return (
+    <main className="auth-page">
+      <div className="auth-card">
+        <div className="brand brand-lg">
+          <span className="brand-mark" aria-hidden="true">
+            F
+          </span>
+          <span>FieldOps</span>
+        </div>
+        <h1>Sign in</h1>
+        <p className="muted">Jobs for service companies, their field workers and customers.</p>
+        {expired ? (
+          <div className="alert alert-info" role="status">
+            Your session has ended. Please sign in again.
+          </div>
+        ) : null}
+        {failedSignIn ? (
+          <div className="alert alert-error" role="alert">
+            Company, email or password is incorrect.
+          </div>
+        ) : (
+          <FormError message={form.formError} />
+        )}
+        <form onSubmit={onSubmit} noValidate className="stack">
+          <TextField
+            ref={companyRef}
+            label="Company"
+            name="company"
+            autoComplete="organization"
+            autoCapitalize="none"
+            spellCheck={false}
+            hint="Your company’s short name, e.g. acme"
+            errors={form.errors.company}
+            required
+          />
+          <TextField label="Email" name="email" type="email" autoComplete="username" errors={form.errors.email} required />
+          <TextField
+            label="Password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            errors={form.errors.password}
+            required
+          />
+          <Button type="submit" variant="primary" size="lg" block busy={loginMutation.isPending}>
+            Sign in
+          </Button>
+        </form>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,153 @@
+import { useState } from 'react';
+import { Button, ConfirmDialog, Dialog, Empty, ErrorState, FormError, Loading, PageHeader, Pager, TextArea, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
+import { errorMessage } from '@/lib/api/errors';
+import { telHref } from '@/lib/format';
+import { formValues, useFormState } from '@/lib/forms';
+import { useDebounced } from '@/lib/useDebounced';
+import { useCreateCustomer, useCustomers, useDeleteCustomer, useUpdateCustomer, type Customer } from '../api/customers';
+import { customerSchema } from './schemas';
+
+/** Customers: search, create, edit, delete. */
+export function CustomersPage() {
+  useTitle('Customers');
+  const [q, setQ] = useState('');
+  const search = useDebounced(q.trim());
+  const pager = useCursorPager(search);
+  const customers = useCustomers({ q: search || undefined, limit: 25, cursor: pager.cursor });
+  const remove = useDeleteCustomer();
+  const [editing, setEditing] = useState<Customer | 'new' | null>(null);
+  const [deleting, setDeleting] = useState<Customer | null>(null);
+
+  return (
+    <div className="page">
+      <PageHeader
+        title="Customers"
+        subtitle="The people and businesses you do jobs for."
+        actions={
+          <Button variant="primary" onClick={() => setEditing('new')}>
+            New customer
+          </Button>
+        }
+      />
+      <div className="filters" role="search" aria-label="Filter customers">
+        <div className="field filter-search">
+          <label htmlFor="customers-q" className="field-label">
+            Search
+          </label>
+          <input id="customers-q" type="search" className="input" placeholder="Name, email or phone" value={q} onChange={(e) => setQ(e.target.value)} />
+        </div>
+      </div>
+      {customers.isPending ? (
+        <Loading label="Loading customers…" />
+      ) : customers.isError ? (
+        <ErrorState error={customers.error} onRetry={() => void customers.refetch()} />
+      ) : customers.data.items.length === 0 ? (
+        search ? (
+          <Empty title="No customers match">Try another name.</Empty>
+        ) : (
+          <Empty title="No customers yet" action={<Button onClick={() => setEditing('new')}>Add the first customer</Button>} />
+        )
+      ) : (
+        <>
+          <div className="table-wrap">
+            <table className="table table-cards">
+              <caption className="visually-hidden">Customers</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Email</th>
+                  <th scope="col">Phone</th>
+                  <th scope="col">Address</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {customers.data.items.map((c) => (
+                  <tr key={c.id}>
+                    <td data-label="Name" className="strong">
+                      {c.name}
+                    </td>
+                    <td data-label="Email">{c.email ? <a href={`mailto:${c.email}`}>{c.email}</a> : <span className="muted">—</span>}</td>
+                    <td data-label="Phone">{c.phone ? <a href={telHref(c.phone)}>{c.phone}</a> : <span className="muted">—</span>}</td>
+                    <td data-label="Address">{c.address ?? <span className="muted">—</span>}</td>
+                    <td className="cell-actions">
+                      <Button size="sm" onClick={() => setEditing(c)} aria-label={`Edit ${c.name}`}>
+                        Edit
+                      </Button>
+                      <Button size="sm" variant="ghost" onClick={() => setDeleting(c)} aria-label={`Delete ${c.name}`}>
+                        Delete
+                      </Button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Pager page={pager.page} nextCursor={customers.data.next_cursor} onNext={pager.next} onPrevious={pager.previous} busy={customers.isFetching} />
+        </>
+      )}
+      <Dialog open={editing !== null} title={editing && editing !== 'new' ? `Edit ${editing.name}` : 'New customer'} onClose={() => setEditing(null)}>
+        {editing !== null ? <CustomerForm key={editing === 'new' ? 'new' : editing.id} customer={editing === 'new' ? null : editing} onDone={() => setEditing(null)} /> : null}
+      </Dialog>
+      <ConfirmDialog
+        open={deleting !== null}
+        title={`Delete ${deleting?.name ?? ''}?`}
+        message="The customer disappears from lists and pickers. Their past jobs are kept."
+        confirmLabel="Delete customer"
+        busy={remove.isPending}
+        onClose={() => setDeleting(null)}
+        onConfirm={() =>
+          deleting &&
+          remove.mutate(deleting.id, {
+            onSuccess: () => {
+              toast('Customer deleted');
+              setDeleting(null);
+            },
+            onError: (e) => {
+              setDeleting(null);
+              toast(errorMessage(e), 'error');
+            },
+          })
+        }
+      />
+    </div>
+  );
+}
+
+export function CustomerForm({ customer, onDone }: { customer: Customer | null; onDone: () => void }) {
+  const create = useCreateCustomer();
+  const update = useUpdateCustomer();
+  const form = useFormState();
+
+  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const values = form.validate(customerSchema, formValues(event.currentTarget));
+    if (!values) return;
+    try {
+      if (customer) await update.mutateAsync({ id: customer.id, ...values });
+      else await create.mutateAsync(values);
+      toast(customer ? 'Customer saved' : 'Customer created');
+      onDone();
+    } catch (error) {
+      form.fail(error);
+    }
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="stack">
+      <FormError message={form.formError} />
+      <TextField label="Name" name="name" defaultValue={customer?.name ?? ''} errors={form.errors.name} required maxLength={200} />
+      <TextField label="Email" name="email" type="email" defaultValue={customer?.email ?? ''} errors={form.errors.email} />
+      <TextField label="Phone" name="phone" type="tel" defaultValue={customer?.phone ?? ''} errors={form.errors.phone} />
+      <TextArea label="Address" name="address" rows={2} defaultValue={customer?.address ?? ''} errors={form.errors.address} />
+      <div className="form-actions">
+        <Button onClick={onDone}>Cancel</Button>
+        <Button type="submit" variant="primary" busy={create.isPending || update.isPending}>
+          {customer ? 'Save' : 'Create customer'}
+        </Button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,105 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { api, unwrap } from '@/lib/api/client';
+import type { BodyOf, ResponseOf } from '@/lib/api/types';
+import type { JobDetail } from './jobs';
+import { jobKeys } from './keys';
+
+export type Task = ResponseOf<'/api/v1/jobs/{id}/tasks', 'post'>;
+export type UpdateTaskInput = BodyOf<'/api/v1/job-tasks/{id}', 'patch'>;
+
+function useInvalidateJob(jobId: string) {
+  const queryClient = useQueryClient();
+  return () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: jobKeys.detail(jobId) }),
+      queryClient.invalidateQueries({ queryKey: jobKeys.lists() }),
+      queryClient.invalidateQueries({ queryKey: jobKeys.assigned() }),
+    ]);
+}
+
+// POST /jobs/{id}/tasks
+export function useCreateTask(jobId: string) {
+  const invalidate = useInvalidateJob(jobId);
+  return useMutation({
+    mutationFn: (body: BodyOf<'/api/v1/jobs/{id}/tasks', 'post'>) =>
+      unwrap(api.POST('/api/v1/jobs/{id}/tasks', { params: { path: { id: jobId } }, body })),
+    onSettled: invalidate,
+  });
+}
+
+// PATCH /job-tasks/{id}: optimistic in the job's cached detail, rolled back on failure.
+export function useUpdateTask(jobId: string) {
+  const queryClient = useQueryClient();
+  const invalidate = useInvalidateJob(jobId);
+  return useMutation({
+    mutationFn: ({ id, ...body }: UpdateTaskInput & { id: string }) =>
+      unwrap(api.PATCH('/api/v1/job-tasks/{id}', { params: { path: { id } }, body })),
+    onMutate: async ({ id, ...change }) => {
+      const key = jobKeys.detail(jobId);
+      await queryClient.cancelQueries({ queryKey: key });
+      const previous = queryClient.getQueryData<JobDetail>(key);
+      if (previous) queryClient.setQueryData<JobDetail>(key, applyTaskChange(previous, id, change));
+      return { previous };
+    },
+    onError: (_error, _vars, context) => {
+      if (context?.previous) queryClient.setQueryData(jobKeys.detail(jobId), context.previous);
+    },
+    onSettled: invalidate,
+  });
+}
+
+/** The job as it will look once the task change is saved. */
+export function applyTaskChange(job: JobDetail, taskId: string, change: UpdateTaskInput): JobDetail {
+  let tasks = job.tasks.map((t) =>
+    t.id === taskId
+      ? {
+          ...t,
+          ...(change.title != null ? { title: change.title } : {}),
+          ...(change.position != null ? { position: change.position } : {}),
+          ...(change.is_completed != null
+            ? { is_completed: change.is_completed, completed_at: change.is_completed ? new Date().toISOString() : null }
+            : {}),
+        }
+      : t,
+  );
+  if (change.position != null) tasks = [...tasks].sort((a, b) => a.position - b.position);
+  return { ...job, tasks, tasks_done: tasks.filter((t) => t.is_completed).length, tasks_total: tasks.length };
+}
+
+// PATCH /job-tasks/{id} twice: swaps two tasks' positions (the API orders by
+// position; it does not renumber). Optimistic, rolled back on failure.
+export function useSwapTasks(jobId: string) {
+  const queryClient = useQueryClient();
+  const invalidate = useInvalidateJob(jobId);
+  return useMutation({
+    mutationFn: async ({ a, b }: { a: Task; b: Task }) => {
+      // Equal positions (possible after manual edits) need distinct values.
+      const [pa, pb] = a.position === b.position ? [b.position + 1, a.position] : [b.position, a.position];
+      await unwrap(api.PATCH('/api/v1/job-tasks/{id}', { params: { path: { id: a.id } }, body: { position: pa } }));
+      await unwrap(api.PATCH('/api/v1/job-tasks/{id}', { params: { path: { id: b.id } }, body: { position: pb } }));
+    },
+    onMutate: async ({ a, b }) => {
+      const key = jobKeys.detail(jobId);
+      await queryClient.cancelQueries({ queryKey: key });
+      const previous = queryClient.getQueryData<JobDetail>(key);
+      if (previous) {
+        const tasks = previous.tasks.map((t) => (t.id === a.id ? b : t.id === b.id ? a : t));
+        queryClient.setQueryData<JobDetail>(key, { ...previous, tasks });
+      }
+      return { previous };
+    },
+    onError: (_error, _vars, context) => {
+      if (context?.previous) queryClient.setQueryData(jobKeys.detail(jobId), context.previous);
+    },
+    onSettled: invalidate,
+  });
+}
+
+// DELETE /job-tasks/{id}
+export function useDeleteTask(jobId: string) {
+  const invalidate = useInvalidateJob(jobId);
+  return useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE('/api/v1/job-tasks/{id}', { params: { path: { id } } })),
+    onSettled: invalidate,
+  });
+}

@@ -1,0 +1,237 @@
+import { useState } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { Button, Card, FormError, PageHeader, SelectField, TextArea, TextField, toast, useTitle } from '@/components/ui';
+import { fromLocalInput, toLocalInput } from '@/lib/format';
+import { formValues, useFormState } from '@/lib/forms';
+import { paths } from '@/lib/paths';
+import { useCreateJob, useUpdateJob, type JobDetail } from '../../api/jobs';
+import { useJobStatuses } from '../../api/statuses';
+import { jobFormSchema } from '../schemas';
+import type { Option } from './JobsListPage';
+
+interface JobFormProps {
+  job?: JobDetail;
+  customers: Option[] | undefined;
+  customersLoading: boolean;
+  customerQuery: string;
+  onCustomerQuery: (q: string) => void;
+  workers: Option[] | undefined;
+}
+
+/** Create or edit a job: customer, title, description, status, worker, date (and tasks when new). */
+export function JobForm(props: JobFormProps) {
+  const { job } = props;
+  return job ? <EditJob {...props} job={job} /> : <NewJob {...props} />;
+}
+
+function NewJob(props: JobFormProps) {
+  useTitle('New job');
+  const create = useCreateJob();
+  const navigate = useNavigate();
+  return (
+    <JobFormBody
+      {...props}
+      heading="New job"
+      submitLabel="Create job"
+      busy={create.isPending}
+      cancelTo={paths.admin.jobs}
+      onSave={async (values) => {
+        const created = await create.mutateAsync({
+          customer_id: values.customer_id,
+          title: values.title,
+          description: values.description || null,
+          status_id: values.status_id || null,
+          assigned_worker_id: values.assigned_worker_id || null,
+          scheduled_at: fromLocalInput(values.scheduled_at),
+          tasks: values.tasks,
+        });
+        toast('Job created');
+        navigate(paths.admin.job(created.id));
+      }}
+    />
+  );
+}
+
+function EditJob(props: JobFormProps & { job: JobDetail }) {
+  useTitle(`Edit ${props.job.title}`);
+  const update = useUpdateJob(props.job.id);
+  const navigate = useNavigate();
+  return (
+    <JobFormBody
+      {...props}
+      heading="Edit job"
+      submitLabel="Save changes"
+      busy={update.isPending}
+      cancelTo={paths.admin.job(props.job.id)}
+      onSave={async (values) => {
+        await update.mutateAsync({
+          customer_id: values.customer_id,
+          title: values.title,
+          description: values.description,
+          status_id: values.status_id || undefined,
+          assigned_worker_id: values.assigned_worker_id || null,
+          scheduled_at: fromLocalInput(values.scheduled_at),
+          version: props.job.version,
+        });
+        toast('Job saved');
+        navigate(paths.admin.job(props.job.id));
+      }}
+    />
+  );
+}
+
+interface BodyProps extends JobFormProps {
+  heading: string;
+  submitLabel: string;
+  busy: boolean;
+  cancelTo: string;
+  onSave: (values: ReturnType<typeof jobFormSchema.parse>) => Promise<void>;
+}
+
+function JobFormBody({ job, customers, customersLoading, customerQuery, onCustomerQuery, workers, heading, submitLabel, busy, cancelTo, onSave }: BodyProps) {
+  const statuses = useJobStatuses();
+  const form = useFormState();
+  const [tasks, setTasks] = useState<string[]>(job ? [] : ['']);
+  const [customerId, setCustomerId] = useState(job?.customer.id ?? '');
+
+  // Keep the chosen customer selectable while the search shows others.
+  const [chosen, setChosen] = useState<Option | null>(job?.customer ?? null);
+  const customerOptions = [...(customers ?? [])];
+  if (chosen && !customerOptions.some((c) => c.id === chosen.id)) customerOptions.unshift(chosen);
+
+  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const raw = formValues(event.currentTarget);
+    const values = form.validate(jobFormSchema, {
+      ...raw,
+      tasks: tasks.map((t) => t.trim()).filter(Boolean),
+    });
+    if (!values) return;
+    try {
+      await onSave(values);
+    } catch (error) {
+      form.fail(error);
+    }
+  }
+
+  return (
+    <div className="page page-narrow">
+      <PageHeader
+        back={
+          <Link to={cancelTo} className="back-link">
+            ← Back
+          </Link>
+        }
+        title={heading}
+      />
+      <form onSubmit={onSubmit} noValidate className="stack-lg">
+        <FormError message={form.formError} />
+        <Card title="Job">
+          <div className="stack">
+            <TextField label="Title" name="title" defaultValue={job?.title ?? ''} errors={form.errors.title} required maxLength={200} />
+            <TextArea label="Description" name="description" rows={4} defaultValue={job?.description ?? ''} errors={form.errors.description} />
+            <div className="grid-2">
+              <div className="stack-sm">
+                <TextField
+                  label="Find customer"
+                  type="search"
+                  value={customerQuery}
+                  onChange={(e) => onCustomerQuery(e.target.value)}
+                  placeholder="Type to search customers"
+                  hint={customersLoading ? 'Searching…' : undefined}
+                />
+                <SelectField label="Customer" name="customer_id" value={customerId} onChange={(e) => {
+                    setCustomerId(e.target.value);
+                    setChosen(customerOptions.find((c) => c.id === e.target.value) ?? null);
+                  }} errors={form.errors.customer_id} required>
+                  <option value="">Choose a customer…</option>
+                  {customerOptions.map((c) => (
+                    <option key={c.id} value={c.id}>
+                      {c.name}
+                    </option>
+                  ))}
+                </SelectField>
+              </div>
+              <div className="stack-sm">
+                <SelectField label="Assigned worker" name="assigned_worker_id" defaultValue={job?.assigned_worker?.id ?? ''} errors={form.errors.assigned_worker_id}>
+                  <option value="">Unassigned</option>
+                  {workers?.map((w) => (
+                    <option key={w.id} value={w.id}>
+                      {w.name}
+                    </option>
+                  ))}
+                </SelectField>
+                <SelectField
+                  label="Status"
+                  name="status_id"
+                  defaultValue={job?.status.id ?? ''}
+                  errors={form.errors.status_id}
+                  key={statuses.data ? 'loaded' : 'loading'}
+                  hint={job ? undefined : 'Leave as is for the first status'}
+                >
+                  {job ? null : <option value="">First status{statuses.data?.[0] ? ` (${statuses.data[0].name})` : ''}</option>}
+                  {statuses.data?.map((s) => (
+                    <option key={s.id} value={s.id}>
+                      {s.name}
+                    </option>
+                  ))}
+                </SelectField>
+              </div>
+            </div>
+            <TextField
+              label="Scheduled for"
+              name="scheduled_at"
+              type="datetime-local"
+              defaultValue={toLocalInput(job?.scheduled_at)}
+              errors={form.errors.scheduled_at}
+              className="field-md"
+            />
+          </div>
+        </Card>
+        {job ? null : (
+          <Card title="Tasks">
+            <div className="stack-sm">
+              {tasks.map((task, index) => (
+                <div className="row" key={index}>
+                  <label className="visually-hidden" htmlFor={`task-${index}`}>
+                    Task {index + 1}
+                  </label>
+                  <input
+                    id={`task-${index}`}
+                    className="input"
+                    value={task}
+                    placeholder={`Task ${index + 1}`}
+                    onChange={(e) => setTasks(tasks.map((t, i) => (i === index ? e.target.value : t)))}
+                  />
+                  <button type="button" className="icon-btn" aria-label={`Remove task ${index + 1}`} onClick={() => setTasks(tasks.filter((_, i) => i !== index))}>
+                    <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
+                      <path d="M6 6l12 12M18 6L6 18" />
+                    </svg>
+                  </button>
+                </div>
+              ))}
+              {form.errors.tasks ? (
+                <p className="field-error" role="alert">
+                  {form.errors.tasks.join('; ')}
+                </p>
+              ) : null}
+              <div>
+                <Button size="sm" onClick={() => setTasks([...tasks, ''])}>
+                  Add another task
+                </Button>
+              </div>
+            </div>
+          </Card>
+        )}
+        <div className="form-actions">
+          <Link to={cancelTo} className="btn btn-secondary btn-md">
+            Cancel
+          </Link>
+          <Button type="submit" variant="primary" busy={busy}>
+            {submitLabel}
+          </Button>
+        </div>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,158 @@
+import { Link, useSearchParams } from 'react-router';
+import { ButtonLink, Empty, ErrorState, Loading, PageHeader, Pager, StatusBadge, useCursorPager, useTitle } from '@/components/ui';
+import { formatDateTime } from '@/lib/format';
+import { paths } from '@/lib/paths';
+import { useDebounced } from '@/lib/useDebounced';
+import { useJobs } from '../../api/jobs';
+import { useJobStatuses } from '../../api/statuses';
+import { TaskProgress } from '../shared/TaskProgress';
+
+export interface Option {
+  id: string;
+  name: string;
+}
+
+const PAGE_SIZE = 25;
+
+/** The admin's jobs table: filter by status and worker, search, archived toggle, pages. */
+export function JobsListPage({ workers }: { workers: Option[] | undefined }) {
+  useTitle('Jobs');
+  const [params, setParams] = useSearchParams();
+  const status = params.get('status') ?? '';
+  const worker = params.get('worker') ?? '';
+  const archived = params.get('archived') === '1';
+  const q = params.get('q') ?? '';
+  const search = useDebounced(q.trim(), 300);
+  const pager = useCursorPager(`${status}|${worker}|${archived}|${search}`);
+  const statuses = useJobStatuses();
+  const jobs = useJobs({
+    status_id: status || undefined,
+    assigned_worker_id: worker || undefined,
+    q: search || undefined,
+    archived,
+    limit: PAGE_SIZE,
+    cursor: pager.cursor,
+  });
+
+  function set(name: string, value: string) {
+    const next = new URLSearchParams(params);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    setParams(next, { replace: true });
+  }
+
+  const filtered = Boolean(status || worker || search || archived);
+
+  return (
+    <div className="page">
+      <PageHeader
+        title="Jobs"
+        subtitle="Everything your company is working on."
+        actions={
+          <ButtonLink to={paths.admin.newJob} variant="primary">
+            New job
+          </ButtonLink>
+        }
+      />
+      <div className="filters" role="search" aria-label="Filter jobs">
+        <div className="field filter-search">
+          <label htmlFor="jobs-q" className="field-label">
+            Search
+          </label>
+          <input id="jobs-q" className="input" type="search" placeholder="Title or customer" value={q} onChange={(e) => set('q', e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="jobs-status" className="field-label">
+            Status
+          </label>
+          <select id="jobs-status" className="input select" value={status} onChange={(e) => set('status', e.target.value)}>
+            <option value="">All statuses</option>
+            {statuses.data?.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="jobs-worker" className="field-label">
+            Worker
+          </label>
+          <select id="jobs-worker" className="input select" value={worker} onChange={(e) => set('worker', e.target.value)}>
+            <option value="">All workers</option>
+            {workers?.map((w) => (
+              <option key={w.id} value={w.id}>
+                {w.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <label className="check-inline filter-archived">
+          <input type="checkbox" checked={archived} onChange={(e) => set('archived', e.target.checked ? '1' : '')} />
+          Archived
+        </label>
+      </div>
+
+      {jobs.isPending ? (
+        <Loading label="Loading jobs…" />
+      ) : jobs.isError ? (
+        <ErrorState error={jobs.error} onRetry={() => void jobs.refetch()} />
+      ) : jobs.data.items.length === 0 ? (
+        filtered ? (
+          <Empty title="No jobs match">Try another status, worker or search.</Empty>
+        ) : (
+          <Empty
+            title="No jobs yet"
+            action={
+              <ButtonLink to={paths.admin.newJob} variant="primary">
+                Create the first job
+              </ButtonLink>
+            }
+          >
+            Jobs you create for your customers appear here.
+          </Empty>
+        )
+      ) : (
+        <>
+          <div className="table-wrap" aria-busy={jobs.isFetching}>
+            <table className="table table-cards">
+              <caption className="visually-hidden">Jobs</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Job</th>
+                  <th scope="col">Customer</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Worker</th>
+                  <th scope="col">Scheduled</th>
+                  <th scope="col">Tasks</th>
+                </tr>
+              </thead>
+              <tbody>
+                {jobs.data.items.map((job) => (
+                  <tr key={job.id}>
+                    <td data-label="Job">
+                      <Link className="row-link" to={paths.admin.job(job.id)}>
+                        {job.title}
+                      </Link>
+                      {job.is_archived ? <span className="pill pill-neutral">Archived</span> : null}
+                    </td>
+                    <td data-label="Customer">{job.customer.name}</td>
+                    <td data-label="Status">
+                      <StatusBadge name={job.status.name} color={job.status.color} final={job.status.is_final} />
+                    </td>
+                    <td data-label="Worker">{job.assigned_worker?.name ?? <span className="muted">Unassigned</span>}</td>
+                    <td data-label="Scheduled">{job.scheduled_at ? formatDateTime(job.scheduled_at) : <span className="muted">—</span>}</td>
+                    <td data-label="Tasks">
+                      <TaskProgress done={job.tasks_done} total={job.tasks_total} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Pager page={pager.page} nextCursor={jobs.data.next_cursor} onNext={pager.next} onPrevious={pager.previous} busy={jobs.isFetching} />
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+import { useState } from 'react';
+import { Button, FormError, TextArea, toast } from '@/components/ui';
+import { formatDateTime } from '@/lib/format';
+import { useFormState } from '@/lib/forms';
+import type { JobDetail } from '../../api/jobs';
+import { useCreateNote } from '../../api/notes';
+import { noteSchema } from '../schemas';
+
+export function NotesList({ notes }: { notes: JobDetail['notes'] }) {
+  if (notes.length === 0) return <p className="muted">No notes yet.</p>;
+  return (
+    <ol className="notes" aria-label="Notes">
+      {[...notes]
+        .sort((a, b) => b.created_at.localeCompare(a.created_at))
+        .map((note) => (
+          <li key={note.id} className="note">
+            <div className="note-meta">
+              <span className="note-author">{note.author?.name ?? 'Former user'}</span>
+              <time dateTime={note.created_at}>{formatDateTime(note.created_at)}</time>
+              {note.visibility === 'customer' ? (
+                <span className="pill pill-info">Visible to customer</span>
+              ) : (
+                <span className="pill pill-neutral">Internal</span>
+              )}
+            </div>
+            <p className="note-body">{note.body}</p>
+          </li>
+        ))}
+    </ol>
+  );
+}
+
+export function AddNoteForm({ jobId, large }: { jobId: string; large?: boolean }) {
+  const create = useCreateNote(jobId);
+  const form = useFormState();
+  const [body, setBody] = useState('');
+  const [forCustomer, setForCustomer] = useState(false);
+
+  async function onSubmit(event: React.FormEvent) {
+    event.preventDefault();
+    const input = form.validate(noteSchema, { body, visibility: forCustomer ? 'customer' : 'internal' });
+    if (!input) return;
+    try {
+      await create.mutateAsync(input);
+      setBody('');
+      setForCustomer(false);
+      toast('Note added');
+    } catch (error) {
+      form.fail(error);
+    }
+  }
+
+  return (
+    <form className="stack add-note" onSubmit={onSubmit} noValidate>
+      <FormError message={form.formError} />
+      <TextArea
+        label="Add a note"
+        name="body"
+        rows={large ? 4 : 3}
+        value={body}
+        onChange={(e) => setBody(e.target.value)}
+        errors={form.errors.body}
+      />
+      <div className="row row-between row-wrap">
+        <label className="check-inline">
+          <input type="checkbox" checked={forCustomer} onChange={(e) => setForCustomer(e.target.checked)} />
+          Visible to the customer
+        </label>
+        <Button type="submit" variant="primary" size={large ? 'lg' : 'md'} busy={create.isPending}>
+          Add note
+        </Button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,193 @@
+import { useState } from 'react';
+import { Button, CheckboxField, ConfirmDialog, Dialog, Empty, ErrorState, FormError, Loading, PageHeader, Pill, StatusBadge, TextField, toast, useTitle } from '@/components/ui';
+import { errorMessage, isApiError } from '@/lib/api/errors';
+import { useFormState } from '@/lib/forms';
+import { useCreateStatus, useDeleteStatus, useJobStatuses, useReorderStatuses, useUpdateStatus, type JobStatus } from '../../api/statuses';
+import { statusSchema } from '../schemas';
+
+const PALETTE = ['#64748b', '#2563eb', '#0891b2', '#16a34a', '#ca8a04', '#ea580c', '#dc2626', '#9333ea'];
+
+/** The company's job statuses: create, rename, recolor, reorder, mark final, delete when unused. */
+export function StatusesPage() {
+  useTitle('Job statuses');
+  const statuses = useJobStatuses();
+  const reorder = useReorderStatuses();
+  const remove = useDeleteStatus();
+  const [editing, setEditing] = useState<JobStatus | 'new' | null>(null);
+  const [deleting, setDeleting] = useState<JobStatus | null>(null);
+
+  function move(index: number, delta: -1 | 1) {
+    if (!statuses.data) return;
+    const ids = statuses.data.map((s) => s.id);
+    const target = index + delta;
+    if (target < 0 || target >= ids.length) return;
+    [ids[index], ids[target]] = [ids[target]!, ids[index]!];
+    reorder.mutate(ids, { onError: (e) => toast(`Order not saved: ${errorMessage(e)}`, 'error') });
+  }
+
+  return (
+    <div className="page page-narrow">
+      <PageHeader
+        title="Job statuses"
+        subtitle="The steps a job goes through, in order. Final statuses mark a job as completed."
+        actions={
+          <Button variant="primary" onClick={() => setEditing('new')}>
+            New status
+          </Button>
+        }
+      />
+      {statuses.isPending ? (
+        <Loading label="Loading statuses…" />
+      ) : statuses.isError ? (
+        <ErrorState error={statuses.error} onRetry={() => void statuses.refetch()} />
+      ) : statuses.data.length === 0 ? (
+        <Empty title="No statuses yet" action={<Button onClick={() => setEditing('new')}>Create a status</Button>} />
+      ) : (
+        <ol className="list-card" aria-label="Statuses in order">
+          {statuses.data.map((s, index) => (
+            <li key={s.id} className="list-row">
+              <span className="order-num" aria-hidden="true">
+                {index + 1}
+              </span>
+              <div className="list-main">
+                <StatusBadge name={s.name} color={s.color} />
+                <span className="row row-wrap">
+                  {s.is_final ? <Pill tone="success">Final</Pill> : null}
+                  {s.requires_tasks_done ? <Pill tone="warning">Needs all tasks done</Pill> : null}
+                </span>
+              </div>
+              <div className="list-actions">
+                <button type="button" className="icon-btn" onClick={() => move(index, -1)} disabled={index === 0 || reorder.isPending} aria-label={`Move ${s.name} up`}>
+                  <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
+                    <path d="M6 15l6-6 6 6" />
+                  </svg>
+                </button>
+                <button
+                  type="button"
+                  className="icon-btn"
+                  onClick={() => move(index, 1)}
+                  disabled={index === statuses.data.length - 1 || reorder.isPending}
+                  aria-label={`Move ${s.name} down`}
+                >
+                  <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
+                    <path d="M6 9l6 6 6-6" />
+                  </svg>
+                </button>
+                <Button size="sm" onClick={() => setEditing(s)} aria-label={`Edit ${s.name}`}>
+                  Edit
+                </Button>
+                <Button size="sm" variant="ghost" onClick={() => setDeleting(s)} aria-label={`Delete ${s.name}`}>
+                  Delete
+                </Button>
+              </div>
+            </li>
+          ))}
+        </ol>
+      )}
+      <StatusDialog status={editing} onClose={() => setEditing(null)} />
+      <ConfirmDialog
+        open={deleting !== null}
+        title={`Delete “${deleting?.name ?? ''}”?`}
+        message="Only a status that no job uses can be deleted."
+        confirmLabel="Delete status"
+        busy={remove.isPending}
+        onClose={() => setDeleting(null)}
+        onConfirm={() =>
+          deleting &&
+          remove.mutate(deleting.id, {
+            onSuccess: () => {
+              toast('Status deleted');
+              setDeleting(null);
+            },
+            onError: (e) => {
+              setDeleting(null);
+              toast(isApiError(e, 409) ? `“${deleting.name}” is in use: ${e.message}` : errorMessage(e), 'error');
+            },
+          })
+        }
+      />
+    </div>
+  );
+}
+
+function StatusDialog({ status, onClose }: { status: JobStatus | 'new' | null; onClose: () => void }) {
+  const existing = status && status !== 'new' ? status : null;
+  return (
+    <Dialog open={status !== null} title={existing ? `Edit “${existing.name}”` : 'New status'} onClose={onClose}>
+      {status !== null ? <StatusForm key={existing?.id ?? 'new'} status={existing} onDone={onClose} /> : null}
+    </Dialog>
+  );
+}
+
+function StatusForm({ status, onDone }: { status: JobStatus | null; onDone: () => void }) {
+  const create = useCreateStatus();
+  const update = useUpdateStatus();
+  const form = useFormState();
+  const [name, setName] = useState(status?.name ?? '');
+  const [color, setColor] = useState(status?.color ?? PALETTE[1]!);
+  const [isFinal, setFinal] = useState(status?.is_final ?? false);
+  const [requiresDone, setRequiresDone] = useState(status?.requires_tasks_done ?? false);
+
+  async function onSubmit(event: React.FormEvent) {
+    event.preventDefault();
+    const values = form.validate(statusSchema, { name, color, is_final: isFinal, requires_tasks_done: requiresDone });
+    if (!values) return;
+    try {
+      if (status) await update.mutateAsync({ id: status.id, ...values });
+      else await create.mutateAsync(values);
+      toast(status ? 'Status saved' : 'Status created');
+      onDone();
+    } catch (error) {
+      form.fail(error);
+    }
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="stack">
+      <FormError message={form.formError} />
+      <TextField label="Name" name="name" value={name} onChange={(e) => setName(e.target.value)} errors={form.errors.name} required maxLength={60} />
+      <div className="field">
+        <span className="field-label" id="status-color-label">
+          Color
+        </span>
+        <div className="row row-wrap" role="group" aria-labelledby="status-color-label">
+          {PALETTE.map((c) => (
+            <button
+              key={c}
+              type="button"
+              className={`swatch ${c === color ? 'swatch-on' : ''}`}
+              style={{ backgroundColor: c }}
+              aria-label={`Color ${c}`}
+              aria-pressed={c === color}
+              onClick={() => setColor(c)}
+            />
+          ))}
+          <label className="swatch-custom">
+            <span className="visually-hidden">Custom color</span>
+            <input type="color" value={color} onChange={(e) => setColor(e.target.value)} />
+          </label>
+          <StatusBadge name={name || 'Preview'} color={color} />
+        </div>
+        {form.errors.color ? (
+          <p className="field-error" role="alert">
+            {form.errors.color.join('; ')}
+          </p>
+        ) : null}
+      </div>
+      <CheckboxField label="Final status" hint="Jobs in a final status count as completed." checked={isFinal} onChange={(e) => setFinal(e.target.checked)} />
+      {form.errors.is_final ? <p className="field-error">{form.errors.is_final.join('; ')}</p> : null}
+      <CheckboxField
+        label="Requires all tasks done"
+        hint="A job can only move here once every task is checked off."
+        checked={requiresDone}
+        onChange={(e) => setRequiresDone(e.target.checked)}
+      />
+      <div className="form-actions">
+        <Button onClick={onDone}>Cancel</Button>
+        <Button type="submit" variant="primary" busy={create.isPending || update.isPending}>
+          {status ? 'Save' : 'Create status'}
+        </Button>
+      </div>
+    </form>
+  );
+}
