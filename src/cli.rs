@@ -58,7 +58,7 @@ enum DbAction {
 
 pub async fn run() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Config::from_env() {
+    let config = match Config::from_env_for(matches!(cli.command, Command::Serve)) {
         Ok(config) => config,
         Err(error) => {
             eprintln!("fieldops: configuration error: {error:#}");

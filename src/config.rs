@@ -115,8 +115,25 @@ pub struct Config {
 impl Config {
     /// Reads `.env` (if present) and the process environment.
     pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_env_for(true)
+    }
+
+    /// As `from_env`. A command that never signs tokens (`migrate`,
+    /// `create-company`) passes `signs_tokens = false`: it then needs no
+    /// JWT_SECRET in staging or production, so one-shot containers that run as
+    /// the schema owner are not handed the signing secret. A secret that is set
+    /// is still checked.
+    pub fn from_env_for(signs_tokens: bool) -> anyhow::Result<Self> {
         let _ = dotenvy::dotenv();
-        Self::from_lookup(|key| std::env::var(key).ok())
+        let secret_set = std::env::var("JWT_SECRET").is_ok_and(|v| !v.trim().is_empty());
+        let unused_secret = (!signs_tokens && !secret_set).then(|| {
+            use rand::{distributions::Alphanumeric, Rng};
+            rand::thread_rng().sample_iter(&Alphanumeric).take(48).map(char::from).collect::<String>()
+        });
+        Self::from_lookup(|key| match (key, &unused_secret) {
+            ("JWT_SECRET", Some(secret)) => Some(secret.clone()),
+            _ => std::env::var(key).ok(),
+        })
     }
 
     /// Builds the configuration from any key lookup, so tests can pass a map.
