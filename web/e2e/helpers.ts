@@ -87,8 +87,17 @@ const SHOTS = process.env.E2E_SCREENSHOT_DIR ?? 'e2e/.out/screenshots';
 /** Saves a full-page screenshot (the committed set is picked from these). */
 export async function shot(page: Page, name: string) {
   mkdirSync(SHOTS, { recursive: true });
-  await page.evaluate(() => document.fonts?.ready);
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true, animations: 'disabled', caret: 'hide' });
+  await page.evaluate(async () => {
+    window.scrollTo(0, 0);
+    await document.fonts?.ready;
+  });
+  await page.screenshot({
+    path: `${SHOTS}/${name}.png`,
+    fullPage: true,
+    animations: 'disabled',
+    caret: 'hide',
+    style: '.toaster { display: none !important; }',
+  });
 }
 
 /** Every visible interactive control in `selector` is at least 44×44 CSS px (or a text-wrapping label wider than tall). */

@@ -34,9 +34,11 @@ export function useUpdateTask(jobId: string) {
   return useMutation({
     mutationFn: ({ id, ...body }: UpdateTaskInput & { id: string }) =>
       unwrap(api.PATCH('/api/v1/job-tasks/{id}', { params: { path: { id } }, body })),
-    onMutate: async ({ id, ...change }) => {
+    // Synchronous, so the box ticks in the same frame as the tap; an in-flight
+    // refetch of the job is cancelled (not reverted) so it cannot untick it.
+    onMutate: ({ id, ...change }) => {
       const key = jobKeys.detail(jobId);
-      await queryClient.cancelQueries({ queryKey: key });
+      void queryClient.cancelQueries({ queryKey: key }, { revert: false });
       const previous = queryClient.getQueryData<JobDetail>(key);
       if (previous) queryClient.setQueryData<JobDetail>(key, applyTaskChange(previous, id, change));
       return { previous };
