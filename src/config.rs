@@ -247,8 +247,8 @@ impl Config {
         };
         format!(
             "env={} bind={} public_url={} database={} pool_max={} pool_acquire_timeout={}s \
-             jwt_secret={} access_ttl={}s refresh_ttl={}s cors={} metrics={} log_format={} \
-             demo_seed={} web_dir={}",
+             jwt_secret={} access_ttl={}s refresh_ttl={}s login_failures_per_minute={} cors={} \
+             metrics={} log_format={} demo_seed={} web_dir={}",
             self.env.as_str(),
             self.bind_addr,
             self.public_url,
@@ -258,6 +258,7 @@ impl Config {
             jwt_secret,
             self.access_token_ttl.as_secs(),
             self.refresh_token_ttl.as_secs(),
+            self.login_failures_per_minute,
             cors,
             self.metrics_addr.map_or_else(|| "off".to_owned(), |a| a.to_string()),
             self.log_format.as_str(),
