@@ -7,6 +7,7 @@ pub mod customers;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod idempotency;
 pub mod jobs;
 pub mod notes;
 pub mod pagination;
@@ -127,7 +128,9 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let openapi = Arc::new(openapi);
     let web_dir = state.config.web_dir.clone();
     let cors = cors_layer(&state.config.cors_allowed_origins);
+    // Only the resource routes above remember Idempotency-Keys.
     let api = api
+        .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::guard))
         .route(
             "/api/v1/openapi.json",
             get(move || {

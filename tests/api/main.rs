@@ -5,6 +5,7 @@ mod auth;
 mod catalog;
 mod hardening;
 mod helpers;
+mod idempotency;
 mod isolation;
 mod jobs;
 mod lifecycle;
