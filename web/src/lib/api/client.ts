@@ -30,8 +30,10 @@ export async function authFetch(request: Request): Promise<Response> {
   const isAuthCall = AUTH_PATHS.includes(new URL(request.url).pathname);
   if (response.status !== 401 || !token || isAuthCall) return response;
 
-  // One refresh, then one retry; a second 401 means the session is over.
-  const fresh = await refreshAccessToken();
+  // One refresh, then one retry; a second 401 means the session is over. If
+  // another request refreshed meanwhile, just retry with its token.
+  const current = session.token();
+  const fresh = current && current !== token ? current : await refreshAccessToken();
   if (!fresh) {
     session.signOut('expired');
     return response;

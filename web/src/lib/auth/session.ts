@@ -74,7 +74,7 @@ export function refreshAccessToken(): Promise<string | null> {
     } catch {
       return null;
     } finally {
-      setTimeout(() => (refreshing = null), 0);
+      refreshing = null;
     }
   })();
   return refreshing;

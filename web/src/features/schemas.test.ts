@@ -1,0 +1,54 @@
+// The client-side form rules mirror the server's; these pin the edges.
+import { describe, expect, it } from 'vitest';
+import { zodErrors } from '@/lib/forms';
+import { loginSchema } from './auth/components/loginSchema';
+import { customerSchema } from './customers/components/schemas';
+import { jobFormSchema, noteSchema, statusSchema } from './jobs/components/schemas';
+import { createUserSchema, updateUserSchema } from './users/components/schemas';
+
+const errorsOf = (schema: { safeParse: (v: unknown) => { success: boolean; error?: unknown } }, value: unknown) => {
+  const result = schema.safeParse(value);
+  return result.success ? {} : zodErrors(result.error as never);
+};
+
+describe('form schemas', () => {
+  it('login: trims and lower-cases the company', () => {
+    expect(loginSchema.parse({ company: ' ACME ', email: ' a@b.c ', password: 'x' })).toEqual({ company: 'acme', email: 'a@b.c', password: 'x' });
+    expect(Object.keys(errorsOf(loginSchema, { company: '', email: '', password: '' }))).toEqual(['company', 'email', 'password']);
+  });
+
+  it('customer: empty optional fields become null; formats as in the table checks', () => {
+    expect(customerSchema.parse({ name: ' Harbor ', email: '', phone: '', address: '  ' })).toEqual({ name: 'Harbor', email: null, phone: null, address: null });
+    expect(errorsOf(customerSchema, { name: '', email: 'nope', phone: 'call me', address: 'x'.repeat(501) })).toEqual({
+      name: ['Name is required'],
+      email: ['Enter a valid email address'],
+      phone: ['Enter a phone number (digits, spaces, + ( ) . / -)'],
+      address: ['Address must be at most 500 characters'],
+    });
+    expect(customerSchema.parse({ name: 'A', email: 'a@b.co', phone: '+1 (555) 010-0', address: '' }).phone).toBe('+1 (555) 010-0');
+  });
+
+  it('users: 8–128 character passwords; a customer login needs its customer', () => {
+    const base = { name: 'Pat', email: 'pat@acme.example', password: 'long-enough', role: 'WORKER', customer_id: 'ignored' };
+    expect(createUserSchema.parse(base)).toMatchObject({ role: 'WORKER', customer_id: null });
+    expect(errorsOf(createUserSchema, { ...base, password: 'short' })).toEqual({ password: ['Must be 8 to 128 characters'] });
+    expect(errorsOf(createUserSchema, { ...base, role: 'CUSTOMER', customer_id: '' })).toEqual({ customer_id: ['Choose the customer this login is for'] });
+    expect(updateUserSchema.parse({ ...base, password: '', is_active: false })).not.toHaveProperty('password');
+    expect(updateUserSchema.parse({ ...base, password: 'new-password', is_active: true })).toHaveProperty('password', 'new-password');
+  });
+
+  it('jobs, notes and statuses', () => {
+    const job = { customer_id: 'c', title: '  Fix  ', description: '', status_id: '', assigned_worker_id: '', scheduled_at: '', tasks: ['a'] };
+    expect(jobFormSchema.parse(job).title).toBe('Fix');
+    expect(errorsOf(jobFormSchema, { ...job, customer_id: '', title: ' ', tasks: ['x'.repeat(201)] })).toEqual({
+      customer_id: ['Choose a customer'],
+      title: ['Title is required'],
+      tasks: ['Task must be at most 200 characters'],
+    });
+    expect(errorsOf(noteSchema, { body: '   ', visibility: 'internal' })).toEqual({ body: ['Note is required'] });
+    expect(errorsOf(statusSchema, { name: 'x'.repeat(61), color: 'red', is_final: false, requires_tasks_done: false })).toEqual({
+      name: ['Name must be at most 60 characters'],
+      color: ['Color must look like #1a2b3c'],
+    });
+  });
+});
