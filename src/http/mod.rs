@@ -7,6 +7,7 @@ pub mod customers;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod history;
 pub mod idempotency;
 pub mod jobs;
 pub mod notes;
@@ -106,6 +107,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(customers::router())
         .merge(statuses::router())
         .merge(jobs::router())
+        .merge(history::router())
         .merge(tasks::router())
         .merge(notes::router())
         .merge(share::router())

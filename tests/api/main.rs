@@ -5,6 +5,7 @@ mod auth;
 mod catalog;
 mod hardening;
 mod helpers;
+mod history;
 mod idempotency;
 mod isolation;
 mod jobs;

@@ -1,0 +1,364 @@
+//! The change history of a job: the `app.audit_log` rows of the job itself and
+//! of its tasks, notes and share links, newest first. The database writes the
+//! log (a trigger on every table) and decides who reads it: its policy gives
+//! admins their own company's rows and nobody else anything.
+
+use axum::{
+    http::{header, HeaderValue},
+    response::{IntoResponse, Response},
+};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{
+    context::Ctx,
+    error::{Error, Problem, Result},
+    extract::{AppJson, AppPath, AppQuery},
+    pagination::{self, Page},
+    AppState,
+};
+use crate::auth::Role;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(job_history))
+}
+
+/// A CSV download holds at most this many changes; `Link: rel="next"` continues it.
+pub const CSV_MAX_ENTRIES: i64 = 10_000;
+
+/// Columns every row has; they say nothing about what happened to it.
+const ROW_BOOKKEEPING: &[&str] =
+    &["id", "company_id", "job_id", "created_at", "updated_at", "created_by", "updated_by", "version"];
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum HistoryFormat {
+    #[default]
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    /// Entries per page: 1 to 200 (default 50); for `format=csv` up to 10000 (the default).
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    /// `csv` downloads the history as a spreadsheet, one line per changed column.
+    #[param(inline)]
+    pub format: Option<HistoryFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Action {
+    Insert,
+    Update,
+    Delete,
+}
+
+/// How a change reached the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// A request to this API, by a signed-in user.
+    Api,
+    /// The sign-in and share-link steps, before anyone is signed in.
+    Auth,
+    /// Directly in the database (psql, the CLI, a migration).
+    Direct,
+}
+
+/// Who made a change, as the request context (or a psql session) said.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Actor {
+    pub id: Uuid,
+    /// Absent when the user is not one of your company's.
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    /// Position in the log: later changes have larger ids.
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub action: Action,
+    /// The changed row's table: `jobs`, `job_tasks`, `job_notes` or `share_links`.
+    pub table: String,
+    pub row_id: Uuid,
+    /// Absent for changes made without a signed-in user (e.g. directly in psql).
+    pub actor: Option<Actor>,
+    /// The actor's role at the time.
+    pub role: Option<Role>,
+    pub source: Source,
+    /// The database role that made the change, e.g. `fieldops_admin` for the
+    /// API or a DBA's own role.
+    pub db_role: String,
+    /// `{column: [old, new]}`. A creation lists each column as `[null, value]`,
+    /// a deletion as `[value, null]`; updates only the columns that changed.
+    /// Password and token hashes never appear.
+    #[schema(value_type = Object)]
+    pub changes: Value,
+}
+
+/// The history of a job and of its tasks, notes and share links, newest first.
+#[utoipa::path(
+    get, path = "/api/v1/jobs/{id}/history", tag = "jobs",
+    params(("id" = Uuid, Path, description = "Job id"), HistoryQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of changes, or all of them as CSV",
+         content(
+             (Page<HistoryEntry> = "application/json"),
+             (String = "text/csv"),
+         )),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 404, description = "No such job in your company", body = Problem),
+    )
+)]
+async fn job_history(
+    mut ctx: Ctx,
+    AppPath(id): AppPath<Uuid>,
+    AppQuery(query): AppQuery<HistoryQuery>,
+) -> Result<Response> {
+    ctx.require(&[Role::Admin])?;
+    let format = query.format.unwrap_or_default();
+    let limit = match (format, query.limit) {
+        (HistoryFormat::Csv, None) => CSV_MAX_ENTRIES,
+        (HistoryFormat::Csv, Some(n)) if (1..=CSV_MAX_ENTRIES).contains(&n) => n,
+        (HistoryFormat::Csv, Some(_)) => {
+            return Err(Error::field("limit", format!("must be between 1 and {CSV_MAX_ENTRIES}")))
+        }
+        (HistoryFormat::Json, requested) => pagination::limit(requested)?,
+    };
+    let after: Option<(DateTime<Utc>, i64)> = pagination::decode(query.cursor.as_deref())?;
+    let (after_at, after_id) = after.unzip();
+
+    let job_visible =
+        sqlx::query_scalar!(r#"select exists (select 1 from app.jobs where id = $1) as "exists!""#, id)
+            .fetch_one(&mut *ctx.tx)
+            .await?;
+    if !job_visible {
+        return Err(Error::NotFound);
+    }
+
+    // The policy on app.audit_log adds `company_id = app.company_id()`; with
+    // `job_id = $1` that is one range of audit_log_company_job_idx.
+    let rows = sqlx::query!(
+        r#"select a.id, a.at, a.action, a.table_name, a.row_id, a.actor_id, u.name as "actor_name?",
+                  a.actor_role as "actor_role: Role", a.source, a.db_role, a.changes
+           from app.audit_log a
+           left join app.users u on u.company_id = a.company_id and u.id = a.actor_id
+           where a.job_id = $1
+             and ($2::timestamptz is null or (a.at, a.id) < ($2, $3::bigint))
+           order by a.at desc, a.id desc
+           limit $4"#,
+        id,
+        after_at,
+        after_id,
+        limit + 1,
+    )
+    .fetch_all(&mut *ctx.tx)
+    .await?;
+    ctx.commit().await?;
+
+    let entries = rows
+        .into_iter()
+        .map(|row| {
+            let action = parse_action(&row.action)?;
+            Ok(HistoryEntry {
+                id: row.id,
+                at: row.at,
+                action,
+                table: row.table_name,
+                row_id: row.row_id,
+                actor: row.actor_id.map(|id| Actor { id, name: row.actor_name }),
+                role: row.actor_role,
+                source: parse_source(&row.source)?,
+                db_role: row.db_role,
+                changes: as_changes(action, row.changes),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let page = pagination::page(entries, limit, |e| (e.at, e.id));
+
+    match format {
+        HistoryFormat::Json => Ok(AppJson(page).into_response()),
+        HistoryFormat::Csv => csv_response(id, page),
+    }
+}
+
+fn parse_action(action: &str) -> Result<Action> {
+    match action {
+        "INSERT" => Ok(Action::Insert),
+        "UPDATE" => Ok(Action::Update),
+        "DELETE" => Ok(Action::Delete),
+        other => Err(Error::Internal(anyhow::anyhow!("unknown audit action {other:?}"))),
+    }
+}
+
+fn parse_source(source: &str) -> Result<Source> {
+    match source {
+        "api" => Ok(Source::Api),
+        "auth" => Ok(Source::Auth),
+        "direct" => Ok(Source::Direct),
+        other => Err(Error::Internal(anyhow::anyhow!("unknown audit source {other:?}"))),
+    }
+}
+
+/// The log keeps whole rows for inserts and deletes; the API shows every change
+/// the same way, `{column: [old, new]}`, without the bookkeeping columns.
+fn as_changes(action: Action, stored: Value) -> Value {
+    let Value::Object(columns) = stored else {
+        return Value::Object(Map::new());
+    };
+    if action == Action::Update {
+        return Value::Object(columns);
+    }
+    let changes = columns
+        .into_iter()
+        .filter(|(column, _)| !ROW_BOOKKEEPING.contains(&column.as_str()))
+        .map(|(column, value)| {
+            let pair = match action {
+                Action::Delete => vec![value, Value::Null],
+                _ => vec![Value::Null, value],
+            };
+            (column, Value::Array(pair))
+        })
+        .collect();
+    Value::Object(changes)
+}
+
+const CSV_HEADER: [&str; 12] = [
+    "at",
+    "action",
+    "table",
+    "row_id",
+    "actor_id",
+    "actor_name",
+    "role",
+    "source",
+    "db_role",
+    "column",
+    "old",
+    "new",
+];
+
+/// One line per changed column, so a spreadsheet can filter and sort them.
+fn csv_response(job_id: Uuid, page: Page<HistoryEntry>) -> Result<Response> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let csv_error = |e: csv::Error| Error::Internal(anyhow::Error::new(e).context("writing history CSV"));
+    out.write_record(CSV_HEADER).map_err(csv_error)?;
+    for entry in &page.items {
+        let at = entry.at.to_rfc3339_opts(SecondsFormat::Micros, true);
+        let action = match entry.action {
+            Action::Insert => "INSERT",
+            Action::Update => "UPDATE",
+            Action::Delete => "DELETE",
+        };
+        let source = match entry.source {
+            Source::Api => "api",
+            Source::Auth => "auth",
+            Source::Direct => "direct",
+        };
+        let actor_id = entry.actor.as_ref().map(|a| a.id.to_string()).unwrap_or_default();
+        let actor_name = entry.actor.as_ref().and_then(|a| a.name.as_deref()).map(cell).unwrap_or_default();
+        let role = entry.role.map(Role::as_str).unwrap_or_default();
+        let row_id = entry.row_id.to_string();
+        let columns = entry.changes.as_object().into_iter().flatten();
+        for (column, pair) in columns {
+            let (old, new) = match pair.as_array().map(Vec::as_slice) {
+                Some([old, new]) => (value_cell(old), value_cell(new)),
+                _ => (String::new(), value_cell(pair)),
+            };
+            out.write_record([
+                at.as_str(),
+                action,
+                entry.table.as_str(),
+                row_id.as_str(),
+                actor_id.as_str(),
+                actor_name.as_str(),
+                role,
+                source,
+                entry.db_role.as_str(),
+                column.as_str(),
+                old.as_str(),
+                new.as_str(),
+            ])
+            .map_err(csv_error)?;
+        }
+    }
+    let body = out
+        .into_inner()
+        .map_err(|e| Error::Internal(anyhow::anyhow!("finishing history CSV: {}", e.error())))?;
+
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    let disposition = format!("attachment; filename=\"job-{job_id}-history.csv\"");
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    if let Some(cursor) = &page.next_cursor {
+        let link = format!("</api/v1/jobs/{job_id}/history?format=csv&cursor={cursor}>; rel=\"next\"");
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            headers.insert(header::LINK, value);
+        }
+    }
+    Ok(response)
+}
+
+/// A JSON value as a spreadsheet cell: text as is, null empty, the rest as JSON.
+fn value_cell(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(text) => cell(text),
+        other => other.to_string(),
+    }
+}
+
+/// Text a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab, CR)
+/// gets a leading apostrophe, so opening the export runs nothing (CSV injection).
+fn cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn inserts_and_deletes_read_as_old_new_pairs_without_bookkeeping() {
+        let row = json!({ "id": "x", "company_id": "c", "title": "Fix", "version": 1, "is_archived": false });
+        assert_eq!(
+            as_changes(Action::Insert, row.clone()),
+            json!({ "title": [null, "Fix"], "is_archived": [null, false] })
+        );
+        assert_eq!(
+            as_changes(Action::Delete, row),
+            json!({ "title": ["Fix", null], "is_archived": [false, null] })
+        );
+        let diff = json!({ "title": ["a", "b"] });
+        assert_eq!(as_changes(Action::Update, diff.clone()), diff);
+    }
+
+    #[test]
+    fn cells_that_look_like_formulas_are_defused() {
+        assert_eq!(value_cell(&json!("=HYPERLINK(\"x\")")), "'=HYPERLINK(\"x\")");
+        assert_eq!(value_cell(&json!("-1+1")), "'-1+1");
+        assert_eq!(value_cell(&json!(-1)), "-1");
+        assert_eq!(value_cell(&json!("Boiler")), "Boiler");
+        assert_eq!(value_cell(&Value::Null), "");
+        assert_eq!(value_cell(&json!(true)), "true");
+    }
+}
