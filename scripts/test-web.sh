@@ -77,7 +77,7 @@ done
 curl -fsS "http://$BIND_ADDR/readyz" >/dev/null || { echo "server did not become ready" >&2; cat "$TMP/serve.log" >&2; exit 1; }
 
 status=0
-E2E_BASE_URL="http://$BIND_ADDR" E2E_SCREENSHOT_DIR="$ROOT/web/e2e/.out/screenshots" \
+E2E_BASE_URL="http://$BIND_ADDR" E2E_SCREENSHOT_DIR="$ROOT/web/e2e/.out/screenshots" E2E_PLAIN_NAMES=1 \
   npx playwright test || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- server log (last 40 lines) ---" >&2

@@ -1,12 +1,12 @@
 import { expect, test } from '@playwright/test';
-import { Api, DESKTOP, MOBILE, RUN, expectAccessible, logins, shot, signIn } from './helpers';
+import { Api, DESKTOP, MOBILE, RUN, TAG, expectAccessible, logins, shot, signIn } from './helpers';
 
 // The admin's day: statuses, customers, a job with tasks assigned to a worker,
 // finding it again, and sharing it.
 test('admin creates a status, a customer and an assigned job with tasks, finds it and shares it', async ({ page, request }) => {
-  const statusName = `Awaiting parts ${RUN}`;
-  const customerName = `Harbor Bistro ${RUN}`;
-  const jobTitle = `Replace grease trap ${RUN}`;
+  const statusName = `Awaiting parts${TAG}`;
+  const customerName = `Harbor Bistro${TAG}`;
+  const jobTitle = `Replace grease trap${TAG}`;
 
   await signIn(page, logins.acmeAdmin);
   await expect(page).toHaveURL(/\/admin\/jobs$/);
@@ -103,7 +103,7 @@ test('admin creates a status, a customer and an assigned job with tasks, finds i
 
   // Find it again: search, then filter by status and worker.
   await page.getByRole('link', { name: '← All jobs' }).click();
-  await page.getByLabel('Search').fill(`grease trap ${RUN}`);
+  await page.getByLabel('Search').fill(`grease trap${TAG}`);
   await expect(page.getByRole('row')).toHaveCount(2); // header + the job
   await expect(page.getByRole('link', { name: jobTitle })).toBeVisible();
   await page.getByLabel('Search').fill(customerName);
@@ -133,9 +133,9 @@ test('admin creates a status, a customer and an assigned job with tasks, finds i
 test('admin edits a job, sees server field errors, archives and restores it', async ({ page, request }) => {
   const api = await Api.as(request, logins.acmeAdmin);
   const customerId = await api.customerId('Riverside Cafe');
-  const job = await api.createJob({ customer_id: customerId, title: `Descale espresso boiler ${RUN}`, tasks: ['Descale'] });
+  const job = await api.createJob({ customer_id: customerId, title: `Descale espresso boiler${TAG}`, tasks: ['Descale'] });
   const statuses = await api.statuses();
-  const strict = await api.call('POST', '/job-statuses', { name: `Signed off ${RUN}`, requires_tasks_done: true });
+  const strict = await api.call('POST', '/job-statuses', { name: `Needs sign-off${TAG}`, requires_tasks_done: true });
 
   await signIn(page, logins.acmeAdmin);
   await page.goto(`/admin/jobs/${job.id}/edit`);
@@ -147,19 +147,19 @@ test('admin edits a job, sees server field errors, archives and restores it', as
   await expect(page.getByLabel('Status')).toHaveAttribute('aria-invalid', 'true');
   await expectAccessible(page, 'edit job with errors');
   await page.getByLabel('Status').selectOption({ label: statuses[0]!.name });
-  await page.getByLabel('Title').fill(`Descale espresso boiler (urgent) ${RUN}`);
+  await page.getByLabel('Title').fill(`Descale espresso boiler (urgent)${TAG}`);
   await page.getByLabel('Assigned worker').selectOption({ label: 'Bill Fixer' });
   await page.getByRole('button', { name: 'Save changes' }).click();
-  await expect(page.getByRole('heading', { name: `Descale espresso boiler (urgent) ${RUN}` })).toBeVisible();
+  await expect(page.getByRole('heading', { name: `Descale espresso boiler (urgent)${TAG}` })).toBeVisible();
   await expect(page.getByText('Bill Fixer')).toBeVisible();
 
   await page.getByRole('button', { name: 'Archive' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Archive' }).click();
   await expect(page.getByText('Archived', { exact: true })).toBeVisible();
   await page.goto('/admin/jobs?archived=1');
-  await expect(page.getByRole('link', { name: `Descale espresso boiler (urgent) ${RUN}` })).toBeVisible();
+  await expect(page.getByRole('link', { name: `Descale espresso boiler (urgent)${TAG}` })).toBeVisible();
   await page.goto('/admin/jobs');
-  await page.getByLabel('Search').fill(`Descale espresso boiler (urgent) ${RUN}`);
+  await page.getByLabel('Search').fill(`Descale espresso boiler (urgent)${TAG}`);
   await expect(page.getByText('No jobs match')).toBeVisible();
   await page.goto(`/admin/jobs/${job.id}`);
   await page.getByRole('button', { name: 'Unarchive' }).click();
@@ -172,7 +172,7 @@ test('admin registers a worker and a customer login, and deactivates the worker'
   await page.getByRole('link', { name: 'Users' }).click();
   await page.getByRole('button', { name: 'New user' }).click();
   const dialog = page.getByRole('dialog', { name: 'New user' });
-  await dialog.getByLabel('Name').fill(`Pat Pipe ${RUN}`);
+  await dialog.getByLabel('Name').fill(`Pat Pipe${TAG}`);
   await dialog.getByLabel('Email').fill(`pat-${RUN}@acme.example`);
   await dialog.getByLabel('Password').fill('short');
   await dialog.getByRole('button', { name: 'Create user' }).click();
@@ -200,7 +200,7 @@ test('admin registers a worker and a customer login, and deactivates the worker'
   await expect(dialog).toBeHidden();
   await expect(page.getByRole('row').filter({ hasText: `cafe-${RUN}@riverside.example` })).toContainText('Riverside Cafe');
 
-  await page.getByRole('button', { name: `Deactivate Pat Pipe ${RUN}` }).click();
+  await page.getByRole('button', { name: `Deactivate Pat Pipe${TAG}` }).click();
   await expect(row).toContainText('Deactivated');
   await expectAccessible(page, 'users');
   await shot(page, 'admin-users-desktop');

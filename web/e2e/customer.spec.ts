@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { Api, DESKTOP, MOBILE, RUN, expectAccessible, logins, shot, signIn } from './helpers';
+import { Api, DESKTOP, MOBILE, TAG, expectAccessible, logins, shot, signIn } from './helpers';
 
 test('customer sees their own jobs read-only: no edit controls exist', async ({ page, request }) => {
   const admin = await Api.as(request, logins.acmeAdmin);
@@ -7,16 +7,16 @@ test('customer sees their own jobs read-only: no edit controls exist', async ({ 
   const other = await admin.customerId('Maple Street School');
   const job = await admin.createJob({
     customer_id: riverside,
-    title: `Install grease interceptor ${RUN}`,
+    title: `Install grease interceptor${TAG}`,
     description: 'Under-sink interceptor for the new dishwasher.',
     assigned_worker_id: await admin.userId('wendy@acme.example'),
     tasks: ['Site survey', 'Install', 'Inspection'],
   });
-  const theirs = await admin.createJob({ customer_id: other, title: `School boiler ${RUN}` });
+  const theirs = await admin.createJob({ customer_id: other, title: `School boiler${TAG}` });
   const firstTask = job.tasks[0];
   await admin.call('PATCH', `/job-tasks/${firstTask.id}`, { is_completed: true });
-  await admin.call('POST', `/jobs/${job.id}/notes`, { body: `Parts ordered ${RUN}`, visibility: 'customer' });
-  await admin.call('POST', `/jobs/${job.id}/notes`, { body: `Internal: customer pays late ${RUN}`, visibility: 'internal' });
+  await admin.call('POST', `/jobs/${job.id}/notes`, { body: `Parts ordered${TAG}`, visibility: 'customer' });
+  await admin.call('POST', `/jobs/${job.id}/notes`, { body: `Internal: customer pays late${TAG}`, visibility: 'internal' });
 
   await signIn(page, logins.riverside);
   await expect(page).toHaveURL(/\/portal$/);
@@ -31,8 +31,8 @@ test('customer sees their own jobs read-only: no edit controls exist', async ({ 
   await expect(page.getByText('Wendy Walker')).toBeVisible();
   await expect(page.getByRole('list', { name: 'Tasks' }).getByRole('listitem')).toHaveCount(3);
   await expect(page.getByText('1/3')).toBeVisible();
-  await expect(page.getByText(`Parts ordered ${RUN}`)).toBeVisible();
-  await expect(page.getByText(`Internal: customer pays late ${RUN}`)).toHaveCount(0);
+  await expect(page.getByText(`Parts ordered${TAG}`)).toBeVisible();
+  await expect(page.getByText(`Internal: customer pays late${TAG}`)).toHaveCount(0);
   // Read-only: nothing in the page body can change anything.
   const main = page.locator('main');
   await expect(main.locator('input, select, textarea, button, [contenteditable="true"]')).toHaveCount(0);
@@ -55,7 +55,7 @@ test('share link shows the job without login; a revoked or unknown link shows a 
   const admin = await Api.as(request, logins.acmeAdmin);
   const job = await admin.createJob({
     customer_id: await admin.customerId('Riverside Cafe'),
-    title: `Replace mixer tap ${RUN}`,
+    title: `Replace mixer tap${TAG}`,
     description: 'Chrome mixer, customer supplies the tap.',
     assigned_worker_id: await admin.userId('bill@acme.example'),
     tasks: ['Isolate water', 'Swap tap'],
@@ -100,7 +100,7 @@ test('share link shows the job without login; a revoked or unknown link shows a 
 
 test('admin revokes a share link from the job page', async ({ page, request, browser }) => {
   const admin = await Api.as(request, logins.acmeAdmin);
-  const job = await admin.createJob({ customer_id: await admin.customerId('Riverside Cafe'), title: `Revoke from UI ${RUN}` });
+  const job = await admin.createJob({ customer_id: await admin.customerId('Riverside Cafe'), title: `Revoke from UI${TAG}` });
   await signIn(page, logins.acmeAdmin);
   await page.goto(`/admin/jobs/${job.id}`);
   await page.getByRole('button', { name: 'Create link' }).click();

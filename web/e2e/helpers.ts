@@ -3,7 +3,10 @@ import { expect, type APIRequestContext, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 
 export const PASSWORD = 'fieldops-demo';
+/** Unique per run: keeps emails unique when the suites run twice against one server. */
 export const RUN = process.env.E2E_RUN_ID ?? Date.now().toString(36);
+/** Suffix for display names: empty on a fresh database (E2E_PLAIN_NAMES=1), so screenshots read naturally. */
+export const TAG = process.env.E2E_PLAIN_NAMES ? '' : ` ${RUN}`;
 export const MOBILE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 800 };
 

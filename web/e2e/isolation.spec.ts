@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { Api, RUN, expectAccessible, logins, shot, signIn } from './helpers';
+import { Api, TAG, expectAccessible, logins, shot, signIn } from './helpers';
 
 // Company B's admin sees none of company A's jobs: not in lists, not in search,
 // not by URL, not through A's share-link management.
@@ -7,7 +7,7 @@ test("bolt's admin sees none of acme's jobs", async ({ page, request }) => {
   const acme = await Api.as(request, logins.acmeAdmin);
   const secret = await acme.createJob({
     customer_id: await acme.customerId('Riverside Cafe'),
-    title: `Acme confidential ${RUN}`,
+    title: `Acme confidential${TAG}`,
     tasks: ['Only acme may see this'],
   });
   const acmeIds: string[] = (await acme.call('GET', '/jobs?limit=200')).items.map((j: { id: string }) => j.id);
@@ -24,7 +24,7 @@ test("bolt's admin sees none of acme's jobs", async ({ page, request }) => {
   expect(shown.filter((id) => acmeIds.includes(id!))).toEqual([]);
   await shot(page, 'bolt-jobs-desktop');
 
-  await page.getByLabel('Search').fill(`Acme confidential ${RUN}`);
+  await page.getByLabel('Search').fill(`Acme confidential${TAG}`);
   await expect(page.getByText('No jobs match')).toBeVisible();
   await page.getByLabel('Archived').check();
   await expect(page.getByText('No jobs match')).toBeVisible();

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { Api, MOBILE, RUN, expectAccessible, expectTouchTargets, logins, shot, signIn } from './helpers';
+import { Api, MOBILE, TAG, expectAccessible, expectTouchTargets, logins, shot, signIn } from './helpers';
 
 test.use({ viewport: MOBILE, isMobile: true, hasTouch: true });
 
@@ -11,16 +11,16 @@ test('worker sees only their jobs, changes status, completes tasks and adds a no
   const customer = await admin.customerId('Riverside Cafe');
   const statuses = await admin.statuses();
   const inProgress = statuses.find((s) => s.name === 'In progress')!;
-  const signedOff = await admin.call('POST', '/job-statuses', { name: `Signed off ${RUN}`, requires_tasks_done: true, is_final: true });
+  const signedOff = await admin.call('POST', '/job-statuses', { name: `Signed off${TAG}`, requires_tasks_done: true, is_final: true });
   const mine = await admin.createJob({
     customer_id: customer,
-    title: `Fix walk-in fridge drain ${RUN}`,
+    title: `Fix walk-in fridge drain${TAG}`,
     description: 'Drain backs up into the kitchen. Bring a 2 m snake.',
     assigned_worker_id: wendy,
     tasks: ['Clear the drain line', 'Check the condensate pump'],
   });
-  const billsJob = await admin.createJob({ customer_id: customer, title: `Bill's boiler job ${RUN}`, assigned_worker_id: bill });
-  const unassigned = await admin.createJob({ customer_id: customer, title: `Unassigned job ${RUN}` });
+  const billsJob = await admin.createJob({ customer_id: customer, title: `Bill's boiler job${TAG}`, assigned_worker_id: bill });
+  const unassigned = await admin.createJob({ customer_id: customer, title: `Unassigned job${TAG}` });
 
   await signIn(page, logins.wendy);
   await expect(page).toHaveURL(/\/worker$/);
@@ -88,7 +88,7 @@ test('a failed task update rolls the checkbox back', async ({ page, request }) =
   const admin = await Api.as(request, logins.acmeAdmin);
   const job = await admin.createJob({
     customer_id: await admin.customerId('Riverside Cafe'),
-    title: `Rollback check ${RUN}`,
+    title: `Rollback check${TAG}`,
     assigned_worker_id: await admin.userId('wendy@acme.example'),
     tasks: ['Flaky network task'],
   });

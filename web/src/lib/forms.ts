@@ -31,6 +31,8 @@ export interface FormState {
   /** Shows a failed mutation: field errors beside fields, anything else on top. */
   fail(error: unknown): void;
   reset(): void;
+  /** For a form's onChange: editing a field clears its error. */
+  clearEdited(event: React.FormEvent): void;
 }
 
 export function useFormState(): FormState {
@@ -63,6 +65,13 @@ export function useFormState(): FormState {
     reset() {
       setErrors({});
       setFormError(null);
+    },
+    clearEdited(event) {
+      const name = (event.target as { name?: unknown }).name;
+      if (typeof name === 'string' && name in errors) {
+        const { [name]: _cleared, ...rest } = errors;
+        setErrors(rest);
+      }
     },
   };
 }

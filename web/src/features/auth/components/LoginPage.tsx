@@ -71,7 +71,7 @@ export function LoginPage() {
         ) : (
           <FormError message={form.formError} />
         )}
-        <form onSubmit={onSubmit} noValidate className="stack">
+        <form onSubmit={onSubmit} noValidate className="stack" onChange={form.clearEdited}>
           <TextField
             ref={companyRef}
             label="Company"

@@ -136,7 +136,7 @@ export function CustomerForm({ customer, onDone }: { customer: Customer | null; 
   }
 
   return (
-    <form onSubmit={onSubmit} noValidate className="stack">
+    <form onSubmit={onSubmit} noValidate className="stack" onChange={form.clearEdited}>
       <FormError message={form.formError} />
       <TextField label="Name" name="name" defaultValue={customer?.name ?? ''} errors={form.errors.name} required maxLength={200} />
       <TextField label="Email" name="email" type="email" defaultValue={customer?.email ?? ''} errors={form.errors.email} />

@@ -194,7 +194,7 @@ function UserForm({ user, customers, onDone }: { user: User | null; customers: C
   }
 
   return (
-    <form onSubmit={onSubmit} noValidate className="stack">
+    <form onSubmit={onSubmit} noValidate className="stack" onChange={form.clearEdited}>
       <FormError message={form.formError} />
       <TextField label="Name" name="name" defaultValue={user?.name ?? ''} errors={form.errors.name} required />
       <TextField label="Email" name="email" type="email" autoComplete="off" defaultValue={user?.email ?? ''} errors={form.errors.email} required />

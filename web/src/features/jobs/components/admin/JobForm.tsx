@@ -124,7 +124,7 @@ function JobFormBody({ job, customers, customersLoading, customerQuery, onCustom
         }
         title={heading}
       />
-      <form onSubmit={onSubmit} noValidate className="stack-lg">
+      <form onSubmit={onSubmit} noValidate className="stack-lg" onChange={form.clearEdited}>
         <FormError message={form.formError} />
         <Card title="Job">
           <div className="stack">

@@ -51,7 +51,7 @@ export function AddNoteForm({ jobId, large }: { jobId: string; large?: boolean }
   }
 
   return (
-    <form className="stack add-note" onSubmit={onSubmit} noValidate>
+    <form className="stack add-note" onSubmit={onSubmit} noValidate onChange={form.clearEdited}>
       <FormError message={form.formError} />
       <TextArea
         label="Add a note"

@@ -143,7 +143,7 @@ function StatusForm({ status, onDone }: { status: JobStatus | null; onDone: () =
   }
 
   return (
-    <form onSubmit={onSubmit} noValidate className="stack">
+    <form onSubmit={onSubmit} noValidate className="stack" onChange={form.clearEdited}>
       <FormError message={form.formError} />
       <TextField label="Name" name="name" value={name} onChange={(e) => setName(e.target.value)} errors={form.errors.name} required maxLength={60} />
       <div className="field">
