@@ -189,3 +189,36 @@ async fn scrape(State(state): State<ScrapeState>) -> impl IntoResponse {
     metrics::gauge!(POOL_MAX_CONNECTIONS).set(f64::from(state.pool.options().get_max_connections()));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.handle.render())
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn requests_are_counted_by_route_pattern_never_by_raw_path() {
+        let handle = install().expect("recorder");
+        let app = Router::new()
+            .route("/probe/things/{id}", get(|| async { "ok" }))
+            .layer(axum::middleware::from_fn(track_http));
+        for path in ["/probe/things/1", "/probe/things/2", "/probe/nowhere"] {
+            let request = axum::http::Request::get(path).body(Body::empty()).expect("request");
+            app.clone().oneshot(request).await.expect("response");
+        }
+        login_failed();
+        let text = handle.render();
+        assert!(
+            text.contains(r#"http_requests_total{method="GET",route="/probe/things/{id}",status="200"} 2"#),
+            "{text}"
+        );
+        assert!(text.contains(r#"route="unmatched",status="404""#), "{text}");
+        assert!(
+            text.contains(r#"http_request_duration_seconds_bucket{method="GET",route="/probe/things/{id}""#)
+        );
+        assert!(!text.contains("/probe/things/1") && !text.contains("/probe/nowhere"), "{text}");
+        assert!(text.contains("fieldops_login_failures_total "), "{text}");
+        assert!(text.contains("fieldops_login_throttled_total 0"), "{text}");
+    }
+}
