@@ -38,6 +38,7 @@ fi
 # application's. The tests grant the FieldOps roles USAGE on it inside their
 # own (rolled back) transactions.
 psql -X -q -v ON_ERROR_STOP=1 \
+  -c "set client_min_messages = warning" \
   -c "create schema if not exists tap" \
   -c "create extension if not exists pgtap schema tap"
 
