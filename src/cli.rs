@@ -211,9 +211,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let app = Application::build(config.clone(), pool).await?;
     let addr = app.local_addr();
-    println!(
-        "FieldOps is running at http://{addr}  (API: http://{addr}/api/v1, health: http://{addr}/healthz)"
-    );
+    let metrics = app.metrics_addr().map_or_else(|| "off".to_owned(), |a| format!("http://{a}/metrics"));
+    if config.log_format == crate::config::LogFormat::Json {
+        // Every stdout line stays one JSON object for the log pipeline.
+        tracing::info!(address = %addr, %metrics, "listening");
+    } else {
+        println!(
+            "FieldOps is running at http://{addr}  (API: http://{addr}/api/v1, health: http://{addr}/healthz, metrics: {metrics})"
+        );
+    }
     let result = app.run_until_stopped().await;
     if let Some(cluster) = dbs.started {
         cluster.stop().context("stopping the embedded cluster")?;
