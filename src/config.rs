@@ -222,7 +222,16 @@ impl Config {
             access_token_ttl: seconds("ACCESS_TOKEN_TTL_SECONDS", 15 * 60)?,
             refresh_token_ttl: seconds("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)?,
             db_max_connections: number("DB_MAX_CONNECTIONS", 20)?,
-            db_acquire_timeout: seconds("DB_ACQUIRE_TIMEOUT_SECONDS", 2)?,
+            db_acquire_timeout: match get("DB_ACQUIRE_TIMEOUT_SECONDS") {
+                Some(v) => v
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|s| s.is_finite() && *s > 0.0)
+                    .map(Duration::from_secs_f64)
+                    .context("DB_ACQUIRE_TIMEOUT_SECONDS must be a positive number of seconds, e.g. 1.5")?,
+                // Leaves room to answer 503 within 2 s when the database is down.
+                None => Duration::from_millis(1500),
+            },
             login_failures_per_minute: number("LOGIN_FAILURES_PER_MINUTE", 5)?.max(1),
             web_dir: PathBuf::from(get("WEB_DIR").unwrap_or_else(|| "web/dist".to_owned())),
             embedded_data_dir: PathBuf::from(
@@ -254,7 +263,7 @@ impl Config {
             self.public_url,
             if self.database_url.is_some() { "DATABASE_URL" } else { "embedded" },
             self.db_max_connections,
-            self.db_acquire_timeout.as_secs(),
+            self.db_acquire_timeout.as_secs_f64(),
             jwt_secret,
             self.access_token_ttl.as_secs(),
             self.refresh_token_ttl.as_secs(),

@@ -67,7 +67,6 @@ fn start_server(fixture: &Fixture) -> Child {
         .env("JWT_SECRET", "fault-test-secret-fault-test-secret-0123456789")
         .env("DATABASE_URL", &fixture.database_url)
         .env("BIND_ADDR", format!("127.0.0.1:{}", fixture.port))
-        .env("DB_ACQUIRE_TIMEOUT_SECONDS", "2")
         .env("LOGIN_FAILURES_PER_MINUTE", "1000")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -137,7 +136,8 @@ async fn a_database_outage_answers_503_quickly_and_recovers_by_itself() {
     let down = me(client.clone(), token.clone(), base.clone()).await;
     let elapsed = started.elapsed();
     assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert!(elapsed < Duration::from_millis(2500), "503 took {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(2), "503 took {elapsed:?}");
+    println!("database down: 503 after {elapsed:?}");
     assert_eq!(down.headers()["content-type"], "application/problem+json");
     assert!(down.headers().contains_key("retry-after"), "{:?}", down.headers());
     let ready = client.get(format!("{base}/readyz")).send().await.expect("readyz");
@@ -147,7 +147,8 @@ async fn a_database_outage_answers_503_quickly_and_recovers_by_itself() {
     assert!(server.try_wait().expect("try_wait").is_none());
 
     fixture.cluster.ensure_started().expect("restart the database");
-    let deadline = Instant::now() + Duration::from_secs(15);
+    let restarted_at = Instant::now();
+    let deadline = restarted_at + Duration::from_secs(15);
     loop {
         let status = me(client.clone(), token.clone(), base.clone()).await.status();
         if status == StatusCode::OK {
@@ -157,6 +158,7 @@ async fn a_database_outage_answers_503_quickly_and_recovers_by_itself() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(client.get(format!("{base}/readyz")).send().await.expect("readyz").status(), StatusCode::OK);
+    println!("database back: serving again {:?} after the restart", restarted_at.elapsed());
     signal(&server, libc::SIGTERM);
     wait_exit(&mut server, Duration::from_secs(10));
 }
@@ -266,6 +268,11 @@ async fn kill_9_under_write_load_loses_no_acknowledged_write_and_half_applies_no
     .await
     .expect("count");
     assert_eq!(half_applied, 0, "a job was stored without all its tasks");
+    println!(
+        "kill -9: {} acknowledged jobs, all stored, none half-applied ({} stored in all)",
+        acknowledged.len(),
+        stored.len()
+    );
     signal(&restarted, libc::SIGTERM);
     wait_exit(&mut restarted, Duration::from_secs(10));
 }

@@ -228,11 +228,14 @@ fn database_answer(error: sqlx::Error) -> Answer {
         },
         // Row-level security refused a write, or a column grant is missing.
         "42501" => Answer::new(StatusCode::FORBIDDEN, "forbidden", "you may not make this change"),
-        "22P02" | "22007" | "22008" | "22003" | "22001" => Answer::new(
-            StatusCode::BAD_REQUEST,
-            "bad-request",
-            "a value in the request is malformed or out of range",
-        ),
+        // Malformed values, and text PostgreSQL cannot store (a NUL character).
+        "22P02" | "22007" | "22008" | "22003" | "22001" | "22021" | "22P05" | "22023" | "2201B" | "54000" => {
+            Answer::new(
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                "a value in the request is malformed or out of range",
+            )
+        }
         "40001" | "40P01" | "55P03" | "57014" | "53300" | "57P01" | "57P03" => {
             tracing::warn!(code, message = db.message(), "transient database failure");
             unavailable()

@@ -171,6 +171,7 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
                 header::IF_MATCH,
                 header::IF_NONE_MATCH,
                 HeaderName::from_static("x-requested-with"),
+                HeaderName::from_static("idempotency-key"),
                 REQUEST_ID,
             ])
             .expose_headers([header::ETAG, header::LOCATION, REQUEST_ID])

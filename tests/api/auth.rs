@@ -231,7 +231,7 @@ async fn tampered_expired_unsigned_and_foreign_tokens_are_401() {
 }
 
 #[tokio::test]
-async fn deactivating_or_demoting_a_user_stops_its_tokens_at_once() {
+async fn deactivating_deleting_or_demoting_a_user_or_company_stops_its_tokens_at_once() {
     let app = spawn_app().await;
     let acme = app.company("acme").await;
     assert_eq!(app.get("/api/v1/auth/me", &acme.worker.access).await.status, StatusCode::OK);
@@ -251,6 +251,26 @@ async fn deactivating_or_demoting_a_user_stops_its_tokens_at_once() {
     app.patch(&format!("/api/v1/users/{second_admin}"), &acme.admin.access, json!({"role": "WORKER"})).await;
     // An ADMIN token of a user who is now a worker no longer works.
     assert_problem(&app.get("/api/v1/users", &second.access).await, StatusCode::UNAUTHORIZED);
+
+    // A deleted user's token, and every token of a deactivated company.
+    assert_eq!(app.get("/api/v1/auth/me", &acme.customer.access).await.status, StatusCode::OK);
+    app.delete(&format!("/api/v1/users/{}", acme.customer.user_id), &acme.admin.access).await;
+    assert_problem(&app.get("/api/v1/auth/me", &acme.customer.access).await, StatusCode::UNAUTHORIZED);
+    sqlx::query("update app.companies set is_active = false where id = $1")
+        .bind(acme.id)
+        .execute(&app.owner)
+        .await
+        .expect("deactivate company");
+    assert_problem(&app.get("/api/v1/auth/me", &acme.admin.access).await, StatusCode::UNAUTHORIZED);
+    let refresh = app
+        .request(
+            Method::POST,
+            "/api/v1/auth/refresh",
+            None,
+            Some(json!({"refresh_token": acme.admin.refresh})),
+        )
+        .await;
+    assert_problem(&refresh, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

@@ -198,3 +198,44 @@ async fn many_clients_completing_tasks_and_moving_statuses_at_once_stay_consiste
     assert_eq!(after.body["tasks_done"], 12);
     assert_eq!(after.body["version"], 13, "one row version per status change");
 }
+
+#[tokio::test]
+async fn text_postgres_cannot_store_is_a_400_not_a_500() {
+    // Found by the schemathesis run: a NUL character in a JSON string.
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let login = app.login_reply("ac\u{0}me", "admin@acme.test", PASSWORD).await;
+    assert_problem(&login, StatusCode::BAD_REQUEST);
+    let customer = app.post("/api/v1/customers", &acme.admin.access, json!({"name": "Nul\u{0}Corp"})).await;
+    assert_problem(&customer, StatusCode::BAD_REQUEST);
+    let count: i64 =
+        sqlx::query_scalar("select count(*) from app.customers").fetch_one(&app.owner).await.expect("count");
+    assert_eq!(count, 1, "nothing stored");
+}
+
+#[tokio::test]
+async fn cors_answers_only_the_configured_origins() {
+    let app = spawn_app_configured(
+        axum::Router::new(),
+        &[("CORS_ALLOWED_ORIGINS", "https://app.fieldops.example")],
+    )
+    .await;
+    let preflight = |origin: &'static str| {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/jobs");
+        async move {
+            client
+                .request(reqwest::Method::OPTIONS, url)
+                .header("origin", origin)
+                .header("access-control-request-method", "POST")
+                .header("access-control-request-headers", "authorization,content-type,idempotency-key")
+                .send()
+                .await
+                .expect("preflight")
+        }
+    };
+    let allowed = preflight("https://app.fieldops.example").await;
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://app.fieldops.example");
+    let denied = preflight("https://evil.example").await;
+    assert!(denied.headers().get("access-control-allow-origin").is_none(), "{:?}", denied.headers());
+}
