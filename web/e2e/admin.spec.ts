@@ -94,6 +94,15 @@ test('admin creates a status, a customer and an assigned job with tasks, finds i
   await page.getByLabel('Status').selectOption({ label: statusName });
   await expect(page.getByText(`Status: ${statusName}`)).toBeVisible();
 
+  // The audit trail names who did what.
+  const history = page.getByRole('list', { name: 'History' });
+  await expect(history.getByText(`status: New → ${statusName}`)).toBeVisible();
+  await expect(history.getByText('created the job')).toBeVisible();
+  await expect(history.getByText('Acme Plumbing Admin').first()).toBeVisible();
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download CSV' }).click();
+  expect((await download).suggestedFilename()).toMatch(/history\.csv$/);
+
   // A share link, shown once with its URL.
   await page.getByRole('button', { name: 'Create link' }).click();
   await expect(page.getByTestId('share-url')).toHaveValue(/\/t\/.+/);

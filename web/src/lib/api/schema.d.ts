@@ -260,6 +260,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The history of a job and of its tasks, notes and share links, newest first. */
+        get: operations["job_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{id}/notes": {
         parameters: {
             query?: never;
@@ -423,6 +440,15 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        /** @enum {string} */
+        Action: "INSERT" | "UPDATE" | "DELETE";
+        /** @description Who made a change, as the request context (or a psql session) said. */
+        Actor: {
+            /** Format: uuid */
+            id: string;
+            /** @description Absent when the user is not one of your company's. */
+            name?: string | null;
+        };
         BTreeMap: {
             [key: string]: string[];
         };
@@ -516,6 +542,34 @@ export type components = {
             id: string;
             name: string;
             phone?: string | null;
+        };
+        HistoryEntry: {
+            action: components["schemas"]["Action"];
+            actor?: null | components["schemas"]["Actor"];
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description `{column: [old, new]}`. A creation lists each column as `[null, value]`,
+             *     a deletion as `[value, null]`; updates only the columns that changed.
+             *     Password and token hashes never appear.
+             */
+            changes: Record<string, never>;
+            /**
+             * @description The database role that made the change, e.g. `fieldops_admin` for the
+             *     API or a DBA's own role.
+             */
+            db_role: string;
+            /**
+             * Format: int64
+             * @description Position in the log: later changes have larger ids.
+             */
+            id: number;
+            role?: null | components["schemas"]["Role"];
+            /** Format: uuid */
+            row_id: string;
+            source: components["schemas"]["Source"];
+            /** @description The changed row's table: `jobs`, `job_tasks`, `job_notes` or `share_links`. */
+            table: string;
         };
         /**
          * @description A job with everything its page shows. Like [`JobSummary`], but with the
@@ -628,6 +682,38 @@ export type components = {
                 updated_at: string;
                 /** Format: int32 */
                 version: number;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list; `next_cursor` is absent on the last page. */
+        Page_HistoryEntry: {
+            items: {
+                action: components["schemas"]["Action"];
+                actor?: null | components["schemas"]["Actor"];
+                /** Format: date-time */
+                at: string;
+                /**
+                 * @description `{column: [old, new]}`. A creation lists each column as `[null, value]`,
+                 *     a deletion as `[value, null]`; updates only the columns that changed.
+                 *     Password and token hashes never appear.
+                 */
+                changes: Record<string, never>;
+                /**
+                 * @description The database role that made the change, e.g. `fieldops_admin` for the
+                 *     API or a DBA's own role.
+                 */
+                db_role: string;
+                /**
+                 * Format: int64
+                 * @description Position in the log: later changes have larger ids.
+                 */
+                id: number;
+                role?: null | components["schemas"]["Role"];
+                /** Format: uuid */
+                row_id: string;
+                source: components["schemas"]["Source"];
+                /** @description The changed row's table: `jobs`, `job_tasks`, `job_notes` or `share_links`. */
+                table: string;
             }[];
             next_cursor?: string | null;
         };
@@ -766,6 +852,11 @@ export type components = {
             title: string;
             worker_name?: string | null;
         };
+        /**
+         * @description How a change reached the database.
+         * @enum {string}
+         */
+        Source: "api" | "auth" | "direct";
         StatusRef: {
             color: string;
             /** Format: uuid */
@@ -1694,6 +1785,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobDetail"];
+                };
+            };
+            /** @description No such job in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    job_history: {
+        parameters: {
+            query?: {
+                /** @description Entries per page: 1 to 200 (default 50); for `format=csv` up to 10000 (the default). */
+                limit?: number;
+                cursor?: string;
+                /** @description `csv` downloads the history as a spreadsheet, one line per changed column. */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of changes, or all of them as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_HistoryEntry"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such job in your company */

@@ -10,5 +10,6 @@ export const jobKeys = {
   details: () => [...jobKeys.all, 'detail'] as const,
   detail: (id: string) => [...jobKeys.details(), id] as const,
   shareLinks: (id: string) => [...jobKeys.detail(id), 'share-links'] as const,
+  history: (id: string) => [...jobKeys.detail(id), 'history'] as const,
   statuses: ['job-statuses'] as const,
 };

@@ -25,7 +25,11 @@ export function useCreateShareLink(jobId: string) {
           body: { expires_in_days: expiresInDays },
         }),
       ),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: jobKeys.shareLinks(jobId) }),
+    onSuccess: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: jobKeys.shareLinks(jobId) }),
+        queryClient.invalidateQueries({ queryKey: jobKeys.history(jobId) }),
+      ]),
   });
 }
 
@@ -34,6 +38,10 @@ export function useRevokeShareLink(jobId: string) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (id: string) => unwrap(api.DELETE('/api/v1/share-links/{id}', { params: { path: { id } } })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: jobKeys.shareLinks(jobId) }),
+    onSuccess: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: jobKeys.shareLinks(jobId) }),
+        queryClient.invalidateQueries({ queryKey: jobKeys.history(jobId) }),
+      ]),
   });
 }

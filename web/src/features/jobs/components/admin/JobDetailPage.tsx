@@ -10,9 +10,10 @@ import { AddNoteForm, NotesList } from '../shared/Notes';
 import { StatusChanger } from '../shared/StatusChanger';
 import { TaskList } from '../shared/TaskList';
 import { TaskProgress } from '../shared/TaskProgress';
+import { HistoryPanel } from './HistoryPanel';
 import { ShareLinksPanel } from './ShareLinksPanel';
 
-export function JobDetailPage({ jobId, history }: { jobId: string; history?: React.ReactNode }) {
+export function JobDetailPage({ jobId }: { jobId: string }) {
   const job = useJob(jobId);
   const archive = useArchiveJob(jobId);
   const [confirmArchive, setConfirmArchive] = useState(false);
@@ -83,7 +84,13 @@ export function JobDetailPage({ jobId, history }: { jobId: string; history?: Rea
             <AddNoteForm jobId={j.id} />
             <NotesList notes={j.notes} />
           </Card>
-          {history}
+          <HistoryPanel
+            jobId={j.id}
+            names={{
+              [j.customer.id]: j.customer.name,
+              ...(j.assigned_worker ? { [j.assigned_worker.id]: j.assigned_worker.name } : {}),
+            }}
+          />
         </div>
         <aside className="stack-lg" aria-label="Job details">
           <Card title="Status">
