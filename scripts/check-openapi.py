@@ -16,6 +16,7 @@ expected = [
     "/api/v1/jobs", "/api/v1/jobs/{id}", "/api/v1/jobs/{id}/archive", "/api/v1/jobs/{id}/tasks",
     "/api/v1/job-tasks", "/api/v1/job-tasks/{id}", "/api/v1/jobs/{id}/notes", "/api/v1/workers/assigned-jobs",
     "/api/v1/jobs/{id}/share-links", "/api/v1/share-links/{id}", "/api/v1/share/{token}",
+    "/api/v1/jobs/{id}/history",
 ]
 missing = [path for path in expected if path not in document["paths"]]
 if missing:

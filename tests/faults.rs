@@ -23,12 +23,22 @@ struct Fixture {
 impl Drop for Fixture {
     fn drop(&mut self) {
         let _ = self.cluster.stop();
+        let _ = std::fs::remove_dir_all(self.cluster.data_dir());
     }
 }
 
-/// A cluster of its own (ports 54333+), a migrated database with one company.
-async fn fixture(name: &str, pg_port: u16, http_port: u16) -> Fixture {
-    let dir = format!("{}/target/fault-pg-{name}", env!("CARGO_MANIFEST_DIR"));
+/// A port nobody listens on right now, so parallel test runs do not collide.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// A cluster of its own (on free ports), a migrated database with one company.
+async fn fixture(name: &str) -> Fixture {
+    let (pg_port, http_port) = (free_port(), free_port());
+    let dir = format!("{}/target/fault-pg-{name}-{}", env!("CARGO_MANIFEST_DIR"), std::process::id());
     let cluster = Cluster::new(&dir, pg_port).expect("paths").tuned_for_tests();
     cluster.ensure_started().expect("start cluster");
     let superuser = db::admin_pool(&cluster.url("postgres", "postgres")).await.expect("superuser");
@@ -119,7 +129,7 @@ fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
 
 #[tokio::test]
 async fn a_database_outage_answers_503_quickly_and_recovers_by_itself() {
-    let fixture = fixture("outage", 54333, 18733).await;
+    let fixture = fixture("outage").await;
     let mut server = start_server(&fixture);
     let base = format!("http://127.0.0.1:{}", fixture.port);
     let client = reqwest::Client::new();
@@ -165,7 +175,7 @@ async fn a_database_outage_answers_503_quickly_and_recovers_by_itself() {
 
 #[tokio::test]
 async fn sigterm_finishes_in_flight_requests_and_exits_zero() {
-    let fixture = fixture("sigterm", 54334, 18734).await;
+    let fixture = fixture("sigterm").await;
     let mut server = start_server(&fixture);
     let base = format!("http://127.0.0.1:{}", fixture.port);
     let client = reqwest::Client::new();
@@ -198,7 +208,7 @@ async fn sigterm_finishes_in_flight_requests_and_exits_zero() {
 
 #[tokio::test]
 async fn kill_9_under_write_load_loses_no_acknowledged_write_and_half_applies_none() {
-    let fixture = fixture("kill", 54335, 18735).await;
+    let fixture = fixture("kill").await;
     let mut server = start_server(&fixture);
     let base = format!("http://127.0.0.1:{}", fixture.port);
     let client = reqwest::Client::new();

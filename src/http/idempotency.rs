@@ -3,6 +3,7 @@
 //! gets that answer back (`Idempotency-Replayed: true`) and creates nothing.
 //! The same key with a different request is a 422; a retry while the first is
 //! still running is a 409. A 5xx is not stored, so the client may simply retry.
+//! Share-link creation is exempt: its answer carries a secret token.
 
 use axum::{
     body::{to_bytes, Body},
@@ -25,6 +26,11 @@ const BODY_LIMIT: usize = 1024 * 1024;
 
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if request.method() != Method::POST || !request.headers().contains_key(&KEY_HEADER) {
+        return next.run(request).await;
+    }
+    // A new share link's answer holds its secret token, which is never stored
+    // anywhere but as a hash; a duplicate link is harmless, so no replay there.
+    if request.uri().path().ends_with("/share-links") {
         return next.run(request).await;
     }
     match handle(state, request, next).await {

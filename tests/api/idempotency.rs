@@ -80,3 +80,26 @@ async fn concurrent_retries_with_one_key_create_one_job() {
     assert!(attempts.iter().any(|(status, _, _)| *status == StatusCode::CREATED));
     assert_eq!(job_count(&app).await, 1, "one key, one job");
 }
+
+#[tokio::test]
+async fn a_share_links_secret_token_is_never_stored_for_replay() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let job =
+        app.create_job(&acme.admin.access, json!({"customer_id": acme.customer_id, "title": "Shared"})).await;
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/jobs/{}/share-links", job.id())))
+        .bearer_auth(&acme.admin.access)
+        .header("idempotency-key", "link-1")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let stored: i64 = sqlx::query_scalar("select count(*) from app.idempotency_keys")
+        .fetch_one(&app.owner)
+        .await
+        .expect("count");
+    assert_eq!(stored, 0, "the token must not sit in a replay cache");
+}
