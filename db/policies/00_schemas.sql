@@ -33,3 +33,9 @@ grant execute on function
   auth.login_retry_after(text, text, integer, interval),
   auth.record_login_failure(text, text)
   to fieldops_authenticator;
+
+-- Indexed search for admins (see db/migrations/0006): company from the context only.
+grant execute on function
+  auth.search_jobs(text, boolean, uuid, uuid, uuid, timestamptz, uuid, integer),
+  auth.search_customers(text, text, uuid, integer)
+  to fieldops_admin;

@@ -90,6 +90,8 @@ insert into expected_grant values
   ('auth.current_profile()', 'fieldops_customer', 'EXECUTE', null),
   ('auth.current_profile()', 'fieldops_worker', 'EXECUTE', null),
   ('auth.login_lookup(text,text)', 'fieldops_authenticator', 'EXECUTE', null),
+  ('auth.search_customers(text,text,uuid,integer)', 'fieldops_admin', 'EXECUTE', null),
+  ('auth.search_jobs(text,boolean,uuid,uuid,uuid,timestamp with time zone,uuid,integer)', 'fieldops_admin', 'EXECUTE', null),
   ('auth.login_retry_after(text,text,integer,interval)', 'fieldops_authenticator', 'EXECUTE', null),
   ('auth.record_login_failure(text,text)', 'fieldops_authenticator', 'EXECUTE', null),
   ('auth.open_share_link(bytea,text)', 'fieldops_authenticator', 'EXECUTE', null),

@@ -117,22 +117,43 @@ async fn list_customers(
     let limit = pagination::limit(filter.limit)?;
     let after: Option<(String, Uuid)> = pagination::decode(filter.cursor.as_deref())?;
     let (after_name, after_id) = after.unzip();
-    let rows = sqlx::query_as!(
-        Customer,
-        r#"select id, name, email, phone, address, created_at, updated_at, version
-           from app.customers
-           where deleted_at is null
-             and ($1::text is null or lower(name) like $1 or lower(email) like $1 or phone like $1)
-             and ($2::text is null or (lower(name), id) > ($2, $3::uuid))
-           order by lower(name), id
-           limit $4"#,
-        filter.q.as_deref().filter(|q| !q.trim().is_empty()).map(like_pattern),
-        after_name,
-        after_id,
-        limit + 1,
-    )
-    .fetch_all(&mut *ctx.tx)
-    .await?;
+    let rows = match filter.q.as_deref().filter(|q| !q.trim().is_empty()).map(like_pattern) {
+        // Indexed search (see auth.search_customers); rows loaded under RLS.
+        Some(pattern) => {
+            let ids = sqlx::query_scalar!(
+                r#"select s as "id!" from auth.search_customers($1, $2, $3, $4) s"#,
+                pattern,
+                after_name,
+                after_id,
+                (limit + 1) as i32,
+            )
+            .fetch_all(&mut *ctx.tx)
+            .await?;
+            sqlx::query_as!(
+                Customer,
+                r#"select id, name, email, phone, address, created_at, updated_at, version
+                   from app.customers where id = any($1) order by lower(name), id"#,
+                &ids
+            )
+            .fetch_all(&mut *ctx.tx)
+            .await?
+        }
+        None => {
+            sqlx::query_as!(
+                Customer,
+                r#"select id, name, email, phone, address, created_at, updated_at, version
+                   from app.customers
+                   where deleted_at is null and ($1::text is null or (lower(name), id) > ($1, $2::uuid))
+                   order by lower(name), id
+                   limit $3"#,
+                after_name,
+                after_id,
+                limit + 1,
+            )
+            .fetch_all(&mut *ctx.tx)
+            .await?
+        }
+    };
     ctx.commit().await?;
     Ok(AppJson(pagination::page(rows, limit, |c| (c.name.to_lowercase(), c.id))))
 }

@@ -193,26 +193,53 @@ async fn list_jobs(mut ctx: Ctx, AppQuery(filter): AppQuery<JobFilter>) -> Resul
     let limit = pagination::limit(filter.limit)?;
     let after: Option<(DateTime<Utc>, Uuid)> = pagination::decode(filter.cursor.as_deref())?;
     let (after_created, after_id) = after.unzip();
-    let rows = select_summaries!(
-        "where ($1::uuid is null or status_id = $1)
-           and ($2::uuid is null or assigned_worker_id = $2)
-           and ($3::uuid is null or customer_id = $3)
-           and is_archived = $4
-           and ($5::text is null or lower(title) like $5 or lower(customer_name) like $5)
-           and ($6::timestamptz is null or (created_at, id) < ($6, $7::uuid))
-         order by created_at desc, id desc
-         limit $8",
-        filter.status_id,
-        filter.assigned_worker_id,
-        filter.customer_id,
-        filter.archived.unwrap_or(false),
-        filter.q.as_deref().filter(|q| !q.trim().is_empty()).map(like_pattern),
-        after_created,
-        after_id,
-        limit + 1,
-    )
-    .fetch_all(&mut *ctx.tx)
-    .await?;
+    let pattern = filter.q.as_deref().filter(|q| !q.trim().is_empty()).map(like_pattern);
+    let archived = filter.archived.unwrap_or(false);
+    let rows = match pattern {
+        // Admins search the whole company: through the indexed search function
+        // (RLS would otherwise filter a LIKE only after reading every job).
+        Some(pattern) if ctx.is(Role::Admin) => {
+            let ids = sqlx::query_scalar!(
+                r#"select s as "id!" from auth.search_jobs($1, $2, $3, $4, $5, $6, $7, $8) s"#,
+                pattern,
+                archived,
+                filter.status_id,
+                filter.assigned_worker_id,
+                filter.customer_id,
+                after_created,
+                after_id,
+                (limit + 1) as i32,
+            )
+            .fetch_all(&mut *ctx.tx)
+            .await?;
+            // Loaded under the caller's own policies all the same.
+            select_summaries!("where id = any($1) order by created_at desc, id desc", &ids)
+                .fetch_all(&mut *ctx.tx)
+                .await?
+        }
+        pattern => {
+            select_summaries!(
+                "where ($1::uuid is null or status_id = $1)
+                   and ($2::uuid is null or assigned_worker_id = $2)
+                   and ($3::uuid is null or customer_id = $3)
+                   and is_archived = $4
+                   and ($5::text is null or lower(title) like $5 or lower(customer_name) like $5)
+                   and ($6::timestamptz is null or (created_at, id) < ($6, $7::uuid))
+                 order by created_at desc, id desc
+                 limit $8",
+                filter.status_id,
+                filter.assigned_worker_id,
+                filter.customer_id,
+                archived,
+                pattern,
+                after_created,
+                after_id,
+                limit + 1,
+            )
+            .fetch_all(&mut *ctx.tx)
+            .await?
+        }
+    };
     ctx.commit().await?;
     let summaries: Vec<JobSummary> = rows.iter().map(SummaryRow::summary).collect();
     Ok(AppJson(pagination::page(summaries, limit, |j| (j.created_at, j.id))))

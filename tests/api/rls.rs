@@ -171,3 +171,57 @@ async fn request_roles_cannot_read_password_or_token_hashes() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_indexed_search_functions_answer_only_admins_and_only_their_company() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let bolt = app.company("bolt").await;
+    for company in [&acme, &bolt] {
+        app.create_job(
+            &company.admin.access,
+            serde_json::json!({"customer_id": company.customer_id, "title": "Shared words"}),
+        )
+        .await;
+    }
+    let search = |role: &'static str, company: Uuid, user: Uuid, role_name: &'static str| {
+        let pool = app.authenticator.clone();
+        async move {
+            let mut conn = pool.acquire().await.expect("conn");
+            let mut tx = conn.begin().await.expect("tx");
+            tx.execute(
+                format!(
+                    "set local role {role}; set local app.company_id = '{company}'; set local app.user_id = '{user}';
+                     set local app.role = '{role_name}';"
+                )
+                .as_str(),
+            )
+            .await
+            .expect("context");
+            let jobs: Vec<Uuid> = sqlx::query_scalar(
+                "select s from auth.search_jobs('%shared%', false, null, null, null, null, null, 100) s",
+            )
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap_or_default();
+            let companies: Vec<Uuid> =
+                sqlx::query_scalar("select distinct company_id from app.jobs where id = any($1)")
+                    .bind(&jobs)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .unwrap_or_default();
+            (jobs.len(), companies)
+        }
+    };
+    assert_eq!(search("fieldops_admin", acme.id, acme.admin.user_id, "ADMIN").await, (1, vec![acme.id]));
+    // EXECUTE is granted to admins only; and the function itself checks the role.
+    assert_eq!(search("fieldops_worker", acme.id, acme.worker_id, "WORKER").await.0, 0);
+    assert_eq!(search("fieldops_customer", acme.id, acme.customer.user_id, "CUSTOMER").await.0, 0);
+    let no_context: Vec<Uuid> = sqlx::query_scalar(
+        "select s from auth.search_jobs('%shared%', false, null, null, null, null, null, 100) s",
+    )
+    .fetch_all(&app.owner)
+    .await
+    .expect("owner call");
+    assert!(no_context.is_empty(), "no context, no rows — even for the owner");
+}
