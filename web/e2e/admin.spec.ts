@@ -38,6 +38,7 @@ test('admin creates a status, a customer and an assigned job with tasks, finds i
 
   // A customer; the client checks the phone format before the server sees it.
   await page.getByRole('link', { name: 'Customers' }).click();
+  await expect(page.getByRole('heading', { name: 'Customers', level: 1 })).toBeVisible();
   await page.getByRole('button', { name: 'New customer' }).click();
   const customerDialog = page.getByRole('dialog', { name: 'New customer' });
   await customerDialog.getByLabel('Name').fill(customerName);
@@ -80,7 +81,7 @@ test('admin creates a status, a customer and an assigned job with tasks, finds i
   const tasks = page.getByRole('list', { name: 'Tasks' }).getByRole('listitem');
   await expect(tasks).toHaveCount(2);
   await expect(tasks.first()).toContainText('Drain and remove old trap');
-  await expect(page.getByText('Wendy Walker')).toBeVisible();
+  await expect(page.getByText('Wendy Walker', { exact: true })).toBeVisible();
   await expect(page.getByRole('link', { name: /12 Quay Road/ })).toHaveAttribute('href', /maps/);
 
   // Reorder tasks, add one, move the job into the new status.
@@ -112,6 +113,7 @@ test('admin creates a status, a customer and an assigned job with tasks, finds i
 
   // Find it again: search, then filter by status and worker.
   await page.getByRole('link', { name: '← All jobs' }).click();
+  await expect(page.getByRole('heading', { name: 'Jobs', level: 1 })).toBeVisible();
   await page.getByLabel('Search').fill(`grease trap${TAG}`);
   await expect(page.getByRole('row')).toHaveCount(2); // header + the job
   await expect(page.getByRole('link', { name: jobTitle })).toBeVisible();
@@ -160,7 +162,7 @@ test('admin edits a job, sees server field errors, archives and restores it', as
   await page.getByLabel('Assigned worker').selectOption({ label: 'Bill Fixer' });
   await page.getByRole('button', { name: 'Save changes' }).click();
   await expect(page.getByRole('heading', { name: `Descale espresso boiler (urgent)${TAG}` })).toBeVisible();
-  await expect(page.getByText('Bill Fixer')).toBeVisible();
+  await expect(page.getByText('Bill Fixer', { exact: true })).toBeVisible();
 
   await page.getByRole('button', { name: 'Archive' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Archive' }).click();
@@ -179,6 +181,7 @@ test('admin edits a job, sees server field errors, archives and restores it', as
 test('admin registers a worker and a customer login, and deactivates the worker', async ({ page }) => {
   await signIn(page, logins.acmeAdmin);
   await page.getByRole('link', { name: 'Users' }).click();
+  await expect(page.getByRole('heading', { name: 'Users', level: 1 })).toBeVisible();
   await page.getByRole('button', { name: 'New user' }).click();
   const dialog = page.getByRole('dialog', { name: 'New user' });
   await dialog.getByLabel('Name').fill(`Pat Pipe${TAG}`);
@@ -213,4 +216,41 @@ test('admin registers a worker and a customer login, and deactivates the worker'
   await expect(row).toContainText('Deactivated');
   await expectAccessible(page, 'users');
   await shot(page, 'admin-users-desktop');
+});
+
+test('admin edits and deletes a customer; renames a status; a status in use cannot be deleted', async ({ page, request }) => {
+  const api = await Api.as(request, logins.acmeAdmin);
+  const customer = await api.call('POST', '/customers', { name: `Corner Deli${TAG}` });
+  const status = await api.call('POST', '/job-statuses', { name: `On hold${TAG}` });
+  await api.createJob({ customer_id: customer.id, title: `Deli sink${TAG}`, status_id: status.id });
+  const spare = await api.call('POST', '/job-statuses', { name: `Unused${TAG}` });
+
+  await signIn(page, logins.acmeAdmin);
+  await page.getByRole('link', { name: 'Customers' }).click();
+  await expect(page.getByRole('heading', { name: 'Customers', level: 1 })).toBeVisible();
+  await page.getByRole('searchbox', { name: 'Search' }).fill(`Corner Deli${TAG}`);
+  await page.getByRole('button', { name: `Edit Corner Deli${TAG}` }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Name').fill(`Corner Deli & Bakery${TAG}`);
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(dialog).toBeHidden();
+  await page.getByRole('searchbox', { name: 'Search' }).fill(`Corner Deli & Bakery${TAG}`);
+  await expect(page.getByRole('row').filter({ hasText: `Corner Deli & Bakery${TAG}` })).toBeVisible();
+  await page.getByRole('button', { name: `Delete Corner Deli & Bakery${TAG}` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete customer' }).click();
+  await expect(page.getByText('No customers match')).toBeVisible();
+
+  await page.getByRole('link', { name: 'Statuses' }).click();
+  await expect(page.getByRole('heading', { name: 'Job statuses', level: 1 })).toBeVisible();
+  await page.getByRole('button', { name: `Edit On hold${TAG}` }).click();
+  await page.getByRole('dialog').getByLabel('Name').fill(`Paused${TAG}`);
+  await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('list', { name: 'Statuses in order' })).toContainText(`Paused${TAG}`);
+  await page.getByRole('button', { name: `Delete Paused${TAG}` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete status' }).click();
+  await expect(page.getByText(/is in use/)).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Statuses in order' })).toContainText(`Paused${TAG}`);
+  await page.getByRole('button', { name: `Delete ${spare.name}` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete status' }).click();
+  await expect(page.getByRole('list', { name: 'Statuses in order' })).not.toContainText(spare.name);
 });

@@ -1,5 +1,5 @@
-import type { ReactNode } from 'react';
-import { NavLink, Outlet, useNavigate } from 'react-router';
+import { useEffect, useRef, type ReactNode } from 'react';
+import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { useLogout } from '@/features/auth/api/auth';
 import { Button } from '@/components/ui/Button';
 import { readableOn } from '@/lib/format';
@@ -22,6 +22,15 @@ export function Shell({ nav, surface, children }: { nav?: NavItem[]; surface: 'a
   const { user } = useAuthed();
   const logout = useLogout();
   const navigate = useNavigate();
+  const { pathname } = useLocation();
+  const mainRef = useRef<HTMLElement>(null);
+  const firstPath = useRef(pathname);
+  // After client-side navigation, move focus to the new page (as a full page
+  // load would), so keyboard and screen-reader users start at its top.
+  useEffect(() => {
+    if (pathname !== firstPath.current) mainRef.current?.focus({ preventScroll: false });
+    firstPath.current = '';
+  }, [pathname]);
   const color = user.company.color;
   const ink = readableOn(color);
 
@@ -70,7 +79,7 @@ export function Shell({ nav, surface, children }: { nav?: NavItem[]; surface: 'a
           </nav>
         ) : null}
       </header>
-      <main id="main" className="content" tabIndex={-1}>
+      <main id="main" ref={mainRef} className="content" tabIndex={-1}>
         {children ?? <Outlet />}
       </main>
     </div>
