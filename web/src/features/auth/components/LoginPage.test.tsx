@@ -1,4 +1,4 @@
-import { screen } from '@testing-library/react';
+import { cleanup, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { session } from '@/lib/auth/session';
@@ -6,6 +6,7 @@ import { renderWithProviders } from '@/test/render';
 import { LoginPage, safeNext } from './LoginPage';
 
 afterEach(() => {
+  cleanup(); // unmount before the session changes, so nothing updates outside act()
   vi.unstubAllGlobals();
   session.signOut();
 });
