@@ -126,12 +126,26 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
+/// Opens a request's transaction: session check, role switch and context in
+/// one round trip.
+///
+/// Runs in a task of its own: if the client goes away while the batch is on
+/// the wire, the request's future is dropped, but this task still receives the
+/// transaction and drops it properly (sqlx then rolls it back). Awaited
+/// in place, a cancellation at that instant would return the connection to the
+/// pool inside the request's transaction, with its role and context.
+pub async fn open(db: &sqlx::PgPool, user: &CurrentUser) -> Result<Transaction<'static, Postgres>, Error> {
+    let (db, batch) = (db.clone(), context_batch(user));
+    let opening = tokio::spawn(async move { db.begin_with(batch).await });
+    Ok(opening.await.map_err(|e| Error::Internal(e.into()))??)
+}
+
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let user = CurrentUser::from_request_parts(parts, state).await?;
-        let tx = state.db.begin_with(context_batch(&user)).await?;
+        let tx = open(&state.db, &user).await?;
         Ok(Ctx { tx, user })
     }
 }

@@ -15,7 +15,7 @@ use axum::{
 use sha2::{Digest, Sha256};
 
 use super::{
-    context::{bearer_token, context_batch, CurrentUser},
+    context::{bearer_token, CurrentUser},
     error::Error,
     AppState,
 };
@@ -64,7 +64,7 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
     hasher.update(&bytes);
     let request_hash = hasher.finalize().to_vec();
 
-    let mut tx = state.db.begin_with(context_batch(&user)).await?;
+    let mut tx = super::context::open(&state.db, &user).await?;
     let existing = sqlx::query!(
         r#"select request_hash, response_status, response_content_type, response_location, response_body,
                   created_at > now() - interval '24 hours' as "fresh!"
@@ -110,7 +110,7 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
 
     let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
     let status = response.status();
-    let mut tx = state.db.begin_with(context_batch(&user)).await?;
+    let mut tx = super::context::open(&state.db, &user).await?;
     if status.is_server_error() {
         sqlx::query!("delete from app.idempotency_keys where key = $1", key).execute(&mut *tx).await?;
         tx.commit().await?;

@@ -239,3 +239,42 @@ async fn cors_answers_only_the_configured_origins() {
     let denied = preflight("https://evil.example").await;
     assert!(denied.headers().get("access-control-allow-origin").is_none(), "{:?}", denied.headers());
 }
+
+#[tokio::test]
+async fn requests_cancelled_mid_flight_leave_the_pool_clean() {
+    // Clients that give up (a phone losing signal, a load tool stopping) drop
+    // requests at any point, including while the request's transaction is being
+    // opened. No pooled connection may keep that transaction, its role or its
+    // context: every request afterwards must succeed.
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let bolt = app.company("bolt").await;
+    for n in 0..5 {
+        app.create_job(
+            &acme.admin.access,
+            json!({"customer_id": acme.customer_id, "title": format!("Job {n}"), "tasks": ["a", "b"]}),
+        )
+        .await;
+    }
+    let impatient =
+        reqwest::Client::builder().timeout(std::time::Duration::from_micros(300)).build().expect("client");
+    for round in 0..6u64 {
+        let attempts = (0..60u64).map(|n| {
+            let client = impatient.clone();
+            let token = if n % 2 == 0 { acme.admin.access.clone() } else { bolt.worker.access.clone() };
+            let url = app.url("/api/v1/jobs?limit=50");
+            async move {
+                tokio::time::sleep(std::time::Duration::from_micros((n * 37 + round * 11) % 900)).await;
+                let _ = client.get(url).bearer_auth(token).send().await;
+            }
+        });
+        join_all(attempts).await;
+    }
+    for _ in 0..40 {
+        let reply = app.get("/api/v1/jobs?limit=50", &acme.admin.access).await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        assert_eq!(reply.body["items"].as_array().map(Vec::len), Some(5));
+        let login = app.login_reply("bolt", "worker@bolt.test", PASSWORD).await;
+        assert_eq!(login.status, StatusCode::OK, "{:?}", login.body);
+    }
+}

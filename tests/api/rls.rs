@@ -225,3 +225,48 @@ async fn the_indexed_search_functions_answer_only_admins_and_only_their_company(
     .expect("owner call");
     assert!(no_context.is_empty(), "no context, no rows — even for the owner");
 }
+
+#[tokio::test]
+async fn opening_a_context_that_is_cancelled_never_leaves_it_on_the_pooled_connection() {
+    // A client that disconnects drops the request's future at any instant,
+    // including while the context batch (session check, BEGIN, SET LOCAL ROLE)
+    // is on the wire. The pooled connection must come back as the bare
+    // authenticator, outside any transaction, whatever the instant.
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let claims = {
+        use base64::Engine;
+        let payload = acme.admin.access.split('.').nth(1).expect("payload");
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("b64");
+        serde_json::from_slice::<fieldops::auth::jwt::Claims>(&bytes).expect("claims")
+    };
+    let user = fieldops::http::context::CurrentUser::from(&claims);
+    let url = app.config_vars["DATABASE_URL"].clone();
+    let pool = fieldops::db::server_pool(&url, 1, std::time::Duration::from_secs(5)).expect("pool");
+    let mut cancelled = 0;
+    for n in 0..300u64 {
+        let attempt = fieldops::http::context::open(&pool, &user);
+        match tokio::time::timeout(std::time::Duration::from_micros(20 + (n * 7) % 400), attempt).await {
+            Ok(Ok(tx)) => drop(tx),
+            Ok(Err(error)) => panic!("opening failed: {error:?}"),
+            Err(_) => cancelled += 1,
+        }
+        let role: String = sqlx::query_scalar("select current_user::text")
+            .fetch_one(&pool)
+            .await
+            .expect("the connection answers");
+        assert_eq!(role, "fieldops_authenticator", "attempt {n} left the role switched");
+        // SAVEPOINT succeeds only inside a transaction block.
+        let savepoint = sqlx::query("savepoint probe").execute(&pool).await;
+        let code = savepoint
+            .err()
+            .and_then(|e| e.into_database_error())
+            .and_then(|e| e.code().map(|c| c.into_owned()));
+        assert_eq!(
+            code.as_deref(),
+            Some("25P01"),
+            "attempt {n} left a transaction open (cancelled so far: {cancelled})"
+        );
+    }
+    assert!(cancelled > 10, "the test should cancel many attempts mid-flight, cancelled {cancelled}");
+}
