@@ -39,6 +39,24 @@ enum Command {
     SeedDemo,
     /// Print the OpenAPI document (what /api/v1/openapi.json serves).
     Openapi,
+    /// Generate the benchmark dataset into an empty database (as the owner role).
+    SeedBench {
+        /// The quick preset (20 tenants, 20,000 jobs in the large one) used by the tests.
+        #[arg(long)]
+        small: bool,
+        /// Tenants, the large one included.
+        #[arg(long)]
+        companies: Option<i32>,
+        /// Jobs of the large tenant.
+        #[arg(long)]
+        large_jobs: Option<i32>,
+        /// Customers of the large tenant.
+        #[arg(long)]
+        large_customers: Option<i32>,
+        /// Jobs of each small tenant.
+        #[arg(long)]
+        small_jobs: Option<i32>,
+    },
     /// Manage the embedded development cluster.
     Db {
         #[command(subcommand)]
@@ -126,6 +144,18 @@ impl Databases {
 async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve(config).await,
+        Command::SeedBench { small, companies, large_jobs, large_customers, small_jobs } => {
+            let mut sizes =
+                if small { crate::bench::BenchSizes::SMALL } else { crate::bench::BenchSizes::FULL };
+            sizes.companies = companies.unwrap_or(sizes.companies);
+            sizes.large_jobs = large_jobs.unwrap_or(sizes.large_jobs);
+            sizes.large_customers = large_customers.unwrap_or(sizes.large_customers);
+            sizes.small_jobs = small_jobs.unwrap_or(sizes.small_jobs);
+            let dbs = databases(&config).await?;
+            let owner = db::admin_pool(&dbs.owner_url).await?;
+            crate::bench::seed(&owner, sizes).await?;
+            dbs.finish(owner).await
+        }
         Command::Openapi => {
             println!("{}", crate::http::openapi().to_pretty_json()?);
             Ok(())

@@ -35,7 +35,12 @@ pub async fn admin_pool(url: &str) -> anyhow::Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(2)
         .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options.application_name("fieldops-admin"))
+        // One-shot work (migrations, seeding) is slow by nature: no slow-statement warnings.
+        .connect_with(
+            options
+                .application_name("fieldops-admin")
+                .log_slow_statements(tracing::log::LevelFilter::Off, Duration::ZERO),
+        )
         .await
         .context("connecting to PostgreSQL")
 }

@@ -6,6 +6,7 @@
 //! and one module of routes per resource.
 
 pub mod auth;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod db;

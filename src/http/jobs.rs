@@ -218,15 +218,21 @@ async fn list_jobs(mut ctx: Ctx, AppQuery(filter): AppQuery<JobFilter>) -> Resul
                 .await?
         }
         pattern => {
+            // The page's ids first, from app.jobs alone along its keyset index;
+            // only those rows then get their summary (joins, task counts).
             select_summaries!(
-                "where ($1::uuid is null or status_id = $1)
-                   and ($2::uuid is null or assigned_worker_id = $2)
-                   and ($3::uuid is null or customer_id = $3)
-                   and is_archived = $4
-                   and ($5::text is null or lower(title) like $5 or lower(customer_name) like $5)
-                   and ($6::timestamptz is null or (created_at, id) < ($6, $7::uuid))
-                 order by created_at desc, id desc
-                 limit $8",
+                "where id in (
+                   select j.id from app.jobs j
+                   left join app.customers c on c.company_id = j.company_id and c.id = j.customer_id
+                   where ($1::uuid is null or j.status_id = $1)
+                     and ($2::uuid is null or j.assigned_worker_id = $2)
+                     and ($3::uuid is null or j.customer_id = $3)
+                     and j.is_archived = $4
+                     and ($5::text is null or lower(j.title) like $5 or lower(c.name) like $5)
+                     and ($6::timestamptz is null or (j.created_at, j.id) < ($6, $7::uuid))
+                   order by j.created_at desc, j.id desc
+                   limit $8)
+                 order by created_at desc, id desc",
                 filter.status_id,
                 filter.assigned_worker_id,
                 filter.customer_id,

@@ -243,11 +243,15 @@ async fn opening_a_context_that_is_cancelled_never_leaves_it_on_the_pooled_conne
     let user = fieldops::http::context::CurrentUser::from(&claims);
     let url = app.config_vars["DATABASE_URL"].clone();
     let pool = fieldops::db::server_pool(&url, 1, std::time::Duration::from_secs(5)).expect("pool");
-    let mut cancelled = 0;
+    let (mut cancelled, mut completed) = (0, 0);
     for n in 0..300u64 {
         let attempt = fieldops::http::context::open(&pool, &user);
-        match tokio::time::timeout(std::time::Duration::from_micros(20 + (n * 7) % 400), attempt).await {
-            Ok(Ok(tx)) => drop(tx),
+        // From "before anything was sent" to "well after the answer": every instant in between.
+        match tokio::time::timeout(std::time::Duration::from_micros(1 + (n * 37) % 3000), attempt).await {
+            Ok(Ok(tx)) => {
+                completed += 1;
+                drop(tx)
+            }
             Ok(Err(error)) => panic!("opening failed: {error:?}"),
             Err(_) => cancelled += 1,
         }
@@ -268,5 +272,8 @@ async fn opening_a_context_that_is_cancelled_never_leaves_it_on_the_pooled_conne
             "attempt {n} left a transaction open (cancelled so far: {cancelled})"
         );
     }
-    assert!(cancelled > 10, "the test should cancel many attempts mid-flight, cancelled {cancelled}");
+    assert!(
+        cancelled >= 3 && completed >= 3,
+        "both outcomes must occur: cancelled {cancelled}, completed {completed}"
+    );
 }

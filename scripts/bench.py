@@ -1,0 +1,487 @@
+#!/usr/bin/env python3
+"""`make bench`: the API against the database's own limit.
+
+Starts a release build on its own PostgreSQL cluster loaded by
+`fieldops seed-bench`, then for each scenario measures the API with wrk (Lua
+scripts sending real tokens) and the same SQL transaction with pgbench (the
+context batch, the same query, commit, as the authenticator with a real
+session), at several connection counts. Also: EXPLAIN (ANALYZE, BUFFERS) of
+every read as its role (a sequential scan of a large table fails the run), the
+large-tenant / small-tenant latency ratio, login on its own, and the server's
+peak RSS. Writes docs/performance.md and docs/performance-scale.png (or, with
+--smoke, the same under target/bench-smoke/ and quickly, for `make test`).
+"""
+import argparse
+import base64
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / "target" / "release" / "fieldops"
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+SUMMARY = ("id, title, description, status_id, status_name, status_color, status_is_final, customer_id, "
+           "customer_name, assigned_worker_id, worker_name, scheduled_at, completed_at, is_archived, "
+           "tasks_total, tasks_done, created_at, updated_at, version")
+LARGE_TABLE_ROWS = 100_000
+
+
+def run(cmd, env=None, check=True, capture=True, input_text=None):
+    result = subprocess.run(cmd, env=env, check=False, text=True, input=input_text,
+                            stdout=subprocess.PIPE if capture else None, stderr=subprocess.PIPE if capture else None)
+    if check and result.returncode != 0:
+        sys.exit(f"command failed ({result.returncode}): {' '.join(map(str, cmd))}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.smoke = args.smoke
+        self.pg_port = args.pg_port
+        self.http_port = args.http_port
+        self.base = f"http://127.0.0.1:{self.http_port}"
+        self.data_dir = ROOT / "target" / ("bench-pg-small" if args.small else "bench-pg-full")
+        self.env = dict(os.environ, FIELDOPS_DATA_DIR=str(self.data_dir), FIELDOPS_PG_PORT=str(self.pg_port),
+                        RUST_LOG="warn")
+        self.results = {"scenarios": [], "explain": [], "scale": [], "login": None, "rss": None}
+        self.server = None
+
+    # -- set-up -------------------------------------------------------------
+    def psql(self, sql, user="postgres", database="fieldops"):
+        return run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(self.pg_port),
+                    "-U", user, "-d", database], input_text=sql).stdout
+
+    def prepare_data(self):
+        run([str(BIN), "db", "start"], env=self.env)
+        seeded = self.psql("select count(*) from app.companies where slug = 'bench-large'").strip() == "1"
+        if not seeded:
+            owner = dict(self.env, DATABASE_URL=f"postgres://fieldops_owner@127.0.0.1:{self.pg_port}/fieldops")
+            cmd = [str(BIN), "seed-bench"] + (["--small"] if self.args.small else [])
+            print(f"generating the dataset ({'small' if self.args.small else 'full'} preset) ...", flush=True)
+            started = time.time()
+            run(cmd, env=owner, capture=False)
+            self.results["seed_seconds"] = round(time.time() - started, 1)
+        self.psql("vacuum analyze;")
+        counts = self.psql("""
+            select (select count(*) from app.companies), (select count(*) from app.jobs),
+                   (select count(*) from app.job_tasks), (select count(*) from app.job_notes),
+                   (select count(*) from app.customers),
+                   (select count(*) from app.jobs j join app.companies c on c.id = j.company_id where c.slug = 'bench-large'),
+                   (select count(*) from app.customers j join app.companies c on c.id = j.company_id where c.slug = 'bench-large'),
+                   (select count(*) from app.jobs j join app.companies c on c.id = j.company_id where c.slug = 'bench-s1')
+        """).strip().split("|")
+        keys = ["companies", "jobs", "tasks", "notes", "customers", "large_jobs", "large_customers", "small_jobs"]
+        self.results["dataset"] = dict(zip(keys, map(int, counts)))
+        print("dataset:", self.results["dataset"], flush=True)
+
+    def start_server(self):
+        env = dict(self.env, DATABASE_URL=f"postgres://fieldops_authenticator@127.0.0.1:{self.pg_port}/fieldops",
+                   BIND_ADDR=f"127.0.0.1:{self.http_port}", APP_ENV="production",
+                   JWT_SECRET="bench-secret-bench-secret-bench-secret-0123456789",
+                   DB_MAX_CONNECTIONS=str(self.args.pool), LOGIN_FAILURES_PER_MINUTE="1000000",
+                   LOG_FORMAT="json", RUST_LOG="error")
+        self.server = subprocess.Popen([str(BIN), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{self.base}/readyz", timeout=1)
+                return
+            except Exception:
+                time.sleep(0.1)
+        sys.exit("the server did not become ready")
+
+    def stop_server(self):
+        if self.server:
+            self.server.send_signal(signal.SIGTERM)
+            self.server.wait(timeout=30)
+            self.server = None
+
+    def api(self, method, path, token=None, body=None):
+        request = urllib.request.Request(f"{self.base}{path}", method=method,
+                                         data=json.dumps(body).encode() if body is not None else None)
+        request.add_header("content-type", "application/json")
+        if token:
+            request.add_header("authorization", f"Bearer {token}")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"null")
+
+    def login(self, company, email):
+        token = self.api("POST", "/api/v1/auth/login",
+                         body={"company": company, "email": email, "password": "bench-password"})["access_token"]
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return {"token": token, "claims": claims}
+
+    # -- the transactions ---------------------------------------------------
+    @staticmethod
+    def context_sql(claims):
+        role = claims["role"]
+        return ("select auth.require_session('{sid}', '{sub}', '{cid}', '{role}')\\; begin\\; "
+                "set local role fieldops_{lower}\\; set local app.company_id = '{cid}'\\; "
+                "set local app.user_id = '{sub}'\\; set local app.role = '{role}'\\; "
+                "set local app.customer_id = '{cus}'\\; set local app.session_id = '{sid}';"
+                ).format(lower=role.lower(), cus=claims.get("cus") or "", **claims)
+
+    def scenarios(self, who):
+        """Per tenant: (name, method, paths, body, SQL statements the API runs)."""
+        admin, worker = who["admin"], who["worker"]
+        cid = admin["claims"]["cid"]
+        recent = self.psql(f"""
+            select j.id from app.jobs j where j.company_id = '{cid}' and not j.is_archived
+            order by j.created_at desc limit 200""").split()
+        deep = self.psql(f"""
+            select created_at, id from app.jobs where company_id = '{cid}' and is_archived
+            order by created_at desc, id desc offset (select count(*) / 2 from app.jobs
+              where company_id = '{cid}' and is_archived) limit 1""").strip().split("|")
+        deep_cursor = base64.urlsafe_b64encode(json.dumps(
+            [datetime.fromisoformat(deep[0].replace(" ", "T") + ("" if ":" in deep[0][-6:] else ":00")).isoformat(), deep[1]]
+        ).encode()).decode().rstrip("=")
+        tasks = self.psql(f"""
+            select t.id from app.job_tasks t join app.jobs j on j.company_id = t.company_id and j.id = t.job_id
+            where j.company_id = '{cid}' and j.assigned_worker_id = '{worker['claims']['sub']}' and not j.is_archived
+            limit 200""").split()
+        summaries = f"select {SUMMARY} from app.job_summaries"
+        detail_sql = lambda job: [
+            f"{summaries} where id = '{job}';",
+            f"select id, name, email, phone, address from app.customers where id = (select customer_id from app.jobs where id = '{job}');",
+            f"select id, job_id, title, position, is_completed, completed_at, version from app.job_tasks where job_id = '{job}' order by position, id;",
+            f"select n.id, n.job_id, n.body, n.visibility, n.created_at, u.id, u.name from app.job_notes n "
+            f"left join app.users u on u.company_id = n.company_id and u.id = n.author_id where n.job_id = '{job}' order by n.created_at, n.id;",
+        ]
+        return [
+            ("worker assigned jobs", worker, "GET", ["/api/v1/workers/assigned-jobs"], None,
+             [f"{summaries} where assigned_worker_id = app.user_id() and not is_archived "
+              "order by status_order, scheduled_at nulls last, created_at desc, id limit 500;"]),
+            ("jobs list, first page", admin, "GET", ["/api/v1/jobs?limit=50"], None,
+             [f"{summaries} where is_archived = false order by created_at desc, id desc limit 51;"]),
+            ("jobs list, deep cursor page", admin, "GET", [f"/api/v1/jobs?limit=50&archived=true&cursor={deep_cursor}"], None,
+             [f"{summaries} where is_archived = true and (created_at, id) < ('{deep[0]}', '{deep[1]}') "
+              "order by created_at desc, id desc limit 51;"]),
+            ("jobs search (q=boiler)", admin, "GET", ["/api/v1/jobs?q=boiler&limit=50"], None,
+             ["select s from auth.search_jobs('%boiler%', false, null, null, null, null, null, 51) s;",
+              f"{summaries} where id = any(array(select s from auth.search_jobs('%boiler%', false, null, null, null, null, null, 51) s)) "
+              "order by created_at desc, id desc;"]),
+            ("job detail", admin, "GET", [f"/api/v1/jobs/{j}" for j in recent], None, detail_sql(recent[0])),
+            ("worker task update (write, audited)", worker, "PATCH", [f"/api/v1/job-tasks/{t}" for t in tasks],
+             '{"is_completed": true}',
+             [f"update app.job_tasks set is_completed = not is_completed where id = '{tasks[0]}' "
+              "returning id, job_id, title, position, is_completed, completed_at, version;"]),
+        ]
+
+    # -- measuring ----------------------------------------------------------
+    def wrk(self, who, method, paths, body, connections, duration):
+        script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+        lua_paths = ",".join(json.dumps(p) for p in paths)
+        body_lua = (f'(math.random(2) == 1) and \'{{"is_completed": true}}\' or \'{{"is_completed": false}}\''
+                    if method == "PATCH" else (json.dumps(body) if body else "nil"))
+        script.write(f"""
+local paths = {{{lua_paths}}}
+local headers = {{["Authorization"] = "Bearer {who['token']}", ["Content-Type"] = "application/json"}}
+math.randomseed(os.time())
+request = function()
+  return wrk.format("{method}", paths[math.random(#paths)], headers, {body_lua})
+end
+""")
+        script.close()
+        threads = min(2, connections)
+        out = run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s",
+                   "-s", script.name, self.base]).stdout
+        os.unlink(script.name)
+        return parse_wrk(out)
+
+    def pgbench(self, who, statements, clients, duration):
+        script = tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False)
+        script.write(self.context_sql(who["claims"]) + "\n" + "\n".join(statements) + "\ncommit;\n")
+        script.close()
+        log_dir = tempfile.mkdtemp()
+        run([str(PG_BIN / "pgbench") if (PG_BIN / "pgbench").exists() else "pgbench", "-n", "-M", "simple",
+             "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "fieldops_authenticator",
+             "-c", str(clients), "-j", str(min(2, clients)), "-T", str(duration), "-f", script.name,
+             "--log", "--log-prefix", f"{log_dir}/pgbench", "fieldops"])
+        latencies = []
+        for log in Path(log_dir).glob("pgbench*"):
+            for line in log.read_text().splitlines():
+                parts = line.split()
+                if len(parts) >= 3:
+                    latencies.append(int(parts[2]) / 1000.0)
+        shutil.rmtree(log_dir)
+        os.unlink(script.name)
+        latencies.sort()
+        return {"rps": round(len(latencies) / duration, 1), "p50": percentile(latencies, 50),
+                "p99": percentile(latencies, 99), "errors": 0}
+
+    def explain(self, name, who, statements):
+        for statement in statements:
+            if not statement.lstrip().lower().startswith("select"):
+                continue
+            sql = (self.context_sql(who["claims"]).replace("\\;", ";") +
+                   f"\nexplain (analyze, buffers, format json) {statement.rstrip(';')};\nrollback;\n")
+            out = self.psql(sql, user="fieldops_authenticator")
+            plan = json.loads(out[out.index("["):out.rindex("]") + 1])
+            big = {t for t in self.big_tables}
+            seq = sorted({node.get("Relation Name") for node in walk(plan[0]["Plan"])
+                          if node.get("Node Type") == "Seq Scan" and node.get("Relation Name") in big})
+            self.results["explain"].append({"scenario": name, "role": who["claims"]["role"],
+                                            "ms": round(plan[0]["Execution Time"], 2),
+                                            "buffers": buffers(plan[0]["Plan"]), "seq_scans_on_large_tables": seq})
+
+    def run(self):
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True,
+                       env=dict(os.environ, SQLX_OFFLINE="true"))
+        self.prepare_data()
+        self.big_tables = self.psql(
+            f"select relname from pg_class where relnamespace = 'app'::regnamespace and relkind = 'r' "
+            f"and reltuples > {LARGE_TABLE_ROWS}").split()
+        self.start_server()
+        try:
+            large = {"admin": self.login("bench-large", "admin@bench-large.bench"),
+                     "worker": self.login("bench-large", "worker1@bench-large.bench")}
+            small = {"admin": self.login("bench-s1", "admin@bench-s1.bench"),
+                     "worker": self.login("bench-s1", "worker1@bench-s1.bench")}
+            connections = self.args.connections
+            duration = self.args.duration
+            large_scenarios = self.scenarios(large)
+            for name, who, method, paths, body, statements in large_scenarios:
+                self.explain(name, who, statements)
+                for c in connections:
+                    api = self.wrk(who, method, paths, body, c, duration)
+                    print(f"API     {name:38} c={c:<4} {api['rps']:>8} req/s  p50 {api['p50']:>7} ms  p99 {api['p99']:>7} ms"
+                          f"  errors {api['errors']}", flush=True)
+                    self.results["scenarios"].append({"scenario": name, "connections": c, "api": api})
+            # The same reads in a small tenant: does latency depend on the tenant's size?
+            mid = connections[len(connections) // 2]
+            for (name, who, method, paths, body, statements) in self.scenarios(small)[:5]:
+                small_api = self.wrk(who, method, paths, body, mid, duration)
+                large_api = next(r["api"] for r in self.results["scenarios"] if r["scenario"] == name and r["connections"] == mid)
+                self.results["scale"].append({"scenario": name, "connections": mid, "small": small_api, "large": large_api,
+                                              "ratio_p50": round(large_api["p50"] / max(small_api["p50"], 0.001), 2),
+                                              "ratio_p99": round(large_api["p99"] / max(small_api["p99"], 0.001), 2)})
+                self.explain(name + " (small tenant)", who, statements)
+            login = self.wrk({"token": ""}, "POST", ["/api/v1/auth/login"],
+                             json.dumps({"company": "bench-large", "email": "admin@bench-large.bench",
+                                         "password": "bench-password"}), min(16, connections[0]), duration)
+            self.results["login"] = login
+            print(f"API     login (argon2)                         c={min(16, connections[0]):<4} {login['rps']:>8} req/s  p50 {login['p50']} ms  p99 {login['p99']} ms")
+            status = Path(f"/proc/{self.server.pid}/status").read_text()
+            self.results["rss"] = {k: int(re.search(rf"{k}:\s+(\d+)", status).group(1)) // 1024 for k in ("VmHWM", "VmRSS")}
+        finally:
+            self.stop_server()
+        # The database's own limit, with the API out of the way.
+        for name, who, method, paths, body, statements in large_scenarios:
+            for c in connections:
+                db = self.pgbench(who, statements, c, duration)
+                row = next(r for r in self.results["scenarios"] if r["scenario"] == name and r["connections"] == c)
+                row["pgbench"] = db
+                row["ratio"] = round(row["api"]["rps"] / max(db["rps"], 0.1), 2)
+                print(f"pgbench {name:38} c={c:<4} {db['rps']:>8} tx/s   p50 {db['p50']:>7} ms  p99 {db['p99']:>7} ms"
+                      f"  API/pgbench {row['ratio']}", flush=True)
+        self.report()
+        failures = [e for e in self.results["explain"] if e["seq_scans_on_large_tables"]]
+        errors = [r for r in self.results["scenarios"] if r["api"]["errors"]]
+        if failures:
+            sys.exit(f"sequential scans of large tables: {failures}")
+        if errors:
+            sys.exit(f"non-2xx answers under load: {[(r['scenario'], r['connections'], r['api']['errors']) for r in errors]}")
+        print("bench: ok")
+
+    # -- the report ---------------------------------------------------------
+    def report(self):
+        out_dir = ROOT / "target" / "bench-smoke" if self.smoke else ROOT / "docs"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (ROOT / "target").mkdir(exist_ok=True)
+        (ROOT / "target" / ("bench-smoke.json" if self.smoke else "bench-results.json")).write_text(
+            json.dumps(self.results, indent=2))
+        chart = chart_png(self.results, out_dir / "performance-scale.png")
+        r = self.results
+        d = r["dataset"]
+        lines = [
+            "# Performance",
+            "",
+            "Measured by `make bench` (`scripts/bench.py`): a release build of `fieldops serve` on its own",
+            "PostgreSQL 15 cluster, loaded by `fieldops seed-bench`; every figure below comes from that run.",
+            "",
+            f"- **Machine:** {os.cpu_count()} cores, {mem_gib()} GiB, {platform.platform()}; wrk and pgbench on the same machine.",
+            f"- **Date:** {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}; {self.args.duration} s per measurement; "
+            f"server pool {self.args.pool} connections.",
+            f"- **Dataset:** {d['companies']:,} companies, {d['jobs']:,} jobs, {d['tasks']:,} tasks, {d['notes']:,} notes, "
+            f"{d['customers']:,} customers. The large tenant: {d['large_jobs']:,} jobs over five years and "
+            f"{d['large_customers']:,} customers; a small tenant: {d['small_jobs']:,} jobs."
+            + (f" Generated in {r['seed_seconds']} s." if r.get("seed_seconds") else ""),
+            "- **pgbench** runs the same transaction the API runs for the request (the context batch with the session",
+            "  check, the same query or queries, commit) as `fieldops_authenticator`, so *API ÷ pgbench* is how close",
+            "  the API comes to what the database itself can do at that concurrency.",
+            "",
+            "## Throughput and latency (large tenant)",
+            "",
+            "| scenario | connections | API req/s | API p50 ms | API p99 ms | pgbench tx/s | pgbench p50 ms | pgbench p99 ms | API ÷ pgbench | API errors |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for row in r["scenarios"]:
+            a, p = row["api"], row.get("pgbench", {})
+            lines.append(f"| {row['scenario']} | {row['connections']} | {a['rps']:,} | {a['p50']} | {a['p99']} | "
+                         f"{p.get('rps', '–'):,} | {p.get('p50', '–')} | {p.get('p99', '–')} | {row.get('ratio', '–')} | {a['errors']} |")
+        login = r["login"]
+        lines += [
+            "",
+            f"Login (argon2id, m=19 MiB, t=2, p=1; bound by hashing on {os.cpu_count()} cores): **{login['rps']} req/s**, "
+            f"p50 {login['p50']} ms, p99 {login['p99']} ms at {min(16, self.args.connections[0])} connections.",
+            "",
+            f"Server memory under the {max(self.args.connections)}-connection load: peak RSS **{r['rss']['VmHWM']} MB** "
+            f"(RSS at the end {r['rss']['VmRSS']} MB).",
+            "",
+            "## Tenant size does not change latency",
+            "",
+            f"The same requests at {r['scale'][0]['connections'] if r['scale'] else '–'} connections in the large tenant and in a small one:",
+            "",
+            "| read | small p50 ms | large p50 ms | ratio p50 | small p99 ms | large p99 ms | ratio p99 |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for s in r["scale"]:
+            lines.append(f"| {s['scenario']} | {s['small']['p50']} | {s['large']['p50']} | {s['ratio_p50']} | "
+                         f"{s['small']['p99']} | {s['large']['p99']} | {s['ratio_p99']} |")
+        if chart:
+            lines += ["", f"![scale curve]({chart.name})", ""]
+        lines += [
+            "",
+            "## Query plans as each role sees them",
+            "",
+            "`EXPLAIN (ANALYZE, BUFFERS)` of every read, run as the request's role with its context set. The run fails",
+            f"on a sequential scan of any table over {LARGE_TABLE_ROWS:,} rows.",
+            "",
+            "| query | role | execution ms | shared buffers hit / read | sequential scans of large tables |",
+            "|---|---|---:|---:|---|",
+        ]
+        for e in r["explain"]:
+            lines.append(f"| {e['scenario']} | {e['role']} | {e['ms']} | {e['buffers'][0]} / {e['buffers'][1]} | "
+                         f"{', '.join(e['seq_scans_on_large_tables']) or 'none'} |")
+        lines += ["", "Reproduce: `make bench` (the dataset is generated once into `target/bench-pg-full` and reused).", ""]
+        extra = ROOT / "docs" / "performance-notes.md"
+        if extra.exists() and not self.smoke:
+            lines += [extra.read_text()]
+        (out_dir / "performance.md").write_text("\n".join(lines))
+        print(f"report: {out_dir / 'performance.md'}")
+
+
+def walk(node):
+    yield node
+    for child in node.get("Plans", []):
+        yield from walk(child)
+
+
+def buffers(plan):
+    return (plan.get("Shared Hit Blocks", 0), plan.get("Shared Read Blocks", 0))
+
+
+def percentile(values, p):
+    if not values:
+        return 0.0
+    k = max(0, min(len(values) - 1, round(p / 100 * len(values)) - 1))
+    return round(values[k], 2)
+
+
+def to_ms(text):
+    match = re.match(r"([\d.]+)(us|ms|s|m)", text)
+    value, unit = float(match.group(1)), match.group(2)
+    return round(value * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit], 2)
+
+
+def parse_wrk(out):
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    dist = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+    errors = 0
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        errors += int(non2xx.group(1))
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if socket:
+        errors += sum(int(x) for x in socket.groups())
+    return {"rps": round(rps, 1), "p50": to_ms(dist["50"]), "p99": to_ms(dist["99"]), "errors": errors}
+
+
+def mem_gib():
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal"):
+            return round(int(line.split()[1]) / 1024 / 1024)
+    return "?"
+
+
+def chart_png(results, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib missing: no chart (pip install matplotlib)")
+        return None
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8))
+    names = sorted({r["scenario"] for r in results["scenarios"]}, key=lambda n: [r["scenario"] for r in results["scenarios"]].index(n))
+    for name in names:
+        rows = [r for r in results["scenarios"] if r["scenario"] == name]
+        xs = [r["connections"] for r in rows]
+        line, = left.plot(xs, [r["api"]["p99"] for r in rows], marker="o", label=name)
+        if all("pgbench" in r for r in rows):
+            left.plot(xs, [r["pgbench"]["p99"] for r in rows], marker="x", linestyle="--", color=line.get_color())
+    left.set_xscale("log")
+    left.set_xticks([r for r in sorted({r["connections"] for r in results["scenarios"]})])
+    left.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    left.set_xlabel("concurrent connections")
+    left.set_ylabel("p99 latency, ms (solid: API, dashed: pgbench)")
+    left.set_title("Latency vs load, large tenant")
+    left.legend(fontsize=7)
+    scale = results["scale"]
+    if scale:
+        idx = range(len(scale))
+        right.bar([i - 0.2 for i in idx], [s["small"]["p50"] for s in scale], width=0.4, label="small tenant")
+        right.bar([i + 0.2 for i in idx], [s["large"]["p50"] for s in scale], width=0.4,
+                  label=f"large tenant ({results['dataset']['large_jobs']:,} jobs)")
+        right.set_xticks(list(idx))
+        right.set_xticklabels([s["scenario"].replace(" (", "\n(") for s in scale], fontsize=7, rotation=15)
+        right.set_ylabel("p50 latency, ms")
+        right.set_title(f"Tenant size vs latency at {scale[0]['connections']} connections")
+        right.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true", help="quick run on the small preset, report under target/")
+    parser.add_argument("--small", action="store_true", help="use the small dataset preset")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
+    parser.add_argument("--connections", type=lambda s: [int(x) for x in s.split(",")], default=[16, 64, 300])
+    parser.add_argument("--pool", type=int, default=32, help="server pool size (DB_MAX_CONNECTIONS)")
+    parser.add_argument("--pg-port", type=int, default=54345)
+    parser.add_argument("--http-port", type=int, default=8096)
+    args = parser.parse_args()
+    if args.smoke:
+        args.small = True
+        args.duration = min(args.duration, 2)
+        args.connections = [8]
+        args.pg_port = 54346
+        args.http_port = 8093
+    for tool in ("wrk", "psql"):
+        if not shutil.which(tool):
+            subprocess.run(["apt-get", "install", "-y", "-qq", tool if tool == "wrk" else "postgresql-client"], check=False)
+    bench = Bench(args)
+    try:
+        bench.run()
+    finally:
+        bench.stop_server()
+        run([str(BIN), "db", "stop"], env=bench.env, check=False)
+
+
+if __name__ == "__main__":
+    main()

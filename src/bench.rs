@@ -1,0 +1,287 @@
+//! `fieldops seed-bench`: a realistic multi-tenant dataset for `make bench`,
+//! generated set-based inside PostgreSQL (no row crosses the wire).
+//!
+//! One large tenant (a million jobs over five years, 100,000 customers, 50
+//! workers) among many small ones (1,000 jobs each): the shape that shows
+//! whether latency depends on the tenant's size. Jobs older than two weeks are
+//! completed, older than 60 days archived; about 3 tasks per job; a note on
+//! every other job. Runs in one transaction with user triggers off (so history
+//! keeps its five-year-old timestamps); a failure leaves nothing behind.
+
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use indicatif::{ProgressBar, ProgressStyle};
+use sqlx::PgPool;
+
+use crate::auth::password;
+
+#[derive(Debug, Clone, Copy)]
+pub struct BenchSizes {
+    /// All tenants, the large one included.
+    pub companies: i32,
+    pub large_jobs: i32,
+    pub large_customers: i32,
+    pub large_workers: i32,
+    pub small_jobs: i32,
+    pub small_customers: i32,
+    pub small_workers: i32,
+    pub tasks_per_job: i32,
+}
+
+impl BenchSizes {
+    pub const FULL: BenchSizes = BenchSizes {
+        companies: 1000,
+        large_jobs: 1_000_000,
+        large_customers: 100_000,
+        large_workers: 50,
+        small_jobs: 1000,
+        small_customers: 100,
+        small_workers: 5,
+        tasks_per_job: 3,
+    };
+
+    /// Seconds, for `make bench-smoke` in the test run.
+    pub const SMALL: BenchSizes = BenchSizes {
+        companies: 20,
+        large_jobs: 20_000,
+        large_customers: 2_000,
+        large_workers: 10,
+        small_jobs: 200,
+        small_customers: 20,
+        small_workers: 3,
+        tasks_per_job: 3,
+    };
+
+    pub fn total_jobs(&self) -> i64 {
+        self.large_jobs as i64 + (self.companies as i64 - 1) * self.small_jobs as i64
+    }
+}
+
+pub const BENCH_PASSWORD: &str = "bench-password";
+
+const TABLES: &[&str] =
+    &["companies", "job_statuses", "users", "customers", "jobs", "job_tasks", "job_notes"];
+
+/// Rows per statement: big enough to be set-based, small enough to show progress.
+const CHUNK: i32 = 100_000;
+
+pub async fn seed(owner: &PgPool, sizes: BenchSizes) -> anyhow::Result<()> {
+    if sizes.companies < 2 {
+        bail!("--companies must be at least 2 (one large tenant and small ones)");
+    }
+    let started = Instant::now();
+    let hash = password::hash(BENCH_PASSWORD.to_owned()).await?;
+    let mut tx = owner.begin().await?;
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from app.companies where slug = 'bench-large')")
+            .fetch_one(&mut *tx)
+            .await?;
+    if exists {
+        bail!("this database already holds the benchmark dataset");
+    }
+    for table in TABLES {
+        sqlx::raw_sql(&format!("alter table app.{table} disable trigger user")).execute(&mut *tx).await?;
+    }
+
+    let step = |message: &str| eprintln!("seed-bench: {message} ({:.1}s)", started.elapsed().as_secs_f64());
+    sqlx::query(
+        "insert into app.companies (name, slug, color, created_at, updated_at)
+         select case when n = 0 then 'Bench Large Co' else 'Bench Small ' || n end,
+                case when n = 0 then 'bench-large' else 'bench-s' || n end,
+                '#334155', now() - interval '5 years', now()
+         from generate_series(0, $1 - 1) n",
+    )
+    .bind(sizes.companies)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "create temporary table bench_co on commit drop as
+         select c.id as company_id, c.slug, row_number() over (order by c.slug) as n, c.slug = 'bench-large' as large,
+                case when c.slug = 'bench-large' then $1 else $2 end as customers,
+                case when c.slug = 'bench-large' then $3 else $4 end as workers,
+                case when c.slug = 'bench-large' then $5 else $6 end as jobs
+         from app.companies c where c.slug like 'bench-%'",
+    )
+    .bind(sizes.large_customers)
+    .bind(sizes.small_customers)
+    .bind(sizes.large_workers)
+    .bind(sizes.small_workers)
+    .bind(sizes.large_jobs)
+    .bind(sizes.small_jobs)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::raw_sql(
+        "insert into app.job_statuses (company_id, name, color, order_index, is_final)
+         select co.company_id, s.name, s.color, s.ord, s.final from bench_co co,
+           (values ('New', '#64748b', 0, false), ('Scheduled', '#2563eb', 1, false),
+                   ('In progress', '#d97706', 2, false), ('Completed', '#16a34a', 3, true)) s(name, color, ord, final);
+         create temporary table bench_status on commit drop as
+           select company_id, order_index as ord, id from app.job_statuses
+           where company_id in (select company_id from bench_co);
+         create index on bench_status (company_id, ord);",
+    )
+    .execute(&mut *tx)
+    .await?;
+    step(&format!("{} companies with their statuses", sizes.companies));
+
+    sqlx::query(
+        "insert into app.users (company_id, name, email, password_hash, role)
+         select co.company_id, 'Admin ' || co.slug, 'admin@' || co.slug || '.bench', $1, 'ADMIN'::app.user_role from bench_co co
+         union all
+         select co.company_id, 'Worker ' || w || ' ' || co.slug, 'worker' || w || '@' || co.slug || '.bench', $1, 'WORKER'::app.user_role
+         from bench_co co, generate_series(1, co.workers) w",
+    )
+    .bind(&hash)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::raw_sql(
+        "create temporary table bench_worker on commit drop as
+           select u.company_id, split_part(split_part(u.email, '@', 1), 'worker', 2)::int as n, u.id
+           from app.users u join bench_co co on co.company_id = u.company_id where u.role = 'WORKER';
+         create index on bench_worker (company_id, n);
+         create temporary table bench_admin on commit drop as
+           select u.company_id, u.id from app.users u join bench_co co on co.company_id = u.company_id
+           where u.role = 'ADMIN';
+         create index on bench_admin (company_id);",
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::raw_sql(
+        "insert into app.customers (company_id, name, email, phone, address, created_at, updated_at)
+         select co.company_id,
+                (array['Riverside','Maple','Harbor','Summit','Oak','Granite','Willow','Cedar','Beacon','Sunset',
+                       'Lakeside','Hilltop','Northgate','Elm','Pine','Meadow','Bayview','Crescent','Fairview','Kingsway'])[1 + c % 20]
+                || ' ' ||
+                (array['Cafe','Dental','School','Apartments','Library','Bakery','Clinic','Hotel','Gym','Garage',
+                       'Office','Market','Salon','Pharmacy','Studio','Church','Farm','Warehouse','Restaurant','Motel'])[1 + (c / 20) % 20]
+                || ' ' || c,
+                case when c % 3 = 0 then 'contact' || c || '@customer.example' end,
+                '+1 555 ' || lpad((c % 10000)::text, 4, '0'),
+                c || ' Main Street',
+                now() - interval '5 years' + (c % 1000) * interval '1 day', now()
+         from bench_co co, generate_series(1, co.customers) c;
+         create temporary table bench_customer on commit drop as
+           select c.company_id, row_number() over (partition by c.company_id order by c.created_at, c.id) as n, c.id
+           from app.customers c join bench_co co on co.company_id = c.company_id;
+         create index on bench_customer (company_id, n);
+         analyze bench_co; analyze bench_status; analyze bench_worker; analyze bench_admin; analyze bench_customer;",
+    )
+    .execute(&mut *tx)
+    .await?;
+    step("users and customers");
+
+    // Chunks: the large tenant in slices of its jobs, the small ones in groups
+    // of companies, about CHUNK jobs per statement either way.
+    let mut chunks: Vec<(bool, i32, i32)> = Vec::new();
+    let mut from = 0;
+    while from < sizes.large_jobs {
+        chunks.push((true, from, (from + CHUNK).min(sizes.large_jobs) - 1));
+        from += CHUNK;
+    }
+    let per_chunk = (CHUNK / sizes.small_jobs.max(1)).max(1);
+    let mut first = 1;
+    while first < sizes.companies {
+        chunks.push((false, first, (first + per_chunk).min(sizes.companies) - 1));
+        first += per_chunk;
+    }
+
+    let bar = ProgressBar::new(sizes.total_jobs() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("seed-bench: jobs {bar:40} {pos}/{len} ({per_sec}, {eta} left)")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    for (large, low, high) in chunks {
+        // large: job numbers low..=high of the large tenant; else small
+        // tenants numbered low..=high, every job of each.
+        let inserted: i64 = sqlx::query_scalar(
+            "with targets as (
+               select co.*, g from bench_co co,
+                 lateral generate_series(case when $1 then $2 else 0 end,
+                                         case when $1 then $3 else co.jobs - 1 end) g
+               where co.large = $1 and ($1 or co.n - 1 between $2 and $3)
+             ),
+             shaped as (
+               select t.*, (t.g::float8 / t.jobs) * 1825 as age_days from targets t
+             ),
+             new_jobs as (
+               insert into app.jobs (company_id, customer_id, status_id, assigned_worker_id, title, description,
+                                     scheduled_at, completed_at, is_archived, archived_at, created_at, updated_at)
+               select s.company_id, cu.id, st.id, wk.id,
+                      (array['Boiler service','Leak repair','Water heater install','Drain unblock','Radiator bleed',
+                             'Tap replacement','Annual inspection','Cistern repair','Pump service','Pipe insulation',
+                             'Electrical check','Socket install','Lighting repair','Fuse box upgrade','Alarm test',
+                             'AC maintenance','Heat pump service','Filter change','Gutter cleaning','Roof patch',
+                             'Window seal','Door lock fix','Appliance hookup','Gas safety check'])[1 + s.g % 24]
+                      || ' - ' ||
+                      (array['kitchen','basement','bathroom','loft','garage','office','lobby','plant room',
+                             'roof','yard','hallway','store room'])[1 + (s.g / 24) % 12]
+                      || case when s.g % 997 = 0 then ' (urgent)' else '' end,
+                      'Job ' || s.g || ' for the customer.',
+                      now() - s.age_days * interval '1 day' + interval '2 days',
+                      case when s.age_days > 14 or s.g % 5 = 0 then now() - (s.age_days - 1) * interval '1 day' end,
+                      s.age_days > 60,
+                      case when s.age_days > 60 then now() - (s.age_days - 60) * interval '1 day' end,
+                      now() - s.age_days * interval '1 day', now() - s.age_days * interval '1 day'
+               from shaped s
+               join bench_customer cu on cu.company_id = s.company_id and cu.n = 1 + (s.g * 7919) % s.customers
+               join bench_status st on st.company_id = s.company_id
+                 and st.ord = case when s.age_days > 14 or s.g % 5 = 0 then 3 else s.g % 3 end
+               left join bench_worker wk on wk.company_id = s.company_id and s.g % 10 <> 0
+                 and wk.n = 1 + (s.g / 10) % s.workers
+               returning id, company_id, completed_at, created_at
+             ),
+             new_tasks as (
+               insert into app.job_tasks (company_id, job_id, title, position, is_completed, completed_at,
+                                          created_at, updated_at)
+               select j.company_id, j.id,
+                      (array['Inspect','Isolate supply','Repair or replace','Test','Clean up','Photograph work'])[1 + p],
+                      p, j.completed_at is not null, j.completed_at, j.created_at, j.created_at
+               from new_jobs j, generate_series(0, $4 - 1) p
+               returning 1
+             ),
+             new_notes as (
+               insert into app.job_notes (company_id, job_id, author_id, body, visibility, created_at, updated_at)
+               select j.company_id, j.id, a.id,
+                      case when hashtext(j.id::text) % 2 = 0 then 'Gate code 4321; parking at the back.'
+                           else 'We will call 30 minutes before arriving.' end,
+                      case when hashtext(j.id::text) % 2 = 0 then 'internal'::app.note_visibility
+                           else 'customer'::app.note_visibility end,
+                      j.created_at, j.created_at
+               from new_jobs j join bench_admin a on a.company_id = j.company_id
+               where hashtext(j.id::text) % 2 = 0 or hashtext(j.id::text) % 3 = 0
+               returning 1
+             )
+             select (select count(*) from new_jobs) + 0 * ((select count(*) from new_tasks) + (select count(*) from new_notes))",
+        )
+        .bind(large)
+        .bind(low)
+        .bind(high)
+        .bind(sizes.tasks_per_job)
+        .fetch_one(&mut *tx)
+        .await
+        .context("generating jobs")?;
+        bar.inc(inserted as u64);
+    }
+    bar.finish();
+
+    for table in TABLES {
+        sqlx::raw_sql(&format!("alter table app.{table} enable trigger user")).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    step("committed; analyzing");
+    for table in TABLES {
+        sqlx::raw_sql(&format!("analyze app.{table}")).execute(owner).await?;
+    }
+    let counts: (i64, i64, i64, i64) = sqlx::query_as(
+        "select (select count(*) from app.jobs), (select count(*) from app.job_tasks),
+                (select count(*) from app.job_notes), (select count(*) from app.customers)",
+    )
+    .fetch_one(owner)
+    .await?;
+    step(&format!(
+        "done: {} jobs, {} tasks, {} notes, {} customers in {} companies; sign in to company bench-large as admin@bench-large.bench or worker1@bench-large.bench (password {BENCH_PASSWORD})",
+        counts.0, counts.1, counts.2, counts.3, sizes.companies
+    ));
+    Ok(())
+}
