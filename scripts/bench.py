@@ -29,7 +29,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / "target" / "release" / "fieldops"
+# The smoke run checks that the pipeline works, not its figures: it uses the
+# debug build `make test` already has instead of compiling a release build.
+BIN = ROOT / "target" / ("debug" if "--smoke" in sys.argv else "release") / "fieldops"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 SUMMARY = ("id, title, description, status_id, status_name, status_color, status_is_final, customer_id, "
            "customer_name, assigned_worker_id, worker_name, scheduled_at, completed_at, is_archived, "
@@ -221,6 +223,47 @@ end
         return {"rps": round(len(latencies) / duration, 1), "p50": percentile(latencies, 50),
                 "p99": percentile(latencies, 99), "errors": 0}
 
+    def soak(self, large, small, connections, seconds):
+        """Mixed reads and writes of every role of two tenants for `seconds`:
+        zero errors expected; the server's RSS is sampled to show it stays flat."""
+        entries = []
+        for tenant in (large, small):
+            for name, who, method, paths, body, _ in self.scenarios(tenant):
+                for path in paths[:50]:
+                    entries.append((who["token"], method, path, method == "PATCH"))
+        script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+        rows = ",\n".join(f'{{"{t}", "{m}", {json.dumps(p)}, {"true" if w else "false"}}}' for t, m, p, w in entries)
+        script.write(f"""
+local entries = {{
+{rows}
+}}
+math.randomseed(os.time())
+request = function()
+  local e = entries[math.random(#entries)]
+  local body = nil
+  if e[4] then body = (math.random(2) == 1) and '{{"is_completed": true}}' or '{{"is_completed": false}}' end
+  return wrk.format(e[2], e[3], {{["Authorization"] = "Bearer " .. e[1], ["Content-Type"] = "application/json"}}, body)
+end
+""")
+        script.close()
+        samples = []
+        load = subprocess.Popen(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
+                                 "-s", script.name, self.base], stdout=subprocess.PIPE, text=True)
+        started = time.time()
+        while load.poll() is None:
+            rss = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{self.server.pid}/status").read_text())
+            samples.append((round(time.time() - started), int(rss.group(1)) // 1024))
+            time.sleep(5)
+        result = parse_wrk(load.stdout.read())
+        os.unlink(script.name)
+        result.update({"connections": connections, "seconds": seconds, "rss_samples": samples,
+                       "requests": len(entries)})
+        self.results["soak"] = result
+        print(f"soak    mixed, {connections} connections, {seconds} s: {result['rps']} req/s, p99 {result['p99']} ms, "
+              f"errors {result['errors']}, RSS MB {[m for _, m in samples]}", flush=True)
+        if result["errors"]:
+            self.results.setdefault("failures", []).append(f"soak errors: {result['errors']}")
+
     def explain(self, name, who, statements):
         for statement in statements:
             if not statement.lstrip().lower().startswith("select"):
@@ -237,8 +280,9 @@ end
                                             "buffers": buffers(plan[0]["Plan"]), "seq_scans_on_large_tables": seq})
 
     def run(self):
-        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True,
-                       env=dict(os.environ, SQLX_OFFLINE="true"))
+        if not self.smoke:
+            subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True,
+                           env=dict(os.environ, SQLX_OFFLINE="true"))
         self.prepare_data()
         self.big_tables = self.psql(
             f"select relname from pg_class where relnamespace = 'app'::regnamespace and relkind = 'r' "
@@ -273,6 +317,8 @@ end
                                          "password": "bench-password"}), min(16, connections[0]), duration)
             self.results["login"] = login
             print(f"API     login (argon2)                         c={min(16, connections[0]):<4} {login['rps']:>8} req/s  p50 {login['p50']} ms  p99 {login['p99']} ms")
+            if not self.smoke:
+                self.soak(large, small, max(connections), self.args.soak)
             status = Path(f"/proc/{self.server.pid}/status").read_text()
             self.results["rss"] = {k: int(re.search(rf"{k}:\s+(\d+)", status).group(1)) // 1024 for k in ("VmHWM", "VmRSS")}
         finally:
@@ -291,6 +337,8 @@ end
         errors = [r for r in self.results["scenarios"] if r["api"]["errors"]]
         if failures:
             sys.exit(f"sequential scans of large tables: {failures}")
+        if self.results.get("failures"):
+            sys.exit(f"bench failures: {self.results['failures']}")
         if errors:
             sys.exit(f"non-2xx answers under load: {[(r['scenario'], r['connections'], r['api']['errors']) for r in errors]}")
         print("bench: ok")
@@ -463,6 +511,7 @@ def main():
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     parser.add_argument("--connections", type=lambda s: [int(x) for x in s.split(",")], default=[16, 64, 300])
     parser.add_argument("--pool", type=int, default=32, help="server pool size (DB_MAX_CONNECTIONS)")
+    parser.add_argument("--soak", type=int, default=60, help="seconds of the mixed 300-connection soak")
     parser.add_argument("--pg-port", type=int, default=54345)
     parser.add_argument("--http-port", type=int, default=8096)
     args = parser.parse_args()

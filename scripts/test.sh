@@ -40,7 +40,7 @@ cargo test --quiet
 
 # Further suites, each self-contained; they reuse the cluster started above
 # (FIELDOPS_PG_PORT; database "fieldops" migrated, as fieldops_owner).
-for suite in scripts/test-pgtap.sh scripts/test-fuzz.sh scripts/test-deploy.sh scripts/test-web.sh; do
+for suite in scripts/test-pgtap.sh scripts/test-fuzz.sh scripts/test-deploy.sh scripts/test-bench-smoke.sh scripts/test-web.sh; do
   if [ -x "$suite" ]; then
     step "$suite"
     "$suite"
