@@ -112,44 +112,33 @@ pub async fn seed(owner: &PgPool, sizes: BenchSizes) -> anyhow::Result<()> {
     .execute(&mut *tx)
     .await?;
     sqlx::raw_sql(
-        "insert into app.job_statuses (company_id, name, color, order_index, is_final)
-         select co.company_id, s.name, s.color, s.ord, s.final from bench_co co,
+        "insert into app.job_statuses (id, company_id, name, color, order_index, is_final)
+         select md5(co.company_id::text || ':s' || s.ord)::uuid, co.company_id, s.name, s.color, s.ord, s.final
+         from bench_co co,
            (values ('New', '#64748b', 0, false), ('Scheduled', '#2563eb', 1, false),
                    ('In progress', '#d97706', 2, false), ('Completed', '#16a34a', 3, true)) s(name, color, ord, final);
-         create temporary table bench_status on commit drop as
-           select company_id, order_index as ord, id from app.job_statuses
-           where company_id in (select company_id from bench_co);
-         create index on bench_status (company_id, ord);",
+",
     )
     .execute(&mut *tx)
     .await?;
     step(&format!("{} companies with their statuses", sizes.companies));
 
     sqlx::query(
-        "insert into app.users (company_id, name, email, password_hash, role)
-         select co.company_id, 'Admin ' || co.slug, 'admin@' || co.slug || '.bench', $1, 'ADMIN'::app.user_role from bench_co co
+        "insert into app.users (id, company_id, name, email, password_hash, role)
+         select md5(co.company_id::text || ':a')::uuid, co.company_id, 'Admin ' || co.slug, 'admin@' || co.slug || '.bench',
+                $1, 'ADMIN'::app.user_role
+         from bench_co co
          union all
-         select co.company_id, 'Worker ' || w || ' ' || co.slug, 'worker' || w || '@' || co.slug || '.bench', $1, 'WORKER'::app.user_role
+         select md5(co.company_id::text || ':w' || w)::uuid, co.company_id, 'Worker ' || w || ' ' || co.slug,
+                'worker' || w || '@' || co.slug || '.bench', $1, 'WORKER'::app.user_role
          from bench_co co, generate_series(1, co.workers) w",
     )
     .bind(&hash)
     .execute(&mut *tx)
     .await?;
     sqlx::raw_sql(
-        "create temporary table bench_worker on commit drop as
-           select u.company_id, split_part(split_part(u.email, '@', 1), 'worker', 2)::int as n, u.id
-           from app.users u join bench_co co on co.company_id = u.company_id where u.role = 'WORKER';
-         create index on bench_worker (company_id, n);
-         create temporary table bench_admin on commit drop as
-           select u.company_id, u.id from app.users u join bench_co co on co.company_id = u.company_id
-           where u.role = 'ADMIN';
-         create index on bench_admin (company_id);",
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::raw_sql(
-        "insert into app.customers (company_id, name, email, phone, address, created_at, updated_at)
-         select co.company_id,
+        "insert into app.customers (id, company_id, name, email, phone, address, created_at, updated_at)
+         select md5(co.company_id::text || ':c' || c)::uuid, co.company_id,
                 (array['Riverside','Maple','Harbor','Summit','Oak','Granite','Willow','Cedar','Beacon','Sunset',
                        'Lakeside','Hilltop','Northgate','Elm','Pine','Meadow','Bayview','Crescent','Fairview','Kingsway'])[1 + c % 20]
                 || ' ' ||
@@ -161,11 +150,7 @@ pub async fn seed(owner: &PgPool, sizes: BenchSizes) -> anyhow::Result<()> {
                 c || ' Main Street',
                 now() - interval '5 years' + (c % 1000) * interval '1 day', now()
          from bench_co co, generate_series(1, co.customers) c;
-         create temporary table bench_customer on commit drop as
-           select c.company_id, row_number() over (partition by c.company_id order by c.created_at, c.id) as n, c.id
-           from app.customers c join bench_co co on co.company_id = c.company_id;
-         create index on bench_customer (company_id, n);
-         analyze bench_co; analyze bench_status; analyze bench_worker; analyze bench_admin; analyze bench_customer;",
+         analyze bench_co;",
     )
     .execute(&mut *tx)
     .await?;
@@ -207,7 +192,14 @@ pub async fn seed(owner: &PgPool, sizes: BenchSizes) -> anyhow::Result<()> {
              new_jobs as (
                insert into app.jobs (company_id, customer_id, status_id, assigned_worker_id, title, description,
                                      scheduled_at, completed_at, is_archived, archived_at, created_at, updated_at)
-               select s.company_id, cu.id, st.id, wk.id,
+               -- Ids are derived, not joined: md5(company, kind, number), as the
+               -- statuses, users and customers above were created.
+               select s.company_id,
+                      md5(s.company_id::text || ':c' || (1 + (s.g::bigint * 7919) % s.customers))::uuid,
+                      md5(s.company_id::text || ':s' ||
+                          (case when s.age_days > 14 or s.g % 5 = 0 then 3 else s.g % 3 end))::uuid,
+                      case when s.g % 10 <> 0
+                           then md5(s.company_id::text || ':w' || (1 + (s.g / 10) % s.workers))::uuid end,
                       (array['Boiler service','Leak repair','Water heater install','Drain unblock','Radiator bleed',
                              'Tap replacement','Annual inspection','Cistern repair','Pump service','Pipe insulation',
                              'Electrical check','Socket install','Lighting repair','Fuse box upgrade','Alarm test',
@@ -224,11 +216,6 @@ pub async fn seed(owner: &PgPool, sizes: BenchSizes) -> anyhow::Result<()> {
                       case when s.age_days > 60 then now() - (s.age_days - 60) * interval '1 day' end,
                       now() - s.age_days * interval '1 day', now() - s.age_days * interval '1 day'
                from shaped s
-               join bench_customer cu on cu.company_id = s.company_id and cu.n = 1 + (s.g * 7919) % s.customers
-               join bench_status st on st.company_id = s.company_id
-                 and st.ord = case when s.age_days > 14 or s.g % 5 = 0 then 3 else s.g % 3 end
-               left join bench_worker wk on wk.company_id = s.company_id and s.g % 10 <> 0
-                 and wk.n = 1 + (s.g / 10) % s.workers
                returning id, company_id, completed_at, created_at
              ),
              new_tasks as (
@@ -242,13 +229,13 @@ pub async fn seed(owner: &PgPool, sizes: BenchSizes) -> anyhow::Result<()> {
              ),
              new_notes as (
                insert into app.job_notes (company_id, job_id, author_id, body, visibility, created_at, updated_at)
-               select j.company_id, j.id, a.id,
+               select j.company_id, j.id, md5(j.company_id::text || ':a')::uuid,
                       case when hashtext(j.id::text) % 2 = 0 then 'Gate code 4321; parking at the back.'
                            else 'We will call 30 minutes before arriving.' end,
                       case when hashtext(j.id::text) % 2 = 0 then 'internal'::app.note_visibility
                            else 'customer'::app.note_visibility end,
                       j.created_at, j.created_at
-               from new_jobs j join bench_admin a on a.company_id = j.company_id
+               from new_jobs j
                where hashtext(j.id::text) % 2 = 0 or hashtext(j.id::text) % 3 = 0
                returning 1
              )
