@@ -221,7 +221,10 @@ async fn list_jobs(mut ctx: Ctx, AppQuery(filter): AppQuery<JobFilter>) -> Resul
             // The page's ids first, from app.jobs alone along its keyset index;
             // only those rows then get their summary (joins, task counts).
             select_summaries!(
-                "where id in (
+                // `= any(array(...))`: the ids are computed first and then looked
+                // up by primary key (an `in (...)` let the planner build the
+                // summaries of every visible job before matching them).
+                "where id = any(array(
                    select j.id from app.jobs j
                    left join app.customers c on c.company_id = j.company_id and c.id = j.customer_id
                    where ($1::uuid is null or j.status_id = $1)
@@ -231,7 +234,7 @@ async fn list_jobs(mut ctx: Ctx, AppQuery(filter): AppQuery<JobFilter>) -> Resul
                      and ($5::text is null or lower(j.title) like $5 or lower(c.name) like $5)
                      and ($6::timestamptz is null or (j.created_at, j.id) < ($6, $7::uuid))
                    order by j.created_at desc, j.id desc
-                   limit $8)
+                   limit $8))
                  order by created_at desc, id desc",
                 filter.status_id,
                 filter.assigned_worker_id,
@@ -265,10 +268,10 @@ async fn list_jobs(mut ctx: Ctx, AppQuery(filter): AppQuery<JobFilter>) -> Resul
 async fn assigned_jobs(mut ctx: Ctx) -> Result<AppJson<Vec<JobSummary>>> {
     ctx.require(&[Role::Worker])?;
     let rows = select_summaries!(
-        "where id in (
+        "where id = any(array(
            select j.id from app.jobs j
            where j.assigned_worker_id = app.user_id() and not j.is_archived
-             and (j.completed_at is null or j.completed_at > now() - interval '7 days'))
+             and (j.completed_at is null or j.completed_at > now() - interval '7 days')))
          order by status_order, scheduled_at nulls last, created_at desc, id
          limit 500"
     )
