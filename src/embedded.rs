@@ -68,7 +68,7 @@ impl Cluster {
             return Ok(false);
         }
         let mut options = format!(
-            "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=300",
+            "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=400",
             self.port
         );
         if self.tuned_for_tests {

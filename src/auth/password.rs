@@ -3,6 +3,8 @@
 
 use std::sync::OnceLock;
 
+use tokio::sync::Semaphore;
+
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Algorithm, Argon2, Params, Version,
@@ -21,13 +23,23 @@ pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
         .to_string())
 }
 
+/// Hashes in flight at once: one per core. Each takes 19 MiB; unbounded, a
+/// burst of sign-ins grew the server past 2.5 GB (glibc keeps each blocking
+/// thread's arena) and oversubscribed the CPU anyway.
+fn permits() -> &'static Semaphore {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)))
+}
+
 pub async fn hash(password: String) -> anyhow::Result<String> {
+    let _permit = permits().acquire().await?;
     tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
 }
 
 /// Verifies `password` against `stored`, or against a dummy hash of the same
 /// cost when there is no user, so the answer takes as long either way.
 pub async fn verify(password: String, stored: Option<String>) -> anyhow::Result<bool> {
+    let _permit = permits().acquire().await?;
     tokio::task::spawn_blocking(move || {
         let candidate = stored.as_deref().unwrap_or_else(|| dummy_hash());
         let parsed = PasswordHash::new(candidate).map_err(|e| anyhow::anyhow!("stored hash: {e}"))?;
