@@ -163,13 +163,16 @@ class Bench:
         ]
         return [
             ("worker assigned jobs", worker, "GET", ["/api/v1/workers/assigned-jobs"], None,
-             [f"{summaries} where assigned_worker_id = app.user_id() and not is_archived "
+             [f"{summaries} where id = any(array(select j.id from app.jobs j where j.assigned_worker_id = app.user_id() "
+              "and not j.is_archived and (j.completed_at is null or j.completed_at > now() - interval '7 days'))) "
               "order by status_order, scheduled_at nulls last, created_at desc, id limit 500;"]),
             ("jobs list, first page", admin, "GET", ["/api/v1/jobs?limit=50"], None,
-             [f"{summaries} where is_archived = false order by created_at desc, id desc limit 51;"]),
+             [f"{summaries} where id = any(array(select j.id from app.jobs j where j.is_archived = false "
+              "order by j.created_at desc, j.id desc limit 51)) order by created_at desc, id desc;"]),
             ("jobs list, deep cursor page", admin, "GET", [f"/api/v1/jobs?limit=50&archived=true&cursor={deep_cursor}"], None,
-             [f"{summaries} where is_archived = true and (created_at, id) < ('{deep[0]}', '{deep[1]}') "
-              "order by created_at desc, id desc limit 51;"]),
+             [f"{summaries} where id = any(array(select j.id from app.jobs j where j.is_archived = true "
+              f"and (j.created_at, j.id) < ('{deep[0]}', '{deep[1]}') order by j.created_at desc, j.id desc limit 51)) "
+              "order by created_at desc, id desc;"]),
             ("jobs search (q=boiler)", admin, "GET", ["/api/v1/jobs?q=boiler&limit=50"], None,
              ["select s from auth.search_jobs('%boiler%', false, null, null, null, null, null, 51) s;",
               f"{summaries} where id = any(array(select s from auth.search_jobs('%boiler%', false, null, null, null, null, null, 51) s)) "
