@@ -390,6 +390,18 @@ end
             "",
             f"Server memory under the {max(self.args.connections)}-connection load: peak RSS **{r['rss']['VmHWM']} MB** "
             f"(RSS at the end {r['rss']['VmRSS']} MB).",
+        ]
+        soak = r.get("soak")
+        if soak:
+            rss = [m for _, m in soak["rss_samples"]]
+            lines += [
+                "",
+                f"Soak: {soak['connections']} connections for {soak['seconds']} s of mixed reads and writes "
+                f"({soak['requests']} distinct requests of admins and workers of two tenants): **{soak['rps']} req/s, "
+                f"p50 {soak['p50']} ms, p99 {soak['p99']} ms, {soak['errors']} errors**; server RSS every 5 s: "
+                f"{', '.join(map(str, rss))} MB.",
+            ]
+        lines += [
             "",
             "## Tenant size does not change latency",
             "",
