@@ -254,14 +254,12 @@ async fn list_jobs(mut ctx: Ctx, AppQuery(filter): AppQuery<JobFilter>) -> Resul
     Ok(AppJson(pagination::page(summaries, limit, |j| (j.created_at, j.id))))
 }
 
-/// The signed-in worker's queue: its open jobs and those finished in the last
-/// seven days (older finished work stays under `/jobs`), in workflow order then
-/// by schedule.
+/// The signed-in worker's assigned, unarchived jobs, in workflow order then by schedule.
 #[utoipa::path(
     get, path = "/api/v1/workers/assigned-jobs", tag = "jobs",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Assigned open jobs and those finished this week", body = Vec<JobSummary>),
+        (status = 200, description = "Assigned, unarchived jobs", body = Vec<JobSummary>),
         (status = 403, description = "Not a worker", body = Problem),
     )
 )]
@@ -270,8 +268,7 @@ async fn assigned_jobs(mut ctx: Ctx) -> Result<AppJson<Vec<JobSummary>>> {
     let rows = select_summaries!(
         "where id = any(array(
            select j.id from app.jobs j
-           where j.assigned_worker_id = app.user_id() and not j.is_archived
-             and (j.completed_at is null or j.completed_at > now() - interval '7 days')))
+           where j.assigned_worker_id = app.user_id() and not j.is_archived))
          order by status_order, scheduled_at nulls last, created_at desc, id
          limit 500"
     )

@@ -31,7 +31,9 @@ export function useCreateTask(jobId: string) {
 export function useUpdateTask(jobId: string) {
   const queryClient = useQueryClient();
   const invalidate = useInvalidateJob(jobId);
+  const mutationKey = ['job-task-update', jobId];
   return useMutation({
+    mutationKey,
     mutationFn: ({ id, ...body }: UpdateTaskInput & { id: string }) =>
       unwrap(api.PATCH('/api/v1/job-tasks/{id}', { params: { path: { id } }, body })),
     // Synchronous, so the box ticks in the same frame as the tap; an in-flight
@@ -46,7 +48,12 @@ export function useUpdateTask(jobId: string) {
     onError: (_error, _vars, context) => {
       if (context?.previous) queryClient.setQueryData(jobKeys.detail(jobId), context.previous);
     },
-    onSettled: invalidate,
+    // Refetch only when the last of several quick ticks settles: a refetch
+    // started by the first would land while the second is still on its way
+    // and untick it.
+    onSettled: () => {
+      if (queryClient.isMutating({ mutationKey }) === 1) return invalidate();
+    },
   });
 }
 

@@ -18,11 +18,23 @@ export function TaskList({ job, mode }: { job: JobDetail; mode: Mode }) {
   const swap = useSwapTasks(job.id);
   const tasks = job.tasks;
 
-  function toggle(id: string, is_completed: boolean) {
-    update.mutate(
-      { id, is_completed },
-      { onError: (error) => toast(`Task not saved: ${errorMessage(error)}`, 'error') },
-    );
+  // A box shows what was tapped until its own request settles, whatever a
+  // refetch started by an earlier change brings back meanwhile.
+  const [pending, setPending] = useState<Record<string, boolean>>({});
+
+  async function toggle(id: string, is_completed: boolean) {
+    setPending((current) => ({ ...current, [id]: is_completed }));
+    try {
+      await update.mutateAsync({ id, is_completed });
+    } catch (error) {
+      toast(`Task not saved: ${errorMessage(error)}`, 'error');
+    } finally {
+      setPending((current) => {
+        const next = { ...current };
+        delete next[id];
+        return next;
+      });
+    }
   }
 
   function move(index: number, delta: -1 | 1) {
@@ -51,8 +63,8 @@ export function TaskList({ job, mode }: { job: JobDetail; mode: Mode }) {
               <label className="task-check">
                 <input
                   type="checkbox"
-                  checked={task.is_completed}
-                  onChange={(e) => toggle(task.id, e.target.checked)}
+                  checked={pending[task.id] ?? task.is_completed}
+                  onChange={(e) => void toggle(task.id, e.target.checked)}
                 />
                 <span className="task-title">{task.title}</span>
               </label>
