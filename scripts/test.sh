@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The tests bring their own cluster; a DATABASE_URL from the caller's shell
+# would point the CLI elsewhere.
+unset DATABASE_URL
 export FIELDOPS_DATA_DIR="${FIELDOPS_TEST_PG_DIR:-$PWD/target/test-pg}"
 export FIELDOPS_PG_PORT="${FIELDOPS_TEST_PG_PORT:-54330}"
 # Another cluster (a developer's own) may hold the default port: take a free one.
