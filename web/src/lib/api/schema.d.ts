@@ -426,11 +426,7 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /**
-         * The signed-in worker's queue: its open jobs and those finished in the last
-         *     seven days (older finished work stays under `/jobs`), in workflow order then
-         *     by schedule.
-         */
+        /** The signed-in worker's assigned, unarchived jobs, in workflow order then by schedule. */
         get: operations["assigned_jobs"];
         put?: never;
         post?: never;
@@ -2386,7 +2382,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Assigned open jobs and those finished this week */
+            /** @description Assigned, unarchived jobs */
             200: {
                 headers: {
                     [name: string]: unknown;
