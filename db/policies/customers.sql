@@ -30,10 +30,13 @@ create policy customers_admin_update on app.customers for update to fieldops_adm
   with check (company_id = (select app.company_id()));
 
 -- app.jobs is itself filtered for the worker: only its assigned jobs count.
+-- `offset 0` keeps each `exists` below a per-row probe of app.jobs by key. Without
+-- it the planner may instead hash every job the caller can see (for a worker, years
+-- of history) on every query, so cost would grow with the caller's history.
 create policy customers_worker_select on app.customers for select to fieldops_worker
   using (
     company_id = (select app.company_id())
-    and exists (select 1 from app.jobs j where j.company_id = customers.company_id and j.customer_id = customers.id)
+    and exists (select 1 from app.jobs j where j.company_id = customers.company_id and j.customer_id = customers.id offset 0)
   );
 
 create policy customers_customer_select on app.customers for select to fieldops_customer

@@ -22,22 +22,25 @@ create policy job_notes_admin_all on app.job_notes for all to fieldops_admin
   using (company_id = (select app.company_id()))
   with check (company_id = (select app.company_id()) and author_id = (select app.user_id()));
 
+-- `offset 0` keeps each `exists` below a per-row probe of app.jobs by key. Without
+-- it the planner may instead hash every job the caller can see (for a worker, years
+-- of history) on every query, so cost would grow with the caller's history.
 create policy job_notes_worker_select on app.job_notes for select to fieldops_worker
   using (
     company_id = (select app.company_id())
-    and exists (select 1 from app.jobs j where j.company_id = job_notes.company_id and j.id = job_notes.job_id)
+    and exists (select 1 from app.jobs j where j.company_id = job_notes.company_id and j.id = job_notes.job_id offset 0)
   );
 
 create policy job_notes_worker_insert on app.job_notes for insert to fieldops_worker
   with check (
     company_id = (select app.company_id())
     and author_id = (select app.user_id())
-    and exists (select 1 from app.jobs j where j.company_id = job_notes.company_id and j.id = job_notes.job_id)
+    and exists (select 1 from app.jobs j where j.company_id = job_notes.company_id and j.id = job_notes.job_id offset 0)
   );
 
 create policy job_notes_customer_select on app.job_notes for select to fieldops_customer
   using (
     company_id = (select app.company_id())
     and visibility = 'customer'
-    and exists (select 1 from app.jobs j where j.company_id = job_notes.company_id and j.id = job_notes.job_id)
+    and exists (select 1 from app.jobs j where j.company_id = job_notes.company_id and j.id = job_notes.job_id offset 0)
   );

@@ -24,21 +24,24 @@ create policy job_tasks_admin_all on app.job_tasks for all to fieldops_admin
   using (company_id = (select app.company_id()))
   with check (company_id = (select app.company_id()));
 
+-- `offset 0` keeps each `exists` below a per-row probe of app.jobs by key. Without
+-- it the planner may instead hash every job the caller can see (for a worker, years
+-- of history) on every query, so cost would grow with the caller's history.
 create policy job_tasks_worker_select on app.job_tasks for select to fieldops_worker
   using (
     company_id = (select app.company_id())
-    and exists (select 1 from app.jobs j where j.company_id = job_tasks.company_id and j.id = job_tasks.job_id)
+    and exists (select 1 from app.jobs j where j.company_id = job_tasks.company_id and j.id = job_tasks.job_id offset 0)
   );
 
 create policy job_tasks_worker_update on app.job_tasks for update to fieldops_worker
   using (
     company_id = (select app.company_id())
-    and exists (select 1 from app.jobs j where j.company_id = job_tasks.company_id and j.id = job_tasks.job_id)
+    and exists (select 1 from app.jobs j where j.company_id = job_tasks.company_id and j.id = job_tasks.job_id offset 0)
   )
   with check (company_id = (select app.company_id()));
 
 create policy job_tasks_customer_select on app.job_tasks for select to fieldops_customer
   using (
     company_id = (select app.company_id())
-    and exists (select 1 from app.jobs j where j.company_id = job_tasks.company_id and j.id = job_tasks.job_id)
+    and exists (select 1 from app.jobs j where j.company_id = job_tasks.company_id and j.id = job_tasks.job_id offset 0)
   );

@@ -40,6 +40,9 @@ create policy users_admin_update on app.users for update to fieldops_admin
 create policy users_worker_select on app.users for select to fieldops_worker
   using (company_id = (select app.company_id()) and role in ('ADMIN', 'WORKER'));
 
+-- `offset 0` keeps each `exists` below a per-row probe of app.jobs by key. Without
+-- it the planner may instead hash every job the caller can see (for a worker, years
+-- of history) on every query, so cost would grow with the caller's history.
 create policy users_customer_select on app.users for select to fieldops_customer
   using (
     company_id = (select app.company_id())
@@ -47,6 +50,6 @@ create policy users_customer_select on app.users for select to fieldops_customer
       id = (select app.user_id())
       -- app.jobs is itself filtered for the customer: only its own jobs count.
       or (role = 'WORKER' and exists (
-            select 1 from app.jobs j where j.company_id = users.company_id and j.assigned_worker_id = users.id))
+            select 1 from app.jobs j where j.company_id = users.company_id and j.assigned_worker_id = users.id offset 0))
     )
   );
