@@ -22,7 +22,7 @@ JOB=$(curl -sf "${json[@]}" -H "$(auth "$ADMIN")" "$API/jobs" \
 echo "created job $JOB"
 
 # The worker: its queue, then the tasks, then the status.
-curl -sf -H "$(auth "$WORKER")" "$API/workers/assigned-jobs" | jq -r '.[] | "\(.status.name)\t\(.title)"'
+curl -sf -H "$(auth "$WORKER")" "$API/workers/assigned-jobs" | jq -r '.items[] | "\(.status.name)\t\(.title)"'
 curl -s "${json[@]}" -X PATCH -H "$(auth "$WORKER")" "$API/jobs/$JOB" -d "{\"status_id\":\"$SIGNED_OFF\"}" | jq -c '{status, detail, errors}'  # 422: open tasks
 for TASK in $(curl -sf -H "$(auth "$WORKER")" "$API/jobs/$JOB/tasks" | jq -r '.[].id'); do
   curl -sf "${json[@]}" -X PATCH -H "$(auth "$WORKER")" "$API/job-tasks/$TASK" -d '{"is_completed":true}' >/dev/null

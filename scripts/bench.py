@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # debug build `make test` already has instead of compiling a release build.
 BIN = ROOT / "target" / ("debug" if "--smoke" in sys.argv else "release") / "fieldops"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-SUMMARY = ("id, title, description, status_id, status_name, status_color, status_is_final, customer_id, "
+SUMMARY = ("id, title, description, status_id, status_name, status_color, status_is_final, status_order, customer_id, "
            "customer_name, assigned_worker_id, worker_name, scheduled_at, completed_at, is_archived, "
            "tasks_total, tasks_done, created_at, updated_at, version")
 LARGE_TABLE_ROWS = 100_000
@@ -163,9 +163,11 @@ class Bench:
         ]
         return [
             ("worker assigned jobs", worker, "GET", ["/api/v1/workers/assigned-jobs"], None,
-             [f"{summaries} where id = any(array(select j.id from app.jobs j where j.assigned_worker_id = app.user_id() "
-              "and not j.is_archived and (j.completed_at is null or j.completed_at > now() - interval '7 days'))) "
-              "order by status_order, scheduled_at nulls last, created_at desc, id limit 500;"]),
+             [f"{summaries} where id = any(array(select j.id from app.jobs j join app.job_statuses s "
+              "on s.company_id = j.company_id and s.id = j.status_id "
+              "where j.assigned_worker_id = app.user_id() and not j.is_archived "
+              "order by s.order_index, coalesce(j.scheduled_at, 'infinity'), j.created_at, j.id limit 51)) "
+              "and not is_archived order by status_order, scheduled_at nulls last, created_at, id;"]),
             ("jobs list, first page", admin, "GET", ["/api/v1/jobs?limit=50"], None,
              [f"{summaries} where id = any(array(select j.id from app.jobs j where j.is_archived = false "
               "order by j.created_at desc, j.id desc limit 51)) order by created_at desc, id desc;"]),
@@ -174,8 +176,7 @@ class Bench:
               f"and (j.created_at, j.id) < ('{deep[0]}', '{deep[1]}') order by j.created_at desc, j.id desc limit 51)) "
               "order by created_at desc, id desc;"]),
             ("jobs search (q=boiler)", admin, "GET", ["/api/v1/jobs?q=boiler&limit=50"], None,
-             ["select s from auth.search_jobs('%boiler%', false, null, null, null, null, null, 51) s;",
-              f"{summaries} where id = any(array(select s from auth.search_jobs('%boiler%', false, null, null, null, null, null, 51) s)) "
+             [f"{summaries} where id = any(array(select s from auth.search_jobs('%boiler%', false, null, null, null, null, null, 51) s)) "
               "order by created_at desc, id desc;"]),
             ("job detail", admin, "GET", [f"/api/v1/jobs/{j}" for j in recent], None, detail_sql(recent[0])),
             ("worker task update (write, audited)", worker, "PATCH", [f"/api/v1/job-tasks/{t}" for t in tasks],

@@ -108,6 +108,7 @@ pub struct SummaryRow {
     status_name: String,
     status_color: String,
     status_is_final: bool,
+    status_order: i32,
     customer_id: Uuid,
     customer_name: Option<String>,
     assigned_worker_id: Option<Uuid>,
@@ -157,7 +158,7 @@ macro_rules! select_summaries {
             r#"select id as "id!", title as "title!", description as "description!",
                       status_id as "status_id!", status_name as "status_name!",
                       status_color as "status_color!", status_is_final as "status_is_final!",
-                      customer_id as "customer_id!", customer_name, assigned_worker_id, worker_name,
+                      status_order as "status_order!", customer_id as "customer_id!", customer_name, assigned_worker_id, worker_name,
                       scheduled_at, completed_at, is_archived as "is_archived!",
                       tasks_total as "tasks_total!", tasks_done as "tasks_done!",
                       created_at as "created_at!", updated_at as "updated_at!", version as "version!"
@@ -199,8 +200,12 @@ async fn list_jobs(mut ctx: Ctx, AppQuery(filter): AppQuery<JobFilter>) -> Resul
         // Admins search the whole company: through the indexed search function
         // (RLS would otherwise filter a LIKE only after reading every job).
         Some(pattern) if ctx.is(Role::Admin) => {
-            let ids = sqlx::query_scalar!(
-                r#"select s as "id!" from auth.search_jobs($1, $2, $3, $4, $5, $6, $7, $8) s"#,
+            // Loaded under the caller's own policies all the same. One statement:
+            // with the ids bound as a parameter the planner knew their values but
+            // not how few they were, and walked the tenant's jobs by status.
+            select_summaries!(
+                "where id = any(array(select s from auth.search_jobs($1, $2, $3, $4, $5, $6, $7, $8) s))
+                 order by created_at desc, id desc",
                 pattern,
                 archived,
                 filter.status_id,
@@ -211,11 +216,7 @@ async fn list_jobs(mut ctx: Ctx, AppQuery(filter): AppQuery<JobFilter>) -> Resul
                 (limit + 1) as i32,
             )
             .fetch_all(&mut *ctx.tx)
-            .await?;
-            // Loaded under the caller's own policies all the same.
-            select_summaries!("where id = any($1) order by created_at desc, id desc", &ids)
-                .fetch_all(&mut *ctx.tx)
-                .await?
+            .await?
         }
         pattern => {
             // The page's ids first, from app.jobs alone along its keyset index;
@@ -254,28 +255,70 @@ async fn list_jobs(mut ctx: Ctx, AppQuery(filter): AppQuery<JobFilter>) -> Resul
     Ok(AppJson(pagination::page(summaries, limit, |j| (j.created_at, j.id))))
 }
 
-/// The signed-in worker's assigned, unarchived jobs, in workflow order then by schedule.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueParams {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Where a job sits in a worker's queue: status order, then schedule (unscheduled
+/// last), then oldest first. Also the queue's cursor.
+type QueueKey = (i32, Option<DateTime<Utc>>, DateTime<Utc>, Uuid);
+
+/// The signed-in worker's assigned, unarchived jobs, a page at a time: in the
+/// company's workflow order, then by schedule (unscheduled last), oldest first.
 #[utoipa::path(
     get, path = "/api/v1/workers/assigned-jobs", tag = "jobs",
+    params(QueueParams),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Assigned, unarchived jobs", body = Vec<JobSummary>),
+        (status = 200, description = "A page of assigned, unarchived jobs", body = Page<JobSummary>),
         (status = 403, description = "Not a worker", body = Problem),
     )
 )]
-async fn assigned_jobs(mut ctx: Ctx) -> Result<AppJson<Vec<JobSummary>>> {
+async fn assigned_jobs(
+    mut ctx: Ctx,
+    AppQuery(params): AppQuery<QueueParams>,
+) -> Result<AppJson<Page<JobSummary>>> {
     ctx.require(&[Role::Worker])?;
+    let limit = pagination::limit(params.limit)?;
+    let after: Option<QueueKey> = pagination::decode(params.cursor.as_deref())?;
+    let (after_order, after_scheduled, after_created, after_id) = match after {
+        Some((order, scheduled, created, id)) => (Some(order), scheduled, Some(created), Some(id)),
+        None => (None, None, None, None),
+    };
+    // A queue is bounded by what is open now, not by the worker's history: the
+    // page is chosen from the unarchived-jobs index, and `not is_archived` again
+    // outside lets the summaries use that index too.
     let rows = select_summaries!(
         "where id = any(array(
            select j.id from app.jobs j
-           where j.assigned_worker_id = app.user_id() and not j.is_archived))
-         order by status_order, scheduled_at nulls last, created_at desc, id
-         limit 500"
+           join app.job_statuses s on s.company_id = j.company_id and s.id = j.status_id
+           where j.assigned_worker_id = app.user_id() and not j.is_archived
+             and ($1::integer is null
+                  or (s.order_index, coalesce(j.scheduled_at, 'infinity'), j.created_at, j.id)
+                     > ($1, coalesce($2::timestamptz, 'infinity'), $3::timestamptz, $4::uuid))
+           order by s.order_index, coalesce(j.scheduled_at, 'infinity'), j.created_at, j.id
+           limit $5))
+         and not is_archived
+         order by status_order, scheduled_at nulls last, created_at, id",
+        after_order,
+        after_scheduled,
+        after_created,
+        after_id,
+        limit + 1,
     )
     .fetch_all(&mut *ctx.tx)
     .await?;
     ctx.commit().await?;
-    Ok(AppJson(rows.iter().map(SummaryRow::summary).collect()))
+    let page = pagination::page(rows, limit, |row| -> QueueKey {
+        (row.status_order, row.scheduled_at, row.created_at, row.id)
+    });
+    Ok(AppJson(Page {
+        items: page.items.iter().map(SummaryRow::summary).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Loads a job as the caller may see it; None when it is not visible.

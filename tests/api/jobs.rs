@@ -80,6 +80,72 @@ async fn filters_search_and_pagination_return_the_right_rows() {
 }
 
 #[tokio::test]
+async fn the_worker_queue_pages_through_open_work_in_workflow_order() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let admin = &acme.admin.access;
+    let statuses = app.status_ids(admin).await;
+    // (status index, scheduled day or unscheduled): created in this order.
+    let plan = [
+        (1, Some(3)),
+        (0, None),
+        (0, Some(5)),
+        (1, None),
+        (0, Some(2)),
+        (0, Some(5)),
+        (1, Some(1)),
+        (0, None),
+    ];
+    let mut jobs = Vec::new();
+    for (n, (status, day)) in plan.iter().enumerate() {
+        let scheduled = day.map(|d| format!("2030-01-0{d}T09:00:00Z"));
+        let reply = app
+            .create_job(
+                admin,
+                json!({"customer_id": acme.customer_id, "title": format!("Queue job {n}"),
+                       "status_id": statuses[*status], "assigned_worker_id": acme.worker_id,
+                       "scheduled_at": scheduled}),
+            )
+            .await;
+        jobs.push(reply.id().to_string());
+    }
+    // Neither an archived job nor someone else's is in the queue.
+    app.post(&format!("/api/v1/jobs/{}/archive", jobs[7]), admin, json!({})).await;
+    app.create_job(admin, json!({"customer_id": acme.customer_id, "title": "Unassigned"})).await;
+
+    let mut expected: Vec<(usize, (usize, Option<u32>))> = plan.iter().copied().enumerate().take(7).collect();
+    expected.sort_by_key(|(n, (status, day))| (*status, day.unwrap_or(u32::MAX), *n));
+    let expected: Vec<String> = expected.iter().map(|(n, _)| jobs[*n].clone()).collect();
+
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/workers/assigned-jobs?limit=3".to_owned();
+    loop {
+        let page = app.get(&path, &acme.worker.access).await;
+        assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+        assert!(ids(&page.body).len() <= 3);
+        seen.extend(ids(&page.body));
+        match page.body["next_cursor"].as_str() {
+            Some(next) => path = format!("/api/v1/workers/assigned-jobs?limit=3&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen, expected,
+        "status order, then schedule (unscheduled last), then oldest first; each once"
+    );
+
+    assert_problem(&app.get("/api/v1/workers/assigned-jobs", admin).await, StatusCode::FORBIDDEN);
+    assert_problem(
+        &app.get("/api/v1/workers/assigned-jobs?cursor=bogus", &acme.worker.access).await,
+        StatusCode::BAD_REQUEST,
+    );
+    assert_problem(
+        &app.get("/api/v1/workers/assigned-jobs?limit=0", &acme.worker.access).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+}
+
+#[tokio::test]
 async fn workers_change_only_status_and_completion_of_their_own_jobs() {
     let app = spawn_app().await;
     let acme = app.company("acme").await;

@@ -426,7 +426,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in worker's assigned, unarchived jobs, in workflow order then by schedule. */
+        /**
+         * The signed-in worker's assigned, unarchived jobs, a page at a time: in the
+         *     company's workflow order, then by schedule (unscheduled last), oldest first.
+         */
         get: operations["assigned_jobs"];
         put?: never;
         post?: never;
@@ -2375,20 +2378,23 @@ export interface operations {
     };
     assigned_jobs: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Assigned, unarchived jobs */
+            /** @description A page of assigned, unarchived jobs */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobSummary"][];
+                    "application/json": components["schemas"]["Page_JobSummary"];
                 };
             };
             /** @description Not a worker */

@@ -1,4 +1,4 @@
-import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
 import type { BodyOf, ResponseOf } from '@/lib/api/types';
 import { compact } from '@/lib/query';
@@ -18,13 +18,22 @@ export const jobsQuery = (params: JobListParams) =>
   });
 export const useJobs = (params: JobListParams) => useQuery(jobsQuery(params));
 
-// GET /workers/assigned-jobs
-export const assignedJobsQuery = () =>
-  queryOptions({
+// GET /workers/assigned-jobs: keyset-paged in workflow order; the worker loads
+// further pages on demand.
+export function useAssignedJobs() {
+  return useInfiniteQuery({
     queryKey: jobKeys.assigned(),
-    queryFn: ({ signal }) => unwrap(api.GET('/api/v1/workers/assigned-jobs', { signal })),
+    queryFn: ({ pageParam, signal }) =>
+      unwrap(
+        api.GET('/api/v1/workers/assigned-jobs', {
+          params: { query: { limit: 50, ...(pageParam ? { cursor: pageParam } : {}) } },
+          signal,
+        }),
+      ),
+    initialPageParam: '',
+    getNextPageParam: (page) => page.next_cursor ?? undefined,
   });
-export const useAssignedJobs = () => useQuery(assignedJobsQuery());
+}
 
 // GET /jobs/{id}
 export const jobQuery = (id: string) =>

@@ -1,12 +1,12 @@
 import { Link } from 'react-router';
-import { Empty, ErrorState, Loading, StatusBadge, useTitle } from '@/components/ui';
+import { Button, Empty, ErrorState, Loading, StatusBadge, useTitle } from '@/components/ui';
 import { formatDateTime } from '@/lib/format';
 import { paths } from '@/lib/paths';
 import { useAssignedJobs, type JobSummary } from '../../api/jobs';
 import { useJobStatuses } from '../../api/statuses';
 import { TaskProgress } from '../shared/TaskProgress';
 
-/** A worker's assigned, unarchived jobs, grouped by status in the company's order. */
+/** A worker's assigned, unarchived jobs, grouped by status in the company's order, a page at a time. */
 export function WorkerJobsPage() {
   useTitle('My jobs');
   const jobs = useAssignedJobs();
@@ -17,7 +17,8 @@ export function WorkerJobsPage() {
 
   const order = new Map(statuses.data?.map((s) => [s.id, s.order_index]) ?? []);
   const groups = new Map<string, { status: JobSummary['status']; jobs: JobSummary[] }>();
-  for (const job of jobs.data) {
+  const loaded = jobs.data.pages.flatMap((page) => page.items);
+  for (const job of loaded) {
     const group = groups.get(job.status.id) ?? { status: job.status, jobs: [] };
     group.jobs.push(job);
     groups.set(job.status.id, group);
@@ -29,7 +30,7 @@ export function WorkerJobsPage() {
   return (
     <div className="page page-mobile">
       <h1 className="mobile-title">My jobs</h1>
-      {jobs.data.length === 0 ? (
+      {loaded.length === 0 ? (
         <Empty title="No jobs assigned to you">When your office assigns you a job, it shows up here.</Empty>
       ) : (
         sorted.map((group) => (
@@ -57,6 +58,11 @@ export function WorkerJobsPage() {
           </section>
         ))
       )}
+      {jobs.hasNextPage ? (
+        <Button onClick={() => void jobs.fetchNextPage()} busy={jobs.isFetchingNextPage}>
+          Show more jobs
+        </Button>
+      ) : null}
     </div>
   );
 }
