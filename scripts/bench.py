@@ -429,12 +429,41 @@ end
         for e in r["explain"]:
             lines.append(f"| {e['scenario']} | {e['role']} | {e['ms']} | {e['buffers'][0]} / {e['buffers'][1]} | "
                          f"{', '.join(e['seq_scans_on_large_tables']) or 'none'} |")
+        lines += ["", *targets_section(r, self.args.connections)]
         lines += ["", "Reproduce: `make bench` (the dataset is generated once into `target/bench-pg-full` and reused).", ""]
         extra = ROOT / "docs" / "performance-notes.md"
         if extra.exists() and not self.smoke:
             lines += [extra.read_text()]
         (out_dir / "performance.md").write_text("\n".join(lines))
         print(f"report: {out_dir / 'performance.md'}")
+
+
+READS = ["worker assigned jobs", "jobs list, first page", "jobs list, deep cursor page", "jobs search (q=boiler)", "job detail"]
+
+
+def targets_section(r, connections):
+    """The issue's targets, each judged from this run's figures."""
+    def row(scenario, c):
+        return next((x for x in r["scenarios"] if x["scenario"] == scenario and x["connections"] == c), None)
+    mid, top = connections[len(connections) // 2], max(connections)
+    checks = []
+    for name in READS:
+        x = row(name, mid)
+        if x and "ratio" in x:
+            checks.append((f"{name}: API ≥ 80 % of pgbench at {mid} connections", f"{x['ratio']:.2f}", x["ratio"] >= 0.8))
+    for name in READS:
+        x = row(name, top)
+        limit = 50 if "search" in name else 25
+        if x:
+            checks.append((f"{name}: p99 < {limit} ms at {top} connections", f"{x['api']['p99']} ms", x["api"]["p99"] < limit))
+    for s in r["scale"]:
+        worst = max(s["ratio_p50"], s["ratio_p99"])
+        checks.append((f"{s['scenario']}: large ÷ small tenant latency ≤ 1.5", f"{worst}", worst <= 1.5))
+    if r.get("rss"):
+        checks.append((f"peak RSS < 100 MB at {top} connections", f"{r['rss']['VmHWM']} MB", r["rss"]["VmHWM"] < 100))
+    lines = ["## Targets, judged by this run", "", "| target | measured | holds |", "|---|---:|---|"]
+    lines += [f"| {what} | {measured} | {'yes' if ok else '**no**'} |" for what, measured, ok in checks]
+    return lines
 
 
 def walk(node):
@@ -499,6 +528,8 @@ def chart_png(results, path):
     left.set_xscale("log")
     left.set_xticks([r for r in sorted({r["connections"] for r in results["scenarios"]})])
     left.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    # A log axis labels its minor ticks too (20, 30, 40, ...): only the measured counts.
+    left.get_xaxis().set_minor_formatter(matplotlib.ticker.NullFormatter())
     left.set_xlabel("concurrent connections")
     left.set_ylabel("p99 latency, ms (solid: API, dashed: pgbench)")
     left.set_title("Latency vs load, large tenant")
