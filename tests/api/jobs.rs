@@ -74,6 +74,16 @@ async fn filters_search_and_pagination_return_the_right_rows() {
         "a worker lists only its jobs"
     );
 
+    // Title and customer matches interleave newest first, page after page.
+    let fountain = app
+        .create_job(admin, json!({"customer_id": acme.customer_id, "title": "Plaza fountain check"}))
+        .await;
+    assert_eq!(
+        all_pages(&app, admin, "q=plaza&limit=2").await,
+        [fountain.id().to_string(), jobs[6].clone(), jobs[3].clone(), jobs[0].clone()],
+        "one title match and three customer matches, across two-row pages"
+    );
+
     assert_problem(&app.get("/api/v1/jobs?status_id=nope", admin).await, StatusCode::BAD_REQUEST);
     assert_problem(&app.get("/api/v1/jobs?limit=500", admin).await, StatusCode::UNPROCESSABLE_ENTITY);
     assert_problem(&app.get("/api/v1/jobs?cursor=%%%", admin).await, StatusCode::BAD_REQUEST);
