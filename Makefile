@@ -4,7 +4,8 @@
 # And for performance work:
 #   make bench        the API against pgbench on a 1,000-tenant dataset; writes docs/performance.md
 #   make bench-smoke  the same on the small preset, quickly (part of make test)
-.PHONY: run test bench bench-smoke
+#   make bench-data   only generate the dataset (into target/bench-pg-full, reused by make bench)
+.PHONY: run test bench bench-smoke bench-data
 
 run:
 	@scripts/install-deps.sh
@@ -19,6 +20,10 @@ test:
 bench:
 	@scripts/install-deps.sh
 	python3 scripts/bench.py
+
+bench-data:
+	@scripts/install-deps.sh
+	python3 scripts/bench.py --data-only
 
 bench-smoke:
 	python3 scripts/bench.py --smoke
