@@ -292,6 +292,7 @@ end
         if not self.smoke:
             subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True,
                            env=dict(os.environ, SQLX_OFFLINE="true"))
+        self.results["date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         self.prepare_data()
         if self.args.data_only:
             return
@@ -383,7 +384,7 @@ end
             "PostgreSQL 15 cluster, loaded by `fieldops seed-bench`; every figure below comes from that run.",
             "",
             f"- **Machine:** {os.cpu_count()} cores, {mem_gib()} GiB, {platform.platform()}; wrk and pgbench on the same machine.",
-            f"- **Date:** {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}; {self.args.duration} s per measurement; "
+            f"- **Date:** {r['date']}; {self.args.duration} s per measurement; "
             f"server pool {self.args.pool} connections.",
             f"- **Dataset:** {d['companies']:,} companies, {d['jobs']:,} jobs, {d['tasks']:,} tasks, {d['notes']:,} notes, "
             f"{d['customers']:,} customers. The large tenant: {d['large_jobs']:,} jobs over five years and "
@@ -583,6 +584,8 @@ def main():
     parser.add_argument("--smoke", action="store_true", help="quick run on the small preset, report under target/")
     parser.add_argument("--small", action="store_true", help="use the small dataset preset")
     parser.add_argument("--data-only", action="store_true", help="generate (or check) the dataset, measure nothing")
+    parser.add_argument("--report-only", action="store_true",
+                        help="re-render docs/performance.md from the last run's target/bench-results.json")
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     parser.add_argument("--connections", type=lambda s: [int(x) for x in s.split(",")], default=[16, 64, 300])
     parser.add_argument("--pool", type=int, default=32, help="server pool size (DB_MAX_CONNECTIONS)")
@@ -600,6 +603,12 @@ def main():
         if not shutil.which(tool):
             subprocess.run(["apt-get", "install", "-y", "-qq", tool if tool == "wrk" else "postgresql-client"], check=False)
     bench = Bench(args)
+    if args.report_only:
+        saved = ROOT / "target" / "bench-results.json"
+        bench.results = json.loads(saved.read_text())
+        bench.results.setdefault("date", datetime.fromtimestamp(saved.stat().st_mtime, timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+        bench.report()
+        return
     try:
         bench.run()
     finally:
