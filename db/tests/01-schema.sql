@@ -16,7 +16,7 @@ insert into checklist_exception values
   ('idempotency_keys', 'audited',  'a cache of first answers to retried POSTs; the writes they made are audited');
 grant select on checklist_exception to public;
 
-select plan(32);
+select plan(34);
 
 -- The tables. Adding one? List it here, then make every test below pass.
 select tables_are('app', array[
@@ -149,6 +149,13 @@ select is_empty($$
   select object, grantee from app.grant_report
   where object in ('app.audit_row()', 'app.refuse_audit_update()')
 $$, 'nobody has EXECUTE on the audit trigger functions');
+
+select is_definer('app', 'revoke_sessions_on_password_change', '{}'::name[],
+  'a new password revokes the other sessions as the owner: request roles may revoke only their own');
+
+select is_empty($$
+  select object, grantee from app.grant_report where object = 'app.revoke_sessions_on_password_change()'
+$$, 'nobody has EXECUTE on the session-revoking trigger function');
 
 -- Roles (db/roles.sql).
 select is(array(

@@ -178,7 +178,8 @@ async fn get_user(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<AppJson<Us
     Ok(AppJson(user))
 }
 
-/// Edits a user: name, email, password, role, customer link, active flag.
+/// Edits a user: name, email, password, role, customer link, active flag. A new
+/// password signs the user out of every other session.
 #[utoipa::path(
     patch, path = "/api/v1/users/{id}", tag = "users",
     params(("id" = Uuid, Path, description = "User id")),

@@ -167,6 +167,59 @@ async fn logout_kills_the_access_and_refresh_tokens_at_once() {
     }
 }
 
+#[tokio::test]
+async fn a_new_password_signs_out_every_other_session_of_that_user() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let bolt = app.company("bolt").await;
+    let phone = app.login("acme", "worker@acme.test").await;
+    let admin_laptop = app.login("acme", "admin@acme.test").await;
+
+    // The admin resets the worker's password: both of the worker's sessions end.
+    let reset = app
+        .patch(
+            &format!("/api/v1/users/{}", acme.worker_id),
+            &acme.admin.access,
+            json!({"password": "a-new-long-password"}),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{:?}", reset.body);
+    for session in [&acme.worker, &phone] {
+        assert_problem(&app.get("/api/v1/auth/me", &session.access).await, StatusCode::UNAUTHORIZED);
+        let refresh = app
+            .request(
+                Method::POST,
+                "/api/v1/auth/refresh",
+                None,
+                Some(json!({"refresh_token": session.refresh})),
+            )
+            .await;
+        assert_problem(&refresh, StatusCode::UNAUTHORIZED);
+    }
+    assert_problem(&app.login_reply("acme", "worker@acme.test", PASSWORD).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.login_reply("acme", "worker@acme.test", "a-new-long-password").await.status,
+        StatusCode::OK
+    );
+
+    // An admin changing its own password keeps the session it did that from.
+    let own = app
+        .patch(
+            &format!("/api/v1/users/{}", acme.admin.user_id),
+            &acme.admin.access,
+            json!({"password": "another-long-password"}),
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::OK, "{:?}", own.body);
+    assert_eq!(app.get("/api/v1/auth/me", &acme.admin.access).await.status, StatusCode::OK);
+    assert_problem(&app.get("/api/v1/auth/me", &admin_laptop.access).await, StatusCode::UNAUTHORIZED);
+
+    // Nobody else's sessions are touched.
+    for session in [&acme.customer, &bolt.admin, &bolt.worker] {
+        assert_eq!(app.get("/api/v1/auth/me", &session.access).await.status, StatusCode::OK);
+    }
+}
+
 fn forge(claims: serde_json::Value, secret: &[u8], alg: Algorithm) -> String {
     jsonwebtoken::encode(&Header::new(alg), &claims, &EncodingKey::from_secret(secret)).expect("encode")
 }

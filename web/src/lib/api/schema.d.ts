@@ -415,7 +415,10 @@ export type paths = {
         delete: operations["delete_user"];
         options?: never;
         head?: never;
-        /** Edits a user: name, email, password, role, customer link, active flag. */
+        /**
+         * Edits a user: name, email, password, role, customer link, active flag. A new
+         *     password signs the user out of every other session.
+         */
         patch: operations["update_user"];
         trace?: never;
     };
