@@ -1,9 +1,16 @@
 //! Configuration, read once from the environment (and `.env`) at start-up. A bad
 //! value fails here, never in the middle of a request.
 
-use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+use std::{
+    fmt,
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    str::FromStr,
+    time::Duration,
+};
 
 use anyhow::{bail, Context};
+use ipnet::IpNet;
 
 /// Deployment environment; selects defaults and how strict secrets are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +117,9 @@ pub struct Config {
     /// the public port.
     pub metrics_addr: Option<SocketAddr>,
     pub log_format: LogFormat,
+    /// Reverse proxies whose `X-Forwarded-For` is believed, for the client
+    /// address that sign-in throttling counts. Empty: the peer address, always.
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 impl Config {
@@ -194,6 +204,11 @@ impl Config {
             None => Vec::new(),
         };
 
+        let trusted_proxies = match get("TRUSTED_PROXIES") {
+            Some(list) => parse_proxies(&list)?,
+            None => Vec::new(),
+        };
+
         let metrics_addr = match get("METRICS_ADDR") {
             Some(v) if v.trim().eq_ignore_ascii_case("off") => None,
             Some(v) => Some(
@@ -242,6 +257,7 @@ impl Config {
             cors_allowed_origins,
             metrics_addr,
             log_format,
+            trusted_proxies,
         })
     }
 
@@ -257,7 +273,7 @@ impl Config {
         format!(
             "env={} bind={} public_url={} database={} pool_max={} pool_acquire_timeout={}s \
              jwt_secret={} access_ttl={}s refresh_ttl={}s login_failures_per_minute={} cors={} \
-             metrics={} log_format={} demo_seed={} web_dir={}",
+             metrics={} log_format={} demo_seed={} web_dir={} trusted_proxies={}",
             self.env.as_str(),
             self.bind_addr,
             self.public_url,
@@ -272,9 +288,27 @@ impl Config {
             self.metrics_addr.map_or_else(|| "off".to_owned(), |a| a.to_string()),
             self.log_format.as_str(),
             if self.env.is_development() { "allowed" } else { "refused" },
-            self.web_dir.display()
+            self.web_dir.display(),
+            if self.trusted_proxies.is_empty() {
+                "none".to_owned()
+            } else {
+                self.trusted_proxies.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+            }
         )
     }
+}
+
+/// `10.0.0.0/8, 192.168.1.7`: networks or single addresses.
+fn parse_proxies(list: &str) -> anyhow::Result<Vec<IpNet>> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|proxy| {
+            proxy.parse::<IpNet>().or_else(|_| proxy.parse::<IpAddr>().map(IpNet::from)).with_context(|| {
+                format!("TRUSTED_PROXIES entry {proxy:?} must be an address or a network like 10.0.0.0/8")
+            })
+        })
+        .collect()
 }
 
 /// A comma-separated list of browser origins (`scheme://host[:port]`), or `none`.

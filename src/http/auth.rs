@@ -4,7 +4,7 @@
 //! token in an HttpOnly, SameSite=Strict cookie scoped to `/api/v1/auth` and never
 //! see it in a body; other clients receive it in the JSON body.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::{
     body::Bytes,
@@ -27,6 +27,7 @@ use super::{
     AppState,
 };
 use crate::auth::{password, tokens, Role};
+use ipnet::IpNet;
 
 pub const REFRESH_COOKIE: &str = "fieldops_refresh";
 pub const BROWSER_CLIENT_HEADER: &str = "x-requested-with";
@@ -91,15 +92,46 @@ pub struct TokenResponse {
     pub user: Option<Profile>,
 }
 
-/// The client's address as the server saw it.
-pub struct ClientAddr(pub Option<SocketAddr>);
+/// The client's address: the peer's, or, when the peer is a trusted proxy, the
+/// nearest untrusted hop of `X-Forwarded-For` (read right to left, since only
+/// the entries our own proxies appended can be believed).
+pub struct ClientAddr(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0)))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        Ok(ClientAddr(peer.map(|peer| client_ip(peer, &parts.headers, &state.config.trusted_proxies))))
     }
+}
+
+fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<Option<IpAddr>> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|hop| hop.trim().parse().ok())
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match hop {
+            Some(ip) => {
+                client = *ip;
+                if !is_trusted(ip) {
+                    break;
+                }
+            }
+            // Unreadable: nothing left of it can be believed; the last proxy stays.
+            None => break,
+        }
+    }
+    client
 }
 
 fn is_browser(headers: &HeaderMap) -> bool {
@@ -173,7 +205,7 @@ async fn login(
     body.validate()?;
     // Throttle before any password work: a throttled attacker costs no argon2.
     let account_key = format!("{}:{}", body.company.trim().to_lowercase(), body.email.trim().to_lowercase());
-    let client_ip = addr.map(|a| a.ip().to_string());
+    let client_ip = addr.map(|ip| ip.to_string());
     let retry_after = sqlx::query_scalar!(
         r#"select auth.login_retry_after($1, $2, $3, interval '1 minute') as "seconds!""#,
         account_key,
@@ -359,4 +391,45 @@ async fn me(mut ctx: Ctx) -> Result<AppJson<Profile>> {
             color: row.company_color,
         },
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(peer: &str, forwarded: &[&str], trusted: &[&str]) -> String {
+        let mut headers = HeaderMap::new();
+        for value in forwarded {
+            headers.append("x-forwarded-for", value.parse().expect("header"));
+        }
+        let trusted: Vec<IpNet> = trusted.iter().map(|t| t.parse().expect("net")).collect();
+        client_ip(peer.parse().expect("ip"), &headers, &trusted).to_string()
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        // No trusted proxy: a client cannot pick its own address.
+        assert_eq!(resolve("198.51.100.9", &["203.0.113.5"], &[]), "198.51.100.9");
+        assert_eq!(resolve("198.51.100.9", &["203.0.113.5"], &["10.0.0.0/8"]), "198.51.100.9");
+        // Behind the proxy: the nearest hop it did not add itself.
+        assert_eq!(resolve("10.0.0.2", &["203.0.113.5"], &["10.0.0.0/8"]), "203.0.113.5");
+        assert_eq!(
+            resolve("10.0.0.2", &["1.1.1.1, 203.0.113.5"], &["10.0.0.0/8"]),
+            "203.0.113.5",
+            "a spoofed left entry is ignored"
+        );
+        assert_eq!(
+            resolve("10.0.0.2", &["203.0.113.5, 10.0.0.7"], &["10.0.0.0/8"]),
+            "203.0.113.5",
+            "through two proxies"
+        );
+        assert_eq!(
+            resolve("10.0.0.2", &["203.0.113.5", "10.0.0.7"], &["10.0.0.0/8"]),
+            "203.0.113.5",
+            "repeated headers"
+        );
+        assert_eq!(resolve("10.0.0.2", &["garbage, 10.0.0.7"], &["10.0.0.0/8"]), "10.0.0.7");
+        assert_eq!(resolve("10.0.0.2", &[], &["10.0.0.0/8"]), "10.0.0.2");
+        assert_eq!(resolve("::1", &["2001:db8::5"], &["::1/128"]), "2001:db8::5");
+    }
 }

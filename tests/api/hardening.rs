@@ -87,6 +87,57 @@ async fn failed_logins_are_throttled_per_account_across_replicas() {
     assert!(app.authenticator.execute("select * from app.login_failures").await.is_err());
 }
 
+/// Five failed sign-ins from `forwarded_for`, each for a different unknown account.
+async fn five_failures_from(app: &crate::helpers::TestApp, forwarded_for: &str) {
+    for n in 0..5 {
+        let reply = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", forwarded_for)
+            .json(&json!({"company": "acme", "email": format!("nobody{n}@acme.test"), "password": "wrong"}))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
+    }
+}
+
+async fn admin_login_from(app: &crate::helpers::TestApp, forwarded_for: &str) -> StatusCode {
+    app.client
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({"company": "acme", "email": "admin@acme.test", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("sent")
+        .status()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_address_is_throttled_on_its_own() {
+    let app = spawn_app_configured(
+        axum::Router::new(),
+        &[("LOGIN_FAILURES_PER_MINUTE", "5"), ("TRUSTED_PROXIES", "127.0.0.1/32, ::1")],
+    )
+    .await;
+    app.company("acme").await;
+    five_failures_from(&app, "203.0.113.5").await;
+    assert_eq!(admin_login_from(&app, "203.0.113.5").await, StatusCode::TOO_MANY_REQUESTS);
+    // Another client behind the same proxy is not locked out with it.
+    assert_eq!(admin_login_from(&app, "203.0.113.6").await, StatusCode::OK);
+    // Prepending a fake hop does not help: the proxy appended the real one.
+    assert_eq!(admin_login_from(&app, "198.51.100.1, 203.0.113.5").await, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn without_a_trusted_proxy_a_forged_forwarded_for_changes_nothing() {
+    let app = spawn_app_configured(axum::Router::new(), &[("LOGIN_FAILURES_PER_MINUTE", "5")]).await;
+    app.company("acme").await;
+    five_failures_from(&app, "203.0.113.5").await;
+    // The peer address is what counts, whatever the header claims.
+    assert_eq!(admin_login_from(&app, "203.0.113.99").await, StatusCode::TOO_MANY_REQUESTS);
+}
+
 #[tokio::test]
 async fn oversized_bodies_are_413_and_every_response_carries_security_headers() {
     let app = spawn_app().await;
