@@ -38,7 +38,10 @@ export function JobsListPage({ workers }: { workers: Option[] | undefined }) {
     const next = new URLSearchParams(params);
     if (value) next.set(name, value);
     else next.delete(name);
-    setParams(next, { replace: true });
+    // The filters are controlled by the URL. A router navigation is a transition,
+    // which would leave a clicked checkbox (or a typed character) showing its old
+    // value until it commits; flushSync updates the field in the same event.
+    setParams(next, { replace: true, flushSync: true });
   }
 
   const filtered = Boolean(status || worker || search || archived);
