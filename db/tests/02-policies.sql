@@ -9,6 +9,7 @@ create temporary table expected_policy (tbl name, policy name, cmd text, roles n
 insert into expected_policy values
   ('audit_log',        'audit_log_owner_all',           'ALL',    '{fieldops_owner}'),
   ('audit_log',        'audit_log_admin_select',        'SELECT', '{fieldops_admin}'),
+  ('audit_log',        'audit_log_timeline_select',     'SELECT', '{fieldops_worker,fieldops_customer}'),
   ('companies',        'companies_owner_all',           'ALL',    '{fieldops_owner}'),
   ('companies',        'companies_select_own',          'SELECT', '{fieldops_admin,fieldops_worker,fieldops_customer}'),
   ('companies',        'companies_admin_update',        'UPDATE', '{fieldops_admin}'),
@@ -61,7 +62,7 @@ grant select on expected_policy to public;
 
 -- One policies_are per table, one policy_cmd_is and one policy_roles_are per
 -- policy, and the checks below.
-select plan((select (count(distinct tbl) + 2 * count(*))::int + 9 from expected_policy));
+select plan((select (count(distinct tbl) + 2 * count(*))::int + 10 from expected_policy));
 
 select set_eq($$ select tbl::text from expected_policy $$, $$
   select c.relname::text from pg_class c where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'p')
@@ -80,6 +81,10 @@ from expected_policy order by tbl, policy;
 select is((select using_expr from app.policy_report where policy = 'audit_log_admin_select'),
   '(company_id = ( SELECT app.company_id() AS company_id))',
   'an admin reads the history of its own company only');
+
+select is((select using_expr from app.policy_report where policy = 'audit_log_timeline_select'),
+  E'((company_id = ( SELECT app.company_id() AS company_id)) AND (timeline IS NOT NULL) AND (EXISTS ( SELECT 1\n   FROM app.jobs j\n  WHERE (j.id = audit_log.job_id)\n OFFSET 0)))',
+  'workers and customers read the timeline of the jobs that app.jobs'' own policy shows them, nothing else');
 
 select is_empty($$
   select policy from app.policy_report

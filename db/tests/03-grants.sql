@@ -12,6 +12,8 @@ insert into expected_grant values
   ('app.job_summaries', 'fieldops_customer', 'SELECT', null),
   ('app.job_summaries', 'fieldops_worker', 'SELECT', null),
   ('app.audit_log', 'fieldops_admin', 'SELECT', null),
+  ('app.audit_log', 'fieldops_customer', 'SELECT', '{id,company_id,table_name,row_id,job_id,action,actor_role,at,timeline}'),
+  ('app.audit_log', 'fieldops_worker', 'SELECT', '{id,company_id,table_name,row_id,job_id,action,actor_role,at,timeline}'),
   ('app.companies', 'fieldops_admin', 'SELECT', null),
   ('app.companies', 'fieldops_admin', 'UPDATE', '{name,color}'),
   ('app.companies', 'fieldops_customer', 'SELECT', null),

@@ -5,7 +5,7 @@
 begin;
 set local search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-select plan(63);
+select plan(65);
 \ir fixtures/tenants.sql
 
 -- ---------------------------------------------------------------- admin of A
@@ -100,8 +100,10 @@ select throws_ok(format($$ insert into app.job_notes (job_id, body) values (%L, 
   'worker A cannot add a note to a job assigned to someone else');
 select throws_ok($$ select count(*) from app.share_links $$, '42501', 'permission denied for table share_links',
   'worker A cannot read share links');
-select throws_ok($$ select count(*) from app.audit_log $$, '42501', 'permission denied for table audit_log',
-  'worker A cannot read the history');
+select throws_ok($$ select changes from app.audit_log $$, '42501', 'permission denied for table audit_log',
+  'worker A cannot read the full history (changes)');
+select set_eq($$ select distinct job_id from app.audit_log $$, array[pg_temp.id('A.job1'), pg_temp.id('A.job3')],
+  'worker A reads the timeline of its own jobs only');
 select throws_ok($$ insert into app.customers (name) values ('x') $$, '42501', 'permission denied for table customers',
   'worker A cannot create customers');
 
@@ -130,8 +132,10 @@ select throws_ok(format($$ update app.job_tasks set is_completed = true where id
   '42501', 'permission denied for table job_tasks', 'customer A cannot tick off tasks');
 select throws_ok(format($$ insert into app.job_notes (job_id, body) values (%L, 'x') $$, pg_temp.id('A.job1')),
   '42501', 'permission denied for table job_notes', 'customer A cannot write notes');
-select throws_ok($$ select count(*) from app.audit_log $$, '42501', 'permission denied for table audit_log',
-  'customer A cannot read the history');
+select throws_ok($$ select changes from app.audit_log $$, '42501', 'permission denied for table audit_log',
+  'customer A cannot read the full history (changes)');
+select set_eq($$ select distinct job_id from app.audit_log $$, array[pg_temp.id('A.job1')],
+  'customer A reads the timeline of its own unarchived job only');
 
 -- Sessions: everyone may end its own session, nobody another's.
 select is(pg_temp.affected(format($$ update app.sessions set revoked_at = now() where id = %L $$,

@@ -17,8 +17,8 @@ as $$ select * from app.audit_log where table_name = p_table and id > pg_temp.si
 
 -- ------------------------------------------------------------ append-only
 select table_privs_are('app', 'audit_log', 'fieldops_admin', array['SELECT'], 'admins may only read the history');
-select table_privs_are('app', 'audit_log', 'fieldops_worker', '{}', 'workers have no privilege on the history');
-select table_privs_are('app', 'audit_log', 'fieldops_customer', '{}', 'customers have no privilege on the history');
+select table_privs_are('app', 'audit_log', 'fieldops_worker', '{}', 'workers have no table-wide privilege on the history (a column grant gives them the timeline only)');
+select table_privs_are('app', 'audit_log', 'fieldops_customer', '{}', 'customers have no table-wide privilege on the history (a column grant gives them the timeline only)');
 select table_privs_are('app', 'audit_log', 'fieldops_authenticator', '{}', 'the authenticator has no privilege on the history');
 
 set local role fieldops_admin;

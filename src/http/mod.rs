@@ -16,6 +16,7 @@ pub mod search;
 pub mod share;
 pub mod statuses;
 pub mod tasks;
+pub mod timeline;
 pub mod users;
 pub mod web;
 
@@ -108,6 +109,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(statuses::router())
         .merge(jobs::router())
         .merge(history::router())
+        .merge(timeline::router())
         .merge(tasks::router())
         .merge(notes::router())
         .merge(share::router())

@@ -48,6 +48,8 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         (Method::PATCH, format!("/api/v1/jobs/{job_id}"), Some(json!({"title": "pwned"}))),
         (Method::POST, format!("/api/v1/jobs/{job_id}/archive"), Some(json!({}))),
         (Method::POST, format!("/api/v1/jobs/{job_id}/unarchive"), Some(json!({}))),
+        (Method::GET, format!("/api/v1/jobs/{job_id}/history"), None),
+        (Method::GET, format!("/api/v1/jobs/{job_id}/timeline"), None),
         (Method::GET, format!("/api/v1/jobs/{job_id}/tasks"), None),
         (Method::POST, format!("/api/v1/jobs/{job_id}/tasks"), Some(json!({"title": "x"}))),
         (Method::GET, format!("/api/v1/job-tasks?job_id={job_id}"), None),

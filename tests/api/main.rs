@@ -12,4 +12,5 @@ mod jobs;
 mod lifecycle;
 mod probe;
 mod rls;
+mod timeline;
 mod users;

@@ -331,6 +331,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The job's timeline, newest first: every role, for the jobs it can see. */
+        get: operations["job_timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{id}/unarchive": {
         parameters: {
             query?: never;
@@ -751,6 +768,30 @@ export type components = {
             next_cursor?: string | null;
         };
         /** @description One page of a list; `next_cursor` is absent on the last page. */
+        Page_TimelineEntry: {
+            items: {
+                /** Format: date-time */
+                at: string;
+                by?: null | components["schemas"]["Role"];
+                /**
+                 * Format: int64
+                 * @description Position in the job's history: later changes have larger ids.
+                 */
+                id: number;
+                kind: components["schemas"]["TimelineKind"];
+                /** @description Whether the change set or moved the appointment. */
+                rescheduled: boolean;
+                /**
+                 * Format: date-time
+                 * @description The appointment after the change; absent when it was removed.
+                 */
+                scheduled_at?: string | null;
+                status?: null | components["schemas"]["TimelineStatus"];
+                task?: null | components["schemas"]["TimelineTask"];
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list; `next_cursor` is absent on the last page. */
         Page_User: {
             items: {
                 /** Format: date-time */
@@ -883,6 +924,43 @@ export type components = {
             title: string;
             /** Format: int32 */
             version: number;
+        };
+        TimelineEntry: {
+            /** Format: date-time */
+            at: string;
+            by?: null | components["schemas"]["Role"];
+            /**
+             * Format: int64
+             * @description Position in the job's history: later changes have larger ids.
+             */
+            id: number;
+            kind: components["schemas"]["TimelineKind"];
+            /** @description Whether the change set or moved the appointment. */
+            rescheduled: boolean;
+            /**
+             * Format: date-time
+             * @description The appointment after the change; absent when it was removed.
+             */
+            scheduled_at?: string | null;
+            status?: null | components["schemas"]["TimelineStatus"];
+            task?: null | components["schemas"]["TimelineTask"];
+        };
+        /** @enum {string} */
+        TimelineKind: "job_created" | "job_updated" | "task_added" | "task_completed" | "task_reopened" | "task_removed";
+        /** @description A status as the job had it then. */
+        TimelineStatus: {
+            color?: string | null;
+            /** Format: uuid */
+            id: string;
+            is_final?: boolean | null;
+            /** @description Absent when the status has since been deleted. */
+            name?: string | null;
+        };
+        TimelineTask: {
+            /** Format: uuid */
+            id: string;
+            /** @description The task's title now, or its last title if it was removed. */
+            title?: string | null;
         };
         TokenResponse: {
             access_token: string;
@@ -2073,6 +2151,42 @@ export interface operations {
                 };
             };
             /** @description No such job in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    job_timeline: {
+        parameters: {
+            query?: {
+                /** @description Entries per page: 1 to 200 (default 50). */
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the job's timeline */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TimelineEntry"];
+                };
+            };
+            /** @description No such job among those you can see */
             404: {
                 headers: {
                     [name: string]: unknown;
