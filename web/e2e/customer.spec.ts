@@ -33,6 +33,11 @@ test('customer sees their own jobs read-only: no edit controls exist', async ({ 
   await expect(page.getByText('1/3')).toBeVisible();
   await expect(page.getByText(`Parts ordered${TAG}`)).toBeVisible();
   await expect(page.getByText(`Internal: customer pays late${TAG}`)).toHaveCount(0);
+  // The timeline: the job's creation and the finished task, nothing staff-only.
+  const activity = page.getByRole('list', { name: 'Activity' });
+  await expect(activity.getByRole('listitem')).toHaveCount(2);
+  await expect(activity.getByRole('listitem').first()).toContainText('Task done: “Site survey”');
+  await expect(activity.getByRole('listitem').last()).toContainText('Job opened as');
   // Read-only: nothing in the page body can change anything.
   const main = page.locator('main');
   await expect(main.locator('input, select, textarea, button, [contenteditable="true"]')).toHaveCount(0);

@@ -71,6 +71,7 @@ export function useUpdateJob(id: string) {
     onSuccess: (job) => {
       queryClient.setQueryData(jobKeys.detail(id), job);
       void queryClient.invalidateQueries({ queryKey: jobKeys.history(id) });
+      void queryClient.invalidateQueries({ queryKey: jobKeys.timeline(id) });
       void queryClient.invalidateQueries({ queryKey: jobKeys.lists() });
       void queryClient.invalidateQueries({ queryKey: jobKeys.assigned() });
     },
@@ -90,6 +91,7 @@ export function useArchiveJob(id: string) {
     onSuccess: (job) => {
       queryClient.setQueryData(jobKeys.detail(id), job);
       void queryClient.invalidateQueries({ queryKey: jobKeys.history(id) });
+      void queryClient.invalidateQueries({ queryKey: jobKeys.timeline(id) });
       void queryClient.invalidateQueries({ queryKey: jobKeys.lists() });
     },
   });

@@ -11,5 +11,6 @@ export const jobKeys = {
   detail: (id: string) => [...jobKeys.details(), id] as const,
   shareLinks: (id: string) => [...jobKeys.detail(id), 'share-links'] as const,
   history: (id: string) => [...jobKeys.detail(id), 'history'] as const,
+  timeline: (id: string) => [...jobKeys.detail(id), 'timeline'] as const,
   statuses: ['job-statuses'] as const,
 };

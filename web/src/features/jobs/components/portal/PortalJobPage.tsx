@@ -6,6 +6,7 @@ import { useJob } from '../../api/jobs';
 import { Schedule } from '../shared/JobFacts';
 import { TaskList } from '../shared/TaskList';
 import { TaskProgress } from '../shared/TaskProgress';
+import { Timeline } from '../shared/Timeline';
 
 /** A customer's job: read-only (no control here changes anything). */
 export function PortalJobPage({ jobId }: { jobId: string }) {
@@ -42,6 +43,9 @@ export function PortalJobPage({ jobId }: { jobId: string }) {
         </Card>
         <Card title="Progress" actions={<TaskProgress done={j.tasks_done} total={j.tasks_total} />}>
           <TaskList job={j} mode="readonly" />
+        </Card>
+        <Card title="Activity">
+          <Timeline jobId={j.id} />
         </Card>
         {j.notes.length > 0 ? (
           <Card title="Updates">

@@ -4,6 +4,7 @@ import { paths } from '@/lib/paths';
 import { useJob } from '../../api/jobs';
 import { CustomerContact, Schedule } from '../shared/JobFacts';
 import { AddNoteForm, NotesList } from '../shared/Notes';
+import { Timeline } from '../shared/Timeline';
 import { StatusChanger } from '../shared/StatusChanger';
 import { TaskList } from '../shared/TaskList';
 import { TaskProgress } from '../shared/TaskProgress';
@@ -70,6 +71,12 @@ export function WorkerJobPage({ jobId }: { jobId: string }) {
         </h2>
         <AddNoteForm jobId={j.id} large />
         <NotesList notes={j.notes} />
+      </section>
+      <section className="panel" aria-labelledby="activity">
+        <h2 id="activity" className="panel-title">
+          Activity
+        </h2>
+        <Timeline jobId={j.id} />
       </section>
     </div>
   );
