@@ -24,6 +24,7 @@ use crate::auth::Role;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_job_tasks, create_task))
+        .routes(routes!(reorder_tasks))
         .routes(routes!(list_tasks))
         .routes(routes!(update_task, delete_task))
 }
@@ -86,6 +87,69 @@ pub struct TaskFilter {
 async fn list_tasks(mut ctx: Ctx, AppQuery(filter): AppQuery<TaskFilter>) -> Result<AppJson<Vec<Task>>> {
     require_visible(&mut ctx, filter.job_id).await?;
     let tasks = for_job(&mut ctx, filter.job_id).await?;
+    ctx.commit().await?;
+    Ok(AppJson(tasks))
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct TaskOrder {
+    /// Every task of the job, each once, in the order wanted (at most 500,
+    /// far above any real checklist).
+    #[validate(length(max = 500, message = "must list at most 500 tasks"))]
+    pub task_ids: Vec<Uuid>,
+}
+
+/// Puts a job's tasks in the given order, all at once: positions become 0, 1,
+/// 2, … in one transaction, so nobody ever sees a half-moved list.
+#[utoipa::path(
+    put, path = "/api/v1/jobs/{id}/tasks/order", tag = "tasks",
+    params(("id" = Uuid, Path, description = "Job id")),
+    request_body = TaskOrder,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The tasks in their new order", body = Vec<Task>),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 404, description = "No such job in your company", body = Problem),
+        (status = 422, description = "The list is not exactly the job's tasks, each once", body = Problem),
+    )
+)]
+async fn reorder_tasks(
+    mut ctx: Ctx,
+    AppPath(job_id): AppPath<Uuid>,
+    AppJson(body): AppJson<TaskOrder>,
+) -> Result<AppJson<Vec<Task>>> {
+    ctx.require(&[Role::Admin])?;
+    body.validate()?;
+    require_visible(&mut ctx, job_id).await?;
+    // Locked, so a task added or removed meanwhile cannot slip past the check.
+    let mut current =
+        sqlx::query_scalar!("select id from app.job_tasks where job_id = $1 for update", job_id)
+            .fetch_all(&mut *ctx.tx)
+            .await?;
+    let mut wanted = body.task_ids.clone();
+    current.sort_unstable();
+    wanted.sort_unstable();
+    if wanted != current {
+        return Err(Error::field(
+            "task_ids",
+            format!(
+                "must list each of the job's {} tasks exactly once (reload the job: it may have changed)",
+                current.len()
+            ),
+        ));
+    }
+    // Only tasks that move are written (and so recorded in the history).
+    sqlx::query!(
+        "update app.job_tasks t set position = w.ord::int - 1
+         from unnest($2::uuid[]) with ordinality as w(id, ord)
+         where t.job_id = $1 and t.id = w.id and t.position is distinct from w.ord::int - 1",
+        job_id,
+        &body.task_ids,
+    )
+    .execute(&mut *ctx.tx)
+    .await?;
+    let tasks = for_job(&mut ctx, job_id).await?;
     ctx.commit().await?;
     Ok(AppJson(tasks))
 }

@@ -481,3 +481,118 @@ async fn share_links_expire_and_do_not_reach_archived_jobs() {
     let missing = app.post(&format!("/api/v1/jobs/{}/share-links", Uuid::new_v4()), admin, json!({})).await;
     assert_problem(&missing, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn an_admin_reorders_a_jobs_tasks_in_one_step() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let bolt = app.company("bolt").await;
+    let admin = &acme.admin.access;
+    let job = app
+        .create_job(
+            admin,
+            json!({ "customer_id": acme.customer_id, "title": "Kitchen refit", "assigned_worker_id": acme.worker_id,
+                    "tasks": ["Strip out", "Plumb in", "Tile"] }),
+        )
+        .await;
+    assert_eq!(job.status, StatusCode::CREATED, "{:?}", job.body);
+    let job_id = job.id();
+    let ids: Vec<String> = job.body["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|t| t["id"].as_str().expect("id").to_owned())
+        .collect();
+    let (strip, plumb, tile) = (&ids[0], &ids[1], &ids[2]);
+    let path = format!("/api/v1/jobs/{job_id}/tasks/order");
+    let put = |token: &str, body: Value| {
+        let path = path.clone();
+        let token = token.to_owned();
+        let app = &app;
+        async move { app.request(Method::PUT, &path, Some(&token), Some(body)).await }
+    };
+    let audit_rows = || async {
+        sqlx::query_scalar::<_, i64>(
+            "select count(*) from app.audit_log where job_id = $1 and table_name = 'job_tasks'",
+        )
+        .bind(job_id)
+        .fetch_one(&app.owner)
+        .await
+        .expect("audit rows")
+    };
+
+    let before = audit_rows().await;
+    let reply = put(admin, json!({ "task_ids": [tile, strip, plumb] })).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    let order: Vec<(&str, i64)> = reply
+        .body
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|t| (t["title"].as_str().expect("title"), t["position"].as_i64().expect("position")))
+        .collect();
+    assert_eq!(order, [("Tile", 0), ("Strip out", 1), ("Plumb in", 2)]);
+    let detail = app.get(&format!("/api/v1/jobs/{job_id}"), &acme.worker.access).await;
+    let seen: Vec<&str> = detail.body["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|t| t["title"].as_str().expect("title"))
+        .collect();
+    assert_eq!(seen, ["Tile", "Strip out", "Plumb in"], "the worker sees the new order");
+    assert_eq!(audit_rows().await - before, 3, "each moved task is one history row");
+
+    // The same order again moves nothing and records nothing.
+    let again = put(admin, json!({ "task_ids": [tile, strip, plumb] })).await;
+    assert_eq!(again.status, StatusCode::OK, "{:?}", again.body);
+    assert_eq!(audit_rows().await - before, 3);
+
+    // Anything but exactly the job's tasks, each once, is refused and changes nothing.
+    let other = app
+        .create_job(
+            admin,
+            json!({ "customer_id": acme.customer_id, "title": "Other", "tasks": ["Elsewhere"] }),
+        )
+        .await;
+    let foreign_task = other.body["tasks"][0]["id"].as_str().expect("task id").to_owned();
+    for wrong in [
+        json!({ "task_ids": [tile, strip] }),
+        json!({ "task_ids": [tile, strip, plumb, plumb] }),
+        json!({ "task_ids": [tile, strip, foreign_task] }),
+        json!({ "task_ids": [tile, strip, plumb, foreign_task] }),
+        json!({ "task_ids": [] }),
+    ] {
+        let reply = put(admin, wrong.clone()).await;
+        assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(reply.body["errors"]["task_ids"].is_array(), "{:?}", reply.body);
+    }
+    assert_problem(
+        &put(admin, json!({ "task_ids": ["not-a-uuid"] })).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+    let too_many: Vec<String> = (0..501).map(|_| Uuid::new_v4().to_string()).collect();
+    assert_problem(&put(admin, json!({ "task_ids": too_many })).await, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Only the job's own company's admins.
+    assert_problem(
+        &put(&acme.worker.access, json!({ "task_ids": [strip, plumb, tile] })).await,
+        StatusCode::FORBIDDEN,
+    );
+    assert_problem(
+        &put(&acme.customer.access, json!({ "task_ids": [strip, plumb, tile] })).await,
+        StatusCode::FORBIDDEN,
+    );
+    assert_problem(
+        &put(&bolt.admin.access, json!({ "task_ids": [strip, plumb, tile] })).await,
+        StatusCode::NOT_FOUND,
+    );
+    let unchanged = app.get(&format!("/api/v1/jobs/{job_id}/tasks"), admin).await;
+    let titles: Vec<&str> = unchanged
+        .body
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|t| t["title"].as_str().expect("title"))
+        .collect();
+    assert_eq!(titles, ["Tile", "Strip out", "Plumb in"]);
+}

@@ -331,6 +331,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{id}/tasks/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Puts a job's tasks in the given order, all at once: positions become 0, 1,
+         *     2, … in one transaction, so nobody ever sees a half-moved list.
+         */
+        put: operations["reorder_tasks"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{id}/timeline": {
         parameters: {
             query?: never;
@@ -924,6 +944,13 @@ export type components = {
             title: string;
             /** Format: int32 */
             version: number;
+        };
+        TaskOrder: {
+            /**
+             * @description Every task of the job, each once, in the order wanted (at most 500,
+             *     far above any real checklist).
+             */
+            task_ids: string[];
         };
         TimelineEntry: {
             /** Format: date-time */
@@ -2152,6 +2179,60 @@ export interface operations {
             };
             /** @description No such job in your company */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reorder_tasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskOrder"];
+            };
+        };
+        responses: {
+            /** @description The tasks in their new order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"][];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The list is not exactly the job's tasks, each once */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

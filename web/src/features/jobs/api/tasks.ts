@@ -75,24 +75,24 @@ export function applyTaskChange(job: JobDetail, taskId: string, change: UpdateTa
   return { ...job, tasks, tasks_done: tasks.filter((t) => t.is_completed).length, tasks_total: tasks.length };
 }
 
-// PATCH /job-tasks/{id} twice: swaps two tasks' positions (the API orders by
-// position; it does not renumber). Optimistic, rolled back on failure.
-export function useSwapTasks(jobId: string) {
+// PUT /jobs/{id}/tasks/order: the whole new order in one request, so the list
+// is never half-moved. Optimistic, rolled back on failure.
+export function useReorderTasks(jobId: string) {
   const queryClient = useQueryClient();
   const invalidate = useInvalidateJob(jobId);
   return useMutation({
-    mutationFn: async ({ a, b }: { a: Task; b: Task }) => {
-      // Equal positions (possible after manual edits) need distinct values.
-      const [pa, pb] = a.position === b.position ? [b.position + 1, a.position] : [b.position, a.position];
-      await unwrap(api.PATCH('/api/v1/job-tasks/{id}', { params: { path: { id: a.id } }, body: { position: pa } }));
-      await unwrap(api.PATCH('/api/v1/job-tasks/{id}', { params: { path: { id: b.id } }, body: { position: pb } }));
-    },
-    onMutate: async ({ a, b }) => {
+    mutationFn: (taskIds: string[]) =>
+      unwrap(api.PUT('/api/v1/jobs/{id}/tasks/order', { params: { path: { id: jobId } }, body: { task_ids: taskIds } })),
+    onMutate: async (taskIds) => {
       const key = jobKeys.detail(jobId);
       await queryClient.cancelQueries({ queryKey: key });
       const previous = queryClient.getQueryData<JobDetail>(key);
       if (previous) {
-        const tasks = previous.tasks.map((t) => (t.id === a.id ? b : t.id === b.id ? a : t));
+        const byId = new Map(previous.tasks.map((t) => [t.id, t]));
+        const tasks = taskIds.flatMap((id, position) => {
+          const task = byId.get(id);
+          return task ? [{ ...task, position }] : [];
+        });
         queryClient.setQueryData<JobDetail>(key, { ...previous, tasks });
       }
       return { previous };

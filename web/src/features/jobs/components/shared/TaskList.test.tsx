@@ -71,6 +71,31 @@ describe('TaskList', () => {
     expect(screen.getByLabelText('New task')).toBeInTheDocument();
   });
 
+  it('moves a task with one request for the whole order, and moves it back if refused', async () => {
+    const requests: { method: string; url: string; body: unknown }[] = [];
+    let answer: (r: Response) => void = () => {};
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (input: Request) => {
+        requests.push({ method: input.method, url: input.url, body: await input.clone().json() });
+        return new Promise<Response>((resolve) => (answer = resolve));
+      }),
+    );
+    setup('admin');
+    await userEvent.click(screen.getByRole('button', { name: 'Move “Test the pump” up' }));
+
+    const order = () => screen.getAllByRole('checkbox').map((box) => box.closest('li')?.textContent?.includes('Test the pump'));
+    await waitFor(() => expect(order()).toEqual([true, false]), { timeout: 1000 });
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.method).toBe('PUT');
+    expect(new URL(requests[0]!.url).pathname).toBe('/api/v1/jobs/job-1/tasks/order');
+    expect(requests[0]!.body).toEqual({ task_ids: ['t2', 't1'] });
+
+    answer(new Response(JSON.stringify({ title: 'Unprocessable', status: 422, detail: 'the job changed' }), { status: 422 }));
+    expect(await screen.findByText('Order not saved: the job changed')).toBeInTheDocument();
+    await waitFor(() => expect(order()).toEqual([false, true]));
+  });
+
   it('validates a new task before sending it', async () => {
     const fetchMock = vi.fn();
     vi.stubGlobal('fetch', fetchMock);

@@ -3,7 +3,7 @@ import { Button, toast } from '@/components/ui';
 import { errorMessage } from '@/lib/api/errors';
 import { useFormState } from '@/lib/forms';
 import type { JobDetail } from '../../api/jobs';
-import { useCreateTask, useDeleteTask, useSwapTasks, useUpdateTask } from '../../api/tasks';
+import { useCreateTask, useDeleteTask, useReorderTasks, useUpdateTask } from '../../api/tasks';
 import { taskTitleSchema } from '../schemas';
 
 type Mode = 'admin' | 'worker' | 'readonly';
@@ -15,7 +15,7 @@ type Mode = 'admin' | 'worker' | 'readonly';
  */
 export function TaskList({ job, mode }: { job: JobDetail; mode: Mode }) {
   const update = useUpdateTask(job.id);
-  const swap = useSwapTasks(job.id);
+  const reorder = useReorderTasks(job.id);
   const tasks = job.tasks;
 
   // A box shows what was tapped until its own request settles, whatever a
@@ -38,10 +38,11 @@ export function TaskList({ job, mode }: { job: JobDetail; mode: Mode }) {
   }
 
   function move(index: number, delta: -1 | 1) {
-    const task = tasks[index];
-    const other = tasks[index + delta];
-    if (!task || !other) return;
-    swap.mutate({ a: task, b: other }, { onError: (error) => toast(`Order not saved: ${errorMessage(error)}`, 'error') });
+    const target = index + delta;
+    if (target < 0 || target >= tasks.length) return;
+    const ids = tasks.map((t) => t.id);
+    [ids[index], ids[target]] = [ids[target]!, ids[index]!];
+    reorder.mutate(ids, { onError: (error) => toast(`Order not saved: ${errorMessage(error)}`, 'error') });
   }
 
   if (tasks.length === 0 && mode !== 'admin') {
@@ -71,14 +72,14 @@ export function TaskList({ job, mode }: { job: JobDetail; mode: Mode }) {
             )}
             {mode === 'admin' ? (
               <span className="task-actions">
-                <button type="button" className="icon-btn" onClick={() => move(index, -1)} disabled={index === 0 || swap.isPending} aria-label={`Move “${task.title}” up`}>
+                <button type="button" className="icon-btn" onClick={() => move(index, -1)} disabled={index === 0 || reorder.isPending} aria-label={`Move “${task.title}” up`}>
                   <Arrow up />
                 </button>
                 <button
                   type="button"
                   className="icon-btn"
                   onClick={() => move(index, 1)}
-                  disabled={index === tasks.length - 1 || swap.isPending}
+                  disabled={index === tasks.length - 1 || reorder.isPending}
                   aria-label={`Move “${task.title}” down`}
                 >
                   <Arrow />
