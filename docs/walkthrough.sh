@@ -33,6 +33,9 @@ curl -sf "${json[@]}" -X PATCH -H "$(auth "$WORKER")" "$API/jobs/$JOB" -d "{\"st
 # The customer: its finished job, the worker's name, read-only tasks and shared notes.
 curl -sf -H "$(auth "$CUSTOMER")" "$API/jobs/$JOB" \
   | jq -c '{title, status: .status.name, worker: .assigned_worker.name, tasks: [.tasks[] | {title, is_completed}], notes: [.notes[].body]}'
+# ... and how it got there, newest first (no notes, edits or names: the timeline).
+curl -sf -H "$(auth "$CUSTOMER")" "$API/jobs/$JOB/timeline" \
+  | jq -r '.items[] | "\(.kind)\t\(.status.name // .task.title // "")"'
 
 # Anyone with the link, no login.
 URL=$(curl -sf "${json[@]}" -H "$(auth "$ADMIN")" "$API/jobs/$JOB/share-links" -d '{"expires_in_days":7}' | jq -r .url)
