@@ -41,7 +41,6 @@ $$;
 alter table app.audit_log
   add column timeline jsonb generated always as (app.timeline_changes(table_name, action, changes)) stored;
 
--- The timeline of one job, oldest or newest first: the same range of
--- audit_log_company_job_idx as the full history, skipping staff-only rows.
-create index audit_log_company_job_timeline_idx on app.audit_log (company_id, job_id, at desc, id desc)
-  where job_id is not null and timeline is not null;
+-- No index of its own: a job's timeline is a filter on the same short range of
+-- audit_log_company_job_idx that its full history reads, and a second index
+-- would cost every audited write (a worker's task tick among them).

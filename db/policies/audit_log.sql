@@ -9,10 +9,9 @@
 --                 table, minus password and token hashes, which are never copied.
 -- worker:         the timeline of the jobs assigned to it: the columns id,
 --                 company_id, table_name, row_id, job_id, action, actor_role, at
---                 and timeline (an
---                 allow-listed projection of `changes`: status, appointment,
---                 tasks added, removed, done) of rows that have one. Never
---                 `changes`, actor ids or database roles.
+--                 and timeline (an allow-listed projection of `changes`: status,
+--                 appointment, tasks added, removed, done) of rows that have
+--                 one. Never `changes`, actor ids or database roles.
 -- customer:       the same, for its own customer's visible (unarchived) jobs.
 -- authenticator:  nothing.
 -- No request role has INSERT, UPDATE, DELETE or TRUNCATE on it, so even an admin

@@ -351,6 +351,11 @@ impl TestApp {
 }
 
 /// Asserts a problem+json answer with the given status.
+/// The `id` of a JSON object the API returned.
+pub fn id_of(value: &Value) -> Uuid {
+    value["id"].as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no id in {value}"))
+}
+
 pub fn assert_problem(reply: &Reply, status: StatusCode) {
     assert_eq!(reply.status, status, "body: {:?}", reply.body);
     let content_type = reply.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();

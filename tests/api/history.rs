@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{assert_problem, spawn_app, Company, TestApp};
+use crate::helpers::{assert_problem, id_of, spawn_app, Company, TestApp};
 
 /// A job of `company` with two tasks, assigned to its worker, made through the API.
 async fn job_with_tasks(app: &TestApp, company: &Company, title: &str) -> Value {
@@ -19,10 +19,6 @@ async fn job_with_tasks(app: &TestApp, company: &Company, title: &str) -> Value 
     )
     .await
     .body
-}
-
-fn id_of(value: &Value) -> Uuid {
-    value["id"].as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no id in {value}"))
 }
 
 async fn history(app: &TestApp, job_id: Uuid, token: &str, query: &str) -> Value {

@@ -5,11 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{assert_problem, spawn_app, Company, TestApp};
-
-fn id_of(value: &Value) -> Uuid {
-    value["id"].as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no id in {value}"))
-}
+use crate::helpers::{assert_problem, id_of, spawn_app, Company, TestApp};
 
 async fn timeline(app: &TestApp, job_id: Uuid, token: &str, query: &str) -> Value {
     let reply = app.get(&format!("/api/v1/jobs/{job_id}/timeline{query}"), token).await;
