@@ -4,9 +4,14 @@
 -- cluster listens on 127.0.0.1 only, with trust authentication.
 --
 --   fieldops_owner          LOGIN; owns the schema; runs migrations and the CLI bootstrap
---   fieldops_authenticator  LOGIN, NOINHERIT; the server's only login; can do nothing
+--   fieldops_authenticator  LOGIN, NOINHERIT; the server's request pool; can do nothing
 --                           itself but switch into the three request roles below and
---                           call the narrow auth.* functions
+--                           ask whether a session is live (auth.require_session)
+--   fieldops_login          LOGIN, NOINHERIT, member of nothing; the server's small
+--                           sign-in pool: the auth.* functions that look up an account,
+--                           create or rotate a session, open a share link. Kept apart
+--                           so that SQL inside a request (which can `reset role` to
+--                           the authenticator) can never create a session
 --   fieldops_admin          NOLOGIN; full CRUD inside its company, through policies
 --   fieldops_worker         NOLOGIN; its assigned jobs; status and task completion only
 --   fieldops_customer       NOLOGIN; read-only view of its own customer's jobs
@@ -20,6 +25,9 @@ begin
   end if;
   if not exists (select 1 from pg_roles where rolname = 'fieldops_authenticator') then
     create role fieldops_authenticator login noinherit nosuperuser nocreaterole nocreatedb nobypassrls;
+  end if;
+  if not exists (select 1 from pg_roles where rolname = 'fieldops_login') then
+    create role fieldops_login login noinherit nosuperuser nocreaterole nocreatedb nobypassrls;
   end if;
   if not exists (select 1 from pg_roles where rolname = 'fieldops_admin') then
     create role fieldops_admin nologin nosuperuser nobypassrls;
@@ -36,8 +44,11 @@ $$;
 -- Re-assert the attributes in case an older bootstrap or a hand edit changed them.
 alter role fieldops_owner nosuperuser nobypassrls;
 alter role fieldops_authenticator noinherit nosuperuser nobypassrls;
+alter role fieldops_login noinherit nosuperuser nobypassrls;
 alter role fieldops_admin nologin nosuperuser nobypassrls;
 alter role fieldops_worker nologin nosuperuser nobypassrls;
 alter role fieldops_customer nologin nosuperuser nobypassrls;
 
 grant fieldops_admin, fieldops_worker, fieldops_customer to fieldops_authenticator;
+-- The login role switches into nothing (a re-run revokes a stray grant).
+revoke fieldops_admin, fieldops_worker, fieldops_customer, fieldops_authenticator from fieldops_login;

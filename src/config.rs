@@ -94,6 +94,9 @@ pub struct Config {
     pub env: AppEnv,
     /// Where the server connects. `None` in development starts the embedded cluster.
     pub database_url: Option<Secret<String>>,
+    /// The sign-in pool's URL (`fieldops_login`). `None`: DATABASE_URL's
+    /// settings with that user name.
+    pub login_database_url: Option<Secret<String>>,
     pub jwt_secret: Secret<String>,
     pub jwt_issuer: String,
     pub bind_addr: SocketAddr,
@@ -170,6 +173,12 @@ impl Config {
             bail!("DATABASE_URL is required when APP_ENV={}", env.as_str());
         }
 
+        let login_database_url = get("LOGIN_DATABASE_URL");
+        if let Some(url) = &login_database_url {
+            url.parse::<sqlx::postgres::PgConnectOptions>()
+                .context("LOGIN_DATABASE_URL is not a valid PostgreSQL URL")?;
+        }
+
         let bind_addr: SocketAddr = get("BIND_ADDR")
             .as_deref()
             .unwrap_or("127.0.0.1:8080")
@@ -231,6 +240,7 @@ impl Config {
         Ok(Config {
             env,
             database_url: database_url.map(Secret::new),
+            login_database_url: login_database_url.map(Secret::new),
             jwt_secret: Secret::new(jwt_secret),
             jwt_issuer: get("JWT_ISSUER").unwrap_or_else(|| "fieldops".to_owned()),
             bind_addr,

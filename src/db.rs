@@ -5,13 +5,16 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
-    ConnectOptions, Executor, PgPool,
+    ConnectOptions, Connection, Executor, PgPool,
 };
 
 include!(concat!(env!("OUT_DIR"), "/policy_files.rs"));
 
 /// Cluster-level roles, applied by a superuser before migrating.
 pub const ROLES_SQL: &str = include_str!("../db/roles.sql");
+
+/// Per-database hardening, applied by a superuser inside the FieldOps database.
+pub const DATABASE_SQL: &str = include_str!("../db/database.sql");
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("db/migrations");
 
@@ -28,6 +31,25 @@ pub fn server_pool(url: &str, max_connections: u32, acquire_timeout: Duration) -
         .acquire_timeout(acquire_timeout)
         .connect_lazy_with(options))
 }
+
+/// The sign-in flow's pool, as `fieldops_login`: `LOGIN_DATABASE_URL` when set,
+/// else the server pool's own settings (host, database, password) with that
+/// user name. Small: sign-in is bounded by argon2, not by connections.
+pub fn login_pool(server: &PgPool, config: &crate::config::Config) -> PgPool {
+    let options = match config.login_database_url.as_ref().map(|url| url.expose().parse::<PgConnectOptions>())
+    {
+        Some(Ok(options)) => options,
+        // Checked at start-up (Config); a bad value cannot get here.
+        Some(Err(_)) | None => (*server.connect_options()).clone().username(LOGIN_ROLE),
+    };
+    PgPoolOptions::new()
+        .max_connections((config.db_max_connections / 4).clamp(2, 8))
+        .min_connections(0)
+        .acquire_timeout(config.db_acquire_timeout)
+        .connect_lazy_with(options.application_name("fieldops-login"))
+}
+
+pub const LOGIN_ROLE: &str = "fieldops_login";
 
 /// A small pool for one-off administrative work (migrate, CLI commands).
 pub async fn admin_pool(url: &str) -> anyhow::Result<PgPool> {
@@ -66,7 +88,20 @@ pub async fn bootstrap(superuser: &PgPool, database: &str) -> anyhow::Result<()>
     }
     .await;
     conn.execute("select pg_advisory_unlock(727272)").await?;
-    result
+    result?;
+    harden_database(superuser, database).await
+}
+
+/// As a superuser, inside `database`: db/database.sql. Privileges on the
+/// catalog live in each database (copied from a template), not in the cluster.
+pub async fn harden_database(superuser: &PgPool, database: &str) -> anyhow::Result<()> {
+    let options = (*superuser.connect_options()).clone().database(database);
+    let mut conn = sqlx::postgres::PgConnection::connect_with(&options)
+        .await
+        .with_context(|| format!("connecting to {database} as the superuser"))?;
+    sqlx::raw_sql(DATABASE_SQL).execute(&mut conn).await.context("applying db/database.sql")?;
+    conn.close().await?;
+    Ok(())
 }
 
 /// As the owner: runs pending migrations, then re-applies every policy file.

@@ -1,38 +1,62 @@
--- Schemas and functions: who may reach what at all.
+-- Schemas, functions and the database itself: who may reach what at all.
 --
--- fieldops_authenticator: USAGE on auth and EXECUTE on the four login-flow
---   functions (login_lookup, create_session, rotate_refresh_token,
---   require_session). No table privileges anywhere.
+-- fieldops_login: USAGE on auth and EXECUTE on the sign-in flow's functions
+--   (login_lookup, create_session, rotate_refresh_token, open_share_link, the
+--   throttle). The server's second, small pool; never reachable from a request.
+-- fieldops_authenticator: USAGE on auth and EXECUTE on require_session only.
+--   SQL inside a request can `reset role` back to it, so it may do nothing that
+--   reads or creates a session of someone else.
 -- fieldops_admin, fieldops_worker, fieldops_customer: USAGE on app, EXECUTE on
---   the context functions the policies call, and on auth.current_profile().
--- PUBLIC: nothing.
+--   the context functions the policies call (all derived from the verified
+--   session, see db/migrations/0013), and on auth.current_profile().
+-- PUBLIC: nothing, not even temporary tables on this database.
 
-revoke all on schema app, auth from public;
-revoke all on all functions in schema app, auth from public;
+revoke all on schema app, auth from public, fieldops_login, fieldops_authenticator, fieldops_admin,
+  fieldops_worker, fieldops_customer;
+revoke all on all functions in schema app, auth from public, fieldops_login, fieldops_authenticator,
+  fieldops_admin, fieldops_worker, fieldops_customer;
+-- Everything the owner creates from now on starts unexecutable (the global
+-- form: a per-schema `revoke … from public` default is a no-op).
+alter default privileges revoke execute on functions from public;
+
+-- No FieldOps role may create temporary objects: a temp type or function could
+-- otherwise shadow a name a definer function resolves. CREATE DATABASE does not
+-- copy privileges from its template, so every set-up path re-applies this
+-- (migrate re-runs this file; the test harness and docker/initdb.sh run it too).
+do $$
+begin
+  execute format('revoke temporary on database %I from public', current_database());
+  execute format('revoke temporary on database %I from fieldops_login, fieldops_authenticator, '
+                 'fieldops_admin, fieldops_worker, fieldops_customer', current_database());
+end
+$$;
 
 grant usage on schema app to fieldops_admin, fieldops_worker, fieldops_customer;
-grant usage on schema auth to fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
+grant usage on schema auth to fieldops_login, fieldops_authenticator, fieldops_admin, fieldops_worker,
+  fieldops_customer;
 
 grant execute on function
+  auth.request_context(),
   app.company_id(), app.user_id(), app.customer_id(), app.session_id(), app.role()
   to fieldops_admin, fieldops_worker, fieldops_customer;
 
+-- The sign-in flow, over the login role's pool only.
 grant execute on function
   auth.login_lookup(text, text),
   auth.create_session(uuid, uuid, bytea, timestamptz, timestamptz, text, text),
   auth.rotate_refresh_token(bytea, bytea, timestamptz),
-  auth.require_session(uuid, uuid, uuid, app.user_role)
+  auth.open_share_link(bytea, text),
+  auth.login_retry_after(text, text, integer, interval),
+  auth.record_login_failure(text, text)
+  to fieldops_login;
+
+-- Opening a request's context: an oracle for "is this session live?", which
+-- needs a 122-bit session id to say yes.
+grant execute on function auth.require_session(uuid, uuid, uuid, app.user_role)
   to fieldops_authenticator;
 
 grant execute on function auth.current_profile()
   to fieldops_admin, fieldops_worker, fieldops_customer;
-
-grant execute on function auth.open_share_link(bytea, text) to fieldops_authenticator;
-
-grant execute on function
-  auth.login_retry_after(text, text, integer, interval),
-  auth.record_login_failure(text, text)
-  to fieldops_authenticator;
 
 -- Indexed search for admins (see db/migrations/0006): company from the context only.
 grant execute on function

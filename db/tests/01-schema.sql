@@ -126,8 +126,8 @@ $$, 'every view of schema app is security_invoker (the caller''s policies apply 
 select is_empty($$
   select p.oid::regprocedure from pg_proc p
   where p.pronamespace in ('app'::regnamespace, 'auth'::regnamespace) and p.prosecdef
-    and not coalesce(p.proconfig @> array['search_path=pg_catalog'], false)
-$$, 'every SECURITY DEFINER function pins search_path = pg_catalog');
+    and not coalesce(p.proconfig @> array['search_path=pg_catalog, pg_temp'], false)
+$$, 'every SECURITY DEFINER function pins search_path = pg_catalog, pg_temp (pg_temp last)');
 
 select is_empty($$
   select p.oid::regprocedure from pg_proc p
@@ -160,8 +160,8 @@ $$, 'nobody has EXECUTE on the session-revoking trigger function');
 -- Roles (db/roles.sql).
 select is(array(
   select rolname::text from pg_roles where rolname like 'fieldops\_%' and rolcanlogin order by 1
-), array['fieldops_authenticator', 'fieldops_owner'],
-  'only the owner and the authenticator can log in');
+), array['fieldops_authenticator', 'fieldops_login', 'fieldops_owner'],
+  'only the owner, the authenticator and the login role can log in');
 
 select is_empty($$
   select rolname from pg_roles where rolname like 'fieldops\_%' and (rolsuper or rolbypassrls or rolcreaterole)

@@ -87,18 +87,21 @@ insert into expected_grant values
   ('app.user_id()', 'fieldops_admin', 'EXECUTE', null),
   ('app.user_id()', 'fieldops_customer', 'EXECUTE', null),
   ('app.user_id()', 'fieldops_worker', 'EXECUTE', null),
-  ('auth.create_session(uuid,uuid,bytea,timestamp with time zone,timestamp with time zone,text,text)', 'fieldops_authenticator', 'EXECUTE', null),
+  ('auth.request_context()', 'fieldops_admin', 'EXECUTE', null),
+  ('auth.request_context()', 'fieldops_customer', 'EXECUTE', null),
+  ('auth.request_context()', 'fieldops_worker', 'EXECUTE', null),
+  ('auth.create_session(uuid,uuid,bytea,timestamp with time zone,timestamp with time zone,text,text)', 'fieldops_login', 'EXECUTE', null),
   ('auth.current_profile()', 'fieldops_admin', 'EXECUTE', null),
   ('auth.current_profile()', 'fieldops_customer', 'EXECUTE', null),
   ('auth.current_profile()', 'fieldops_worker', 'EXECUTE', null),
-  ('auth.login_lookup(text,text)', 'fieldops_authenticator', 'EXECUTE', null),
+  ('auth.login_lookup(text,text)', 'fieldops_login', 'EXECUTE', null),
   ('auth.search_customers(text,text,uuid,integer)', 'fieldops_admin', 'EXECUTE', null),
   ('auth.search_jobs(text,boolean,uuid,uuid,uuid,timestamp with time zone,uuid,integer)', 'fieldops_admin', 'EXECUTE', null),
-  ('auth.login_retry_after(text,text,integer,interval)', 'fieldops_authenticator', 'EXECUTE', null),
-  ('auth.record_login_failure(text,text)', 'fieldops_authenticator', 'EXECUTE', null),
-  ('auth.open_share_link(bytea,text)', 'fieldops_authenticator', 'EXECUTE', null),
+  ('auth.login_retry_after(text,text,integer,interval)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.record_login_failure(text,text)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.open_share_link(bytea,text)', 'fieldops_login', 'EXECUTE', null),
   ('auth.require_session(uuid,uuid,uuid,app.user_role)', 'fieldops_authenticator', 'EXECUTE', null),
-  ('auth.rotate_refresh_token(bytea,bytea,timestamp with time zone)', 'fieldops_authenticator', 'EXECUTE', null);
+  ('auth.rotate_refresh_token(bytea,bytea,timestamp with time zone)', 'fieldops_login', 'EXECUTE', null);
 grant select on expected_grant to public;
 
 create temporary table request_role (name text) on commit drop;

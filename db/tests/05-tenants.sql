@@ -5,6 +5,12 @@
 begin;
 set local search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
+-- pgTAP's set_eq and results_eq build temporary tables as the acting role; the
+-- request roles may not create temporary objects (07-boundary.sql proves it),
+-- so this file, which tests rows and not privileges, lends them TEMP for the
+-- length of its rolled-back transaction.
+select format('grant temporary on database %I to fieldops_admin, fieldops_worker, fieldops_customer',
+              current_database()) \gexec
 select plan(65);
 \ir fixtures/tenants.sql
 

@@ -151,13 +151,13 @@ $$, 'no history row holds a share-link digest');
 
 -- The login flow (before anyone is signed in) is recorded as 'auth'; the
 -- refresh token itself is not.
-set local session authorization fieldops_authenticator;
+set local session authorization fieldops_login;
 select auth.create_session(pg_temp.id('A.worker'), pg_temp.id('A'), sha256('refresh'),
                            now() + interval '1 day', now() + interval '1 day', 'pgtap', '127.0.0.1');
 reset session authorization;
 select is(((pg_temp.last('sessions')).action, (pg_temp.last('sessions')).source,
            (pg_temp.last('sessions')).db_role, (pg_temp.last('sessions')).changes ->> 'user_id'),
-  ('INSERT'::text, 'auth'::text, 'fieldops_authenticator'::text, pg_temp.id('A.worker')::text),
+  ('INSERT'::text, 'auth'::text, 'fieldops_login'::text, pg_temp.id('A.worker')::text),
   'a sign-in is recorded as a new session, made by the login flow');
 select is_empty($$ select id from app.audit_log where table_name = 'refresh_tokens' $$,
   'refresh tokens are not recorded (their key is a secret)');
@@ -177,8 +177,8 @@ select set_config('app.role', 'not-a-role', true);
 update app.customers set phone = '+1 555 0198' where id = pg_temp.id('A.cust1');
 select is(((pg_temp.last('customers')).source, (pg_temp.last('customers')).actor_id,
            (pg_temp.last('customers')).actor_role, (pg_temp.last('customers')).db_role),
-  ('direct'::text, pg_temp.id('A.admin'), null::app.user_role, 'postgres'::text),
-  'a psql session that sets an actor is recorded with it, still marked direct (and a bad app.role is ignored)');
+  ('direct'::text, null::uuid, null::app.user_role, 'postgres'::text),
+  'a psql session that merely sets app.user_id and app.role is no actor: only a live session names one');
 select pg_temp.no_ctx();
 
 -- ------------------------------------------------------------ who reads it

@@ -212,7 +212,7 @@ async fn login(
         client_ip,
         state.config.login_failures_per_minute as i32,
     )
-    .fetch_one(&state.db)
+    .fetch_one(&state.login_db)
     .await?;
     if retry_after > 0 {
         tracing::warn!(company = %body.company, "login throttled");
@@ -228,7 +228,7 @@ async fn login(
         body.company.trim(),
         body.email.trim(),
     )
-    .fetch_optional(&state.db)
+    .fetch_optional(&state.login_db)
     .await?;
 
     let stored_hash = row.as_ref().map(|r| r.password_hash.clone());
@@ -237,7 +237,7 @@ async fn login(
         tracing::info!(company = %body.company, "failed login");
         crate::metrics::login_failed();
         sqlx::query!("select auth.record_login_failure($1, $2)", account_key, client_ip)
-            .execute(&state.db)
+            .execute(&state.login_db)
             .await?;
         return Err(Error::InvalidCredentials);
     };
@@ -256,7 +256,7 @@ async fn login(
         user_agent,
         client_ip,
     )
-    .fetch_one(&state.db)
+    .fetch_one(&state.login_db)
     .await?;
 
     let access_token = state
@@ -319,7 +319,7 @@ async fn refresh(
         tokens::digest(&new_token),
         expires,
     )
-    .fetch_one(&state.db)
+    .fetch_one(&state.login_db)
     .await?;
 
     match (outcome.outcome.as_str(), outcome.session_id, outcome.user_id, outcome.company_id, outcome.role) {

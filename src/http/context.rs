@@ -5,19 +5,30 @@
 //!
 //! ```sql
 //! select auth.require_session(...);   -- as the authenticator: live session?
-//! begin;
 //! set local role fieldops_<role>;
-//! set local app.company_id = '...';   -- and user_id, role, customer_id, session_id
+//! set local app.session_id = '...';
 //! set local plan_cache_mode = force_custom_plan;
+//! begin;
 //! ```
 //!
-//! The last line: handlers' prepared statements carry optional filters
+//! The session id is the only context the database takes from us. Policies
+//! derive company, user, role and customer from the live session row it names,
+//! and only while the role in force is the one the session was issued for
+//! (`auth.request_context()`, db/migrations/0013). So SQL running inside the
+//! request, whatever it sets or whichever request role it switches to, can act
+//! for no one but the caller.
+//!
+//! `begin` comes last. Statements before it form an implicit transaction that
+//! `begin` turns into the request's transaction; if any of them fails (the
+//! session check, a refused role switch, a timeout) PostgreSQL rolls the
+//! implicit transaction back by itself, so the pooled connection is never left
+//! inside an aborted transaction for the next request.
+//!
+//! `plan_cache_mode`: handlers' prepared statements carry optional filters
 //! (`$1 is null or status_id = $1`); a cached generic plan cannot simplify
 //! those and walked whole tenants in the benchmark, so every execution is
 //! planned with its real values (a fraction of a millisecond).
 //!
-//! If the session check raises, the statements before `begin` form an implicit
-//! transaction that PostgreSQL rolls back, so the pooled connection stays clean.
 //! Everything is `SET LOCAL`: it ends with the transaction and never leaks to the
 //! next request on a pooled connection (and PgBouncer in transaction mode and
 //! Citus both forward it). The values are UUIDs and enum names from a verified
@@ -83,24 +94,19 @@ impl Ctx {
 }
 
 pub fn context_batch(user: &CurrentUser) -> String {
-    let mut sql = String::with_capacity(512);
+    let mut sql = String::with_capacity(320);
     let _ = write!(
         sql,
         "select auth.require_session('{session}', '{user}', '{company}', '{role}');\n\
-         begin;\n\
          set local role {db_role};\n\
-         set local app.company_id = '{company}';\n\
-         set local app.user_id = '{user}';\n\
-         set local app.role = '{role}';\n\
-         set local app.customer_id = '{customer}';\n\
          set local app.session_id = '{session}';\n\
-         set local plan_cache_mode = force_custom_plan;",
+         set local plan_cache_mode = force_custom_plan;\n\
+         begin;",
         session = user.session_id,
         user = user.user_id,
         company = user.company_id,
         role = user.role.as_str(),
         db_role = user.role.db_role(),
-        customer = user.customer_id.map(|id| id.to_string()).unwrap_or_default(),
     );
     sql
 }
@@ -142,7 +148,12 @@ impl FromRequestParts<AppState> for CurrentUser {
 /// in place, a cancellation at that instant would return the connection to the
 /// pool inside the request's transaction, with its role and context.
 pub async fn open(db: &sqlx::PgPool, user: &CurrentUser) -> Result<Transaction<'static, Postgres>, Error> {
-    let (db, batch) = (db.clone(), context_batch(user));
+    open_batch(db, context_batch(user)).await
+}
+
+/// `open` with the batch given: the fault tests make a statement of it fail.
+pub async fn open_batch(db: &sqlx::PgPool, batch: String) -> Result<Transaction<'static, Postgres>, Error> {
+    let db = db.clone();
     let opening = tokio::spawn(async move { db.begin_with(batch).await });
     Ok(opening.await.map_err(|e| Error::Internal(e.into()))??)
 }
@@ -162,7 +173,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn batch_checks_the_session_before_switching_role() {
+    fn batch_checks_the_session_then_switches_role_and_begins_last() {
         let user = CurrentUser {
             user_id: Uuid::nil(),
             company_id: Uuid::max(),
@@ -172,10 +183,16 @@ mod tests {
         };
         let sql = context_batch(&user);
         let check = sql.find("auth.require_session").expect("session check");
-        let begin = sql.find("begin;").expect("begin");
         let role = sql.find("set local role fieldops_customer").expect("role switch");
-        assert!(check < begin && begin < role);
+        assert!(check < role);
+        // Anything failing before `begin` is rolled back by PostgreSQL itself.
+        assert!(sql.trim_end().ends_with("begin;"), "begin must be the batch's last statement");
+        assert_eq!(sql.matches("begin").count(), 1);
         assert!(!sql.contains("set_config"), "SET LOCAL, not set_config (Citus forwards SET LOCAL)");
         assert!(!sql.contains("\nset app."), "never a session-level SET");
+        // The session id is the whole context: nothing the database would trust blindly.
+        for trusted in ["app.company_id", "app.user_id", "app.role", "app.customer_id"] {
+            assert!(!sql.contains(trusted), "{trusted} is derived from the session, never set");
+        }
     }
 }

@@ -53,6 +53,10 @@ pub use error::{Error, Result};
 pub struct AppState {
     /// The authenticator pool: every request switches role inside its transaction.
     pub db: PgPool,
+    /// The login role's small pool, for the sign-in flow only (look up an
+    /// account, create or rotate a session, open a share link): SQL inside a
+    /// request can reach the authenticator, never this role.
+    pub login_db: PgPool,
     pub config: Arc<Config>,
     pub keys: Arc<Keys>,
 }
@@ -61,7 +65,8 @@ impl AppState {
     pub fn new(db: PgPool, config: Config) -> Self {
         let keys =
             Keys::new(config.jwt_secret.expose().as_bytes(), &config.jwt_issuer, config.access_token_ttl);
-        AppState { db, config: Arc::new(config), keys: Arc::new(keys) }
+        let login_db = crate::db::login_pool(&db, &config);
+        AppState { db, login_db, config: Arc::new(config), keys: Arc::new(keys) }
     }
 }
 

@@ -212,7 +212,7 @@ async fn open_share_link(
         tokens::digest(&token),
         user_agent
     )
-    .fetch_one(&state.db)
+    .fetch_one(&state.login_db)
     .await?
     .ok_or(Error::NotFound)?;
     let view: ShareView = serde_json::from_value(view).map_err(anyhow::Error::from)?;

@@ -54,7 +54,7 @@ async fn failed_logins_are_throttled_per_account_across_replicas() {
 
     // Per account and per address, in the database's own terms.
     let retry = |account: &'static str, ip: &'static str| {
-        let pool = app.authenticator.clone();
+        let pool = app.login.clone();
         async move {
             sqlx::query_scalar::<_, i32>("select auth.login_retry_after($1, $2, 5, interval '1 minute')")
                 .bind(account)
@@ -65,7 +65,7 @@ async fn failed_logins_are_throttled_per_account_across_replicas() {
         }
     };
     for n in 0..5 {
-        app.authenticator
+        app.login
             .execute(
                 format!("select auth.record_login_failure('bolt:target@bolt.test', '10.0.0.{n}')").as_str(),
             )
@@ -75,7 +75,7 @@ async fn failed_logins_are_throttled_per_account_across_replicas() {
     assert!(retry("bolt:target@bolt.test", "10.9.9.9").await > 0, "per account, whatever the address");
     assert_eq!(retry("bolt:other@bolt.test", "10.9.9.9").await, 0);
     for n in 0..5 {
-        app.authenticator
+        app.login
             .execute(
                 format!("select auth.record_login_failure('bolt:user{n}@bolt.test', '10.7.7.7')").as_str(),
             )

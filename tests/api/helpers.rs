@@ -81,6 +81,8 @@ pub struct TestApp {
     pub owner: PgPool,
     /// A separate authenticator pool, for SQL-level checks.
     pub authenticator: PgPool,
+    /// The sign-in flow's login role (`fieldops_login`), for SQL-level checks.
+    pub login: PgPool,
     pub database: String,
 }
 
@@ -102,6 +104,11 @@ pub async fn spawn_app_configured(extra: axum::Router<AppState>, overrides: &[(&
         .execute(format!("create database {database} template {template} owner fieldops_owner").as_str())
         .await
         .expect("copying the template");
+    // CREATE DATABASE does not copy the template's database privileges.
+    superuser
+        .execute(format!("revoke temporary on database {database} from public").as_str())
+        .await
+        .expect("revoking TEMP");
     superuser.close().await.ok();
 
     let authenticator_url = cluster.url("fieldops_authenticator", &database);
@@ -134,6 +141,7 @@ pub async fn spawn_app_configured(extra: axum::Router<AppState>, overrides: &[(&
             .expect("client"),
         owner: db::admin_pool(&cluster.url("fieldops_owner", &database)).await.expect("owner pool"),
         authenticator: db::admin_pool(&authenticator_url).await.expect("authenticator pool"),
+        login: db::admin_pool(&cluster.url(db::LOGIN_ROLE, &database)).await.expect("login pool"),
         database,
     }
 }
@@ -173,6 +181,21 @@ pub struct Company {
 }
 
 impl TestApp {
+    /// The transaction the API opens for this access token: the real context
+    /// batch, over this test's authenticator pool. For SQL-level checks "as the
+    /// request would run".
+    pub async fn request_tx(&self, access: &str) -> sqlx::Transaction<'static, sqlx::Postgres> {
+        let config = Config::from_lookup(|key| self.config_vars.get(key).cloned()).expect("test config");
+        let keys = fieldops::auth::jwt::Keys::new(
+            config.jwt_secret.expose().as_bytes(),
+            &config.jwt_issuer,
+            config.access_token_ttl,
+        );
+        let claims = keys.verify(access).expect("a valid access token");
+        let user = fieldops::http::context::CurrentUser::from(&claims);
+        fieldops::http::context::open(&self.authenticator, &user).await.expect("request context")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

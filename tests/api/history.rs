@@ -297,14 +297,7 @@ async fn only_admins_read_history_and_only_their_own_companys() {
 
     // And the database agrees, whatever the handler asks: Bolt's admin, with
     // no filter at all, reads no Acme history.
-    let mut tx = app.authenticator.begin().await.expect("tx");
-    sqlx::raw_sql(&format!(
-        "set local role fieldops_admin; set local app.company_id = '{}'; set local app.user_id = '{}';",
-        bolt.id, bolt.admin.user_id
-    ))
-    .execute(&mut *tx)
-    .await
-    .expect("context");
+    let mut tx = app.request_tx(&bolt.admin.access).await;
     let foreign: i64 = sqlx::query_scalar("select count(*) from app.audit_log where company_id <> $1")
         .bind(bolt.id)
         .fetch_one(&mut *tx)

@@ -217,17 +217,7 @@ async fn workers_change_only_status_and_completion_of_their_own_jobs() {
     assert_eq!(app.patch(&task_path, worker, json!({"is_completed": true})).await.status, StatusCode::OK);
 
     // The database agrees, whatever the API does: column grants refuse the rest.
-    let mut conn = app.authenticator.acquire().await.expect("conn");
-    let mut tx = conn.begin().await.expect("tx");
-    tx.execute(
-        format!(
-            "set local role fieldops_worker; set local app.company_id = '{}'; set local app.user_id = '{}'; set local app.role = 'WORKER';",
-            acme.id, acme.worker_id
-        )
-        .as_str(),
-    )
-    .await
-    .expect("context");
+    let mut tx = app.request_tx(worker).await;
     for sql in [
         format!("update app.jobs set title = 'x' where id = '{}'", mine.id()),
         format!("update app.jobs set assigned_worker_id = null where id = '{}'", mine.id()),

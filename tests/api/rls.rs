@@ -43,7 +43,7 @@ async fn the_server_pool_is_the_authenticator_and_cannot_bypass_rls() {
     .fetch_all(&app.owner)
     .await
     .expect("logins");
-    assert_eq!(logins, ["fieldops_authenticator", "fieldops_owner"]);
+    assert_eq!(logins, ["fieldops_authenticator", "fieldops_login", "fieldops_owner"]);
 }
 
 #[tokio::test]
@@ -184,20 +184,10 @@ async fn the_indexed_search_functions_answer_only_admins_and_only_their_company(
         )
         .await;
     }
-    let search = |role: &'static str, company: Uuid, user: Uuid, role_name: &'static str| {
-        let pool = app.authenticator.clone();
+    let search = |access: String| {
+        let app = &app;
         async move {
-            let mut conn = pool.acquire().await.expect("conn");
-            let mut tx = conn.begin().await.expect("tx");
-            tx.execute(
-                format!(
-                    "set local role {role}; set local app.company_id = '{company}'; set local app.user_id = '{user}';
-                     set local app.role = '{role_name}';"
-                )
-                .as_str(),
-            )
-            .await
-            .expect("context");
+            let mut tx = app.request_tx(&access).await;
             let jobs: Vec<Uuid> = sqlx::query_scalar(
                 "select s from auth.search_jobs('%shared%', false, null, null, null, null, null, 100) s",
             )
@@ -213,10 +203,10 @@ async fn the_indexed_search_functions_answer_only_admins_and_only_their_company(
             (jobs.len(), companies)
         }
     };
-    assert_eq!(search("fieldops_admin", acme.id, acme.admin.user_id, "ADMIN").await, (1, vec![acme.id]));
+    assert_eq!(search(acme.admin.access.clone()).await, (1, vec![acme.id]));
     // EXECUTE is granted to admins only; and the function itself checks the role.
-    assert_eq!(search("fieldops_worker", acme.id, acme.worker_id, "WORKER").await.0, 0);
-    assert_eq!(search("fieldops_customer", acme.id, acme.customer.user_id, "CUSTOMER").await.0, 0);
+    assert_eq!(search(acme.worker.access.clone()).await.0, 0);
+    assert_eq!(search(acme.customer.access.clone()).await.0, 0);
     let no_context: Vec<Uuid> = sqlx::query_scalar(
         "select s from auth.search_jobs('%shared%', false, null, null, null, null, null, 100) s",
     )
@@ -278,4 +268,34 @@ async fn opening_a_context_that_is_cancelled_never_leaves_it_on_the_pooled_conne
     // How many land mid-flight depends on the machine's load; without the fix
     // any one of them leaves the role switched (seen here on attempt 30).
     assert!(completed >= 100, "cancelled {cancelled}, completed {completed}");
+}
+
+#[tokio::test]
+async fn a_context_batch_that_fails_part_way_leaves_the_pooled_connection_clean() {
+    // Whatever statement of the batch fails (a refused role switch, a bad
+    // setting, a timeout), the one pooled connection must come back outside any
+    // transaction: the next request on it works.
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let claims = {
+        use base64::Engine;
+        let payload = acme.admin.access.split('.').nth(1).expect("payload");
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("b64");
+        serde_json::from_slice::<fieldops::auth::jwt::Claims>(&bytes).expect("claims")
+    };
+    let user = fieldops::http::context::CurrentUser::from(&claims);
+    let url = app.config_vars["DATABASE_URL"].clone();
+    let pool = fieldops::db::server_pool(&url, 1, std::time::Duration::from_secs(5)).expect("pool");
+    let batch = fieldops::http::context::context_batch(&user);
+    let statements: Vec<&str> = batch.split_inclusive(";\n").collect();
+    // A failing statement before each statement of the real batch in turn.
+    for at in 0..statements.len() {
+        let mut broken = statements[..at].concat();
+        broken.push_str("set local statement_timeout = 'not a duration';\n");
+        broken.push_str(&statements[at..].concat());
+        let opened = fieldops::http::context::open_batch(&pool, broken).await;
+        assert!(opened.is_err(), "the broken batch opened a context");
+        let tx = fieldops::http::context::open(&pool, &user).await;
+        assert!(tx.is_ok(), "a batch failing after statement {at} poisoned the connection: {:?}", tx.err());
+    }
 }

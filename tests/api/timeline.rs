@@ -28,16 +28,7 @@ async fn customers_job(app: &TestApp, company: &Company, title: &str) -> Value {
 
 /// A transaction as the company's customer login would run, straight in SQL.
 async fn as_customer(app: &TestApp, company: &Company) -> sqlx::Transaction<'static, sqlx::Postgres> {
-    let mut tx = app.authenticator.begin().await.expect("tx");
-    sqlx::raw_sql(&format!(
-        "set local role fieldops_customer; set local app.company_id = '{}'; set local app.user_id = '{}'; \
-         set local app.customer_id = '{}'; set local app.role = 'CUSTOMER';",
-        company.id, company.customer.user_id, company.customer_id
-    ))
-    .execute(&mut *tx)
-    .await
-    .expect("context");
-    tx
+    app.request_tx(&company.customer.access).await
 }
 
 fn ok(reply: &crate::helpers::Reply, status: StatusCode) {
