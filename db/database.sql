@@ -16,6 +16,14 @@ grant execute on function pg_catalog.pg_stat_get_activity(integer),
                           pg_catalog.pg_stat_get_backend_activity(integer)
   to pg_read_all_stats;
 
+-- Nor may it signal them: any role may cancel or terminate the backends of its
+-- own login role, so a request could end every other request in flight.
+revoke execute on function pg_catalog.pg_cancel_backend(integer) from public;
+revoke execute on function pg_catalog.pg_terminate_backend(integer, bigint) from public;
+grant execute on function pg_catalog.pg_cancel_backend(integer),
+                          pg_catalog.pg_terminate_backend(integer, bigint)
+  to pg_signal_backend;
+
 -- No temporary objects for any FieldOps role (also re-applied by every
 -- `fieldops migrate` through db/policies/00_schemas.sql).
 do $$

@@ -4,6 +4,7 @@
 //! authenticator pool with one batch, in one round trip:
 //!
 //! ```sql
+//! reset role; reset all;              -- whatever an earlier request left
 //! select auth.require_session(...);   -- as the authenticator: live session?
 //! set local role fieldops_<role>;
 //! set local app.session_id = '...';
@@ -23,6 +24,10 @@
 //! session check, a refused role switch, a timeout) PostgreSQL rolls the
 //! implicit transaction back by itself, so the pooled connection is never left
 //! inside an aborted transaction for the next request.
+//!
+//! `reset role; reset all`: SQL inside an earlier request on this connection
+//! may have ended its transaction and left session-level settings or a role
+//! behind; they must not change how this request's context opens.
 //!
 //! `plan_cache_mode`: handlers' prepared statements carry optional filters
 //! (`$1 is null or status_id = $1`); a cached generic plan cannot simplify
@@ -97,7 +102,9 @@ pub fn context_batch(user: &CurrentUser) -> String {
     let mut sql = String::with_capacity(320);
     let _ = write!(
         sql,
-        "select auth.require_session('{session}', '{user}', '{company}', '{role}');\n\
+        "reset role;\n\
+         reset all;\n\
+         select auth.require_session('{session}', '{user}', '{company}', '{role}');\n\
          set local role {db_role};\n\
          set local app.session_id = '{session}';\n\
          set local plan_cache_mode = force_custom_plan;\n\

@@ -7,6 +7,7 @@ mod hardening;
 mod helpers;
 mod history;
 mod idempotency;
+mod injection;
 mod isolation;
 mod jobs;
 mod lifecycle;

@@ -1,0 +1,424 @@
+//! The SQL-injection harness: what SQL running *inside* a request can do.
+//!
+//! For an admin, a worker and a customer of company A, each attack runs as
+//! arbitrary SQL in the request's own transaction, opened by the real context
+//! batch (`context::open`), exactly as a handler with an injection bug, a
+//! compromised dependency or a report builder would run it. It tries every trick
+//! to act for company B or to gain more than the verified role: forging `app.*`
+//! settings (SET LOCAL and set_config), switching `SET ROLE` (after `RESET ROLE`,
+//! to the other request roles, the owner, the login role, superusers), `SET
+//! SESSION AUTHORIZATION`, calling every `auth.*` function with forged
+//! arguments (as the request role and as the authenticator), temporary objects
+//! (the pg_temp shadowing attack on definer functions), ending the transaction
+//! and carrying on outside it, reading other backends' queries, signalling
+//! other backends, reading server files.
+//!
+//! After each attack, still in the same transaction and whatever role it left,
+//! probes count company B's rows in every table (must be 0, or refused), count
+//! every table the attacker can see (never more than the verified role sees
+//! without the attack), and try to write to B and to raise the attacker's own
+//! role. At the end B's rows, history and sessions are exactly as before.
+
+use std::collections::BTreeMap;
+
+use sqlx::{Postgres, Transaction};
+use uuid::Uuid;
+
+use crate::helpers::{spawn_app, Company, TestApp};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Expect {
+    /// The statement must be refused.
+    Fail,
+    /// A count that must be zero, or refused.
+    Zero,
+    /// Writes nothing: refused, or no row affected.
+    Untouched,
+    /// Part of the attack: its outcome is what the probes judge.
+    Any,
+}
+
+struct Step {
+    sql: String,
+    expect: Expect,
+}
+
+fn any(sql: impl Into<String>) -> Step {
+    Step { sql: sql.into(), expect: Expect::Any }
+}
+
+fn fail(sql: impl Into<String>) -> Step {
+    Step { sql: sql.into(), expect: Expect::Fail }
+}
+
+/// Runs one statement the way an attacker would keep going after an error:
+/// each statement in a savepoint, rolled back when it fails (outside a
+/// transaction block, after a COMMIT, the savepoint itself fails: ignored).
+async fn run(tx: &mut Transaction<'static, Postgres>, sql: &str) -> Result<(u64, Option<i64>), String> {
+    let _ = sqlx::raw_sql("savepoint attack").execute(&mut **tx).await;
+    let outcome = if sql.trim_start().starts_with("select count(*)") {
+        sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut **tx).await.map(|n| (0, Some(n)))
+    } else {
+        sqlx::raw_sql(sql).execute(&mut **tx).await.map(|r| (r.rows_affected(), None))
+    };
+    match outcome {
+        Ok(result) => {
+            let _ = sqlx::raw_sql("release savepoint attack").execute(&mut **tx).await;
+            Ok(result)
+        }
+        Err(error) => {
+            let _ = sqlx::raw_sql("rollback to savepoint attack").execute(&mut **tx).await;
+            Err(error.to_string())
+        }
+    }
+}
+
+/// Tables of schema app, with the column that names their company.
+async fn tables(app: &TestApp) -> Vec<(String, Option<&'static str>)> {
+    let rows: Vec<(String, bool, bool)> = sqlx::query_as(
+        "select c.relname::text,
+                exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'company_id'),
+                c.relname = 'companies'
+         from pg_class c where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'p') order by 1",
+    )
+    .fetch_all(&app.owner)
+    .await
+    .expect("tables");
+    rows.into_iter()
+        .map(|(name, has_company, is_companies)| {
+            let column = if is_companies {
+                Some("id")
+            } else if has_company {
+                Some("company_id")
+            } else {
+                None
+            };
+            (name, column)
+        })
+        .collect()
+}
+
+/// Rows the transaction can see per table; None where reading is refused.
+async fn visible(
+    tx: &mut Transaction<'static, Postgres>,
+    tables: &[(String, Option<&'static str>)],
+) -> BTreeMap<String, Option<i64>> {
+    let mut seen = BTreeMap::new();
+    for (table, _) in tables {
+        let count = run(tx, &format!("select count(*) from app.{table}")).await.ok().and_then(|(_, n)| n);
+        seen.insert(table.clone(), count);
+    }
+    seen
+}
+
+struct Victim {
+    company: Uuid,
+    admin: Uuid,
+    worker: Uuid,
+    customer: Uuid,
+    job: Uuid,
+}
+
+fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>)> {
+    let b = victim.company;
+    let forged_settings = |prefix: &str| {
+        vec![
+            any(format!("{prefix} app.company_id = '{b}'")),
+            any(format!("{prefix} app.user_id = '{}'", victim.admin)),
+            any(format!("{prefix} app.role = 'ADMIN'")),
+            any(format!("{prefix} app.customer_id = '{}'", victim.customer)),
+        ]
+    };
+    let auth_calls = || {
+        vec![
+            fail("select * from auth.login_lookup('bolt', 'admin@bolt.test')"),
+            fail(format!(
+                "select auth.create_session('{}', '{b}', sha256('x'), now() + interval '1 day', \
+                 now() + interval '1 day', 'x', 'x')",
+                victim.admin
+            )),
+            fail(
+                "select * from auth.rotate_refresh_token(sha256('x'), sha256('y'), now() + interval '1 day')",
+            ),
+            fail("select auth.open_share_link(sha256('x'), 'x')"),
+            fail(format!(
+                "select auth.require_session('{}', '{}', '{b}', 'ADMIN')",
+                Uuid::new_v4(),
+                victim.admin
+            )),
+            fail("select auth.record_login_failure('bolt:admin@bolt.test', '10.0.0.1')"),
+            fail("select auth.login_retry_after('bolt:admin@bolt.test', '10.0.0.1', 5, interval '1 minute')"),
+            Step {
+                sql: format!(
+                    "select count(*) from auth.search_jobs('%', true, null, null, null, null, null, 1000) s \
+                     where s = '{}'",
+                    victim.job
+                ),
+                expect: Expect::Zero,
+            },
+            Step {
+                sql: format!(
+                    "select count(*) from auth.search_customers('%', null, null, 1000) s where s = '{}'",
+                    victim.customer
+                ),
+                expect: Expect::Zero,
+            },
+            Step {
+                sql: format!("select count(*) from auth.current_profile() p where p.company_id = '{b}'"),
+                expect: Expect::Zero,
+            },
+            Step {
+                sql: format!("select count(*) from auth.request_context() c where c.company_id = '{b}'"),
+                expect: Expect::Zero,
+            },
+        ]
+    };
+    let mut list: Vec<(&'static str, Vec<Step>)> = vec![
+        ("none (the verified context as it is)", vec![]),
+        ("SET LOCAL app.* to company B", forged_settings("set local")),
+        ("set_config of app.* to company B", {
+            let mut steps: Vec<Step> = ["company_id", "user_id", "customer_id"]
+                .iter()
+                .map(|name| {
+                    let value = match *name {
+                        "company_id" => b,
+                        "user_id" => victim.admin,
+                        _ => victim.customer,
+                    };
+                    any(format!("select set_config('app.{name}', '{value}', true)"))
+                })
+                .collect();
+            steps.push(any("select set_config('app.role', 'ADMIN', true)"));
+            steps.push(any(format!("select set_config('app.session_id', '{}', true)", Uuid::new_v4())));
+            steps
+        }),
+        ("a guessed session id", vec![any(format!("set local app.session_id = '{}'", Uuid::new_v4()))]),
+        ("RESET ROLE, SET ROLE fieldops_admin", vec![any("reset role"), any("set local role fieldops_admin")]),
+        ("SET ROLE to each request role, with forged settings", {
+            let mut steps = vec![any("reset role"), any("set local role fieldops_admin")];
+            steps.extend(forged_settings("set local"));
+            steps.extend([any("set local role fieldops_worker"), any(format!("set local app.user_id = '{}'", victim.worker))]);
+            steps.push(any("set local role fieldops_customer"));
+            steps
+        }),
+        (
+            "SET ROLE or SESSION AUTHORIZATION to owner, login role, superuser",
+            vec![
+                fail("set local role fieldops_owner"),
+                fail("set local role fieldops_login"),
+                fail("set local role postgres"),
+                fail("set local role pg_read_all_data"),
+                fail("set local role pg_write_all_data"),
+                fail("set local session authorization fieldops_owner"),
+                fail("set local session authorization postgres"),
+                any("reset role"),
+                fail("set local role fieldops_owner"),
+                fail("set local session authorization fieldops_owner"),
+            ],
+        ),
+        ("auth.* with forged arguments, as the request role", auth_calls()),
+        ("auth.* with forged arguments, as the authenticator", {
+            let mut steps = vec![any("reset role")];
+            steps.extend(auth_calls());
+            steps
+        }),
+        (
+            "temporary objects (pg_temp shadowing a catalog type in a definer function)",
+            vec![
+                fail("create temporary table t (x int)"),
+                fail("create function pg_temp.steal() returns boolean language sql as 'select true'"),
+                fail("create domain pg_temp.jsonb as pg_catalog.jsonb check (true)"),
+                fail("create domain pg_temp.uuid as pg_catalog.uuid"),
+                any("reset role"),
+                fail("create temporary table t (x int)"),
+                fail("create domain pg_temp.text as pg_catalog.text"),
+            ],
+        ),
+        (
+            "objects and files outside the schema",
+            vec![
+                fail("create schema pwned"),
+                fail("create table public.pwned (x int)"),
+                fail("create extension dblink"),
+                fail("select pg_read_file('/etc/passwd')"),
+                fail("select lo_import('/etc/passwd')"),
+                fail("copy app.jobs to '/tmp/fieldops-pwned'"),
+                fail("alter role fieldops_authenticator bypassrls"),
+            ],
+        ),
+        (
+            "other requests' queries and backends, as the authenticator",
+            vec![
+                any("reset role"),
+                fail("select query from pg_stat_activity"),
+                fail("select pg_stat_get_backend_activity(s) from pg_stat_get_backend_idset() s"),
+                fail("select pg_terminate_backend(pid) from pg_stat_get_activity(null) where pid <> pg_backend_pid()"),
+                fail("select pg_cancel_backend(0)"),
+            ],
+        ),
+        ("COMMIT, then carry on outside the request's transaction", {
+            let mut steps = vec![any("commit"), any("set role fieldops_admin")];
+            steps.extend(forged_settings("set"));
+            steps
+        }),
+    ];
+    // Raising one's own role inside company A: as a write probe (below) too.
+    list.push((
+        "raise my own role",
+        vec![Step {
+            sql: format!(
+                "update app.users set role = 'ADMIN' where id = '{attacker_user}' and role <> 'ADMIN'"
+            ),
+            expect: Expect::Untouched,
+        }],
+    ));
+    list
+}
+
+fn write_probes(victim: &Victim) -> Vec<Step> {
+    let b = victim.company;
+    [
+        format!("update app.jobs set title = 'pwned' where company_id = '{b}'"),
+        format!("update app.job_tasks set is_completed = not is_completed where company_id = '{b}'"),
+        format!("delete from app.job_notes where company_id = '{b}'"),
+        format!("insert into app.customers (company_id, name) values ('{b}', 'pwned')"),
+        format!("insert into app.jobs (company_id, customer_id, status_id, title) select '{b}', customer_id, status_id, 'pwned' from app.jobs limit 1"),
+        format!("update app.companies set name = 'pwned' where id = '{b}'"),
+        format!("update app.users set password_hash = 'pwned' where company_id = '{b}'"),
+        format!("update app.sessions set revoked_at = now() where company_id = '{b}'"),
+        format!("delete from app.audit_log where company_id = '{b}'"),
+        format!("update app.share_links set expires_at = now() + interval '10 years' where company_id = '{b}'"),
+    ]
+    .into_iter()
+    .map(|sql| Step { sql, expect: Expect::Untouched })
+    .collect()
+}
+
+async fn victim_state(app: &TestApp, company: Uuid) -> (String, i64, i64) {
+    let history: i64 = sqlx::query_scalar("select count(*) from app.audit_log where company_id = $1")
+        .bind(company)
+        .fetch_one(&app.owner)
+        .await
+        .expect("history");
+    let live_sessions: i64 =
+        sqlx::query_scalar("select count(*) from app.sessions where company_id = $1 and revoked_at is null")
+            .bind(company)
+            .fetch_one(&app.owner)
+            .await
+            .expect("sessions");
+    (app.fingerprint(company).await, history, live_sessions)
+}
+
+async fn seed(app: &TestApp, company: &Company) -> Uuid {
+    let job = app
+        .create_job(
+            &company.admin.access,
+            serde_json::json!({"customer_id": company.customer_id, "title": format!("Job of {}", company.slug),
+                    "assigned_worker_id": company.worker_id, "tasks": ["One", "Two"]}),
+        )
+        .await
+        .id();
+    let note = app
+        .post(
+            &format!("/api/v1/jobs/{job}/notes"),
+            &company.admin.access,
+            serde_json::json!({"body": "Note", "visibility": "customer"}),
+        )
+        .await;
+    assert!(note.status.is_success(), "{:?}", note.body);
+    let link = app
+        .post(&format!("/api/v1/jobs/{job}/share-links"), &company.admin.access, serde_json::json!({}))
+        .await;
+    assert!(link.status.is_success(), "{:?}", link.body);
+    job
+}
+
+#[tokio::test]
+async fn sql_inside_a_request_reaches_no_other_company_and_no_higher_role() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let bolt = app.company("bolt").await;
+    seed(&app, &acme).await;
+    let bolt_job = seed(&app, &bolt).await;
+    let victim = Victim {
+        company: bolt.id,
+        admin: bolt.admin.user_id,
+        worker: bolt.worker_id,
+        customer: bolt.customer_id,
+        job: bolt_job,
+    };
+    // B is busy while A attacks: one of its requests holds a context open.
+    let mut bolt_busy = app.request_tx(&bolt.admin.access).await;
+    sqlx::query("select 1").execute(&mut *bolt_busy).await.expect("B's request");
+
+    let before = victim_state(&app, bolt.id).await;
+    let acme_before = app.fingerprint(acme.id).await;
+    let tables = tables(&app).await;
+    let mut attempts = 0;
+
+    for (role, attacker, attacker_user) in [
+        ("admin", &acme.admin.access, acme.admin.user_id),
+        ("worker", &acme.worker.access, acme.worker_id),
+        ("customer", &acme.customer.access, acme.customer.user_id),
+    ] {
+        let baseline = {
+            let mut tx = app.request_tx(attacker).await;
+            visible(&mut tx, &tables).await
+        };
+        assert!(
+            baseline.values().any(|n| n.unwrap_or(0) > 0),
+            "{role}: the verified context sees its own rows ({baseline:?})"
+        );
+
+        for (attack, steps) in attacks(&victim, attacker_user) {
+            let mut tx = app.request_tx(attacker).await;
+            for step in steps.iter().chain(write_probes(&victim).iter()) {
+                attempts += 1;
+                let outcome = run(&mut tx, &step.sql).await;
+                match step.expect {
+                    Expect::Fail => {
+                        assert!(outcome.is_err(), "{role} / {attack}: `{}` was allowed", step.sql)
+                    }
+                    Expect::Zero => {
+                        if let Ok((_, Some(n))) = outcome {
+                            assert_eq!(n, 0, "{role} / {attack}: `{}` found company B", step.sql);
+                        }
+                    }
+                    Expect::Untouched => {
+                        if let Ok((affected, _)) = outcome {
+                            assert_eq!(affected, 0, "{role} / {attack}: `{}` wrote", step.sql);
+                        }
+                    }
+                    Expect::Any => {}
+                }
+            }
+            for (table, column) in &tables {
+                let Some(column) = column else { continue };
+                attempts += 1;
+                let foreign =
+                    run(&mut tx, &format!("select count(*) from app.{table} where {column} = '{}'", bolt.id))
+                        .await
+                        .ok()
+                        .and_then(|(_, n)| n)
+                        .unwrap_or(0);
+                assert_eq!(foreign, 0, "{role} / {attack}: reads {foreign} rows of company B in app.{table}");
+            }
+            let seen = visible(&mut tx, &tables).await;
+            attempts += tables.len();
+            for (table, count) in &seen {
+                let allowed = baseline[table].unwrap_or(0);
+                assert!(
+                    count.unwrap_or(0) <= allowed,
+                    "{role} / {attack}: sees {count:?} rows of app.{table}, its verified role sees {allowed}"
+                );
+            }
+            drop(tx);
+        }
+    }
+
+    drop(bolt_busy);
+    assert_eq!(victim_state(&app, bolt.id).await, before, "company B's rows, history or sessions changed");
+    // Only the admin may write in A at all, and none of the attacks was one.
+    assert_eq!(app.fingerprint(acme.id).await, acme_before, "company A changed");
+    assert!(attempts > 1000, "the harness ran {attempts} statements");
+}
