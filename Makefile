@@ -8,22 +8,22 @@
 .PHONY: run test bench bench-smoke bench-data
 
 run:
-	@scripts/install-deps.sh
+	@scripts/setup/install-deps.sh
 	SQLX_OFFLINE=true cargo build --release --quiet
 	@web/scripts/ensure-built.sh
 	./target/release/fieldops seed-demo
 	./target/release/fieldops serve
 
 test:
-	@scripts/test.sh
+	@scripts/test/test.sh
 
 bench:
-	@scripts/install-deps.sh
-	python3 scripts/bench.py
+	@scripts/setup/install-deps.sh
+	python3 scripts/bench/bench.py
 
 bench-data:
-	@scripts/install-deps.sh
-	python3 scripts/bench.py --data-only
+	@scripts/setup/install-deps.sh
+	python3 scripts/bench/bench.py --data-only
 
 bench-smoke:
-	python3 scripts/bench.py --smoke
+	python3 scripts/bench/bench.py --smoke

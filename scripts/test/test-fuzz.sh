@@ -4,7 +4,7 @@
 # Bounded and seeded (reproducible). Called by `make test` with the test
 # cluster running on 127.0.0.1:$FIELDOPS_PG_PORT and its database migrated.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 PORT=${FIELDOPS_FUZZ_PORT:-8097}
 PG=${FIELDOPS_PG_PORT:-54330}
