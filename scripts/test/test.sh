@@ -48,11 +48,15 @@ cargo test --quiet
 
 # Further suites, each self-contained; they reuse the cluster started above
 # (FIELDOPS_PG_PORT; database "fieldops" migrated, as fieldops_owner).
+# A suite that is missing or lost its run bit fails the run: skipping it would
+# report "all checks passed" without running it.
 for suite in scripts/test/test-pgtap.sh scripts/test/test-fuzz.sh scripts/test/test-deploy.sh scripts/test/test-bench-smoke.sh scripts/test/test-web.sh; do
-  if [ -x "$suite" ]; then
-    step "$suite"
-    "$suite"
+  if [ ! -x "$suite" ]; then
+    echo "test: $suite is missing or not executable (git update-index --chmod=+x $suite)" >&2
+    exit 1
   fi
+  step "$suite"
+  "$suite"
 done
 
 printf '\nall checks passed\n'
