@@ -5,6 +5,7 @@
 #   make bench        the API against pgbench on a 1,000-tenant dataset; writes docs/performance.md
 #   make bench-smoke  the same on the small preset, quickly (part of make test)
 #   make bench-data   only generate the dataset (into target/bench-pg-full, reused by make bench)
+# Python tools run from the virtual environment target/venv (scripts/setup/python-env.sh).
 .PHONY: run test bench bench-smoke bench-data
 
 run:
@@ -19,11 +20,11 @@ test:
 
 bench:
 	@scripts/setup/install-deps.sh
-	python3 scripts/bench/bench.py
+	scripts/setup/python-env.sh python3 scripts/bench/bench.py
 
 bench-data:
 	@scripts/setup/install-deps.sh
-	python3 scripts/bench/bench.py --data-only
+	scripts/setup/python-env.sh python3 scripts/bench/bench.py --data-only
 
 bench-smoke:
-	python3 scripts/bench/bench.py --smoke
+	scripts/setup/python-env.sh python3 scripts/bench/bench.py --smoke

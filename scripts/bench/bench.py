@@ -543,7 +543,7 @@ def chart_png(results, path):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("matplotlib missing: no chart (pip install matplotlib)")
+        print("matplotlib missing: no chart (run through `make bench`, or scripts/setup/python-env.sh python3 scripts/bench/bench.py)")
         return None
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8))
     names = sorted({r["scenario"] for r in results["scenarios"]}, key=lambda n: [r["scenario"] for r in results["scenarios"]].index(n))

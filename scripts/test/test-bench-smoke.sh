@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-python3 scripts/bench/bench.py --smoke
+scripts/setup/python-env.sh python3 scripts/bench/bench.py --smoke

@@ -40,8 +40,8 @@ DATABASE_URL="postgres://fieldops_owner@127.0.0.1:$FIELDOPS_PG_PORT/fieldops" SQ
   cargo sqlx prepare --check -- --all-targets
 
 step "OpenAPI document"
-python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install --quiet openapi-spec-validator
-python3 scripts/test/check-openapi.py
+# openapi-spec-validator, from the project's virtual environment (target/venv).
+scripts/setup/python-env.sh python3 scripts/test/check-openapi.py
 
 step "Rust unit and API tests"
 cargo test --quiet
