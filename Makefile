@@ -5,25 +5,26 @@
 #   make bench        the API against pgbench on a 1,000-tenant dataset; writes docs/performance.md
 #   make bench-smoke  the same on the small preset, quickly (part of make test)
 #   make bench-data   only generate the dataset (into target/bench-pg-full, reused by make bench)
+# Python tools run from the virtual environment target/venv (scripts/setup/python-env.sh).
 .PHONY: run test bench bench-smoke bench-data
 
 run:
-	@scripts/install-deps.sh
+	@scripts/setup/install-deps.sh
 	SQLX_OFFLINE=true cargo build --release --quiet
 	@web/scripts/ensure-built.sh
 	./target/release/fieldops seed-demo
 	./target/release/fieldops serve
 
 test:
-	@scripts/test.sh
+	@scripts/test/test.sh
 
 bench:
-	@scripts/install-deps.sh
-	python3 scripts/bench.py
+	@scripts/setup/install-deps.sh
+	scripts/setup/python-env.sh python3 scripts/bench/bench.py
 
 bench-data:
-	@scripts/install-deps.sh
-	python3 scripts/bench.py --data-only
+	@scripts/setup/install-deps.sh
+	scripts/setup/python-env.sh python3 scripts/bench/bench.py --data-only
 
 bench-smoke:
-	python3 scripts/bench.py --smoke
+	scripts/setup/python-env.sh python3 scripts/bench/bench.py --smoke

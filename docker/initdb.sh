@@ -7,7 +7,7 @@
 #   3. the application database, owned by fieldops_owner.
 # Then the `migrate` service creates the schema as fieldops_owner.
 #
-# Also runnable by hand against any PostgreSQL 15 (scripts/test-deploy.sh does):
+# Also runnable by hand against any PostgreSQL 15 (scripts/test/test-deploy.sh does):
 # psql connects through the usual PG* variables (PGHOST, PGPORT, …), the
 # superuser is POSTGRES_USER, and FIELDOPS_ROLES_SQL points at db/roles.sql.
 set -euo pipefail

@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 
-// Runs against a real `fieldops serve` (scripts/test-web.sh starts one on an
+// Runs against a real `fieldops serve` (scripts/test/test-web.sh starts one on an
 // ephemeral cluster). Drives Debian's Chromium: no browser download.
 const baseURL = process.env.E2E_BASE_URL ?? 'http://127.0.0.1:8091';
 

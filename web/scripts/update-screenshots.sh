@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Copies the documented subset of the Playwright screenshots (written by
-# scripts/test-web.sh to web/e2e/.out/screenshots) to docs/screenshots/.
+# scripts/test/test-web.sh to web/e2e/.out/screenshots) to docs/screenshots/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 src=web/e2e/.out/screenshots

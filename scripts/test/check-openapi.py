@@ -1,12 +1,18 @@
 """Validates the OpenAPI document the server serves (from `fieldops openapi`)
-against the OpenAPI 3.1 schema, and checks every route of the API is in it."""
+against the OpenAPI 3.1 schema, and checks every route of the API is in it.
+
+Needs openapi-spec-validator: run it from the project's virtual environment,
+`scripts/setup/python-env.sh python3 scripts/test/check-openapi.py` (as `make
+test` does). The binary is FIELDOPS_BIN, by default ./target/debug/fieldops."""
 import json
+import os
 import subprocess
 import sys
 
 from openapi_spec_validator import validate
 
-document = json.loads(subprocess.run(["./target/debug/fieldops", "openapi"], check=True, capture_output=True).stdout)
+binary = os.environ.get("FIELDOPS_BIN", "./target/debug/fieldops")
+document = json.loads(subprocess.run([binary, "openapi"], check=True, capture_output=True).stdout)
 validate(document)
 
 expected = [

@@ -2,7 +2,7 @@
 # `make test`: every check, in the order that fails fastest. Starts its own
 # PostgreSQL cluster (target/test-pg, port 54330) and stops it at the end.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 # The tests bring their own cluster; a DATABASE_URL from the caller's shell
 # would point the CLI elsewhere.
@@ -20,7 +20,7 @@ export RUST_BACKTRACE=0
 
 step() { printf '\n== %s\n' "$*"; }
 
-scripts/install-deps.sh
+scripts/setup/install-deps.sh
 
 step "format and lint"
 cargo fmt --check
@@ -40,19 +40,23 @@ DATABASE_URL="postgres://fieldops_owner@127.0.0.1:$FIELDOPS_PG_PORT/fieldops" SQ
   cargo sqlx prepare --check -- --all-targets
 
 step "OpenAPI document"
-python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install --quiet openapi-spec-validator
-python3 scripts/check-openapi.py
+# openapi-spec-validator, from the project's virtual environment (target/venv).
+scripts/setup/python-env.sh python3 scripts/test/check-openapi.py
 
 step "Rust unit and API tests"
 cargo test --quiet
 
 # Further suites, each self-contained; they reuse the cluster started above
 # (FIELDOPS_PG_PORT; database "fieldops" migrated, as fieldops_owner).
-for suite in scripts/test-pgtap.sh scripts/test-fuzz.sh scripts/test-deploy.sh scripts/test-bench-smoke.sh scripts/test-web.sh; do
-  if [ -x "$suite" ]; then
-    step "$suite"
-    "$suite"
+# A suite that is missing or lost its run bit fails the run: skipping it would
+# report "all checks passed" without running it.
+for suite in scripts/test/test-pgtap.sh scripts/test/test-fuzz.sh scripts/test/test-deploy.sh scripts/test/test-bench-smoke.sh scripts/test/test-web.sh; do
+  if [ ! -x "$suite" ]; then
+    echo "test: $suite is missing or not executable (git update-index --chmod=+x $suite)" >&2
+    exit 1
   fi
+  step "$suite"
+  "$suite"
 done
 
 printf '\nall checks passed\n'

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The job lifecycle over the API with curl and jq: create → assign → complete,
 # as the admin, the worker and the customer (by login and by share link).
-# Run it against `make run` (demo data): bash docs/walkthrough.sh
+# Run it against `make run` (demo data): bash scripts/ops/walkthrough.sh
 set -euo pipefail
 API=${API:-http://127.0.0.1:8080/api/v1}
 json=(-H 'content-type: application/json')

@@ -6,13 +6,13 @@
 # (database "fieldops", migrated, policies applied). By hand, e.g. on the
 # `make run` database:
 #
-#   FIELDOPS_PG_PORT=54329 scripts/test-pgtap.sh
+#   FIELDOPS_PG_PORT=54329 scripts/test/test-pgtap.sh
 #
 # Environment: FIELDOPS_PG_PORT (54330), FIELDOPS_PG_HOST (127.0.0.1),
 # FIELDOPS_PG_DATABASE (fieldops), FIELDOPS_PG_SUPERUSER (postgres); extra
 # arguments go to pg_prove (e.g. -v, or single test files).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 port="${FIELDOPS_PG_PORT:-54330}"
 host="${FIELDOPS_PG_HOST:-127.0.0.1}"

@@ -28,7 +28,7 @@ import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # scripts/bench/bench.py
 # The smoke run checks that the pipeline works, not its figures: it uses the
 # debug build `make test` already has instead of compiling a release build.
 BIN = ROOT / "target" / ("debug" if "--smoke" in sys.argv else "release") / "fieldops"
@@ -380,7 +380,7 @@ end
         lines = [
             "# Performance",
             "",
-            "Measured by `make bench` (`scripts/bench.py`): a release build of `fieldops serve` on its own",
+            "Measured by `make bench` (`scripts/bench/bench.py`): a release build of `fieldops serve` on its own",
             "PostgreSQL 15 cluster, loaded by `fieldops seed-bench`; every figure below comes from that run.",
             "",
             f"- **Machine:** {os.cpu_count()} cores, {mem_gib()} GiB, {platform.platform()}; wrk and pgbench on the same machine.",
@@ -543,7 +543,7 @@ def chart_png(results, path):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("matplotlib missing: no chart (pip install matplotlib)")
+        print("matplotlib missing: no chart (run through `make bench`, or scripts/setup/python-env.sh python3 scripts/bench/bench.py)")
         return None
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8))
     names = sorted({r["scenario"] for r in results["scenarios"]}, key=lambda n: [r["scenario"] for r in results["scenarios"]].index(n))

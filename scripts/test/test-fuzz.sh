@@ -4,14 +4,16 @@
 # Bounded and seeded (reproducible). Called by `make test` with the test
 # cluster running on 127.0.0.1:$FIELDOPS_PG_PORT and its database migrated.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 PORT=${FIELDOPS_FUZZ_PORT:-8097}
 PG=${FIELDOPS_PG_PORT:-54330}
 EXAMPLES=${FUZZ_MAX_EXAMPLES:-10}
 BASE="http://127.0.0.1:$PORT"
 
-command -v schemathesis >/dev/null || python3 -m pip install --quiet schemathesis
+# schemathesis from the project's virtual environment (target/venv).
+venv_bin="$(scripts/setup/python-env.sh)"
+export PATH="$venv_bin:$PATH"
 
 # A database of its own: the fuzzer edits whatever it can reach (the admin's
 # own password included), so it never runs on data another suite relies on.

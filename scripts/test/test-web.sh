@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The web app's suites, called by `make test` (scripts/test.sh) after the Rust
+# The web app's suites, called by `make test` (scripts/test/test.sh) after the Rust
 # tests, from the repo root, with ./target/debug/fieldops built:
 #   type-check, OpenAPI types current, Vitest, production build (with the worker
 #   bundle budget), then Playwright in headless Chromium against a real
 #   `fieldops serve` on its own fresh embedded PostgreSQL cluster.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 ROOT=$PWD
 BIN="$ROOT/target/debug/fieldops"
 START=$(date +%s)

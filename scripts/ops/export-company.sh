@@ -2,7 +2,7 @@
 # Exports one company's rows as CSV files: its app.companies row and every row
 # with its company_id, one file per table, from one consistent snapshot.
 #
-#   scripts/export-company.sh [--reporting] <company slug or id> <output directory>
+#   scripts/ops/export-company.sh [--reporting] <company slug or id> <output directory>
 #
 # --reporting leaves out what a report never needs and a leak would hurt:
 # sessions, refresh tokens, and every password_hash / token_hash column. Such an
@@ -10,12 +10,12 @@
 #
 # Connects with psql as the schema owner (the owner's policies let it read every
 # company); pass the connection as DATABASE_URL or the usual PG* variables, e.g.
-#   DATABASE_URL=postgres://fieldops_owner:…@db:5432/fieldops scripts/export-company.sh acme ./export-acme
+#   DATABASE_URL=postgres://fieldops_owner:…@db:5432/fieldops scripts/ops/export-company.sh acme ./export-acme
 #
 # The tables are found in the catalog (every table of schema `app` with a
 # company_id column), so a table added by a later migration is exported too.
 # Generated columns are left out, so the files load back with \copy (see
-# scripts/import-company.sh). manifest.csv lists each file with its row count and
+# scripts/ops/import-company.sh). manifest.csv lists each file with its row count and
 # schema_version.txt the last applied migration.
 set -euo pipefail
 

