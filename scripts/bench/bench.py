@@ -129,11 +129,13 @@ class Bench:
     @staticmethod
     def context_sql(claims):
         role = claims["role"]
-        return ("select auth.require_session('{sid}', '{sub}', '{cid}', '{role}')\\; begin\\; "
-                "set local role fieldops_{lower}\\; set local app.company_id = '{cid}'\\; "
-                "set local app.user_id = '{sub}'\\; set local app.role = '{role}'\\; "
-                "set local app.customer_id = '{cus}'\\; set local app.session_id = '{sid}';"
-                ).format(lower=role.lower(), cus=claims.get("cus") or "", **claims)
+        # The API's own batch (src/http/context.rs): session check, role, the
+        # session id as the only context, begin last.
+        return ("reset role\\; reset all\\; "
+                "select auth.require_session('{sid}', '{sub}', '{cid}', '{role}')\\; "
+                "set local role fieldops_{lower}\\; set local app.session_id = '{sid}'\\; "
+                "set local plan_cache_mode = force_custom_plan\\; begin;"
+                ).format(lower=role.lower(), **claims)
 
     def scenarios(self, who):
         """Per tenant: (name, method, paths, body, SQL statements the API runs)."""

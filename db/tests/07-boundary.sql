@@ -1,0 +1,166 @@
+-- The database boundary against SQL running inside a request: the context is
+-- derived from the live session row, not trusted from settings; no FieldOps
+-- role creates temporary objects; definer functions search pg_temp last; new
+-- functions start unexecutable; other backends' queries are not readable.
+-- (The same attacks from inside real API requests: tests/api/injection.rs.)
+begin;
+set local search_path = tap, public;
+grant usage on schema tap to fieldops_owner, fieldops_login, fieldops_authenticator, fieldops_admin,
+  fieldops_worker, fieldops_customer;
+select plan(47);
+\ir fixtures/tenants.sql
+
+-- ------------------------------------------------------------ TEMP and PUBLIC
+select is(has_database_privilege(r, current_database(), 'TEMP'), false,
+          format('%s may not create temporary objects', r))
+from unnest(array['fieldops_login', 'fieldops_authenticator', 'fieldops_admin', 'fieldops_worker',
+                  'fieldops_customer']) r;
+
+select is_empty($$
+  select p.oid::regprocedure from pg_proc p
+  where p.pronamespace in ('app'::regnamespace, 'auth'::regnamespace)
+    and has_function_privilege('public', p.oid, 'execute')
+$$, 'no function of app or auth is executable by PUBLIC');
+
+select ok(exists (
+  select 1 from pg_default_acl d
+  where d.defaclrole = 'fieldops_owner'::regrole and d.defaclnamespace = 0 and d.defaclobjtype = 'f'
+    and not exists (select 1 from aclexplode(d.defaclacl) a where a.grantee = 0 and a.privilege_type = 'EXECUTE')
+), 'the owner''s global default privileges give PUBLIC no EXECUTE on new functions');
+
+-- A function a migration creates, before any policy file grants it.
+set local role fieldops_owner;
+create function app.pgtap_new_function() returns integer language sql as 'select 1';
+reset role;
+select is(has_function_privilege(r, 'app.pgtap_new_function()', 'execute'), false,
+          format('a new function is not executable by %s until a policy file grants it', r))
+from unnest(array['fieldops_login', 'fieldops_authenticator', 'fieldops_admin', 'fieldops_worker',
+                  'fieldops_customer']) r;
+
+-- --------------------------------------------------- the pg_temp shadowing attack
+set local role fieldops_worker;
+select pg_temp.ctx('A.worker');
+select throws_ok($$ create domain pg_temp.jsonb as pg_catalog.jsonb $$, '42501', null,
+  'a worker cannot create a temporary type to shadow jsonb');
+reset role;
+set local role fieldops_authenticator;
+select throws_ok($$ create function pg_temp.steal() returns boolean language sql as 'select true' $$,
+  '42501', null, 'the authenticator cannot create a temporary function');
+reset role;
+
+-- ------------------------------------------------------- the verified context
+set local role fieldops_worker;
+select pg_temp.ctx('A.worker');
+select is(app.company_id(), pg_temp.id('A'), 'a live session names its company');
+select is(app.role(), 'WORKER'::app.user_role, '... and its role');
+
+set local app.company_id = 'cd7f5a75-2b24-4a4b-9c0c-2f66e0b1c0de';
+set local app.user_id = 'cd7f5a75-2b24-4a4b-9c0c-2f66e0b1c0de';
+set local app.role = 'ADMIN';
+select is(app.company_id(), pg_temp.id('A'), 'setting app.company_id changes nothing');
+select is(app.role(), 'WORKER'::app.user_role, 'setting app.role changes nothing');
+select is(pg_temp.rows_outside(pg_temp.id('A')), 0::bigint, 'forged settings see no row of B');
+select set_config('app.company_id', pg_temp.id('B')::text, true);
+select is(pg_temp.rows_outside(pg_temp.id('A')), 0::bigint, 'set_config of app.company_id sees no row of B');
+
+-- The worker's session under another request role: no context at all.
+reset role;
+set local role fieldops_admin;
+select is(app.company_id(), null, 'a worker''s session under fieldops_admin is no context');
+select is((select count(*) from app.jobs), 0::bigint, '... and sees no job');
+select is((select count(*) from app.users), 0::bigint, '... and no user');
+select throws_ok($$ insert into app.customers (name) values ('x') $$, '42501', null,
+  '... and cannot write');
+reset role;
+set local role fieldops_customer;
+select is(app.company_id(), null, 'a worker''s session under fieldops_customer is no context');
+reset role;
+
+-- Another company's session needs its id: guessed, malformed or stale ids are nothing.
+set local role fieldops_worker;
+select set_config('app.session_id', gen_random_uuid()::text, true);
+select is(app.company_id(), null, 'a guessed session id is no context');
+select set_config('app.session_id', 'not-a-uuid', true);
+select lives_ok($$ select app.company_id() $$, 'a malformed session id fails closed, without an error');
+select is(app.company_id(), null, '... to no context');
+reset role;
+update app.sessions set revoked_at = now() where id = pg_temp.id('A.worker2.session');
+set local role fieldops_worker;
+select pg_temp.ctx('A.worker2');
+select is(app.company_id(), null, 'a revoked session is no context (logout ends it at the next statement)');
+reset role;
+update app.sessions set expires_at = now() - interval '1 second' where id = pg_temp.id('B.worker.session');
+set local role fieldops_worker;
+select pg_temp.ctx('B.worker');
+select is(app.company_id(), null, 'an expired session is no context');
+reset role;
+
+-- A request role cannot read other sessions to borrow one.
+set local role fieldops_admin;
+select pg_temp.ctx('A.admin');
+select is(array(select id from app.sessions), array[pg_temp.id('A.admin.session')],
+  'an admin reads its own session row only');
+reset role;
+
+-- --------------------------------------------- identity changes end sessions
+update app.users set customer_id = pg_temp.id('A.cust2') where id = pg_temp.id('A.customer');
+select isnt((select revoked_at from app.sessions where id = pg_temp.id('A.customer.session')), null,
+  're-linking a customer login to another customer revokes its sessions');
+select is((select customer_id from app.sessions where id = pg_temp.id('A.customer.session')), pg_temp.id('A.cust1'),
+  '... and the session still names the customer it was issued for');
+
+update app.customers set deleted_at = now() where id = pg_temp.id('B.cust1');
+select isnt((select revoked_at from app.sessions where id = pg_temp.id('B.customer.session')), null,
+  'deleting a customer revokes its logins'' sessions');
+
+update app.users set role = 'ADMIN' where id = pg_temp.id('B.worker2');
+select isnt((select revoked_at from app.sessions where id = pg_temp.id('B.worker2.session')), null,
+  'changing a user''s role revokes its sessions');
+
+insert into app.sessions (company_id, user_id, expires_at)
+values (pg_temp.id('A'), pg_temp.id('A.worker'), now() + interval '1 hour');
+select is((select role from app.sessions where user_id = pg_temp.id('A.worker') order by created_at desc, id limit 1),
+  'WORKER'::app.user_role, 'a new session takes its role from the user row, whatever the inserter says');
+
+set local role fieldops_authenticator;
+select throws_ok(format($$ select auth.require_session(%L, %L, %L, 'CUSTOMER') $$,
+                        pg_temp.id('B.customer.session'), pg_temp.id('B.customer'), pg_temp.id('B')),
+  'FO401', 'session is not valid', 'the session check refuses a deleted customer''s login');
+reset role;
+
+-- ------------------------------------------ share links end with what ends them
+select isnt(auth.open_share_link(sha256(convert_to('token of A', 'UTF8')), 'pgtap'), null,
+  'a live share link opens');
+update app.companies set is_active = false where id = pg_temp.id('A');
+select is(auth.open_share_link(sha256(convert_to('token of A', 'UTF8')), 'pgtap'), null,
+  'a deactivated company''s share link opens nothing');
+update app.companies set is_active = true where id = pg_temp.id('A');
+update app.jobs set is_archived = true where id = pg_temp.id('A.job1');
+select is(auth.open_share_link(sha256(convert_to('token of A', 'UTF8')), 'pgtap'), null,
+  'an archived job''s share link opens nothing');
+update app.jobs set is_archived = false where id = pg_temp.id('A.job1');
+update app.customers set deleted_at = now() where id = pg_temp.id('A.cust1');
+select is(auth.open_share_link(sha256(convert_to('token of A', 'UTF8')), 'pgtap'), null,
+  'a deleted customer''s share link opens nothing');
+update app.customers set deleted_at = null where id = pg_temp.id('A.cust1');
+select isnt(auth.open_share_link(sha256(convert_to('token of A', 'UTF8')), 'pgtap'), null,
+  'restored, the link opens again');
+update app.jobs set customer_id = pg_temp.id('A.cust2') where id = pg_temp.id('A.job1');
+select isnt((select revoked_at from app.share_links where id = pg_temp.id('A.job1.link')), null,
+  'moving a job to another customer revokes its share links');
+update app.jobs set customer_id = pg_temp.id('A.cust1') where id = pg_temp.id('A.job1');
+select is(auth.open_share_link(sha256(convert_to('token of A', 'UTF8')), 'pgtap'), null,
+  '... for good: moving it back does not revive them');
+
+-- ------------------------------------------------ other backends' activity
+set local role fieldops_authenticator;
+select throws_ok($$ select query from pg_stat_activity $$, '42501', null,
+  'the authenticator cannot read other requests'' queries (their session ids)');
+select throws_ok($$ select pg_stat_get_backend_activity(1) $$, '42501', null,
+  '... nor through the statistics functions');
+select throws_ok($$ select pg_terminate_backend(pg_backend_pid()) $$, '42501', null,
+  'the authenticator cannot terminate other requests');
+reset role;
+
+select * from finish();
+rollback;
