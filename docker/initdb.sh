@@ -3,8 +3,12 @@
 # /docker-entrypoint-initdb.d once, when the data volume is empty), as the
 # superuser:
 #   1. db/roles.sql: the five FieldOps roles (idempotent);
-#   2. the two login roles' passwords, from the environment;
-#   3. the application database, owned by fieldops_owner.
+#   2. the login roles' passwords, from the environment (the sign-in role,
+#      fieldops_login, shares the authenticator's: the server derives its
+#      sign-in pool from DATABASE_URL with that user name);
+#   3. the application database, owned by fieldops_owner;
+#   4. db/database.sql inside it: other backends' activity and signals only for
+#      monitoring roles, no temporary objects.
 # Then the `migrate` service creates the schema as fieldops_owner.
 #
 # Also runnable by hand against any PostgreSQL 15 (scripts/test/test-deploy.sh does):
@@ -16,6 +20,7 @@ set -euo pipefail
 : "${FIELDOPS_AUTHENTICATOR_PASSWORD:?set FIELDOPS_AUTHENTICATOR_PASSWORD (password of the API login)}"
 database="${FIELDOPS_DB_NAME:-fieldops}"
 roles_sql="${FIELDOPS_ROLES_SQL:-/fieldops/roles.sql}"
+database_sql="${FIELDOPS_DATABASE_SQL:-/fieldops/database.sql}"
 superuser="${POSTGRES_USER:-postgres}"
 
 if [ "$FIELDOPS_OWNER_PASSWORD" = "$FIELDOPS_AUTHENTICATOR_PASSWORD" ]; then
@@ -38,14 +43,18 @@ run_psql --quiet \
 set password_encryption = 'scram-sha-256';
 alter role fieldops_owner password :'owner_password';
 alter role fieldops_authenticator password :'authenticator_password';
+alter role fieldops_login password :'authenticator_password';
 select format('create database %I owner fieldops_owner', :'database')
 where not exists (select 1 from pg_database where datname = :'database')
 \gexec
--- Only the two login roles may connect; the request roles never log in.
+-- Only the login roles may connect; the request roles never log in.
 select format('revoke connect, temporary on database %I from public', :'database')
 \gexec
-select format('grant connect on database %I to fieldops_owner, fieldops_authenticator', :'database')
+select format('grant connect on database %I to fieldops_owner, fieldops_authenticator, fieldops_login', :'database')
 \gexec
 SQL
+
+PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning" \
+  psql -X -v ON_ERROR_STOP=1 --no-password --quiet --username "$superuser" --dbname "$database" --file "$database_sql"
 
 echo "initdb: roles ready, database $database owned by fieldops_owner"

@@ -209,6 +209,101 @@ begin
 end
 $$;
 
+-- Sign-in and refresh refuse a customer login whose customer is deleted, and a
+-- refresh the session's pinned identity no longer matches.
+create or replace function auth.login_lookup(p_company_slug text, p_email text)
+returns table (
+  user_id uuid,
+  company_id uuid,
+  role app.user_role,
+  customer_id uuid,
+  password_hash text,
+  name text,
+  email text,
+  company_name text,
+  company_slug text,
+  company_color text
+)
+language sql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+  select u.id, u.company_id, u.role, u.customer_id, u.password_hash,
+         u.name, u.email, c.name, c.slug, c.color
+  from app.companies c
+  join app.users u on u.company_id = c.id
+  where c.slug = lower(p_company_slug)
+    and c.is_active
+    and lower(u.email) = lower(p_email)
+    and u.deleted_at is null
+    and u.is_active
+    -- A customer login signs in only while its customer exists.
+    and (u.customer_id is null or exists (
+      select 1 from app.customers cu
+      where cu.company_id = u.company_id and cu.id = u.customer_id and cu.deleted_at is null))
+$$;
+
+create or replace function auth.rotate_refresh_token(
+  p_old_hash bytea,
+  p_new_hash bytea,
+  p_new_expires_at timestamptz
+) returns table (
+  outcome text,
+  session_id uuid,
+  user_id uuid,
+  company_id uuid,
+  role app.user_role,
+  customer_id uuid
+)
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_token app.refresh_tokens%rowtype;
+  v_user app.users%rowtype;
+  v_session app.sessions%rowtype;
+begin
+  select * into v_token from app.refresh_tokens t where t.token_hash = p_old_hash for update;
+  if not found then
+    return query select 'invalid'::text, null::uuid, null::uuid, null::uuid, null::app.user_role, null::uuid;
+    return;
+  end if;
+
+  select * into v_session from app.sessions s
+  where s.company_id = v_token.company_id and s.id = v_token.session_id for update;
+
+  if v_token.spent_at is not null then
+    update app.sessions s set revoked_at = coalesce(s.revoked_at, now()),
+                              revoked_reason = coalesce(s.revoked_reason, 'refresh token reused')
+    where s.company_id = v_session.company_id and s.id = v_session.id;
+    return query select 'reused'::text, v_session.id, v_session.user_id, v_session.company_id,
+                        null::app.user_role, null::uuid;
+    return;
+  end if;
+
+  select u.* into v_user from app.users u
+  join app.companies c on c.id = u.company_id
+  where u.company_id = v_session.company_id and u.id = v_session.user_id
+    and u.deleted_at is null and u.is_active and c.is_active
+    and u.role = v_session.role
+    and u.customer_id is not distinct from v_session.customer_id
+    and (u.customer_id is null or exists (
+      select 1 from app.customers cu
+      where cu.company_id = u.company_id and cu.id = u.customer_id and cu.deleted_at is null));
+
+  if not found or v_session.revoked_at is not null or v_session.expires_at <= now()
+     or v_token.expires_at <= now() then
+    return query select 'invalid'::text, null::uuid, null::uuid, null::uuid, null::app.user_role, null::uuid;
+    return;
+  end if;
+
+  update app.refresh_tokens t set spent_at = now() where t.token_hash = p_old_hash;
+  insert into app.refresh_tokens (token_hash, company_id, session_id, expires_at)
+  values (p_new_hash, v_session.company_id, v_session.id, least(p_new_expires_at, v_session.expires_at));
+
+  return query select 'ok'::text, v_session.id, v_user.id, v_user.company_id, v_user.role, v_user.customer_id;
+end
+$$;
+
 -- The audit trigger records the verified role, and sign-in work done over the
 -- login role as 'auth'.
 create or replace function app.audit_row() returns trigger

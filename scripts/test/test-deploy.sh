@@ -119,7 +119,7 @@ fi
 # ------------------------------------------------------------------ start-up sequence
 echo "container start-up sequence (database $database on port $pg_port)"
 PGHOST=127.0.0.1 PGPORT="$pg_port" POSTGRES_USER=postgres FIELDOPS_DB_NAME="$database" \
-  FIELDOPS_ROLES_SQL="$root/db/roles.sql" FIELDOPS_OWNER_PASSWORD="$owner_secret" \
+  FIELDOPS_ROLES_SQL="$root/db/roles.sql" FIELDOPS_DATABASE_SQL="$root/db/database.sql" FIELDOPS_OWNER_PASSWORD="$owner_secret" \
   FIELDOPS_AUTHENTICATOR_PASSWORD="$auth_secret" docker/initdb.sh >/dev/null
 [ "$(superuser_psql -d postgres -Atc "select pg_get_userbyid(datdba) from pg_database where datname = '$database'")" = fieldops_owner ] \
   || fail "initdb.sh did not create $database owned by fieldops_owner"

@@ -2,6 +2,7 @@
 //! server connected as `fieldops_authenticator` (never a superuser or owner).
 
 mod auth;
+mod boundary;
 mod catalog;
 mod hardening;
 mod helpers;
