@@ -322,6 +322,7 @@ declare
   v_changes jsonb;
   v_db_role text;
   v_source text;
+  v_row_id uuid;
 begin
   if tg_op in ('UPDATE', 'DELETE') then
     v_old := pg_catalog.to_jsonb(old);
@@ -349,6 +350,15 @@ begin
     v_changes := v_row - c_secrets;
   end if;
 
+  -- A session's id is now what proves a request's identity: its history row
+  -- keeps a digest of it instead (admins read their company's sign-ins).
+  if tg_table_name = 'sessions' then
+    v_row_id := pg_catalog.md5('fieldops-session:' || (v_row ->> 'id'))::uuid;
+    v_changes := v_changes - 'id';
+  else
+    v_row_id := (v_row ->> 'id')::uuid;
+  end if;
+
   -- Inside a SECURITY DEFINER function current_user is the owner; the `role`
   -- setting still holds what the caller's SET ROLE chose ('none' if nothing).
   v_db_role := pg_catalog.current_setting('role');
@@ -367,7 +377,7 @@ begin
   values (
     (v_row ->> tg_argv[0])::uuid,
     tg_table_name,
-    (v_row ->> 'id')::uuid,
+    v_row_id,
     case when tg_nargs > 1 then (v_row ->> tg_argv[1])::uuid end,
     tg_op,
     app.user_id(),
@@ -380,6 +390,15 @@ begin
   return null;
 end
 $$;
+
+-- Sign-ins recorded before: the same digest instead of the live session id.
+-- History is append-only even for the owner; this one rewrite is the upgrade.
+alter table app.audit_log disable trigger audit_log_append_only;
+update app.audit_log
+   set row_id = md5('fieldops-session:' || row_id::text)::uuid,
+       changes = changes - 'id'
+ where table_name = 'sessions';
+alter table app.audit_log enable trigger audit_log_append_only;
 
 -- ---------------------------------------------------------------------------
 -- Share links end with what should end them.

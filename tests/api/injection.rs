@@ -417,6 +417,15 @@ async fn sql_inside_a_request_reaches_no_other_company_and_no_higher_role() {
     }
 
     drop(bolt_busy);
+    // An admin reads its company's history, sign-ins included: never a session id.
+    let exposed: i64 = sqlx::query_scalar(
+        "select count(*) from app.audit_log a join app.sessions s
+           on a.row_id = s.id or a.changes::text like '%' || s.id::text || '%'",
+    )
+    .fetch_one(&app.owner)
+    .await
+    .expect("history");
+    assert_eq!(exposed, 0, "the history holds session ids");
     assert_eq!(victim_state(&app, bolt.id).await, before, "company B's rows, history or sessions changed");
     // Only the admin may write in A at all, and none of the attacks was one.
     assert_eq!(app.fingerprint(acme.id).await, acme_before, "company A changed");
