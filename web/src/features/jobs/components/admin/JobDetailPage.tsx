@@ -1,19 +1,20 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { Button, ButtonLink, Card, ConfirmDialog, ErrorState, Loading, PageHeader, Pill, StatusBadge, toast, useTitle } from '@/components/ui';
 import { errorMessage } from '@/lib/api/errors';
 import { formatDateTime } from '@/lib/format';
 import { paths } from '@/lib/paths';
+import type { JobDetail } from '@/lib/api/types';
 import { useArchiveJob, useJob } from '../../api/jobs';
 import { CustomerContact, Schedule } from '../shared/JobFacts';
-import { AddNoteForm, NotesList } from '../shared/Notes';
 import { StatusChanger } from '../shared/StatusChanger';
-import { TaskList } from '../shared/TaskList';
-import { TaskProgress } from '../shared/TaskProgress';
-import { HistoryPanel } from './HistoryPanel';
-import { ShareLinksPanel } from './ShareLinksPanel';
 
-export function JobDetailPage({ jobId }: { jobId: string }) {
+/**
+ * The admin's job: header with edit and archive, description, status and
+ * details. The app adds the other features' panels: `main` below the
+ * description (tasks, notes, history), `aside` below the details (share links).
+ */
+export function JobDetailPage({ jobId, main, aside }: { jobId: string; main: (job: JobDetail) => ReactNode; aside: (job: JobDetail) => ReactNode }) {
   const job = useJob(jobId);
   const archive = useArchiveJob(jobId);
   const [confirmArchive, setConfirmArchive] = useState(false);
@@ -77,20 +78,7 @@ export function JobDetailPage({ jobId }: { jobId: string }) {
           <Card title="Description">
             {j.description ? <p className="prewrap">{j.description}</p> : <p className="muted">No description.</p>}
           </Card>
-          <Card title="Tasks" actions={<TaskProgress done={j.tasks_done} total={j.tasks_total} />}>
-            <TaskList job={j} mode="admin" />
-          </Card>
-          <Card title="Notes">
-            <AddNoteForm jobId={j.id} />
-            <NotesList notes={j.notes} />
-          </Card>
-          <HistoryPanel
-            jobId={j.id}
-            names={{
-              [j.customer.id]: j.customer.name,
-              ...(j.assigned_worker ? { [j.assigned_worker.id]: j.assigned_worker.name } : {}),
-            }}
-          />
+          {main(j)}
         </div>
         <aside className="stack-lg" aria-label="Job details">
           <Card title="Status">
@@ -107,7 +95,7 @@ export function JobDetailPage({ jobId }: { jobId: string }) {
             <h3 className="subheading">Customer</h3>
             <CustomerContact customer={j.customer} />
           </Card>
-          <ShareLinksPanel jobId={j.id} />
+          {aside(j)}
         </aside>
       </div>
       <ConfirmDialog

@@ -4,8 +4,9 @@ import { Button, Card, FormError, PageHeader, SelectField, TextArea, TextField, 
 import { fromLocalInput, toLocalInput } from '@/lib/format';
 import { formValues, useFormState } from '@/lib/forms';
 import { paths } from '@/lib/paths';
-import { useCreateJob, useUpdateJob, type JobDetail } from '../../api/jobs';
-import { useJobStatuses } from '../../api/statuses';
+import type { JobDetail } from '@/lib/api/types';
+import { useCreateJob, useUpdateJob } from '../../api/jobs';
+import { useJobStatuses } from '@/lib/api/jobStatuses';
 import { jobFormSchema } from '../schemas';
 import type { Option } from './JobsListPage';
 

@@ -4,8 +4,8 @@ import { formatDateTime } from '@/lib/format';
 import { paths } from '@/lib/paths';
 import { useDebounced } from '@/lib/useDebounced';
 import { useJobs } from '../../api/jobs';
-import { useJobStatuses } from '../../api/statuses';
-import { TaskProgress } from '../shared/TaskProgress';
+import { useJobStatuses } from '@/lib/api/jobStatuses';
+import { TaskProgress } from '@/components/ui';
 
 export interface Option {
   id: string;

@@ -1,15 +1,16 @@
+import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { Card, ErrorState, Loading, PageHeader, StatusBadge, useTitle } from '@/components/ui';
-import { formatDateTime } from '@/lib/format';
 import { paths } from '@/lib/paths';
+import type { JobDetail } from '@/lib/api/types';
 import { useJob } from '../../api/jobs';
 import { Schedule } from '../shared/JobFacts';
-import { TaskList } from '../shared/TaskList';
-import { TaskProgress } from '../shared/TaskProgress';
-import { Timeline } from '../shared/Timeline';
 
-/** A customer's job: read-only (no control here changes anything). */
-export function PortalJobPage({ jobId }: { jobId: string }) {
+/**
+ * A customer's job: read-only (no control here changes anything). The app adds
+ * the other features' `panels` below the overview (progress, activity, updates).
+ */
+export function PortalJobPage({ jobId, panels }: { jobId: string; panels: (job: JobDetail) => ReactNode }) {
   const job = useJob(jobId);
   useTitle(job.data?.title ?? 'Job');
   const back = (
@@ -41,26 +42,7 @@ export function PortalJobPage({ jobId }: { jobId: string }) {
           <Schedule job={j} />
           {j.description ? <p className="prewrap">{j.description}</p> : null}
         </Card>
-        <Card title="Progress" actions={<TaskProgress done={j.tasks_done} total={j.tasks_total} />}>
-          <TaskList job={j} mode="readonly" />
-        </Card>
-        <Card title="Activity">
-          <Timeline jobId={j.id} />
-        </Card>
-        {j.notes.length > 0 ? (
-          <Card title="Updates">
-            <ol className="notes">
-              {j.notes.map((n) => (
-                <li key={n.id} className="note">
-                  <div className="note-meta">
-                    <time dateTime={n.created_at}>{formatDateTime(n.created_at)}</time>
-                  </div>
-                  <p className="note-body">{n.body}</p>
-                </li>
-              ))}
-            </ol>
-          </Card>
-        ) : null}
+        {panels(j)}
       </div>
     </div>
   );

@@ -3,7 +3,7 @@ import { Empty, ErrorState, Loading, PageHeader, StatusBadge, useTitle } from '@
 import { formatDateTime } from '@/lib/format';
 import { paths } from '@/lib/paths';
 import { useJobs } from '../../api/jobs';
-import { TaskProgress } from '../shared/TaskProgress';
+import { TaskProgress } from '@/components/ui';
 
 /** A customer's jobs, read-only. */
 export function PortalJobsPage() {

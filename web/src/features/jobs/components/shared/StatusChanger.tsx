@@ -2,8 +2,9 @@ import { useId, useState } from 'react';
 import { toast } from '@/components/ui';
 import { ApiError, errorMessage } from '@/lib/api/errors';
 import { readableOn } from '@/lib/format';
-import { useUpdateJob, type JobDetail } from '../../api/jobs';
-import { useJobStatuses } from '../../api/statuses';
+import type { JobDetail } from '@/lib/api/types';
+import { useUpdateJob } from '../../api/jobs';
+import { useJobStatuses } from '@/lib/api/jobStatuses';
 
 /**
  * Changes a job's status: one tap per status for workers (large buttons), a

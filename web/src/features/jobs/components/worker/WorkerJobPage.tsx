@@ -1,16 +1,17 @@
+import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { ErrorState, Loading, StatusBadge, useTitle } from '@/components/ui';
 import { paths } from '@/lib/paths';
+import type { JobDetail } from '@/lib/api/types';
 import { useJob } from '../../api/jobs';
 import { CustomerContact, Schedule } from '../shared/JobFacts';
-import { AddNoteForm, NotesList } from '../shared/Notes';
-import { Timeline } from '../shared/Timeline';
 import { StatusChanger } from '../shared/StatusChanger';
-import { TaskList } from '../shared/TaskList';
-import { TaskProgress } from '../shared/TaskProgress';
 
-/** A worker's job on the phone: where to go, one-tap status, big task checkboxes, notes. */
-export function WorkerJobPage({ jobId }: { jobId: string }) {
+/**
+ * A worker's job on the phone: where to go, what it is about, one-tap status.
+ * The app adds the other features' `panels` below (tasks, notes, activity).
+ */
+export function WorkerJobPage({ jobId, panels }: { jobId: string; panels: (job: JobDetail) => ReactNode }) {
   const job = useJob(jobId);
   useTitle(job.data?.title ?? 'Job');
   const back = (
@@ -56,28 +57,7 @@ export function WorkerJobPage({ jobId }: { jobId: string }) {
         </h2>
         <StatusChanger job={j} variant="buttons" />
       </section>
-      <section className="panel" aria-labelledby="tasks">
-        <div className="row row-between">
-          <h2 id="tasks" className="panel-title">
-            Tasks
-          </h2>
-          <TaskProgress done={j.tasks_done} total={j.tasks_total} />
-        </div>
-        <TaskList job={j} mode="worker" />
-      </section>
-      <section className="panel" aria-labelledby="notes">
-        <h2 id="notes" className="panel-title">
-          Notes
-        </h2>
-        <AddNoteForm jobId={j.id} large />
-        <NotesList notes={j.notes} />
-      </section>
-      <section className="panel" aria-labelledby="activity">
-        <h2 id="activity" className="panel-title">
-          Activity
-        </h2>
-        <Timeline jobId={j.id} />
-      </section>
+      {panels(j)}
     </div>
   );
 }

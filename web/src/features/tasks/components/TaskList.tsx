@@ -2,9 +2,9 @@ import { useState } from 'react';
 import { Button, toast } from '@/components/ui';
 import { errorMessage } from '@/lib/api/errors';
 import { useFormState } from '@/lib/forms';
-import type { JobDetail } from '../../api/jobs';
-import { useCreateTask, useDeleteTask, useReorderTasks, useUpdateTask } from '../../api/tasks';
-import { taskTitleSchema } from '../schemas';
+import type { JobDetail } from '@/lib/api/types';
+import { useCreateTask, useDeleteTask, useReorderTasks, useUpdateTask } from '../api/tasks';
+import { taskTitleSchema } from '@/lib/validation';
 
 type Mode = 'admin' | 'worker' | 'readonly';
 

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Button, Card, ConfirmDialog, ErrorState, Loading, Pill, toast } from '@/components/ui';
 import { errorMessage } from '@/lib/api/errors';
 import { formatDate, formatDateTime } from '@/lib/format';
-import { useCreateShareLink, useRevokeShareLink, useShareLinks, type NewShareLink, type ShareLink } from '../../api/shareLinks';
+import { useCreateShareLink, useRevokeShareLink, useShareLinks, type NewShareLink, type ShareLink } from '../api/shareLinks';
 
 function linkState(link: ShareLink): { label: string; tone: 'success' | 'neutral' | 'danger' } {
   if (link.revoked_at) return { label: 'Revoked', tone: 'danger' };

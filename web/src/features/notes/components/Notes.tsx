@@ -1,10 +1,10 @@
 import { useState } from 'react';
-import { Button, FormError, TextArea, toast } from '@/components/ui';
+import { Button, Card, FormError, TextArea, toast } from '@/components/ui';
 import { formatDateTime } from '@/lib/format';
 import { useFormState } from '@/lib/forms';
-import type { JobDetail } from '../../api/jobs';
-import { useCreateNote } from '../../api/notes';
-import { noteSchema } from '../schemas';
+import type { JobDetail } from '@/lib/api/types';
+import { useCreateNote } from '../api/notes';
+import { noteSchema } from './schemas';
 
 export function NotesList({ notes }: { notes: JobDetail['notes'] }) {
   if (notes.length === 0) return <p className="muted">No notes yet.</p>;
@@ -27,6 +27,25 @@ export function NotesList({ notes }: { notes: JobDetail['notes'] }) {
           </li>
         ))}
     </ol>
+  );
+}
+
+/** The notes a customer may see (the server sends only those), as "Updates"; nothing when there are none. */
+export function CustomerUpdates({ notes }: { notes: JobDetail['notes'] }) {
+  if (notes.length === 0) return null;
+  return (
+    <Card title="Updates">
+      <ol className="notes">
+        {notes.map((n) => (
+          <li key={n.id} className="note">
+            <div className="note-meta">
+              <time dateTime={n.created_at}>{formatDateTime(n.created_at)}</time>
+            </div>
+            <p className="note-body">{n.body}</p>
+          </li>
+        ))}
+      </ol>
+    </Card>
   );
 }
 

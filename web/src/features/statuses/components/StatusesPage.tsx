@@ -2,8 +2,9 @@ import { useState } from 'react';
 import { Button, CheckboxField, ConfirmDialog, Dialog, Empty, ErrorState, FormError, Loading, PageHeader, Pill, StatusBadge, TextField, toast, useTitle } from '@/components/ui';
 import { errorMessage, isApiError } from '@/lib/api/errors';
 import { useFormState } from '@/lib/forms';
-import { useCreateStatus, useDeleteStatus, useJobStatuses, useReorderStatuses, useUpdateStatus, type JobStatus } from '../../api/statuses';
-import { statusSchema } from '../schemas';
+import { useJobStatuses, type JobStatus } from '@/lib/api/jobStatuses';
+import { useCreateStatus, useDeleteStatus, useReorderStatuses, useUpdateStatus } from '../api/statuses';
+import { statusSchema } from './schemas';
 
 const PALETTE = ['#64748b', '#2563eb', '#0891b2', '#16a34a', '#ca8a04', '#ea580c', '#dc2626', '#9333ea'];
 
