@@ -1,6 +1,5 @@
 import { useState } from 'react';
-import { Button, ConfirmDialog, Dialog, Empty, ErrorState, FormError, Loading, PageHeader, Pager, TextArea, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
-import { errorMessage } from '@/lib/api/errors';
+import { Button, ConfirmAction, Dialog, Empty, ErrorState, Filters, FormError, Loading, PageHeader, Pager, SearchFilter, TextArea, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
 import { telHref } from '@/lib/format';
 import { formValues, useFormState } from '@/lib/forms';
 import { useDebounced } from '@/lib/useDebounced';
@@ -29,14 +28,9 @@ export function CustomersPage() {
           </Button>
         }
       />
-      <div className="filters" role="search" aria-label="Filter customers">
-        <div className="field filter-search">
-          <label htmlFor="customers-q" className="field-label">
-            Search
-          </label>
-          <input id="customers-q" type="search" className="input" placeholder="Name, email or phone" value={q} onChange={(e) => setQ(e.target.value)} />
-        </div>
-      </div>
+      <Filters label="Filter customers">
+        <SearchFilter id="customers-q" placeholder="Name, email or phone" value={q} onChange={setQ} />
+      </Filters>
       {customers.isPending ? (
         <Loading label="Loading customers…" />
       ) : customers.isError ? (
@@ -91,26 +85,14 @@ export function CustomersPage() {
       <Dialog open={editing !== null} title={editing && editing !== 'new' ? `Edit ${editing.name}` : 'New customer'} onClose={() => setEditing(null)}>
         {editing !== null ? <CustomerForm key={editing === 'new' ? 'new' : editing.id} customer={editing === 'new' ? null : editing} onDone={() => setEditing(null)} /> : null}
       </Dialog>
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete ${deleting?.name ?? ''}?`}
+      <ConfirmAction
+        target={deleting}
+        onClose={() => setDeleting(null)}
+        title={(c) => `Delete ${c.name}?`}
         message="The customer disappears from lists and pickers. Their past jobs are kept."
         confirmLabel="Delete customer"
-        busy={remove.isPending}
-        onClose={() => setDeleting(null)}
-        onConfirm={() =>
-          deleting &&
-          remove.mutate(deleting.id, {
-            onSuccess: () => {
-              toast('Customer deleted');
-              setDeleting(null);
-            },
-            onError: (e) => {
-              setDeleting(null);
-              toast(errorMessage(e), 'error');
-            },
-          })
-        }
+        action={remove}
+        done="Customer deleted"
       />
     </div>
   );

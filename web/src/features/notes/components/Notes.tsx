@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, Card, FormError, TextArea, toast } from '@/components/ui';
+import { Button, Card, FormError, TextArea, toast, UpdateList } from '@/components/ui';
 import { formatDateTime } from '@/lib/format';
 import { useFormState } from '@/lib/forms';
 import type { JobDetail } from '@/lib/api/types';
@@ -35,16 +35,7 @@ export function CustomerUpdates({ notes }: { notes: JobDetail['notes'] }) {
   if (notes.length === 0) return null;
   return (
     <Card title="Updates">
-      <ol className="notes">
-        {notes.map((n) => (
-          <li key={n.id} className="note">
-            <div className="note-meta">
-              <time dateTime={n.created_at}>{formatDateTime(n.created_at)}</time>
-            </div>
-            <p className="note-body">{n.body}</p>
-          </li>
-        ))}
-      </ol>
+      <UpdateList updates={notes} />
     </Card>
   );
 }

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, Card, ConfirmDialog, ErrorState, Loading, Pill, toast } from '@/components/ui';
+import { Button, Card, ConfirmAction, ErrorState, Loading, Pill, toast } from '@/components/ui';
 import { errorMessage } from '@/lib/api/errors';
 import { formatDate, formatDateTime } from '@/lib/format';
 import { useCreateShareLink, useRevokeShareLink, useShareLinks, type NewShareLink, type ShareLink } from '../api/shareLinks';
@@ -98,24 +98,19 @@ export function ShareLinksPanel({ jobId }: { jobId: string }) {
           })}
         </ul>
       )}
-      <ConfirmDialog
-        open={revoking !== null}
-        title="Revoke this link?"
+      <ConfirmAction
+        target={revoking}
+        onClose={() => setRevoking(null)}
+        title={() => 'Revoke this link?'}
         message="Anyone who has it will see a “link no longer valid” page. This cannot be undone."
         confirmLabel="Revoke link"
-        busy={revoke.isPending}
-        onClose={() => setRevoking(null)}
-        onConfirm={() =>
-          revoking &&
-          revoke.mutate(revoking.id, {
-            onSuccess: () => {
-              setRevoking(null);
-              if (created?.id === revoking.id) setCreated(null);
-              toast('Link revoked');
-            },
-            onError: (e) => toast(`Not revoked: ${errorMessage(e)}`, 'error'),
-          })
-        }
+        action={revoke}
+        done="Link revoked"
+        failed={(e) => `Not revoked: ${errorMessage(e)}`}
+        keepOpenOnError
+        onDone={(link) => {
+          if (created?.id === link.id) setCreated(null);
+        }}
       />
     </Card>
   );

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, CheckboxField, ConfirmDialog, Dialog, Empty, ErrorState, FormError, Loading, PageHeader, Pill, StatusBadge, TextField, toast, useTitle } from '@/components/ui';
+import { Button, CheckboxField, ConfirmAction, Dialog, Empty, ErrorState, FormError, Loading, PageHeader, Pill, StatusBadge, TextField, toast, useTitle } from '@/components/ui';
 import { errorMessage, isApiError } from '@/lib/api/errors';
 import { useFormState } from '@/lib/forms';
 import { useJobStatuses, type JobStatus } from '@/lib/api/jobStatuses';
@@ -86,26 +86,15 @@ export function StatusesPage() {
         </ol>
       )}
       <StatusDialog status={editing} onClose={() => setEditing(null)} />
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete “${deleting?.name ?? ''}”?`}
+      <ConfirmAction
+        target={deleting}
+        onClose={() => setDeleting(null)}
+        title={(s) => `Delete “${s.name}”?`}
         message="Only a status that no job uses can be deleted."
         confirmLabel="Delete status"
-        busy={remove.isPending}
-        onClose={() => setDeleting(null)}
-        onConfirm={() =>
-          deleting &&
-          remove.mutate(deleting.id, {
-            onSuccess: () => {
-              toast('Status deleted');
-              setDeleting(null);
-            },
-            onError: (e) => {
-              setDeleting(null);
-              toast(isApiError(e, 409) ? `“${deleting.name}” is in use: ${e.message}` : errorMessage(e), 'error');
-            },
-          })
-        }
+        action={remove}
+        done="Status deleted"
+        failed={(e, s) => (isApiError(e, 409) ? `“${s.name}” is in use: ${e.message}` : errorMessage(e))}
       />
     </div>
   );

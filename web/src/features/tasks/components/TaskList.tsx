@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, toast } from '@/components/ui';
+import { Button, Card, TaskProgress, toast } from '@/components/ui';
 import { errorMessage } from '@/lib/api/errors';
 import { useFormState } from '@/lib/forms';
 import type { JobDetail } from '@/lib/api/types';
@@ -7,6 +7,15 @@ import { useCreateTask, useDeleteTask, useReorderTasks, useUpdateTask } from '..
 import { taskTitleSchema } from '@/lib/validation';
 
 type Mode = 'admin' | 'worker' | 'readonly';
+
+/** The job's tasks in a card, with their progress in its header. */
+export function TasksCard({ job, mode, title = 'Tasks' }: { job: JobDetail; mode: Mode; title?: string }) {
+  return (
+    <Card title={title} actions={<TaskProgress done={job.tasks_done} total={job.tasks_total} />}>
+      <TaskList job={job} mode={mode} />
+    </Card>
+  );
+}
 
 /**
  * A job's checklist. Admins add, reorder, complete and delete; workers complete

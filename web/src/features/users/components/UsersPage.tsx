@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, CheckboxField, ConfirmDialog, Dialog, Empty, ErrorState, FormError, Loading, PageHeader, Pager, Pill, SelectField, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
+import { Button, CheckboxField, ConfirmAction, Dialog, Empty, ErrorState, Filters, FormError, Loading, Options, PageHeader, Pager, Pill, SearchFilter, SelectField, SelectFilter, TextField, toast, useCursorPager, useTitle, type Option } from '@/components/ui';
 import type { Role } from '@/lib/api/types';
 import { errorMessage } from '@/lib/api/errors';
 import { useAuthed } from '@/lib/auth/useSession';
@@ -8,11 +8,6 @@ import { useDebounced } from '@/lib/useDebounced';
 import { useCreateUser, useDeleteUser, useUpdateUser, useUsers, type User } from '../api/users';
 import { createUserSchema, updateUserSchema } from './schemas';
 
-export interface CustomerOption {
-  id: string;
-  name: string;
-}
-
 const ROLES: { value: Role; label: string }[] = [
   { value: 'WORKER', label: 'Field worker' },
   { value: 'ADMIN', label: 'Admin' },
@@ -20,8 +15,16 @@ const ROLES: { value: Role; label: string }[] = [
 ];
 const roleLabel = (role: Role) => ROLES.find((r) => r.value === role)?.label ?? role;
 
+function RoleOptions() {
+  return ROLES.map((r) => (
+    <option key={r.value} value={r.value}>
+      {r.label}
+    </option>
+  ));
+}
+
 /** Admin-only registration: workers, admins and customer logins; deactivate, delete. */
-export function UsersPage({ customers }: { customers: CustomerOption[] | undefined }) {
+export function UsersPage({ customers }: { customers: Option[] | undefined }) {
   useTitle('Users');
   const me = useAuthed().user;
   const [q, setQ] = useState('');
@@ -56,27 +59,12 @@ export function UsersPage({ customers }: { customers: CustomerOption[] | undefin
           </Button>
         }
       />
-      <div className="filters" role="search" aria-label="Filter users">
-        <div className="field filter-search">
-          <label htmlFor="users-q" className="field-label">
-            Search
-          </label>
-          <input id="users-q" type="search" className="input" placeholder="Name or email" value={q} onChange={(e) => setQ(e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="users-role" className="field-label">
-            Role
-          </label>
-          <select id="users-role" className="input select" value={role} onChange={(e) => setRole(e.target.value as Role | '')}>
-            <option value="">All roles</option>
-            {ROLES.map((r) => (
-              <option key={r.value} value={r.value}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </div>
-      </div>
+      <Filters label="Filter users">
+        <SearchFilter id="users-q" placeholder="Name or email" value={q} onChange={setQ} />
+        <SelectFilter id="users-role" label="Role" all="All roles" value={role} onChange={(value) => setRole(value as Role | '')}>
+          <RoleOptions />
+        </SelectFilter>
+      </Filters>
       {users.isPending ? (
         <Loading label="Loading users…" />
       ) : users.isError ? (
@@ -140,32 +128,20 @@ export function UsersPage({ customers }: { customers: CustomerOption[] | undefin
           <UserForm key={editing === 'new' ? 'new' : editing.id} user={editing === 'new' ? null : editing} customers={customers} onDone={() => setEditing(null)} />
         ) : null}
       </Dialog>
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete ${deleting?.name ?? ''}?`}
+      <ConfirmAction
+        target={deleting}
+        onClose={() => setDeleting(null)}
+        title={(u) => `Delete ${u.name}?`}
         message="They can no longer sign in, and disappear from lists. Jobs and notes keep their name."
         confirmLabel="Delete user"
-        busy={remove.isPending}
-        onClose={() => setDeleting(null)}
-        onConfirm={() =>
-          deleting &&
-          remove.mutate(deleting.id, {
-            onSuccess: () => {
-              toast('User deleted');
-              setDeleting(null);
-            },
-            onError: (e) => {
-              setDeleting(null);
-              toast(errorMessage(e), 'error');
-            },
-          })
-        }
+        action={remove}
+        done="User deleted"
       />
     </div>
   );
 }
 
-function UserForm({ user, customers, onDone }: { user: User | null; customers: CustomerOption[] | undefined; onDone: () => void }) {
+function UserForm({ user, customers, onDone }: { user: User | null; customers: Option[] | undefined; onDone: () => void }) {
   const create = useCreateUser();
   const update = useUpdateUser();
   const form = useFormState();
@@ -199,20 +175,12 @@ function UserForm({ user, customers, onDone }: { user: User | null; customers: C
       <TextField label="Name" name="name" defaultValue={user?.name ?? ''} errors={form.errors.name} required />
       <TextField label="Email" name="email" type="email" autoComplete="off" defaultValue={user?.email ?? ''} errors={form.errors.email} required />
       <SelectField label="Role" name="role" value={role} onChange={(e) => setRole(e.target.value as Role)} errors={form.errors.role} required>
-        {ROLES.map((r) => (
-          <option key={r.value} value={r.value}>
-            {r.label}
-          </option>
-        ))}
+        <RoleOptions />
       </SelectField>
       {role === 'CUSTOMER' ? (
         <SelectField label="Customer" name="customer_id" defaultValue={user?.customer_id ?? ''} errors={form.errors.customer_id} required hint="The customer whose jobs this login may see.">
           <option value="">Choose a customer…</option>
-          {customers?.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-            </option>
-          ))}
+          <Options items={customers} />
         </SelectField>
       ) : null}
       <TextField

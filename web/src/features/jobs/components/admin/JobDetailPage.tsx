@@ -1,11 +1,11 @@
 import { useState, type ReactNode } from 'react';
-import { Link } from 'react-router';
-import { Button, ButtonLink, Card, ConfirmDialog, ErrorState, Loading, PageHeader, Pill, StatusBadge, toast, useTitle } from '@/components/ui';
+import { BackLink, Button, ButtonLink, Card, ConfirmDialog, PageHeader, Pill, StatusBadge, toast } from '@/components/ui';
 import { errorMessage } from '@/lib/api/errors';
 import { formatDateTime } from '@/lib/format';
 import { paths } from '@/lib/paths';
 import type { JobDetail } from '@/lib/api/types';
-import { useArchiveJob, useJob } from '../../api/jobs';
+import { useArchiveJob } from '../../api/jobs';
+import { JobFrame } from '../shared/JobFrame';
 import { CustomerContact, Schedule } from '../shared/JobFacts';
 import { StatusChanger } from '../shared/StatusChanger';
 
@@ -15,26 +15,9 @@ import { StatusChanger } from '../shared/StatusChanger';
  * description (tasks, notes, history), `aside` below the details (share links).
  */
 export function JobDetailPage({ jobId, main, aside }: { jobId: string; main: (job: JobDetail) => ReactNode; aside: (job: JobDetail) => ReactNode }) {
-  const job = useJob(jobId);
   const archive = useArchiveJob(jobId);
   const [confirmArchive, setConfirmArchive] = useState(false);
-  useTitle(job.data?.title ?? 'Job');
-
-  const back = (
-    <Link to={paths.admin.jobs} className="back-link">
-      ← All jobs
-    </Link>
-  );
-  if (job.isPending) return <Loading label="Loading job…" />;
-  if (job.isError) {
-    return (
-      <div className="page">
-        {back}
-        <ErrorState error={job.error} onRetry={() => void job.refetch()} />
-      </div>
-    );
-  }
-  const j = job.data;
+  const back = <BackLink to={paths.admin.jobs}>All jobs</BackLink>;
 
   function setArchived(value: boolean) {
     archive.mutate(value, {
@@ -47,66 +30,70 @@ export function JobDetailPage({ jobId, main, aside }: { jobId: string; main: (jo
   }
 
   return (
-    <div className="page">
-      <PageHeader
-        back={back}
-        title={j.title}
-        subtitle={
-          <span className="row row-wrap">
-            <StatusBadge name={j.status.name} color={j.status.color} final={j.status.is_final} />
-            {j.is_archived ? <Pill>Archived</Pill> : null}
-            <span className="muted">Created {formatDateTime(j.created_at)}</span>
-          </span>
-        }
-        actions={
-          <>
-            <ButtonLink to={paths.admin.editJob(j.id)}>Edit</ButtonLink>
-            {j.is_archived ? (
-              <Button onClick={() => setArchived(false)} busy={archive.isPending}>
-                Unarchive
-              </Button>
-            ) : (
-              <Button variant="ghost" onClick={() => setConfirmArchive(true)}>
-                Archive
-              </Button>
-            )}
-          </>
-        }
-      />
-      <div className="detail-grid">
-        <div className="stack-lg">
-          <Card title="Description">
-            {j.description ? <p className="prewrap">{j.description}</p> : <p className="muted">No description.</p>}
-          </Card>
-          {main(j)}
+    <JobFrame jobId={jobId} back={back} className="page">
+      {(j) => (
+        <div className="page">
+          <PageHeader
+            back={back}
+            title={j.title}
+            subtitle={
+              <span className="row row-wrap">
+                <StatusBadge name={j.status.name} color={j.status.color} final={j.status.is_final} />
+                {j.is_archived ? <Pill>Archived</Pill> : null}
+                <span className="muted">Created {formatDateTime(j.created_at)}</span>
+              </span>
+            }
+            actions={
+              <>
+                <ButtonLink to={paths.admin.editJob(j.id)}>Edit</ButtonLink>
+                {j.is_archived ? (
+                  <Button onClick={() => setArchived(false)} busy={archive.isPending}>
+                    Unarchive
+                  </Button>
+                ) : (
+                  <Button variant="ghost" onClick={() => setConfirmArchive(true)}>
+                    Archive
+                  </Button>
+                )}
+              </>
+            }
+          />
+          <div className="detail-grid">
+            <div className="stack-lg">
+              <Card title="Description">
+                {j.description ? <p className="prewrap">{j.description}</p> : <p className="muted">No description.</p>}
+              </Card>
+              {main(j)}
+            </div>
+            <aside className="stack-lg" aria-label="Job details">
+              <Card title="Status">
+                <StatusChanger job={j} variant="select" />
+              </Card>
+              <Card title="Details">
+                <dl className="facts">
+                  <div>
+                    <dt>Assigned worker</dt>
+                    <dd>{j.assigned_worker?.name ?? <span className="muted">Unassigned</span>}</dd>
+                  </div>
+                </dl>
+                <Schedule job={j} />
+                <h3 className="subheading">Customer</h3>
+                <CustomerContact customer={j.customer} />
+              </Card>
+              {aside(j)}
+            </aside>
+          </div>
+          <ConfirmDialog
+            open={confirmArchive}
+            title="Archive this job?"
+            message="Archived jobs leave the worker’s list and the default jobs view. You can restore it later."
+            confirmLabel="Archive"
+            busy={archive.isPending}
+            onClose={() => setConfirmArchive(false)}
+            onConfirm={() => setArchived(true)}
+          />
         </div>
-        <aside className="stack-lg" aria-label="Job details">
-          <Card title="Status">
-            <StatusChanger job={j} variant="select" />
-          </Card>
-          <Card title="Details">
-            <dl className="facts">
-              <div>
-                <dt>Assigned worker</dt>
-                <dd>{j.assigned_worker?.name ?? <span className="muted">Unassigned</span>}</dd>
-              </div>
-            </dl>
-            <Schedule job={j} />
-            <h3 className="subheading">Customer</h3>
-            <CustomerContact customer={j.customer} />
-          </Card>
-          {aside(j)}
-        </aside>
-      </div>
-      <ConfirmDialog
-        open={confirmArchive}
-        title="Archive this job?"
-        message="Archived jobs leave the worker’s list and the default jobs view. You can restore it later."
-        confirmLabel="Archive"
-        busy={archive.isPending}
-        onClose={() => setConfirmArchive(false)}
-        onConfirm={() => setArchived(true)}
-      />
-    </div>
+      )}
+    </JobFrame>
   );
 }

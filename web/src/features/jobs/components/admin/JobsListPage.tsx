@@ -1,16 +1,11 @@
 import { Link, useSearchParams } from 'react-router';
-import { ButtonLink, Empty, ErrorState, Loading, PageHeader, Pager, StatusBadge, useCursorPager, useTitle } from '@/components/ui';
+import { ButtonLink, Empty, ErrorState, Filters, Loading, Options, PageHeader, Pager, SearchFilter, SelectFilter, StatusBadge, useCursorPager, useTitle, type Option } from '@/components/ui';
 import { formatDateTime } from '@/lib/format';
 import { paths } from '@/lib/paths';
 import { useDebounced } from '@/lib/useDebounced';
 import { useJobs } from '../../api/jobs';
 import { useJobStatuses } from '@/lib/api/jobStatuses';
 import { TaskProgress } from '@/components/ui';
-
-export interface Option {
-  id: string;
-  name: string;
-}
 
 const PAGE_SIZE = 25;
 
@@ -57,44 +52,19 @@ export function JobsListPage({ workers }: { workers: Option[] | undefined }) {
           </ButtonLink>
         }
       />
-      <div className="filters" role="search" aria-label="Filter jobs">
-        <div className="field filter-search">
-          <label htmlFor="jobs-q" className="field-label">
-            Search
-          </label>
-          <input id="jobs-q" className="input" type="search" placeholder="Title or customer" value={q} onChange={(e) => set('q', e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="jobs-status" className="field-label">
-            Status
-          </label>
-          <select id="jobs-status" className="input select" value={status} onChange={(e) => set('status', e.target.value)}>
-            <option value="">All statuses</option>
-            {statuses.data?.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="jobs-worker" className="field-label">
-            Worker
-          </label>
-          <select id="jobs-worker" className="input select" value={worker} onChange={(e) => set('worker', e.target.value)}>
-            <option value="">All workers</option>
-            {workers?.map((w) => (
-              <option key={w.id} value={w.id}>
-                {w.name}
-              </option>
-            ))}
-          </select>
-        </div>
+      <Filters label="Filter jobs">
+        <SearchFilter id="jobs-q" placeholder="Title or customer" value={q} onChange={(value) => set('q', value)} />
+        <SelectFilter id="jobs-status" label="Status" all="All statuses" value={status} onChange={(value) => set('status', value)}>
+          <Options items={statuses.data} />
+        </SelectFilter>
+        <SelectFilter id="jobs-worker" label="Worker" all="All workers" value={worker} onChange={(value) => set('worker', value)}>
+          <Options items={workers} />
+        </SelectFilter>
         <label className="check-inline filter-archived">
           <input type="checkbox" checked={archived} onChange={(e) => set('archived', e.target.checked ? '1' : '')} />
           Archived
         </label>
-      </div>
+      </Filters>
 
       {jobs.isPending ? (
         <Loading label="Loading jobs…" />
