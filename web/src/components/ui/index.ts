@@ -1,6 +1,7 @@
 export * from './Button';
 export * from './ConfirmAction';
 export * from './Dialog';
+export * from './DialogForm';
 export * from './Field';
 export * from './Filters';
 export * from './Options';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, ConfirmAction, Dialog, Empty, ErrorState, Filters, FormError, Loading, PageHeader, Pager, SearchFilter, TextArea, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
+import { Button, ConfirmAction, Dialog, DialogForm, Empty, ErrorState, Filters, Loading, PageHeader, Pager, SearchFilter, TextArea, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
 import { telHref } from '@/lib/format';
 import { formValues, useFormState } from '@/lib/forms';
 import { useDebounced } from '@/lib/useDebounced';
@@ -103,33 +103,20 @@ export function CustomerForm({ customer, onDone }: { customer: Customer | null; 
   const update = useUpdateCustomer();
   const form = useFormState();
 
-  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const values = form.validate(customerSchema, formValues(event.currentTarget));
-    if (!values) return;
-    try {
+  const save = (element: HTMLFormElement) =>
+    form.submit(customerSchema, formValues(element), async (values) => {
       if (customer) await update.mutateAsync({ id: customer.id, ...values });
       else await create.mutateAsync(values);
       toast(customer ? 'Customer saved' : 'Customer created');
       onDone();
-    } catch (error) {
-      form.fail(error);
-    }
-  }
+    });
 
   return (
-    <form onSubmit={onSubmit} noValidate className="stack" onChange={form.clearEdited}>
-      <FormError message={form.formError} />
+    <DialogForm form={form} onSubmit={save} onCancel={onDone} busy={create.isPending || update.isPending} submitLabel={customer ? 'Save' : 'Create customer'}>
       <TextField label="Name" name="name" defaultValue={customer?.name ?? ''} errors={form.errors.name} required maxLength={200} />
       <TextField label="Email" name="email" type="email" defaultValue={customer?.email ?? ''} errors={form.errors.email} />
       <TextField label="Phone" name="phone" type="tel" defaultValue={customer?.phone ?? ''} errors={form.errors.phone} />
       <TextArea label="Address" name="address" rows={2} defaultValue={customer?.address ?? ''} errors={form.errors.address} />
-      <div className="form-actions">
-        <Button onClick={onDone}>Cancel</Button>
-        <Button type="submit" variant="primary" busy={create.isPending || update.isPending}>
-          {customer ? 'Save' : 'Create customer'}
-        </Button>
-      </div>
-    </form>
+    </DialogForm>
   );
 }

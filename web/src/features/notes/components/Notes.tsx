@@ -48,16 +48,12 @@ export function AddNoteForm({ jobId, large }: { jobId: string; large?: boolean }
 
   async function onSubmit(event: React.FormEvent) {
     event.preventDefault();
-    const input = form.validate(noteSchema, { body, visibility: forCustomer ? 'customer' : 'internal' });
-    if (!input) return;
-    try {
+    await form.submit(noteSchema, { body, visibility: forCustomer ? 'customer' : 'internal' }, async (input) => {
       await create.mutateAsync(input);
       setBody('');
       setForCustomer(false);
       toast('Note added');
-    } catch (error) {
-      form.fail(error);
-    }
+    });
   }
 
   return (

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, CheckboxField, ConfirmAction, Dialog, Empty, ErrorState, FormError, Loading, PageHeader, Pill, StatusBadge, TextField, toast, useTitle } from '@/components/ui';
+import { Button, CheckboxField, ConfirmAction, Dialog, DialogForm, Empty, ErrorState, Loading, PageHeader, Pill, StatusBadge, TextField, toast, useTitle } from '@/components/ui';
 import { errorMessage, isApiError } from '@/lib/api/errors';
 import { useFormState } from '@/lib/forms';
 import { useJobStatuses, type JobStatus } from '@/lib/api/jobStatuses';
@@ -118,23 +118,16 @@ function StatusForm({ status, onDone }: { status: JobStatus | null; onDone: () =
   const [isFinal, setFinal] = useState(status?.is_final ?? false);
   const [requiresDone, setRequiresDone] = useState(status?.requires_tasks_done ?? false);
 
-  async function onSubmit(event: React.FormEvent) {
-    event.preventDefault();
-    const values = form.validate(statusSchema, { name, color, is_final: isFinal, requires_tasks_done: requiresDone });
-    if (!values) return;
-    try {
+  const save = () =>
+    form.submit(statusSchema, { name, color, is_final: isFinal, requires_tasks_done: requiresDone }, async (values) => {
       if (status) await update.mutateAsync({ id: status.id, ...values });
       else await create.mutateAsync(values);
       toast(status ? 'Status saved' : 'Status created');
       onDone();
-    } catch (error) {
-      form.fail(error);
-    }
-  }
+    });
 
   return (
-    <form onSubmit={onSubmit} noValidate className="stack" onChange={form.clearEdited}>
-      <FormError message={form.formError} />
+    <DialogForm form={form} onSubmit={save} onCancel={onDone} busy={create.isPending || update.isPending} submitLabel={status ? 'Save' : 'Create status'}>
       <TextField label="Name" name="name" value={name} onChange={(e) => setName(e.target.value)} errors={form.errors.name} required maxLength={60} />
       <div className="field">
         <span className="field-label" id="status-color-label">
@@ -172,12 +165,6 @@ function StatusForm({ status, onDone }: { status: JobStatus | null; onDone: () =
         checked={requiresDone}
         onChange={(e) => setRequiresDone(e.target.checked)}
       />
-      <div className="form-actions">
-        <Button onClick={onDone}>Cancel</Button>
-        <Button type="submit" variant="primary" busy={create.isPending || update.isPending}>
-          {status ? 'Save' : 'Create status'}
-        </Button>
-      </div>
-    </form>
+    </DialogForm>
   );
 }

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, CheckboxField, ConfirmAction, Dialog, Empty, ErrorState, Filters, FormError, Loading, Options, PageHeader, Pager, Pill, SearchFilter, SelectField, SelectFilter, TextField, toast, useCursorPager, useTitle, type Option } from '@/components/ui';
+import { Button, CheckboxField, ConfirmAction, Dialog, DialogForm, Empty, ErrorState, Filters, Loading, Options, PageHeader, Pager, Pill, SearchFilter, SelectField, SelectFilter, TextField, toast, useCursorPager, useTitle, type Option } from '@/components/ui';
 import type { Role } from '@/lib/api/types';
 import { errorMessage } from '@/lib/api/errors';
 import { useAuthed } from '@/lib/auth/useSession';
@@ -148,30 +148,24 @@ function UserForm({ user, customers, onDone }: { user: User | null; customers: O
   const [role, setRole] = useState<Role>(user?.role ?? 'WORKER');
   const [active, setActive] = useState(user?.is_active ?? true);
 
-  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const raw = { customer_id: '', ...formValues(event.currentTarget), role };
-    try {
-      if (user) {
-        const values = form.validate(updateUserSchema, { ...raw, is_active: active });
-        if (!values) return;
+  function save(element: HTMLFormElement) {
+    const raw = { customer_id: '', ...formValues(element), role };
+    if (user) {
+      return form.submit(updateUserSchema, { ...raw, is_active: active }, async (values) => {
         await update.mutateAsync({ id: user.id, ...values });
         toast('User saved');
-      } else {
-        const values = form.validate(createUserSchema, raw);
-        if (!values) return;
-        await create.mutateAsync(values);
-        toast('User created');
-      }
-      onDone();
-    } catch (error) {
-      form.fail(error);
+        onDone();
+      });
     }
+    return form.submit(createUserSchema, raw, async (values) => {
+      await create.mutateAsync(values);
+      toast('User created');
+      onDone();
+    });
   }
 
   return (
-    <form onSubmit={onSubmit} noValidate className="stack" onChange={form.clearEdited}>
-      <FormError message={form.formError} />
+    <DialogForm form={form} onSubmit={save} onCancel={onDone} busy={create.isPending || update.isPending} submitLabel={user ? 'Save' : 'Create user'}>
       <TextField label="Name" name="name" defaultValue={user?.name ?? ''} errors={form.errors.name} required />
       <TextField label="Email" name="email" type="email" autoComplete="off" defaultValue={user?.email ?? ''} errors={form.errors.email} required />
       <SelectField label="Role" name="role" value={role} onChange={(e) => setRole(e.target.value as Role)} errors={form.errors.role} required>
@@ -194,12 +188,6 @@ function UserForm({ user, customers, onDone }: { user: User | null; customers: O
       />
       {user ? <CheckboxField label="Active (may sign in)" checked={active} onChange={(e) => setActive(e.target.checked)} /> : null}
       {form.errors.is_active ? <p className="field-error">{form.errors.is_active.join('; ')}</p> : null}
-      <div className="form-actions">
-        <Button onClick={onDone}>Cancel</Button>
-        <Button type="submit" variant="primary" busy={create.isPending || update.isPending}>
-          {user ? 'Save' : 'Create user'}
-        </Button>
-      </div>
-    </form>
+    </DialogForm>
   );
 }

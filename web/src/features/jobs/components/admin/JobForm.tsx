@@ -102,16 +102,7 @@ function JobFormBody({ job, customers, customersLoading, customerQuery, onCustom
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const raw = formValues(event.currentTarget);
-    const values = form.validate(jobFormSchema, {
-      ...raw,
-      tasks: tasks.map((t) => t.trim()).filter(Boolean),
-    });
-    if (!values) return;
-    try {
-      await onSave(values);
-    } catch (error) {
-      form.fail(error);
-    }
+    await form.submit(jobFormSchema, { ...raw, tasks: tasks.map((t) => t.trim()).filter(Boolean) }, onSave);
   }
 
   return (
