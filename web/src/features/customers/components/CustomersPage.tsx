@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, ConfirmAction, Dialog, DialogForm, Empty, ErrorState, Filters, Loading, PageHeader, Pager, SearchFilter, TextArea, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
+import { Button, ConfirmAction, Dialog, DialogForm, Empty, Filters, PageHeader, Pager, QueryState, SearchFilter, TextArea, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
 import { telHref } from '@/lib/format';
 import { formValues, useFormState } from '@/lib/forms';
 import { useDebounced } from '@/lib/useDebounced';
@@ -31,57 +31,57 @@ export function CustomersPage() {
       <Filters label="Filter customers">
         <SearchFilter id="customers-q" placeholder="Name, email or phone" value={q} onChange={setQ} />
       </Filters>
-      {customers.isPending ? (
-        <Loading label="Loading customers…" />
-      ) : customers.isError ? (
-        <ErrorState error={customers.error} onRetry={() => void customers.refetch()} />
-      ) : customers.data.items.length === 0 ? (
-        search ? (
-          <Empty title="No customers match">Try another name.</Empty>
-        ) : (
-          <Empty title="No customers yet" action={<Button onClick={() => setEditing('new')}>Add the first customer</Button>} />
-        )
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table className="table table-cards">
-              <caption className="visually-hidden">Customers</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Phone</th>
-                  <th scope="col">Address</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {customers.data.items.map((c) => (
-                  <tr key={c.id}>
-                    <td data-label="Name" className="strong">
-                      {c.name}
-                    </td>
-                    <td data-label="Email">{c.email ? <a href={`mailto:${c.email}`}>{c.email}</a> : <span className="muted">—</span>}</td>
-                    <td data-label="Phone">{c.phone ? <a href={telHref(c.phone)}>{c.phone}</a> : <span className="muted">—</span>}</td>
-                    <td data-label="Address">{c.address ?? <span className="muted">—</span>}</td>
-                    <td className="cell-actions">
-                      <Button size="sm" onClick={() => setEditing(c)} aria-label={`Edit ${c.name}`}>
-                        Edit
-                      </Button>
-                      <Button size="sm" variant="ghost" onClick={() => setDeleting(c)} aria-label={`Delete ${c.name}`}>
-                        Delete
-                      </Button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={pager.page} nextCursor={customers.data.next_cursor} onNext={pager.next} onPrevious={pager.previous} busy={customers.isFetching} />
-        </>
-      )}
+      <QueryState query={customers} loading="Loading customers…">
+        {(data) =>
+          data.items.length === 0 ? (
+            search ? (
+              <Empty title="No customers match">Try another name.</Empty>
+            ) : (
+              <Empty title="No customers yet" action={<Button onClick={() => setEditing('new')}>Add the first customer</Button>} />
+            )
+          ) : (
+            <>
+              <div className="table-wrap">
+                <table className="table table-cards">
+                  <caption className="visually-hidden">Customers</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Name</th>
+                      <th scope="col">Email</th>
+                      <th scope="col">Phone</th>
+                      <th scope="col">Address</th>
+                      <th scope="col">
+                        <span className="visually-hidden">Actions</span>
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {data.items.map((c) => (
+                      <tr key={c.id}>
+                        <td data-label="Name" className="strong">
+                          {c.name}
+                        </td>
+                        <td data-label="Email">{c.email ? <a href={`mailto:${c.email}`}>{c.email}</a> : <span className="muted">—</span>}</td>
+                        <td data-label="Phone">{c.phone ? <a href={telHref(c.phone)}>{c.phone}</a> : <span className="muted">—</span>}</td>
+                        <td data-label="Address">{c.address ?? <span className="muted">—</span>}</td>
+                        <td className="cell-actions">
+                          <Button size="sm" onClick={() => setEditing(c)} aria-label={`Edit ${c.name}`}>
+                            Edit
+                          </Button>
+                          <Button size="sm" variant="ghost" onClick={() => setDeleting(c)} aria-label={`Delete ${c.name}`}>
+                            Delete
+                          </Button>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              <Pager page={pager.page} nextCursor={data.next_cursor} onNext={pager.next} onPrevious={pager.previous} busy={customers.isFetching} />
+            </>
+          )
+        }
+      </QueryState>
       <Dialog open={editing !== null} title={editing && editing !== 'new' ? `Edit ${editing.name}` : 'New customer'} onClose={() => setEditing(null)}>
         {editing !== null ? <CustomerForm key={editing === 'new' ? 'new' : editing.id} customer={editing === 'new' ? null : editing} onDone={() => setEditing(null)} /> : null}
       </Dialog>

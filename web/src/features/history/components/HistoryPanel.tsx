@@ -1,4 +1,4 @@
-import { Button, Card, ErrorState, Loading, toast } from '@/components/ui';
+import { Button, Card, QueryState, toast } from '@/components/ui';
 import { errorMessage } from '@/lib/api/errors';
 import type { JobDetail } from '@/lib/api/types';
 import { formatDateTime } from '@/lib/format';
@@ -64,39 +64,37 @@ export function HistoryPanel({ job }: { job: Pick<JobDetail, 'id' | 'customer' |
         </Button>
       }
     >
-      {history.isPending ? (
-        <Loading label="Loading history…" />
-      ) : history.isError ? (
-        <ErrorState error={history.error} onRetry={() => void history.refetch()} />
-      ) : (
-        <>
-          <ol className="history" aria-label="History">
-            {history.data.pages
-              .flatMap((p) => p.items)
-              .map((entry) => (
-                <li key={entry.id} className="history-item">
-                  <div className="note-meta">
-                    <span className="note-author">{entry.actor?.name ?? (entry.source === 'direct' ? 'Database change' : 'System')}</span>
-                    <span>
-                      {VERB[entry.action]} {THING[entry.table] ?? entry.table}
-                    </span>
-                    <time dateTime={entry.at}>{formatDateTime(entry.at)}</time>
-                  </div>
-                  <ul className="history-changes">
-                    {describe(entry).map((line) => (
-                      <li key={line}>{line}</li>
-                    ))}
-                  </ul>
-                </li>
-              ))}
-          </ol>
-          {history.hasNextPage ? (
-            <Button size="sm" onClick={() => void history.fetchNextPage()} busy={history.isFetchingNextPage}>
-              Show older changes
-            </Button>
-          ) : null}
-        </>
-      )}
+      <QueryState query={history} loading="Loading history…">
+        {(data) => (
+          <>
+            <ol className="history" aria-label="History">
+              {data.pages
+                .flatMap((p) => p.items)
+                .map((entry) => (
+                  <li key={entry.id} className="history-item">
+                    <div className="note-meta">
+                      <span className="note-author">{entry.actor?.name ?? (entry.source === 'direct' ? 'Database change' : 'System')}</span>
+                      <span>
+                        {VERB[entry.action]} {THING[entry.table] ?? entry.table}
+                      </span>
+                      <time dateTime={entry.at}>{formatDateTime(entry.at)}</time>
+                    </div>
+                    <ul className="history-changes">
+                      {describe(entry).map((line) => (
+                        <li key={line}>{line}</li>
+                      ))}
+                    </ul>
+                  </li>
+                ))}
+            </ol>
+            {history.hasNextPage ? (
+              <Button size="sm" onClick={() => void history.fetchNextPage()} busy={history.isFetchingNextPage}>
+                Show older changes
+              </Button>
+            ) : null}
+          </>
+        )}
+      </QueryState>
     </Card>
   );
 }

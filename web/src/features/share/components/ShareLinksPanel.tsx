@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, Card, ConfirmAction, ErrorState, Loading, Pill, toast } from '@/components/ui';
+import { Button, Card, ConfirmAction, Pill, QueryState, toast } from '@/components/ui';
 import { errorMessage } from '@/lib/api/errors';
 import { formatDate, formatDateTime } from '@/lib/format';
 import { useCreateShareLink, useRevokeShareLink, useShareLinks, type NewShareLink, type ShareLink } from '../api/shareLinks';
@@ -66,38 +66,38 @@ export function ShareLinksPanel({ jobId }: { jobId: string }) {
           </div>
         </div>
       ) : null}
-      {links.isPending ? (
-        <Loading label="Loading links…" />
-      ) : links.isError ? (
-        <ErrorState error={links.error} onRetry={() => void links.refetch()} />
-      ) : links.data.length === 0 ? (
-        <p className="muted small">No links yet.</p>
-      ) : (
-        <ul className="share-list" aria-label="Share links">
-          {links.data.map((link) => {
-            const state = linkState(link);
-            return (
-              <li key={link.id} className="share-item">
-                <div>
-                  <Pill tone={state.tone}>{state.label}</Pill>{' '}
-                  <span className="small">
-                    Created {formatDate(link.created_at)} · expires {formatDate(link.expires_at)}
-                  </span>
-                  <div className="small muted">
-                    Opened {link.open_count} {link.open_count === 1 ? 'time' : 'times'}
-                    {link.last_opened_at ? `, last ${formatDateTime(link.last_opened_at)}` : ''}
-                  </div>
-                </div>
-                {state.label === 'Active' ? (
-                  <Button size="sm" variant="ghost" onClick={() => setRevoking(link)}>
-                    Revoke
-                  </Button>
-                ) : null}
-              </li>
-            );
-          })}
-        </ul>
-      )}
+      <QueryState query={links} loading="Loading links…">
+        {(data) =>
+          data.length === 0 ? (
+            <p className="muted small">No links yet.</p>
+          ) : (
+            <ul className="share-list" aria-label="Share links">
+              {data.map((link) => {
+                const state = linkState(link);
+                return (
+                  <li key={link.id} className="share-item">
+                    <div>
+                      <Pill tone={state.tone}>{state.label}</Pill>{' '}
+                      <span className="small">
+                        Created {formatDate(link.created_at)} · expires {formatDate(link.expires_at)}
+                      </span>
+                      <div className="small muted">
+                        Opened {link.open_count} {link.open_count === 1 ? 'time' : 'times'}
+                        {link.last_opened_at ? `, last ${formatDateTime(link.last_opened_at)}` : ''}
+                      </div>
+                    </div>
+                    {state.label === 'Active' ? (
+                      <Button size="sm" variant="ghost" onClick={() => setRevoking(link)}>
+                        Revoke
+                      </Button>
+                    ) : null}
+                  </li>
+                );
+              })}
+            </ul>
+          )
+        }
+      </QueryState>
       <ConfirmAction
         target={revoking}
         onClose={() => setRevoking(null)}

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, CheckboxField, ConfirmAction, Dialog, DialogForm, Empty, ErrorState, Loading, PageHeader, Pill, StatusBadge, TextField, toast, useTitle } from '@/components/ui';
+import { Button, CheckboxField, ConfirmAction, Dialog, DialogForm, Empty, PageHeader, Pill, QueryState, StatusBadge, TextField, toast, useTitle } from '@/components/ui';
 import { errorMessage, isApiError } from '@/lib/api/errors';
 import { useFormState } from '@/lib/forms';
 import { useJobStatuses, type JobStatus } from '@/lib/api/jobStatuses';
@@ -37,54 +37,54 @@ export function StatusesPage() {
           </Button>
         }
       />
-      {statuses.isPending ? (
-        <Loading label="Loading statuses…" />
-      ) : statuses.isError ? (
-        <ErrorState error={statuses.error} onRetry={() => void statuses.refetch()} />
-      ) : statuses.data.length === 0 ? (
-        <Empty title="No statuses yet" action={<Button onClick={() => setEditing('new')}>Create a status</Button>} />
-      ) : (
-        <ol className="list-card" aria-label="Statuses in order">
-          {statuses.data.map((s, index) => (
-            <li key={s.id} className="list-row">
-              <span className="order-num" aria-hidden="true">
-                {index + 1}
-              </span>
-              <div className="list-main">
-                <StatusBadge name={s.name} color={s.color} />
-                <span className="row row-wrap">
-                  {s.is_final ? <Pill tone="success">Final</Pill> : null}
-                  {s.requires_tasks_done ? <Pill tone="warning">Needs all tasks done</Pill> : null}
-                </span>
-              </div>
-              <div className="list-actions">
-                <button type="button" className="icon-btn" onClick={() => move(index, -1)} disabled={index === 0 || reorder.isPending} aria-label={`Move ${s.name} up`}>
-                  <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
-                    <path d="M6 15l6-6 6 6" />
-                  </svg>
-                </button>
-                <button
-                  type="button"
-                  className="icon-btn"
-                  onClick={() => move(index, 1)}
-                  disabled={index === statuses.data.length - 1 || reorder.isPending}
-                  aria-label={`Move ${s.name} down`}
-                >
-                  <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
-                    <path d="M6 9l6 6 6-6" />
-                  </svg>
-                </button>
-                <Button size="sm" onClick={() => setEditing(s)} aria-label={`Edit ${s.name}`}>
-                  Edit
-                </Button>
-                <Button size="sm" variant="ghost" onClick={() => setDeleting(s)} aria-label={`Delete ${s.name}`}>
-                  Delete
-                </Button>
-              </div>
-            </li>
-          ))}
-        </ol>
-      )}
+      <QueryState query={statuses} loading="Loading statuses…">
+        {(data) =>
+          data.length === 0 ? (
+            <Empty title="No statuses yet" action={<Button onClick={() => setEditing('new')}>Create a status</Button>} />
+          ) : (
+            <ol className="list-card" aria-label="Statuses in order">
+              {data.map((s, index) => (
+                <li key={s.id} className="list-row">
+                  <span className="order-num" aria-hidden="true">
+                    {index + 1}
+                  </span>
+                  <div className="list-main">
+                    <StatusBadge name={s.name} color={s.color} />
+                    <span className="row row-wrap">
+                      {s.is_final ? <Pill tone="success">Final</Pill> : null}
+                      {s.requires_tasks_done ? <Pill tone="warning">Needs all tasks done</Pill> : null}
+                    </span>
+                  </div>
+                  <div className="list-actions">
+                    <button type="button" className="icon-btn" onClick={() => move(index, -1)} disabled={index === 0 || reorder.isPending} aria-label={`Move ${s.name} up`}>
+                      <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
+                        <path d="M6 15l6-6 6 6" />
+                      </svg>
+                    </button>
+                    <button
+                      type="button"
+                      className="icon-btn"
+                      onClick={() => move(index, 1)}
+                      disabled={index === data.length - 1 || reorder.isPending}
+                      aria-label={`Move ${s.name} down`}
+                    >
+                      <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
+                        <path d="M6 9l6 6 6-6" />
+                      </svg>
+                    </button>
+                    <Button size="sm" onClick={() => setEditing(s)} aria-label={`Edit ${s.name}`}>
+                      Edit
+                    </Button>
+                    <Button size="sm" variant="ghost" onClick={() => setDeleting(s)} aria-label={`Delete ${s.name}`}>
+                      Delete
+                    </Button>
+                  </div>
+                </li>
+              ))}
+            </ol>
+          )
+        }
+      </QueryState>
       <StatusDialog status={editing} onClose={() => setEditing(null)} />
       <ConfirmAction
         target={deleting}
