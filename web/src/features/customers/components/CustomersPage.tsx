@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, ConfirmAction, Dialog, DialogForm, Empty, Filters, PageHeader, Pager, QueryState, SearchFilter, TextArea, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
+import { Button, ConfirmAction, DeleteButton, Dialog, DialogForm, EditButton, Empty, Filters, PageHeader, Pager, QueryState, SearchFilter, Table, TextArea, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
 import { telHref } from '@/lib/format';
 import { formValues, useFormState } from '@/lib/forms';
 import { useDebounced } from '@/lib/useDebounced';
@@ -41,42 +41,22 @@ export function CustomersPage() {
             )
           ) : (
             <>
-              <div className="table-wrap">
-                <table className="table table-cards">
-                  <caption className="visually-hidden">Customers</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Name</th>
-                      <th scope="col">Email</th>
-                      <th scope="col">Phone</th>
-                      <th scope="col">Address</th>
-                      <th scope="col">
-                        <span className="visually-hidden">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {data.items.map((c) => (
-                      <tr key={c.id}>
-                        <td data-label="Name" className="strong">
-                          {c.name}
-                        </td>
-                        <td data-label="Email">{c.email ? <a href={`mailto:${c.email}`}>{c.email}</a> : <span className="muted">—</span>}</td>
-                        <td data-label="Phone">{c.phone ? <a href={telHref(c.phone)}>{c.phone}</a> : <span className="muted">—</span>}</td>
-                        <td data-label="Address">{c.address ?? <span className="muted">—</span>}</td>
-                        <td className="cell-actions">
-                          <Button size="sm" onClick={() => setEditing(c)} aria-label={`Edit ${c.name}`}>
-                            Edit
-                          </Button>
-                          <Button size="sm" variant="ghost" onClick={() => setDeleting(c)} aria-label={`Delete ${c.name}`}>
-                            Delete
-                          </Button>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table caption="Customers" columns={['Name', 'Email', 'Phone', 'Address']} actions>
+              {data.items.map((c) => (
+                <tr key={c.id}>
+                  <td data-label="Name" className="strong">
+                    {c.name}
+                  </td>
+                  <td data-label="Email">{c.email ? <a href={`mailto:${c.email}`}>{c.email}</a> : <span className="muted">—</span>}</td>
+                  <td data-label="Phone">{c.phone ? <a href={telHref(c.phone)}>{c.phone}</a> : <span className="muted">—</span>}</td>
+                  <td data-label="Address">{c.address ?? <span className="muted">—</span>}</td>
+                  <td className="cell-actions">
+                    <EditButton name={c.name} onClick={() => setEditing(c)} />
+                    <DeleteButton name={c.name} onClick={() => setDeleting(c)} />
+                  </td>
+                </tr>
+              ))}
+              </Table>
               <Pager page={pager.page} nextCursor={data.next_cursor} onNext={pager.next} onPrevious={pager.previous} busy={customers.isFetching} />
             </>
           )

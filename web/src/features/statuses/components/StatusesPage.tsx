@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, CheckboxField, ConfirmAction, Dialog, DialogForm, Empty, PageHeader, Pill, QueryState, StatusBadge, TextField, toast, useTitle } from '@/components/ui';
+import { Button, CheckboxField, ConfirmAction, DeleteButton, Dialog, DialogForm, EditButton, Empty, MoveButtons, PageHeader, Pill, QueryState, StatusBadge, TextField, toast, useTitle } from '@/components/ui';
 import { errorMessage, isApiError } from '@/lib/api/errors';
 import { useFormState } from '@/lib/forms';
 import { useJobStatuses, type JobStatus } from '@/lib/api/jobStatuses';
@@ -56,28 +56,9 @@ export function StatusesPage() {
                     </span>
                   </div>
                   <div className="list-actions">
-                    <button type="button" className="icon-btn" onClick={() => move(index, -1)} disabled={index === 0 || reorder.isPending} aria-label={`Move ${s.name} up`}>
-                      <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
-                        <path d="M6 15l6-6 6 6" />
-                      </svg>
-                    </button>
-                    <button
-                      type="button"
-                      className="icon-btn"
-                      onClick={() => move(index, 1)}
-                      disabled={index === data.length - 1 || reorder.isPending}
-                      aria-label={`Move ${s.name} down`}
-                    >
-                      <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
-                        <path d="M6 9l6 6 6-6" />
-                      </svg>
-                    </button>
-                    <Button size="sm" onClick={() => setEditing(s)} aria-label={`Edit ${s.name}`}>
-                      Edit
-                    </Button>
-                    <Button size="sm" variant="ghost" onClick={() => setDeleting(s)} aria-label={`Delete ${s.name}`}>
-                      Delete
-                    </Button>
+                    <MoveButtons index={index} count={data.length} label={s.name} busy={reorder.isPending} onMove={move} />
+                    <EditButton name={s.name} onClick={() => setEditing(s)} />
+                    <DeleteButton name={s.name} onClick={() => setDeleting(s)} />
                   </div>
                 </li>
               ))}

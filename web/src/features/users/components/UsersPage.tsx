@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, CheckboxField, ConfirmAction, Dialog, DialogForm, Empty, Filters, Options, PageHeader, Pager, Pill, QueryState, SearchFilter, SelectField, SelectFilter, TextField, toast, useCursorPager, useTitle, type Option } from '@/components/ui';
+import { Button, CheckboxField, ConfirmAction, DeleteButton, Dialog, DialogForm, EditButton, Empty, Filters, Options, PageHeader, Pager, Pill, QueryState, SearchFilter, SelectField, SelectFilter, Table, TextField, toast, useCursorPager, useTitle, type Option } from '@/components/ui';
 import type { Role } from '@/lib/api/types';
 import { errorMessage } from '@/lib/api/errors';
 import { useAuthed } from '@/lib/auth/useSession';
@@ -71,53 +71,33 @@ export function UsersPage({ customers }: { customers: Option[] | undefined }) {
             <Empty title="No users match">Try another search or role.</Empty>
           ) : (
             <>
-              <div className="table-wrap">
-                <table className="table table-cards">
-                  <caption className="visually-hidden">Users</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Name</th>
-                      <th scope="col">Email</th>
-                      <th scope="col">Role</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">
-                        <span className="visually-hidden">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {data.items.map((u) => (
-                      <tr key={u.id}>
-                        <td data-label="Name" className="strong">
-                          {u.name}
-                          {u.id === me.id ? <span className="muted"> (you)</span> : null}
-                        </td>
-                        <td data-label="Email">{u.email}</td>
-                        <td data-label="Role">
-                          {roleLabel(u.role)}
-                          {u.role === 'CUSTOMER' && customerName(u.customer_id) ? <span className="muted"> · {customerName(u.customer_id)}</span> : null}
-                        </td>
-                        <td data-label="Status">{u.is_active ? <Pill tone="success">Active</Pill> : <Pill tone="danger">Deactivated</Pill>}</td>
-                        <td className="cell-actions">
-                          <Button size="sm" onClick={() => setEditing(u)} aria-label={`Edit ${u.name}`}>
-                            Edit
-                          </Button>
-                          {u.id !== me.id ? (
-                            <>
-                              <Button size="sm" variant="ghost" onClick={() => setActive(u, !u.is_active)} aria-label={`${u.is_active ? 'Deactivate' : 'Activate'} ${u.name}`}>
-                                {u.is_active ? 'Deactivate' : 'Activate'}
-                              </Button>
-                              <Button size="sm" variant="ghost" onClick={() => setDeleting(u)} aria-label={`Delete ${u.name}`}>
-                                Delete
-                              </Button>
-                            </>
-                          ) : null}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table caption="Users" columns={['Name', 'Email', 'Role', 'Status']} actions>
+              {data.items.map((u) => (
+                <tr key={u.id}>
+                  <td data-label="Name" className="strong">
+                    {u.name}
+                    {u.id === me.id ? <span className="muted"> (you)</span> : null}
+                  </td>
+                  <td data-label="Email">{u.email}</td>
+                  <td data-label="Role">
+                    {roleLabel(u.role)}
+                    {u.role === 'CUSTOMER' && customerName(u.customer_id) ? <span className="muted"> · {customerName(u.customer_id)}</span> : null}
+                  </td>
+                  <td data-label="Status">{u.is_active ? <Pill tone="success">Active</Pill> : <Pill tone="danger">Deactivated</Pill>}</td>
+                  <td className="cell-actions">
+                    <EditButton name={u.name} onClick={() => setEditing(u)} />
+                    {u.id !== me.id ? (
+                      <>
+                        <Button size="sm" variant="ghost" onClick={() => setActive(u, !u.is_active)} aria-label={`${u.is_active ? 'Deactivate' : 'Activate'} ${u.name}`}>
+                          {u.is_active ? 'Deactivate' : 'Activate'}
+                        </Button>
+                        <DeleteButton name={u.name} onClick={() => setDeleting(u)} />
+                      </>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+              </Table>
               <Pager page={pager.page} nextCursor={data.next_cursor} onNext={pager.next} onPrevious={pager.previous} busy={users.isFetching} />
             </>
           )

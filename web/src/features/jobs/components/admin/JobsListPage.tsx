@@ -1,5 +1,5 @@
 import { Link, useSearchParams } from 'react-router';
-import { ButtonLink, Empty, Filters, Options, PageHeader, Pager, QueryState, SearchFilter, SelectFilter, StatusBadge, useCursorPager, useTitle, type Option } from '@/components/ui';
+import { ButtonLink, Empty, Filters, Options, PageHeader, Pager, QueryState, SearchFilter, SelectFilter, StatusBadge, Table, useCursorPager, useTitle, type Option } from '@/components/ui';
 import { formatDateTime } from '@/lib/format';
 import { paths } from '@/lib/paths';
 import { useDebounced } from '@/lib/useDebounced';
@@ -85,42 +85,27 @@ export function JobsListPage({ workers }: { workers: Option[] | undefined }) {
             )
           ) : (
             <>
-              <div className="table-wrap" aria-busy={jobs.isFetching}>
-                <table className="table table-cards">
-                  <caption className="visually-hidden">Jobs</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Job</th>
-                      <th scope="col">Customer</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Worker</th>
-                      <th scope="col">Scheduled</th>
-                      <th scope="col">Tasks</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {data.items.map((job) => (
-                      <tr key={job.id}>
-                        <td data-label="Job">
-                          <Link className="row-link" to={paths.admin.job(job.id)}>
-                            {job.title}
-                          </Link>
-                          {job.is_archived ? <span className="pill pill-neutral">Archived</span> : null}
-                        </td>
-                        <td data-label="Customer">{job.customer.name}</td>
-                        <td data-label="Status">
-                          <StatusBadge name={job.status.name} color={job.status.color} final={job.status.is_final} />
-                        </td>
-                        <td data-label="Worker">{job.assigned_worker?.name ?? <span className="muted">Unassigned</span>}</td>
-                        <td data-label="Scheduled">{job.scheduled_at ? formatDateTime(job.scheduled_at) : <span className="muted">—</span>}</td>
-                        <td data-label="Tasks">
-                          <TaskProgress done={job.tasks_done} total={job.tasks_total} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table caption="Jobs" columns={['Job', 'Customer', 'Status', 'Worker', 'Scheduled', 'Tasks']} busy={jobs.isFetching}>
+              {data.items.map((job) => (
+                <tr key={job.id}>
+                  <td data-label="Job">
+                    <Link className="row-link" to={paths.admin.job(job.id)}>
+                      {job.title}
+                    </Link>
+                    {job.is_archived ? <span className="pill pill-neutral">Archived</span> : null}
+                  </td>
+                  <td data-label="Customer">{job.customer.name}</td>
+                  <td data-label="Status">
+                    <StatusBadge name={job.status.name} color={job.status.color} final={job.status.is_final} />
+                  </td>
+                  <td data-label="Worker">{job.assigned_worker?.name ?? <span className="muted">Unassigned</span>}</td>
+                  <td data-label="Scheduled">{job.scheduled_at ? formatDateTime(job.scheduled_at) : <span className="muted">—</span>}</td>
+                  <td data-label="Tasks">
+                    <TaskProgress done={job.tasks_done} total={job.tasks_total} />
+                  </td>
+                </tr>
+              ))}
+              </Table>
               <Pager page={pager.page} nextCursor={data.next_cursor} onNext={pager.next} onPrevious={pager.previous} busy={jobs.isFetching} />
             </>
           )
