@@ -1,7 +1,8 @@
 // Imports flow shared (lib, components) → features → app, never between
-// features, and API types are only ever generated (STYLE.md, React 1–2).
+// features, and API types are only ever generated: CONTRIBUTING.md, "Web app
+// layout". This test is what enforces it (there is no lint step).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -19,18 +20,26 @@ function imports(path: string): string[] {
   return [...text.matchAll(/from\s+'([^']+)'/g)].map((m) => m[1]!);
 }
 
+/** Where an import lands, relative to src ('features/jobs/api/jobs'), or null for a package. */
+function target(file: string, spec: string): string | null {
+  if (spec.startsWith('@/')) return spec.slice(2);
+  if (spec.startsWith('.')) return relative(SRC, resolve(dirname(file), spec)).split('\\').join('/');
+  return null;
+}
+
 const all = files(SRC).filter((f) => !f.includes(`${join('src', 'test')}`));
 
 describe('architecture', () => {
-  it('features never import another feature', () => {
+  it('features never import another feature, nor the app', () => {
     const bad: string[] = [];
     for (const file of all) {
       const rel = relative(SRC, file);
       const own = /^features\/([^/]+)\//.exec(rel)?.[1];
       if (!own) continue;
       for (const spec of imports(file)) {
-        const other = /^@\/features\/([^/]+)/.exec(spec)?.[1];
-        if (other && other !== own) bad.push(`${rel} → ${spec}`);
+        const to = target(file, spec);
+        const other = to && /^features\/([^/]+)\//.exec(to)?.[1];
+        if ((other && other !== own) || to?.startsWith('app/')) bad.push(`${rel} → ${spec}`);
       }
     }
     expect(bad).toEqual([]);
@@ -40,7 +49,7 @@ describe('architecture', () => {
     const bad = all
       .map((f) => relative(SRC, f))
       .filter((rel) => /^(lib|components)\//.test(rel) && !rel.endsWith('.test.ts') && !rel.endsWith('.test.tsx'))
-      .flatMap((rel) => imports(join(SRC, rel)).filter((s) => /^@\/(features|app)\//.test(s)).map((s) => `${rel} → ${s}`));
+      .flatMap((rel) => imports(join(SRC, rel)).filter((s) => /^(features|app)\//.test(target(join(SRC, rel), s) ?? '')).map((s) => `${rel} → ${s}`));
     expect(bad).toEqual([]);
   });
 

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { zodErrors } from '@/lib/forms';
 import { loginSchema } from './auth/components/loginSchema';
 import { customerSchema } from './customers/components/schemas';
-import { jobFormSchema, noteSchema, statusSchema } from './jobs/components/schemas';
+import { jobFormSchema } from './jobs/components/schemas';
+import { noteSchema } from './notes/components/schemas';
+import { statusSchema } from './statuses/components/schemas';
 import { createUserSchema, updateUserSchema } from './users/components/schemas';
 
 const errorsOf = (schema: { safeParse: (v: unknown) => { success: boolean; error?: unknown } }, value: unknown) => {

@@ -30,6 +30,8 @@ export interface FormState {
   validate<S extends z.ZodMiniType>(schema: S, input: unknown): z.infer<S> | null;
   /** Shows a failed mutation: field errors beside fields, anything else on top. */
   fail(error: unknown): void;
+  /** Validates `input`, then runs `save` with the parsed data; shows what fails. */
+  submit<S extends z.ZodMiniType>(schema: S, input: unknown, save: (values: z.infer<S>) => Promise<void>): Promise<void>;
   reset(): void;
   /** For a form's onChange: editing a field clears its error. */
   clearEdited(event: React.FormEvent): void;
@@ -38,7 +40,7 @@ export interface FormState {
 export function useFormState(): FormState {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
-  return {
+  const state: FormState = {
     errors,
     formError,
     setErrors,
@@ -62,6 +64,15 @@ export function useFormState(): FormState {
         setFormError(error instanceof ApiError ? error.message : 'Something went wrong. Please try again.');
       }
     },
+    async submit(schema, input, save) {
+      const values = state.validate(schema, input);
+      if (!values) return;
+      try {
+        await save(values);
+      } catch (error) {
+        state.fail(error);
+      }
+    },
     reset() {
       setErrors({});
       setFormError(null);
@@ -74,4 +85,5 @@ export function useFormState(): FormState {
       }
     },
   };
+  return state;
 }

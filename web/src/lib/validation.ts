@@ -18,3 +18,9 @@ export const optionalText = (...checks: Parameters<ReturnType<typeof z.string>['
 
 export const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 export { z };
+
+/**
+ * A task's title (the job_tasks title check): checked by the task list and by
+ * the new-job form, which creates a job with its tasks, so it is shared.
+ */
+export const taskTitleSchema = requiredText('Task', 200);

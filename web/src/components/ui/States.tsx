@@ -42,3 +42,19 @@ export function ErrorState({ error, onRetry, title }: { error: unknown; onRetry?
     </div>
   );
 }
+
+/** What QueryState needs of a TanStack Query result (a plain or an infinite query). */
+interface QueryLike<T> {
+  isPending: boolean;
+  isError: boolean;
+  error: unknown;
+  data: T | undefined;
+  refetch: () => unknown;
+}
+
+/** A query's loading and error (with "Try again") states; `children` with the data once it is there. */
+export function QueryState<T>({ query, loading, children }: { query: QueryLike<T>; loading: string; children: (data: T) => ReactNode }) {
+  if (query.isPending) return <Loading label={loading} />;
+  if (query.isError) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
+  return children(query.data as T);
+}

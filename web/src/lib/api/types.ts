@@ -27,3 +27,7 @@ export type QueryOf<P extends ApiPath, M extends Method> =
 export type Role = Schemas['Role'];
 export type Profile = Schemas['Profile'];
 export type Problem = Schemas['Problem'];
+
+/** A job as the detail endpoint returns it, with its tasks and notes: the sub-features of a job all work on it. */
+export type JobDetail = ResponseOf<'/api/v1/jobs/{id}', 'get'>;
+export type JobSummary = ResponseOf<'/api/v1/jobs', 'get'>['items'][number];

@@ -1,7 +1,33 @@
 import { useParams } from 'react-router';
+import { Card } from '@/components/ui';
+import { HistoryPanel } from '@/features/history/components/HistoryPanel';
 import { JobDetailPage } from '@/features/jobs/components/admin/JobDetailPage';
+import { AddNoteForm, NotesList } from '@/features/notes/components/Notes';
+import { ShareLinksPanel } from '@/features/share/components/ShareLinksPanel';
+import { TasksCard } from '@/features/tasks/components/TaskList';
+import type { JobDetail } from '@/lib/api/types';
 
+/** The admin's job: the job's page from jobs, with tasks, notes, history and share links. */
 export default function JobRoute() {
   const { jobId = '' } = useParams();
-  return <JobDetailPage key={jobId} jobId={jobId} />;
+  return <JobDetailPage key={jobId} jobId={jobId} main={main} aside={aside} />;
+}
+
+/** Below the description: the tasks to edit, notes, the audit trail. */
+function main(job: JobDetail) {
+  return (
+    <>
+      <TasksCard job={job} mode="admin" />
+      <Card title="Notes">
+        <AddNoteForm jobId={job.id} />
+        <NotesList notes={job.notes} />
+      </Card>
+      <HistoryPanel job={job} />
+    </>
+  );
+}
+
+/** Below the details: links for people without a login. */
+function aside(job: JobDetail) {
+  return <ShareLinksPanel jobId={job.id} />;
 }

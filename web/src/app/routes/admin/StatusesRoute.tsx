@@ -1,3 +1,3 @@
-import { StatusesPage } from '@/features/jobs/components/statuses/StatusesPage';
+import { StatusesPage } from '@/features/statuses/components/StatusesPage';
 
 export default StatusesPage;

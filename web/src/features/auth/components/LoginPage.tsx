@@ -1,6 +1,8 @@
 import { useEffect, useRef } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
-import { Button, FormError, TextField, useTitle } from '@/components/ui';
+import { Button } from '@/components/ui/Button';
+import { FormError, TextField } from '@/components/ui/Field';
+import { useTitle } from '@/components/ui/Page';
 import { isApiError } from '@/lib/api/errors';
 import { homeFor } from '@/lib/auth/session';
 import { useSession } from '@/lib/auth/useSession';

@@ -1,5 +1,6 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
+import { jobKeys } from '@/lib/api/keys';
 import type { BodyOf, QueryOf, ResponseOf } from '@/lib/api/types';
 import { compact } from '@/lib/query';
 
@@ -47,7 +48,7 @@ export function useUpdateCustomer() {
     mutationFn: ({ id, ...body }: UpdateCustomerInput & { id: string }) =>
       unwrap(api.PATCH('/api/v1/customers/{id}', { params: { path: { id } }, body })),
     // Jobs embed the customer's name and contact details.
-    onSuccess: () => Promise.all([queryClient.invalidateQueries({ queryKey: customerKeys.all }), queryClient.invalidateQueries({ queryKey: ['jobs'] })]),
+    onSuccess: () => Promise.all([queryClient.invalidateQueries({ queryKey: customerKeys.all }), queryClient.invalidateQueries({ queryKey: jobKeys.all })]),
   });
 }
 

@@ -1,6 +1,5 @@
 import { useState } from 'react';
-import { Button, ConfirmDialog, Dialog, Empty, ErrorState, FormError, Loading, PageHeader, Pager, TextArea, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
-import { errorMessage } from '@/lib/api/errors';
+import { Button, ConfirmAction, DeleteButton, Dialog, DialogForm, EditButton, Empty, Filters, PageHeader, Pager, QueryState, SearchFilter, Table, TextArea, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
 import { telHref } from '@/lib/format';
 import { formValues, useFormState } from '@/lib/forms';
 import { useDebounced } from '@/lib/useDebounced';
@@ -29,88 +28,51 @@ export function CustomersPage() {
           </Button>
         }
       />
-      <div className="filters" role="search" aria-label="Filter customers">
-        <div className="field filter-search">
-          <label htmlFor="customers-q" className="field-label">
-            Search
-          </label>
-          <input id="customers-q" type="search" className="input" placeholder="Name, email or phone" value={q} onChange={(e) => setQ(e.target.value)} />
-        </div>
-      </div>
-      {customers.isPending ? (
-        <Loading label="Loading customers…" />
-      ) : customers.isError ? (
-        <ErrorState error={customers.error} onRetry={() => void customers.refetch()} />
-      ) : customers.data.items.length === 0 ? (
-        search ? (
-          <Empty title="No customers match">Try another name.</Empty>
-        ) : (
-          <Empty title="No customers yet" action={<Button onClick={() => setEditing('new')}>Add the first customer</Button>} />
-        )
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table className="table table-cards">
-              <caption className="visually-hidden">Customers</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Phone</th>
-                  <th scope="col">Address</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
+      <Filters label="Filter customers">
+        <SearchFilter id="customers-q" placeholder="Name, email or phone" value={q} onChange={setQ} />
+      </Filters>
+      <QueryState query={customers} loading="Loading customers…">
+        {(data) =>
+          data.items.length === 0 ? (
+            search ? (
+              <Empty title="No customers match">Try another name.</Empty>
+            ) : (
+              <Empty title="No customers yet" action={<Button onClick={() => setEditing('new')}>Add the first customer</Button>} />
+            )
+          ) : (
+            <>
+              <Table caption="Customers" columns={['Name', 'Email', 'Phone', 'Address']} actions>
+              {data.items.map((c) => (
+                <tr key={c.id}>
+                  <td data-label="Name" className="strong">
+                    {c.name}
+                  </td>
+                  <td data-label="Email">{c.email ? <a href={`mailto:${c.email}`}>{c.email}</a> : <span className="muted">—</span>}</td>
+                  <td data-label="Phone">{c.phone ? <a href={telHref(c.phone)}>{c.phone}</a> : <span className="muted">—</span>}</td>
+                  <td data-label="Address">{c.address ?? <span className="muted">—</span>}</td>
+                  <td className="cell-actions">
+                    <EditButton name={c.name} onClick={() => setEditing(c)} />
+                    <DeleteButton name={c.name} onClick={() => setDeleting(c)} />
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {customers.data.items.map((c) => (
-                  <tr key={c.id}>
-                    <td data-label="Name" className="strong">
-                      {c.name}
-                    </td>
-                    <td data-label="Email">{c.email ? <a href={`mailto:${c.email}`}>{c.email}</a> : <span className="muted">—</span>}</td>
-                    <td data-label="Phone">{c.phone ? <a href={telHref(c.phone)}>{c.phone}</a> : <span className="muted">—</span>}</td>
-                    <td data-label="Address">{c.address ?? <span className="muted">—</span>}</td>
-                    <td className="cell-actions">
-                      <Button size="sm" onClick={() => setEditing(c)} aria-label={`Edit ${c.name}`}>
-                        Edit
-                      </Button>
-                      <Button size="sm" variant="ghost" onClick={() => setDeleting(c)} aria-label={`Delete ${c.name}`}>
-                        Delete
-                      </Button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={pager.page} nextCursor={customers.data.next_cursor} onNext={pager.next} onPrevious={pager.previous} busy={customers.isFetching} />
-        </>
-      )}
+              ))}
+              </Table>
+              <Pager page={pager.page} nextCursor={data.next_cursor} onNext={pager.next} onPrevious={pager.previous} busy={customers.isFetching} />
+            </>
+          )
+        }
+      </QueryState>
       <Dialog open={editing !== null} title={editing && editing !== 'new' ? `Edit ${editing.name}` : 'New customer'} onClose={() => setEditing(null)}>
         {editing !== null ? <CustomerForm key={editing === 'new' ? 'new' : editing.id} customer={editing === 'new' ? null : editing} onDone={() => setEditing(null)} /> : null}
       </Dialog>
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete ${deleting?.name ?? ''}?`}
+      <ConfirmAction
+        target={deleting}
+        onClose={() => setDeleting(null)}
+        title={(c) => `Delete ${c.name}?`}
         message="The customer disappears from lists and pickers. Their past jobs are kept."
         confirmLabel="Delete customer"
-        busy={remove.isPending}
-        onClose={() => setDeleting(null)}
-        onConfirm={() =>
-          deleting &&
-          remove.mutate(deleting.id, {
-            onSuccess: () => {
-              toast('Customer deleted');
-              setDeleting(null);
-            },
-            onError: (e) => {
-              setDeleting(null);
-              toast(errorMessage(e), 'error');
-            },
-          })
-        }
+        action={remove}
+        done="Customer deleted"
       />
     </div>
   );
@@ -121,33 +83,20 @@ export function CustomerForm({ customer, onDone }: { customer: Customer | null; 
   const update = useUpdateCustomer();
   const form = useFormState();
 
-  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const values = form.validate(customerSchema, formValues(event.currentTarget));
-    if (!values) return;
-    try {
+  const save = (element: HTMLFormElement) =>
+    form.submit(customerSchema, formValues(element), async (values) => {
       if (customer) await update.mutateAsync({ id: customer.id, ...values });
       else await create.mutateAsync(values);
       toast(customer ? 'Customer saved' : 'Customer created');
       onDone();
-    } catch (error) {
-      form.fail(error);
-    }
-  }
+    });
 
   return (
-    <form onSubmit={onSubmit} noValidate className="stack" onChange={form.clearEdited}>
-      <FormError message={form.formError} />
+    <DialogForm form={form} onSubmit={save} onCancel={onDone} busy={create.isPending || update.isPending} submitLabel={customer ? 'Save' : 'Create customer'}>
       <TextField label="Name" name="name" defaultValue={customer?.name ?? ''} errors={form.errors.name} required maxLength={200} />
       <TextField label="Email" name="email" type="email" defaultValue={customer?.email ?? ''} errors={form.errors.email} />
       <TextField label="Phone" name="phone" type="tel" defaultValue={customer?.phone ?? ''} errors={form.errors.phone} />
       <TextArea label="Address" name="address" rows={2} defaultValue={customer?.address ?? ''} errors={form.errors.address} />
-      <div className="form-actions">
-        <Button onClick={onDone}>Cancel</Button>
-        <Button type="submit" variant="primary" busy={create.isPending || update.isPending}>
-          {customer ? 'Save' : 'Create customer'}
-        </Button>
-      </div>
-    </form>
+    </DialogForm>
   );
 }

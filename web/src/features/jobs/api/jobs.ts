@@ -1,11 +1,11 @@
 import { queryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
-import type { BodyOf, ResponseOf } from '@/lib/api/types';
+import { jobKeys, type JobListParams } from '@/lib/api/keys';
+import type { BodyOf } from '@/lib/api/types';
 import { compact } from '@/lib/query';
-import { jobKeys, type JobListParams } from './keys';
 
-export type JobSummary = ResponseOf<'/api/v1/jobs', 'get'>['items'][number];
-export type JobDetail = ResponseOf<'/api/v1/jobs/{id}', 'get'>;
+// The job's types (JobDetail, JobSummary) are in lib/api/types.ts: every
+// sub-feature of a job works on them.
 export type CreateJobInput = BodyOf<'/api/v1/jobs', 'post'>;
 export type UpdateJobInput = BodyOf<'/api/v1/jobs/{id}', 'patch'>;
 

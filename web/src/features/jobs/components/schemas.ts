@@ -1,10 +1,8 @@
-import { requiredText, z } from '@/lib/validation';
+import { requiredText, taskTitleSchema, z } from '@/lib/validation';
 
-// Client-side rules mirroring the server's (src/http/jobs.rs, tasks.rs, notes.rs,
-// statuses.rs and the table checks in db/migrations/0002_jobs.sql). The server
-// stays the authority: its 422 errors are shown beside the same fields.
-export const taskTitleSchema = requiredText('Task', 200);
-
+// Client-side rules mirroring the server's (src/http/jobs.rs and the table
+// checks in db/migrations/0002_jobs.sql). The server stays the authority: its
+// 422 errors are shown beside the same fields.
 export const jobFormSchema = z.object({
   customer_id: z.string().check(z.minLength(1, 'Choose a customer')),
   title: requiredText('Title', 200),
@@ -15,15 +13,3 @@ export const jobFormSchema = z.object({
   tasks: z.array(taskTitleSchema).check(z.maxLength(100, 'At most 100 tasks')),
 });
 export type JobFormValues = z.infer<typeof jobFormSchema>;
-
-export const noteSchema = z.object({
-  body: requiredText('Note', 5000),
-  visibility: z.enum(['internal', 'customer']),
-});
-
-export const statusSchema = z.object({
-  name: requiredText('Name', 60),
-  color: z.string().check(z.regex(/^#[0-9a-fA-F]{6}$/, 'Color must look like #1a2b3c')),
-  is_final: z.boolean(),
-  requires_tasks_done: z.boolean(),
-});

@@ -1,4 +1,4 @@
-import { ErrorState, Loading, StatusBadge, useTitle } from '@/components/ui';
+import { AboutPanel, ErrorState, Loading, Panel, StatusBadge, UpdateList, useTitle } from '@/components/ui';
 import { isApiError } from '@/lib/api/errors';
 import { formatDate, formatDateTime, readableOn } from '@/lib/format';
 import { useSharedJob } from '../api/share';
@@ -54,21 +54,18 @@ export function SharePage({ token }: { token: string }) {
             <dd>{j.worker_name ?? 'Not assigned yet'}</dd>
           </div>
         </dl>
-        {j.description ? (
-          <section className="panel" aria-labelledby="share-about">
-            <h2 id="share-about" className="panel-title">
-              About the job
-            </h2>
-            <p className="prewrap">{j.description}</p>
-          </section>
-        ) : null}
-        <section className="panel" aria-labelledby="share-tasks">
-          <h2 id="share-tasks" className="panel-title">
-            Tasks{' '}
-            <span className="muted small">
-              {done} of {j.tasks.length} done
-            </span>
-          </h2>
+        <AboutPanel id="share-about" description={j.description} />
+        <Panel
+          id="share-tasks"
+          title={
+            <>
+              Tasks{' '}
+              <span className="muted small">
+                {done} of {j.tasks.length} done
+              </span>
+            </>
+          }
+        >
           {j.tasks.length === 0 ? (
             <p className="muted">No tasks listed.</p>
           ) : (
@@ -84,23 +81,11 @@ export function SharePage({ token }: { token: string }) {
               ))}
             </ul>
           )}
-        </section>
+        </Panel>
         {j.notes.length > 0 ? (
-          <section className="panel" aria-labelledby="share-notes">
-            <h2 id="share-notes" className="panel-title">
-              Updates
-            </h2>
-            <ol className="notes">
-              {j.notes.map((n, i) => (
-                <li key={i} className="note">
-                  <div className="note-meta">
-                    <time dateTime={n.created_at}>{formatDateTime(n.created_at)}</time>
-                  </div>
-                  <p className="note-body">{n.body}</p>
-                </li>
-              ))}
-            </ol>
-          </section>
+          <Panel id="share-notes" title="Updates">
+            <UpdateList updates={j.notes} />
+          </Panel>
         ) : null}
         <p className="muted small share-foot">This link stays valid until {formatDate(j.expires_at)}. Powered by FieldOps.</p>
       </main>

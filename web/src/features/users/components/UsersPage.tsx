@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, CheckboxField, ConfirmDialog, Dialog, Empty, ErrorState, FormError, Loading, PageHeader, Pager, Pill, SelectField, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
+import { Button, CheckboxField, ConfirmAction, DeleteButton, Dialog, DialogForm, EditButton, Empty, Filters, Options, PageHeader, Pager, Pill, QueryState, SearchFilter, SelectField, SelectFilter, Table, TextField, toast, useCursorPager, useTitle, type Option } from '@/components/ui';
 import type { Role } from '@/lib/api/types';
 import { errorMessage } from '@/lib/api/errors';
 import { useAuthed } from '@/lib/auth/useSession';
@@ -8,11 +8,6 @@ import { useDebounced } from '@/lib/useDebounced';
 import { useCreateUser, useDeleteUser, useUpdateUser, useUsers, type User } from '../api/users';
 import { createUserSchema, updateUserSchema } from './schemas';
 
-export interface CustomerOption {
-  id: string;
-  name: string;
-}
-
 const ROLES: { value: Role; label: string }[] = [
   { value: 'WORKER', label: 'Field worker' },
   { value: 'ADMIN', label: 'Admin' },
@@ -20,8 +15,16 @@ const ROLES: { value: Role; label: string }[] = [
 ];
 const roleLabel = (role: Role) => ROLES.find((r) => r.value === role)?.label ?? role;
 
+function RoleOptions() {
+  return ROLES.map((r) => (
+    <option key={r.value} value={r.value}>
+      {r.label}
+    </option>
+  ));
+}
+
 /** Admin-only registration: workers, admins and customer logins; deactivate, delete. */
-export function UsersPage({ customers }: { customers: CustomerOption[] | undefined }) {
+export function UsersPage({ customers }: { customers: Option[] | undefined }) {
   useTitle('Users');
   const me = useAuthed().user;
   const [q, setQ] = useState('');
@@ -56,163 +59,102 @@ export function UsersPage({ customers }: { customers: CustomerOption[] | undefin
           </Button>
         }
       />
-      <div className="filters" role="search" aria-label="Filter users">
-        <div className="field filter-search">
-          <label htmlFor="users-q" className="field-label">
-            Search
-          </label>
-          <input id="users-q" type="search" className="input" placeholder="Name or email" value={q} onChange={(e) => setQ(e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="users-role" className="field-label">
-            Role
-          </label>
-          <select id="users-role" className="input select" value={role} onChange={(e) => setRole(e.target.value as Role | '')}>
-            <option value="">All roles</option>
-            {ROLES.map((r) => (
-              <option key={r.value} value={r.value}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </div>
-      </div>
-      {users.isPending ? (
-        <Loading label="Loading users…" />
-      ) : users.isError ? (
-        <ErrorState error={users.error} onRetry={() => void users.refetch()} />
-      ) : users.data.items.length === 0 ? (
-        <Empty title="No users match">Try another search or role.</Empty>
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table className="table table-cards">
-              <caption className="visually-hidden">Users</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
+      <Filters label="Filter users">
+        <SearchFilter id="users-q" placeholder="Name or email" value={q} onChange={setQ} />
+        <SelectFilter id="users-role" label="Role" all="All roles" value={role} onChange={(value) => setRole(value as Role | '')}>
+          <RoleOptions />
+        </SelectFilter>
+      </Filters>
+      <QueryState query={users} loading="Loading users…">
+        {(data) =>
+          data.items.length === 0 ? (
+            <Empty title="No users match">Try another search or role.</Empty>
+          ) : (
+            <>
+              <Table caption="Users" columns={['Name', 'Email', 'Role', 'Status']} actions>
+              {data.items.map((u) => (
+                <tr key={u.id}>
+                  <td data-label="Name" className="strong">
+                    {u.name}
+                    {u.id === me.id ? <span className="muted"> (you)</span> : null}
+                  </td>
+                  <td data-label="Email">{u.email}</td>
+                  <td data-label="Role">
+                    {roleLabel(u.role)}
+                    {u.role === 'CUSTOMER' && customerName(u.customer_id) ? <span className="muted"> · {customerName(u.customer_id)}</span> : null}
+                  </td>
+                  <td data-label="Status">{u.is_active ? <Pill tone="success">Active</Pill> : <Pill tone="danger">Deactivated</Pill>}</td>
+                  <td className="cell-actions">
+                    <EditButton name={u.name} onClick={() => setEditing(u)} />
+                    {u.id !== me.id ? (
+                      <>
+                        <Button size="sm" variant="ghost" onClick={() => setActive(u, !u.is_active)} aria-label={`${u.is_active ? 'Deactivate' : 'Activate'} ${u.name}`}>
+                          {u.is_active ? 'Deactivate' : 'Activate'}
+                        </Button>
+                        <DeleteButton name={u.name} onClick={() => setDeleting(u)} />
+                      </>
+                    ) : null}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {users.data.items.map((u) => (
-                  <tr key={u.id}>
-                    <td data-label="Name" className="strong">
-                      {u.name}
-                      {u.id === me.id ? <span className="muted"> (you)</span> : null}
-                    </td>
-                    <td data-label="Email">{u.email}</td>
-                    <td data-label="Role">
-                      {roleLabel(u.role)}
-                      {u.role === 'CUSTOMER' && customerName(u.customer_id) ? <span className="muted"> · {customerName(u.customer_id)}</span> : null}
-                    </td>
-                    <td data-label="Status">{u.is_active ? <Pill tone="success">Active</Pill> : <Pill tone="danger">Deactivated</Pill>}</td>
-                    <td className="cell-actions">
-                      <Button size="sm" onClick={() => setEditing(u)} aria-label={`Edit ${u.name}`}>
-                        Edit
-                      </Button>
-                      {u.id !== me.id ? (
-                        <>
-                          <Button size="sm" variant="ghost" onClick={() => setActive(u, !u.is_active)} aria-label={`${u.is_active ? 'Deactivate' : 'Activate'} ${u.name}`}>
-                            {u.is_active ? 'Deactivate' : 'Activate'}
-                          </Button>
-                          <Button size="sm" variant="ghost" onClick={() => setDeleting(u)} aria-label={`Delete ${u.name}`}>
-                            Delete
-                          </Button>
-                        </>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={pager.page} nextCursor={users.data.next_cursor} onNext={pager.next} onPrevious={pager.previous} busy={users.isFetching} />
-        </>
-      )}
+              ))}
+              </Table>
+              <Pager page={pager.page} nextCursor={data.next_cursor} onNext={pager.next} onPrevious={pager.previous} busy={users.isFetching} />
+            </>
+          )
+        }
+      </QueryState>
       <Dialog open={editing !== null} title={editing && editing !== 'new' ? `Edit ${editing.name}` : 'New user'} onClose={() => setEditing(null)}>
         {editing !== null ? (
           <UserForm key={editing === 'new' ? 'new' : editing.id} user={editing === 'new' ? null : editing} customers={customers} onDone={() => setEditing(null)} />
         ) : null}
       </Dialog>
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete ${deleting?.name ?? ''}?`}
+      <ConfirmAction
+        target={deleting}
+        onClose={() => setDeleting(null)}
+        title={(u) => `Delete ${u.name}?`}
         message="They can no longer sign in, and disappear from lists. Jobs and notes keep their name."
         confirmLabel="Delete user"
-        busy={remove.isPending}
-        onClose={() => setDeleting(null)}
-        onConfirm={() =>
-          deleting &&
-          remove.mutate(deleting.id, {
-            onSuccess: () => {
-              toast('User deleted');
-              setDeleting(null);
-            },
-            onError: (e) => {
-              setDeleting(null);
-              toast(errorMessage(e), 'error');
-            },
-          })
-        }
+        action={remove}
+        done="User deleted"
       />
     </div>
   );
 }
 
-function UserForm({ user, customers, onDone }: { user: User | null; customers: CustomerOption[] | undefined; onDone: () => void }) {
+function UserForm({ user, customers, onDone }: { user: User | null; customers: Option[] | undefined; onDone: () => void }) {
   const create = useCreateUser();
   const update = useUpdateUser();
   const form = useFormState();
   const [role, setRole] = useState<Role>(user?.role ?? 'WORKER');
   const [active, setActive] = useState(user?.is_active ?? true);
 
-  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const raw = { customer_id: '', ...formValues(event.currentTarget), role };
-    try {
-      if (user) {
-        const values = form.validate(updateUserSchema, { ...raw, is_active: active });
-        if (!values) return;
+  function save(element: HTMLFormElement) {
+    const raw = { customer_id: '', ...formValues(element), role };
+    if (user) {
+      return form.submit(updateUserSchema, { ...raw, is_active: active }, async (values) => {
         await update.mutateAsync({ id: user.id, ...values });
         toast('User saved');
-      } else {
-        const values = form.validate(createUserSchema, raw);
-        if (!values) return;
-        await create.mutateAsync(values);
-        toast('User created');
-      }
-      onDone();
-    } catch (error) {
-      form.fail(error);
+        onDone();
+      });
     }
+    return form.submit(createUserSchema, raw, async (values) => {
+      await create.mutateAsync(values);
+      toast('User created');
+      onDone();
+    });
   }
 
   return (
-    <form onSubmit={onSubmit} noValidate className="stack" onChange={form.clearEdited}>
-      <FormError message={form.formError} />
+    <DialogForm form={form} onSubmit={save} onCancel={onDone} busy={create.isPending || update.isPending} submitLabel={user ? 'Save' : 'Create user'}>
       <TextField label="Name" name="name" defaultValue={user?.name ?? ''} errors={form.errors.name} required />
       <TextField label="Email" name="email" type="email" autoComplete="off" defaultValue={user?.email ?? ''} errors={form.errors.email} required />
       <SelectField label="Role" name="role" value={role} onChange={(e) => setRole(e.target.value as Role)} errors={form.errors.role} required>
-        {ROLES.map((r) => (
-          <option key={r.value} value={r.value}>
-            {r.label}
-          </option>
-        ))}
+        <RoleOptions />
       </SelectField>
       {role === 'CUSTOMER' ? (
         <SelectField label="Customer" name="customer_id" defaultValue={user?.customer_id ?? ''} errors={form.errors.customer_id} required hint="The customer whose jobs this login may see.">
           <option value="">Choose a customer…</option>
-          {customers?.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-            </option>
-          ))}
+          <Options items={customers} />
         </SelectField>
       ) : null}
       <TextField
@@ -226,12 +168,6 @@ function UserForm({ user, customers, onDone }: { user: User | null; customers: C
       />
       {user ? <CheckboxField label="Active (may sign in)" checked={active} onChange={(e) => setActive(e.target.checked)} /> : null}
       {form.errors.is_active ? <p className="field-error">{form.errors.is_active.join('; ')}</p> : null}
-      <div className="form-actions">
-        <Button onClick={onDone}>Cancel</Button>
-        <Button type="submit" variant="primary" busy={create.isPending || update.isPending}>
-          {user ? 'Save' : 'Create user'}
-        </Button>
-      </div>
-    </form>
+    </DialogForm>
   );
 }

@@ -1,13 +1,13 @@
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { Button, Card, FormError, PageHeader, SelectField, TextArea, TextField, toast, useTitle } from '@/components/ui';
+import { BackLink, Button, Card, FormError, Options, PageHeader, SelectField, TextArea, TextField, toast, useTitle, type Option } from '@/components/ui';
 import { fromLocalInput, toLocalInput } from '@/lib/format';
 import { formValues, useFormState } from '@/lib/forms';
 import { paths } from '@/lib/paths';
-import { useCreateJob, useUpdateJob, type JobDetail } from '../../api/jobs';
-import { useJobStatuses } from '../../api/statuses';
+import type { JobDetail } from '@/lib/api/types';
+import { useCreateJob, useUpdateJob } from '../../api/jobs';
+import { useJobStatuses } from '@/lib/api/jobStatuses';
 import { jobFormSchema } from '../schemas';
-import type { Option } from './JobsListPage';
 
 interface JobFormProps {
   job?: JobDetail;
@@ -102,26 +102,13 @@ function JobFormBody({ job, customers, customersLoading, customerQuery, onCustom
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const raw = formValues(event.currentTarget);
-    const values = form.validate(jobFormSchema, {
-      ...raw,
-      tasks: tasks.map((t) => t.trim()).filter(Boolean),
-    });
-    if (!values) return;
-    try {
-      await onSave(values);
-    } catch (error) {
-      form.fail(error);
-    }
+    await form.submit(jobFormSchema, { ...raw, tasks: tasks.map((t) => t.trim()).filter(Boolean) }, onSave);
   }
 
   return (
     <div className="page page-narrow">
       <PageHeader
-        back={
-          <Link to={cancelTo} className="back-link">
-            ← Back
-          </Link>
-        }
+        back={<BackLink to={cancelTo}>Back</BackLink>}
         title={heading}
       />
       <form onSubmit={onSubmit} noValidate className="stack-lg" onChange={form.clearEdited}>
@@ -145,21 +132,13 @@ function JobFormBody({ job, customers, customersLoading, customerQuery, onCustom
                     setChosen(customerOptions.find((c) => c.id === e.target.value) ?? null);
                   }} errors={form.errors.customer_id} required>
                   <option value="">Choose a customer…</option>
-                  {customerOptions.map((c) => (
-                    <option key={c.id} value={c.id}>
-                      {c.name}
-                    </option>
-                  ))}
+                  <Options items={customerOptions} />
                 </SelectField>
               </div>
               <div className="stack-sm">
                 <SelectField label="Assigned worker" name="assigned_worker_id" defaultValue={job?.assigned_worker?.id ?? ''} errors={form.errors.assigned_worker_id}>
                   <option value="">Unassigned</option>
-                  {workers?.map((w) => (
-                    <option key={w.id} value={w.id}>
-                      {w.name}
-                    </option>
-                  ))}
+                  <Options items={workers} />
                 </SelectField>
                 <SelectField
                   label="Status"
@@ -170,11 +149,7 @@ function JobFormBody({ job, customers, customersLoading, customerQuery, onCustom
                   hint={job ? undefined : 'Leave as is for the first status'}
                 >
                   {job ? null : <option value="">First status{statuses.data?.[0] ? ` (${statuses.data[0].name})` : ''}</option>}
-                  {statuses.data?.map((s) => (
-                    <option key={s.id} value={s.id}>
-                      {s.name}
-                    </option>
-                  ))}
+                  <Options items={statuses.data} />
                 </SelectField>
               </div>
             </div>

@@ -1,16 +1,11 @@
 import { Link, useSearchParams } from 'react-router';
-import { ButtonLink, Empty, ErrorState, Loading, PageHeader, Pager, StatusBadge, useCursorPager, useTitle } from '@/components/ui';
+import { ButtonLink, Empty, Filters, Options, PageHeader, Pager, QueryState, SearchFilter, SelectFilter, StatusBadge, Table, useCursorPager, useTitle, type Option } from '@/components/ui';
 import { formatDateTime } from '@/lib/format';
 import { paths } from '@/lib/paths';
 import { useDebounced } from '@/lib/useDebounced';
 import { useJobs } from '../../api/jobs';
-import { useJobStatuses } from '../../api/statuses';
-import { TaskProgress } from '../shared/TaskProgress';
-
-export interface Option {
-  id: string;
-  name: string;
-}
+import { useJobStatuses } from '@/lib/api/jobStatuses';
+import { TaskProgress } from '@/components/ui';
 
 const PAGE_SIZE = 25;
 
@@ -57,105 +52,65 @@ export function JobsListPage({ workers }: { workers: Option[] | undefined }) {
           </ButtonLink>
         }
       />
-      <div className="filters" role="search" aria-label="Filter jobs">
-        <div className="field filter-search">
-          <label htmlFor="jobs-q" className="field-label">
-            Search
-          </label>
-          <input id="jobs-q" className="input" type="search" placeholder="Title or customer" value={q} onChange={(e) => set('q', e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="jobs-status" className="field-label">
-            Status
-          </label>
-          <select id="jobs-status" className="input select" value={status} onChange={(e) => set('status', e.target.value)}>
-            <option value="">All statuses</option>
-            {statuses.data?.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="jobs-worker" className="field-label">
-            Worker
-          </label>
-          <select id="jobs-worker" className="input select" value={worker} onChange={(e) => set('worker', e.target.value)}>
-            <option value="">All workers</option>
-            {workers?.map((w) => (
-              <option key={w.id} value={w.id}>
-                {w.name}
-              </option>
-            ))}
-          </select>
-        </div>
+      <Filters label="Filter jobs">
+        <SearchFilter id="jobs-q" placeholder="Title or customer" value={q} onChange={(value) => set('q', value)} />
+        <SelectFilter id="jobs-status" label="Status" all="All statuses" value={status} onChange={(value) => set('status', value)}>
+          <Options items={statuses.data} />
+        </SelectFilter>
+        <SelectFilter id="jobs-worker" label="Worker" all="All workers" value={worker} onChange={(value) => set('worker', value)}>
+          <Options items={workers} />
+        </SelectFilter>
         <label className="check-inline filter-archived">
           <input type="checkbox" checked={archived} onChange={(e) => set('archived', e.target.checked ? '1' : '')} />
           Archived
         </label>
-      </div>
+      </Filters>
 
-      {jobs.isPending ? (
-        <Loading label="Loading jobs…" />
-      ) : jobs.isError ? (
-        <ErrorState error={jobs.error} onRetry={() => void jobs.refetch()} />
-      ) : jobs.data.items.length === 0 ? (
-        filtered ? (
-          <Empty title="No jobs match">Try another status, worker or search.</Empty>
-        ) : (
-          <Empty
-            title="No jobs yet"
-            action={
-              <ButtonLink to={paths.admin.newJob} variant="primary">
-                Create the first job
-              </ButtonLink>
-            }
-          >
-            Jobs you create for your customers appear here.
-          </Empty>
-        )
-      ) : (
-        <>
-          <div className="table-wrap" aria-busy={jobs.isFetching}>
-            <table className="table table-cards">
-              <caption className="visually-hidden">Jobs</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Job</th>
-                  <th scope="col">Customer</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Worker</th>
-                  <th scope="col">Scheduled</th>
-                  <th scope="col">Tasks</th>
+      <QueryState query={jobs} loading="Loading jobs…">
+        {(data) =>
+          data.items.length === 0 ? (
+            filtered ? (
+              <Empty title="No jobs match">Try another status, worker or search.</Empty>
+            ) : (
+              <Empty
+                title="No jobs yet"
+                action={
+                  <ButtonLink to={paths.admin.newJob} variant="primary">
+                    Create the first job
+                  </ButtonLink>
+                }
+              >
+                Jobs you create for your customers appear here.
+              </Empty>
+            )
+          ) : (
+            <>
+              <Table caption="Jobs" columns={['Job', 'Customer', 'Status', 'Worker', 'Scheduled', 'Tasks']} busy={jobs.isFetching}>
+              {data.items.map((job) => (
+                <tr key={job.id}>
+                  <td data-label="Job">
+                    <Link className="row-link" to={paths.admin.job(job.id)}>
+                      {job.title}
+                    </Link>
+                    {job.is_archived ? <span className="pill pill-neutral">Archived</span> : null}
+                  </td>
+                  <td data-label="Customer">{job.customer.name}</td>
+                  <td data-label="Status">
+                    <StatusBadge name={job.status.name} color={job.status.color} final={job.status.is_final} />
+                  </td>
+                  <td data-label="Worker">{job.assigned_worker?.name ?? <span className="muted">Unassigned</span>}</td>
+                  <td data-label="Scheduled">{job.scheduled_at ? formatDateTime(job.scheduled_at) : <span className="muted">—</span>}</td>
+                  <td data-label="Tasks">
+                    <TaskProgress done={job.tasks_done} total={job.tasks_total} />
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {jobs.data.items.map((job) => (
-                  <tr key={job.id}>
-                    <td data-label="Job">
-                      <Link className="row-link" to={paths.admin.job(job.id)}>
-                        {job.title}
-                      </Link>
-                      {job.is_archived ? <span className="pill pill-neutral">Archived</span> : null}
-                    </td>
-                    <td data-label="Customer">{job.customer.name}</td>
-                    <td data-label="Status">
-                      <StatusBadge name={job.status.name} color={job.status.color} final={job.status.is_final} />
-                    </td>
-                    <td data-label="Worker">{job.assigned_worker?.name ?? <span className="muted">Unassigned</span>}</td>
-                    <td data-label="Scheduled">{job.scheduled_at ? formatDateTime(job.scheduled_at) : <span className="muted">—</span>}</td>
-                    <td data-label="Tasks">
-                      <TaskProgress done={job.tasks_done} total={job.tasks_total} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={pager.page} nextCursor={jobs.data.next_cursor} onNext={pager.next} onPrevious={pager.previous} busy={jobs.isFetching} />
-        </>
-      )}
+              ))}
+              </Table>
+              <Pager page={pager.page} nextCursor={data.next_cursor} onNext={pager.next} onPrevious={pager.previous} busy={jobs.isFetching} />
+            </>
+          )
+        }
+      </QueryState>
     </div>
   );
 }

@@ -1,5 +1,5 @@
 import { formatDateTime, mapHref, telHref } from '@/lib/format';
-import type { JobDetail } from '../../api/jobs';
+import type { JobDetail } from '@/lib/api/types';
 
 /** Customer contact as tap-to-call, tap-to-mail and tap-to-map links. */
 export function CustomerContact({ customer }: { customer: JobDetail['customer'] }) {

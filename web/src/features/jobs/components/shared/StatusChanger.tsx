@@ -1,9 +1,10 @@
 import { useId, useState } from 'react';
-import { toast } from '@/components/ui';
+import { Options, toast } from '@/components/ui';
 import { ApiError, errorMessage } from '@/lib/api/errors';
 import { readableOn } from '@/lib/format';
-import { useUpdateJob, type JobDetail } from '../../api/jobs';
-import { useJobStatuses } from '../../api/statuses';
+import type { JobDetail } from '@/lib/api/types';
+import { useUpdateJob } from '../../api/jobs';
+import { useJobStatuses } from '@/lib/api/jobStatuses';
 
 /**
  * Changes a job's status: one tap per status for workers (large buttons), a
@@ -55,11 +56,7 @@ export function StatusChanger({ job, variant }: { job: JobDetail; variant: 'butt
           aria-describedby={error ? `${id}-error` : undefined}
           aria-invalid={error ? true : undefined}
         >
-          {statuses.data.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name}
-            </option>
-          ))}
+          <Options items={statuses.data} />
         </select>
         {errorNode}
       </div>

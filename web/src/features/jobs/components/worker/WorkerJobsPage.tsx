@@ -2,9 +2,10 @@ import { Link } from 'react-router';
 import { Button, Empty, ErrorState, Loading, StatusBadge, useTitle } from '@/components/ui';
 import { formatDateTime } from '@/lib/format';
 import { paths } from '@/lib/paths';
-import { useAssignedJobs, type JobSummary } from '../../api/jobs';
-import { useJobStatuses } from '../../api/statuses';
-import { TaskProgress } from '../shared/TaskProgress';
+import type { JobSummary } from '@/lib/api/types';
+import { useAssignedJobs } from '../../api/jobs';
+import { useJobStatuses } from '@/lib/api/jobStatuses';
+import { TaskProgress } from '@/components/ui';
 
 /** A worker's assigned, unarchived jobs, grouped by status in the company's order, a page at a time. */
 export function WorkerJobsPage() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobDetail } from './jobs';
+import type { JobDetail } from '@/lib/api/types';
 import { applyTaskChange } from './tasks';
 
 const task = (id: string, position: number, is_completed = false) => ({

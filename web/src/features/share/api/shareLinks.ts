@@ -1,7 +1,7 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
 import type { ResponseOf } from '@/lib/api/types';
-import { jobKeys } from './keys';
+import { jobKeys } from '@/lib/api/keys';
 
 export type ShareLink = ResponseOf<'/api/v1/jobs/{id}/share-links', 'get'>[number];
 export type NewShareLink = ResponseOf<'/api/v1/jobs/{id}/share-links', 'post'>;

@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import { Button, Card, ConfirmDialog, ErrorState, Loading, Pill, toast } from '@/components/ui';
+import { Button, Card, ConfirmAction, Pill, QueryState, toast } from '@/components/ui';
 import { errorMessage } from '@/lib/api/errors';
 import { formatDate, formatDateTime } from '@/lib/format';
-import { useCreateShareLink, useRevokeShareLink, useShareLinks, type NewShareLink, type ShareLink } from '../../api/shareLinks';
+import { useCreateShareLink, useRevokeShareLink, useShareLinks, type NewShareLink, type ShareLink } from '../api/shareLinks';
 
 function linkState(link: ShareLink): { label: string; tone: 'success' | 'neutral' | 'danger' } {
   if (link.revoked_at) return { label: 'Revoked', tone: 'danger' };
@@ -66,56 +66,51 @@ export function ShareLinksPanel({ jobId }: { jobId: string }) {
           </div>
         </div>
       ) : null}
-      {links.isPending ? (
-        <Loading label="Loading links…" />
-      ) : links.isError ? (
-        <ErrorState error={links.error} onRetry={() => void links.refetch()} />
-      ) : links.data.length === 0 ? (
-        <p className="muted small">No links yet.</p>
-      ) : (
-        <ul className="share-list" aria-label="Share links">
-          {links.data.map((link) => {
-            const state = linkState(link);
-            return (
-              <li key={link.id} className="share-item">
-                <div>
-                  <Pill tone={state.tone}>{state.label}</Pill>{' '}
-                  <span className="small">
-                    Created {formatDate(link.created_at)} · expires {formatDate(link.expires_at)}
-                  </span>
-                  <div className="small muted">
-                    Opened {link.open_count} {link.open_count === 1 ? 'time' : 'times'}
-                    {link.last_opened_at ? `, last ${formatDateTime(link.last_opened_at)}` : ''}
-                  </div>
-                </div>
-                {state.label === 'Active' ? (
-                  <Button size="sm" variant="ghost" onClick={() => setRevoking(link)}>
-                    Revoke
-                  </Button>
-                ) : null}
-              </li>
-            );
-          })}
-        </ul>
-      )}
-      <ConfirmDialog
-        open={revoking !== null}
-        title="Revoke this link?"
+      <QueryState query={links} loading="Loading links…">
+        {(data) =>
+          data.length === 0 ? (
+            <p className="muted small">No links yet.</p>
+          ) : (
+            <ul className="share-list" aria-label="Share links">
+              {data.map((link) => {
+                const state = linkState(link);
+                return (
+                  <li key={link.id} className="share-item">
+                    <div>
+                      <Pill tone={state.tone}>{state.label}</Pill>{' '}
+                      <span className="small">
+                        Created {formatDate(link.created_at)} · expires {formatDate(link.expires_at)}
+                      </span>
+                      <div className="small muted">
+                        Opened {link.open_count} {link.open_count === 1 ? 'time' : 'times'}
+                        {link.last_opened_at ? `, last ${formatDateTime(link.last_opened_at)}` : ''}
+                      </div>
+                    </div>
+                    {state.label === 'Active' ? (
+                      <Button size="sm" variant="ghost" onClick={() => setRevoking(link)}>
+                        Revoke
+                      </Button>
+                    ) : null}
+                  </li>
+                );
+              })}
+            </ul>
+          )
+        }
+      </QueryState>
+      <ConfirmAction
+        target={revoking}
+        onClose={() => setRevoking(null)}
+        title={() => 'Revoke this link?'}
         message="Anyone who has it will see a “link no longer valid” page. This cannot be undone."
         confirmLabel="Revoke link"
-        busy={revoke.isPending}
-        onClose={() => setRevoking(null)}
-        onConfirm={() =>
-          revoking &&
-          revoke.mutate(revoking.id, {
-            onSuccess: () => {
-              setRevoking(null);
-              if (created?.id === revoking.id) setCreated(null);
-              toast('Link revoked');
-            },
-            onError: (e) => toast(`Not revoked: ${errorMessage(e)}`, 'error'),
-          })
-        }
+        action={revoke}
+        done="Link revoked"
+        failed={(e) => `Not revoked: ${errorMessage(e)}`}
+        keepOpenOnError
+        onDone={(link) => {
+          if (created?.id === link.id) setCreated(null);
+        }}
       />
     </Card>
   );

@@ -1,12 +1,21 @@
 import { useState } from 'react';
-import { Button, toast } from '@/components/ui';
+import { Button, Card, MoveButtons, TaskProgress, toast } from '@/components/ui';
 import { errorMessage } from '@/lib/api/errors';
 import { useFormState } from '@/lib/forms';
-import type { JobDetail } from '../../api/jobs';
-import { useCreateTask, useDeleteTask, useReorderTasks, useUpdateTask } from '../../api/tasks';
-import { taskTitleSchema } from '../schemas';
+import type { JobDetail } from '@/lib/api/types';
+import { useCreateTask, useDeleteTask, useReorderTasks, useUpdateTask } from '../api/tasks';
+import { taskTitleSchema } from '@/lib/validation';
 
 type Mode = 'admin' | 'worker' | 'readonly';
+
+/** The job's tasks in a card, with their progress in its header. */
+export function TasksCard({ job, mode, title = 'Tasks' }: { job: JobDetail; mode: Mode; title?: string }) {
+  return (
+    <Card title={title} actions={<TaskProgress done={job.tasks_done} total={job.tasks_total} />}>
+      <TaskList job={job} mode={mode} />
+    </Card>
+  );
+}
 
 /**
  * A job's checklist. Admins add, reorder, complete and delete; workers complete
@@ -72,18 +81,7 @@ export function TaskList({ job, mode }: { job: JobDetail; mode: Mode }) {
             )}
             {mode === 'admin' ? (
               <span className="task-actions">
-                <button type="button" className="icon-btn" onClick={() => move(index, -1)} disabled={index === 0 || reorder.isPending} aria-label={`Move “${task.title}” up`}>
-                  <Arrow up />
-                </button>
-                <button
-                  type="button"
-                  className="icon-btn"
-                  onClick={() => move(index, 1)}
-                  disabled={index === tasks.length - 1 || reorder.isPending}
-                  aria-label={`Move “${task.title}” down`}
-                >
-                  <Arrow />
-                </button>
+                <MoveButtons index={index} count={tasks.length} label={`“${task.title}”`} busy={reorder.isPending} onMove={move} />
                 <DeleteTask jobId={job.id} taskId={task.id} title={task.title} />
               </span>
             ) : null}
@@ -93,14 +91,6 @@ export function TaskList({ job, mode }: { job: JobDetail; mode: Mode }) {
       {tasks.length === 0 ? <p className="muted">No tasks yet.</p> : null}
       {mode === 'admin' ? <AddTask jobId={job.id} nextPosition={tasks.length} /> : null}
     </div>
-  );
-}
-
-function Arrow({ up }: { up?: boolean }) {
-  return (
-    <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
-      <path d={up ? 'M6 15l6-6 6 6' : 'M6 9l6 6 6-6'} />
-    </svg>
   );
 }
 

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
 import type { BodyOf, ResponseOf } from '@/lib/api/types';
-import { jobKeys } from './keys';
+import { jobKeys } from '@/lib/api/keys';
 
 export type Note = ResponseOf<'/api/v1/jobs/{id}/notes', 'post'>;
 export type CreateNoteInput = BodyOf<'/api/v1/jobs/{id}/notes', 'post'>;

@@ -1,8 +1,9 @@
-import { Button, Card, ErrorState, Loading, toast } from '@/components/ui';
+import { Button, Card, QueryState, toast } from '@/components/ui';
 import { errorMessage } from '@/lib/api/errors';
+import type { JobDetail } from '@/lib/api/types';
 import { formatDateTime } from '@/lib/format';
-import { useDownloadHistory, useJobHistory, type HistoryEntry } from '../../api/history';
-import { useJobStatuses } from '../../api/statuses';
+import { useDownloadHistory, useJobHistory, type HistoryEntry } from '../api/history';
+import { useJobStatuses } from '@/lib/api/jobStatuses';
 
 const THING: Record<string, string> = { jobs: 'the job', job_tasks: 'a task', job_notes: 'a note', share_links: 'a share link' };
 const VERB = { INSERT: 'created', UPDATE: 'changed', DELETE: 'deleted' } as const;
@@ -21,7 +22,13 @@ const HIDDEN = new Set(['id', 'company_id', 'job_id', 'created_at', 'updated_at'
 const HIDDEN_ON_CREATE = new Set(['position']);
 
 /** The job's audit trail: who changed what, newest first. */
-export function HistoryPanel({ jobId, names }: { jobId: string; names: Record<string, string> }) {
+export function HistoryPanel({ job }: { job: Pick<JobDetail, 'id' | 'customer' | 'assigned_worker'> }) {
+  const jobId = job.id;
+  // Names for the ids in the trail that the job itself can tell.
+  const names: Record<string, string> = {
+    [job.customer.id]: job.customer.name,
+    ...(job.assigned_worker ? { [job.assigned_worker.id]: job.assigned_worker.name } : {}),
+  };
   const history = useJobHistory(jobId);
   const download = useDownloadHistory(jobId);
   const statuses = useJobStatuses();
@@ -57,39 +64,37 @@ export function HistoryPanel({ jobId, names }: { jobId: string; names: Record<st
         </Button>
       }
     >
-      {history.isPending ? (
-        <Loading label="Loading history…" />
-      ) : history.isError ? (
-        <ErrorState error={history.error} onRetry={() => void history.refetch()} />
-      ) : (
-        <>
-          <ol className="history" aria-label="History">
-            {history.data.pages
-              .flatMap((p) => p.items)
-              .map((entry) => (
-                <li key={entry.id} className="history-item">
-                  <div className="note-meta">
-                    <span className="note-author">{entry.actor?.name ?? (entry.source === 'direct' ? 'Database change' : 'System')}</span>
-                    <span>
-                      {VERB[entry.action]} {THING[entry.table] ?? entry.table}
-                    </span>
-                    <time dateTime={entry.at}>{formatDateTime(entry.at)}</time>
-                  </div>
-                  <ul className="history-changes">
-                    {describe(entry).map((line) => (
-                      <li key={line}>{line}</li>
-                    ))}
-                  </ul>
-                </li>
-              ))}
-          </ol>
-          {history.hasNextPage ? (
-            <Button size="sm" onClick={() => void history.fetchNextPage()} busy={history.isFetchingNextPage}>
-              Show older changes
-            </Button>
-          ) : null}
-        </>
-      )}
+      <QueryState query={history} loading="Loading history…">
+        {(data) => (
+          <>
+            <ol className="history" aria-label="History">
+              {data.pages
+                .flatMap((p) => p.items)
+                .map((entry) => (
+                  <li key={entry.id} className="history-item">
+                    <div className="note-meta">
+                      <span className="note-author">{entry.actor?.name ?? (entry.source === 'direct' ? 'Database change' : 'System')}</span>
+                      <span>
+                        {VERB[entry.action]} {THING[entry.table] ?? entry.table}
+                      </span>
+                      <time dateTime={entry.at}>{formatDateTime(entry.at)}</time>
+                    </div>
+                    <ul className="history-changes">
+                      {describe(entry).map((line) => (
+                        <li key={line}>{line}</li>
+                      ))}
+                    </ul>
+                  </li>
+                ))}
+            </ol>
+            {history.hasNextPage ? (
+              <Button size="sm" onClick={() => void history.fetchNextPage()} busy={history.isFetchingNextPage}>
+                Show older changes
+              </Button>
+            ) : null}
+          </>
+        )}
+      </QueryState>
     </Card>
   );
 }

@@ -1,9 +1,10 @@
 import { useState } from 'react';
-import { Button, CheckboxField, ConfirmDialog, Dialog, Empty, ErrorState, FormError, Loading, PageHeader, Pill, StatusBadge, TextField, toast, useTitle } from '@/components/ui';
+import { Button, CheckboxField, ConfirmAction, DeleteButton, Dialog, DialogForm, EditButton, Empty, MoveButtons, PageHeader, Pill, QueryState, StatusBadge, TextField, toast, useTitle } from '@/components/ui';
 import { errorMessage, isApiError } from '@/lib/api/errors';
 import { useFormState } from '@/lib/forms';
-import { useCreateStatus, useDeleteStatus, useJobStatuses, useReorderStatuses, useUpdateStatus, type JobStatus } from '../../api/statuses';
-import { statusSchema } from '../schemas';
+import { useJobStatuses, type JobStatus } from '@/lib/api/jobStatuses';
+import { useCreateStatus, useDeleteStatus, useReorderStatuses, useUpdateStatus } from '../api/statuses';
+import { statusSchema } from './schemas';
 
 const PALETTE = ['#64748b', '#2563eb', '#0891b2', '#16a34a', '#ca8a04', '#ea580c', '#dc2626', '#9333ea'];
 
@@ -36,75 +37,45 @@ export function StatusesPage() {
           </Button>
         }
       />
-      {statuses.isPending ? (
-        <Loading label="Loading statuses…" />
-      ) : statuses.isError ? (
-        <ErrorState error={statuses.error} onRetry={() => void statuses.refetch()} />
-      ) : statuses.data.length === 0 ? (
-        <Empty title="No statuses yet" action={<Button onClick={() => setEditing('new')}>Create a status</Button>} />
-      ) : (
-        <ol className="list-card" aria-label="Statuses in order">
-          {statuses.data.map((s, index) => (
-            <li key={s.id} className="list-row">
-              <span className="order-num" aria-hidden="true">
-                {index + 1}
-              </span>
-              <div className="list-main">
-                <StatusBadge name={s.name} color={s.color} />
-                <span className="row row-wrap">
-                  {s.is_final ? <Pill tone="success">Final</Pill> : null}
-                  {s.requires_tasks_done ? <Pill tone="warning">Needs all tasks done</Pill> : null}
-                </span>
-              </div>
-              <div className="list-actions">
-                <button type="button" className="icon-btn" onClick={() => move(index, -1)} disabled={index === 0 || reorder.isPending} aria-label={`Move ${s.name} up`}>
-                  <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
-                    <path d="M6 15l6-6 6 6" />
-                  </svg>
-                </button>
-                <button
-                  type="button"
-                  className="icon-btn"
-                  onClick={() => move(index, 1)}
-                  disabled={index === statuses.data.length - 1 || reorder.isPending}
-                  aria-label={`Move ${s.name} down`}
-                >
-                  <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
-                    <path d="M6 9l6 6 6-6" />
-                  </svg>
-                </button>
-                <Button size="sm" onClick={() => setEditing(s)} aria-label={`Edit ${s.name}`}>
-                  Edit
-                </Button>
-                <Button size="sm" variant="ghost" onClick={() => setDeleting(s)} aria-label={`Delete ${s.name}`}>
-                  Delete
-                </Button>
-              </div>
-            </li>
-          ))}
-        </ol>
-      )}
+      <QueryState query={statuses} loading="Loading statuses…">
+        {(data) =>
+          data.length === 0 ? (
+            <Empty title="No statuses yet" action={<Button onClick={() => setEditing('new')}>Create a status</Button>} />
+          ) : (
+            <ol className="list-card" aria-label="Statuses in order">
+              {data.map((s, index) => (
+                <li key={s.id} className="list-row">
+                  <span className="order-num" aria-hidden="true">
+                    {index + 1}
+                  </span>
+                  <div className="list-main">
+                    <StatusBadge name={s.name} color={s.color} />
+                    <span className="row row-wrap">
+                      {s.is_final ? <Pill tone="success">Final</Pill> : null}
+                      {s.requires_tasks_done ? <Pill tone="warning">Needs all tasks done</Pill> : null}
+                    </span>
+                  </div>
+                  <div className="list-actions">
+                    <MoveButtons index={index} count={data.length} label={s.name} busy={reorder.isPending} onMove={move} />
+                    <EditButton name={s.name} onClick={() => setEditing(s)} />
+                    <DeleteButton name={s.name} onClick={() => setDeleting(s)} />
+                  </div>
+                </li>
+              ))}
+            </ol>
+          )
+        }
+      </QueryState>
       <StatusDialog status={editing} onClose={() => setEditing(null)} />
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete “${deleting?.name ?? ''}”?`}
+      <ConfirmAction
+        target={deleting}
+        onClose={() => setDeleting(null)}
+        title={(s) => `Delete “${s.name}”?`}
         message="Only a status that no job uses can be deleted."
         confirmLabel="Delete status"
-        busy={remove.isPending}
-        onClose={() => setDeleting(null)}
-        onConfirm={() =>
-          deleting &&
-          remove.mutate(deleting.id, {
-            onSuccess: () => {
-              toast('Status deleted');
-              setDeleting(null);
-            },
-            onError: (e) => {
-              setDeleting(null);
-              toast(isApiError(e, 409) ? `“${deleting.name}” is in use: ${e.message}` : errorMessage(e), 'error');
-            },
-          })
-        }
+        action={remove}
+        done="Status deleted"
+        failed={(e, s) => (isApiError(e, 409) ? `“${s.name}” is in use: ${e.message}` : errorMessage(e))}
       />
     </div>
   );
@@ -128,23 +99,16 @@ function StatusForm({ status, onDone }: { status: JobStatus | null; onDone: () =
   const [isFinal, setFinal] = useState(status?.is_final ?? false);
   const [requiresDone, setRequiresDone] = useState(status?.requires_tasks_done ?? false);
 
-  async function onSubmit(event: React.FormEvent) {
-    event.preventDefault();
-    const values = form.validate(statusSchema, { name, color, is_final: isFinal, requires_tasks_done: requiresDone });
-    if (!values) return;
-    try {
+  const save = () =>
+    form.submit(statusSchema, { name, color, is_final: isFinal, requires_tasks_done: requiresDone }, async (values) => {
       if (status) await update.mutateAsync({ id: status.id, ...values });
       else await create.mutateAsync(values);
       toast(status ? 'Status saved' : 'Status created');
       onDone();
-    } catch (error) {
-      form.fail(error);
-    }
-  }
+    });
 
   return (
-    <form onSubmit={onSubmit} noValidate className="stack" onChange={form.clearEdited}>
-      <FormError message={form.formError} />
+    <DialogForm form={form} onSubmit={save} onCancel={onDone} busy={create.isPending || update.isPending} submitLabel={status ? 'Save' : 'Create status'}>
       <TextField label="Name" name="name" value={name} onChange={(e) => setName(e.target.value)} errors={form.errors.name} required maxLength={60} />
       <div className="field">
         <span className="field-label" id="status-color-label">
@@ -182,12 +146,6 @@ function StatusForm({ status, onDone }: { status: JobStatus | null; onDone: () =
         checked={requiresDone}
         onChange={(e) => setRequiresDone(e.target.checked)}
       />
-      <div className="form-actions">
-        <Button onClick={onDone}>Cancel</Button>
-        <Button type="submit" variant="primary" busy={create.isPending || update.isPending}>
-          {status ? 'Save' : 'Create status'}
-        </Button>
-      </div>
-    </form>
+    </DialogForm>
   );
 }

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { Button, ErrorState, Loading, StatusBadge } from '@/components/ui';
 import { formatDateTime } from '@/lib/format';
-import { useJobTimeline, type TimelineEntry } from '../../api/timeline';
+import { useJobTimeline, type TimelineEntry } from '../api/timeline';
 
 const BY: Record<string, string> = { ADMIN: 'Office', WORKER: 'Technician', CUSTOMER: 'Customer' };
 

@@ -1,10 +1,10 @@
 import { useState } from 'react';
-import { Button, FormError, TextArea, toast } from '@/components/ui';
+import { Button, Card, FormError, TextArea, toast, UpdateList } from '@/components/ui';
 import { formatDateTime } from '@/lib/format';
 import { useFormState } from '@/lib/forms';
-import type { JobDetail } from '../../api/jobs';
-import { useCreateNote } from '../../api/notes';
-import { noteSchema } from '../schemas';
+import type { JobDetail } from '@/lib/api/types';
+import { useCreateNote } from '../api/notes';
+import { noteSchema } from './schemas';
 
 export function NotesList({ notes }: { notes: JobDetail['notes'] }) {
   if (notes.length === 0) return <p className="muted">No notes yet.</p>;
@@ -30,6 +30,16 @@ export function NotesList({ notes }: { notes: JobDetail['notes'] }) {
   );
 }
 
+/** The notes a customer may see (the server sends only those), as "Updates"; nothing when there are none. */
+export function CustomerUpdates({ notes }: { notes: JobDetail['notes'] }) {
+  if (notes.length === 0) return null;
+  return (
+    <Card title="Updates">
+      <UpdateList updates={notes} />
+    </Card>
+  );
+}
+
 export function AddNoteForm({ jobId, large }: { jobId: string; large?: boolean }) {
   const create = useCreateNote(jobId);
   const form = useFormState();
@@ -38,16 +48,12 @@ export function AddNoteForm({ jobId, large }: { jobId: string; large?: boolean }
 
   async function onSubmit(event: React.FormEvent) {
     event.preventDefault();
-    const input = form.validate(noteSchema, { body, visibility: forCustomer ? 'customer' : 'internal' });
-    if (!input) return;
-    try {
+    await form.submit(noteSchema, { body, visibility: forCustomer ? 'customer' : 'internal' }, async (input) => {
       await create.mutateAsync(input);
       setBody('');
       setForCustomer(false);
       toast('Note added');
-    } catch (error) {
-      form.fail(error);
-    }
+    });
   }
 
   return (

@@ -1,7 +1,7 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
 import type { ResponseOf } from '@/lib/api/types';
-import { jobKeys } from './keys';
+import { jobKeys } from '@/lib/api/keys';
 
 export type TimelinePage = ResponseOf<'/api/v1/jobs/{id}/timeline', 'get'>;
 export type TimelineEntry = TimelinePage['items'][number];

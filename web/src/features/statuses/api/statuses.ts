@@ -1,20 +1,13 @@
-import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
-import type { BodyOf, ResponseOf } from '@/lib/api/types';
-import { jobKeys } from './keys';
+import type { JobStatus } from '@/lib/api/jobStatuses';
+import { jobKeys } from '@/lib/api/keys';
+import type { BodyOf } from '@/lib/api/types';
 
-export type JobStatus = ResponseOf<'/api/v1/job-statuses', 'get'>[number];
+// GET /job-statuses is shared: useJobStatuses in lib/api/jobStatuses.ts.
+
 export type CreateStatusInput = BodyOf<'/api/v1/job-statuses', 'post'>;
 export type UpdateStatusInput = BodyOf<'/api/v1/job-statuses/{id}', 'patch'>;
-
-// GET /job-statuses
-export const statusesQuery = () =>
-  queryOptions({
-    queryKey: jobKeys.statuses,
-    queryFn: ({ signal }) => unwrap(api.GET('/api/v1/job-statuses', { signal })),
-    staleTime: 60_000,
-  });
-export const useJobStatuses = () => useQuery(statusesQuery());
 
 function useInvalidateStatuses() {
   const queryClient = useQueryClient();

@@ -1,7 +1,7 @@
 import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
 import type { ResponseOf } from '@/lib/api/types';
-import { jobKeys } from './keys';
+import { jobKeys } from '@/lib/api/keys';
 
 export type HistoryPage = Exclude<ResponseOf<'/api/v1/jobs/{id}/history', 'get'>, string>;
 export type HistoryEntry = HistoryPage['items'][number];

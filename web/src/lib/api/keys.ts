@@ -1,4 +1,8 @@
-import type { QueryOf } from '@/lib/api/types';
+// The query keys of the job and everything hanging off it. Shared, because the
+// sub-features of a job (tasks, notes, history, share links, statuses) each
+// invalidate what their changes touch: a key under `detail(id)` goes stale with
+// the job; `statuses` are embedded in every job.
+import type { QueryOf } from './types';
 
 export type JobListParams = QueryOf<'/api/v1/jobs', 'get'>;
 

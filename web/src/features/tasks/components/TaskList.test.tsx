@@ -4,8 +4,8 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Toaster } from '@/components/ui/Toast';
 import { renderWithProviders } from '@/test/render';
-import type { JobDetail } from '../../api/jobs';
-import { jobKeys } from '../../api/keys';
+import type { JobDetail } from '@/lib/api/types';
+import { jobKeys } from '@/lib/api/keys';
 import { TaskList } from './TaskList';
 
 const job = {

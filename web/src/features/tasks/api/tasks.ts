@@ -1,8 +1,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
 import type { BodyOf, ResponseOf } from '@/lib/api/types';
-import type { JobDetail } from './jobs';
-import { jobKeys } from './keys';
+import type { JobDetail } from '@/lib/api/types';
+import { jobKeys } from '@/lib/api/keys';
 
 export type Task = ResponseOf<'/api/v1/jobs/{id}/tasks', 'post'>;
 export type UpdateTaskInput = BodyOf<'/api/v1/job-tasks/{id}', 'patch'>;
