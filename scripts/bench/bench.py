@@ -279,7 +279,10 @@ end
         for statement in statements:
             if not statement.lstrip().lower().startswith("select"):
                 continue
-            sql = (self.context_sql(who["claims"]).replace("\\;", ";") +
+            # psql sends statements one by one: the transaction must begin first
+            # (pgbench sends the batch as one message, as the API does).
+            context = self.context_sql(who["claims"]).replace("\\;", ";").replace(" begin;", "")
+            sql = ("begin;\n" + context +
                    f"\nexplain (analyze, buffers, format json) {statement.rstrip(';')};\nrollback;\n")
             out = self.psql(sql, user="fieldops_authenticator")
             plan = json.loads(out[out.index("["):out.rindex("]") + 1])
