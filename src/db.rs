@@ -8,6 +8,8 @@ use sqlx::{
     ConnectOptions, Executor, PgPool,
 };
 
+use crate::config::Config;
+
 include!(concat!(env!("OUT_DIR"), "/policy_files.rs"));
 
 /// Cluster-level roles, applied by a superuser before migrating.
@@ -17,16 +19,31 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("db/migrations");
 
 /// The server's pool. Lazy, so the process starts (and reports not ready)
 /// while the database is down, and recovers by itself when it returns.
-pub fn server_pool(url: &str, max_connections: u32, acquire_timeout: Duration) -> anyhow::Result<PgPool> {
+///
+/// The timeouts travel as connection options, not as role settings: `ALTER
+/// ROLE … SET` of the request roles never applies, because `SET ROLE` does not
+/// load a role's settings. Without them one slow or stuck request (a runaway
+/// query, a handler awaiting something else mid-transaction) holds a pooled
+/// connection, and with it every other tenant's capacity, indefinitely.
+pub fn server_pool(url: &str, config: &Config) -> anyhow::Result<PgPool> {
     let options: PgConnectOptions = url.parse().context("DATABASE_URL is not a valid PostgreSQL URL")?;
     let options = options
         .application_name("fieldops")
+        .options([
+            ("statement_timeout", millis(config.db_statement_timeout)),
+            ("idle_in_transaction_session_timeout", millis(config.db_idle_in_transaction_timeout)),
+        ])
         .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(100));
     Ok(PgPoolOptions::new()
-        .max_connections(max_connections)
+        .max_connections(config.db_max_connections)
         .min_connections(0)
-        .acquire_timeout(acquire_timeout)
+        .acquire_timeout(config.db_acquire_timeout)
         .connect_lazy_with(options))
+}
+
+/// A PostgreSQL duration setting; `0` disables the timeout.
+fn millis(duration: Duration) -> String {
+    format!("{}ms", duration.as_millis())
 }
 
 /// A small pool for one-off administrative work (migrate, CLI commands).

@@ -6,6 +6,7 @@ mod catalog;
 mod hardening;
 mod helpers;
 mod history;
+mod hygiene;
 mod idempotency;
 mod isolation;
 mod jobs;
