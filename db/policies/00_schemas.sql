@@ -34,6 +34,17 @@ grant execute on function
   auth.record_login_failure(text, text)
   to fieldops_authenticator;
 
+-- Request hygiene (db/migrations/0014), one block so it can be retargeted
+-- whole: the sign-in flow's throttled attempt and its success, and the hourly
+-- purge of expired idempotency answers, all run by the server before (or
+-- without) any request role. auth.login_normal needs no grant: only the
+-- definer functions call it.
+grant execute on function
+  auth.login_attempt(text, text, text, integer, interval),
+  auth.login_attempt_succeeded(bigint),
+  auth.purge_idempotency_keys()
+  to fieldops_authenticator;
+
 -- Indexed search for admins (see db/migrations/0006): company from the context only.
 grant execute on function
   auth.search_jobs(text, boolean, uuid, uuid, uuid, timestamptz, uuid, integer),

@@ -126,8 +126,9 @@ $$, 'every view of schema app is security_invoker (the caller''s policies apply 
 select is_empty($$
   select p.oid::regprocedure from pg_proc p
   where p.pronamespace in ('app'::regnamespace, 'auth'::regnamespace) and p.prosecdef
-    and not coalesce(p.proconfig @> array['search_path=pg_catalog'], false)
-$$, 'every SECURITY DEFINER function pins search_path = pg_catalog');
+    and not coalesce(p.proconfig @> array['search_path=pg_catalog']
+                     or p.proconfig @> array['search_path=pg_catalog, pg_temp'], false)
+$$, 'every SECURITY DEFINER function pins search_path = pg_catalog (, pg_temp)');
 
 select is_empty($$
   select p.oid::regprocedure from pg_proc p

@@ -96,6 +96,9 @@ insert into expected_grant values
   ('auth.search_jobs(text,boolean,uuid,uuid,uuid,timestamp with time zone,uuid,integer)', 'fieldops_admin', 'EXECUTE', null),
   ('auth.login_retry_after(text,text,integer,interval)', 'fieldops_authenticator', 'EXECUTE', null),
   ('auth.record_login_failure(text,text)', 'fieldops_authenticator', 'EXECUTE', null),
+  ('auth.login_attempt(text,text,text,integer,interval)', 'fieldops_authenticator', 'EXECUTE', null),
+  ('auth.login_attempt_succeeded(bigint)', 'fieldops_authenticator', 'EXECUTE', null),
+  ('auth.purge_idempotency_keys()', 'fieldops_authenticator', 'EXECUTE', null),
   ('auth.open_share_link(bytea,text)', 'fieldops_authenticator', 'EXECUTE', null),
   ('auth.require_session(uuid,uuid,uuid,app.user_role)', 'fieldops_authenticator', 'EXECUTE', null),
   ('auth.rotate_refresh_token(bytea,bytea,timestamp with time zone)', 'fieldops_authenticator', 'EXECUTE', null);

@@ -13,5 +13,6 @@ mod jobs;
 mod lifecycle;
 mod probe;
 mod rls;
+mod throttle;
 mod timeline;
 mod users;
