@@ -144,10 +144,13 @@ async fn create_user(
     // every other company of connections.
     let password_hash = password::hash(body.password).await?;
     let mut ctx = Ctx::open(&state, caller).await?;
+    // Emails are kept in the form sign-in compares (NFKC, see
+    // auth.login_normal): an address typed in full-width letters must still be
+    // the account its owner signs in to.
     let user = sqlx::query_as!(
         User,
         r#"insert into app.users (name, email, password_hash, role, customer_id)
-           values ($1, $2, $3, $4, $5)
+           values ($1, normalize($2, nfkc), $3, $4, $5)
            returning id, name, email, role as "role: Role", customer_id, is_active, created_at, updated_at, version"#,
         body.name.trim(),
         body.email.trim(),
@@ -230,7 +233,7 @@ async fn update_user(
         User,
         r#"update app.users set
              name = coalesce($2, name),
-             email = coalesce($3, email),
+             email = coalesce(normalize($3, nfkc), email),
              role = coalesce($4, role),
              customer_id = case when coalesce($4, role) = 'CUSTOMER' then coalesce($5, customer_id) end,
              is_active = coalesce($6, is_active)

@@ -101,3 +101,21 @@ async fn every_spelling_that_reaches_an_account_counts_against_that_account() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn an_email_is_stored_in_the_form_sign_in_compares() {
+    let app = spawn_app_configured(axum::Router::new(), &[]).await;
+    let acme = app.company("acme").await;
+    let created = app
+        .post(
+            "/api/v1/users",
+            &acme.admin.access,
+            json!({"name": "Wide", "email": "wide@ａｃｍｅ.test", "password": PASSWORD, "role": "WORKER"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    assert_eq!(created.body["email"], "wide@acme.test");
+    for email in ["wide@ａｃｍｅ.test", "wide@acme.test", "WIDE@ACME.test"] {
+        assert_eq!(app.login_reply("acme", email, PASSWORD).await.status, StatusCode::OK, "{email}");
+    }
+}
