@@ -223,7 +223,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(settings = %config.summary(), "starting FieldOps");
     let dbs = databases(&config).await?;
-    let pool = db::server_pool(&dbs.server_url, config.db_max_connections, config.db_acquire_timeout)?;
+    let pool = db::server_pool(&dbs.server_url, &config)?;
     match db::login_role_report(&pool).await {
         Ok(report) if !report.is_safe() => {
             let message = format!(

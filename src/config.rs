@@ -104,6 +104,12 @@ pub struct Config {
     pub refresh_token_ttl: Duration,
     pub db_max_connections: u32,
     pub db_acquire_timeout: Duration,
+    /// Longest a single statement of the server's pool may run
+    /// (`statement_timeout` of its connections); zero disables it.
+    pub db_statement_timeout: Duration,
+    /// Longest a request's transaction may sit idle between statements
+    /// (`idle_in_transaction_session_timeout`); zero disables it.
+    pub db_idle_in_transaction_timeout: Duration,
     /// Failed sign-ins allowed per account and per client address in a minute.
     pub login_failures_per_minute: u32,
     /// Built web app served at `/`; skipped when the directory does not exist.
@@ -111,7 +117,8 @@ pub struct Config {
     /// Data directory of the embedded development cluster.
     pub embedded_data_dir: PathBuf,
     pub embedded_port: u16,
-    /// Public base URL used in share links.
+    /// Public base URL used in share links. When it is `https://`, responses
+    /// carry `Strict-Transport-Security`.
     pub public_url: String,
     /// Browser origins allowed to call the API cross-origin (CORS). Empty: same
     /// origin only, which is the default outside development.
@@ -152,7 +159,8 @@ impl Config {
     /// Builds the configuration from any key lookup, so tests can pass a map.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
         let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
-        let env: AppEnv = get("APP_ENV").as_deref().unwrap_or("development").parse()?;
+        let env_named = get("APP_ENV");
+        let env: AppEnv = env_named.as_deref().unwrap_or("development").parse()?;
 
         let jwt_secret = match get("JWT_SECRET") {
             Some(secret) => secret,
@@ -171,6 +179,15 @@ impl Config {
         let database_url = get("DATABASE_URL");
         if database_url.is_none() && !env.is_development() {
             bail!("DATABASE_URL is required when APP_ENV={}", env.as_str());
+        }
+        // Development is the default only for a laptop's embedded cluster: a
+        // server pointed at a real database that merely forgot APP_ENV would
+        // otherwise sign tokens with a secret published in this repository.
+        if env_named.is_none() && database_url.is_some() && jwt_secret == DEVELOPMENT_JWT_SECRET {
+            bail!(
+                "DATABASE_URL is set but APP_ENV is not, and JWT_SECRET is the published development \
+                 default: set a real JWT_SECRET, or APP_ENV=development to mean development"
+            );
         }
 
         let login_database_url = get("LOGIN_DATABASE_URL");
@@ -193,6 +210,19 @@ impl Config {
                 None => Ok(Duration::from_secs(default)),
             }
         };
+        let fractional_seconds =
+            |key: &str, default: Duration, zero_allowed: bool| -> anyhow::Result<Duration> {
+                match get(key) {
+                    Some(v) => v
+                        .trim()
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|s| s.is_finite() && (*s > 0.0 || (zero_allowed && *s == 0.0)))
+                        .map(Duration::from_secs_f64)
+                        .with_context(|| format!("{key} must be a positive number of seconds, e.g. 1.5")),
+                    None => Ok(default),
+                }
+            };
         let number = |key: &str, default: u32| -> anyhow::Result<u32> {
             match get(key) {
                 Some(v) => v.parse().with_context(|| format!("{key} must be a whole number")),
@@ -247,16 +277,23 @@ impl Config {
             access_token_ttl: seconds("ACCESS_TOKEN_TTL_SECONDS", 15 * 60)?,
             refresh_token_ttl: seconds("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)?,
             db_max_connections: number("DB_MAX_CONNECTIONS", 20)?,
-            db_acquire_timeout: match get("DB_ACQUIRE_TIMEOUT_SECONDS") {
-                Some(v) => v
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|s| s.is_finite() && *s > 0.0)
-                    .map(Duration::from_secs_f64)
-                    .context("DB_ACQUIRE_TIMEOUT_SECONDS must be a positive number of seconds, e.g. 1.5")?,
-                // Leaves room to answer 503 within 2 s when the database is down.
-                None => Duration::from_millis(1500),
-            },
+            // Leaves room to answer 503 within 2 s when the database is down.
+            db_acquire_timeout: fractional_seconds(
+                "DB_ACQUIRE_TIMEOUT_SECONDS",
+                Duration::from_millis(1500),
+                false,
+            )?,
+            // The request timeout is 30 s: no statement should outlive its request.
+            db_statement_timeout: fractional_seconds(
+                "DB_STATEMENT_TIMEOUT_SECONDS",
+                Duration::from_secs(30),
+                true,
+            )?,
+            db_idle_in_transaction_timeout: fractional_seconds(
+                "DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS",
+                Duration::from_secs(60),
+                true,
+            )?,
             login_failures_per_minute: number("LOGIN_FAILURES_PER_MINUTE", 5)?.max(1),
             web_dir: PathBuf::from(get("WEB_DIR").unwrap_or_else(|| "web/dist".to_owned())),
             embedded_data_dir: PathBuf::from(
@@ -271,6 +308,11 @@ impl Config {
         })
     }
 
+    /// Browsers must only ever reach an https site over https (HSTS).
+    pub fn is_https(&self) -> bool {
+        self.public_url.get(..8).is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+    }
+
     /// Effective settings for the start-up log line, secrets left out.
     pub fn summary(&self) -> String {
         let jwt_secret =
@@ -282,6 +324,7 @@ impl Config {
         };
         format!(
             "env={} bind={} public_url={} database={} pool_max={} pool_acquire_timeout={}s \
+             statement_timeout={}s idle_in_transaction_timeout={}s \
              jwt_secret={} access_ttl={}s refresh_ttl={}s login_failures_per_minute={} cors={} \
              metrics={} log_format={} demo_seed={} web_dir={} trusted_proxies={}",
             self.env.as_str(),
@@ -290,6 +333,8 @@ impl Config {
             if self.database_url.is_some() { "DATABASE_URL" } else { "embedded" },
             self.db_max_connections,
             self.db_acquire_timeout.as_secs_f64(),
+            self.db_statement_timeout.as_secs_f64(),
+            self.db_idle_in_transaction_timeout.as_secs_f64(),
             jwt_secret,
             self.access_token_ttl.as_secs(),
             self.refresh_token_ttl.as_secs(),
@@ -418,6 +463,44 @@ mod tests {
         assert_eq!(on.metrics_addr, Some("127.0.0.1:9090".parse().expect("addr")));
         assert!(config(&[("METRICS_ADDR", "127.0.0.1:8080")]).is_err());
         assert!(config(&[("METRICS_ADDR", "nine")]).is_err());
+    }
+
+    #[test]
+    fn a_real_database_without_app_env_refuses_the_published_secret() {
+        let db = ("DATABASE_URL", "postgres://fieldops_authenticator@db/fieldops");
+        let err = config(&[db]).expect_err("development secret against a real database");
+        assert!(format!("{err:#}").contains("APP_ENV"), "{err:#}");
+        assert!(
+            config(&[db, ("JWT_SECRET", DEVELOPMENT_JWT_SECRET)]).is_err(),
+            "named explicitly, still refused"
+        );
+        assert!(config(&[db, ("APP_ENV", "development")]).is_ok(), "development said out loud");
+        assert!(config(&[db, ("JWT_SECRET", &"y".repeat(40))]).is_ok(), "a real secret");
+        assert!(config(&[]).is_ok(), "the embedded cluster keeps its zero-setup default");
+    }
+
+    #[test]
+    fn database_timeouts_default_and_parse() {
+        let cfg = config(&[]).expect("config");
+        assert_eq!(cfg.db_statement_timeout, Duration::from_secs(30));
+        assert_eq!(cfg.db_idle_in_transaction_timeout, Duration::from_secs(60));
+        let set = config(&[
+            ("DB_STATEMENT_TIMEOUT_SECONDS", "0.25"),
+            ("DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS", "0"),
+        ])
+        .expect("config");
+        assert_eq!(set.db_statement_timeout, Duration::from_millis(250));
+        assert_eq!(set.db_idle_in_transaction_timeout, Duration::ZERO);
+        assert!(config(&[("DB_STATEMENT_TIMEOUT_SECONDS", "-1")]).is_err());
+        assert!(config(&[("DB_STATEMENT_TIMEOUT_SECONDS", "soon")]).is_err());
+    }
+
+    #[test]
+    fn https_is_read_from_the_public_url() {
+        assert!(!config(&[]).expect("config").is_https());
+        assert!(config(&[("PUBLIC_URL", "https://jobs.example.com")]).expect("config").is_https());
+        assert!(config(&[("PUBLIC_URL", "HTTPS://jobs.example.com")]).expect("config").is_https());
+        assert!(!config(&[("PUBLIC_URL", "http://jobs.example.com")]).expect("config").is_https());
     }
 
     #[test]

@@ -8,6 +8,8 @@ use sqlx::{
     ConnectOptions, Connection, Executor, PgPool,
 };
 
+use crate::config::Config;
+
 include!(concat!(env!("OUT_DIR"), "/policy_files.rs"));
 
 /// Cluster-level roles, applied by a superuser before migrating.
@@ -20,22 +22,32 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("db/migrations");
 
 /// The server's pool. Lazy, so the process starts (and reports not ready)
 /// while the database is down, and recovers by itself when it returns.
-pub fn server_pool(url: &str, max_connections: u32, acquire_timeout: Duration) -> anyhow::Result<PgPool> {
+///
+/// The timeouts travel as connection options, not as role settings: `ALTER
+/// ROLE … SET` of the request roles never applies, because `SET ROLE` does not
+/// load a role's settings. Without them one slow or stuck request (a runaway
+/// query, a handler awaiting something else mid-transaction) holds a pooled
+/// connection, and with it every other tenant's capacity, indefinitely.
+pub fn server_pool(url: &str, config: &Config) -> anyhow::Result<PgPool> {
     let options: PgConnectOptions = url.parse().context("DATABASE_URL is not a valid PostgreSQL URL")?;
     let options = options
         .application_name("fieldops")
+        .options([
+            ("statement_timeout", millis(config.db_statement_timeout)),
+            ("idle_in_transaction_session_timeout", millis(config.db_idle_in_transaction_timeout)),
+        ])
         .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(100));
     Ok(PgPoolOptions::new()
-        .max_connections(max_connections)
+        .max_connections(config.db_max_connections)
         .min_connections(0)
-        .acquire_timeout(acquire_timeout)
+        .acquire_timeout(config.db_acquire_timeout)
         .connect_lazy_with(options))
 }
 
 /// The sign-in flow's pool, as `fieldops_login`: `LOGIN_DATABASE_URL` when set,
 /// else the server pool's own settings (host, database, password) with that
 /// user name. Small: sign-in is bounded by argon2, not by connections.
-pub fn login_pool(server: &PgPool, config: &crate::config::Config) -> PgPool {
+pub fn login_pool(server: &PgPool, config: &Config) -> PgPool {
     let options = match config.login_database_url.as_ref().map(|url| url.expose().parse::<PgConnectOptions>())
     {
         Some(Ok(options)) => options,
@@ -50,6 +62,11 @@ pub fn login_pool(server: &PgPool, config: &crate::config::Config) -> PgPool {
 }
 
 pub const LOGIN_ROLE: &str = "fieldops_login";
+
+/// A PostgreSQL duration setting; `0` disables the timeout.
+fn millis(duration: Duration) -> String {
+    format!("{}ms", duration.as_millis())
+}
 
 /// A small pool for one-off administrative work (migrate, CLI commands).
 pub async fn admin_pool(url: &str) -> anyhow::Result<PgPool> {

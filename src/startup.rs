@@ -17,6 +17,8 @@ pub struct Application {
     router: axum::Router,
     /// The Prometheus listener, when `METRICS_ADDR` is set.
     metrics: Option<metrics::Exporter>,
+    /// The sign-in pool, which also runs the hourly idempotency purge.
+    login_db: sqlx::PgPool,
 }
 
 impl Application {
@@ -41,8 +43,10 @@ impl Application {
         };
         // Pay for the dummy hash now, not on the first unknown-user login.
         tokio::task::spawn_blocking(password::dummy_hash).await?;
-        let router = http::router_with(AppState::new(db, config), extra);
-        Ok(Application { listener, router, metrics })
+        let state = AppState::new(db, config);
+        let login_db = state.login_db.clone();
+        let router = http::router_with(state, extra);
+        Ok(Application { listener, router, metrics, login_db })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -56,6 +60,7 @@ impl Application {
 
     /// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let purge = tokio::spawn(purge_idempotency_keys(self.login_db.clone()));
         let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
         let metrics = self.metrics.map(|exporter| {
             tokio::spawn(exporter.run(async move {
@@ -67,6 +72,7 @@ impl Application {
                 .with_graceful_shutdown(shutdown_signal())
                 .await
                 .context("serving HTTP");
+        purge.abort();
         let _ = stop_metrics.send(());
         if let Some(task) = metrics {
             match task.await {
@@ -76,6 +82,20 @@ impl Application {
             }
         }
         served
+    }
+}
+
+/// Hourly, every company's idempotency answers older than 24 hours are deleted
+/// (each replica does it; the delete is idempotent and cheap on its index).
+async fn purge_idempotency_keys(db: sqlx::PgPool) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        match http::idempotency::purge_expired(&db).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "expired idempotency keys deleted"),
+            Err(error) => tracing::warn!(%error, "deleting expired idempotency keys failed"),
+        }
     }
 }
 

@@ -58,6 +58,16 @@ grant execute on function auth.require_session(uuid, uuid, uuid, app.user_role)
 grant execute on function auth.current_profile()
   to fieldops_admin, fieldops_worker, fieldops_customer;
 
+-- Request hygiene (db/migrations/0014): the sign-in flow's throttled attempt
+-- and its success, and the hourly purge of expired idempotency answers, all
+-- run by the server over its sign-in pool, never from a request.
+-- auth.login_normal needs no grant: only the definer functions call it.
+grant execute on function
+  auth.login_attempt(text, text, text, integer, interval),
+  auth.login_attempt_succeeded(bigint),
+  auth.purge_idempotency_keys()
+  to fieldops_login;
+
 -- Indexed search for admins (see db/migrations/0006): company from the context only.
 grant execute on function
   auth.search_jobs(text, boolean, uuid, uuid, uuid, timestamptz, uuid, integer),

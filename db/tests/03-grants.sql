@@ -100,6 +100,9 @@ insert into expected_grant values
   ('auth.login_retry_after(text,text,integer,interval)', 'fieldops_login', 'EXECUTE', null),
   ('auth.record_login_failure(text,text)', 'fieldops_login', 'EXECUTE', null),
   ('auth.open_share_link(bytea,text)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.login_attempt(text,text,text,integer,interval)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.login_attempt_succeeded(bigint)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.purge_idempotency_keys()', 'fieldops_login', 'EXECUTE', null),
   ('auth.require_session(uuid,uuid,uuid,app.user_role)', 'fieldops_authenticator', 'EXECUTE', null),
   ('auth.rotate_refresh_token(bytea,bytea,timestamp with time zone)', 'fieldops_login', 'EXECUTE', null);
 grant select on expected_grant to public;

@@ -21,7 +21,7 @@ psql -q -h 127.0.0.1 -p "$PG" -U postgres -d postgres -v ON_ERROR_STOP=1 \
   -c "drop database if exists fieldops_fuzz with (force)" -c "create database fieldops_fuzz owner fieldops_owner"
 DATABASE_URL="postgres://fieldops_owner@127.0.0.1:$PG/fieldops_fuzz" ./target/debug/fieldops migrate >/dev/null
 DATABASE_URL="postgres://fieldops_owner@127.0.0.1:$PG/fieldops_fuzz" APP_ENV=development ./target/debug/fieldops seed-demo >/dev/null
-DATABASE_URL="postgres://fieldops_authenticator@127.0.0.1:$PG/fieldops_fuzz" BIND_ADDR="127.0.0.1:$PORT" \
+DATABASE_URL="postgres://fieldops_authenticator@127.0.0.1:$PG/fieldops_fuzz" APP_ENV=development BIND_ADDR="127.0.0.1:$PORT" \
   LOGIN_FAILURES_PER_MINUTE=1000000 RUST_LOG=error ./target/debug/fieldops serve >target/fuzz-server.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT

@@ -26,7 +26,9 @@ pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
 /// Hashes in flight at once: one per core. Each takes 19 MiB; unbounded, a
 /// burst of sign-ins grew the server past 2.5 GB (glibc keeps each blocking
 /// thread's arena) and oversubscribed the CPU anyway.
-fn permits() -> &'static Semaphore {
+///
+/// Public so tests can hold every permit and show who waits for one.
+pub fn permits() -> &'static Semaphore {
     static PERMITS: OnceLock<Semaphore> = OnceLock::new();
     PERMITS.get_or_init(|| Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)))
 }

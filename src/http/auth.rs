@@ -182,6 +182,34 @@ fn tokens_response(
     (jar, AppJson(body))
 }
 
+/// What `auth.login_attempt` answers: the claim, and the user if one matched.
+struct LoginRow {
+    attempt_id: Option<i64>,
+    retry_after: i32,
+    user_id: Option<Uuid>,
+    company_id: Option<Uuid>,
+    role: Option<Role>,
+    customer_id: Option<Uuid>,
+    password_hash: Option<String>,
+    name: Option<String>,
+    email: Option<String>,
+    company_name: Option<String>,
+    company_slug: Option<String>,
+    company_color: Option<String>,
+}
+
+struct LoginUser {
+    user_id: Uuid,
+    company_id: Uuid,
+    role: Role,
+    customer_id: Option<Uuid>,
+    name: String,
+    email: String,
+    company_name: String,
+    company_slug: String,
+    company_color: String,
+}
+
 /// Signs in with company slug, email and password.
 ///
 /// Every failure (unknown company, unknown email, wrong password, deleted or
@@ -203,44 +231,63 @@ async fn login(
     AppJson(body): AppJson<LoginRequest>,
 ) -> Result<(CookieJar, AppJson<TokenResponse>)> {
     body.validate()?;
-    // Throttle before any password work: a throttled attacker costs no argon2.
-    let account_key = format!("{}:{}", body.company.trim().to_lowercase(), body.email.trim().to_lowercase());
+    // The attempt is claimed (and counted) before any password work, in one
+    // statement that also looks the user up: a throttled attempt costs no
+    // argon2, a concurrent burst cannot all slip past the count, and the
+    // database alone normalizes company and email (raw strings go in), so the
+    // throttle bucket and the account found can never disagree.
     let client_ip = addr.map(|ip| ip.to_string());
-    let retry_after = sqlx::query_scalar!(
-        r#"select auth.login_retry_after($1, $2, $3, interval '1 minute') as "seconds!""#,
-        account_key,
+    let attempt = sqlx::query_as!(
+        LoginRow,
+        r#"select attempt_id, retry_after as "retry_after!", user_id, company_id, role as "role: Role",
+                  customer_id, password_hash, name, email, company_name, company_slug, company_color
+           from auth.login_attempt($1, $2, $3, $4, interval '1 minute')"#,
+        body.company,
+        body.email,
         client_ip,
         state.config.login_failures_per_minute as i32,
     )
     .fetch_one(&state.login_db)
     .await?;
-    if retry_after > 0 {
+    let Some(attempt_id) = attempt.attempt_id.filter(|_| attempt.retry_after <= 0) else {
         tracing::warn!(company = %body.company, "login throttled");
         crate::metrics::login_throttled();
-        return Err(Error::TooManyRequests { retry_after_secs: retry_after as u64 });
-    }
-    let row = sqlx::query!(
-        r#"select user_id as "user_id!", company_id as "company_id!", role as "role!: Role",
-                  customer_id, password_hash as "password_hash!", name as "name!", email as "email!",
-                  company_name as "company_name!", company_slug as "company_slug!",
-                  company_color as "company_color!"
-           from auth.login_lookup($1, $2)"#,
-        body.company.trim(),
-        body.email.trim(),
-    )
-    .fetch_optional(&state.login_db)
-    .await?;
-
-    let stored_hash = row.as_ref().map(|r| r.password_hash.clone());
-    let verified = password::verify(body.password, stored_hash).await?;
-    let Some(user) = row.filter(|_| verified) else {
-        tracing::info!(company = %body.company, "failed login");
-        crate::metrics::login_failed();
-        sqlx::query!("select auth.record_login_failure($1, $2)", account_key, client_ip)
-            .execute(&state.login_db)
-            .await?;
-        return Err(Error::InvalidCredentials);
+        return Err(Error::TooManyRequests { retry_after_secs: attempt.retry_after.max(1) as u64 });
     };
+
+    crate::metrics::password_verified();
+    let verified = password::verify(body.password, attempt.password_hash.clone()).await?;
+    let user = match attempt {
+        LoginRow {
+            user_id: Some(user_id),
+            company_id: Some(company_id),
+            role: Some(role),
+            name: Some(name),
+            email: Some(email),
+            company_name: Some(company_name),
+            company_slug: Some(company_slug),
+            company_color: Some(company_color),
+            customer_id,
+            ..
+        } if verified => LoginUser {
+            user_id,
+            company_id,
+            role,
+            customer_id,
+            name,
+            email,
+            company_name,
+            company_slug,
+            company_color,
+        },
+        // The attempt stays recorded: it is the failure the throttle counts.
+        _ => {
+            tracing::info!(company = %body.company, "failed login");
+            crate::metrics::login_failed();
+            return Err(Error::InvalidCredentials);
+        }
+    };
+    sqlx::query!("select auth.login_attempt_succeeded($1)", attempt_id).execute(&state.login_db).await?;
 
     let refresh_token = tokens::generate();
     let now = Utc::now();

@@ -92,6 +92,12 @@ impl Ctx {
         self.user.role == role
     }
 
+    /// The context of an already verified caller, for handlers that must do
+    /// slow work (password hashing) before they hold a pooled connection.
+    pub async fn open(state: &AppState, user: CurrentUser) -> Result<Self, Error> {
+        Ok(Ctx { tx: open(&state.db, &user).await?, user })
+    }
+
     pub async fn commit(self) -> Result<(), Error> {
         self.tx.commit().await?;
         Ok(())

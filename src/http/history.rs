@@ -2,6 +2,10 @@
 //! of its tasks, notes and share links, newest first. The database writes the
 //! log (a trigger on every table) and decides who reads it: its policy gives
 //! admins their own company's rows and nobody else anything.
+//!
+//! As in the timeline (see `timeline.rs`), the log's global `id` never leaves:
+//! its gaps would measure the other companies' writes. Entries are named, and
+//! pages continued, by `(at, rank among this job's entries of that instant)`.
 
 use axum::{
     http::{header, HeaderValue},
@@ -83,8 +87,8 @@ pub struct Actor {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HistoryEntry {
-    /// Position in the log: later changes have larger ids.
-    pub id: i64,
+    /// Opaque key of the entry, stable and unique within this job's history.
+    pub id: String,
     pub at: DateTime<Utc>,
     pub action: Action,
     /// The changed row's table: `jobs`, `job_tasks`, `job_notes` or `share_links`.
@@ -136,7 +140,7 @@ async fn job_history(
         (HistoryFormat::Json, requested) => pagination::limit(requested)?,
     };
     let after: Option<(DateTime<Utc>, i64)> = pagination::decode(query.cursor.as_deref())?;
-    let (after_at, after_id) = after.unzip();
+    let (after_at, after_tie) = after.unzip();
 
     let job_visible =
         sqlx::query_scalar!(r#"select exists (select 1 from app.jobs where id = $1) as "exists!""#, id)
@@ -149,17 +153,23 @@ async fn job_history(
     // The policy on app.audit_log adds `company_id = app.company_id()`; with
     // `job_id = $1` that is one range of audit_log_company_job_idx.
     let rows = sqlx::query!(
-        r#"select a.id, a.at, a.action, a.table_name, a.row_id, a.actor_id, u.name as "actor_name?",
-                  a.actor_role as "actor_role: Role", a.source, a.db_role, a.changes
+        r#"select a.at, r.tie as "tie!", a.action, a.table_name, a.row_id, a.actor_id,
+                  u.name as "actor_name?", a.actor_role as "actor_role: Role", a.source, a.db_role, a.changes
            from app.audit_log a
+           -- The entry's rank among this job's entries of the same instant
+           -- (see timeline.rs): one index probe per row listed.
+           cross join lateral (
+             select count(*) + 1 as tie from app.audit_log x
+             where x.job_id = a.job_id and x.at = a.at and x.id > a.id) r
            left join app.users u on u.company_id = a.company_id and u.id = a.actor_id
            where a.job_id = $1
-             and ($2::timestamptz is null or (a.at, a.id) < ($2, $3::bigint))
+             and ($2::timestamptz is null or a.at <= $2)
+             and ($2::timestamptz is null or a.at < $2 or r.tie > $3::bigint)
            order by a.at desc, a.id desc
            limit $4"#,
         id,
         after_at,
-        after_id,
+        after_tie,
         limit + 1,
     )
     .fetch_all(&mut *ctx.tx)
@@ -170,21 +180,26 @@ async fn job_history(
         .into_iter()
         .map(|row| {
             let action = parse_action(&row.action)?;
-            Ok(HistoryEntry {
-                id: row.id,
-                at: row.at,
-                action,
-                table: row.table_name,
-                row_id: row.row_id,
-                actor: row.actor_id.map(|id| Actor { id, name: row.actor_name }),
-                role: row.actor_role,
-                source: parse_source(&row.source)?,
-                db_role: row.db_role,
-                changes: as_changes(action, row.changes),
-            })
+            Ok((
+                row.tie,
+                HistoryEntry {
+                    id: pagination::encode(&(row.at, row.tie)),
+                    at: row.at,
+                    action,
+                    table: row.table_name,
+                    row_id: row.row_id,
+                    actor: row.actor_id.map(|id| Actor { id, name: row.actor_name }),
+                    role: row.actor_role,
+                    source: parse_source(&row.source)?,
+                    db_role: row.db_role,
+                    changes: as_changes(action, row.changes),
+                },
+            ))
         })
         .collect::<Result<Vec<_>>>()?;
-    let page = pagination::page(entries, limit, |e| (e.at, e.id));
+    let page = pagination::page(entries, limit, |(tie, e)| (e.at, *tie));
+    let page =
+        Page { items: page.items.into_iter().map(|(_, e)| e).collect(), next_cursor: page.next_cursor };
 
     match format {
         HistoryFormat::Json => Ok(AppJson(page).into_response()),

@@ -3,7 +3,17 @@
 //! gets that answer back (`Idempotency-Replayed: true`) and creates nothing.
 //! The same key with a different request is a 422; a retry while the first is
 //! still running is a 409. A 5xx is not stored, so the client may simply retry.
-//! Share-link creation is exempt: its answer carries a secret token.
+//!
+//! What is kept is kept safely and briefly:
+//! - the request is remembered by a keyed MAC (HMAC-SHA256 under a key derived
+//!   from the JWT secret), never by a plain hash: a request body may hold a
+//!   password, and an unsalted SHA-256 of a short one is a dictionary away;
+//! - answers that carry a secret are never stored (see [`never_stored`]);
+//! - rows expire after 24 hours and are deleted: the caller's own expired rows
+//!   on each new claim, everyone's by [`purge_expired`] (hourly, from `serve`);
+//! - a claim whose request was cancelled (client gone, request timeout) is
+//!   released at once, and one left behind by a crashed server is taken over
+//!   after [`CLAIM_LEASE_SECS`], so a key is never blocked for a day.
 
 use axum::{
     body::{to_bytes, Body},
@@ -12,7 +22,8 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 use super::{
     context::{bearer_token, CurrentUser},
@@ -24,13 +35,25 @@ const KEY_HEADER: HeaderName = HeaderName::from_static("idempotency-key");
 const REPLAYED: HeaderName = HeaderName::from_static("idempotency-replayed");
 const BODY_LIMIT: usize = 1024 * 1024;
 
+/// A claim without an answer this old belongs to a request that can no longer
+/// be running (the request timeout is 30 s): a retry takes it over.
+pub const CLAIM_LEASE_SECS: i32 = 60;
+
+/// The deny rule: routes whose answers are never stored for replay, because
+/// they hold a secret or act on one. Sign-in and refresh answer with tokens,
+/// logout ends a session (and clears a cookie); a new share link's answer holds
+/// its token, which is never stored anywhere but as a hash. A retry of any of
+/// these simply runs again: a duplicate is harmless or refused by the database.
+/// Besides, no answer that sets a cookie is ever stored (see `handle`).
+pub fn never_stored(path: &str) -> bool {
+    path.starts_with("/api/v1/auth/") || path.ends_with("/share-links")
+}
+
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if request.method() != Method::POST || !request.headers().contains_key(&KEY_HEADER) {
         return next.run(request).await;
     }
-    // A new share link's answer holds its secret token, which is never stored
-    // anywhere but as a hash; a duplicate link is harmless, so no replay there.
-    if request.uri().path().ends_with("/share-links") {
+    if never_stored(request.uri().path()) {
         return next.run(request).await;
     }
     match handle(state, request, next).await {
@@ -53,28 +76,25 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
     let Some(user) =
         bearer_token(&parts).and_then(|t| state.keys.verify(t).ok()).map(|c| CurrentUser::from(&c))
     else {
-        return Ok(next.run(Request::from_parts(parts, Body::empty())).await);
+        return Ok(next.run(Request::from_parts(parts, body)).await);
     };
     let bytes = to_bytes(body, BODY_LIMIT).await.map_err(|_| Error::PayloadTooLarge)?;
-    let mut hasher = Sha256::new();
-    hasher.update(parts.method.as_str().as_bytes());
-    hasher.update(b" ");
-    hasher.update(parts.uri.to_string().as_bytes());
-    hasher.update(b"\n");
-    hasher.update(&bytes);
-    let request_hash = hasher.finalize().to_vec();
+    let request_hash = request_mac(state.config.jwt_secret.expose().as_bytes(), &parts, &bytes)?;
 
     let mut tx = super::context::open(&state.db, &user).await?;
     let existing = sqlx::query!(
         r#"select request_hash, response_status, response_content_type, response_location, response_body,
-                  created_at > now() - interval '24 hours' as "fresh!"
+                  created_at > now() - interval '24 hours' as "fresh!",
+                  response_status is null and created_at < now() - make_interval(secs => $2)
+                    as "abandoned!"
            from app.idempotency_keys where key = $1"#,
-        key
+        key,
+        f64::from(CLAIM_LEASE_SECS),
     )
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(stored) = existing {
-        if stored.fresh {
+        if stored.fresh && !stored.abandoned {
             if stored.request_hash != request_hash {
                 return Err(Error::field("Idempotency-Key", "was already used for a different request"));
             }
@@ -92,30 +112,38 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
         }
         sqlx::query!("delete from app.idempotency_keys where key = $1", key).execute(&mut *tx).await?;
     }
-    let claimed = sqlx::query!(
-        "insert into app.idempotency_keys (key, request_hash) values ($1, $2)",
+    // Expired keys of this caller go as it claims a new one (the policy scopes
+    // the delete to its own rows); `purge_expired` sweeps everyone's.
+    sqlx::query!("delete from app.idempotency_keys where created_at < now() - interval '24 hours'")
+        .execute(&mut *tx)
+        .await?;
+    let claimed = sqlx::query_scalar!(
+        "insert into app.idempotency_keys (key, request_hash) values ($1, $2) returning created_at",
         key,
         request_hash
     )
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await;
-    match claimed {
-        Ok(_) => tx.commit().await?,
+    let mut claim = match claimed {
+        Ok(created_at) => {
+            tx.commit().await?;
+            Claim { state: state.clone(), user, key: key.clone(), created_at: Some(created_at) }
+        }
         // A concurrent request with the same key claimed it first.
         Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("23505") => {
             return Err(Error::Conflict("a request with this Idempotency-Key is still being handled".into()));
         }
         Err(other) => return Err(other.into()),
-    }
+    };
 
     let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
     let status = response.status();
-    let mut tx = super::context::open(&state.db, &user).await?;
-    if status.is_server_error() {
-        sqlx::query!("delete from app.idempotency_keys where key = $1", key).execute(&mut *tx).await?;
-        tx.commit().await?;
+    // A cookie is a secret of the browser's session: such answers are not kept.
+    if status.is_server_error() || response.headers().contains_key(header::SET_COOKIE) {
+        claim.release().await?;
         return Ok(response);
     }
+    let mut tx = super::context::open(&state.db, &user).await?;
     let (response_parts, body) = response.into_parts();
     let body =
         to_bytes(body, usize::MAX).await.map_err(|e| anyhow::anyhow!("reading a response body: {e}"))?;
@@ -135,7 +163,85 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    claim.created_at = None;
     Ok(Response::from_parts(response_parts, Body::from(body)))
+}
+
+/// HMAC-SHA256 of method, URI and body, under a key of its own derived from
+/// the JWT secret (so the stored value is worthless without the server's
+/// secret, and the JWT key itself is never used for anything but tokens).
+fn request_mac(secret: &[u8], parts: &axum::http::request::Parts, body: &[u8]) -> Result<Vec<u8>, Error> {
+    let derived = mac(secret)?.chain_update(b"fieldops idempotency request mac v1").finalize().into_bytes();
+    let mut request = mac(&derived)?;
+    request.update(parts.method.as_str().as_bytes());
+    request.update(b" ");
+    request.update(parts.uri.to_string().as_bytes());
+    request.update(b"\n");
+    request.update(body);
+    Ok(request.finalize().into_bytes().to_vec())
+}
+
+fn mac(key: &[u8]) -> Result<Hmac<Sha256>, Error> {
+    <Hmac<Sha256> as Mac>::new_from_slice(key).map_err(|e| Error::Internal(anyhow::anyhow!("HMAC key: {e}")))
+}
+
+/// A claimed key whose request has not been answered yet. Dropped while still
+/// armed (the request's future was cancelled: the client went away, or the
+/// request timed out), it releases the key in a task of its own, so a retry is
+/// not refused as "still being handled" for a day.
+struct Claim {
+    state: AppState,
+    user: CurrentUser,
+    key: String,
+    /// The claim's own row (its `created_at`); `None` once settled.
+    created_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Claim {
+    async fn release(mut self) -> Result<(), Error> {
+        match self.created_at.take() {
+            Some(created_at) => release(&self.state, &self.user, &self.key, created_at).await,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if let Some(created_at) = self.created_at.take() {
+            let (state, user, key) = (self.state.clone(), self.user, std::mem::take(&mut self.key));
+            tokio::spawn(async move {
+                if let Err(error) = release(&state, &user, &key, created_at).await {
+                    tracing::warn!(?error, "releasing an abandoned idempotency claim failed");
+                }
+            });
+        }
+    }
+}
+
+/// Deletes the claim row, only if it is still this claim and still unanswered.
+async fn release(
+    state: &AppState,
+    user: &CurrentUser,
+    key: &str,
+    created_at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), Error> {
+    let mut tx = super::context::open(&state.db, user).await?;
+    sqlx::query!(
+        "delete from app.idempotency_keys where key = $1 and created_at = $2 and response_status is null",
+        key,
+        created_at
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes every company's expired keys (as the owner, through a definer
+/// function); returns how many.
+pub async fn purge_expired(db: &sqlx::PgPool) -> Result<i32, sqlx::Error> {
+    sqlx::query_scalar!(r#"select auth.purge_idempotency_keys() as "deleted!""#).fetch_one(db).await
 }
 
 fn replay(

@@ -137,9 +137,11 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let openapi = Arc::new(openapi);
     let web_dir = state.config.web_dir.clone();
     let cors = cors_layer(&state.config.cors_allowed_origins);
+    let hsts = state.config.is_https();
     // Only the resource routes above remember Idempotency-Keys.
     let api = api
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::guard))
+        .layer(axum::middleware::from_fn(no_store))
         .route(
             "/api/v1/openapi.json",
             get(move || {
@@ -152,7 +154,20 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/readyz", get(health::readyz))
         .merge(extra);
 
-    with_middleware(api.with_state(state).fallback_service(web::service(&web_dir)), cors)
+    with_middleware(api.with_state(state).fallback_service(web::service(&web_dir)), cors, hsts)
+}
+
+/// Answers that carry tokens (sign-in, refresh) or one signed-in user's data
+/// must never sit in a browser's or a proxy's cache, where the next user of a
+/// shared computer, or the proxy's operator, could read them.
+async fn no_store(request: Request, next: axum::middleware::Next) -> Response {
+    let private = request.headers().contains_key(header::AUTHORIZATION)
+        || request.uri().path().starts_with("/api/v1/auth/");
+    let mut response = next.run(request).await;
+    if private {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 async fn api_not_found() -> Error {
@@ -188,14 +203,14 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
     )
 }
 
-fn with_middleware(router: Router, cors: Option<CorsLayer>) -> Router {
+fn with_middleware(router: Router, cors: Option<CorsLayer>, hsts: bool) -> Router {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request| {
             let route = request
                 .extensions()
                 .get::<MatchedPath>()
                 .map(|p| p.as_str().to_owned())
-                .unwrap_or_else(|| request.uri().path().to_owned());
+                .unwrap_or_else(|| crate::telemetry::redact_path(request.uri().path()).into_owned());
             let request_id = request
                 .headers()
                 .get(&REQUEST_ID)
@@ -246,6 +261,17 @@ fn with_middleware(router: Router, cors: Option<CorsLayer>) -> Router {
             .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
             .layer(DefaultBodyLimit::max(1024 * 1024)),
     );
+    // Only a site served over https may pin browsers to https; said over plain
+    // http the header is ignored anyway, and a development laptop must not be pinned.
+    // Around everything else, so panics and timeouts carry it too.
+    let router = if hsts {
+        router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ))
+    } else {
+        router
+    };
     // Outermost, so preflight requests are answered before anything else runs.
     match cors {
         Some(cors) => router.layer(cors),

@@ -4,6 +4,15 @@
 //! allow-listed projection of each change that the database computes; the
 //! policy on the log shows workers and customers the rows of the jobs they can
 //! see, and their column grant never reaches the full diff.
+//!
+//! Nothing global leaves this module. `audit_log.id` is one sequence shared by
+//! every company, so handing it out (as an entry id, or inside a cursor) would
+//! let anyone with a job to watch measure every other company's write volume
+//! from the gaps. Entries are ordered by `(at, id)` inside the database only;
+//! outside, an entry is named by its time and its rank among this job's
+//! entries of that same instant (`tie`: 1 for the newest), which says nothing
+//! beyond what the caller already sees. The cursor is that pair too: the next
+//! page is everything older than `at`, or of the same `at` with a larger rank.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -66,8 +75,8 @@ pub struct TimelineTask {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TimelineEntry {
-    /// Position in the job's history: later changes have larger ids.
-    pub id: i64,
+    /// Opaque key of the entry, stable and unique within this job's timeline.
+    pub id: String,
     pub at: DateTime<Utc>,
     pub kind: TimelineKind,
     /// The role of whoever made the change; absent for changes made directly
@@ -99,7 +108,7 @@ async fn job_timeline(
 ) -> Result<AppJson<Page<TimelineEntry>>> {
     let limit = pagination::limit(query.limit)?;
     let after: Option<(DateTime<Utc>, i64)> = pagination::decode(query.cursor.as_deref())?;
-    let (after_at, after_id) = after.unzip();
+    let (after_at, after_tie) = after.unzip();
 
     let created_at = sqlx::query_scalar!("select created_at from app.jobs where id = $1", id)
         .fetch_optional(&mut *ctx.tx)
@@ -109,7 +118,7 @@ async fn job_timeline(
     // Tasks a job is opened with share the job's transaction, hence its
     // created_at: they are part of `job_created`, not news of their own.
     let rows = sqlx::query!(
-        r#"select a.id, a.at, a.table_name, a.action, a.row_id,
+        r#"select a.at, r.tie as "tie!", a.table_name, a.action, a.row_id,
                   a.actor_role as "actor_role: Role", a.timeline as "timeline!",
                   s.name as "status_name?", s.color as "status_color?", s.is_final as "status_is_final?",
                   coalesce(t.title, a.timeline #>> '{title,1}', a.timeline #>> '{title,0}',
@@ -118,19 +127,28 @@ async fn job_timeline(
                                and d.row_id = a.row_id and d.action = 'DELETE'
                              limit 1)) as task_title
            from app.audit_log a
+           -- The entry's rank among this job's listed entries of the same
+           -- instant: an index probe per row, and the scan stays in index
+           -- order, so the limit stops it early.
+           cross join lateral (
+             select count(*) + 1 as tie from app.audit_log x
+             where x.job_id = a.job_id and x.at = a.at and x.id > a.id
+               and x.timeline is not null
+               and not (x.table_name = 'job_tasks' and x.action = 'INSERT' and x.at = $2)) r
            left join app.job_statuses s
              on a.table_name = 'jobs' and s.id = (a.timeline #>> '{status_id,1}')::uuid
            left join app.job_tasks t on a.table_name = 'job_tasks' and t.id = a.row_id
            where a.job_id = $1
              and a.timeline is not null
              and not (a.table_name = 'job_tasks' and a.action = 'INSERT' and a.at = $2)
-             and ($3::timestamptz is null or (a.at, a.id) < ($3, $4::bigint))
+             and ($3::timestamptz is null or a.at <= $3)
+             and ($3::timestamptz is null or a.at < $3 or r.tie > $4::bigint)
            order by a.at desc, a.id desc
            limit $5"#,
         id,
         created_at,
         after_at,
-        after_id,
+        after_tie,
         limit + 1,
     )
     .fetch_all(&mut *ctx.tx)
@@ -161,21 +179,28 @@ async fn job_timeline(
                 color: row.status_color,
                 is_final: row.status_is_final,
             });
-            Ok(TimelineEntry {
-                id: row.id,
-                at: row.at,
-                kind,
-                by: row.actor_role,
-                status,
-                rescheduled: is_job && change.has("scheduled_at"),
-                scheduled_at: change
-                    .after("scheduled_at")
-                    .and_then(|v| serde_json::from_value(v.clone()).ok()),
-                task: (!is_job).then_some(TimelineTask { id: row.row_id, title: row.task_title }),
-            })
+            Ok((
+                row.tie,
+                TimelineEntry {
+                    id: pagination::encode(&(row.at, row.tie)),
+                    at: row.at,
+                    kind,
+                    by: row.actor_role,
+                    status,
+                    rescheduled: is_job && change.has("scheduled_at"),
+                    scheduled_at: change
+                        .after("scheduled_at")
+                        .and_then(|v| serde_json::from_value(v.clone()).ok()),
+                    task: (!is_job).then_some(TimelineTask { id: row.row_id, title: row.task_title }),
+                },
+            ))
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(AppJson(pagination::page(entries, limit, |e| (e.at, e.id))))
+    let page = pagination::page(entries, limit, |(tie, e)| (e.at, *tie));
+    Ok(AppJson(Page {
+        items: page.items.into_iter().map(|(_, e)| e).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// A timeline value: `{column: [old, new]}`.

@@ -2,6 +2,7 @@
 //! Deleting is soft; the database refuses to leave a company without an admin.
 
 use axum::{
+    extract::State,
     http::{header, StatusCode},
     response::IntoResponse,
 };
@@ -13,7 +14,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::{
-    context::Ctx,
+    context::{Ctx, CurrentUser},
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
     pagination::{self, Page},
@@ -131,14 +132,25 @@ async fn list_users(mut ctx: Ctx, AppQuery(filter): AppQuery<UserFilter>) -> Res
         (status = 422, description = "Invalid fields", body = Problem),
     )
 )]
-async fn create_user(mut ctx: Ctx, AppJson(body): AppJson<CreateUser>) -> Result<impl IntoResponse> {
-    ctx.require(&[Role::Admin])?;
+async fn create_user(
+    State(state): State<AppState>,
+    caller: CurrentUser,
+    AppJson(body): AppJson<CreateUser>,
+) -> Result<impl IntoResponse> {
+    require_admin(&caller)?;
     body.validate()?;
+    // Hashed before the transaction opens: waiting for an argon2 permit while
+    // holding a pooled connection let one company's burst of sign-ups starve
+    // every other company of connections.
     let password_hash = password::hash(body.password).await?;
+    let mut ctx = Ctx::open(&state, caller).await?;
+    // Emails are kept in the form sign-in compares (NFKC, see
+    // auth.login_normal): an address typed in full-width letters must still be
+    // the account its owner signs in to.
     let user = sqlx::query_as!(
         User,
         r#"insert into app.users (name, email, password_hash, role, customer_id)
-           values ($1, $2, $3, $4, $5)
+           values ($1, normalize($2, nfkc), $3, $4, $5)
            returning id, name, email, role as "role: Role", customer_id, is_active, created_at, updated_at, version"#,
         body.name.trim(),
         body.email.trim(),
@@ -193,16 +205,22 @@ async fn get_user(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<AppJson<Us
     )
 )]
 async fn update_user(
-    mut ctx: Ctx,
+    State(state): State<AppState>,
+    caller: CurrentUser,
     AppPath(id): AppPath<Uuid>,
     AppJson(body): AppJson<UpdateUser>,
 ) -> Result<AppJson<User>> {
-    ctx.require(&[Role::Admin])?;
+    require_admin(&caller)?;
     body.validate()?;
-    if let Some(password) = body.password {
+    // As in create_user: no pooled connection is held while hashing.
+    let password_hash = match body.password {
+        Some(password) => Some(password::hash(password).await?),
+        None => None,
+    };
+    let mut ctx = Ctx::open(&state, caller).await?;
+    if let Some(password_hash) = password_hash {
         // Its own statement: no request role may read password_hash, and
         // `coalesce($n, password_hash)` would.
-        let password_hash = password::hash(password).await?;
         sqlx::query!(
             "update app.users set password_hash = $2 where id = $1 and deleted_at is null",
             id,
@@ -215,7 +233,7 @@ async fn update_user(
         User,
         r#"update app.users set
              name = coalesce($2, name),
-             email = coalesce($3, email),
+             email = coalesce(normalize($3, nfkc), email),
              role = coalesce($4, role),
              customer_id = case when coalesce($4, role) = 'CUSTOMER' then coalesce($5, customer_id) end,
              is_active = coalesce($6, is_active)
@@ -233,6 +251,15 @@ async fn update_user(
     .ok_or(Error::NotFound)?;
     ctx.commit().await?;
     Ok(AppJson(user))
+}
+
+/// The 403 `Ctx::require` gives, for handlers that open their context late.
+fn require_admin(caller: &CurrentUser) -> Result<()> {
+    if caller.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
 }
 
 /// Deletes a user (soft: the row stays for history, the email is freed).

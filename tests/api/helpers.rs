@@ -8,7 +8,11 @@
 
 #![allow(dead_code)]
 
-use std::{collections::HashMap, sync::OnceLock};
+use std::{
+    collections::HashMap,
+    io,
+    sync::{Arc, Mutex, OnceLock},
+};
 
 use fieldops::{
     config::Config,
@@ -126,8 +130,7 @@ pub async fn spawn_app_configured(extra: axum::Router<AppState>, overrides: &[(&
         vars.insert(key, (*value).to_owned());
     }
     let config = Config::from_lookup(|key| vars.get(key).cloned()).expect("test config");
-    let pool = db::server_pool(&authenticator_url, config.db_max_connections, config.db_acquire_timeout)
-        .expect("server pool");
+    let pool = db::server_pool(&authenticator_url, &config).expect("server pool");
     let app = Application::build_with(config, pool, extra).await.expect("build app");
     let base = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until_stopped());
@@ -317,9 +320,10 @@ impl TestApp {
     /// Another API instance on the same database: a second replica.
     pub async fn second_instance(&self) -> String {
         let vars = self.config_vars.clone();
-        let config = Config::from_lookup(|key| vars.get(key).cloned()).expect("config");
+        let mut config = Config::from_lookup(|key| vars.get(key).cloned()).expect("config");
+        config.db_max_connections = 4;
         let url = vars.get("DATABASE_URL").expect("url").clone();
-        let pool = db::server_pool(&url, 4, config.db_acquire_timeout).expect("pool");
+        let pool = db::server_pool(&url, &config).expect("pool");
         let app = Application::build(config, pool).await.expect("build");
         let base = format!("http://{}", app.local_addr());
         tokio::spawn(app.run_until_stopped());
@@ -384,4 +388,54 @@ pub fn assert_problem(reply: &Reply, status: StatusCode) {
     let content_type = reply.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     assert_eq!(content_type, "application/problem+json", "{reply:?}");
     assert_eq!(reply.body["status"], json!(status.as_u16()));
+}
+
+/// The app's log output, as the production JSON format writes it.
+///
+/// The subscriber is process-wide, so from the first call on it also holds the
+/// lines of tests running alongside; tests look for their own values in it.
+#[derive(Clone)]
+pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
+
+impl LogCapture {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+}
+
+pub struct LogSink(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for LogSink {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
+    type Writer = LogSink;
+
+    fn make_writer(&'a self) -> LogSink {
+        LogSink(self.0.clone())
+    }
+}
+
+/// Installs the JSON subscriber (at debug level, more than production logs)
+/// writing into a buffer, once per test binary.
+pub fn captured_logs() -> LogCapture {
+    static CAPTURE: OnceLock<LogCapture> = OnceLock::new();
+    CAPTURE
+        .get_or_init(|| {
+            let capture = LogCapture(Arc::new(Mutex::new(Vec::new())));
+            let filter = tracing_subscriber::EnvFilter::new("debug,fieldops=trace,tower_http=trace");
+            let subscriber =
+                fieldops::telemetry::subscriber(fieldops::config::LogFormat::Json, filter, capture.clone());
+            tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+            capture
+        })
+        .clone()
 }

@@ -128,19 +128,25 @@ async fn history_shows_who_changed_what_newest_first() {
         .iter()
         .all(|e| e["actor"]["id"] == json!(acme.admin.user_id) || e["actor"]["id"] == json!(acme.worker_id)));
 
-    // Strictly newest first: (at, id) descends.
-    let keys: Vec<(String, i64)> = items
+    // Strictly newest first, exactly as the log orders it ((at, id) descending),
+    // and each entry named once.
+    let logged: Vec<(String, Uuid, String)> = sqlx::query_as(
+        "select table_name, row_id, action from app.audit_log where job_id = $1 order by at desc, id desc",
+    )
+    .bind(job_id)
+    .fetch_all(&app.owner)
+    .await
+    .expect("log");
+    let listed: Vec<(String, Uuid, String)> = items
         .iter()
-        .map(|e| (e["at"].as_str().expect("at").to_owned(), e["id"].as_i64().expect("id")))
+        .map(|e| {
+            let text = |k: &str| e[k].as_str().expect(k).to_owned();
+            (text("table"), text("row_id").parse().expect("uuid"), text("action"))
+        })
         .collect();
-    for pair in keys.windows(2) {
-        let (newer, older) = (&pair[0], &pair[1]);
-        let (newer_at, older_at) = (
-            chrono::DateTime::parse_from_rfc3339(&newer.0).expect("at"),
-            chrono::DateTime::parse_from_rfc3339(&older.0).expect("at"),
-        );
-        assert!(newer_at > older_at || (newer_at == older_at && newer.1 > older.1), "{keys:?}");
-    }
+    assert_eq!(listed, logged);
+    let names: HashSet<&str> = items.iter().map(|e| e["id"].as_str().expect("id")).collect();
+    assert_eq!(names.len(), items.len());
 }
 
 #[tokio::test]

@@ -232,7 +232,11 @@ async fn opening_a_context_that_is_cancelled_never_leaves_it_on_the_pooled_conne
     };
     let user = fieldops::http::context::CurrentUser::from(&claims);
     let url = app.config_vars["DATABASE_URL"].clone();
-    let pool = fieldops::db::server_pool(&url, 1, std::time::Duration::from_secs(5)).expect("pool");
+    let mut config =
+        fieldops::config::Config::from_lookup(|key| app.config_vars.get(key).cloned()).expect("config");
+    config.db_max_connections = 1;
+    config.db_acquire_timeout = std::time::Duration::from_secs(5);
+    let pool = fieldops::db::server_pool(&url, &config).expect("pool");
     let (mut cancelled, mut completed) = (0, 0);
     for n in 0..300u64 {
         let attempt = fieldops::http::context::open(&pool, &user);

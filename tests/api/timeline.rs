@@ -215,3 +215,96 @@ async fn a_timeline_is_there_only_for_those_who_can_see_the_job() {
     assert_problem(&app.get(&path(job_id), &acme.customer.access).await, StatusCode::NOT_FOUND);
     ok(&app.get(&path(job_id), &acme.admin.access).await, StatusCode::OK);
 }
+
+/// Every page of `path` (a timeline or a history), `limit` at a time, with
+/// the cursors handed out along the way.
+async fn walk(app: &TestApp, path: &str, token: &str, limit: u32) -> (Vec<Value>, Vec<String>) {
+    let (mut items, mut cursors) = (Vec::new(), Vec::new());
+    let mut query = format!("?limit={limit}");
+    loop {
+        let reply = app.get(&format!("{path}{query}"), token).await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        items.extend(reply.body["items"].as_array().expect("items").iter().cloned());
+        match reply.body["next_cursor"].as_str() {
+            Some(next) => {
+                cursors.push(next.to_owned());
+                query = format!("?limit={limit}&cursor={next}");
+            }
+            None => break,
+        }
+    }
+    (items, cursors)
+}
+
+#[tokio::test]
+async fn no_entry_or_cursor_reveals_the_logs_global_sequence() {
+    use base64::Engine;
+
+    let app = spawn_app().await;
+    // Far from any small number a rank or a count could be.
+    sqlx::query("alter table app.audit_log alter column id restart with 7300000")
+        .execute(&app.owner)
+        .await
+        .expect("restart");
+    let acme = app.company("acme").await;
+    let bolt = app.company("bolt").await;
+    let job = customers_job(&app, &acme, "Quiet job").await;
+    let job_id = id_of(&job);
+    let task_path = |task: &Value| format!("/api/v1/job-tasks/{}", id_of(task));
+    ok(
+        &app.patch(&task_path(&job["tasks"][0]), &acme.worker.access, json!({"is_completed": true})).await,
+        StatusCode::OK,
+    );
+    // Another company writes a lot in between: that must not show in acme's pages.
+    for n in 0..5 {
+        app.create_job(
+            &bolt.admin.access,
+            json!({"customer_id": bolt.customer_id, "title": format!("Busy {n}")}),
+        )
+        .await;
+    }
+    ok(
+        &app.patch(&task_path(&job["tasks"][1]), &acme.worker.access, json!({"is_completed": true})).await,
+        StatusCode::OK,
+    );
+    // Two changes in one transaction share their time: ranks, not ids, order them.
+    sqlx::raw_sql(&format!(
+        "begin; update app.job_tasks set is_completed = false where job_id = '{job_id}'; commit;"
+    ))
+    .execute(&app.owner)
+    .await
+    .expect("one transaction");
+
+    let logged: Vec<i64> = sqlx::query_scalar("select id from app.audit_log where job_id = $1")
+        .bind(job_id)
+        .fetch_all(&app.owner)
+        .await
+        .expect("ids");
+    let timeline_path = format!("/api/v1/jobs/{job_id}/timeline");
+    let history_path = format!("/api/v1/jobs/{job_id}/history");
+    let (entries, cursors) = walk(&app, &timeline_path, &acme.customer.access, 1).await;
+    let (worker_entries, _) = walk(&app, &timeline_path, &acme.worker.access, 2).await;
+    let (history, history_cursors) = walk(&app, &history_path, &acme.admin.access, 1).await;
+    assert_eq!(entries, worker_entries, "pages of 1 and of 2 hold the same entries");
+    assert_eq!(entries.len(), 5, "created, two completions, two reopenings: {entries:#?}");
+    assert_eq!(history.len(), logged.len());
+
+    let decoded = |text: &str| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .unwrap_or_default()
+    };
+    let mut handed_out: Vec<String> = cursors.iter().chain(&history_cursors).map(|c| decoded(c)).collect();
+    for entry in entries.iter().chain(&history) {
+        assert!(entry["id"].is_string(), "an opaque key, not a number: {entry}");
+        handed_out.push(decoded(entry["id"].as_str().unwrap_or_default()));
+        handed_out.push(entry.to_string());
+    }
+    for id in &logged {
+        let id = id.to_string();
+        assert!(!handed_out.iter().any(|text| text.contains(&id)), "the log's id {id} was handed out");
+    }
+    let keys: std::collections::HashSet<&str> = entries.iter().filter_map(|e| e["id"].as_str()).collect();
+    assert_eq!(keys.len(), entries.len(), "each entry has its own key");
+}

@@ -602,11 +602,8 @@ export type components = {
              *     API or a DBA's own role.
              */
             db_role: string;
-            /**
-             * Format: int64
-             * @description Position in the log: later changes have larger ids.
-             */
-            id: number;
+            /** @description Opaque key of the entry, stable and unique within this job's history. */
+            id: string;
             role?: null | components["schemas"]["Role"];
             /** Format: uuid */
             row_id: string;
@@ -746,11 +743,8 @@ export type components = {
                  *     API or a DBA's own role.
                  */
                 db_role: string;
-                /**
-                 * Format: int64
-                 * @description Position in the log: later changes have larger ids.
-                 */
-                id: number;
+                /** @description Opaque key of the entry, stable and unique within this job's history. */
+                id: string;
                 role?: null | components["schemas"]["Role"];
                 /** Format: uuid */
                 row_id: string;
@@ -793,11 +787,8 @@ export type components = {
                 /** Format: date-time */
                 at: string;
                 by?: null | components["schemas"]["Role"];
-                /**
-                 * Format: int64
-                 * @description Position in the job's history: later changes have larger ids.
-                 */
-                id: number;
+                /** @description Opaque key of the entry, stable and unique within this job's timeline. */
+                id: string;
                 kind: components["schemas"]["TimelineKind"];
                 /** @description Whether the change set or moved the appointment. */
                 rescheduled: boolean;
@@ -956,11 +947,8 @@ export type components = {
             /** Format: date-time */
             at: string;
             by?: null | components["schemas"]["Role"];
-            /**
-             * Format: int64
-             * @description Position in the job's history: later changes have larger ids.
-             */
-            id: number;
+            /** @description Opaque key of the entry, stable and unique within this job's timeline. */
+            id: string;
             kind: components["schemas"]["TimelineKind"];
             /** @description Whether the change set or moved the appointment. */
             rescheduled: boolean;

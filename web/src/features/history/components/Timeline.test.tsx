@@ -9,15 +9,15 @@ const inProgress = { id: 's2', name: 'In progress', color: '#d97706', is_final: 
 
 const firstPage = {
   items: [
-    { ...base, id: 9, at: '2030-01-03T10:00:00Z', kind: 'task_removed', by: 'ADMIN', task: { id: 't2', title: 'Replace impeller' } },
-    { ...base, id: 8, at: '2030-01-02T10:00:00Z', kind: 'task_completed', task: { id: 't1', title: 'Inspect pump' } },
-    { ...base, id: 7, at: '2030-01-01T12:00:00Z', kind: 'job_updated', status: inProgress, rescheduled: true, scheduled_at: '2030-01-04T09:00:00Z' },
-    { ...base, id: 6, at: '2030-01-01T11:00:00Z', kind: 'job_updated', by: 'ADMIN', rescheduled: true },
+    { ...base, id: 'e9', at: '2030-01-03T10:00:00Z', kind: 'task_removed', by: 'ADMIN', task: { id: 't2', title: 'Replace impeller' } },
+    { ...base, id: 'e8', at: '2030-01-02T10:00:00Z', kind: 'task_completed', task: { id: 't1', title: 'Inspect pump' } },
+    { ...base, id: 'e7', at: '2030-01-01T12:00:00Z', kind: 'job_updated', status: inProgress, rescheduled: true, scheduled_at: '2030-01-04T09:00:00Z' },
+    { ...base, id: 'e6', at: '2030-01-01T11:00:00Z', kind: 'job_updated', by: 'ADMIN', rescheduled: true },
   ],
   next_cursor: 'older',
 };
 const secondPage = {
-  items: [{ ...base, id: 1, at: '2030-01-01T10:00:00Z', kind: 'job_created', by: null, status: { id: 's1', name: null, color: null, is_final: null } }],
+  items: [{ ...base, id: 'e1', at: '2030-01-01T10:00:00Z', kind: 'job_created', by: null, status: { id: 's1', name: null, color: null, is_final: null } }],
   next_cursor: null,
 };
 
