@@ -148,6 +148,10 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
             )),
             fail("select auth.record_login_failure('bolt:admin@bolt.test', '10.0.0.1')"),
             fail("select auth.login_retry_after('bolt:admin@bolt.test', '10.0.0.1', 5, interval '1 minute')"),
+            fail("select * from auth.login_attempt('bolt', 'admin@bolt.test', '10.0.0.1', 1000, interval '1 minute')"),
+            fail("select auth.login_attempt_succeeded(1)"),
+            fail("select auth.purge_idempotency_keys()"),
+            fail("select auth.login_normal('x')"),
             Step {
                 sql: format!(
                     "select count(*) from auth.search_jobs('%', true, null, null, null, null, null, 1000) s \
