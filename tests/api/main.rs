@@ -11,6 +11,7 @@ mod injection;
 mod isolation;
 mod jobs;
 mod lifecycle;
+mod pooling;
 mod probe;
 mod rls;
 mod timeline;
