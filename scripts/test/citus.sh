@@ -7,7 +7,8 @@
 #   scripts/test/citus.sh start    build, start the cluster, register the workers, leave it running
 #   scripts/test/citus.sh migrate  start, then bootstrap + `fieldops migrate` on the coordinator
 #   scripts/test/citus.sh stop     stop the three nodes
-#   scripts/test/citus.sh run      migrate, then stop (default; for a one-shot report)
+#   scripts/test/citus.sh run      migrate, then stop (default)
+#   scripts/test/citus.sh probe    on a fresh cluster: every failure of the port, to target/citus/probe.log
 #
 # Citus: the installed one when `pg_config --pkglibdir` has citus.so, else
 # built from ../shared/vendor/citus-13.2.2-pg15.tar.gz (a sibling of the clone),
@@ -207,6 +208,71 @@ migrate() {
   return 0
 }
 
+# The report behind docs/scaling.md ("Citus: status of the port"), on a fresh
+# cluster: fieldops migrate as the app runs it; the remaining migrations and
+# the policy files statement by statement, so that every error shows, not only
+# the first; distributing each table by company; the query-level probes of
+# scripts/test/citus-probe.sql. Everything to target/citus/probe.log.
+probe() {
+  stop
+  rm -rf "$DATA"
+  migrate >/dev/null
+  local log=$DATA/probe.log owner_psql
+  owner_psql=("$BIN/psql" -X -q -h 127.0.0.1 -p "${PORTS[0]}" -U fieldops_owner -d "$DATABASE")
+  {
+    echo "### 1. fieldops migrate (sqlx: one message and one transaction per migration)"
+    cat "$DATA/migrate.log"
+    local applied
+    applied=$(psql_on "${PORTS[0]}" "$DATABASE" -Atc \
+      "select coalesce(max(version), 0) from _sqlx_migrations where success" 2>/dev/null || echo 0)
+    echo
+    echo "### 2. the migrations after $applied, statement by statement (psql as fieldops_owner, autocommit)"
+    local f version
+    for f in "$ROOT"/db/migrations/*.sql; do
+      version=$(basename "$f" | cut -d_ -f1)
+      [ $((10#$version)) -gt "$applied" ] || continue
+      echo "-- $(basename "$f")"
+      "${owner_psql[@]}" -f "$f" 2>&1 | grep -E '^psql:|ERROR|DETAIL|HINT|CONTEXT' || true
+    done
+    echo
+    echo "### 3. the policy files (psql as fieldops_owner)"
+    for f in "$ROOT"/db/policies/*.sql; do
+      echo "-- $(basename "$f")"
+      "${owner_psql[@]}" -f "$f" 2>&1 | grep -E '^psql:|ERROR|DETAIL|HINT|CONTEXT' || true
+    done
+    echo
+    echo "-- where app.policy_report (the view over pg_policies) exists:"
+    for i in 0 1 2; do
+      echo "${NAMES[$i]}: $(psql_on "${PORTS[$i]}" "$DATABASE" -Atc "select to_regclass('app.policy_report') is not null")"
+    done
+    echo
+    echo "### 4. distributing every table by company (superuser; each on its own, default colocation)"
+    psql_on "${PORTS[0]}" "$DATABASE" -Atc "select create_distributed_table('app.companies', 'id')" 2>&1 || true
+    local t
+    for t in customers users sessions refresh_tokens job_statuses jobs job_tasks job_notes share_links \
+      share_link_opens audit_log idempotency_keys; do
+      echo "-- app.$t"
+      psql_on "${PORTS[0]}" "$DATABASE" -Atc \
+        "select create_distributed_table('app.$t', 'company_id')" 2>&1 || true
+    done
+    echo "-- app.login_failures (no company_id: a reference table)"
+    psql_on "${PORTS[0]}" "$DATABASE" -Atc "select create_reference_table('app.login_failures')" 2>&1 || true
+    echo "-- distributed now:"
+    psql_on "${PORTS[0]}" "$DATABASE" -Atc \
+      "select logicalrelid::text || ' ' || partmethod::text from pg_dist_partition order by 1" 2>&1 || true
+    echo
+    echo "### 5. query-level probes (scripts/test/citus-probe.sql, superuser; scratch tables)"
+    "$BIN/psql" -X -h 127.0.0.1 -p "${PORTS[0]}" -U postgres -d "$DATABASE" \
+      -v coordinator="${PORTS[0]}" -v w1="${PORTS[1]}" -v w2="${PORTS[2]}" \
+      -f "$ROOT/scripts/test/citus-probe.sql" 2>&1 || true
+    echo
+    echo "### P13 on the workers: statements of the one-message batch that carry the SET LOCALs"
+    grep -h "marker_a" "$DATA"/worker*/server.log | sed 's/^.*UTC \[[0-9]*\] //' || true
+  } >"$log" 2>&1
+  cat "$log"
+  say "report written to $log"
+}
+
 stop() {
   for i in 2 1 0; do
     local dir
@@ -223,12 +289,16 @@ case "$ACTION" in
   start) start ;;
   migrate) migrate ;;
   stop) stop ;;
+  probe)
+    trap stop EXIT
+    probe
+    ;;
   run)
     trap stop EXIT
     migrate
     ;;
   *)
-    echo "usage: $0 [build|start|migrate|stop|run]" >&2
+    echo "usage: $0 [build|start|migrate|stop|run|probe]" >&2
     exit 2
     ;;
 esac
