@@ -62,6 +62,7 @@ build() {
   fi
   [ -f "$TARBALL" ] || { echo "citus: $TARBALL not found" >&2; exit 1; }
   if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
     local pgver deps
     pgver=$(dpkg-query -W -f='${Version}' postgresql-15 2>/dev/null || true)
     deps=(libcurl4-openssl-dev liblz4-dev libzstd-dev libkrb5-dev libselinux1-dev libxslt1-dev libpam0g-dev flex bison)

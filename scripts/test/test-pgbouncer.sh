@@ -62,8 +62,14 @@ find_pgbouncer() {
   fi
   say "$("$system" --version 2>/dev/null | head -1 || echo 'no pgbouncer') has no prepared statements in transaction mode: building Debian 13's pgbouncer"
   local started=$SECONDS
-  if [ "$(id -u)" = 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q libevent-dev libssl-dev pkg-config dpkg-dev >/dev/null
+  local missing=() pkg
+  for pkg in libevent-dev libssl-dev pkg-config dpkg-dev make gcc; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ]; then
+    say "apt-get install ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
   rm -rf "$BUILD"
   mkdir -p "$BUILD/apt/lists/partial" "$BUILD/apt/cache/archives/partial" "$BUILD/apt/sources" "$BUILD/src"
