@@ -7,7 +7,7 @@
 #   scripts/test/citus.sh start    build, start the cluster, register the workers, leave it running
 #   scripts/test/citus.sh migrate  start, then bootstrap + `fieldops migrate` on the coordinator
 #   scripts/test/citus.sh stop     stop the three nodes
-#   scripts/test/citus.sh run      migrate, then stop (default)
+#   scripts/test/citus.sh run      on a fresh cluster: migrate, then stop (default)
 #   scripts/test/citus.sh probe    on a fresh cluster: every failure of the port, to target/citus/probe.log
 #
 # Citus: the installed one when `pg_config --pkglibdir` has citus.so, else
@@ -296,6 +296,8 @@ case "$ACTION" in
     ;;
   run)
     trap stop EXIT
+    stop
+    rm -rf "$DATA"
     migrate
     ;;
   *)
