@@ -76,6 +76,20 @@ async fn template() -> &'static str {
         .await
 }
 
+/// `FIELDOPS_TEST_POOLER_PORT` (scripts/test/test-pgbouncer.sh): the app's own
+/// pools (the server's and, derived from it, the sign-in pool) connect through
+/// a connection pooler on 127.0.0.1 at that port, which forwards every database
+/// to the test cluster. Superuser, owner and the tests' own SQL-level pools
+/// still connect to PostgreSQL directly.
+pub fn pooler_port() -> Option<u16> {
+    std::env::var("FIELDOPS_TEST_POOLER_PORT").ok().and_then(|p| p.parse().ok())
+}
+
+/// The app's DATABASE_URL through the pooler, when one is configured.
+fn server_url(database: &str) -> Option<String> {
+    pooler_port().map(|port| format!("postgres://fieldops_authenticator@127.0.0.1:{port}/{database}"))
+}
+
 pub struct TestApp {
     pub base: String,
     /// The settings this instance was started with.
@@ -116,11 +130,12 @@ pub async fn spawn_app_configured(extra: axum::Router<AppState>, overrides: &[(&
     superuser.close().await.ok();
 
     let authenticator_url = cluster.url("fieldops_authenticator", &database);
+    let server_url = server_url(&database).unwrap_or_else(|| authenticator_url.clone());
     let vars: HashMap<&str, String> = HashMap::from([
         ("APP_ENV", "development".to_owned()),
         ("JWT_SECRET", JWT_SECRET.to_owned()),
         ("BIND_ADDR", "127.0.0.1:0".to_owned()),
-        ("DATABASE_URL", authenticator_url.clone()),
+        ("DATABASE_URL", server_url.clone()),
         ("DB_MAX_CONNECTIONS", "8".to_owned()),
         // Every test signs in from 127.0.0.1; the throttling test sets its own limit.
         ("LOGIN_FAILURES_PER_MINUTE", "1000".to_owned()),
@@ -130,7 +145,7 @@ pub async fn spawn_app_configured(extra: axum::Router<AppState>, overrides: &[(&
         vars.insert(key, (*value).to_owned());
     }
     let config = Config::from_lookup(|key| vars.get(key).cloned()).expect("test config");
-    let pool = db::server_pool(&authenticator_url, &config).expect("server pool");
+    let pool = db::server_pool(&server_url, &config).expect("server pool");
     let app = Application::build_with(config, pool, extra).await.expect("build app");
     let base = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until_stopped());

@@ -13,6 +13,7 @@ mod injection;
 mod isolation;
 mod jobs;
 mod lifecycle;
+mod pooling;
 mod probe;
 mod rls;
 mod throttle;

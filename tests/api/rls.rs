@@ -289,7 +289,11 @@ async fn a_context_batch_that_fails_part_way_leaves_the_pooled_connection_clean(
     };
     let user = fieldops::http::context::CurrentUser::from(&claims);
     let url = app.config_vars["DATABASE_URL"].clone();
-    let pool = fieldops::db::server_pool(&url, 1, std::time::Duration::from_secs(5)).expect("pool");
+    let mut config =
+        fieldops::config::Config::from_lookup(|key| app.config_vars.get(key).cloned()).expect("config");
+    config.db_max_connections = 1;
+    config.db_acquire_timeout = std::time::Duration::from_secs(5);
+    let pool = fieldops::db::server_pool(&url, &config).expect("pool");
     let batch = fieldops::http::context::context_batch(&user);
     let statements: Vec<&str> = batch.split_inclusive(";\n").collect();
     // A failing statement before each statement of the real batch in turn.
