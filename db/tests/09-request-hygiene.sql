@@ -2,13 +2,13 @@
 -- per account whatever its spelling; stored idempotency answers expire.
 begin;
 set local search_path = tap, public;
-grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
+grant usage on schema tap to fieldops_owner, fieldops_login, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
 select plan(21);
 \ir fixtures/tenants.sql
 
 -- ------------------------------------------------------------ the definer functions
 select is_definer('auth', 'login_attempt', array['text', 'text', 'text', 'integer', 'interval'],
-  'login_attempt runs as the owner: the authenticator cannot touch app.login_failures');
+  'login_attempt runs as the owner: the login role cannot touch app.login_failures');
 select is_definer('auth', 'login_attempt_succeeded', array['bigint'], 'login_attempt_succeeded is SECURITY DEFINER');
 select is_definer('auth', 'purge_idempotency_keys', '{}'::name[], 'purge_idempotency_keys is SECURITY DEFINER');
 select is(
@@ -18,7 +18,7 @@ select is_empty($$ select object, grantee from app.grant_report where object = '
   'nobody but the definer functions calls auth.login_normal');
 
 -- ------------------------------------------------------------ one bucket per account
-set local role fieldops_authenticator;
+set local role fieldops_login;
 
 select is((select count(*)::int from auth.login_attempt('pgtap-a', 'admin@a.test', '10.1.0.1', 3, interval '1 minute')
            where retry_after = 0 and attempt_id is not null and user_id = pg_temp.id('A.admin')),
@@ -66,7 +66,7 @@ values (pg_temp.id('A'), pg_temp.id('A.admin'), 'old', '\x00', now() - interval 
        (pg_temp.id('B'), pg_temp.id('B.worker'), 'old', '\x00', now() - interval '2 days'),
        (pg_temp.id('A'), pg_temp.id('A.admin'), 'fresh', '\x00', now() - interval '1 hour');
 reset role;
-set local role fieldops_authenticator;
+set local role fieldops_login;
 select is(auth.purge_idempotency_keys(), 2, 'the purge deletes every company''s expired keys');
 reset role;
 select is(array(select key from app.idempotency_keys where key in ('old', 'fresh')), array['fresh'],
