@@ -134,7 +134,8 @@ class Bench:
         return ("reset role\\; reset all\\; "
                 "select auth.require_session('{sid}', '{sub}', '{cid}', '{role}')\\; "
                 "set local role fieldops_{lower}\\; set local app.session_id = '{sid}'\\; "
-                "set local plan_cache_mode = force_custom_plan\\; begin;"
+                "set local plan_cache_mode = force_custom_plan\\; set local statement_timeout = '30000ms'\\; "
+                "set local idle_in_transaction_session_timeout = '60000ms'\\; begin;"
                 ).format(lower=role.lower(), **claims)
 
     def scenarios(self, who):

@@ -39,7 +39,7 @@
 //! Citus both forward it). The values are UUIDs and enum names from a verified
 //! token, formatted by us, so interpolating them is safe.
 
-use std::fmt::Write as _;
+use std::{fmt::Write as _, time::Duration};
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 use sqlx::{Postgres, Transaction};
@@ -95,7 +95,7 @@ impl Ctx {
     /// The context of an already verified caller, for handlers that must do
     /// slow work (password hashing) before they hold a pooled connection.
     pub async fn open(state: &AppState, user: CurrentUser) -> Result<Self, Error> {
-        Ok(Ctx { tx: open(&state.db, &user).await?, user })
+        Ok(Ctx { tx: open(&state.db, &user, Limits::from(&*state.config)).await?, user })
     }
 
     pub async fn commit(self) -> Result<(), Error> {
@@ -104,7 +104,26 @@ impl Ctx {
     }
 }
 
-pub fn context_batch(user: &CurrentUser) -> String {
+/// Per-transaction time limits. Set in the batch, not only as connection
+/// options: PgBouncer drops a client's startup `options`, and role-level
+/// settings of `SET ROLE` targets do not apply, so only `SET LOCAL` reaches every
+/// server connection (and Citus forwards it).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub statement_timeout: Duration,
+    pub idle_in_transaction_timeout: Duration,
+}
+
+impl From<&crate::config::Config> for Limits {
+    fn from(config: &crate::config::Config) -> Self {
+        Limits {
+            statement_timeout: config.db_statement_timeout,
+            idle_in_transaction_timeout: config.db_idle_in_transaction_timeout,
+        }
+    }
+}
+
+pub fn context_batch(user: &CurrentUser, limits: Limits) -> String {
     let mut sql = String::with_capacity(320);
     let _ = write!(
         sql,
@@ -114,12 +133,16 @@ pub fn context_batch(user: &CurrentUser) -> String {
          set local role {db_role};\n\
          set local app.session_id = '{session}';\n\
          set local plan_cache_mode = force_custom_plan;\n\
+         set local statement_timeout = '{statement_ms}ms';\n\
+         set local idle_in_transaction_session_timeout = '{idle_ms}ms';\n\
          begin;",
         session = user.session_id,
         user = user.user_id,
         company = user.company_id,
         role = user.role.as_str(),
         db_role = user.role.db_role(),
+        statement_ms = limits.statement_timeout.as_millis(),
+        idle_ms = limits.idle_in_transaction_timeout.as_millis(),
     );
     sql
 }
@@ -160,8 +183,12 @@ impl FromRequestParts<AppState> for CurrentUser {
 /// transaction and drops it properly (sqlx then rolls it back). Awaited
 /// in place, a cancellation at that instant would return the connection to the
 /// pool inside the request's transaction, with its role and context.
-pub async fn open(db: &sqlx::PgPool, user: &CurrentUser) -> Result<Transaction<'static, Postgres>, Error> {
-    open_batch(db, context_batch(user)).await
+pub async fn open(
+    db: &sqlx::PgPool,
+    user: &CurrentUser,
+    limits: Limits,
+) -> Result<Transaction<'static, Postgres>, Error> {
+    open_batch(db, context_batch(user, limits)).await
 }
 
 /// `open` with the batch given: the fault tests make a statement of it fail.
@@ -176,7 +203,7 @@ impl FromRequestParts<AppState> for Ctx {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let user = CurrentUser::from_request_parts(parts, state).await?;
-        let tx = open(&state.db, &user).await?;
+        let tx = open(&state.db, &user, Limits::from(&*state.config)).await?;
         Ok(Ctx { tx, user })
     }
 }
@@ -194,7 +221,12 @@ mod tests {
             customer_id: Some(Uuid::nil()),
             session_id: Uuid::nil(),
         };
-        let sql = context_batch(&user);
+        let limits = Limits {
+            statement_timeout: Duration::from_secs(30),
+            idle_in_transaction_timeout: Duration::from_secs(60),
+        };
+        let sql = context_batch(&user, limits);
+        assert!(sql.contains("set local statement_timeout = '30000ms'"));
         let check = sql.find("auth.require_session").expect("session check");
         let role = sql.find("set local role fieldops_customer").expect("role switch");
         assert!(check < role);

@@ -211,7 +211,9 @@ impl TestApp {
         );
         let claims = keys.verify(access).expect("a valid access token");
         let user = fieldops::http::context::CurrentUser::from(&claims);
-        fieldops::http::context::open(&self.authenticator, &user).await.expect("request context")
+        fieldops::http::context::open(&self.authenticator, &user, (&config).into())
+            .await
+            .expect("request context")
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -224,22 +224,10 @@ async fn opening_a_context_that_is_cancelled_never_leaves_it_on_the_pooled_conne
     // authenticator, outside any transaction, whatever the instant.
     let app = spawn_app().await;
     let acme = app.company("acme").await;
-    let claims = {
-        use base64::Engine;
-        let payload = acme.admin.access.split('.').nth(1).expect("payload");
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("b64");
-        serde_json::from_slice::<fieldops::auth::jwt::Claims>(&bytes).expect("claims")
-    };
-    let user = fieldops::http::context::CurrentUser::from(&claims);
-    let url = app.config_vars["DATABASE_URL"].clone();
-    let mut config =
-        fieldops::config::Config::from_lookup(|key| app.config_vars.get(key).cloned()).expect("config");
-    config.db_max_connections = 1;
-    config.db_acquire_timeout = std::time::Duration::from_secs(5);
-    let pool = fieldops::db::server_pool(&url, &config).expect("pool");
+    let (user, limits, pool) = one_connection(&app, &acme.admin.access);
     let (mut cancelled, mut completed) = (0, 0);
     for n in 0..300u64 {
-        let attempt = fieldops::http::context::open(&pool, &user);
+        let attempt = fieldops::http::context::open(&pool, &user, limits);
         // A zero timeout polls the attempt and drops it as soon as it waits:
         // usually after the batch is on the wire. The others let it finish.
         let patience =
@@ -281,20 +269,8 @@ async fn a_context_batch_that_fails_part_way_leaves_the_pooled_connection_clean(
     // transaction: the next request on it works.
     let app = spawn_app().await;
     let acme = app.company("acme").await;
-    let claims = {
-        use base64::Engine;
-        let payload = acme.admin.access.split('.').nth(1).expect("payload");
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("b64");
-        serde_json::from_slice::<fieldops::auth::jwt::Claims>(&bytes).expect("claims")
-    };
-    let user = fieldops::http::context::CurrentUser::from(&claims);
-    let url = app.config_vars["DATABASE_URL"].clone();
-    let mut config =
-        fieldops::config::Config::from_lookup(|key| app.config_vars.get(key).cloned()).expect("config");
-    config.db_max_connections = 1;
-    config.db_acquire_timeout = std::time::Duration::from_secs(5);
-    let pool = fieldops::db::server_pool(&url, &config).expect("pool");
-    let batch = fieldops::http::context::context_batch(&user);
+    let (user, limits, pool) = one_connection(&app, &acme.admin.access);
+    let batch = fieldops::http::context::context_batch(&user, limits);
     let statements: Vec<&str> = batch.split_inclusive(";\n").collect();
     // A failing statement before each statement of the real batch in turn.
     for at in 0..statements.len() {
@@ -303,7 +279,27 @@ async fn a_context_batch_that_fails_part_way_leaves_the_pooled_connection_clean(
         broken.push_str(&statements[at..].concat());
         let opened = fieldops::http::context::open_batch(&pool, broken).await;
         assert!(opened.is_err(), "the broken batch opened a context");
-        let tx = fieldops::http::context::open(&pool, &user).await;
+        let tx = fieldops::http::context::open(&pool, &user, limits).await;
         assert!(tx.is_ok(), "a batch failing after statement {at} poisoned the connection: {:?}", tx.err());
     }
+}
+
+/// The caller an access token names, the app's time limits, and a server pool
+/// of one connection, so that consecutive contexts share a backend.
+fn one_connection(
+    app: &crate::helpers::TestApp,
+    access: &str,
+) -> (fieldops::http::context::CurrentUser, fieldops::http::context::Limits, sqlx::PgPool) {
+    let claims = {
+        use base64::Engine;
+        let payload = access.split('.').nth(1).expect("payload");
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("b64");
+        serde_json::from_slice::<fieldops::auth::jwt::Claims>(&bytes).expect("claims")
+    };
+    let mut config =
+        fieldops::config::Config::from_lookup(|key| app.config_vars.get(key).cloned()).expect("config");
+    config.db_max_connections = 1;
+    config.db_acquire_timeout = std::time::Duration::from_secs(5);
+    let pool = fieldops::db::server_pool(&app.config_vars["DATABASE_URL"], &config).expect("pool");
+    (fieldops::http::context::CurrentUser::from(&claims), (&config).into(), pool)
 }
