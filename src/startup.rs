@@ -8,7 +8,7 @@ use tokio::net::TcpListener;
 use crate::{
     auth::password,
     config::Config,
-    http::{self, AppState},
+    http::{self, shared::AppState},
     metrics,
 };
 

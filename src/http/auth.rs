@@ -8,7 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, FromRequestParts, State},
+    extract::{ConnectInfo, FromRef, FromRequestParts, State},
     http::{request::Parts, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -20,13 +20,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{
+use crate::auth::{password, tokens, Role};
+use crate::http::shared::{
     context::Ctx,
     error::{Error, Problem, Result},
     extract::AppJson,
     AppState,
 };
-use crate::auth::{password, tokens, Role};
 use ipnet::IpNet;
 
 pub const REFRESH_COOKIE: &str = "fieldops_refresh";
@@ -97,12 +97,17 @@ pub struct TokenResponse {
 /// the entries our own proxies appended can be believed).
 pub struct ClientAddr(pub Option<IpAddr>);
 
-impl FromRequestParts<AppState> for ClientAddr {
+impl<S> FromRequestParts<S> for ClientAddr
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        Ok(ClientAddr(peer.map(|peer| client_ip(peer, &parts.headers, &state.config.trusted_proxies))))
+        let trusted = &AppState::from_ref(state).config.trusted_proxies;
+        Ok(ClientAddr(peer.map(|peer| client_ip(peer, &parts.headers, trusted))))
     }
 }
 

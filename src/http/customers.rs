@@ -11,16 +11,16 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{
+use crate::auth::Role;
+use crate::http::shared::{
     concurrency::{double_option, etag, missing_or_stale, IfMatch},
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
+    like::like_pattern,
     pagination::{self, Page},
-    search::like_pattern,
     AppState,
 };
-use crate::auth::Role;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_customers, create_customer)).routes(routes!(

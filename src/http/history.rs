@@ -14,14 +14,14 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::{
+use crate::auth::Role;
+use crate::http::shared::{
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
     pagination::{self, Page},
     AppState,
 };
-use crate::auth::Role;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(job_history))

@@ -12,18 +12,20 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{
+use crate::auth::Role;
+use crate::http::shared::{
     concurrency::{double_option, etag, missing_or_stale, IfMatch},
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
-    notes::{self, Note},
+    like::like_pattern,
     pagination::{self, Page},
-    search::like_pattern,
-    tasks::{self, Task},
     AppState,
 };
-use crate::auth::Role;
+use crate::http::{
+    notes::{self, Note},
+    tasks::{self, Task},
+};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

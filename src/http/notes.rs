@@ -13,14 +13,14 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{
+use crate::auth::Role;
+use crate::http::jobs::{require_visible, NamedRef};
+use crate::http::shared::{
     context::Ctx,
-    error::{Problem, Result},
+    error::{Error, Problem, Result},
     extract::{AppJson, AppPath},
-    jobs::{require_visible, NamedRef},
     AppState,
 };
-use crate::auth::Role;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_notes, create_note))
@@ -121,7 +121,7 @@ async fn create_note(
     ctx.require(&[Role::Admin, Role::Worker])?;
     body.validate()?;
     if body.body.trim().is_empty() {
-        return Err(super::error::Error::field("body", "must not be blank"));
+        return Err(Error::field("body", "must not be blank"));
     }
     require_visible(&mut ctx, job_id).await?;
     let id = sqlx::query_scalar!(
@@ -132,11 +132,7 @@ async fn create_note(
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
-    let note = for_job(&mut ctx, job_id)
-        .await?
-        .into_iter()
-        .find(|n| n.id == id)
-        .ok_or(super::error::Error::NotFound)?;
+    let note = for_job(&mut ctx, job_id).await?.into_iter().find(|n| n.id == id).ok_or(Error::NotFound)?;
     ctx.commit().await?;
     let location = [(header::LOCATION, format!("/api/v1/jobs/{job_id}/notes"))];
     Ok((StatusCode::CREATED, location, AppJson(note)))

@@ -14,14 +14,14 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{
+use crate::auth::{tokens, Role};
+use crate::http::jobs::require_visible;
+use crate::http::shared::{
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath},
-    jobs::require_visible,
     AppState,
 };
-use crate::auth::{tokens, Role};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

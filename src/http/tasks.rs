@@ -11,15 +11,15 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{
+use crate::auth::Role;
+use crate::http::jobs::require_visible;
+use crate::http::shared::{
     concurrency::{etag, missing_or_stale, IfMatch},
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
-    jobs::require_visible,
     AppState,
 };
-use crate::auth::Role;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

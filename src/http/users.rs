@@ -12,15 +12,15 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{
+use crate::auth::{password, Role};
+use crate::http::shared::{
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
+    like::like_pattern,
     pagination::{self, Page},
-    search::like_pattern,
     AppState,
 };
-use crate::auth::{password, Role};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_users, create_user)).routes(routes!(

@@ -14,7 +14,7 @@ use fieldops::{
     config::Config,
     db,
     embedded::Cluster,
-    http::AppState,
+    http::shared::AppState,
     seed::{self, NewCompany},
     startup::Application,
 };
@@ -192,8 +192,8 @@ impl TestApp {
             config.access_token_ttl,
         );
         let claims = keys.verify(access).expect("a valid access token");
-        let user = fieldops::http::context::CurrentUser::from(&claims);
-        fieldops::http::context::open(&self.authenticator, &user).await.expect("request context")
+        let user = fieldops::http::shared::context::CurrentUser::from(&claims);
+        fieldops::http::shared::context::open(&self.authenticator, &user).await.expect("request context")
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,7 +1,7 @@
 //! The database is what isolates tenants: these tests look at it directly.
 
 use axum::{routing::get, Json};
-use fieldops::http::{context::Ctx, AppState};
+use fieldops::http::shared::{context::Ctx, AppState};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::{Connection, Executor, Row};
@@ -128,7 +128,7 @@ async fn without_context_every_table_reads_empty_and_inserts_fail() {
 }
 
 /// A handler that "forgets" any company filter: the policies still filter.
-async fn every_user_visible(mut ctx: Ctx) -> Result<Json<Value>, fieldops::http::Error> {
+async fn every_user_visible(mut ctx: Ctx) -> Result<Json<Value>, fieldops::http::shared::Error> {
     let ids: Vec<Uuid> = sqlx::query_scalar("select id from app.users").fetch_all(&mut *ctx.tx).await?;
     let companies: Vec<Uuid> =
         sqlx::query_scalar("select distinct company_id from app.users").fetch_all(&mut *ctx.tx).await?;
@@ -230,12 +230,12 @@ async fn opening_a_context_that_is_cancelled_never_leaves_it_on_the_pooled_conne
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("b64");
         serde_json::from_slice::<fieldops::auth::jwt::Claims>(&bytes).expect("claims")
     };
-    let user = fieldops::http::context::CurrentUser::from(&claims);
+    let user = fieldops::http::shared::context::CurrentUser::from(&claims);
     let url = app.config_vars["DATABASE_URL"].clone();
     let pool = fieldops::db::server_pool(&url, 1, std::time::Duration::from_secs(5)).expect("pool");
     let (mut cancelled, mut completed) = (0, 0);
     for n in 0..300u64 {
-        let attempt = fieldops::http::context::open(&pool, &user);
+        let attempt = fieldops::http::shared::context::open(&pool, &user);
         // A zero timeout polls the attempt and drops it as soon as it waits:
         // usually after the batch is on the wire. The others let it finish.
         let patience =
@@ -283,19 +283,19 @@ async fn a_context_batch_that_fails_part_way_leaves_the_pooled_connection_clean(
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("b64");
         serde_json::from_slice::<fieldops::auth::jwt::Claims>(&bytes).expect("claims")
     };
-    let user = fieldops::http::context::CurrentUser::from(&claims);
+    let user = fieldops::http::shared::context::CurrentUser::from(&claims);
     let url = app.config_vars["DATABASE_URL"].clone();
     let pool = fieldops::db::server_pool(&url, 1, std::time::Duration::from_secs(5)).expect("pool");
-    let batch = fieldops::http::context::context_batch(&user);
+    let batch = fieldops::http::shared::context::context_batch(&user);
     let statements: Vec<&str> = batch.split_inclusive(";\n").collect();
     // A failing statement before each statement of the real batch in turn.
     for at in 0..statements.len() {
         let mut broken = statements[..at].concat();
         broken.push_str("set local statement_timeout = 'not a duration';\n");
         broken.push_str(&statements[at..].concat());
-        let opened = fieldops::http::context::open_batch(&pool, broken).await;
+        let opened = fieldops::http::shared::context::open_batch(&pool, broken).await;
         assert!(opened.is_err(), "the broken batch opened a context");
-        let tx = fieldops::http::context::open(&pool, &user).await;
+        let tx = fieldops::http::shared::context::open(&pool, &user).await;
         assert!(tx.is_ok(), "a batch failing after statement {at} poisoned the connection: {:?}", tx.err());
     }
 }
