@@ -19,6 +19,7 @@ use crate::http::shared::{
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
+    job_visibility::require_job_visible,
     pagination::{self, Page},
     AppState,
 };
@@ -138,13 +139,7 @@ async fn job_history(
     let after: Option<(DateTime<Utc>, i64)> = pagination::decode(query.cursor.as_deref())?;
     let (after_at, after_id) = after.unzip();
 
-    let job_visible =
-        sqlx::query_scalar!(r#"select exists (select 1 from app.jobs where id = $1) as "exists!""#, id)
-            .fetch_one(&mut *ctx.tx)
-            .await?;
-    if !job_visible {
-        return Err(Error::NotFound);
-    }
+    require_job_visible(&mut ctx, id).await?;
 
     // The policy on app.audit_log adds `company_id = app.company_id()`; with
     // `job_id = $1` that is one range of audit_log_company_job_idx.

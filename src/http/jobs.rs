@@ -18,8 +18,10 @@ use crate::http::shared::{
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
+    job_visibility::job_visible,
     like::like_pattern,
     pagination::{self, Page},
+    refs::NamedRef,
     AppState,
 };
 use crate::http::{
@@ -42,12 +44,6 @@ pub struct StatusRef {
     pub name: String,
     pub color: String,
     pub is_final: bool,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct NamedRef {
-    pub id: Uuid,
-    pub name: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -379,19 +375,6 @@ pub async fn load_detail(ctx: &mut Ctx, id: Uuid) -> Result<Option<JobDetail>> {
     }))
 }
 
-/// Answers 404 unless the job is visible to the caller.
-pub async fn require_visible(ctx: &mut Ctx, id: Uuid) -> Result<()> {
-    let visible =
-        sqlx::query_scalar!(r#"select exists (select 1 from app.jobs where id = $1) as "exists!""#, id)
-            .fetch_one(&mut *ctx.tx)
-            .await?;
-    if visible {
-        Ok(())
-    } else {
-        Err(Error::NotFound)
-    }
-}
-
 fn detail_response(detail: JobDetail) -> impl IntoResponse {
     (etag(detail.version), AppJson(detail))
 }
@@ -573,10 +556,7 @@ async fn update_job(
         .await?
     };
     if updated.is_none() {
-        let exists =
-            sqlx::query_scalar!(r#"select exists (select 1 from app.jobs where id = $1) as "exists!""#, id)
-                .fetch_one(&mut *ctx.tx)
-                .await?;
+        let exists = job_visible(&mut ctx, id).await?;
         return Err(missing_or_stale(exists, if_match));
     }
     let detail = load_detail(&mut ctx, id).await?.ok_or(Error::NotFound)?;

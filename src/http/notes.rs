@@ -14,11 +14,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Role;
-use crate::http::jobs::{require_visible, NamedRef};
 use crate::http::shared::{
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath},
+    job_visibility::require_job_visible,
+    refs::NamedRef,
     AppState,
 };
 
@@ -85,7 +86,7 @@ pub async fn for_job(ctx: &mut Ctx, job_id: Uuid) -> Result<Vec<Note>> {
 )]
 async fn list_notes(mut ctx: Ctx, AppPath(job_id): AppPath<Uuid>) -> Result<AppJson<Vec<Note>>> {
     ctx.require(&[Role::Admin, Role::Worker])?;
-    require_visible(&mut ctx, job_id).await?;
+    require_job_visible(&mut ctx, job_id).await?;
     let notes = for_job(&mut ctx, job_id).await?;
     ctx.commit().await?;
     Ok(AppJson(notes))
@@ -123,7 +124,7 @@ async fn create_note(
     if body.body.trim().is_empty() {
         return Err(Error::field("body", "must not be blank"));
     }
-    require_visible(&mut ctx, job_id).await?;
+    require_job_visible(&mut ctx, job_id).await?;
     let id = sqlx::query_scalar!(
         "insert into app.job_notes (job_id, body, visibility) values ($1, $2, $3) returning id",
         job_id,

@@ -12,12 +12,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Role;
-use crate::http::jobs::require_visible;
 use crate::http::shared::{
     concurrency::{etag, missing_or_stale, IfMatch},
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
+    job_visibility::require_job_visible,
     AppState,
 };
 
@@ -62,7 +62,7 @@ pub async fn for_job(ctx: &mut Ctx, job_id: Uuid) -> Result<Vec<Task>> {
     )
 )]
 async fn list_job_tasks(mut ctx: Ctx, AppPath(job_id): AppPath<Uuid>) -> Result<AppJson<Vec<Task>>> {
-    require_visible(&mut ctx, job_id).await?;
+    require_job_visible(&mut ctx, job_id).await?;
     let tasks = for_job(&mut ctx, job_id).await?;
     ctx.commit().await?;
     Ok(AppJson(tasks))
@@ -85,7 +85,7 @@ pub struct TaskFilter {
     )
 )]
 async fn list_tasks(mut ctx: Ctx, AppQuery(filter): AppQuery<TaskFilter>) -> Result<AppJson<Vec<Task>>> {
-    require_visible(&mut ctx, filter.job_id).await?;
+    require_job_visible(&mut ctx, filter.job_id).await?;
     let tasks = for_job(&mut ctx, filter.job_id).await?;
     ctx.commit().await?;
     Ok(AppJson(tasks))
@@ -121,7 +121,7 @@ async fn reorder_tasks(
 ) -> Result<AppJson<Vec<Task>>> {
     ctx.require(&[Role::Admin])?;
     body.validate()?;
-    require_visible(&mut ctx, job_id).await?;
+    require_job_visible(&mut ctx, job_id).await?;
     // Locked, so a task added or removed meanwhile cannot slip past the check.
     let mut current =
         sqlx::query_scalar!("select id from app.job_tasks where job_id = $1 for update", job_id)
@@ -183,7 +183,7 @@ async fn create_task(
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
     body.validate()?;
-    require_visible(&mut ctx, job_id).await?;
+    require_job_visible(&mut ctx, job_id).await?;
     let task = sqlx::query_as!(
         Task,
         "insert into app.job_tasks (job_id, title, position)

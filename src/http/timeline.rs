@@ -17,6 +17,7 @@ use crate::http::shared::{
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
+    job_visibility::require_job_visible,
     pagination::{self, Page},
     AppState,
 };
@@ -101,10 +102,7 @@ async fn job_timeline(
     let after: Option<(DateTime<Utc>, i64)> = pagination::decode(query.cursor.as_deref())?;
     let (after_at, after_id) = after.unzip();
 
-    let created_at = sqlx::query_scalar!("select created_at from app.jobs where id = $1", id)
-        .fetch_optional(&mut *ctx.tx)
-        .await?
-        .ok_or(Error::NotFound)?;
+    require_job_visible(&mut ctx, id).await?;
 
     // Tasks a job is opened with share the job's transaction, hence its
     // created_at: they are part of `job_created`, not news of their own.
@@ -123,12 +121,12 @@ async fn job_timeline(
            left join app.job_tasks t on a.table_name = 'job_tasks' and t.id = a.row_id
            where a.job_id = $1
              and a.timeline is not null
-             and not (a.table_name = 'job_tasks' and a.action = 'INSERT' and a.at = $2)
-             and ($3::timestamptz is null or (a.at, a.id) < ($3, $4::bigint))
+             and not (a.table_name = 'job_tasks' and a.action = 'INSERT'
+                      and a.at = (select j.created_at from app.jobs j where j.id = $1))
+             and ($2::timestamptz is null or (a.at, a.id) < ($2, $3::bigint))
            order by a.at desc, a.id desc
-           limit $5"#,
+           limit $4"#,
         id,
-        created_at,
         after_at,
         after_id,
         limit + 1,

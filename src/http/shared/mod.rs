@@ -8,9 +8,11 @@ pub mod context;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod job_visibility;
 pub mod like;
 pub mod middleware;
 pub mod pagination;
+pub mod refs;
 pub mod state;
 
 pub use error::{Error, Result};
