@@ -11,11 +11,11 @@
 use std::{collections::HashMap, sync::OnceLock};
 
 use fieldops::{
+    cli::seed::{self, NewCompany},
     config::Config,
     db,
     embedded::Cluster,
     http::shared::AppState,
-    seed::{self, NewCompany},
     startup::Application,
 };
 use reqwest::{Method, StatusCode};

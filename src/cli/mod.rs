@@ -1,11 +1,17 @@
-//! `fieldops serve | migrate | create-company | seed-demo | db …`
+//! `fieldops serve | migrate | create-company | seed-demo | seed-bench | openapi | db …`
+//!
+//! The commands, and the fixtures only they write: `seed` (a company, the demo
+//! data; the API tests use it too) and `bench` (the benchmark dataset).
+
+mod bench;
+pub mod seed;
 
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::{config::Config, db, embedded::Cluster, seed, startup::Application, telemetry};
+use crate::{config::Config, db, embedded::Cluster, startup::Application, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(name = "fieldops", version, about = "FieldOps: multi-tenant field-service jobs")]
@@ -145,15 +151,14 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve(config).await,
         Command::SeedBench { small, companies, large_jobs, large_customers, small_jobs } => {
-            let mut sizes =
-                if small { crate::bench::BenchSizes::SMALL } else { crate::bench::BenchSizes::FULL };
+            let mut sizes = if small { bench::BenchSizes::SMALL } else { bench::BenchSizes::FULL };
             sizes.companies = companies.unwrap_or(sizes.companies);
             sizes.large_jobs = large_jobs.unwrap_or(sizes.large_jobs);
             sizes.large_customers = large_customers.unwrap_or(sizes.large_customers);
             sizes.small_jobs = small_jobs.unwrap_or(sizes.small_jobs);
             let dbs = databases(&config).await?;
             let owner = db::admin_pool(&dbs.owner_url).await?;
-            crate::bench::seed(&owner, sizes).await?;
+            bench::seed(&owner, sizes).await?;
             dbs.finish(owner).await
         }
         Command::Openapi => {
