@@ -6,6 +6,7 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sqlx::types::Json;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -13,7 +14,7 @@ use validator::Validate;
 
 use crate::auth::Role;
 use crate::http::shared::{
-    concurrency::{etag, missing_or_stale, IfMatch},
+    concurrency::{edited, etag, IfMatch},
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
@@ -29,7 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_task, delete_task))
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Task {
     pub id: Uuid,
     pub job_id: Uuid,
@@ -232,49 +233,46 @@ async fn update_task(
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin, Role::Worker])?;
     body.validate()?;
-    let updated = if ctx.is(Role::Worker) {
+    let task = if ctx.is(Role::Worker) {
         if body.title.is_some() || body.position.is_some() {
             return Err(Error::Forbidden);
         }
         let Some(done) = body.is_completed else {
             return Err(Error::field("is_completed", "is required"));
         };
-        sqlx::query_as!(
-            Task,
-            "update app.job_tasks set is_completed = $2 where id = $1 and ($3::int is null or version = $3)
-             returning id, job_id, title, position, is_completed, completed_at, version",
+        let edit = sqlx::query!(
+            r#"with updated as (
+                 update app.job_tasks set is_completed = $2 where id = $1 and ($3::int is null or version = $3)
+                 returning id, job_id, title, position, is_completed, completed_at, version)
+               select exists (select 1 from app.job_tasks where id = $1) as "found!",
+                      (select to_jsonb(u) from updated u) as "row?: Json<Task>""#,
             id,
             done,
             if_match.0,
         )
-        .fetch_optional(&mut *ctx.tx)
-        .await?
+        .fetch_one(&mut *ctx.tx)
+        .await?;
+        edited(edit.found, edit.row, if_match)?
     } else {
-        sqlx::query_as!(
-            Task,
-            "update app.job_tasks set
-               title = coalesce($2, title),
-               position = coalesce($3, position),
-               is_completed = coalesce($4, is_completed)
-             where id = $1 and ($5::int is null or version = $5)
-             returning id, job_id, title, position, is_completed, completed_at, version",
+        let edit = sqlx::query!(
+            r#"with updated as (
+                 update app.job_tasks set
+                   title = coalesce($2, title),
+                   position = coalesce($3, position),
+                   is_completed = coalesce($4, is_completed)
+                 where id = $1 and ($5::int is null or version = $5)
+                 returning id, job_id, title, position, is_completed, completed_at, version)
+               select exists (select 1 from app.job_tasks where id = $1) as "found!",
+                      (select to_jsonb(u) from updated u) as "row?: Json<Task>""#,
             id,
             body.title.as_deref().map(str::trim),
             body.position,
             body.is_completed,
             if_match.0,
         )
-        .fetch_optional(&mut *ctx.tx)
-        .await?
-    };
-    let Some(task) = updated else {
-        let exists = sqlx::query_scalar!(
-            r#"select exists (select 1 from app.job_tasks where id = $1) as "exists!""#,
-            id
-        )
         .fetch_one(&mut *ctx.tx)
         .await?;
-        return Err(missing_or_stale(exists, if_match));
+        edited(edit.found, edit.row, if_match)?
     };
     ctx.commit().await?;
     Ok((etag(task.version), AppJson(task)))

@@ -98,8 +98,8 @@ async fn job_timeline(
     AppPath(id): AppPath<Uuid>,
     AppQuery(query): AppQuery<TimelineQuery>,
 ) -> Result<AppJson<Page<TimelineEntry>>> {
-    let limit = pagination::limit(query.limit)?;
-    let after: Option<(DateTime<Utc>, i64)> = pagination::decode(query.cursor.as_deref())?;
+    let (limit, after): (_, Option<(DateTime<Utc>, i64)>) =
+        pagination::start(query.limit, query.cursor.as_deref())?;
     let (after_at, after_id) = after.unzip();
 
     require_job_visible(&mut ctx, id).await?;

@@ -12,7 +12,7 @@ use crate::http::shared::{
     error::{Problem, Result},
     extract::{AppJson, AppQuery},
     like::like_pattern,
-    pagination::{self, Page},
+    pagination::{self, Page, PageParams},
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -25,24 +25,22 @@ pub struct JobFilter {
     pub customer_id: Option<Uuid>,
     /// Archived jobs instead of active ones (default false).
     pub archived: Option<bool>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
 }
 
 /// Jobs, newest first. What each role gets is decided by the database:
 /// admins their company's jobs, workers their assigned jobs, customers their own.
 #[utoipa::path(
     get, path = "/api/v1/jobs", tag = "jobs",
-    params(JobFilter),
+    params(JobFilter, PageParams),
     security(("bearer" = [])),
     responses((status = 200, description = "A page of jobs", body = Page<JobSummary>))
 )]
 pub(super) async fn list_jobs(
     mut ctx: Ctx,
     AppQuery(filter): AppQuery<JobFilter>,
+    AppQuery(page): AppQuery<PageParams>,
 ) -> Result<AppJson<Page<JobSummary>>> {
-    let limit = pagination::limit(filter.limit)?;
-    let after: Option<(DateTime<Utc>, Uuid)> = pagination::decode(filter.cursor.as_deref())?;
+    let (limit, after): (_, Option<(DateTime<Utc>, Uuid)>) = page.start()?;
     let (after_created, after_id) = after.unzip();
     let pattern = filter.q.as_deref().filter(|q| !q.trim().is_empty()).map(like_pattern);
     let archived = filter.archived.unwrap_or(false);
@@ -105,13 +103,6 @@ pub(super) async fn list_jobs(
     Ok(AppJson(pagination::page(summaries, limit, |j| (j.created_at, j.id))))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct QueueParams {
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
-
 /// Where a job sits in a worker's queue: status order, then schedule (unscheduled
 /// last), then oldest first. Also the queue's cursor.
 type QueueKey = (i32, Option<DateTime<Utc>>, DateTime<Utc>, Uuid);
@@ -120,7 +111,7 @@ type QueueKey = (i32, Option<DateTime<Utc>>, DateTime<Utc>, Uuid);
 /// company's workflow order, then by schedule (unscheduled last), oldest first.
 #[utoipa::path(
     get, path = "/api/v1/workers/assigned-jobs", tag = "jobs",
-    params(QueueParams),
+    params(PageParams),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of assigned, unarchived jobs", body = Page<JobSummary>),
@@ -129,11 +120,10 @@ type QueueKey = (i32, Option<DateTime<Utc>>, DateTime<Utc>, Uuid);
 )]
 pub(super) async fn assigned_jobs(
     mut ctx: Ctx,
-    AppQuery(params): AppQuery<QueueParams>,
+    AppQuery(page): AppQuery<PageParams>,
 ) -> Result<AppJson<Page<JobSummary>>> {
     ctx.require(&[Role::Worker])?;
-    let limit = pagination::limit(params.limit)?;
-    let after: Option<QueueKey> = pagination::decode(params.cursor.as_deref())?;
+    let (limit, after): (_, Option<QueueKey>) = page.start()?;
     let (after_order, after_scheduled, after_created, after_id) = match after {
         Some((order, scheduled, created, id)) => (Some(order), scheduled, Some(created), Some(id)),
         None => (None, None, None, None),

@@ -20,7 +20,6 @@ use crate::http::shared::{
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath},
-    job_visibility::job_visible,
 };
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
@@ -143,32 +142,41 @@ pub(super) async fn update_job(
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin, Role::Worker])?;
     body.validate()?;
-    let updated = if ctx.is(Role::Worker) {
+    // One statement each: the edit, and whether the job was there (404 or 412).
+    let (found, updated) = if ctx.is(Role::Worker) {
         if !body.only_status() {
             return Err(Error::Forbidden);
         }
         let Some(status_id) = body.status_id else {
             return Err(Error::field("status_id", "is required"));
         };
-        sqlx::query_scalar!(
-            "update app.jobs set status_id = $2 where id = $1 and ($3::int is null or version = $3) returning id",
+        let edit = sqlx::query!(
+            r#"with updated as (
+                 update app.jobs set status_id = $2 where id = $1 and ($3::int is null or version = $3)
+                 returning id)
+               select exists (select 1 from app.jobs where id = $1) as "found!",
+                      exists (select 1 from updated) as "updated!""#,
             id,
             status_id,
             if_match.0,
         )
-        .fetch_optional(&mut *ctx.tx)
-        .await?
+        .fetch_one(&mut *ctx.tx)
+        .await?;
+        (edit.found, edit.updated)
     } else {
-        sqlx::query_scalar!(
-            "update app.jobs set
-               title = coalesce($2, title),
-               description = coalesce($3, description),
-               customer_id = coalesce($4, customer_id),
-               status_id = coalesce($5, status_id),
-               assigned_worker_id = case when $6 then $7 else assigned_worker_id end,
-               scheduled_at = case when $8 then $9 else scheduled_at end
-             where id = $1 and ($10::int is null or version = $10)
-             returning id",
+        let edit = sqlx::query!(
+            r#"with updated as (
+                 update app.jobs set
+                   title = coalesce($2, title),
+                   description = coalesce($3, description),
+                   customer_id = coalesce($4, customer_id),
+                   status_id = coalesce($5, status_id),
+                   assigned_worker_id = case when $6 then $7 else assigned_worker_id end,
+                   scheduled_at = case when $8 then $9 else scheduled_at end
+                 where id = $1 and ($10::int is null or version = $10)
+                 returning id)
+               select exists (select 1 from app.jobs where id = $1) as "found!",
+                      exists (select 1 from updated) as "updated!""#,
             id,
             body.title.as_deref().map(str::trim),
             body.description,
@@ -180,12 +188,12 @@ pub(super) async fn update_job(
             body.scheduled_at.flatten(),
             if_match.0,
         )
-        .fetch_optional(&mut *ctx.tx)
-        .await?
+        .fetch_one(&mut *ctx.tx)
+        .await?;
+        (edit.found, edit.updated)
     };
-    if updated.is_none() {
-        let exists = job_visible(&mut ctx, id).await?;
-        return Err(missing_or_stale(exists, if_match));
+    if !updated {
+        return Err(missing_or_stale(found, if_match));
     }
     let detail = load_detail(&mut ctx, id).await?.ok_or(Error::NotFound)?;
     ctx.commit().await?;
