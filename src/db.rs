@@ -35,17 +35,16 @@ pub fn server_pool(url: &str, max_connections: u32, acquire_timeout: Duration) -
 /// The sign-in flow's pool, as `fieldops_login`: `LOGIN_DATABASE_URL` when set,
 /// else the server pool's own settings (host, database, password) with that
 /// user name. Small: sign-in is bounded by argon2, not by connections.
-pub fn login_pool(server: &PgPool, config: &crate::config::Config) -> PgPool {
-    let options = match config.login_database_url.as_ref().map(|url| url.expose().parse::<PgConnectOptions>())
-    {
+pub fn login_pool(server: &PgPool, config: &crate::config::DatabaseConfig) -> PgPool {
+    let options = match config.login_url.as_ref().map(|url| url.expose().parse::<PgConnectOptions>()) {
         Some(Ok(options)) => options,
         // Checked at start-up (Config); a bad value cannot get here.
         Some(Err(_)) | None => (*server.connect_options()).clone().username(LOGIN_ROLE),
     };
     PgPoolOptions::new()
-        .max_connections((config.db_max_connections / 4).clamp(2, 8))
+        .max_connections((config.max_connections / 4).clamp(2, 8))
         .min_connections(0)
-        .acquire_timeout(config.db_acquire_timeout)
+        .acquire_timeout(config.acquire_timeout)
         .connect_lazy_with(options.application_name("fieldops-login"))
 }
 

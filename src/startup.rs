@@ -7,7 +7,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     auth::password,
-    config::Config,
+    config::{AuthConfig, Config},
     http::{self, shared::AppState},
     metrics,
 };
@@ -20,28 +20,29 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds `config.bind_addr` and builds the router over `db`, the
-    /// authenticator pool.
-    pub async fn build(config: Config, db: sqlx::PgPool) -> anyhow::Result<Self> {
-        Self::build_with(config, db, axum::Router::new()).await
+    /// Binds `config.server.bind_addr` and builds the router over `db`, the
+    /// authenticator pool, signing tokens as `auth` says.
+    pub async fn build(config: Config, auth: AuthConfig, db: sqlx::PgPool) -> anyhow::Result<Self> {
+        Self::build_with(config, auth, db, axum::Router::new()).await
     }
 
     /// As `build`, with extra routes merged in (tests mount probes this way).
     pub async fn build_with(
         config: Config,
+        auth: AuthConfig,
         db: sqlx::PgPool,
         extra: axum::Router<AppState>,
     ) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(config.bind_addr)
+        let listener = TcpListener::bind(config.server.bind_addr)
             .await
-            .with_context(|| format!("binding {}", config.bind_addr))?;
-        let metrics = match config.metrics_addr {
+            .with_context(|| format!("binding {}", config.server.bind_addr))?;
+        let metrics = match config.server.metrics_addr {
             Some(addr) => Some(metrics::Exporter::bind(addr, db.clone()).await?),
             None => None,
         };
         // Pay for the dummy hash now, not on the first unknown-user login.
         tokio::task::spawn_blocking(password::dummy_hash).await?;
-        let router = http::router_with(AppState::new(db, config), extra);
+        let router = http::router_with(AppState::new(db, config, auth), extra);
         Ok(Application { listener, router, metrics })
     }
 

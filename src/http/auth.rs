@@ -106,7 +106,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        let trusted = &AppState::from_ref(state).config.trusted_proxies;
+        let trusted = &AppState::from_ref(state).config.server.trusted_proxies;
         Ok(ClientAddr(peer.map(|peer| client_ip(peer, &parts.headers, trusted))))
     }
 }
@@ -152,7 +152,7 @@ fn refresh_cookie(state: &AppState, value: String) -> Cookie<'static> {
         .http_only(true)
         .same_site(SameSite::Strict)
         .secure(!state.config.env.is_development())
-        .max_age(time_duration(state.config.refresh_token_ttl))
+        .max_age(time_duration(state.auth.refresh_token_ttl))
         .build()
 }
 
@@ -215,7 +215,7 @@ async fn login(
         r#"select auth.login_retry_after($1, $2, $3, interval '1 minute') as "seconds!""#,
         account_key,
         client_ip,
-        state.config.login_failures_per_minute as i32,
+        state.auth.login_failures_per_minute as i32,
     )
     .fetch_one(&state.login_db)
     .await?;
@@ -249,7 +249,7 @@ async fn login(
 
     let refresh_token = tokens::generate();
     let now = Utc::now();
-    let expires = now + chrono::Duration::seconds(state.config.refresh_token_ttl.as_secs() as i64);
+    let expires = now + chrono::Duration::seconds(state.auth.refresh_token_ttl.as_secs() as i64);
     let user_agent = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok());
     let session_id = sqlx::query_scalar!(
         r#"select auth.create_session($1, $2, $3, $4, $5, $6, $7) as "session_id!""#,
@@ -316,7 +316,7 @@ async fn refresh(
     };
 
     let new_token = tokens::generate();
-    let expires = Utc::now() + chrono::Duration::seconds(state.config.refresh_token_ttl.as_secs() as i64);
+    let expires = Utc::now() + chrono::Duration::seconds(state.auth.refresh_token_ttl.as_secs() as i64);
     let outcome = sqlx::query!(
         r#"select outcome as "outcome!", session_id, user_id, company_id, role as "role: Role", customer_id
            from auth.rotate_refresh_token($1, $2, $3)"#,

@@ -92,8 +92,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let (api, openapi) = api();
     let openapi = Arc::new(openapi);
-    let web_dir = state.config.web_dir.clone();
-    let cors = middleware::cors_layer(&state.config.cors_allowed_origins);
+    let web_dir = state.config.server.web_dir.clone();
+    let cors = middleware::cors_layer(&state.config.server.cors_allowed_origins);
     // Only the resource routes above remember Idempotency-Keys.
     let api = api
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::guard))

@@ -158,7 +158,7 @@ async fn create_share_link(
     .fetch_one(&mut *ctx.tx)
     .await?;
     ctx.commit().await?;
-    let url = format!("{}/t/{}", state.config.public_url, token);
+    let url = format!("{}/t/{}", state.config.server.public_url, token);
     Ok((StatusCode::CREATED, AppJson(NewShareLink { link, token, url })))
 }
 

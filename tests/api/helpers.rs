@@ -12,7 +12,7 @@ use std::{collections::HashMap, sync::OnceLock};
 
 use fieldops::{
     cli::seed::{self, NewCompany},
-    config::Config,
+    config::{AuthConfig, Config},
     db,
     embedded::Cluster,
     http::shared::AppState,
@@ -126,9 +126,11 @@ pub async fn spawn_app_configured(extra: axum::Router<AppState>, overrides: &[(&
         vars.insert(key, (*value).to_owned());
     }
     let config = Config::from_lookup(|key| vars.get(key).cloned()).expect("test config");
-    let pool = db::server_pool(&authenticator_url, config.db_max_connections, config.db_acquire_timeout)
-        .expect("server pool");
-    let app = Application::build_with(config, pool, extra).await.expect("build app");
+    let auth = AuthConfig::from_lookup(config.env, |key| vars.get(key).cloned()).expect("test auth config");
+    let pool =
+        db::server_pool(&authenticator_url, config.database.max_connections, config.database.acquire_timeout)
+            .expect("server pool");
+    let app = Application::build_with(config, auth, pool, extra).await.expect("build app");
     let base = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until_stopped());
 
@@ -185,11 +187,13 @@ impl TestApp {
     /// batch, over this test's authenticator pool. For SQL-level checks "as the
     /// request would run".
     pub async fn request_tx(&self, access: &str) -> sqlx::Transaction<'static, sqlx::Postgres> {
-        let config = Config::from_lookup(|key| self.config_vars.get(key).cloned()).expect("test config");
+        let lookup = |key: &str| self.config_vars.get(key).cloned();
+        let config = Config::from_lookup(lookup).expect("test config");
+        let auth = AuthConfig::from_lookup(config.env, lookup).expect("test auth config");
         let keys = fieldops::auth::jwt::Keys::new(
-            config.jwt_secret.expose().as_bytes(),
-            &config.jwt_issuer,
-            config.access_token_ttl,
+            auth.jwt_secret.expose().as_bytes(),
+            &auth.jwt_issuer,
+            auth.access_token_ttl,
         );
         let claims = keys.verify(access).expect("a valid access token");
         let user = fieldops::http::shared::context::CurrentUser::from(&claims);
@@ -318,9 +322,10 @@ impl TestApp {
     pub async fn second_instance(&self) -> String {
         let vars = self.config_vars.clone();
         let config = Config::from_lookup(|key| vars.get(key).cloned()).expect("config");
+        let auth = AuthConfig::from_lookup(config.env, |key| vars.get(key).cloned()).expect("auth config");
         let url = vars.get("DATABASE_URL").expect("url").clone();
-        let pool = db::server_pool(&url, 4, config.db_acquire_timeout).expect("pool");
-        let app = Application::build(config, pool).await.expect("build");
+        let pool = db::server_pool(&url, 4, config.database.acquire_timeout).expect("pool");
+        let app = Application::build(config, auth, pool).await.expect("build");
         let base = format!("http://{}", app.local_addr());
         tokio::spawn(app.run_until_stopped());
         base

@@ -4,7 +4,10 @@ use std::sync::Arc;
 
 use sqlx::PgPool;
 
-use crate::{auth::jwt::Keys, config::Config};
+use crate::{
+    auth::jwt::Keys,
+    config::{AuthConfig, Config},
+};
 
 /// Everything a handler may need; cloned per request (all cheap handles).
 /// Extractors take it through `FromRef`, so a router with a larger state can
@@ -18,14 +21,15 @@ pub struct AppState {
     /// request can reach the authenticator, never this role.
     pub login_db: PgPool,
     pub config: Arc<Config>,
+    /// Token and sign-in settings (the server alone builds them).
+    pub auth: Arc<AuthConfig>,
     pub keys: Arc<Keys>,
 }
 
 impl AppState {
-    pub fn new(db: PgPool, config: Config) -> Self {
-        let keys =
-            Keys::new(config.jwt_secret.expose().as_bytes(), &config.jwt_issuer, config.access_token_ttl);
-        let login_db = crate::db::login_pool(&db, &config);
-        AppState { db, login_db, config: Arc::new(config), keys: Arc::new(keys) }
+    pub fn new(db: PgPool, config: Config, auth: AuthConfig) -> Self {
+        let keys = Keys::new(auth.jwt_secret.expose().as_bytes(), &auth.jwt_issuer, auth.access_token_ttl);
+        let login_db = crate::db::login_pool(&db, &config.database);
+        AppState { db, login_db, config: Arc::new(config), auth: Arc::new(auth), keys: Arc::new(keys) }
     }
 }
