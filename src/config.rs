@@ -89,105 +89,139 @@ pub const DEVELOPMENT_CORS_ORIGINS: &[&str] = &["http://localhost:5173", "http:/
 /// The secret shipped for development; refused outside development.
 pub const DEVELOPMENT_JWT_SECRET: &str = "fieldops-development-secret-do-not-use-in-production";
 
+/// Every command's settings. The token settings, with the signing secret, are
+/// apart in [`AuthConfig`]: only `serve` signs tokens, so only it reads them.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub env: AppEnv,
-    /// Where the server connects. `None` in development starts the embedded cluster.
-    pub database_url: Option<Secret<String>>,
-    /// The sign-in pool's URL (`fieldops_login`). `None`: DATABASE_URL's
-    /// settings with that user name.
-    pub login_database_url: Option<Secret<String>>,
-    pub jwt_secret: Secret<String>,
-    pub jwt_issuer: String,
+    pub log_format: LogFormat,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub embedded: EmbeddedConfig,
+}
+
+/// The HTTP server: where it listens, what it serves, whom it believes.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
     pub bind_addr: SocketAddr,
-    pub access_token_ttl: Duration,
-    pub refresh_token_ttl: Duration,
-    pub db_max_connections: u32,
-    pub db_acquire_timeout: Duration,
-    /// Longest a single statement of the server's pool may run
-    /// (`statement_timeout` of its connections); zero disables it.
-    pub db_statement_timeout: Duration,
-    /// Longest a request's transaction may sit idle between statements
-    /// (`idle_in_transaction_session_timeout`); zero disables it.
-    pub db_idle_in_transaction_timeout: Duration,
-    /// Failed sign-ins allowed per account and per client address in a minute.
-    pub login_failures_per_minute: u32,
-    /// Built web app served at `/`; skipped when the directory does not exist.
-    pub web_dir: PathBuf,
-    /// Data directory of the embedded development cluster.
-    pub embedded_data_dir: PathBuf,
-    pub embedded_port: u16,
     /// Public base URL used in share links. When it is `https://`, responses
     /// carry `Strict-Transport-Security`.
     pub public_url: String,
+    /// Built web app served at `/`; skipped when the directory does not exist.
+    pub web_dir: PathBuf,
     /// Browser origins allowed to call the API cross-origin (CORS). Empty: same
     /// origin only, which is the default outside development.
     pub cors_allowed_origins: Vec<String>,
     /// Where Prometheus scrapes `/metrics`; `None` disables the listener. Never
     /// the public port.
     pub metrics_addr: Option<SocketAddr>,
-    pub log_format: LogFormat,
     /// Reverse proxies whose `X-Forwarded-For` is believed, for the client
     /// address that sign-in throttling counts. Empty: the peer address, always.
     pub trusted_proxies: Vec<IpNet>,
 }
 
+/// Where and how the server connects to PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// Where the server connects. `None` in development starts the embedded cluster.
+    pub url: Option<Secret<String>>,
+    /// The sign-in pool's URL (`fieldops_login`). `None`: DATABASE_URL's
+    /// settings with that user name.
+    pub login_url: Option<Secret<String>>,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+    /// Longest a single statement of the server's pool may run
+    /// (`statement_timeout`); zero disables it.
+    pub statement_timeout: Duration,
+    /// Longest a request's transaction may sit idle between statements
+    /// (`idle_in_transaction_session_timeout`); zero disables it.
+    pub idle_in_transaction_timeout: Duration,
+}
+
+impl ServerConfig {
+    /// Browsers must only ever reach an https site over https (HSTS).
+    pub fn is_https(&self) -> bool {
+        self.public_url.get(..8).is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+    }
+}
+
+/// The embedded development cluster (`make run`, `fieldops db …`).
+#[derive(Debug, Clone)]
+pub struct EmbeddedConfig {
+    /// Data directory of the embedded development cluster.
+    pub data_dir: PathBuf,
+    pub port: u16,
+}
+
+/// Tokens and sign-in: built by `serve` alone, the one command that signs
+/// tokens. Other commands (`migrate`, `create-company`, …) never read
+/// JWT_SECRET, so one-shot containers that run as the schema owner need not be
+/// handed the signing secret.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub jwt_secret: Secret<String>,
+    pub jwt_issuer: String,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    /// Failed sign-ins allowed per account and per client address in a minute.
+    pub login_failures_per_minute: u32,
+}
+
+/// `key`, unless unset or blank.
+fn non_blank(lookup: &impl Fn(&str) -> Option<String>, key: &str) -> Option<String> {
+    lookup(key).filter(|v| !v.trim().is_empty())
+}
+
+fn seconds(get: impl Fn(&str) -> Option<String>, key: &str, default: u64) -> anyhow::Result<Duration> {
+    match get(key) {
+        Some(v) => {
+            Ok(Duration::from_secs(v.parse().with_context(|| format!("{key} must be a number of seconds"))?))
+        }
+        None => Ok(Duration::from_secs(default)),
+    }
+}
+
+/// Seconds with decimals (`1.5`); zero only where it means "off".
+fn fractional_seconds(
+    get: impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: Duration,
+    zero_allowed: bool,
+) -> anyhow::Result<Duration> {
+    match get(key) {
+        Some(v) => v
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && (*s > 0.0 || (zero_allowed && *s == 0.0)))
+            .map(Duration::from_secs_f64)
+            .with_context(|| format!("{key} must be a positive number of seconds, e.g. 1.5")),
+        None => Ok(default),
+    }
+}
+
+fn number(get: impl Fn(&str) -> Option<String>, key: &str, default: u32) -> anyhow::Result<u32> {
+    match get(key) {
+        Some(v) => v.parse().with_context(|| format!("{key} must be a whole number")),
+        None => Ok(default),
+    }
+}
+
 impl Config {
     /// Reads `.env` (if present) and the process environment.
     pub fn from_env() -> anyhow::Result<Self> {
-        Self::from_env_for(true)
-    }
-
-    /// As `from_env`. A command that never signs tokens (`migrate`,
-    /// `create-company`) passes `signs_tokens = false`: it then needs no
-    /// JWT_SECRET in staging or production, so one-shot containers that run as
-    /// the schema owner are not handed the signing secret. A secret that is set
-    /// is still checked.
-    pub fn from_env_for(signs_tokens: bool) -> anyhow::Result<Self> {
         let _ = dotenvy::dotenv();
-        let secret_set = std::env::var("JWT_SECRET").is_ok_and(|v| !v.trim().is_empty());
-        let unused_secret = (!signs_tokens && !secret_set).then(|| {
-            use rand::{distributions::Alphanumeric, Rng};
-            rand::thread_rng().sample_iter(&Alphanumeric).take(48).map(char::from).collect::<String>()
-        });
-        Self::from_lookup(|key| match (key, &unused_secret) {
-            ("JWT_SECRET", Some(secret)) => Some(secret.clone()),
-            _ => std::env::var(key).ok(),
-        })
+        Self::from_lookup(|key| std::env::var(key).ok())
     }
 
     /// Builds the configuration from any key lookup, so tests can pass a map.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
-        let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
-        let env_named = get("APP_ENV");
-        let env: AppEnv = env_named.as_deref().unwrap_or("development").parse()?;
-
-        let jwt_secret = match get("JWT_SECRET") {
-            Some(secret) => secret,
-            None if env.is_development() => DEVELOPMENT_JWT_SECRET.to_owned(),
-            None => bail!("JWT_SECRET is required when APP_ENV={}", env.as_str()),
-        };
-        if !env.is_development() {
-            if jwt_secret == DEVELOPMENT_JWT_SECRET {
-                bail!("JWT_SECRET is the development default; set a real secret for {}", env.as_str());
-            }
-            if jwt_secret.len() < 32 {
-                bail!("JWT_SECRET must be at least 32 bytes when APP_ENV={}", env.as_str());
-            }
-        }
+        let get = |key: &str| non_blank(&lookup, key);
+        let env: AppEnv = get("APP_ENV").as_deref().unwrap_or("development").parse()?;
 
         let database_url = get("DATABASE_URL");
         if database_url.is_none() && !env.is_development() {
             bail!("DATABASE_URL is required when APP_ENV={}", env.as_str());
-        }
-        // Development is the default only for a laptop's embedded cluster: a
-        // server pointed at a real database that merely forgot APP_ENV would
-        // otherwise sign tokens with a secret published in this repository.
-        if env_named.is_none() && database_url.is_some() && jwt_secret == DEVELOPMENT_JWT_SECRET {
-            bail!(
-                "DATABASE_URL is set but APP_ENV is not, and JWT_SECRET is the published development \
-                 default: set a real JWT_SECRET, or APP_ENV=development to mean development"
-            );
         }
 
         let login_database_url = get("LOGIN_DATABASE_URL");
@@ -201,34 +235,6 @@ impl Config {
             .unwrap_or("127.0.0.1:8080")
             .parse()
             .context("BIND_ADDR must be host:port, e.g. 0.0.0.0:8080")?;
-
-        let seconds = |key: &str, default: u64| -> anyhow::Result<Duration> {
-            match get(key) {
-                Some(v) => Ok(Duration::from_secs(
-                    v.parse().with_context(|| format!("{key} must be a number of seconds"))?,
-                )),
-                None => Ok(Duration::from_secs(default)),
-            }
-        };
-        let fractional_seconds =
-            |key: &str, default: Duration, zero_allowed: bool| -> anyhow::Result<Duration> {
-                match get(key) {
-                    Some(v) => v
-                        .trim()
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|s| s.is_finite() && (*s > 0.0 || (zero_allowed && *s == 0.0)))
-                        .map(Duration::from_secs_f64)
-                        .with_context(|| format!("{key} must be a positive number of seconds, e.g. 1.5")),
-                    None => Ok(default),
-                }
-            };
-        let number = |key: &str, default: u32| -> anyhow::Result<u32> {
-            match get(key) {
-                Some(v) => v.parse().with_context(|| format!("{key} must be a whole number")),
-                None => Ok(default),
-            }
-        };
 
         let embedded_port = match get("FIELDOPS_PG_PORT") {
             Some(v) => v.parse().context("FIELDOPS_PG_PORT must be a port number")?,
@@ -269,58 +275,58 @@ impl Config {
 
         Ok(Config {
             env,
-            database_url: database_url.map(Secret::new),
-            login_database_url: login_database_url.map(Secret::new),
-            jwt_secret: Secret::new(jwt_secret),
-            jwt_issuer: get("JWT_ISSUER").unwrap_or_else(|| "fieldops".to_owned()),
-            bind_addr,
-            access_token_ttl: seconds("ACCESS_TOKEN_TTL_SECONDS", 15 * 60)?,
-            refresh_token_ttl: seconds("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)?,
-            db_max_connections: number("DB_MAX_CONNECTIONS", 20)?,
-            // Leaves room to answer 503 within 2 s when the database is down.
-            db_acquire_timeout: fractional_seconds(
-                "DB_ACQUIRE_TIMEOUT_SECONDS",
-                Duration::from_millis(1500),
-                false,
-            )?,
-            // The request timeout is 30 s: no statement should outlive its request.
-            db_statement_timeout: fractional_seconds(
-                "DB_STATEMENT_TIMEOUT_SECONDS",
-                Duration::from_secs(30),
-                true,
-            )?,
-            db_idle_in_transaction_timeout: fractional_seconds(
-                "DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS",
-                Duration::from_secs(60),
-                true,
-            )?,
-            login_failures_per_minute: number("LOGIN_FAILURES_PER_MINUTE", 5)?.max(1),
-            web_dir: PathBuf::from(get("WEB_DIR").unwrap_or_else(|| "web/dist".to_owned())),
-            embedded_data_dir: PathBuf::from(
-                get("FIELDOPS_DATA_DIR").unwrap_or_else(|| ".data/postgres".to_owned()),
-            ),
-            embedded_port,
-            public_url: public_url.trim_end_matches('/').to_owned(),
-            cors_allowed_origins,
-            metrics_addr,
             log_format,
-            trusted_proxies,
+            server: ServerConfig {
+                bind_addr,
+                public_url: public_url.trim_end_matches('/').to_owned(),
+                web_dir: PathBuf::from(get("WEB_DIR").unwrap_or_else(|| "web/dist".to_owned())),
+                cors_allowed_origins,
+                metrics_addr,
+                trusted_proxies,
+            },
+            database: DatabaseConfig {
+                url: database_url.map(Secret::new),
+                login_url: login_database_url.map(Secret::new),
+                max_connections: number(get, "DB_MAX_CONNECTIONS", 20)?,
+                // Leaves room to answer 503 within 2 s when the database is down.
+                acquire_timeout: fractional_seconds(
+                    get,
+                    "DB_ACQUIRE_TIMEOUT_SECONDS",
+                    Duration::from_millis(1500),
+                    false,
+                )?,
+                // The request timeout is 30 s: no statement should outlive its request.
+                statement_timeout: fractional_seconds(
+                    get,
+                    "DB_STATEMENT_TIMEOUT_SECONDS",
+                    Duration::from_secs(30),
+                    true,
+                )?,
+                idle_in_transaction_timeout: fractional_seconds(
+                    get,
+                    "DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS",
+                    Duration::from_secs(60),
+                    true,
+                )?,
+            },
+            embedded: EmbeddedConfig {
+                data_dir: PathBuf::from(
+                    get("FIELDOPS_DATA_DIR").unwrap_or_else(|| ".data/postgres".to_owned()),
+                ),
+                port: embedded_port,
+            },
         })
     }
 
-    /// Browsers must only ever reach an https site over https (HSTS).
-    pub fn is_https(&self) -> bool {
-        self.public_url.get(..8).is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
-    }
-
     /// Effective settings for the start-up log line, secrets left out.
-    pub fn summary(&self) -> String {
+    pub fn summary(&self, auth: &AuthConfig) -> String {
         let jwt_secret =
-            if self.jwt_secret.expose() == DEVELOPMENT_JWT_SECRET { "development-default" } else { "set" };
-        let cors = if self.cors_allowed_origins.is_empty() {
+            if auth.jwt_secret.expose() == DEVELOPMENT_JWT_SECRET { "development-default" } else { "set" };
+        let server = &self.server;
+        let cors = if server.cors_allowed_origins.is_empty() {
             "same-origin".to_owned()
         } else {
-            self.cors_allowed_origins.join(",")
+            server.cors_allowed_origins.join(",")
         };
         format!(
             "env={} bind={} public_url={} database={} pool_max={} pool_acquire_timeout={}s \
@@ -328,28 +334,70 @@ impl Config {
              jwt_secret={} access_ttl={}s refresh_ttl={}s login_failures_per_minute={} cors={} \
              metrics={} log_format={} demo_seed={} web_dir={} trusted_proxies={}",
             self.env.as_str(),
-            self.bind_addr,
-            self.public_url,
-            if self.database_url.is_some() { "DATABASE_URL" } else { "embedded" },
-            self.db_max_connections,
-            self.db_acquire_timeout.as_secs_f64(),
-            self.db_statement_timeout.as_secs_f64(),
-            self.db_idle_in_transaction_timeout.as_secs_f64(),
+            server.bind_addr,
+            server.public_url,
+            if self.database.url.is_some() { "DATABASE_URL" } else { "embedded" },
+            self.database.max_connections,
+            self.database.acquire_timeout.as_secs_f64(),
+            self.database.statement_timeout.as_secs_f64(),
+            self.database.idle_in_transaction_timeout.as_secs_f64(),
             jwt_secret,
-            self.access_token_ttl.as_secs(),
-            self.refresh_token_ttl.as_secs(),
-            self.login_failures_per_minute,
+            auth.access_token_ttl.as_secs(),
+            auth.refresh_token_ttl.as_secs(),
+            auth.login_failures_per_minute,
             cors,
-            self.metrics_addr.map_or_else(|| "off".to_owned(), |a| a.to_string()),
+            server.metrics_addr.map_or_else(|| "off".to_owned(), |a| a.to_string()),
             self.log_format.as_str(),
             if self.env.is_development() { "allowed" } else { "refused" },
-            self.web_dir.display(),
-            if self.trusted_proxies.is_empty() {
+            server.web_dir.display(),
+            if server.trusted_proxies.is_empty() {
                 "none".to_owned()
             } else {
-                self.trusted_proxies.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+                server.trusted_proxies.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
             }
         )
+    }
+}
+
+impl AuthConfig {
+    /// Reads `.env` (if present) and the process environment, for `env`.
+    pub fn from_env(env: AppEnv) -> anyhow::Result<Self> {
+        let _ = dotenvy::dotenv();
+        Self::from_lookup(env, |key| std::env::var(key).ok())
+    }
+
+    /// JWT_SECRET is required outside development, at least 32 bytes and not
+    /// the development default; in development the default stands in.
+    pub fn from_lookup(env: AppEnv, lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let get = |key: &str| non_blank(&lookup, key);
+        let jwt_secret = match get("JWT_SECRET") {
+            Some(secret) => secret,
+            None if env.is_development() => DEVELOPMENT_JWT_SECRET.to_owned(),
+            None => bail!("JWT_SECRET is required when APP_ENV={}", env.as_str()),
+        };
+        // A real database with APP_ENV left unset is a deployment that forgot to
+        // say so, not a developer: the published secret would sign its tokens.
+        if get("APP_ENV").is_none() && get("DATABASE_URL").is_some() && jwt_secret == DEVELOPMENT_JWT_SECRET {
+            bail!(
+                "JWT_SECRET is the published development default and DATABASE_URL names a real database: \
+                 set a real JWT_SECRET, or APP_ENV=development if this is a development database"
+            );
+        }
+        if !env.is_development() {
+            if jwt_secret == DEVELOPMENT_JWT_SECRET {
+                bail!("JWT_SECRET is the development default; set a real secret for {}", env.as_str());
+            }
+            if jwt_secret.len() < 32 {
+                bail!("JWT_SECRET must be at least 32 bytes when APP_ENV={}", env.as_str());
+            }
+        }
+        Ok(AuthConfig {
+            jwt_secret: Secret::new(jwt_secret),
+            jwt_issuer: get("JWT_ISSUER").unwrap_or_else(|| "fieldops".to_owned()),
+            access_token_ttl: seconds(get, "ACCESS_TOKEN_TTL_SECONDS", 15 * 60)?,
+            refresh_token_ttl: seconds(get, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)?,
+            login_failures_per_minute: number(get, "LOGIN_FAILURES_PER_MINUTE", 5)?.max(1),
+        })
     }
 }
 
@@ -400,28 +448,44 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn config(pairs: &[(&str, &str)]) -> anyhow::Result<Config> {
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> =
             pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Config::from_lookup(|key| map.get(key).cloned())
+        move |key| map.get(key).cloned()
+    }
+
+    fn config(pairs: &[(&str, &str)]) -> anyhow::Result<Config> {
+        Config::from_lookup(lookup(pairs))
+    }
+
+    fn auth(env: AppEnv, pairs: &[(&str, &str)]) -> anyhow::Result<AuthConfig> {
+        AuthConfig::from_lookup(env, lookup(pairs))
     }
 
     #[test]
     fn development_defaults_work_without_any_setting() {
         let cfg = config(&[]).expect("development config");
         assert_eq!(cfg.env, AppEnv::Development);
-        assert!(cfg.database_url.is_none());
-        assert_eq!(cfg.access_token_ttl, Duration::from_secs(900));
+        assert!(cfg.database.url.is_none());
+        let auth = auth(cfg.env, &[]).expect("development auth");
+        assert_eq!(auth.access_token_ttl, Duration::from_secs(900));
+        assert_eq!(auth.jwt_secret.expose(), DEVELOPMENT_JWT_SECRET);
     }
 
     #[test]
     fn production_refuses_missing_default_or_short_secrets() {
-        let db = ("DATABASE_URL", "postgres://fieldops_authenticator@db/fieldops");
-        assert!(config(&[("APP_ENV", "production"), db]).is_err());
-        assert!(config(&[("APP_ENV", "production"), db, ("JWT_SECRET", DEVELOPMENT_JWT_SECRET)]).is_err());
-        assert!(config(&[("APP_ENV", "production"), db, ("JWT_SECRET", "short")]).is_err());
-        let ok = config(&[("APP_ENV", "production"), db, ("JWT_SECRET", &"x".repeat(32))]);
-        assert!(ok.is_ok());
+        let production = AppEnv::Production;
+        assert!(auth(production, &[]).is_err());
+        assert!(auth(production, &[("JWT_SECRET", DEVELOPMENT_JWT_SECRET)]).is_err());
+        assert!(auth(production, &[("JWT_SECRET", "short")]).is_err());
+        assert!(auth(production, &[("JWT_SECRET", &"x".repeat(32))]).is_ok());
+    }
+
+    #[test]
+    fn commands_that_sign_nothing_need_no_secret() {
+        let db = ("DATABASE_URL", "postgres://fieldops_owner@db/fieldops");
+        let cfg = config(&[("APP_ENV", "production"), db]).expect("production config without JWT_SECRET");
+        assert_eq!(cfg.env, AppEnv::Production);
     }
 
     #[test]
@@ -432,25 +496,31 @@ mod tests {
 
     #[test]
     fn secrets_do_not_print() {
-        let cfg = config(&[("JWT_SECRET", "super-secret-value")]).expect("config");
-        assert!(!format!("{cfg:?}").contains("super-secret-value"));
-        assert!(!cfg.summary().contains("super-secret-value"));
+        let pairs = [("JWT_SECRET", "super-secret-value"), ("DATABASE_URL", "postgres://u:db-password@db/x")];
+        let cfg = config(&pairs).expect("config");
+        let auth = auth(cfg.env, &pairs).expect("auth");
+        for printed in [format!("{cfg:?}"), format!("{auth:?}"), cfg.summary(&auth)] {
+            assert!(!printed.contains("super-secret-value") && !printed.contains("db-password"), "{printed}");
+        }
     }
 
     #[test]
     fn cors_defaults_follow_the_environment() {
         let dev = config(&[]).expect("development config");
-        assert_eq!(dev.cors_allowed_origins, DEVELOPMENT_CORS_ORIGINS);
+        assert_eq!(dev.server.cors_allowed_origins, DEVELOPMENT_CORS_ORIGINS);
         let db = ("DATABASE_URL", "postgres://fieldops_authenticator@db/fieldops");
-        let secret = "x".repeat(40);
-        let prod = config(&[("APP_ENV", "production"), db, ("JWT_SECRET", &secret)]).expect("production");
-        assert!(prod.cors_allowed_origins.is_empty());
+        let prod = config(&[("APP_ENV", "production"), db]).expect("production");
+        assert!(prod.server.cors_allowed_origins.is_empty());
         assert_eq!(prod.log_format, LogFormat::Json);
         assert_eq!(dev.log_format, LogFormat::Pretty);
         let listed = config(&[("CORS_ALLOWED_ORIGINS", "https://App.example.com, http://localhost:3000")])
             .expect("origins");
-        assert_eq!(listed.cors_allowed_origins, ["https://app.example.com", "http://localhost:3000"]);
-        assert!(config(&[("CORS_ALLOWED_ORIGINS", "none")]).expect("none").cors_allowed_origins.is_empty());
+        assert_eq!(listed.server.cors_allowed_origins, ["https://app.example.com", "http://localhost:3000"]);
+        assert!(config(&[("CORS_ALLOWED_ORIGINS", "none")])
+            .expect("none")
+            .server
+            .cors_allowed_origins
+            .is_empty());
         assert!(config(&[("CORS_ALLOWED_ORIGINS", "*")]).is_err());
         assert!(config(&[("CORS_ALLOWED_ORIGINS", "https://app.example.com/path")]).is_err());
         assert!(config(&[("CORS_ALLOWED_ORIGINS", "app.example.com")]).is_err());
@@ -458,9 +528,9 @@ mod tests {
 
     #[test]
     fn metrics_listener_is_off_unless_set_and_never_the_public_port() {
-        assert!(config(&[]).expect("config").metrics_addr.is_none());
+        assert!(config(&[]).expect("config").server.metrics_addr.is_none());
         let on = config(&[("METRICS_ADDR", "127.0.0.1:9090")]).expect("metrics");
-        assert_eq!(on.metrics_addr, Some("127.0.0.1:9090".parse().expect("addr")));
+        assert_eq!(on.server.metrics_addr, Some("127.0.0.1:9090".parse().expect("addr")));
         assert!(config(&[("METRICS_ADDR", "127.0.0.1:8080")]).is_err());
         assert!(config(&[("METRICS_ADDR", "nine")]).is_err());
     }
@@ -468,39 +538,41 @@ mod tests {
     #[test]
     fn a_real_database_without_app_env_refuses_the_published_secret() {
         let db = ("DATABASE_URL", "postgres://fieldops_authenticator@db/fieldops");
-        let err = config(&[db]).expect_err("development secret against a real database");
+        let dev = AppEnv::Development;
+        let err = auth(dev, &[db]).expect_err("development secret against a real database");
         assert!(format!("{err:#}").contains("APP_ENV"), "{err:#}");
         assert!(
-            config(&[db, ("JWT_SECRET", DEVELOPMENT_JWT_SECRET)]).is_err(),
+            auth(dev, &[db, ("JWT_SECRET", DEVELOPMENT_JWT_SECRET)]).is_err(),
             "named explicitly, still refused"
         );
-        assert!(config(&[db, ("APP_ENV", "development")]).is_ok(), "development said out loud");
-        assert!(config(&[db, ("JWT_SECRET", &"y".repeat(40))]).is_ok(), "a real secret");
-        assert!(config(&[]).is_ok(), "the embedded cluster keeps its zero-setup default");
+        assert!(auth(dev, &[db, ("APP_ENV", "development")]).is_ok(), "development said out loud");
+        assert!(auth(dev, &[db, ("JWT_SECRET", &"y".repeat(40))]).is_ok(), "a real secret");
+        assert!(auth(dev, &[]).is_ok(), "the embedded cluster keeps its zero-setup default");
     }
 
     #[test]
     fn database_timeouts_default_and_parse() {
         let cfg = config(&[]).expect("config");
-        assert_eq!(cfg.db_statement_timeout, Duration::from_secs(30));
-        assert_eq!(cfg.db_idle_in_transaction_timeout, Duration::from_secs(60));
+        assert_eq!(cfg.database.statement_timeout, Duration::from_secs(30));
+        assert_eq!(cfg.database.idle_in_transaction_timeout, Duration::from_secs(60));
         let set = config(&[
             ("DB_STATEMENT_TIMEOUT_SECONDS", "0.25"),
             ("DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS", "0"),
         ])
         .expect("config");
-        assert_eq!(set.db_statement_timeout, Duration::from_millis(250));
-        assert_eq!(set.db_idle_in_transaction_timeout, Duration::ZERO);
+        assert_eq!(set.database.statement_timeout, Duration::from_millis(250));
+        assert_eq!(set.database.idle_in_transaction_timeout, Duration::ZERO);
         assert!(config(&[("DB_STATEMENT_TIMEOUT_SECONDS", "-1")]).is_err());
         assert!(config(&[("DB_STATEMENT_TIMEOUT_SECONDS", "soon")]).is_err());
     }
 
     #[test]
     fn https_is_read_from_the_public_url() {
-        assert!(!config(&[]).expect("config").is_https());
-        assert!(config(&[("PUBLIC_URL", "https://jobs.example.com")]).expect("config").is_https());
-        assert!(config(&[("PUBLIC_URL", "HTTPS://jobs.example.com")]).expect("config").is_https());
-        assert!(!config(&[("PUBLIC_URL", "http://jobs.example.com")]).expect("config").is_https());
+        let https = |pairs: &[(&str, &str)]| config(pairs).expect("config").server.is_https();
+        assert!(!https(&[]));
+        assert!(https(&[("PUBLIC_URL", "https://jobs.example.com")]));
+        assert!(https(&[("PUBLIC_URL", "HTTPS://jobs.example.com")]));
+        assert!(!https(&[("PUBLIC_URL", "http://jobs.example.com")]));
     }
 
     #[test]

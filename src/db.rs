@@ -8,7 +8,7 @@ use sqlx::{
     ConnectOptions, Connection, Executor, PgPool,
 };
 
-use crate::config::Config;
+use crate::config::DatabaseConfig;
 
 include!(concat!(env!("OUT_DIR"), "/policy_files.rs"));
 
@@ -27,37 +27,38 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("db/migrations");
 /// ROLE … SET` of the request roles never applies, because `SET ROLE` does not
 /// load a role's settings. Without them one slow or stuck request (a runaway
 /// query, a handler awaiting something else mid-transaction) holds a pooled
-/// connection, and with it every other tenant's capacity, indefinitely.
-pub fn server_pool(url: &str, config: &Config) -> anyhow::Result<PgPool> {
+/// connection, and with it every other tenant's capacity, indefinitely. (Behind
+/// PgBouncer, which drops startup options, the context batch sets the same
+/// limits with `SET LOCAL` for every request.)
+pub fn server_pool(url: &str, config: &DatabaseConfig) -> anyhow::Result<PgPool> {
     let options: PgConnectOptions = url.parse().context("DATABASE_URL is not a valid PostgreSQL URL")?;
     let options = options
         .application_name("fieldops")
         .options([
-            ("statement_timeout", millis(config.db_statement_timeout)),
-            ("idle_in_transaction_session_timeout", millis(config.db_idle_in_transaction_timeout)),
+            ("statement_timeout", millis(config.statement_timeout)),
+            ("idle_in_transaction_session_timeout", millis(config.idle_in_transaction_timeout)),
         ])
         .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(100));
     Ok(PgPoolOptions::new()
-        .max_connections(config.db_max_connections)
+        .max_connections(config.max_connections)
         .min_connections(0)
-        .acquire_timeout(config.db_acquire_timeout)
+        .acquire_timeout(config.acquire_timeout)
         .connect_lazy_with(options))
 }
 
 /// The sign-in flow's pool, as `fieldops_login`: `LOGIN_DATABASE_URL` when set,
 /// else the server pool's own settings (host, database, password) with that
 /// user name. Small: sign-in is bounded by argon2, not by connections.
-pub fn login_pool(server: &PgPool, config: &Config) -> PgPool {
-    let options = match config.login_database_url.as_ref().map(|url| url.expose().parse::<PgConnectOptions>())
-    {
+pub fn login_pool(server: &PgPool, config: &DatabaseConfig) -> PgPool {
+    let options = match config.login_url.as_ref().map(|url| url.expose().parse::<PgConnectOptions>()) {
         Some(Ok(options)) => options,
         // Checked at start-up (Config); a bad value cannot get here.
         Some(Err(_)) | None => (*server.connect_options()).clone().username(LOGIN_ROLE),
     };
     PgPoolOptions::new()
-        .max_connections((config.db_max_connections / 4).clamp(2, 8))
+        .max_connections((config.max_connections / 4).clamp(2, 8))
         .min_connections(0)
-        .acquire_timeout(config.db_acquire_timeout)
+        .acquire_timeout(config.acquire_timeout)
         .connect_lazy_with(options.application_name("fieldops-login"))
 }
 

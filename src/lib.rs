@@ -6,13 +6,11 @@
 //! and one module of routes per resource.
 
 pub mod auth;
-pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod embedded;
 pub mod http;
 pub mod metrics;
-pub mod seed;
 pub mod startup;
 pub mod telemetry;

@@ -7,8 +7,8 @@ use tokio::net::TcpListener;
 
 use crate::{
     auth::password,
-    config::Config,
-    http::{self, AppState},
+    config::{AuthConfig, Config},
+    http::{self, shared::AppState},
     metrics,
 };
 
@@ -22,28 +22,29 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds `config.bind_addr` and builds the router over `db`, the
-    /// authenticator pool.
-    pub async fn build(config: Config, db: sqlx::PgPool) -> anyhow::Result<Self> {
-        Self::build_with(config, db, axum::Router::new()).await
+    /// Binds `config.server.bind_addr` and builds the router over `db`, the
+    /// authenticator pool, signing tokens as `auth` says.
+    pub async fn build(config: Config, auth: AuthConfig, db: sqlx::PgPool) -> anyhow::Result<Self> {
+        Self::build_with(config, auth, db, axum::Router::new()).await
     }
 
     /// As `build`, with extra routes merged in (tests mount probes this way).
     pub async fn build_with(
         config: Config,
+        auth: AuthConfig,
         db: sqlx::PgPool,
         extra: axum::Router<AppState>,
     ) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(config.bind_addr)
+        let listener = TcpListener::bind(config.server.bind_addr)
             .await
-            .with_context(|| format!("binding {}", config.bind_addr))?;
-        let metrics = match config.metrics_addr {
+            .with_context(|| format!("binding {}", config.server.bind_addr))?;
+        let metrics = match config.server.metrics_addr {
             Some(addr) => Some(metrics::Exporter::bind(addr, db.clone()).await?),
             None => None,
         };
         // Pay for the dummy hash now, not on the first unknown-user login.
         tokio::task::spawn_blocking(password::dummy_hash).await?;
-        let state = AppState::new(db, config);
+        let state = AppState::new(db, config, auth);
         let login_db = state.login_db.clone();
         let router = http::router_with(state, extra);
         Ok(Application { listener, router, metrics, login_db })
@@ -91,7 +92,7 @@ async fn purge_idempotency_keys(db: sqlx::PgPool) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every.tick().await;
-        match http::idempotency::purge_expired(&db).await {
+        match http::shared::idempotency::purge_expired(&db).await {
             Ok(0) => {}
             Ok(deleted) => tracing::info!(deleted, "expired idempotency keys deleted"),
             Err(error) => tracing::warn!(%error, "deleting expired idempotency keys failed"),

@@ -7,7 +7,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use fieldops::{db, embedded::Cluster, seed};
+use fieldops::{cli::seed, db, embedded::Cluster};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

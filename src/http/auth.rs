@@ -8,7 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, FromRequestParts, State},
+    extract::{ConnectInfo, FromRef, FromRequestParts, State},
     http::{request::Parts, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -20,13 +20,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{
+use crate::auth::{password, tokens, Role};
+use crate::http::shared::{
     context::Ctx,
     error::{Error, Problem, Result},
     extract::AppJson,
     AppState,
 };
-use crate::auth::{password, tokens, Role};
 use ipnet::IpNet;
 
 pub const REFRESH_COOKIE: &str = "fieldops_refresh";
@@ -97,12 +97,17 @@ pub struct TokenResponse {
 /// the entries our own proxies appended can be believed).
 pub struct ClientAddr(pub Option<IpAddr>);
 
-impl FromRequestParts<AppState> for ClientAddr {
+impl<S> FromRequestParts<S> for ClientAddr
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        Ok(ClientAddr(peer.map(|peer| client_ip(peer, &parts.headers, &state.config.trusted_proxies))))
+        let trusted = &AppState::from_ref(state).config.server.trusted_proxies;
+        Ok(ClientAddr(peer.map(|peer| client_ip(peer, &parts.headers, trusted))))
     }
 }
 
@@ -147,7 +152,7 @@ fn refresh_cookie(state: &AppState, value: String) -> Cookie<'static> {
         .http_only(true)
         .same_site(SameSite::Strict)
         .secure(!state.config.env.is_development())
-        .max_age(time_duration(state.config.refresh_token_ttl))
+        .max_age(time_duration(state.auth.refresh_token_ttl))
         .build()
 }
 
@@ -245,7 +250,7 @@ async fn login(
         body.company,
         body.email,
         client_ip,
-        state.config.login_failures_per_minute as i32,
+        state.auth.login_failures_per_minute as i32,
     )
     .fetch_one(&state.login_db)
     .await?;
@@ -291,7 +296,7 @@ async fn login(
 
     let refresh_token = tokens::generate();
     let now = Utc::now();
-    let expires = now + chrono::Duration::seconds(state.config.refresh_token_ttl.as_secs() as i64);
+    let expires = now + chrono::Duration::seconds(state.auth.refresh_token_ttl.as_secs() as i64);
     let user_agent = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok());
     let session_id = sqlx::query_scalar!(
         r#"select auth.create_session($1, $2, $3, $4, $5, $6, $7) as "session_id!""#,
@@ -358,7 +363,7 @@ async fn refresh(
     };
 
     let new_token = tokens::generate();
-    let expires = Utc::now() + chrono::Duration::seconds(state.config.refresh_token_ttl.as_secs() as i64);
+    let expires = Utc::now() + chrono::Duration::seconds(state.auth.refresh_token_ttl.as_secs() as i64);
     let outcome = sqlx::query!(
         r#"select outcome as "outcome!", session_id, user_id, company_id, role as "role: Role", customer_id
            from auth.rotate_refresh_token($1, $2, $3)"#,

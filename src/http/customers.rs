@@ -6,21 +6,22 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sqlx::types::Json;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{
-    concurrency::{double_option, etag, missing_or_stale, IfMatch},
+use crate::auth::Role;
+use crate::http::shared::{
+    concurrency::{double_option, edited, etag, IfMatch},
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
-    pagination::{self, Page},
-    search::like_pattern,
+    like::like_pattern,
+    pagination::{self, Page, PageParams},
     AppState,
 };
-use crate::auth::Role;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_customers, create_customer)).routes(routes!(
@@ -30,7 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     ))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Customer {
     pub id: Uuid,
     pub name: String,
@@ -47,8 +48,6 @@ pub struct Customer {
 pub struct CustomerFilter {
     /// Matches name, email or phone, case-insensitively.
     pub q: Option<String>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
@@ -102,7 +101,7 @@ fn blank_to_none(value: Option<&str>) -> Option<&str> {
 /// Lists the company's customers, ordered by name.
 #[utoipa::path(
     get, path = "/api/v1/customers", tag = "customers",
-    params(CustomerFilter),
+    params(CustomerFilter, PageParams),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of customers", body = Page<Customer>),
@@ -112,10 +111,10 @@ fn blank_to_none(value: Option<&str>) -> Option<&str> {
 async fn list_customers(
     mut ctx: Ctx,
     AppQuery(filter): AppQuery<CustomerFilter>,
+    AppQuery(page): AppQuery<PageParams>,
 ) -> Result<AppJson<Page<Customer>>> {
     ctx.require(&[Role::Admin])?;
-    let limit = pagination::limit(filter.limit)?;
-    let after: Option<(String, Uuid)> = pagination::decode(filter.cursor.as_deref())?;
+    let (limit, after): (_, Option<(String, Uuid)>) = page.start()?;
     let (after_name, after_id) = after.unzip();
     let rows = match filter.q.as_deref().filter(|q| !q.trim().is_empty()).map(like_pattern) {
         // Indexed search (see auth.search_customers); rows loaded under RLS.
@@ -237,15 +236,17 @@ async fn update_customer(
     let email = body.email.clone().flatten();
     let phone = body.phone.clone().flatten();
     let address = body.address.clone().flatten();
-    let updated = sqlx::query_as!(
-        Customer,
-        r#"update app.customers set
-             name = coalesce($2, name),
-             email = case when $3 then $4 else email end,
-             phone = case when $5 then $6 else phone end,
-             address = case when $7 then $8 else address end
-           where id = $1 and deleted_at is null and ($9::int is null or version = $9)
-           returning id, name, email, phone, address, created_at, updated_at, version"#,
+    let edit = sqlx::query!(
+        r#"with updated as (
+             update app.customers set
+               name = coalesce($2, name),
+               email = case when $3 then $4 else email end,
+               phone = case when $5 then $6 else phone end,
+               address = case when $7 then $8 else address end
+             where id = $1 and deleted_at is null and ($9::int is null or version = $9)
+             returning id, name, email, phone, address, created_at, updated_at, version)
+           select exists (select 1 from app.customers where id = $1 and deleted_at is null) as "found!",
+                  (select to_jsonb(u) from updated u) as "row?: Json<Customer>""#,
         id,
         body.name.as_deref().map(str::trim),
         body.email.is_some(),
@@ -256,17 +257,9 @@ async fn update_customer(
         blank_to_none(address.as_deref()),
         if_match.0,
     )
-    .fetch_optional(&mut *ctx.tx)
+    .fetch_one(&mut *ctx.tx)
     .await?;
-    let Some(customer) = updated else {
-        let exists = sqlx::query_scalar!(
-            r#"select exists (select 1 from app.customers where id = $1 and deleted_at is null) as "exists!""#,
-            id
-        )
-        .fetch_one(&mut *ctx.tx)
-        .await?;
-        return Err(missing_or_stale(exists, if_match));
-    };
+    let customer = edited(edit.found, edit.row, if_match)?;
     ctx.commit().await?;
     Ok((etag(customer.version), AppJson(customer)))
 }

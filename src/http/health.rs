@@ -5,7 +5,7 @@ use std::time::Duration;
 use axum::{extract::State, http::StatusCode, response::IntoResponse, Json};
 use serde_json::json;
 
-use super::AppState;
+use super::shared::AppState;
 
 /// The process is up.
 pub async fn healthz() -> impl IntoResponse {

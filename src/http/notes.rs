@@ -13,14 +13,15 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{
+use crate::auth::Role;
+use crate::http::shared::{
     context::Ctx,
-    error::{Problem, Result},
+    error::{Error, Problem, Result},
     extract::{AppJson, AppPath},
-    jobs::{require_visible, NamedRef},
+    job_visibility::require_job_visible,
+    refs::NamedRef,
     AppState,
 };
-use crate::auth::Role;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_notes, create_note))
@@ -85,7 +86,7 @@ pub async fn for_job(ctx: &mut Ctx, job_id: Uuid) -> Result<Vec<Note>> {
 )]
 async fn list_notes(mut ctx: Ctx, AppPath(job_id): AppPath<Uuid>) -> Result<AppJson<Vec<Note>>> {
     ctx.require(&[Role::Admin, Role::Worker])?;
-    require_visible(&mut ctx, job_id).await?;
+    require_job_visible(&mut ctx, job_id).await?;
     let notes = for_job(&mut ctx, job_id).await?;
     ctx.commit().await?;
     Ok(AppJson(notes))
@@ -121,9 +122,9 @@ async fn create_note(
     ctx.require(&[Role::Admin, Role::Worker])?;
     body.validate()?;
     if body.body.trim().is_empty() {
-        return Err(super::error::Error::field("body", "must not be blank"));
+        return Err(Error::field("body", "must not be blank"));
     }
-    require_visible(&mut ctx, job_id).await?;
+    require_job_visible(&mut ctx, job_id).await?;
     let id = sqlx::query_scalar!(
         "insert into app.job_notes (job_id, body, visibility) values ($1, $2, $3) returning id",
         job_id,
@@ -132,11 +133,7 @@ async fn create_note(
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
-    let note = for_job(&mut ctx, job_id)
-        .await?
-        .into_iter()
-        .find(|n| n.id == id)
-        .ok_or(super::error::Error::NotFound)?;
+    let note = for_job(&mut ctx, job_id).await?.into_iter().find(|n| n.id == id).ok_or(Error::NotFound)?;
     ctx.commit().await?;
     let location = [(header::LOCATION, format!("/api/v1/jobs/{job_id}/notes"))];
     Ok((StatusCode::CREATED, location, AppJson(note)))

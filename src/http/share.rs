@@ -14,14 +14,14 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{
+use crate::auth::{tokens, Role};
+use crate::http::shared::{
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath},
-    jobs::require_visible,
+    job_visibility::require_job_visible,
     AppState,
 };
-use crate::auth::{tokens, Role};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -112,7 +112,7 @@ pub struct ShareView {
 )]
 async fn list_share_links(mut ctx: Ctx, AppPath(job_id): AppPath<Uuid>) -> Result<AppJson<Vec<ShareLink>>> {
     ctx.require(&[Role::Admin])?;
-    require_visible(&mut ctx, job_id).await?;
+    require_job_visible(&mut ctx, job_id).await?;
     let links = sqlx::query_as!(
         ShareLink,
         "select id, job_id, expires_at, revoked_at, open_count, last_opened_at, created_at
@@ -144,7 +144,7 @@ async fn create_share_link(
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
     body.validate()?;
-    require_visible(&mut ctx, job_id).await?;
+    require_job_visible(&mut ctx, job_id).await?;
     let token = tokens::generate();
     let expires_at = Utc::now() + chrono::Duration::days(body.expires_in_days.unwrap_or(30));
     let link = sqlx::query_as!(
@@ -158,7 +158,7 @@ async fn create_share_link(
     .fetch_one(&mut *ctx.tx)
     .await?;
     ctx.commit().await?;
-    let url = format!("{}/t/{}", state.config.public_url, token);
+    let url = format!("{}/t/{}", state.config.server.public_url, token);
     Ok((StatusCode::CREATED, AppJson(NewShareLink { link, token, url })))
 }
 

@@ -7,19 +7,20 @@ use axum::{
     response::IntoResponse,
 };
 use serde::{Deserialize, Serialize};
+use sqlx::types::Json;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{
-    concurrency::{etag, missing_or_stale, IfMatch},
+use crate::auth::Role;
+use crate::http::shared::{
+    concurrency::{edited, etag, IfMatch},
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath},
     AppState,
 };
-use crate::auth::Role;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -28,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reorder_statuses))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct JobStatus {
     pub id: Uuid,
     pub name: String,
@@ -157,15 +158,17 @@ async fn update_status(
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
     body.validate()?;
-    let updated = sqlx::query_as!(
-        JobStatus,
-        r#"update app.job_statuses set
-             name = coalesce($2, name),
-             color = coalesce($3, color),
-             is_final = coalesce($4, is_final),
-             requires_tasks_done = coalesce($5, requires_tasks_done)
-           where id = $1 and ($6::int is null or version = $6)
-           returning id, name, color, order_index, is_final, requires_tasks_done, version"#,
+    let edit = sqlx::query!(
+        r#"with updated as (
+             update app.job_statuses set
+               name = coalesce($2, name),
+               color = coalesce($3, color),
+               is_final = coalesce($4, is_final),
+               requires_tasks_done = coalesce($5, requires_tasks_done)
+             where id = $1 and ($6::int is null or version = $6)
+             returning id, name, color, order_index, is_final, requires_tasks_done, version)
+           select exists (select 1 from app.job_statuses where id = $1) as "found!",
+                  (select to_jsonb(u) from updated u) as "row?: Json<JobStatus>""#,
         id,
         body.name.as_deref().map(str::trim),
         body.color,
@@ -173,17 +176,9 @@ async fn update_status(
         body.requires_tasks_done,
         if_match.0,
     )
-    .fetch_optional(&mut *ctx.tx)
+    .fetch_one(&mut *ctx.tx)
     .await?;
-    let Some(status) = updated else {
-        let exists = sqlx::query_scalar!(
-            r#"select exists (select 1 from app.job_statuses where id = $1) as "exists!""#,
-            id
-        )
-        .fetch_one(&mut *ctx.tx)
-        .await?;
-        return Err(missing_or_stale(exists, if_match));
-    };
+    let status = edited(edit.found, edit.row, if_match)?;
     ctx.commit().await?;
     Ok((etag(status.version), AppJson(status)))
 }

@@ -6,20 +6,21 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sqlx::types::Json;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{
-    concurrency::{etag, missing_or_stale, IfMatch},
+use crate::auth::Role;
+use crate::http::shared::{
+    concurrency::{edited, etag, IfMatch},
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
-    jobs::require_visible,
+    job_visibility::require_job_visible,
     AppState,
 };
-use crate::auth::Role;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -29,7 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_task, delete_task))
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Task {
     pub id: Uuid,
     pub job_id: Uuid,
@@ -62,7 +63,7 @@ pub async fn for_job(ctx: &mut Ctx, job_id: Uuid) -> Result<Vec<Task>> {
     )
 )]
 async fn list_job_tasks(mut ctx: Ctx, AppPath(job_id): AppPath<Uuid>) -> Result<AppJson<Vec<Task>>> {
-    require_visible(&mut ctx, job_id).await?;
+    require_job_visible(&mut ctx, job_id).await?;
     let tasks = for_job(&mut ctx, job_id).await?;
     ctx.commit().await?;
     Ok(AppJson(tasks))
@@ -85,7 +86,7 @@ pub struct TaskFilter {
     )
 )]
 async fn list_tasks(mut ctx: Ctx, AppQuery(filter): AppQuery<TaskFilter>) -> Result<AppJson<Vec<Task>>> {
-    require_visible(&mut ctx, filter.job_id).await?;
+    require_job_visible(&mut ctx, filter.job_id).await?;
     let tasks = for_job(&mut ctx, filter.job_id).await?;
     ctx.commit().await?;
     Ok(AppJson(tasks))
@@ -121,7 +122,7 @@ async fn reorder_tasks(
 ) -> Result<AppJson<Vec<Task>>> {
     ctx.require(&[Role::Admin])?;
     body.validate()?;
-    require_visible(&mut ctx, job_id).await?;
+    require_job_visible(&mut ctx, job_id).await?;
     // Locked, so a task added or removed meanwhile cannot slip past the check.
     let mut current =
         sqlx::query_scalar!("select id from app.job_tasks where job_id = $1 for update", job_id)
@@ -183,7 +184,7 @@ async fn create_task(
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
     body.validate()?;
-    require_visible(&mut ctx, job_id).await?;
+    require_job_visible(&mut ctx, job_id).await?;
     let task = sqlx::query_as!(
         Task,
         "insert into app.job_tasks (job_id, title, position)
@@ -232,49 +233,46 @@ async fn update_task(
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin, Role::Worker])?;
     body.validate()?;
-    let updated = if ctx.is(Role::Worker) {
+    let task = if ctx.is(Role::Worker) {
         if body.title.is_some() || body.position.is_some() {
             return Err(Error::Forbidden);
         }
         let Some(done) = body.is_completed else {
             return Err(Error::field("is_completed", "is required"));
         };
-        sqlx::query_as!(
-            Task,
-            "update app.job_tasks set is_completed = $2 where id = $1 and ($3::int is null or version = $3)
-             returning id, job_id, title, position, is_completed, completed_at, version",
+        let edit = sqlx::query!(
+            r#"with updated as (
+                 update app.job_tasks set is_completed = $2 where id = $1 and ($3::int is null or version = $3)
+                 returning id, job_id, title, position, is_completed, completed_at, version)
+               select exists (select 1 from app.job_tasks where id = $1) as "found!",
+                      (select to_jsonb(u) from updated u) as "row?: Json<Task>""#,
             id,
             done,
             if_match.0,
         )
-        .fetch_optional(&mut *ctx.tx)
-        .await?
+        .fetch_one(&mut *ctx.tx)
+        .await?;
+        edited(edit.found, edit.row, if_match)?
     } else {
-        sqlx::query_as!(
-            Task,
-            "update app.job_tasks set
-               title = coalesce($2, title),
-               position = coalesce($3, position),
-               is_completed = coalesce($4, is_completed)
-             where id = $1 and ($5::int is null or version = $5)
-             returning id, job_id, title, position, is_completed, completed_at, version",
+        let edit = sqlx::query!(
+            r#"with updated as (
+                 update app.job_tasks set
+                   title = coalesce($2, title),
+                   position = coalesce($3, position),
+                   is_completed = coalesce($4, is_completed)
+                 where id = $1 and ($5::int is null or version = $5)
+                 returning id, job_id, title, position, is_completed, completed_at, version)
+               select exists (select 1 from app.job_tasks where id = $1) as "found!",
+                      (select to_jsonb(u) from updated u) as "row?: Json<Task>""#,
             id,
             body.title.as_deref().map(str::trim),
             body.position,
             body.is_completed,
             if_match.0,
         )
-        .fetch_optional(&mut *ctx.tx)
-        .await?
-    };
-    let Some(task) = updated else {
-        let exists = sqlx::query_scalar!(
-            r#"select exists (select 1 from app.job_tasks where id = $1) as "exists!""#,
-            id
-        )
         .fetch_one(&mut *ctx.tx)
         .await?;
-        return Err(missing_or_stale(exists, if_match));
+        edited(edit.found, edit.row, if_match)?
     };
     ctx.commit().await?;
     Ok((etag(task.version), AppJson(task)))

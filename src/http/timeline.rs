@@ -21,14 +21,14 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::{
+use crate::auth::Role;
+use crate::http::shared::{
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
     pagination::{self, Page},
     AppState,
 };
-use crate::auth::Role;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(job_timeline))
@@ -106,10 +106,11 @@ async fn job_timeline(
     AppPath(id): AppPath<Uuid>,
     AppQuery(query): AppQuery<TimelineQuery>,
 ) -> Result<AppJson<Page<TimelineEntry>>> {
-    let limit = pagination::limit(query.limit)?;
-    let after: Option<(DateTime<Utc>, i64)> = pagination::decode(query.cursor.as_deref())?;
+    let (limit, after): (_, Option<(DateTime<Utc>, i64)>) =
+        pagination::start(query.limit, query.cursor.as_deref())?;
     let (after_at, after_tie) = after.unzip();
 
+    // The job's creation instant, and at once the visibility check (404).
     let created_at = sqlx::query_scalar!("select created_at from app.jobs where id = $1", id)
         .fetch_optional(&mut *ctx.tx)
         .await?

@@ -8,20 +8,22 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sqlx::types::Json;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{
+use crate::auth::{password, Role};
+use crate::http::shared::{
+    concurrency::{edited, etag, missing_or_stale, IfMatch},
     context::{Ctx, CurrentUser},
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
-    pagination::{self, Page},
-    search::like_pattern,
+    like::like_pattern,
+    pagination::{self, Page, PageParams},
     AppState,
 };
-use crate::auth::{password, Role};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_users, create_user)).routes(routes!(
@@ -31,7 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     ))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct User {
     pub id: Uuid,
     pub name: String,
@@ -51,8 +53,6 @@ pub struct UserFilter {
     pub role: Option<Role>,
     /// Matches name or email, case-insensitively.
     pub q: Option<String>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
@@ -87,17 +87,20 @@ pub struct UpdateUser {
 /// Lists the company's users (not deleted), ordered by name.
 #[utoipa::path(
     get, path = "/api/v1/users", tag = "users",
-    params(UserFilter),
+    params(UserFilter, PageParams),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of users", body = Page<User>),
         (status = 403, description = "Not an admin", body = Problem),
     )
 )]
-async fn list_users(mut ctx: Ctx, AppQuery(filter): AppQuery<UserFilter>) -> Result<AppJson<Page<User>>> {
+async fn list_users(
+    mut ctx: Ctx,
+    AppQuery(filter): AppQuery<UserFilter>,
+    AppQuery(page): AppQuery<PageParams>,
+) -> Result<AppJson<Page<User>>> {
     ctx.require(&[Role::Admin])?;
-    let limit = pagination::limit(filter.limit)?;
-    let after: Option<(String, Uuid)> = pagination::decode(filter.cursor.as_deref())?;
+    let (limit, after): (_, Option<(String, Uuid)>) = page.start()?;
     let (after_name, after_id) = after.unzip();
     let rows = sqlx::query_as!(
         User,
@@ -161,8 +164,8 @@ async fn create_user(
     .fetch_one(&mut *ctx.tx)
     .await?;
     ctx.commit().await?;
-    let location = format!("/api/v1/users/{}", user.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], AppJson(user)))
+    let location = [(header::LOCATION, format!("/api/v1/users/{}", user.id))];
+    Ok((StatusCode::CREATED, location, etag(user.version), AppJson(user)))
 }
 
 /// One user of the caller's company.
@@ -175,7 +178,7 @@ async fn create_user(
         (status = 404, description = "No such user in your company", body = Problem),
     )
 )]
-async fn get_user(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<AppJson<User>> {
+async fn get_user(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
     let user = sqlx::query_as!(
         User,
@@ -187,7 +190,7 @@ async fn get_user(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<AppJson<Us
     .await?
     .ok_or(Error::NotFound)?;
     ctx.commit().await?;
-    Ok(AppJson(user))
+    Ok((etag(user.version), AppJson(user)))
 }
 
 /// Edits a user: name, email, password, role, customer link, active flag. A new
@@ -201,6 +204,7 @@ async fn get_user(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<AppJson<Us
         (status = 200, description = "Updated", body = User),
         (status = 404, description = "No such user in your company", body = Problem),
         (status = 409, description = "Would leave the company without an admin", body = Problem),
+        (status = 412, description = "Changed since you read it (If-Match)", body = Problem),
         (status = 422, description = "Invalid fields", body = Problem),
     )
 )]
@@ -208,8 +212,9 @@ async fn update_user(
     State(state): State<AppState>,
     caller: CurrentUser,
     AppPath(id): AppPath<Uuid>,
+    if_match: IfMatch,
     AppJson(body): AppJson<UpdateUser>,
-) -> Result<AppJson<User>> {
+) -> Result<impl IntoResponse> {
     require_admin(&caller)?;
     body.validate()?;
     // As in create_user: no pooled connection is held while hashing.
@@ -218,42 +223,58 @@ async fn update_user(
         None => None,
     };
     let mut ctx = Ctx::open(&state, caller).await?;
+    // `If-Match` makes the edit conditional on the version read, as for customers.
+    let mut expected = if_match;
     if let Some(password_hash) = password_hash {
         // Its own statement: no request role may read password_hash, and
         // `coalesce($n, password_hash)` would.
-        sqlx::query!(
-            "update app.users set password_hash = $2 where id = $1 and deleted_at is null",
+        let edit = sqlx::query!(
+            r#"with updated as (
+                 update app.users set password_hash = $2
+                 where id = $1 and deleted_at is null and ($3::int is null or version = $3)
+                 returning id)
+               select exists (select 1 from app.users where id = $1 and deleted_at is null) as "found!",
+                      exists (select 1 from updated) as "updated!""#,
             id,
-            password_hash
+            password_hash,
+            if_match.0,
         )
-        .execute(&mut *ctx.tx)
+        .fetch_one(&mut *ctx.tx)
         .await?;
+        if !edit.updated {
+            return Err(missing_or_stale(edit.found, if_match));
+        }
+        // The precondition held; the row is now locked by this transaction
+        // and one version further: the rest of the edit belongs to it.
+        expected = IfMatch(None);
     }
-    let user = sqlx::query_as!(
-        User,
-        r#"update app.users set
-             name = coalesce($2, name),
-             email = coalesce(normalize($3, nfkc), email),
-             role = coalesce($4, role),
-             customer_id = case when coalesce($4, role) = 'CUSTOMER' then coalesce($5, customer_id) end,
-             is_active = coalesce($6, is_active)
-           where id = $1 and deleted_at is null
-           returning id, name, email, role as "role: Role", customer_id, is_active, created_at, updated_at, version"#,
+    let edit = sqlx::query!(
+        r#"with updated as (
+             update app.users set
+               name = coalesce($2, name),
+               email = coalesce(normalize($3, nfkc), email),
+               role = coalesce($4, role),
+               customer_id = case when coalesce($4, role) = 'CUSTOMER' then coalesce($5, customer_id) end,
+               is_active = coalesce($6, is_active)
+             where id = $1 and deleted_at is null and ($7::int is null or version = $7)
+             returning id, name, email, role, customer_id, is_active, created_at, updated_at, version)
+           select exists (select 1 from app.users where id = $1 and deleted_at is null) as "found!",
+                  (select to_jsonb(u) from updated u) as "row?: Json<User>""#,
         id,
         body.name.as_deref().map(str::trim),
         body.email.as_deref().map(str::trim),
         body.role as Option<Role>,
         body.customer_id,
         body.is_active,
+        expected.0,
     )
-    .fetch_optional(&mut *ctx.tx)
-    .await?
-    .ok_or(Error::NotFound)?;
+    .fetch_one(&mut *ctx.tx)
+    .await?;
+    let user = edited(edit.found, edit.row, expected)?;
     ctx.commit().await?;
-    Ok(AppJson(user))
+    Ok((etag(user.version), AppJson(user)))
 }
 
-/// The 403 `Ctx::require` gives, for handlers that open their context late.
 fn require_admin(caller: &CurrentUser) -> Result<()> {
     if caller.role == Role::Admin {
         Ok(())

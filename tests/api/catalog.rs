@@ -116,3 +116,47 @@ async fn statuses_are_created_reordered_and_deleted_only_when_unused() {
         StatusCode::FORBIDDEN,
     );
 }
+
+/// Each edit is one statement that also says whether the row was there: a
+/// stale `If-Match` is a 412 that writes nothing, a row the caller cannot see
+/// a 404 with or without one, a current `If-Match` succeeds with the next ETag.
+#[tokio::test]
+async fn edits_tell_a_stale_version_from_a_missing_row() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let globex = app.company("globex").await;
+    let admin = &acme.admin.access;
+    let customer = app.create_customer(admin, "Stale Ltd").await;
+    let status = app.post("/api/v1/job-statuses", admin, json!({"name": "Waiting"})).await;
+    let job = app
+        .create_job(admin, json!({"customer_id": acme.customer_id, "title": "Fix", "tasks": ["one"]}))
+        .await;
+    let task = job.body["tasks"][0]["id"].as_str().expect("task id").to_owned();
+    let cases = [
+        (format!("/api/v1/customers/{customer}"), json!({"name": "Renamed Ltd"}), "name"),
+        (format!("/api/v1/job-statuses/{}", status.id()), json!({"name": "Held"}), "name"),
+        (format!("/api/v1/job-tasks/{task}"), json!({"title": "two"}), "title"),
+    ];
+    for (path, body, field) in cases {
+        let send = |token: &str, if_match: Option<&str>| {
+            let mut request = app.client.patch(app.url(&path)).bearer_auth(token).json(&body);
+            if let Some(version) = if_match {
+                request = request.header("if-match", version);
+            }
+            request.send()
+        };
+        let stale = send(admin, Some("\"7\"")).await.expect("sent");
+        assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED, "{path}");
+        let fresh = send(admin, Some("\"1\"")).await.expect("sent");
+        assert_eq!(fresh.status(), StatusCode::OK, "{path}");
+        assert_eq!(fresh.headers().get("etag").and_then(|v| v.to_str().ok()), Some("\"2\""), "{path}");
+        let edited: Value = fresh.json().await.expect("json");
+        assert_eq!(edited[field], body[field], "{path}");
+        assert_eq!(edited["version"], 2, "{path}");
+        // Another company's admin: not there, whatever the version.
+        for if_match in [None, Some("\"2\"")] {
+            let missing = send(&globex.admin.access, if_match).await.expect("sent");
+            assert_eq!(missing.status(), StatusCode::NOT_FOUND, "{path} {if_match:?}");
+        }
+    }
+}

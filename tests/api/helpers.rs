@@ -15,11 +15,11 @@ use std::{
 };
 
 use fieldops::{
-    config::Config,
+    cli::seed::{self, NewCompany},
+    config::{AuthConfig, Config},
     db,
     embedded::Cluster,
-    http::AppState,
-    seed::{self, NewCompany},
+    http::shared::AppState,
     startup::Application,
 };
 use reqwest::{Method, StatusCode};
@@ -145,8 +145,9 @@ pub async fn spawn_app_configured(extra: axum::Router<AppState>, overrides: &[(&
         vars.insert(key, (*value).to_owned());
     }
     let config = Config::from_lookup(|key| vars.get(key).cloned()).expect("test config");
-    let pool = db::server_pool(&server_url, &config).expect("server pool");
-    let app = Application::build_with(config, pool, extra).await.expect("build app");
+    let auth = AuthConfig::from_lookup(config.env, |key| vars.get(key).cloned()).expect("test auth config");
+    let pool = db::server_pool(&server_url, &config.database).expect("server pool");
+    let app = Application::build_with(config, auth, pool, extra).await.expect("build app");
     let base = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until_stopped());
 
@@ -203,15 +204,17 @@ impl TestApp {
     /// batch, over this test's authenticator pool. For SQL-level checks "as the
     /// request would run".
     pub async fn request_tx(&self, access: &str) -> sqlx::Transaction<'static, sqlx::Postgres> {
-        let config = Config::from_lookup(|key| self.config_vars.get(key).cloned()).expect("test config");
+        let lookup = |key: &str| self.config_vars.get(key).cloned();
+        let config = Config::from_lookup(lookup).expect("test config");
+        let auth = AuthConfig::from_lookup(config.env, lookup).expect("test auth config");
         let keys = fieldops::auth::jwt::Keys::new(
-            config.jwt_secret.expose().as_bytes(),
-            &config.jwt_issuer,
-            config.access_token_ttl,
+            auth.jwt_secret.expose().as_bytes(),
+            &auth.jwt_issuer,
+            auth.access_token_ttl,
         );
         let claims = keys.verify(access).expect("a valid access token");
-        let user = fieldops::http::context::CurrentUser::from(&claims);
-        fieldops::http::context::open(&self.authenticator, &user, (&config).into())
+        let user = fieldops::http::shared::context::CurrentUser::from(&claims);
+        fieldops::http::shared::context::open(&self.authenticator, &user, (&config).into())
             .await
             .expect("request context")
     }
@@ -338,10 +341,11 @@ impl TestApp {
     pub async fn second_instance(&self) -> String {
         let vars = self.config_vars.clone();
         let mut config = Config::from_lookup(|key| vars.get(key).cloned()).expect("config");
-        config.db_max_connections = 4;
+        config.database.max_connections = 4;
+        let auth = AuthConfig::from_lookup(config.env, |key| vars.get(key).cloned()).expect("auth config");
         let url = vars.get("DATABASE_URL").expect("url").clone();
-        let pool = db::server_pool(&url, &config).expect("pool");
-        let app = Application::build(config, pool).await.expect("build");
+        let pool = db::server_pool(&url, &config.database).expect("pool");
+        let app = Application::build(config, auth, pool).await.expect("build");
         let base = format!("http://{}", app.local_addr());
         tokio::spawn(app.run_until_stopped());
         base

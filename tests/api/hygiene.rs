@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use axum::{http::StatusCode as AxumStatus, routing::get};
-use fieldops::http::{context::Ctx, AppState, Error};
+use fieldops::http::shared::{context::Ctx, error::Error, AppState};
 use reqwest::{header, Method, StatusCode};
 use serde_json::json;
 

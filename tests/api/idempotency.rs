@@ -221,7 +221,7 @@ async fn expired_keys_are_deleted_not_just_ignored() {
     assert_eq!(left, ["new-key", "old-worker"], "the caller's expired keys go as it claims a new one");
 
     // The server's hourly sweep takes everyone's (run here directly).
-    let deleted = fieldops::http::idempotency::purge_expired(&app.login).await.expect("purge");
+    let deleted = fieldops::http::shared::idempotency::purge_expired(&app.login).await.expect("purge");
     assert_eq!(deleted, 1);
     assert_eq!(stored_keys(&app).await, 1);
 }

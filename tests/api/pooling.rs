@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use sqlx::{Connection, Executor, PgConnection};
 use uuid::Uuid;
 
-use fieldops::http::{context::Ctx, AppState, Error};
+use fieldops::http::shared::{context::Ctx, error::Error, AppState};
 use reqwest::StatusCode;
 
 use crate::helpers::{pooler_port, spawn_app_configured};

@@ -1,7 +1,7 @@
 //! The database is what isolates tenants: these tests look at it directly.
 
 use axum::{routing::get, Json};
-use fieldops::http::{context::Ctx, AppState};
+use fieldops::http::shared::{context::Ctx, AppState};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::{Connection, Executor, Row};
@@ -128,7 +128,7 @@ async fn without_context_every_table_reads_empty_and_inserts_fail() {
 }
 
 /// A handler that "forgets" any company filter: the policies still filter.
-async fn every_user_visible(mut ctx: Ctx) -> Result<Json<Value>, fieldops::http::Error> {
+async fn every_user_visible(mut ctx: Ctx) -> Result<Json<Value>, fieldops::http::shared::Error> {
     let ids: Vec<Uuid> = sqlx::query_scalar("select id from app.users").fetch_all(&mut *ctx.tx).await?;
     let companies: Vec<Uuid> =
         sqlx::query_scalar("select distinct company_id from app.users").fetch_all(&mut *ctx.tx).await?;
@@ -227,7 +227,7 @@ async fn opening_a_context_that_is_cancelled_never_leaves_it_on_the_pooled_conne
     let (user, limits, pool) = one_connection(&app, &acme.admin.access);
     let (mut cancelled, mut completed) = (0, 0);
     for n in 0..300u64 {
-        let attempt = fieldops::http::context::open(&pool, &user, limits);
+        let attempt = fieldops::http::shared::context::open(&pool, &user, limits);
         // A zero timeout polls the attempt and drops it as soon as it waits:
         // usually after the batch is on the wire. The others let it finish.
         let patience =
@@ -270,16 +270,16 @@ async fn a_context_batch_that_fails_part_way_leaves_the_pooled_connection_clean(
     let app = spawn_app().await;
     let acme = app.company("acme").await;
     let (user, limits, pool) = one_connection(&app, &acme.admin.access);
-    let batch = fieldops::http::context::context_batch(&user, limits);
+    let batch = fieldops::http::shared::context::context_batch(&user, limits);
     let statements: Vec<&str> = batch.split_inclusive(";\n").collect();
     // A failing statement before each statement of the real batch in turn.
     for at in 0..statements.len() {
         let mut broken = statements[..at].concat();
         broken.push_str("set local statement_timeout = 'not a duration';\n");
         broken.push_str(&statements[at..].concat());
-        let opened = fieldops::http::context::open_batch(&pool, broken).await;
+        let opened = fieldops::http::shared::context::open_batch(&pool, broken).await;
         assert!(opened.is_err(), "the broken batch opened a context");
-        let tx = fieldops::http::context::open(&pool, &user, limits).await;
+        let tx = fieldops::http::shared::context::open(&pool, &user, limits).await;
         assert!(tx.is_ok(), "a batch failing after statement {at} poisoned the connection: {:?}", tx.err());
     }
 }
@@ -289,7 +289,7 @@ async fn a_context_batch_that_fails_part_way_leaves_the_pooled_connection_clean(
 fn one_connection(
     app: &crate::helpers::TestApp,
     access: &str,
-) -> (fieldops::http::context::CurrentUser, fieldops::http::context::Limits, sqlx::PgPool) {
+) -> (fieldops::http::shared::context::CurrentUser, fieldops::http::shared::context::Limits, sqlx::PgPool) {
     let claims = {
         use base64::Engine;
         let payload = access.split('.').nth(1).expect("payload");
@@ -298,8 +298,8 @@ fn one_connection(
     };
     let mut config =
         fieldops::config::Config::from_lookup(|key| app.config_vars.get(key).cloned()).expect("config");
-    config.db_max_connections = 1;
-    config.db_acquire_timeout = std::time::Duration::from_secs(5);
-    let pool = fieldops::db::server_pool(&app.config_vars["DATABASE_URL"], &config).expect("pool");
-    (fieldops::http::context::CurrentUser::from(&claims), (&config).into(), pool)
+    config.database.max_connections = 1;
+    config.database.acquire_timeout = std::time::Duration::from_secs(5);
+    let pool = fieldops::db::server_pool(&app.config_vars["DATABASE_URL"], &config.database).expect("pool");
+    (fieldops::http::shared::context::CurrentUser::from(&claims), (&config).into(), pool)
 }

@@ -264,3 +264,62 @@ async fn users_page_by_cursor_and_filter() {
     let wildcard = app.get("/api/v1/users?q=%25", &acme.admin.access).await;
     assert_eq!(wildcard.body["items"].as_array().map(Vec::len), Some(0), "% is literal");
 }
+
+/// Like customers, jobs, statuses and tasks: a user carries an `ETag` (its
+/// version), and an edit sent with a stale `If-Match` is a 412 that writes nothing.
+#[tokio::test]
+async fn user_edits_honour_if_match() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let admin = &acme.admin.access;
+    let created = app
+        .post(
+            "/api/v1/users",
+            admin,
+            json!({"name": "Ines Etag", "email": "ines@acme.test", "password": PASSWORD, "role": "WORKER"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert_eq!(created.headers.get("etag").and_then(|v| v.to_str().ok()), Some("\"1\""));
+    let path = format!("/api/v1/users/{}", created.id());
+    let fetched = app.get(&path, admin).await;
+    assert_eq!(fetched.headers.get("etag").and_then(|v| v.to_str().ok()), Some("\"1\""));
+
+    let patch = |if_match: &'static str, body: serde_json::Value| {
+        app.client.patch(app.url(&path)).bearer_auth(admin).header("if-match", if_match).json(&body).send()
+    };
+    let fresh = patch("\"1\"", json!({"name": "Ines Fresh"})).await.expect("sent");
+    assert_eq!(fresh.status(), StatusCode::OK);
+    assert_eq!(fresh.headers().get("etag").and_then(|v| v.to_str().ok()), Some("\"2\""));
+
+    // Stale: 412, and neither the name nor the password changed.
+    let stale =
+        patch("\"1\"", json!({"name": "lost update", "password": "lost-password"})).await.expect("sent");
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+    let current = app.get(&path, admin).await;
+    assert_eq!(current.body["name"], "Ines Fresh");
+    assert_eq!(current.body["version"], 2);
+    assert_eq!(
+        app.login_reply("acme", "ines@acme.test", "lost-password").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // A new password is a version of its own; the ETag names the last one.
+    let both =
+        patch("\"2\"", json!({"name": "Ines Both", "password": "another-password"})).await.expect("sent");
+    assert_eq!(both.status(), StatusCode::OK);
+    assert_eq!(both.headers().get("etag").and_then(|v| v.to_str().ok()), Some("\"4\""));
+    assert_eq!(app.login_reply("acme", "ines@acme.test", "another-password").await.status, StatusCode::OK);
+
+    // No such user: 404 with or without If-Match.
+    let missing = app
+        .client
+        .patch(app.url("/api/v1/users/00000000-0000-0000-0000-000000000000"))
+        .bearer_auth(admin)
+        .header("if-match", "\"1\"")
+        .json(&json!({"name": "nobody"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}

@@ -1,7 +1,8 @@
 //! Keyset pagination with opaque cursors: base64url of the last row's sort key.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use serde::{de::DeserializeOwned, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use utoipa::IntoParams;
 
 use super::error::Error;
 
@@ -13,6 +14,31 @@ pub const MAX_LIMIT: i64 = 200;
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
+}
+
+/// `?limit=&cursor=` of a list, next to its own filters (a second `AppQuery`).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+impl PageParams {
+    /// The page size and the sort key to continue after (see [`start`]).
+    pub fn start<K: DeserializeOwned>(&self) -> Result<(i64, Option<K>), Error> {
+        start(self.limit, self.cursor.as_deref())
+    }
+}
+
+/// Every keyset list's preamble: the page size (default, or 422 out of range)
+/// and the sort key to continue after (none on the first page, 400 for a
+/// cursor this API did not issue).
+pub fn start<K: DeserializeOwned>(
+    limit_requested: Option<i64>,
+    cursor: Option<&str>,
+) -> Result<(i64, Option<K>), Error> {
+    Ok((limit(limit_requested)?, decode(cursor)?))
 }
 
 pub fn limit(requested: Option<i64>) -> Result<i64, Error> {

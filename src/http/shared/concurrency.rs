@@ -6,6 +6,7 @@ use axum::{
     http::{header, request::Parts, HeaderValue},
 };
 use serde::Deserialize;
+use sqlx::types::Json;
 
 use super::error::Error;
 
@@ -45,6 +46,26 @@ pub fn missing_or_stale(exists: bool, if_match: IfMatch) -> Error {
         Error::PreconditionFailed
     } else {
         Error::NotFound
+    }
+}
+
+/// The answer of an edit made as one statement, in one round trip:
+///
+/// ```sql
+/// with updated as (
+///   update app.things set … where id = $1 and ($n::int is null or version = $n)
+///   returning id, name, …, version)
+/// select exists (select 1 from app.things where id = $1) as "found!",
+///        (select to_jsonb(u) from updated u) as "row?: Json<Thing>"
+/// ```
+///
+/// Both parts see the snapshot from before the edit, so `found` says whether
+/// the caller could see the row at all. The edited row, or 412 when it was
+/// there but `If-Match` named another version, or 404.
+pub fn edited<T>(found: bool, row: Option<Json<T>>, if_match: IfMatch) -> Result<T, Error> {
+    match row {
+        Some(Json(row)) => Ok(row),
+        None => Err(missing_or_stale(found, if_match)),
     }
 }
 

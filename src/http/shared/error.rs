@@ -250,37 +250,173 @@ fn database_answer(error: sqlx::Error) -> Answer {
 /// Named constraints → the field they guard and what to tell the user. An empty
 /// field name means the conflict is about the whole resource (409).
 pub fn constraint_field(constraint: &str) -> Option<(&'static str, &'static str)> {
-    Some(match constraint {
-        "users_company_email_key" => ("email", "is already used by another user of this company"),
-        "users_email_format" => ("email", "is not a valid email address"),
-        "users_name_length" => ("name", "must be 1 to 200 characters"),
-        "users_customer_link" => ("customer_id", "is required for CUSTOMER users and not allowed for others"),
-        "users_customer_fkey" => ("customer_id", "does not name a customer of this company"),
-        "users_last_admin" => ("role", "the company must keep at least one active admin"),
-        "companies_slug_key" => ("slug", "is already taken"),
-        "companies_slug_format" => ("slug", "must be lowercase letters, digits and dashes"),
-        "companies_name_length" => ("name", "must be 1 to 200 characters"),
-        "companies_color_format" => ("color", "must be a #rrggbb color"),
-        "customers_name_length" => ("name", "must be 1 to 200 characters"),
-        "customers_email_format" => ("email", "is not a valid email address"),
-        "customers_phone_format" => ("phone", "is not a valid phone number"),
-        "customers_address_length" => ("address", "must be at most 500 characters"),
-        "job_statuses_company_name_key" => ("name", "is already used by another status"),
-        "job_statuses_name_length" => ("name", "must be 1 to 60 characters"),
-        "job_statuses_color_format" => ("color", "must be a #rrggbb color"),
-        "job_statuses_in_use" => ("", "the status is still used by jobs"),
-        "job_statuses_last_final" => ("is_final", "at least one status must stay final"),
-        "jobs_customer_fkey" => ("customer_id", "does not name a customer of this company"),
-        "jobs_status_fkey" => ("status_id", "does not name a status of this company"),
-        "jobs_worker_fkey" => ("assigned_worker_id", "does not name a worker of this company"),
-        "jobs_assignee_is_worker" => ("assigned_worker_id", "does not name an active worker of this company"),
-        "jobs_title_length" => ("title", "must be 1 to 200 characters"),
-        "jobs_description_length" => ("description", "must be at most 10000 characters"),
-        "jobs_open_tasks" => ("status_id", "this status requires every task to be done first"),
-        "job_tasks_job_fkey" => ("job_id", "does not name a job of this company"),
-        "job_tasks_title_length" => ("title", "must be 1 to 200 characters"),
-        "job_notes_job_fkey" => ("job_id", "does not name a job of this company"),
-        "job_notes_body_length" => ("body", "must be 1 to 5000 characters"),
-        _ => return None,
-    })
+    CONSTRAINT_MESSAGES
+        .iter()
+        .find(|(name, _, _)| *name == constraint)
+        .map(|(_, field, message)| (*field, *message))
+}
+
+/// Every named constraint in `db/migrations/` (and every unique index or
+/// trigger error that names one) is either here, with what a user is told, or
+/// in [`INTERNAL_CONSTRAINTS`]; the test below fails otherwise.
+pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
+    ("users_company_email_key", "email", "is already used by another user of this company"),
+    ("users_email_format", "email", "is not a valid email address"),
+    ("users_name_length", "name", "must be 1 to 200 characters"),
+    ("users_customer_link", "customer_id", "is required for CUSTOMER users and not allowed for others"),
+    ("users_customer_fkey", "customer_id", "does not name a customer of this company"),
+    ("users_last_admin", "role", "the company must keep at least one active admin"),
+    ("companies_slug_key", "slug", "is already taken"),
+    ("companies_slug_format", "slug", "must be lowercase letters, digits and dashes"),
+    ("companies_name_length", "name", "must be 1 to 200 characters"),
+    ("companies_color_format", "color", "must be a #rrggbb color"),
+    ("customers_name_length", "name", "must be 1 to 200 characters"),
+    ("customers_email_format", "email", "is not a valid email address"),
+    ("customers_phone_format", "phone", "is not a valid phone number"),
+    ("customers_address_length", "address", "must be at most 500 characters"),
+    ("job_statuses_company_name_key", "name", "is already used by another status"),
+    ("job_statuses_name_length", "name", "must be 1 to 60 characters"),
+    ("job_statuses_color_format", "color", "must be a #rrggbb color"),
+    ("job_statuses_last_final", "is_final", "at least one status must stay final"),
+    ("jobs_customer_fkey", "customer_id", "does not name a customer of this company"),
+    ("jobs_status_fkey", "status_id", "does not name a status of this company"),
+    ("jobs_worker_fkey", "assigned_worker_id", "does not name a worker of this company"),
+    ("jobs_assignee_is_worker", "assigned_worker_id", "does not name an active worker of this company"),
+    ("jobs_title_length", "title", "must be 1 to 200 characters"),
+    ("jobs_description_length", "description", "must be at most 10000 characters"),
+    ("jobs_open_tasks", "status_id", "this status requires every task to be done first"),
+    ("job_tasks_job_fkey", "job_id", "does not name a job of this company"),
+    ("job_tasks_title_length", "title", "must be 1 to 200 characters"),
+    ("job_notes_job_fkey", "job_id", "does not name a job of this company"),
+    ("job_notes_body_length", "body", "must be 1 to 5000 characters"),
+];
+
+/// Named constraints no request can break with what it sends, so no user
+/// message is owed; should one fire anyway, it is logged as unmapped and
+/// answered with the generic 409/422. Each with the reason.
+pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
+    // `unique (company_id, id)`: targets of the composite foreign keys; ids are generated.
+    ("users_company_id_id_key", "ids are generated"),
+    ("customers_company_id_id_key", "ids are generated"),
+    ("job_statuses_company_id_id_key", "ids are generated"),
+    ("jobs_company_id_id_key", "ids are generated"),
+    ("job_tasks_company_id_id_key", "ids are generated"),
+    ("job_notes_company_id_id_key", "ids are generated"),
+    ("sessions_company_id_id_key", "ids are generated"),
+    ("share_links_company_id_id_key", "ids are generated"),
+    // `company_id` defaults to the request's company; no request names one.
+    ("users_company_fkey", "company_id comes from the context"),
+    ("customers_company_fkey", "company_id comes from the context"),
+    ("job_statuses_company_fkey", "company_id comes from the context"),
+    ("jobs_company_fkey", "company_id comes from the context"),
+    ("idempotency_keys_company_fkey", "company_id comes from the context"),
+    // Written by the idempotency middleware, which checks and handles these itself.
+    ("idempotency_keys_pkey", "a reused key is answered 409 by the middleware itself"),
+    ("idempotency_keys_user_fkey", "the user is the verified caller"),
+    ("idempotency_keys_key_length", "the middleware checks 1 to 255 characters first"),
+    // Sessions, refresh tokens and share-link opens: written by the sign-in and
+    // share-link definer functions from rows, never from request fields.
+    ("sessions_user_fkey", "written by auth.* functions from the user row"),
+    ("sessions_customer_link", "pinned from the user row by a trigger"),
+    ("refresh_tokens_session_fkey", "written by auth.* functions for a live session"),
+    ("refresh_tokens_hash_length", "the digest is computed by the server"),
+    ("share_link_opens_link_fkey", "written by auth.open_share_link for a live link"),
+    ("share_links_token_hash_key", "a 256-bit random token's digest"),
+    ("share_links_token_hash_length", "the digest is computed by the server"),
+    ("share_links_job_fkey", "the handler answers 404 for a job the caller cannot see first"),
+    ("job_notes_author_fkey", "the author is the signed-in user"),
+    // The audit log is written by its trigger only.
+    ("audit_log_action", "written by the audit trigger"),
+    ("audit_log_source", "written by the audit trigger"),
+    ("audit_log_changes_object", "written by the audit trigger"),
+];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The names after `constraint`, `constraint = '…'` (an error raised by a
+    /// trigger) and `create unique index` in SQL text, comments left out.
+    fn constraint_names(sql: &str) -> BTreeSet<String> {
+        let code: String = sql
+            .lines()
+            .map(|line| line.split("--").next().unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let code = code.to_lowercase();
+        let mut names = BTreeSet::new();
+        for keyword in ["constraint", "create unique index"] {
+            for (at, _) in code.match_indices(keyword) {
+                let rest = &code[at + keyword.len()..];
+                let inside_a_word = code[..at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                    || !rest.starts_with(|c: char| c.is_whitespace() || c == '=');
+                if inside_a_word {
+                    continue; // `pg_constraint`, `constraints`
+                }
+                let rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '=' || c == '\'');
+                let name: String =
+                    rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                if !name.is_empty() {
+                    names.insert(name);
+                }
+            }
+        }
+        names
+    }
+
+    fn migration_constraints() -> BTreeSet<String> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/db/migrations");
+        let mut names = BTreeSet::new();
+        for entry in std::fs::read_dir(dir).expect("db/migrations") {
+            let path = entry.expect("a migration").path();
+            if path.extension().is_some_and(|e| e == "sql") {
+                names.extend(constraint_names(&std::fs::read_to_string(&path).expect("readable SQL")));
+            }
+        }
+        names
+    }
+
+    #[test]
+    fn the_parser_finds_each_form_of_name() {
+        let sql = "create table t (a int constraint t_a_check check (a > 0), -- constraint not_this\n\
+                   select conname from pg_constraint where true;\n\
+                   b int, constraint t_b_fkey foreign key (b) references u);\n\
+                   create unique index t_lower_key on t (lower(c));\n\
+                   raise exception 'x' using errcode = 'FO422', constraint = 't_rule';";
+        let names: Vec<String> = constraint_names(sql).into_iter().collect();
+        assert_eq!(names, ["t_a_check", "t_b_fkey", "t_lower_key", "t_rule"]);
+    }
+
+    #[test]
+    fn every_named_constraint_is_mapped_or_listed_as_internal() {
+        let names = migration_constraints();
+        assert!(names.len() > 40, "found only {} constraint names: is the parser broken?", names.len());
+        let unmapped: Vec<&String> = names
+            .iter()
+            .filter(|name| {
+                constraint_field(name).is_none() && !INTERNAL_CONSTRAINTS.iter().any(|(n, _)| n == name)
+            })
+            .collect();
+        assert!(
+            unmapped.is_empty(),
+            "constraints with no user-facing message: add each to CONSTRAINT_MESSAGES, or to \
+             INTERNAL_CONSTRAINTS with the reason no request can break it: {unmapped:?}"
+        );
+    }
+
+    #[test]
+    fn every_listed_constraint_exists_once() {
+        let names = migration_constraints();
+        let listed: Vec<&str> = CONSTRAINT_MESSAGES
+            .iter()
+            .map(|(name, _, _)| *name)
+            .chain(INTERNAL_CONSTRAINTS.iter().map(|(name, _)| *name))
+            .collect();
+        let stale: Vec<&&str> = listed.iter().filter(|name| !names.contains(**name)).collect();
+        assert!(stale.is_empty(), "listed but in no migration: {stale:?}");
+        let distinct: BTreeSet<&&str> = listed.iter().collect();
+        assert_eq!(distinct.len(), listed.len(), "a constraint is listed twice");
+    }
 }

@@ -41,7 +41,10 @@
 
 use std::{fmt::Write as _, time::Duration};
 
-use axum::{extract::FromRequestParts, http::request::Parts};
+use axum::{
+    extract::{FromRef, FromRequestParts},
+    http::request::Parts,
+};
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
@@ -117,8 +120,8 @@ pub struct Limits {
 impl From<&crate::config::Config> for Limits {
     fn from(config: &crate::config::Config) -> Self {
         Limits {
-            statement_timeout: config.db_statement_timeout,
-            idle_in_transaction_timeout: config.db_idle_in_transaction_timeout,
+            statement_timeout: config.database.statement_timeout,
+            idle_in_transaction_timeout: config.database.idle_in_transaction_timeout,
         }
     }
 }
@@ -153,14 +156,19 @@ pub fn bearer_token(parts: &Parts) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
 }
 
-impl FromRequestParts<AppState> for CurrentUser {
+impl<S> FromRequestParts<S> for CurrentUser
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         if let Some(user) = parts.extensions.get::<CurrentUser>() {
             return Ok(*user);
         }
         let token = bearer_token(parts).ok_or(Error::Unauthorized)?;
+        let state = AppState::from_ref(state);
         let claims = state.keys.verify(token).map_err(|error| {
             tracing::debug!(%error, "rejected access token");
             Error::Unauthorized
@@ -198,11 +206,16 @@ pub async fn open_batch(db: &sqlx::PgPool, batch: String) -> Result<Transaction<
     Ok(opening.await.map_err(|e| Error::Internal(e.into()))??)
 }
 
-impl FromRequestParts<AppState> for Ctx {
+impl<S> FromRequestParts<S> for Ctx
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let user = CurrentUser::from_request_parts(parts, state).await?;
+        let state = AppState::from_ref(state);
         let tx = open(&state.db, &user, Limits::from(&*state.config)).await?;
         Ok(Ctx { tx, user })
     }

@@ -79,7 +79,7 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
         return Ok(next.run(Request::from_parts(parts, body)).await);
     };
     let bytes = to_bytes(body, BODY_LIMIT).await.map_err(|_| Error::PayloadTooLarge)?;
-    let request_hash = request_mac(state.config.jwt_secret.expose().as_bytes(), &parts, &bytes)?;
+    let request_hash = request_mac(state.auth.jwt_secret.expose().as_bytes(), &parts, &bytes)?;
 
     let mut tx = super::context::open(&state.db, &user, super::context::Limits::from(&*state.config)).await?;
     let existing = sqlx::query!(

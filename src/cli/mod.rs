@@ -1,11 +1,23 @@
-//! `fieldops serve | migrate | create-company | seed-demo | db …`
+//! `fieldops serve | migrate | create-company | seed-demo | seed-bench | openapi | db …`
+//!
+//! The commands, and the fixtures only they write: `seed` (a company, the demo
+//! data; the API tests use it too) and `bench` (the benchmark dataset).
+
+mod bench;
+pub mod seed;
 
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::{config::Config, db, embedded::Cluster, seed, startup::Application, telemetry};
+use crate::{
+    config::{AuthConfig, Config},
+    db,
+    embedded::Cluster,
+    startup::Application,
+    telemetry,
+};
 
 #[derive(Debug, Parser)]
 #[command(name = "fieldops", version, about = "FieldOps: multi-tenant field-service jobs")]
@@ -76,15 +88,21 @@ enum DbAction {
 
 pub async fn run() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Config::from_env_for(matches!(cli.command, Command::Serve)) {
-        Ok(config) => config,
+    // Only `serve` signs tokens, so only it reads the token settings and JWT_SECRET.
+    let settings = Config::from_env().and_then(|config| {
+        let auth =
+            matches!(cli.command, Command::Serve).then(|| AuthConfig::from_env(config.env)).transpose()?;
+        Ok((config, auth))
+    });
+    let (config, auth) = match settings {
+        Ok(settings) => settings,
         Err(error) => {
             eprintln!("fieldops: configuration error: {error:#}");
             return ExitCode::from(2);
         }
     };
     telemetry::init(config.log_format);
-    match execute(cli.command, config).await {
+    match execute(cli.command, config, auth).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("fieldops: {error:#}");
@@ -106,12 +124,12 @@ struct Databases {
 const EMBEDDED_DATABASE: &str = "fieldops";
 
 async fn databases(config: &Config) -> anyhow::Result<Databases> {
-    if let Some(url) = &config.database_url {
+    if let Some(url) = &config.database.url {
         // One URL, with whichever role the deployment gave this command.
         let url = url.expose().clone();
         return Ok(Databases { owner_url: url.clone(), server_url: url, started: None });
     }
-    let cluster = Cluster::new(&config.embedded_data_dir, config.embedded_port)?;
+    let cluster = Cluster::new(&config.embedded.data_dir, config.embedded.port)?;
     let started = cluster.ensure_started()?;
     if started {
         tracing::info!(data_dir = %cluster.data_dir().display(), port = cluster.port(), "started the embedded PostgreSQL cluster");
@@ -141,19 +159,19 @@ impl Databases {
     }
 }
 
-async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
+/// `auth` is read for `serve` alone (see `run`).
+async fn execute(command: Command, config: Config, auth: Option<AuthConfig>) -> anyhow::Result<()> {
     match command {
-        Command::Serve => serve(config).await,
+        Command::Serve => serve(config, auth.context("serve reads its token settings at start")?).await,
         Command::SeedBench { small, companies, large_jobs, large_customers, small_jobs } => {
-            let mut sizes =
-                if small { crate::bench::BenchSizes::SMALL } else { crate::bench::BenchSizes::FULL };
+            let mut sizes = if small { bench::BenchSizes::SMALL } else { bench::BenchSizes::FULL };
             sizes.companies = companies.unwrap_or(sizes.companies);
             sizes.large_jobs = large_jobs.unwrap_or(sizes.large_jobs);
             sizes.large_customers = large_customers.unwrap_or(sizes.large_customers);
             sizes.small_jobs = small_jobs.unwrap_or(sizes.small_jobs);
             let dbs = databases(&config).await?;
             let owner = db::admin_pool(&dbs.owner_url).await?;
-            crate::bench::seed(&owner, sizes).await?;
+            bench::seed(&owner, sizes).await?;
             dbs.finish(owner).await
         }
         Command::Openapi => {
@@ -196,7 +214,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             dbs.finish(owner).await
         }
         Command::Db { action } => {
-            let cluster = Cluster::new(&config.embedded_data_dir, config.embedded_port)?;
+            let cluster = Cluster::new(&config.embedded.data_dir, config.embedded.port)?;
             match action {
                 DbAction::Start => {
                     let dbs = databases(&config).await?;
@@ -220,10 +238,10 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
-    tracing::info!(settings = %config.summary(), "starting FieldOps");
+async fn serve(config: Config, auth: AuthConfig) -> anyhow::Result<()> {
+    tracing::info!(settings = %config.summary(&auth), "starting FieldOps");
     let dbs = databases(&config).await?;
-    let pool = db::server_pool(&dbs.server_url, &config)?;
+    let pool = db::server_pool(&dbs.server_url, &config.database)?;
     match db::login_role_report(&pool).await {
         Ok(report) if !report.is_safe() => {
             let message = format!(
@@ -239,7 +257,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "database not reachable yet; serving and retrying"),
     }
-    let app = Application::build(config.clone(), pool).await?;
+    let app = Application::build(config.clone(), auth, pool).await?;
     let addr = app.local_addr();
     let metrics = app.metrics_addr().map_or_else(|| "off".to_owned(), |a| format!("http://{a}/metrics"));
     if config.log_format == crate::config::LogFormat::Json {

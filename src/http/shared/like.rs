@@ -1,4 +1,4 @@
-//! Helpers for user-typed search text.
+//! User-typed search text as a literal `LIKE` pattern.
 
 /// A case-insensitive `LIKE` pattern matching `text` anywhere, with the user's
 /// own `%`, `_` and `\` taken literally.

@@ -1,0 +1,158 @@
+//! Jobs: the list (role-scoped by the policies), detail, creation, edits,
+//! archiving, and the worker's own queue. This file holds the router and the
+//! types the parts share; `list.rs` the lists, `detail.rs` one job as its page
+//! shows it, `writes.rs` creation, edits and archiving.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use crate::http::{
+    notes::Note,
+    shared::{refs::NamedRef, AppState},
+    tasks::Task,
+};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatusRef {
+    pub id: Uuid,
+    pub name: String,
+    pub color: String,
+    pub is_final: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct JobSummary {
+    pub id: Uuid,
+    pub title: String,
+    pub status: StatusRef,
+    pub customer: NamedRef,
+    pub assigned_worker: Option<NamedRef>,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub is_archived: bool,
+    pub tasks_total: i32,
+    pub tasks_done: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+/// What the caller may see of the job's customer: workers get no email.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CustomerContact {
+    pub id: Uuid,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+}
+
+/// A job with everything its page shows. Like [`JobSummary`], but with the
+/// customer's contact details (as far as the caller may read them).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobDetail {
+    pub id: Uuid,
+    pub title: String,
+    pub description: String,
+    pub status: StatusRef,
+    pub customer: CustomerContact,
+    pub assigned_worker: Option<NamedRef>,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub is_archived: bool,
+    pub tasks_total: i32,
+    pub tasks_done: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+    pub tasks: Vec<Task>,
+    /// Internal notes are never included for customers (by policy).
+    pub notes: Vec<Note>,
+}
+
+/// One row of app.job_summaries.
+pub struct SummaryRow {
+    id: Uuid,
+    title: String,
+    description: String,
+    status_id: Uuid,
+    status_name: String,
+    status_color: String,
+    status_is_final: bool,
+    status_order: i32,
+    customer_id: Uuid,
+    customer_name: Option<String>,
+    assigned_worker_id: Option<Uuid>,
+    worker_name: Option<String>,
+    scheduled_at: Option<DateTime<Utc>>,
+    completed_at: Option<DateTime<Utc>>,
+    is_archived: bool,
+    tasks_total: i32,
+    tasks_done: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    version: i32,
+}
+
+impl SummaryRow {
+    fn summary(&self) -> JobSummary {
+        JobSummary {
+            id: self.id,
+            title: self.title.clone(),
+            status: StatusRef {
+                id: self.status_id,
+                name: self.status_name.clone(),
+                color: self.status_color.clone(),
+                is_final: self.status_is_final,
+            },
+            customer: NamedRef { id: self.customer_id, name: self.customer_name.clone().unwrap_or_default() },
+            assigned_worker: self
+                .assigned_worker_id
+                .map(|id| NamedRef { id, name: self.worker_name.clone().unwrap_or_default() }),
+            scheduled_at: self.scheduled_at,
+            completed_at: self.completed_at,
+            is_archived: self.is_archived,
+            tasks_total: self.tasks_total,
+            tasks_done: self.tasks_done,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        }
+    }
+}
+
+/// `select … from app.job_summaries` + the rest of the query.
+macro_rules! select_summaries {
+    ($tail:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            SummaryRow,
+            r#"select id as "id!", title as "title!", description as "description!",
+                      status_id as "status_id!", status_name as "status_name!",
+                      status_color as "status_color!", status_is_final as "status_is_final!",
+                      status_order as "status_order!", customer_id as "customer_id!", customer_name, assigned_worker_id, worker_name,
+                      scheduled_at, completed_at, is_archived as "is_archived!",
+                      tasks_total as "tasks_total!", tasks_done as "tasks_done!",
+                      created_at as "created_at!", updated_at as "updated_at!", version as "version!"
+               from app.job_summaries "# + $tail
+            $(, $arg)*
+        )
+    };
+}
+
+// Declared after `select_summaries!`, which they use.
+mod detail;
+mod list;
+mod writes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list::list_jobs, writes::create_job))
+        .routes(routes!(detail::get_job, writes::update_job))
+        .routes(routes!(writes::archive_job))
+        .routes(routes!(writes::unarchive_job))
+        .routes(routes!(list::assigned_jobs))
+}

@@ -1,0 +1,250 @@
+//! Creating, editing and archiving jobs.
+
+use axum::{
+    http::{header, StatusCode},
+    response::IntoResponse,
+};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{
+    detail::{detail_response, load_detail},
+    JobDetail,
+};
+use crate::auth::Role;
+use crate::http::shared::{
+    concurrency::{double_option, missing_or_stale, IfMatch},
+    context::Ctx,
+    error::{Error, Problem, Result},
+    extract::{AppJson, AppPath},
+};
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CreateJob {
+    pub customer_id: Uuid,
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub title: String,
+    #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
+    pub description: Option<String>,
+    /// Defaults to the first status of the workflow.
+    pub status_id: Option<Uuid>,
+    pub assigned_worker_id: Option<Uuid>,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    /// Task titles, in order.
+    #[validate(length(max = 100, message = "at most 100 tasks"))]
+    pub tasks: Option<Vec<String>>,
+}
+
+/// Creates a job (optionally assigned, scheduled, with tasks).
+#[utoipa::path(
+    post, path = "/api/v1/jobs", tag = "jobs",
+    request_body = CreateJob,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = JobDetail),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 422, description = "Invalid fields, or ids not of your company", body = Problem),
+    )
+)]
+pub(super) async fn create_job(mut ctx: Ctx, AppJson(body): AppJson<CreateJob>) -> Result<impl IntoResponse> {
+    ctx.require(&[Role::Admin])?;
+    body.validate()?;
+    let task_titles: Vec<String> =
+        body.tasks.unwrap_or_default().iter().map(|t| t.trim().to_owned()).collect();
+    if task_titles.iter().any(|t| t.is_empty() || t.chars().count() > 200) {
+        return Err(Error::field("tasks", "every task title must be 1 to 200 characters"));
+    }
+    let id = sqlx::query_scalar!(
+        "insert into app.jobs (customer_id, title, description, status_id, assigned_worker_id, scheduled_at)
+         values ($1, $2, $3,
+                 coalesce($4, (select id from app.job_statuses order by order_index, id limit 1)),
+                 $5, $6)
+         returning id",
+        body.customer_id,
+        body.title.trim(),
+        body.description.as_deref().unwrap_or(""),
+        body.status_id,
+        body.assigned_worker_id,
+        body.scheduled_at,
+    )
+    .fetch_one(&mut *ctx.tx)
+    .await?;
+    if !task_titles.is_empty() {
+        sqlx::query!(
+            "insert into app.job_tasks (job_id, title, position)
+             select $1, t.title, t.position - 1 from unnest($2::text[]) with ordinality as t(title, position)",
+            id,
+            &task_titles
+        )
+        .execute(&mut *ctx.tx)
+        .await?;
+    }
+    let detail = load_detail(&mut ctx, id).await?.ok_or(Error::NotFound)?;
+    ctx.commit().await?;
+    let location = [(header::LOCATION, format!("/api/v1/jobs/{id}"))];
+    Ok((StatusCode::CREATED, location, detail_response(detail)))
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateJob {
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub title: Option<String>,
+    #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
+    pub description: Option<String>,
+    pub customer_id: Option<Uuid>,
+    /// The only field a worker may send.
+    pub status_id: Option<Uuid>,
+    /// `null` unassigns.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub assigned_worker_id: Option<Option<Uuid>>,
+    /// `null` clears the schedule.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub scheduled_at: Option<Option<DateTime<Utc>>>,
+}
+
+impl UpdateJob {
+    fn only_status(&self) -> bool {
+        self.title.is_none()
+            && self.description.is_none()
+            && self.customer_id.is_none()
+            && self.assigned_worker_id.is_none()
+            && self.scheduled_at.is_none()
+    }
+}
+
+/// Edits a job. Admins may change any field, incl. assignment; the assigned
+/// worker may change `status_id` only (the database's column grants agree).
+#[utoipa::path(
+    patch, path = "/api/v1/jobs/{id}", tag = "jobs",
+    params(("id" = Uuid, Path, description = "Job id")),
+    request_body = UpdateJob,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = JobDetail),
+        (status = 403, description = "Role may not change these fields", body = Problem),
+        (status = 404, description = "No such job visible to you", body = Problem),
+        (status = 412, description = "Changed since read (If-Match)", body = Problem),
+        (status = 422, description = "Invalid fields, or the status needs all tasks done", body = Problem),
+    )
+)]
+pub(super) async fn update_job(
+    mut ctx: Ctx,
+    AppPath(id): AppPath<Uuid>,
+    if_match: IfMatch,
+    AppJson(body): AppJson<UpdateJob>,
+) -> Result<impl IntoResponse> {
+    ctx.require(&[Role::Admin, Role::Worker])?;
+    body.validate()?;
+    // One statement each: the edit, and whether the job was there (404 or 412).
+    let (found, updated) = if ctx.is(Role::Worker) {
+        if !body.only_status() {
+            return Err(Error::Forbidden);
+        }
+        let Some(status_id) = body.status_id else {
+            return Err(Error::field("status_id", "is required"));
+        };
+        let edit = sqlx::query!(
+            r#"with updated as (
+                 update app.jobs set status_id = $2 where id = $1 and ($3::int is null or version = $3)
+                 returning id)
+               select exists (select 1 from app.jobs where id = $1) as "found!",
+                      exists (select 1 from updated) as "updated!""#,
+            id,
+            status_id,
+            if_match.0,
+        )
+        .fetch_one(&mut *ctx.tx)
+        .await?;
+        (edit.found, edit.updated)
+    } else {
+        let edit = sqlx::query!(
+            r#"with updated as (
+                 update app.jobs set
+                   title = coalesce($2, title),
+                   description = coalesce($3, description),
+                   customer_id = coalesce($4, customer_id),
+                   status_id = coalesce($5, status_id),
+                   assigned_worker_id = case when $6 then $7 else assigned_worker_id end,
+                   scheduled_at = case when $8 then $9 else scheduled_at end
+                 where id = $1 and ($10::int is null or version = $10)
+                 returning id)
+               select exists (select 1 from app.jobs where id = $1) as "found!",
+                      exists (select 1 from updated) as "updated!""#,
+            id,
+            body.title.as_deref().map(str::trim),
+            body.description,
+            body.customer_id,
+            body.status_id,
+            body.assigned_worker_id.is_some(),
+            body.assigned_worker_id.flatten(),
+            body.scheduled_at.is_some(),
+            body.scheduled_at.flatten(),
+            if_match.0,
+        )
+        .fetch_one(&mut *ctx.tx)
+        .await?;
+        (edit.found, edit.updated)
+    };
+    if !updated {
+        return Err(missing_or_stale(found, if_match));
+    }
+    let detail = load_detail(&mut ctx, id).await?.ok_or(Error::NotFound)?;
+    ctx.commit().await?;
+    Ok(detail_response(detail))
+}
+
+pub(super) async fn set_archived(mut ctx: Ctx, id: Uuid, archived: bool) -> Result<impl IntoResponse> {
+    ctx.require(&[Role::Admin])?;
+    let changed = sqlx::query!(
+        "update app.jobs set
+           is_archived = $2,
+           archived_at = case when $2 then now() end,
+           archived_by = case when $2 then app.user_id() end
+         where id = $1",
+        id,
+        archived
+    )
+    .execute(&mut *ctx.tx)
+    .await?;
+    if changed.rows_affected() == 0 {
+        return Err(Error::NotFound);
+    }
+    let detail = load_detail(&mut ctx, id).await?.ok_or(Error::NotFound)?;
+    ctx.commit().await?;
+    Ok(detail_response(detail))
+}
+
+/// Archives a job: it leaves the active lists and the customer's view.
+#[utoipa::path(
+    post, path = "/api/v1/jobs/{id}/archive", tag = "jobs",
+    params(("id" = Uuid, Path, description = "Job id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Archived", body = JobDetail),
+        (status = 404, description = "No such job in your company", body = Problem),
+    )
+)]
+pub(super) async fn archive_job(ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<impl IntoResponse> {
+    set_archived(ctx, id, true).await
+}
+
+/// Brings an archived job back.
+#[utoipa::path(
+    post, path = "/api/v1/jobs/{id}/unarchive", tag = "jobs",
+    params(("id" = Uuid, Path, description = "Job id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Active again", body = JobDetail),
+        (status = 404, description = "No such job in your company", body = Problem),
+    )
+)]
+pub(super) async fn unarchive_job(ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<impl IntoResponse> {
+    set_archived(ctx, id, false).await
+}

@@ -1,0 +1,19 @@
+//! The request machinery every resource uses, below the resources: the state,
+//! the context extractor, the error type, input extractors, pagination,
+//! optimistic concurrency, idempotency and the middleware stack. Nothing here
+//! imports a resource module or `http/mod.rs`.
+
+pub mod concurrency;
+pub mod context;
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod job_visibility;
+pub mod like;
+pub mod middleware;
+pub mod pagination;
+pub mod refs;
+pub mod state;
+
+pub use error::{Error, Result};
+pub use state::AppState;

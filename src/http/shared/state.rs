@@ -1,0 +1,35 @@
+//! The application state handed to every handler.
+
+use std::sync::Arc;
+
+use sqlx::PgPool;
+
+use crate::{
+    auth::jwt::Keys,
+    config::{AuthConfig, Config},
+};
+
+/// Everything a handler may need; cloned per request (all cheap handles).
+/// Extractors take it through `FromRef`, so a router with a larger state can
+/// hold it too.
+#[derive(Clone)]
+pub struct AppState {
+    /// The authenticator pool: every request switches role inside its transaction.
+    pub db: PgPool,
+    /// The login role's small pool, for the sign-in flow only (look up an
+    /// account, create or rotate a session, open a share link): SQL inside a
+    /// request can reach the authenticator, never this role.
+    pub login_db: PgPool,
+    pub config: Arc<Config>,
+    /// Token and sign-in settings (the server alone builds them).
+    pub auth: Arc<AuthConfig>,
+    pub keys: Arc<Keys>,
+}
+
+impl AppState {
+    pub fn new(db: PgPool, config: Config, auth: AuthConfig) -> Self {
+        let keys = Keys::new(auth.jwt_secret.expose().as_bytes(), &auth.jwt_issuer, auth.access_token_ttl);
+        let login_db = crate::db::login_pool(&db, &config.database);
+        AppState { db, login_db, config: Arc::new(config), auth: Arc::new(auth), keys: Arc::new(keys) }
+    }
+}
