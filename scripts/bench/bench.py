@@ -129,7 +129,7 @@ class Bench:
     @staticmethod
     def context_sql(claims):
         role = claims["role"]
-        # The API's own batch (src/http/context.rs): session check, role, the
+        # The API's own batch (src/http/shared/context.rs): session check, role, the
         # session id as the only context, begin last.
         return ("reset role\\; reset all\\; "
                 "select auth.require_session('{sid}', '{sub}', '{cid}', '{role}')\\; "
