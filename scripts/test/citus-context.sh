@@ -378,6 +378,9 @@ for p in "$W1" "$W2"; do
     *) fail "worker $p reference shard: $got" ;;
   esac
 done
+got=$(as_super -Atc "select string_agg(p.groupid::text, ',' order by p.groupid) from pg_dist_placement p join pg_dist_shard s using (shardid) where s.logicalrelid = 'app.sessions'::regclass")
+[ "$got" = "0,1,2" ] && pass "app.sessions has a placement on every node, the coordinator (group 0) included (citus_set_coordinator_host)" ||
+  fail "app.sessions placements in groups: $got"
 got=$(as_super -Atc "select count(*) from pg_dist_object where objid = 'auth.request_context()'::regprocedure")
 [ "$got" = 1 ] && pass "auth.request_context() is a Citus distributed object without create_distributed_function (propagated on CREATE)" ||
   fail "pg_dist_object rows for auth.request_context(): $got"
@@ -604,8 +607,11 @@ bench() { # label script mode
   lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$TMP/bench.out")
   failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$TMP/bench.out")
   printf 'BENCH %-62s %8s tx/s  %6s ms  failed %s\n' "$1" "${tps:-?}" "${lat:-?}" "${failed:-?}"
+  TPS[$1]="${TPS[$1]:-} ${tps%.*}"
 }
-for round in 1 2; do
+declare -A TPS=()
+ROUNDS=${BENCH_ROUNDS:-3}
+for round in $(seq 1 "$ROUNDS"); do
   echo "-- round $round"
   bench "verified context, recipe (check | begin | set local ×3)" verified simple
   bench "plain current_setting('app.company_id'), same batch" plain simple
@@ -613,6 +619,54 @@ for round in 1 2; do
   bench "verified context, pipelined (1 round trip, extended)" verified_pipeline extended
   bench "plain current_setting, pipelined (1 round trip, extended)" plain_pipeline extended
 done
+echo "-- median of $ROUNDS rounds (tx/s)"
+for label in "verified context, recipe (check | begin | set local ×3)" \
+  "plain current_setting('app.company_id'), same batch" \
+  "verified context, S2 (check | set local ×3; begin)" \
+  "verified context, pipelined (1 round trip, extended)" \
+  "plain current_setting, pipelined (1 round trip, extended)"; do
+  # shellcheck disable=SC2086
+  printf 'MEDIAN %-62s %8s tx/s  (%s)\n' "$label" \
+    "$(printf '%s\n' ${TPS[$label]} | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" "${TPS[$label]}"
+done
+
+ratio() { # verified-label plain-label → per-round verified/plain
+  paste <(printf '%s\n' ${TPS[$1]}) <(printf '%s\n' ${TPS[$2]}) | awk '{printf " %.2f", $1 / $2}'
+}
+echo "-- verified / plain, per round (the rounds share a busy machine; within a round they ran back to back)"
+echo "RATIO simple protocol, literal key:           $(ratio "verified context, recipe (check | begin | set local ×3)" "plain current_setting('app.company_id'), same batch")"
+echo "RATIO pipelined, extended protocol, bound key: $(ratio "verified context, pipelined (1 round trip, extended)" "plain current_setting, pipelined (1 round trip, extended)")"
+
+# Where the time goes: without the (select …) wrapper that Citus refuses, the
+# policy's function is evaluated per row unless it is an index condition.
+section "8. per-row evaluation on a worker (the shard of company A, track_functions = pl)"
+read -r A_SHARD A_PORT < <(as_super -At -F ' ' -c "select s.shardid, p.nodeport from pg_dist_shard s join pg_dist_shard_placement p using (shardid)
+  where s.logicalrelid = 'app.jobs'::regclass and s.shardid = get_shard_id_for_distribution_column('app.jobs', '$CO_A')")
+psql_as "$A_PORT" postgres -c "alter system set track_functions = 'pl'" -c "select pg_reload_conf()" >/dev/null
+sleep 0.5
+per_row() { # label extra-settings
+  psql_as "$A_PORT" fieldops_admin -At -c "set citus.show_shards_for_app_name_prefixes = '*'" -c "begin" \
+    -c "set local role fieldops_admin; set local app.session_id = '$S_ADMIN_A'; $2" \
+    -c "explain (analyze, costs off, timing off, summary on) select count(*) from app.jobs_$A_SHARD" \
+    -c "select 'calls of auth.request_context(): ' || coalesce(sum(calls), 0) || ', ' || round(coalesce(sum(total_time), 0)::numeric, 1) || ' ms' from pg_stat_xact_user_functions where funcname = 'request_context'" \
+    -c "rollback" 2>&1 | grep -E 'Scan|Cond|Filter|Execution|calls' | sed "s/^/  $1: /"
+}
+SEQ="set local enable_indexscan = off; set local enable_indexonlyscan = off; set local enable_bitmapscan = off"
+per_row "index scan (the planner's choice)" ""
+per_row "seq scan (forced)" "$SEQ"
+# For comparison only (not the recipe): the same lookup reading the reference
+# table's local shard by name, past Citus's planner and local executor.
+SESSIONS_SHARD=$(as_super -Atc "select shard_name('app.sessions', shardid) from pg_dist_shard where logicalrelid = 'app.sessions'::regclass")
+sed "s|/\*CITUS\*/||; s|auth.request_context()|auth.request_context_shard()|; s|from app.sessions s|from $SESSIONS_SHARD s|" \
+  "$TMP/request_context.sql" | owner
+owner -c "create function app.company_id_shard() returns uuid language sql stable set search_path = pg_catalog, pg_temp
+  as \$\$ select (auth.request_context_shard()).company_id \$\$" \
+  -c "grant execute on function auth.request_context_shard(), app.company_id_shard() to fieldops_admin"
+psql_as "$A_PORT" fieldops_admin -At -c "set citus.show_shards_for_app_name_prefixes = '*'" -c "begin" \
+  -c "set local role fieldops_admin; set local app.session_id = '$S_ADMIN_A'; $SEQ" \
+  -c "explain (analyze, costs off, timing off, summary on) select count(*) from app.jobs_$A_SHARD where company_id = app.company_id_shard()" \
+  -c "select 'calls of auth.request_context_shard(): ' || coalesce(sum(calls), 0) || ', ' || round(coalesce(sum(total_time), 0)::numeric, 1) || ' ms' from pg_stat_xact_user_functions where funcname = 'request_context_shard'" \
+  -c "rollback" 2>&1 | grep -E 'Execution|calls' | sed "s/^/  seq scan, lookup on $SESSIONS_SHARD directly: /"
 
 section "summary"
 echo "$PASSES PASS, $FAILS FAIL (log: $LOG)"
