@@ -644,9 +644,10 @@ read -r A_SHARD A_PORT < <(as_super -At -F ' ' -c "select s.shardid, p.nodeport 
   where s.logicalrelid = 'app.jobs'::regclass and s.shardid = get_shard_id_for_distribution_column('app.jobs', '$CO_A')")
 psql_as "$A_PORT" postgres -c "alter system set track_functions = 'pl'" -c "select pg_reload_conf()" >/dev/null
 sleep 0.5
-per_row() { # label extra-settings
-  psql_as "$A_PORT" fieldops_admin -At -c "set citus.show_shards_for_app_name_prefixes = '*'" -c "begin" \
-    -c "set local role fieldops_admin; set local app.session_id = '$S_ADMIN_A'; $2" \
+per_row() { # label extra-settings [role session]
+  local role=${3:-fieldops_admin} sid=${4:-$S_ADMIN_A}
+  psql_as "$A_PORT" "$role" -At -c "set citus.show_shards_for_app_name_prefixes = '*'" -c "begin" \
+    -c "set local role $role; set local app.session_id = '$sid'; $2" \
     -c "explain (analyze, costs off, timing off, summary on) select count(*) from app.jobs_$A_SHARD" \
     -c "select 'calls of auth.request_context(): ' || coalesce(sum(calls), 0) || ', ' || round(coalesce(sum(total_time), 0)::numeric, 1) || ' ms' from pg_stat_xact_user_functions where funcname = 'request_context'" \
     -c "rollback" 2>&1 | grep -E 'Scan|Cond|Filter|Execution|calls' | sed "s/^/  $1: /"
@@ -654,6 +655,11 @@ per_row() { # label extra-settings
 SEQ="set local enable_indexscan = off; set local enable_indexonlyscan = off; set local enable_bitmapscan = off"
 per_row "index scan (the planner's choice)" ""
 per_row "seq scan (forced)" "$SEQ"
+# The worker rule's second comparison has no index behind it: a filter, per row
+# of the company, even when the company comparison is the index condition.
+per_row "worker policy, planner's choice" "" fieldops_worker "$S_WORKER_A"
+owner -c "create index jobs_worker_idx on app.jobs (company_id, assigned_worker_id)" -c "analyze app.jobs"
+per_row "worker policy, with an index on (company_id, assigned_worker_id)" "" fieldops_worker "$S_WORKER_A"
 # For comparison only (not the recipe): the same lookup reading the reference
 # table's local shard by name, past Citus's planner and local executor.
 SESSIONS_SHARD=$(as_super -Atc "select shard_name('app.sessions', shardid) from pg_dist_shard where logicalrelid = 'app.sessions'::regclass")
