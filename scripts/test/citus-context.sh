@@ -455,6 +455,16 @@ expect_rows "request turns citus.allow_nested_distributed_execution off: still i
   "${CTX[@]}" "set local citus.allow_nested_distributed_execution = off" "$FANOUT"
 expect_rows "logout inside the request (update own session), then a fan-out" "0" \
   "${CTX[@]}" "update app.sessions set revoked_at = now() where company_id = '$CO_A' and id = '$S_ADMIN_A'" "$FANOUT"
+# citus.propagate_set_commands is user-settable: a request can stop the
+# forwarding. The coordinator and the workers then disagree, but the workers
+# keep the batch's own session (they never see a value the caller did not
+# have), and a role switch is refused by the replayed SET ROLE.
+expect_rows "request stops forwarding, then a forged session id: the workers keep the batch's session" "$JOBS_A" \
+  "${CTX[@]}" "set local citus.propagate_set_commands = 'none'" "set local app.session_id = '$S_FORGED'" "$FANOUT"
+expect_rows "… while the coordinator's own app.company_id() is NULL" "" \
+  "${CTX[@]}" "set local citus.propagate_set_commands = 'none'" "set local app.session_id = '$S_FORGED'" "select app.company_id()"
+expect_error "request stops forwarding, then set local role fieldops_worker" 'permission denied to set role "fieldops_admin"' \
+  "${CTX[@]}" "set local citus.propagate_set_commands = 'none'" "set local role fieldops_worker" "$FANOUT"
 expect_error "reset role inside the request (back to the bare authenticator)" "permission denied for schema app" \
   "${CTX[@]}" "reset role" "select count(*) from app.jobs"
 
