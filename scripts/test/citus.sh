@@ -18,7 +18,8 @@
 # not upgrade (and so invalidate) PostgreSQL clusters already running.
 #
 # Ports: FIELDOPS_CITUS_PORT (coordinator, default 54385), +1 and +2 for the
-# workers. Data under target/citus/. The nodes run as the postgres user.
+# workers. Data under target/citus/ (FIELDOPS_CITUS_DATA moves it). The nodes
+# run as the postgres user.
 # Nothing in the schema or the Rust code is changed for Citus here.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,7 +29,7 @@ ACTION=${1:-run}
 BASE_PORT=${FIELDOPS_CITUS_PORT:-54385}
 PORTS=("$BASE_PORT" $((BASE_PORT + 1)) $((BASE_PORT + 2)))
 NAMES=(coordinator worker1 worker2)
-DATA=$ROOT/target/citus
+DATA=${FIELDOPS_CITUS_DATA:-$ROOT/target/citus}
 BUILD=$ROOT/target/citus-build
 VENDOR=${FIELDOPS_VENDOR_DIR:-$(git rev-parse --show-toplevel)/../shared/vendor}
 TARBALL=$VENDOR/citus-13.2.2-pg15.tar.gz
