@@ -127,17 +127,13 @@ language plpgsql stable security definer parallel restricted
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_setting text := pg_catalog.current_setting('app.session_id', true);
   v_context auth.request_context;
 begin
-  if v_setting is null
-     or v_setting !~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' then
-    return null;
-  end if;
+  -- A malformed id (never sent by the server) raises: failing closed, loudly.
   select s.id, s.company_id, s.user_id, s.role, s.customer_id
     into v_context
     from app.sessions s
-   where s.id = v_setting::uuid
+   where s.id = nullif(pg_catalog.current_setting('app.session_id', true), '')::uuid
      and s.revoked_at is null
      and s.expires_at > pg_catalog.now()
      and pg_catalog.current_setting('role') = case s.role
@@ -149,29 +145,27 @@ begin
 end
 $$;
 
+-- The policies' functions: plain (invoker) SQL over the one definer function,
+-- with no SET clause of their own, so the planner inlines them and a policy's
+-- `(select app.company_id())` costs one call of auth.request_context().
 create or replace function app.session_id() returns uuid
 language sql stable parallel restricted
-set search_path = pg_catalog, pg_temp
 as $$ select (auth.request_context()).session_id $$;
 
 create or replace function app.company_id() returns uuid
 language sql stable parallel restricted
-set search_path = pg_catalog, pg_temp
 as $$ select (auth.request_context()).company_id $$;
 
 create or replace function app.user_id() returns uuid
 language sql stable parallel restricted
-set search_path = pg_catalog, pg_temp
 as $$ select (auth.request_context()).user_id $$;
 
 create or replace function app.role() returns app.user_role
 language sql stable parallel restricted
-set search_path = pg_catalog, pg_temp
 as $$ select (auth.request_context()).role $$;
 
 create or replace function app.customer_id() returns uuid
 language sql stable parallel restricted
-set search_path = pg_catalog, pg_temp
 as $$ select (auth.request_context()).customer_id $$;
 
 -- The session check before the role switch also holds the pinned identity
