@@ -184,8 +184,12 @@ class Bench:
             ("job detail", admin, "GET", [f"/api/v1/jobs/{j}" for j in recent], None, detail_sql(recent[0])),
             ("worker task update (write, audited)", worker, "PATCH", [f"/api/v1/job-tasks/{t}" for t in tasks],
              '{"is_completed": true}',
-             [f"update app.job_tasks set is_completed = not is_completed where id = '{tasks[0]}' "
-              "returning id, job_id, title, position, is_completed, completed_at, version;"]),
+             # The API's one statement per edit (src/http/tasks.rs): the update and
+             # whether the row exists at all (404 or 412), in one round trip.
+             [f"with updated as (update app.job_tasks set is_completed = not is_completed where id = '{tasks[0]}' "
+              "returning id, job_id, title, position, is_completed, completed_at, version) "
+              f"select exists (select 1 from app.job_tasks where id = '{tasks[0]}'), "
+              "(select to_jsonb(u) from updated u);"]),
         ]
 
     def rows_returned(self, who, path):
