@@ -19,6 +19,7 @@ import platform
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -51,10 +52,10 @@ class Bench:
     def __init__(self, args):
         self.args = args
         self.smoke = args.smoke
-        self.pg_port = args.pg_port
+        self.data_dir = ROOT / "target" / ("bench-pg-small" if args.small else "bench-pg-full")
+        self.pg_port = running_cluster_port(self.data_dir) or free_port(args.pg_port)
         self.http_port = args.http_port
         self.base = f"http://127.0.0.1:{self.http_port}"
-        self.data_dir = ROOT / "target" / ("bench-pg-small" if args.small else "bench-pg-full")
         self.env = dict(os.environ, FIELDOPS_DATA_DIR=str(self.data_dir), FIELDOPS_PG_PORT=str(self.pg_port),
                         RUST_LOG="warn")
         self.results = {"scenarios": [], "explain": [], "scale": [], "login": None, "rss": None}
@@ -589,6 +590,28 @@ def chart_png(results, path):
     return path
 
 
+def running_cluster_port(data_dir):
+    """The port of a cluster already running in data_dir (postmaster.pid, line 4), if any."""
+    try:
+        lines = (data_dir / "postmaster.pid").read_text().splitlines()
+        return int(lines[3])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def free_port(preferred: int) -> int:
+    # The defaults lie in Linux's ephemeral range: another program's outgoing
+    # connection may hold one (scripts/test/free-port.py says more).
+    for port in (preferred, 0):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise SystemExit("bench: no free port on 127.0.0.1")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="quick run on the small preset, report under target/")
@@ -609,6 +632,7 @@ def main():
         args.connections = [8]
         args.pg_port = 54346
         args.http_port = 8093
+    args.http_port = free_port(args.http_port)
     for tool in ("wrk", "psql"):
         if not shutil.which(tool):
             subprocess.run(["apt-get", "install", "-y", "-qq", tool if tool == "wrk" else "postgresql-client"], check=False)

@@ -23,13 +23,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 
 say() { printf '== pgbouncer: %s\n' "$*"; }
-free_port() {
-  local port=$1
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  fi
-  echo "$port"
-}
+free_port() { scripts/test/free-port.py "$1"; }
 as_postgres() {
   if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }

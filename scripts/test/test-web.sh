@@ -48,8 +48,8 @@ step "browser tests (Playwright, headless Chromium) against fieldops serve"
 TMP=$(mktemp -d /tmp/fieldops-web-test.XXXXXX)
 chmod 755 "$TMP" # the embedded cluster runs as the postgres user when we are root
 export FIELDOPS_DATA_DIR="$TMP/pg"
-export FIELDOPS_PG_PORT="${FIELDOPS_WEB_TEST_PG_PORT:-54331}"
-export BIND_ADDR="127.0.0.1:${FIELDOPS_WEB_TEST_PORT:-8092}"
+export FIELDOPS_PG_PORT="$("$ROOT/scripts/test/free-port.py" "${FIELDOPS_WEB_TEST_PG_PORT:-54331}")"
+export BIND_ADDR="127.0.0.1:$("$ROOT/scripts/test/free-port.py" "${FIELDOPS_WEB_TEST_PORT:-8092}")"
 export PUBLIC_URL="http://$BIND_ADDR"
 export WEB_DIR="$ROOT/web/dist"
 export APP_ENV=development

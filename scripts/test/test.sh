@@ -9,11 +9,10 @@ cd "$(dirname "$0")/../.."
 unset DATABASE_URL
 export FIELDOPS_DATA_DIR="${FIELDOPS_TEST_PG_DIR:-$PWD/target/test-pg}"
 export FIELDOPS_PG_PORT="${FIELDOPS_TEST_PG_PORT:-54330}"
-# Another cluster (a developer's own) may hold the default port: take a free one.
-if (exec 3<>"/dev/tcp/127.0.0.1/$FIELDOPS_PG_PORT") 2>/dev/null; then
-  FIELDOPS_PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# Another cluster (a developer's own) or another program may hold the default port: take a free one.
+FIELDOPS_PG_PORT=$(scripts/test/free-port.py "$FIELDOPS_PG_PORT")
+[ "$FIELDOPS_PG_PORT" = "${FIELDOPS_TEST_PG_PORT:-54330}" ] ||
   echo "port ${FIELDOPS_TEST_PG_PORT:-54330} is taken; the test cluster uses $FIELDOPS_PG_PORT"
-fi
 export FIELDOPS_TEST_PG_DIR="$FIELDOPS_DATA_DIR" FIELDOPS_TEST_PG_PORT="$FIELDOPS_PG_PORT"
 export SQLX_OFFLINE=true
 export RUST_BACKTRACE=0
