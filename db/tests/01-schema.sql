@@ -13,10 +13,14 @@ insert into checklist_exception values
   ('audit_log',      'audited',    'the history itself'),
   ('refresh_tokens', 'audited',    'its only key is the token digest, a secret; its session is audited'),
   ('login_failures', 'audited',    'not tenant data; one row per failed sign-in, purged after a day'),
-  ('idempotency_keys', 'audited',  'a cache of first answers to retried POSTs; the writes they made are audited');
+  ('idempotency_keys', 'audited',  'a cache of first answers to retried POSTs; the writes they made are audited'),
+  ('companies',      'global key', 'a reference table on Citus: sign-in finds a company by slug'),
+  ('sessions',       'global key', 'a reference table on Citus: the verified context finds a session by id'),
+  ('refresh_tokens', 'global key', 'a reference table on Citus: a refresh finds its token by digest'),
+  ('login_failures', 'global key', 'not tenant data; stays on the coordinator on Citus');
 grant select on checklist_exception to public;
 
-select plan(34);
+select plan(36);
 
 -- The tables. Adding one? List it here, then make every test below pass.
 select tables_are('app', array[
@@ -202,6 +206,35 @@ $$, 'app.policy_report covers every table of schema app');
 
 select is_empty($$ select 1 from app.policy_report where not rls_enabled or not rls_forced $$,
   'app.policy_report reads RLS enabled and forced everywhere');
+
+-- Born distributable (docs/scaling.md, "Citus"): a table distributed by
+-- company_id can enforce only keys that include it, and joins stay on one
+-- shard only when every foreign key carries it.
+select is_empty($$
+  select c.conrelid::regclass::text || ' ' || c.conname from pg_constraint c
+  join pg_class t on t.oid = c.conrelid
+  where t.relnamespace = 'app'::regnamespace and c.contype in ('p', 'u', 'x')
+    and not exists (select 1 from pg_attribute a
+                    where a.attrelid = c.conrelid and a.attnum = any (c.conkey) and a.attname = 'company_id')
+    and t.relname not in (select tbl from checklist_exception where rule = 'global key')
+  union all
+  select i.indexrelid::regclass::text from pg_index i
+  join pg_class t on t.oid = i.indrelid
+  where t.relnamespace = 'app'::regnamespace and i.indisunique
+    and not exists (select 1 from pg_attribute a
+                    where a.attrelid = i.indrelid and a.attnum = any (i.indkey) and a.attname = 'company_id')
+    and t.relname not in (select tbl from checklist_exception where rule = 'global key')
+$$, 'every primary key, unique constraint and unique index of a tenant table includes company_id');
+
+select is_empty($$
+  select c.conrelid::regclass::text || ' ' || c.conname from pg_constraint c
+  join pg_class t on t.oid = c.conrelid
+  join pg_class r on r.oid = c.confrelid
+  where t.relnamespace = 'app'::regnamespace and c.contype = 'f'
+    and r.relname not in (select tbl from checklist_exception where rule = 'global key')
+    and not exists (select 1 from pg_attribute a
+                    where a.attrelid = c.conrelid and a.attnum = c.conkey[1] and a.attname = 'company_id')
+$$, 'every foreign key between tenant tables leads with company_id');
 
 select * from finish();
 rollback;

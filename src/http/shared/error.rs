@@ -303,6 +303,17 @@ pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
     ("job_tasks_company_id_id_key", "ids are generated"),
     ("job_notes_company_id_id_key", "ids are generated"),
     ("sessions_company_id_id_key", "ids are generated"),
+    // `primary key (company_id, id)` since migration 0015, for the same reason.
+    ("users_pkey", "ids are generated"),
+    ("customers_pkey", "ids are generated"),
+    ("job_statuses_pkey", "ids are generated"),
+    ("jobs_pkey", "ids are generated"),
+    ("job_tasks_pkey", "ids are generated"),
+    ("job_notes_pkey", "ids are generated"),
+    ("share_links_pkey", "ids are generated"),
+    ("share_link_opens_pkey", "ids are generated"),
+    ("audit_log_pkey", "written by the audit trigger, ids are generated"),
+    ("sessions_company_fkey", "written by auth.* functions from the user row"),
     ("share_links_company_id_id_key", "ids are generated"),
     // `company_id` defaults to the request's company; no request names one.
     ("users_company_fkey", "company_id comes from the context"),
