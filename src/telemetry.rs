@@ -87,7 +87,7 @@ mod tests {
 
     #[test]
     fn token_segments_never_reach_a_log_line() {
-        let token = crate::auth::tokens::generate();
+        let token = crate::auth::tokens::generate(uuid::Uuid::new_v4());
         assert_eq!(redact_path(&format!("/t/{token}")), "/t/[redacted]");
         assert_eq!(redact_path(&format!("/api/v1/share/{token}")), "/api/v1/share/[redacted]");
         assert_eq!(redact_path("/t/short"), "/t/[redacted]", "a mistyped token is still one");

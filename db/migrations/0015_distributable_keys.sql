@@ -8,9 +8,12 @@
 -- server this drops an index per table and changes no plan: every request's
 -- policy compares company_id, so lookups by id were already (company_id, id).
 --
--- app.sessions and app.refresh_tokens keep their global keys: they are looked
--- up by session id and token digest before a company is known, and on Citus
--- they are reference tables (a copy on every node), like app.companies.
+-- app.sessions and app.refresh_tokens too: on Citus they live on the shards of
+-- their company, next to its users, so that the triggers that pin and revoke
+-- sessions and the audit trail stay on one node. What used to find them
+-- without a company (the verified context by session id, a refresh by token
+-- digest) now says the company as well (migration 0016); the plain indexes on
+-- the id and the digest serve lookups that cannot.
 --
 -- share_links' token digest was unique across companies, which no distributed
 -- table can enforce; the digest of 256 random bits does not collide, so the
@@ -27,6 +30,7 @@ alter table app.job_tasks drop constraint job_tasks_job_fkey;
 alter table app.share_links drop constraint share_links_job_fkey;
 alter table app.share_link_opens drop constraint share_link_opens_link_fkey;
 alter table app.idempotency_keys drop constraint idempotency_keys_user_fkey;
+alter table app.refresh_tokens drop constraint refresh_tokens_session_fkey;
 
 alter table app.customers drop constraint customers_company_id_id_key, drop constraint customers_pkey,
   add constraint customers_pkey primary key (company_id, id);
@@ -46,6 +50,12 @@ alter table app.share_link_opens drop constraint share_link_opens_pkey,
   add constraint share_link_opens_pkey primary key (company_id, id);
 alter table app.audit_log drop constraint audit_log_pkey,
   add constraint audit_log_pkey primary key (company_id, id);
+alter table app.sessions drop constraint sessions_company_id_id_key, drop constraint sessions_pkey,
+  add constraint sessions_pkey primary key (company_id, id);
+create index sessions_id_idx on app.sessions (id);
+alter table app.refresh_tokens drop constraint refresh_tokens_pkey,
+  add constraint refresh_tokens_pkey primary key (company_id, token_hash);
+create index refresh_tokens_token_hash_idx on app.refresh_tokens (token_hash);
 
 alter table app.share_links drop constraint share_links_token_hash_key;
 create index share_links_token_hash_idx on app.share_links (token_hash);
@@ -70,11 +80,7 @@ alter table app.share_link_opens add constraint share_link_opens_link_fkey forei
   references app.share_links (company_id, id) on delete cascade;
 alter table app.idempotency_keys add constraint idempotency_keys_user_fkey foreign key (company_id, user_id)
   references app.users (company_id, id) on delete cascade;
--- A session belongs to a user of its company. On Citus a reference table cannot
--- reference a distributed one, so `fieldops migrate` drops this key there and
--- keeps sessions_company_fkey; sessions are only written by auth.* functions,
--- which read the user row first.
 alter table app.sessions add constraint sessions_user_fkey foreign key (company_id, user_id)
   references app.users (company_id, id) on delete cascade;
-alter table app.sessions add constraint sessions_company_fkey foreign key (company_id)
-  references app.companies (id) on delete cascade;
+alter table app.refresh_tokens add constraint refresh_tokens_session_fkey foreign key (company_id, session_id)
+  references app.sessions (company_id, id) on delete cascade;

@@ -40,12 +40,18 @@ grant execute on function
   app.company_id(), app.user_id(), app.customer_id(), app.session_id(), app.role()
   to fieldops_admin, fieldops_worker, fieldops_customer;
 
+-- The policies' "can the caller see this job?" on Citus (db/migrations/0016):
+-- invoker's rights, so they answer only what app.jobs' policies let the caller see.
+grant execute on function
+  app.job_is_visible(uuid, uuid), app.customer_has_visible_job(uuid, uuid), app.worker_has_visible_job(uuid, uuid)
+  to fieldops_admin, fieldops_worker, fieldops_customer;
+
 -- The sign-in flow, over the login role's pool only.
 grant execute on function
   auth.login_lookup(text, text),
   auth.create_session(uuid, uuid, bytea, timestamptz, timestamptz, text, text),
-  auth.rotate_refresh_token(bytea, bytea, timestamptz),
-  auth.open_share_link(bytea, text),
+  auth.rotate_refresh_token(uuid, bytea, bytea, timestamptz),
+  auth.open_share_link(uuid, bytea, text),
   auth.login_retry_after(text, text, integer, interval),
   auth.record_login_failure(text, text)
   to fieldops_login;

@@ -15,8 +15,6 @@ insert into checklist_exception values
   ('login_failures', 'audited',    'not tenant data; one row per failed sign-in, purged after a day'),
   ('idempotency_keys', 'audited',  'a cache of first answers to retried POSTs; the writes they made are audited'),
   ('companies',      'global key', 'a reference table on Citus: sign-in finds a company by slug'),
-  ('sessions',       'global key', 'a reference table on Citus: the verified context finds a session by id'),
-  ('refresh_tokens', 'global key', 'a reference table on Citus: a refresh finds its token by digest'),
   ('login_failures', 'global key', 'not tenant data; stays on the coordinator on Citus');
 grant select on checklist_exception to public;
 

@@ -294,7 +294,7 @@ async fn login(
     };
     sqlx::query!("select auth.login_attempt_succeeded($1)", attempt_id).execute(&state.login_db).await?;
 
-    let refresh_token = tokens::generate();
+    let refresh_token = tokens::generate(user.company_id);
     let now = Utc::now();
     let expires = now + chrono::Duration::seconds(state.auth.refresh_token_ttl.as_secs() as i64);
     let user_agent = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok());
@@ -362,11 +362,18 @@ async fn refresh(
         return Ok((jar.remove(removal_cookie()), Error::Unauthorized).into_response());
     };
 
-    let new_token = tokens::generate();
+    // The new token names the company the old one does. A session signed in
+    // before tokens carried their company keeps that form until it ends.
+    let company_hint = tokens::company_of(&old_token);
+    let new_token = match company_hint {
+        Some(company_id) => tokens::generate(company_id),
+        None => tokens::generate_without_company(),
+    };
     let expires = Utc::now() + chrono::Duration::seconds(state.auth.refresh_token_ttl.as_secs() as i64);
     let outcome = sqlx::query!(
         r#"select outcome as "outcome!", session_id, user_id, company_id, role as "role: Role", customer_id
-           from auth.rotate_refresh_token($1, $2, $3)"#,
+           from auth.rotate_refresh_token($1, $2, $3, $4)"#,
+        company_hint,
         tokens::digest(&old_token),
         tokens::digest(&new_token),
         expires,

@@ -145,7 +145,7 @@ async fn create_share_link(
     ctx.require(&[Role::Admin])?;
     body.validate()?;
     require_job_visible(&mut ctx, job_id).await?;
-    let token = tokens::generate();
+    let token = tokens::generate(ctx.user.company_id);
     let expires_at = Utc::now() + chrono::Duration::days(body.expires_in_days.unwrap_or(30));
     let link = sqlx::query_as!(
         ShareLink,
@@ -208,7 +208,8 @@ async fn open_share_link(
     }
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
     let view = sqlx::query_scalar!(
-        r#"select auth.open_share_link($1, $2) as "view""#,
+        r#"select auth.open_share_link($1, $2, $3) as "view""#,
+        tokens::company_of(&token),
         tokens::digest(&token),
         user_agent
     )

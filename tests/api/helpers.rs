@@ -214,7 +214,7 @@ impl TestApp {
         );
         let claims = keys.verify(access).expect("a valid access token");
         let user = fieldops::http::shared::context::CurrentUser::from(&claims);
-        fieldops::http::shared::context::open(&self.authenticator, &user, (&config).into())
+        fieldops::http::shared::context::open_detected(&self.authenticator, &user, (&config).into())
             .await
             .expect("request context")
     }

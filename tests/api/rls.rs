@@ -227,7 +227,7 @@ async fn opening_a_context_that_is_cancelled_never_leaves_it_on_the_pooled_conne
     let (user, limits, pool) = one_connection(&app, &acme.admin.access);
     let (mut cancelled, mut completed) = (0, 0);
     for n in 0..300u64 {
-        let attempt = fieldops::http::shared::context::open(&pool, &user, limits);
+        let attempt = fieldops::http::shared::context::open_detected(&pool, &user, limits);
         // A zero timeout polls the attempt and drops it as soon as it waits:
         // usually after the batch is on the wire. The others let it finish.
         let patience =
@@ -279,7 +279,7 @@ async fn a_context_batch_that_fails_part_way_leaves_the_pooled_connection_clean(
         broken.push_str(&statements[at..].concat());
         let opened = fieldops::http::shared::context::open_batch(&pool, broken).await;
         assert!(opened.is_err(), "the broken batch opened a context");
-        let tx = fieldops::http::shared::context::open(&pool, &user, limits).await;
+        let tx = fieldops::http::shared::context::open_detected(&pool, &user, limits).await;
         assert!(tx.is_ok(), "a batch failing after statement {at} poisoned the connection: {:?}", tx.err());
     }
 }

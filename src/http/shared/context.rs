@@ -45,11 +45,14 @@ use axum::{
     extract::{FromRef, FromRequestParts},
     http::request::Parts,
 };
-use sqlx::{Postgres, Transaction};
+use sqlx::{Executor, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::{error::Error, AppState};
-use crate::auth::{jwt::Claims, Role};
+use crate::{
+    auth::{jwt::Claims, Role},
+    db::citus::Topology,
+};
 
 /// Who is asking, from the verified token.
 #[derive(Debug, Clone, Copy)]
@@ -98,7 +101,8 @@ impl Ctx {
     /// The context of an already verified caller, for handlers that must do
     /// slow work (password hashing) before they hold a pooled connection.
     pub async fn open(state: &AppState, user: CurrentUser) -> Result<Self, Error> {
-        Ok(Ctx { tx: open(&state.db, &user, Limits::from(&*state.config)).await?, user })
+        let topology = state.topology().await?;
+        Ok(Ctx { tx: open(&state.db, &user, Limits::from(&*state.config), topology).await?, user })
     }
 
     pub async fn commit(self) -> Result<(), Error> {
@@ -135,6 +139,7 @@ pub fn context_batch(user: &CurrentUser, limits: Limits) -> String {
          select auth.require_session('{session}', '{user}', '{company}', '{role}');\n\
          set local role {db_role};\n\
          set local app.session_id = '{session}';\n\
+         set local app.session_company = '{company}';\n\
          set local plan_cache_mode = force_custom_plan;\n\
          set local statement_timeout = '{statement_ms}ms';\n\
          set local idle_in_transaction_session_timeout = '{idle_ms}ms';\n\
@@ -148,6 +153,41 @@ pub fn context_batch(user: &CurrentUser, limits: Limits) -> String {
         idle_ms = limits.idle_in_transaction_timeout.as_millis(),
     );
     sql
+}
+
+/// The context on Citus, as the messages to send in order: the last one opens
+/// the transaction's `SET LOCAL`s, the middle one begins it.
+///
+/// Citus records each forwarded `SET LOCAL` (and `RESET`) as the text of the
+/// whole message it came in and replays that text on every worker connection
+/// of the transaction, so a message holding one must hold nothing else: not
+/// the session check (a function the request role may not run), not `begin`,
+/// not a `RESET` (docs/scaling.md, "The batch shape"). Hence three round trips
+/// instead of one; the first message is outside any transaction, so its
+/// `RESET`s are not forwarded.
+pub fn citus_context_messages(user: &CurrentUser, limits: Limits) -> [String; 3] {
+    let reset = "reset role; reset all;".to_owned();
+    let check_and_begin = format!(
+        "select auth.require_session('{session}', '{user}', '{company}', '{role}'); begin;",
+        session = user.session_id,
+        user = user.user_id,
+        company = user.company_id,
+        role = user.role.as_str(),
+    );
+    let settings = format!(
+        "set local role {db_role}; \
+         set local app.session_id = '{session}'; \
+         set local app.session_company = '{company}'; \
+         set local plan_cache_mode = force_custom_plan; \
+         set local statement_timeout = '{statement_ms}ms'; \
+         set local idle_in_transaction_session_timeout = '{idle_ms}ms';",
+        db_role = user.role.db_role(),
+        session = user.session_id,
+        company = user.company_id,
+        statement_ms = limits.statement_timeout.as_millis(),
+        idle_ms = limits.idle_in_transaction_timeout.as_millis(),
+    );
+    [reset, check_and_begin, settings]
 }
 
 pub fn bearer_token(parts: &Parts) -> Option<&str> {
@@ -184,7 +224,7 @@ where
 }
 
 /// Opens a request's transaction: session check, role switch and context in
-/// one round trip.
+/// one round trip (three on Citus).
 ///
 /// Runs in a task of its own: if the client goes away while the batch is on
 /// the wire, the request's future is dropped, but this task still receives the
@@ -195,14 +235,50 @@ pub async fn open(
     db: &sqlx::PgPool,
     user: &CurrentUser,
     limits: Limits,
+    topology: Topology,
 ) -> Result<Transaction<'static, Postgres>, Error> {
-    open_batch(db, context_batch(user, limits)).await
+    match topology {
+        Topology::SingleNode => open_batch(db, context_batch(user, limits)).await,
+        Topology::Citus => open_messages(db, citus_context_messages(user, limits)).await,
+    }
+}
+
+/// `open` for tools and tests that hold a pool but no AppState: finds out the
+/// topology first (one more query).
+pub async fn open_detected(
+    db: &sqlx::PgPool,
+    user: &CurrentUser,
+    limits: Limits,
+) -> Result<Transaction<'static, Postgres>, Error> {
+    let topology = {
+        let mut conn = db.acquire().await?;
+        crate::db::citus::detect(&mut conn).await.map_err(Error::Internal)?
+    };
+    open(db, user, limits, topology).await
 }
 
 /// `open` with the batch given: the fault tests make a statement of it fail.
 pub async fn open_batch(db: &sqlx::PgPool, batch: String) -> Result<Transaction<'static, Postgres>, Error> {
     let db = db.clone();
     let opening = tokio::spawn(async move { db.begin_with(batch).await });
+    Ok(opening.await.map_err(|e| Error::Internal(e.into()))??)
+}
+
+async fn open_messages(
+    db: &sqlx::PgPool,
+    [reset, check_and_begin, settings]: [String; 3],
+) -> Result<Transaction<'static, Postgres>, Error> {
+    let db = db.clone();
+    let opening = tokio::spawn(async move {
+        let mut conn = db.acquire().await?;
+        let connection: &mut sqlx::PgConnection = &mut conn;
+        connection.execute(reset.as_str()).await?;
+        // What Pool::begin_with does, on a connection we have already used.
+        let mut tx = Transaction::begin(conn, Some(check_and_begin.into())).await?;
+        let connection: &mut sqlx::PgConnection = &mut tx;
+        connection.execute(settings.as_str()).await?;
+        Ok::<_, sqlx::Error>(tx)
+    });
     Ok(opening.await.map_err(|e| Error::Internal(e.into()))??)
 }
 
@@ -216,7 +292,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let user = CurrentUser::from_request_parts(parts, state).await?;
         let state = AppState::from_ref(state);
-        let tx = open(&state.db, &user, Limits::from(&*state.config)).await?;
+        let tx = open(&state.db, &user, Limits::from(&*state.config), state.topology().await?).await?;
         Ok(Ctx { tx, user })
     }
 }

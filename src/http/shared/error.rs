@@ -313,7 +313,8 @@ pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
     ("share_links_pkey", "ids are generated"),
     ("share_link_opens_pkey", "ids are generated"),
     ("audit_log_pkey", "written by the audit trigger, ids are generated"),
-    ("sessions_company_fkey", "written by auth.* functions from the user row"),
+    ("sessions_pkey", "ids are generated"),
+    ("refresh_tokens_pkey", "a 256-bit random token's digest"),
     ("share_links_company_id_id_key", "ids are generated"),
     // `company_id` defaults to the request's company; no request names one.
     ("users_company_fkey", "company_id comes from the context"),

@@ -81,7 +81,13 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
     let bytes = to_bytes(body, BODY_LIMIT).await.map_err(|_| Error::PayloadTooLarge)?;
     let request_hash = request_mac(state.auth.jwt_secret.expose().as_bytes(), &parts, &bytes)?;
 
-    let mut tx = super::context::open(&state.db, &user, super::context::Limits::from(&*state.config)).await?;
+    let mut tx = super::context::open(
+        &state.db,
+        &user,
+        super::context::Limits::from(&*state.config),
+        state.topology().await?,
+    )
+    .await?;
     let existing = sqlx::query!(
         r#"select request_hash, response_status, response_content_type, response_location, response_body,
                   created_at > now() - interval '24 hours' as "fresh!",
@@ -143,7 +149,13 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
         claim.release().await?;
         return Ok(response);
     }
-    let mut tx = super::context::open(&state.db, &user, super::context::Limits::from(&*state.config)).await?;
+    let mut tx = super::context::open(
+        &state.db,
+        &user,
+        super::context::Limits::from(&*state.config),
+        state.topology().await?,
+    )
+    .await?;
     let (response_parts, body) = response.into_parts();
     let body =
         to_bytes(body, usize::MAX).await.map_err(|e| anyhow::anyhow!("reading a response body: {e}"))?;
@@ -226,7 +238,13 @@ async fn release(
     key: &str,
     created_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), Error> {
-    let mut tx = super::context::open(&state.db, user, super::context::Limits::from(&*state.config)).await?;
+    let mut tx = super::context::open(
+        &state.db,
+        user,
+        super::context::Limits::from(&*state.config),
+        state.topology().await?,
+    )
+    .await?;
     sqlx::query!(
         "delete from app.idempotency_keys where key = $1 and created_at = $2 and response_status is null",
         key,

@@ -3,10 +3,13 @@
 use std::sync::Arc;
 
 use sqlx::PgPool;
+use tokio::sync::OnceCell;
 
+use super::error::Error;
 use crate::{
     auth::jwt::Keys,
     config::{AuthConfig, Config},
+    db::citus::Topology,
 };
 
 /// Everything a handler may need; cloned per request (all cheap handles).
@@ -24,12 +27,34 @@ pub struct AppState {
     /// Token and sign-in settings (the server alone builds them).
     pub auth: Arc<AuthConfig>,
     pub keys: Arc<Keys>,
+    /// One server or Citus, found out on the first request that needs it (the
+    /// pool is lazy: the server starts while the database is down).
+    topology: Arc<OnceCell<Topology>>,
 }
 
 impl AppState {
     pub fn new(db: PgPool, config: Config, auth: AuthConfig) -> Self {
         let keys = Keys::new(auth.jwt_secret.expose().as_bytes(), &auth.jwt_issuer, auth.access_token_ttl);
         let login_db = crate::db::login_pool(&db, &config.database);
-        AppState { db, login_db, config: Arc::new(config), auth: Arc::new(auth), keys: Arc::new(keys) }
+        AppState {
+            db,
+            login_db,
+            config: Arc::new(config),
+            auth: Arc::new(auth),
+            keys: Arc::new(keys),
+            topology: Arc::new(OnceCell::new()),
+        }
+    }
+
+    /// Where the database runs: decides the shape of a request's context.
+    pub async fn topology(&self) -> Result<Topology, Error> {
+        let topology = self
+            .topology
+            .get_or_try_init(|| async {
+                let mut conn = self.db.acquire().await?;
+                crate::db::citus::detect(&mut conn).await.map_err(Error::Internal)
+            })
+            .await?;
+        Ok(*topology)
     }
 }

@@ -10,13 +10,15 @@ use sqlx::{
 
 use crate::config::DatabaseConfig;
 
+pub mod citus;
+
 include!(concat!(env!("OUT_DIR"), "/policy_files.rs"));
 
 /// Cluster-level roles, applied by a superuser before migrating.
-pub const ROLES_SQL: &str = include_str!("../db/roles.sql");
+pub const ROLES_SQL: &str = include_str!("../../db/roles.sql");
 
 /// Per-database hardening, applied by a superuser inside the FieldOps database.
-pub const DATABASE_SQL: &str = include_str!("../db/database.sql");
+pub const DATABASE_SQL: &str = include_str!("../../db/database.sql");
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("db/migrations");
 
@@ -123,15 +125,58 @@ pub async fn harden_database(superuser: &PgPool, database: &str) -> anyhow::Resu
 }
 
 /// As the owner: runs pending migrations, then re-applies every policy file.
+/// On Citus (detected by its extension), distributes the tables in between
+/// (src/db/citus.rs).
 pub async fn migrate(owner: &PgPool) -> anyhow::Result<()> {
-    MIGRATOR.run(owner).await.context("running migrations")?;
-    apply_policies(owner).await
+    let mut conn = owner.acquire().await?;
+    let topology = citus::detect(&mut conn).await?;
+    if topology.is_citus() {
+        citus::prepare_migrations(&mut conn).await?;
+        citus::run_migrations(&mut conn, &MIGRATOR).await.context("running migrations")?;
+    } else {
+        MIGRATOR.run(&mut *conn).await.context("running migrations")?;
+    }
+    if topology.is_citus() {
+        drop_policies(&mut conn).await?;
+        citus::distribute(&mut conn).await?;
+    }
+    apply_policies_on(&mut conn, topology).await
 }
 
 /// Drops every policy on the app schema's tables and re-creates them from
 /// `db/policies/`, in one transaction: a failure leaves the old set in place.
 pub async fn apply_policies(owner: &PgPool) -> anyhow::Result<()> {
-    let mut tx = owner.begin().await?;
+    let mut conn = owner.acquire().await?;
+    let topology = citus::detect(&mut conn).await?;
+    apply_policies_on(&mut conn, topology).await
+}
+
+async fn apply_policies_on(conn: &mut sqlx::PgConnection, topology: citus::Topology) -> anyhow::Result<()> {
+    let mut tx = conn.begin().await?;
+    if topology.is_citus() {
+        citus::sequential_ddl(&mut tx).await?;
+    }
+    drop_policies(&mut tx).await?;
+    for (name, sql) in POLICY_FILES {
+        let sql = citus::policy_sql(name, sql, topology)?;
+        if topology.is_citus() {
+            for statement in citus::split_statements(&sql) {
+                tx.execute(statement)
+                    .await
+                    .with_context(|| format!("applying db/policies/{name}: {statement}"))?;
+            }
+        } else {
+            sqlx::raw_sql(&sql)
+                .execute(&mut *tx)
+                .await
+                .with_context(|| format!("applying db/policies/{name}"))?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn drop_policies(conn: &mut sqlx::PgConnection) -> anyhow::Result<()> {
     sqlx::raw_sql(
         "do $$
          declare p record;
@@ -141,12 +186,8 @@ pub async fn apply_policies(owner: &PgPool) -> anyhow::Result<()> {
            end loop;
          end $$;",
     )
-    .execute(&mut *tx)
+    .execute(conn)
     .await?;
-    for (name, sql) in POLICY_FILES {
-        sqlx::raw_sql(sql).execute(&mut *tx).await.with_context(|| format!("applying db/policies/{name}"))?;
-    }
-    tx.commit().await?;
     Ok(())
 }
 
