@@ -131,8 +131,9 @@ async fn list_customers(
             sqlx::query_as!(
                 Customer,
                 r#"select id, name, email, phone, address, created_at, updated_at, version
-                   from app.customers where id = any($1) order by lower(name), id"#,
-                &ids
+                   from app.customers where company_id = $2 and id = any($1) order by lower(name), id"#,
+                &ids,
+                ctx.user.company_id
             )
             .fetch_all(&mut *ctx.tx)
             .await?
@@ -142,12 +143,14 @@ async fn list_customers(
                 Customer,
                 r#"select id, name, email, phone, address, created_at, updated_at, version
                    from app.customers
-                   where deleted_at is null and ($1::text is null or (lower(name), id) > ($1, $2::uuid))
+                   where company_id = $4 and deleted_at is null
+                     and ($1::text is null or (lower(name), id) > ($1, $2::uuid))
                    order by lower(name), id
                    limit $3"#,
                 after_name,
                 after_id,
                 limit + 1,
+                ctx.user.company_id,
             )
             .fetch_all(&mut *ctx.tx)
             .await?
@@ -202,8 +205,9 @@ async fn get_customer(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<impl I
     let customer = sqlx::query_as!(
         Customer,
         r#"select id, name, email, phone, address, created_at, updated_at, version
-           from app.customers where id = $1 and deleted_at is null"#,
-        id
+           from app.customers where company_id = $2 and id = $1 and deleted_at is null"#,
+        id,
+        ctx.user.company_id
     )
     .fetch_optional(&mut *ctx.tx)
     .await?
@@ -243,9 +247,10 @@ async fn update_customer(
                email = case when $3 then $4 else email end,
                phone = case when $5 then $6 else phone end,
                address = case when $7 then $8 else address end
-             where id = $1 and deleted_at is null and ($9::int is null or version = $9)
+             where company_id = $10 and id = $1 and deleted_at is null and ($9::int is null or version = $9)
              returning id, name, email, phone, address, created_at, updated_at, version)
-           select exists (select 1 from app.customers where id = $1 and deleted_at is null) as "found!",
+           select exists (select 1 from app.customers where company_id = $10 and id = $1 and deleted_at is null)
+                    as "found!",
                   (select to_jsonb(u) from updated u) as "row?: Json<Customer>""#,
         id,
         body.name.as_deref().map(str::trim),
@@ -256,6 +261,7 @@ async fn update_customer(
         body.address.is_some(),
         blank_to_none(address.as_deref()),
         if_match.0,
+        ctx.user.company_id,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -278,8 +284,9 @@ async fn delete_customer(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<Sta
     ctx.require(&[Role::Admin])?;
     let deleted = sqlx::query!(
         "update app.customers set deleted_at = now(), deleted_by = app.user_id()
-         where id = $1 and deleted_at is null",
-        id
+         where company_id = $2 and id = $1 and deleted_at is null",
+        id,
+        ctx.user.company_id
     )
     .execute(&mut *ctx.tx)
     .await?;

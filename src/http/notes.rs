@@ -54,9 +54,10 @@ pub async fn for_job(ctx: &mut Ctx, job_id: Uuid) -> Result<Vec<Note>> {
                   u.id as "author_id?", u.name as "author_name?"
            from app.job_notes n
            left join app.users u on u.company_id = n.company_id and u.id = n.author_id
-           where n.job_id = $1
+           where n.company_id = $2 and n.job_id = $1
            order by n.created_at, n.id"#,
-        job_id
+        job_id,
+        ctx.user.company_id
     )
     .fetch_all(&mut *ctx.tx)
     .await?;

@@ -116,8 +116,9 @@ async fn list_share_links(mut ctx: Ctx, AppPath(job_id): AppPath<Uuid>) -> Resul
     let links = sqlx::query_as!(
         ShareLink,
         "select id, job_id, expires_at, revoked_at, open_count, last_opened_at, created_at
-         from app.share_links where job_id = $1 order by created_at desc, id",
-        job_id
+         from app.share_links where company_id = $2 and job_id = $1 order by created_at desc, id",
+        job_id,
+        ctx.user.company_id
     )
     .fetch_all(&mut *ctx.tx)
     .await?;
@@ -177,8 +178,9 @@ async fn revoke_share_link(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<S
     let revoked = sqlx::query!(
         "update app.share_links set revoked_at = coalesce(revoked_at, now()),
                                     revoked_by = coalesce(revoked_by, app.user_id())
-         where id = $1",
-        id
+         where company_id = $2 and id = $1",
+        id,
+        ctx.user.company_id
     )
     .execute(&mut *ctx.tx)
     .await?;

@@ -87,7 +87,8 @@ async fn all_statuses(ctx: &mut Ctx) -> Result<Vec<JobStatus>> {
     Ok(sqlx::query_as!(
         JobStatus,
         "select id, name, color, order_index, is_final, requires_tasks_done, version
-         from app.job_statuses order by order_index, id"
+         from app.job_statuses where company_id = $1 order by order_index, id",
+        ctx.user.company_id
     )
     .fetch_all(&mut *ctx.tx)
     .await?)
@@ -119,16 +120,25 @@ async fn list_statuses(mut ctx: Ctx) -> Result<AppJson<Vec<JobStatus>>> {
 async fn create_status(mut ctx: Ctx, AppJson(body): AppJson<CreateStatus>) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
     body.validate()?;
+    // The new status goes last; its place is read first, as Citus cannot route
+    // an INSERT whose values hold a subquery.
+    let order_index = sqlx::query_scalar!(
+        r#"select coalesce(max(order_index) + 1, 0) as "order_index!" from app.job_statuses
+           where company_id = $1"#,
+        ctx.user.company_id
+    )
+    .fetch_one(&mut *ctx.tx)
+    .await?;
     let status = sqlx::query_as!(
         JobStatus,
         r#"insert into app.job_statuses (name, color, order_index, is_final, requires_tasks_done)
-           values ($1, coalesce($2, '#64748b'),
-                   (select coalesce(max(order_index) + 1, 0) from app.job_statuses), $3, $4)
+           values ($1, coalesce($2, '#64748b'), $5, $3, $4)
            returning id, name, color, order_index, is_final, requires_tasks_done, version"#,
         body.name.trim(),
         body.color,
         body.is_final,
         body.requires_tasks_done,
+        order_index,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -165,9 +175,9 @@ async fn update_status(
                color = coalesce($3, color),
                is_final = coalesce($4, is_final),
                requires_tasks_done = coalesce($5, requires_tasks_done)
-             where id = $1 and ($6::int is null or version = $6)
+             where company_id = $7 and id = $1 and ($6::int is null or version = $6)
              returning id, name, color, order_index, is_final, requires_tasks_done, version)
-           select exists (select 1 from app.job_statuses where id = $1) as "found!",
+           select exists (select 1 from app.job_statuses where company_id = $7 and id = $1) as "found!",
                   (select to_jsonb(u) from updated u) as "row?: Json<JobStatus>""#,
         id,
         body.name.as_deref().map(str::trim),
@@ -175,6 +185,7 @@ async fn update_status(
         body.is_final,
         body.requires_tasks_done,
         if_match.0,
+        ctx.user.company_id,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -196,7 +207,13 @@ async fn update_status(
 )]
 async fn delete_status(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
-    let deleted = sqlx::query!("delete from app.job_statuses where id = $1", id).execute(&mut *ctx.tx).await;
+    let deleted = sqlx::query!(
+        "delete from app.job_statuses where company_id = $2 and id = $1",
+        id,
+        ctx.user.company_id
+    )
+    .execute(&mut *ctx.tx)
+    .await;
     match deleted {
         Ok(done) if done.rows_affected() == 0 => Err(Error::NotFound),
         Ok(_) => {
@@ -227,17 +244,21 @@ async fn reorder_statuses(
 ) -> Result<AppJson<Vec<JobStatus>>> {
     ctx.require(&[Role::Admin])?;
     let distinct: HashSet<&Uuid> = body.ids.iter().collect();
-    let total = sqlx::query_scalar!(r#"select count(*) as "count!" from app.job_statuses"#)
-        .fetch_one(&mut *ctx.tx)
-        .await?;
+    let total = sqlx::query_scalar!(
+        r#"select count(*) as "count!" from app.job_statuses where company_id = $1"#,
+        ctx.user.company_id
+    )
+    .fetch_one(&mut *ctx.tx)
+    .await?;
     if distinct.len() != body.ids.len() || body.ids.len() as i64 != total {
         return Err(Error::field("ids", "must list every status of your company exactly once"));
     }
     let moved = sqlx::query!(
         "update app.job_statuses s set order_index = o.position - 1
          from unnest($1::uuid[]) with ordinality as o(id, position)
-         where s.id = o.id",
-        &body.ids
+         where s.company_id = $2 and s.id = o.id",
+        &body.ids,
+        ctx.user.company_id
     )
     .execute(&mut *ctx.tx)
     .await?;

@@ -45,8 +45,9 @@ pub async fn for_job(ctx: &mut Ctx, job_id: Uuid) -> Result<Vec<Task>> {
     Ok(sqlx::query_as!(
         Task,
         "select id, job_id, title, position, is_completed, completed_at, version
-         from app.job_tasks where job_id = $1 order by position, id",
-        job_id
+         from app.job_tasks where company_id = $2 and job_id = $1 order by position, id",
+        job_id,
+        ctx.user.company_id
     )
     .fetch_all(&mut *ctx.tx)
     .await?)
@@ -124,10 +125,15 @@ async fn reorder_tasks(
     body.validate()?;
     require_job_visible(&mut ctx, job_id).await?;
     // Locked, so a task added or removed meanwhile cannot slip past the check.
-    let mut current =
-        sqlx::query_scalar!("select id from app.job_tasks where job_id = $1 for update", job_id)
-            .fetch_all(&mut *ctx.tx)
-            .await?;
+    // `company_id` written out: Citus locks rows only in a statement it can
+    // route to one shard.
+    let mut current = sqlx::query_scalar!(
+        "select id from app.job_tasks where company_id = $2 and job_id = $1 for update",
+        job_id,
+        ctx.user.company_id
+    )
+    .fetch_all(&mut *ctx.tx)
+    .await?;
     let mut wanted = body.task_ids.clone();
     current.sort_unstable();
     wanted.sort_unstable();
@@ -144,9 +150,10 @@ async fn reorder_tasks(
     sqlx::query!(
         "update app.job_tasks t set position = w.ord::int - 1
          from unnest($2::uuid[]) with ordinality as w(id, ord)
-         where t.job_id = $1 and t.id = w.id and t.position is distinct from w.ord::int - 1",
+         where t.company_id = $3 and t.job_id = $1 and t.id = w.id and t.position is distinct from w.ord::int - 1",
         job_id,
         &body.task_ids,
+        ctx.user.company_id,
     )
     .execute(&mut *ctx.tx)
     .await?;
@@ -185,14 +192,28 @@ async fn create_task(
     ctx.require(&[Role::Admin])?;
     body.validate()?;
     require_job_visible(&mut ctx, job_id).await?;
+    // The default position is read first: Citus cannot route an INSERT whose
+    // values hold a subquery.
+    let position = match body.position {
+        Some(position) => position,
+        None => {
+            sqlx::query_scalar!(
+                r#"select coalesce(max(position) + 1, 0) as "position!" from app.job_tasks
+               where company_id = $2 and job_id = $1"#,
+                job_id,
+                ctx.user.company_id
+            )
+            .fetch_one(&mut *ctx.tx)
+            .await?
+        }
+    };
     let task = sqlx::query_as!(
         Task,
-        "insert into app.job_tasks (job_id, title, position)
-         values ($1, $2, coalesce($3, (select coalesce(max(position) + 1, 0) from app.job_tasks where job_id = $1)))
+        "insert into app.job_tasks (job_id, title, position) values ($1, $2, $3)
          returning id, job_id, title, position, is_completed, completed_at, version",
         job_id,
         body.title.trim(),
-        body.position,
+        position,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -242,13 +263,15 @@ async fn update_task(
         };
         let edit = sqlx::query!(
             r#"with updated as (
-                 update app.job_tasks set is_completed = $2 where id = $1 and ($3::int is null or version = $3)
+                 update app.job_tasks set is_completed = $2
+                 where company_id = $4 and id = $1 and ($3::int is null or version = $3)
                  returning id, job_id, title, position, is_completed, completed_at, version)
-               select exists (select 1 from app.job_tasks where id = $1) as "found!",
+               select exists (select 1 from app.job_tasks where company_id = $4 and id = $1) as "found!",
                       (select to_jsonb(u) from updated u) as "row?: Json<Task>""#,
             id,
             done,
             if_match.0,
+            ctx.user.company_id,
         )
         .fetch_one(&mut *ctx.tx)
         .await?;
@@ -260,15 +283,16 @@ async fn update_task(
                    title = coalesce($2, title),
                    position = coalesce($3, position),
                    is_completed = coalesce($4, is_completed)
-                 where id = $1 and ($5::int is null or version = $5)
+                 where company_id = $6 and id = $1 and ($5::int is null or version = $5)
                  returning id, job_id, title, position, is_completed, completed_at, version)
-               select exists (select 1 from app.job_tasks where id = $1) as "found!",
+               select exists (select 1 from app.job_tasks where company_id = $6 and id = $1) as "found!",
                       (select to_jsonb(u) from updated u) as "row?: Json<Task>""#,
             id,
             body.title.as_deref().map(str::trim),
             body.position,
             body.is_completed,
             if_match.0,
+            ctx.user.company_id,
         )
         .fetch_one(&mut *ctx.tx)
         .await?;
@@ -290,7 +314,10 @@ async fn update_task(
 )]
 async fn delete_task(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
-    let deleted = sqlx::query!("delete from app.job_tasks where id = $1", id).execute(&mut *ctx.tx).await?;
+    let deleted =
+        sqlx::query!("delete from app.job_tasks where company_id = $2 and id = $1", id, ctx.user.company_id)
+            .execute(&mut *ctx.tx)
+            .await?;
     if deleted.rows_affected() == 0 {
         return Err(Error::NotFound);
     }

@@ -111,10 +111,15 @@ async fn job_timeline(
     let (after_at, after_tie) = after.unzip();
 
     // The job's creation instant, and at once the visibility check (404).
-    let created_at = sqlx::query_scalar!("select created_at from app.jobs where id = $1", id)
-        .fetch_optional(&mut *ctx.tx)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let company_id = ctx.user.company_id;
+    let created_at = sqlx::query_scalar!(
+        "select created_at from app.jobs where company_id = $2 and id = $1",
+        id,
+        company_id
+    )
+    .fetch_optional(&mut *ctx.tx)
+    .await?
+    .ok_or(Error::NotFound)?;
 
     // Tasks a job is opened with share the job's transaction, hence its
     // created_at: they are part of `job_created`, not news of their own.
@@ -124,22 +129,26 @@ async fn job_timeline(
                   s.name as "status_name?", s.color as "status_color?", s.is_final as "status_is_final?",
                   coalesce(t.title, a.timeline #>> '{title,1}', a.timeline #>> '{title,0}',
                            (select d.timeline #>> '{title,0}' from app.audit_log d
-                             where d.job_id = a.job_id and d.table_name = 'job_tasks'
+                             where d.company_id = $6 and d.job_id = a.job_id and d.table_name = 'job_tasks'
                                and d.row_id = a.row_id and d.action = 'DELETE'
                              limit 1)) as task_title
            from app.audit_log a
            -- The entry's rank among this job's listed entries of the same
            -- instant: an index probe per row, and the scan stays in index
-           -- order, so the limit stops it early.
+           -- order, so the limit stops it early. The company is written out in
+           -- every part: Citus routes a statement to one shard only when each
+           -- table it reads is pinned to the company.
            cross join lateral (
              select count(*) + 1 as tie from app.audit_log x
-             where x.job_id = a.job_id and x.at = a.at and x.id > a.id
+             where x.company_id = $6 and x.job_id = a.job_id and x.at = a.at and x.id > a.id
                and x.timeline is not null
                and not (x.table_name = 'job_tasks' and x.action = 'INSERT' and x.at = $2)) r
            left join app.job_statuses s
-             on a.table_name = 'jobs' and s.id = (a.timeline #>> '{status_id,1}')::uuid
-           left join app.job_tasks t on a.table_name = 'job_tasks' and t.id = a.row_id
-           where a.job_id = $1
+             on s.company_id = a.company_id and a.table_name = 'jobs'
+                and s.id = (a.timeline #>> '{status_id,1}')::uuid
+           left join app.job_tasks t
+             on t.company_id = a.company_id and a.table_name = 'job_tasks' and t.id = a.row_id
+           where a.company_id = $6 and a.job_id = $1
              and a.timeline is not null
              and not (a.table_name = 'job_tasks' and a.action = 'INSERT' and a.at = $2)
              and ($3::timestamptz is null or a.at <= $3)
@@ -151,6 +160,7 @@ async fn job_timeline(
         after_at,
         after_tie,
         limit + 1,
+        company_id,
     )
     .fetch_all(&mut *ctx.tx)
     .await?;

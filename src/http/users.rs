@@ -106,7 +106,7 @@ async fn list_users(
         User,
         r#"select id, name, email, role as "role: Role", customer_id, is_active, created_at, updated_at, version
            from app.users
-           where deleted_at is null
+           where company_id = $6 and deleted_at is null
              and ($1::app.user_role is null or role = $1)
              and ($2::text is null or lower(name) like $2 or lower(email) like $2)
              and ($3::text is null or (lower(name), id) > ($3, $4::uuid))
@@ -117,6 +117,7 @@ async fn list_users(
         after_name,
         after_id,
         limit + 1,
+        ctx.user.company_id,
     )
     .fetch_all(&mut *ctx.tx)
     .await?;
@@ -183,8 +184,9 @@ async fn get_user(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<impl IntoR
     let user = sqlx::query_as!(
         User,
         r#"select id, name, email, role as "role: Role", customer_id, is_active, created_at, updated_at, version
-           from app.users where id = $1 and deleted_at is null"#,
-        id
+           from app.users where company_id = $2 and id = $1 and deleted_at is null"#,
+        id,
+        ctx.user.company_id
     )
     .fetch_optional(&mut *ctx.tx)
     .await?
@@ -231,13 +233,15 @@ async fn update_user(
         let edit = sqlx::query!(
             r#"with updated as (
                  update app.users set password_hash = $2
-                 where id = $1 and deleted_at is null and ($3::int is null or version = $3)
+                 where company_id = $4 and id = $1 and deleted_at is null and ($3::int is null or version = $3)
                  returning id)
-               select exists (select 1 from app.users where id = $1 and deleted_at is null) as "found!",
+               select exists (select 1 from app.users where company_id = $4 and id = $1 and deleted_at is null)
+                        as "found!",
                       exists (select 1 from updated) as "updated!""#,
             id,
             password_hash,
             if_match.0,
+            ctx.user.company_id,
         )
         .fetch_one(&mut *ctx.tx)
         .await?;
@@ -256,9 +260,10 @@ async fn update_user(
                role = coalesce($4, role),
                customer_id = case when coalesce($4, role) = 'CUSTOMER' then coalesce($5, customer_id) end,
                is_active = coalesce($6, is_active)
-             where id = $1 and deleted_at is null and ($7::int is null or version = $7)
+             where company_id = $8 and id = $1 and deleted_at is null and ($7::int is null or version = $7)
              returning id, name, email, role, customer_id, is_active, created_at, updated_at, version)
-           select exists (select 1 from app.users where id = $1 and deleted_at is null) as "found!",
+           select exists (select 1 from app.users where company_id = $8 and id = $1 and deleted_at is null)
+                    as "found!",
                   (select to_jsonb(u) from updated u) as "row?: Json<User>""#,
         id,
         body.name.as_deref().map(str::trim),
@@ -267,6 +272,7 @@ async fn update_user(
         body.customer_id,
         body.is_active,
         expected.0,
+        ctx.user.company_id,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -298,8 +304,9 @@ async fn delete_user(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusC
     ctx.require(&[Role::Admin])?;
     let deleted = sqlx::query!(
         "update app.users set deleted_at = now(), deleted_by = app.user_id(), is_active = false
-         where id = $1 and deleted_at is null",
-        id
+         where company_id = $2 and id = $1 and deleted_at is null",
+        id,
+        ctx.user.company_id
     )
     .execute(&mut *ctx.tx)
     .await?;

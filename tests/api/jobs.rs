@@ -586,3 +586,48 @@ async fn an_admin_reorders_a_jobs_tasks_in_one_step() {
         .collect();
     assert_eq!(titles, ["Tile", "Strip out", "Plumb in"]);
 }
+
+#[tokio::test]
+async fn a_job_is_created_with_its_tasks_in_order_or_not_at_all() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let admin = &acme.admin.access;
+    let job = app
+        .create_job(
+            admin,
+            json!({"customer_id": acme.customer_id, "title": "Refit", "tasks": ["Strip", "Plumb", "Tile"]}),
+        )
+        .await;
+    let tasks: Vec<(&str, i64)> = job.body["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|t| (t["title"].as_str().expect("title"), t["position"].as_i64().expect("position")))
+        .collect();
+    assert_eq!(tasks, [("Strip", 0), ("Plumb", 1), ("Tile", 2)]);
+
+    // A task added without a position goes last.
+    let added = app.post(&format!("/api/v1/jobs/{}/tasks", job.id()), admin, json!({"title": "Grout"})).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{:?}", added.body);
+    assert_eq!(added.body["position"], 3);
+
+    // The tasks go in one statement each: a task PostgreSQL cannot store,
+    // after one it could, still leaves neither the job nor any of its tasks.
+    let refused = app
+        .post(
+            "/api/v1/jobs",
+            admin,
+            json!({"customer_id": acme.customer_id, "title": "Half", "tasks": ["Fine", "Nul\u{0}"]}),
+        )
+        .await;
+    assert_problem(&refused, StatusCode::BAD_REQUEST);
+    let (jobs, tasks): (i64, i64) = sqlx::query_as(
+        "select (select count(*) from app.jobs where company_id = $1),
+                (select count(*) from app.job_tasks where company_id = $1)",
+    )
+    .bind(acme.id)
+    .fetch_one(&app.owner)
+    .await
+    .expect("counts");
+    assert_eq!((jobs, tasks), (1, 4), "only the first job and its tasks");
+}

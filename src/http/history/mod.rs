@@ -145,8 +145,9 @@ async fn job_history(
 
     require_job_visible(&mut ctx, id).await?;
 
-    // The policy on app.audit_log adds `company_id = app.company_id()`; with
-    // `job_id = $1` that is one range of audit_log_company_job_idx.
+    // `company_id` and `job_id`: one range of audit_log_company_job_idx. The
+    // company is written out in the lateral too: Citus routes a statement to
+    // one shard only when every table it reads is pinned to the company.
     let rows = sqlx::query!(
         r#"select a.at, r.tie as "tie!", a.action, a.table_name, a.row_id, a.actor_id,
                   u.name as "actor_name?", a.actor_role as "actor_role: Role", a.source, a.db_role, a.changes
@@ -155,9 +156,9 @@ async fn job_history(
            -- (see timeline.rs): one index probe per row listed.
            cross join lateral (
              select count(*) + 1 as tie from app.audit_log x
-             where x.job_id = a.job_id and x.at = a.at and x.id > a.id) r
+             where x.company_id = $5 and x.job_id = a.job_id and x.at = a.at and x.id > a.id) r
            left join app.users u on u.company_id = a.company_id and u.id = a.actor_id
-           where a.job_id = $1
+           where a.company_id = $5 and a.job_id = $1
              and ($2::timestamptz is null or a.at <= $2)
              and ($2::timestamptz is null or a.at < $2 or r.tie > $3::bigint)
            order by a.at desc, a.id desc
@@ -166,6 +167,7 @@ async fn job_history(
         after_at,
         after_tie,
         limit + 1,
+        ctx.user.company_id,
     )
     .fetch_all(&mut *ctx.tx)
     .await?;

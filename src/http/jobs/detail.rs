@@ -18,26 +18,35 @@ use crate::http::{
 
 /// Loads a job as the caller may see it; None when it is not visible.
 pub async fn load_detail(ctx: &mut Ctx, id: Uuid) -> Result<Option<JobDetail>> {
-    let Some(row) = select_summaries!("where id = $1", id).fetch_optional(&mut *ctx.tx).await? else {
+    let company_id = ctx.user.company_id;
+    let Some(row) = select_summaries!("where company_id = $2 and id = $1", id, company_id)
+        .fetch_optional(&mut *ctx.tx)
+        .await?
+    else {
         return Ok(None);
     };
     // Column grants differ by role: a worker may not read customer emails.
     let customer_contact = if ctx.is(Role::Worker) {
-        sqlx::query!("select id, name, phone, address from app.customers where id = $1", row.customer_id)
-            .fetch_optional(&mut *ctx.tx)
-            .await?
-            .map(|c| CustomerContact {
-                id: c.id,
-                name: c.name,
-                email: None,
-                phone: c.phone,
-                address: c.address,
-            })
+        sqlx::query!(
+            "select id, name, phone, address from app.customers where company_id = $2 and id = $1",
+            row.customer_id,
+            company_id
+        )
+        .fetch_optional(&mut *ctx.tx)
+        .await?
+        .map(|c| CustomerContact {
+            id: c.id,
+            name: c.name,
+            email: None,
+            phone: c.phone,
+            address: c.address,
+        })
     } else {
         sqlx::query_as!(
             CustomerContact,
-            "select id, name, email, phone, address from app.customers where id = $1",
-            row.customer_id
+            "select id, name, email, phone, address from app.customers where company_id = $2 and id = $1",
+            row.customer_id,
+            company_id
         )
         .fetch_optional(&mut *ctx.tx)
         .await?

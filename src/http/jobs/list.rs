@@ -44,6 +44,7 @@ pub(super) async fn list_jobs(
     let (after_created, after_id) = after.unzip();
     let pattern = filter.q.as_deref().filter(|q| !q.trim().is_empty()).map(like_pattern);
     let archived = filter.archived.unwrap_or(false);
+    let company_id = ctx.user.company_id;
     let rows = match pattern {
         // Admins search the whole company: through the indexed search function
         // (RLS would otherwise filter a LIKE only after reading every job).
@@ -52,7 +53,8 @@ pub(super) async fn list_jobs(
             // with the ids bound as a parameter the planner knew their values but
             // not how few they were, and walked the tenant's jobs by status.
             select_summaries!(
-                "where id = any(array(select s from auth.search_jobs($1, $2, $3, $4, $5, $6, $7, $8) s))
+                "where company_id = $9
+                   and id = any(array(select s from auth.search_jobs($1, $2, $3, $4, $5, $6, $7, $8) s))
                  order by created_at desc, id desc",
                 pattern,
                 archived,
@@ -62,6 +64,7 @@ pub(super) async fn list_jobs(
                 after_created,
                 after_id,
                 (limit + 1) as i32,
+                company_id,
             )
             .fetch_all(&mut *ctx.tx)
             .await?
@@ -73,10 +76,11 @@ pub(super) async fn list_jobs(
                 // `= any(array(...))`: the ids are computed first and then looked
                 // up by primary key (an `in (...)` let the planner build the
                 // summaries of every visible job before matching them).
-                "where id = any(array(
+                "where company_id = $9 and id = any(array(
                    select j.id from app.jobs j
                    left join app.customers c on c.company_id = j.company_id and c.id = j.customer_id
-                   where ($1::uuid is null or j.status_id = $1)
+                   where j.company_id = $9
+                     and ($1::uuid is null or j.status_id = $1)
                      and ($2::uuid is null or j.assigned_worker_id = $2)
                      and ($3::uuid is null or j.customer_id = $3)
                      and j.is_archived = $4
@@ -93,6 +97,7 @@ pub(super) async fn list_jobs(
                 after_created,
                 after_id,
                 limit + 1,
+                company_id,
             )
             .fetch_all(&mut *ctx.tx)
             .await?
@@ -132,10 +137,10 @@ pub(super) async fn assigned_jobs(
     // page is chosen from the unarchived-jobs index, and `not is_archived` again
     // outside lets the summaries use that index too.
     let rows = select_summaries!(
-        "where id = any(array(
+        "where company_id = $6 and id = any(array(
            select j.id from app.jobs j
            join app.job_statuses s on s.company_id = j.company_id and s.id = j.status_id
-           where j.assigned_worker_id = app.user_id() and not j.is_archived
+           where j.company_id = $6 and j.assigned_worker_id = app.user_id() and not j.is_archived
              and ($1::integer is null
                   or (s.order_index, coalesce(j.scheduled_at, 'infinity'), j.created_at, j.id)
                      > ($1, coalesce($2::timestamptz, 'infinity'), $3::timestamptz, $4::uuid))
@@ -148,6 +153,7 @@ pub(super) async fn assigned_jobs(
         after_created,
         after_id,
         limit + 1,
+        ctx.user.company_id,
     )
     .fetch_all(&mut *ctx.tx)
     .await?;

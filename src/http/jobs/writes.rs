@@ -58,27 +58,41 @@ pub(super) async fn create_job(mut ctx: Ctx, AppJson(body): AppJson<CreateJob>) 
     if task_titles.iter().any(|t| t.is_empty() || t.chars().count() > 200) {
         return Err(Error::field("tasks", "every task title must be 1 to 200 characters"));
     }
+    let company_id = ctx.user.company_id;
+    // The default status is read first: Citus cannot route an INSERT whose
+    // values hold a subquery.
+    let status_id = match body.status_id {
+        Some(status_id) => Some(status_id),
+        None => {
+            sqlx::query_scalar!(
+                "select id from app.job_statuses where company_id = $1 order by order_index, id limit 1",
+                company_id
+            )
+            .fetch_optional(&mut *ctx.tx)
+            .await?
+        }
+    };
     let id = sqlx::query_scalar!(
         "insert into app.jobs (customer_id, title, description, status_id, assigned_worker_id, scheduled_at)
-         values ($1, $2, $3,
-                 coalesce($4, (select id from app.job_statuses order by order_index, id limit 1)),
-                 $5, $6)
+         values ($1, $2, $3, $4, $5, $6)
          returning id",
         body.customer_id,
         body.title.trim(),
         body.description.as_deref().unwrap_or(""),
-        body.status_id,
+        status_id,
         body.assigned_worker_id,
         body.scheduled_at,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
-    if !task_titles.is_empty() {
+    // A row at a time, in the job's transaction: Citus turns an INSERT … SELECT
+    // over a set into COPY, which row-level security refuses.
+    for (position, title) in (0_i32..).zip(&task_titles) {
         sqlx::query!(
-            "insert into app.job_tasks (job_id, title, position)
-             select $1, t.title, t.position - 1 from unnest($2::text[]) with ordinality as t(title, position)",
+            "insert into app.job_tasks (job_id, title, position) values ($1, $2, $3)",
             id,
-            &task_titles
+            title.as_str(),
+            position
         )
         .execute(&mut *ctx.tx)
         .await?;
@@ -152,13 +166,15 @@ pub(super) async fn update_job(
         };
         let edit = sqlx::query!(
             r#"with updated as (
-                 update app.jobs set status_id = $2 where id = $1 and ($3::int is null or version = $3)
+                 update app.jobs set status_id = $2
+                 where company_id = $4 and id = $1 and ($3::int is null or version = $3)
                  returning id)
-               select exists (select 1 from app.jobs where id = $1) as "found!",
+               select exists (select 1 from app.jobs where company_id = $4 and id = $1) as "found!",
                       exists (select 1 from updated) as "updated!""#,
             id,
             status_id,
             if_match.0,
+            ctx.user.company_id,
         )
         .fetch_one(&mut *ctx.tx)
         .await?;
@@ -173,9 +189,9 @@ pub(super) async fn update_job(
                    status_id = coalesce($5, status_id),
                    assigned_worker_id = case when $6 then $7 else assigned_worker_id end,
                    scheduled_at = case when $8 then $9 else scheduled_at end
-                 where id = $1 and ($10::int is null or version = $10)
+                 where company_id = $11 and id = $1 and ($10::int is null or version = $10)
                  returning id)
-               select exists (select 1 from app.jobs where id = $1) as "found!",
+               select exists (select 1 from app.jobs where company_id = $11 and id = $1) as "found!",
                       exists (select 1 from updated) as "updated!""#,
             id,
             body.title.as_deref().map(str::trim),
@@ -187,6 +203,7 @@ pub(super) async fn update_job(
             body.scheduled_at.is_some(),
             body.scheduled_at.flatten(),
             if_match.0,
+            ctx.user.company_id,
         )
         .fetch_one(&mut *ctx.tx)
         .await?;
@@ -207,9 +224,10 @@ pub(super) async fn set_archived(mut ctx: Ctx, id: Uuid, archived: bool) -> Resu
            is_archived = $2,
            archived_at = case when $2 then now() end,
            archived_by = case when $2 then app.user_id() end
-         where id = $1",
+         where company_id = $3 and id = $1",
         id,
-        archived
+        archived,
+        ctx.user.company_id
     )
     .execute(&mut *ctx.tx)
     .await?;

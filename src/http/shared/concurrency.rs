@@ -53,15 +53,18 @@ pub fn missing_or_stale(exists: bool, if_match: IfMatch) -> Error {
 ///
 /// ```sql
 /// with updated as (
-///   update app.things set … where id = $1 and ($n::int is null or version = $n)
+///   update app.things set …
+///   where company_id = $c and id = $1 and ($n::int is null or version = $n)
 ///   returning id, name, …, version)
-/// select exists (select 1 from app.things where id = $1) as "found!",
+/// select exists (select 1 from app.things where company_id = $c and id = $1) as "found!",
 ///        (select to_jsonb(u) from updated u) as "row?: Json<Thing>"
 /// ```
 ///
 /// Both parts see the snapshot from before the edit, so `found` says whether
 /// the caller could see the row at all. The edited row, or 412 when it was
-/// there but `If-Match` named another version, or 404.
+/// there but `If-Match` named another version, or 404. `$c` is the caller's
+/// company (`ctx.user.company_id`): the policies decide all the same, but on
+/// Citus only a statement whose every part names the company runs on one shard.
 pub fn edited<T>(found: bool, row: Option<Json<T>>, if_match: IfMatch) -> Result<T, Error> {
     match row {
         Some(Json(row)) => Ok(row),

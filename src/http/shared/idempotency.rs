@@ -93,9 +93,10 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
                   created_at > now() - interval '24 hours' as "fresh!",
                   response_status is null and created_at < now() - make_interval(secs => $2)
                     as "abandoned!"
-           from app.idempotency_keys where key = $1"#,
+           from app.idempotency_keys where company_id = $3 and key = $1"#,
         key,
         f64::from(CLAIM_LEASE_SECS),
+        user.company_id,
     )
     .fetch_optional(&mut *tx)
     .await?;
@@ -116,13 +117,22 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
                 stored.response_body,
             ));
         }
-        sqlx::query!("delete from app.idempotency_keys where key = $1", key).execute(&mut *tx).await?;
+        sqlx::query!(
+            "delete from app.idempotency_keys where company_id = $2 and key = $1",
+            key,
+            user.company_id
+        )
+        .execute(&mut *tx)
+        .await?;
     }
     // Expired keys of this caller go as it claims a new one (the policy scopes
     // the delete to its own rows); `purge_expired` sweeps everyone's.
-    sqlx::query!("delete from app.idempotency_keys where created_at < now() - interval '24 hours'")
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "delete from app.idempotency_keys where company_id = $1 and created_at < now() - interval '24 hours'",
+        user.company_id
+    )
+    .execute(&mut *tx)
+    .await?;
     let claimed = sqlx::query_scalar!(
         "insert into app.idempotency_keys (key, request_hash) values ($1, $2) returning created_at",
         key,
@@ -165,12 +175,13 @@ async fn handle(state: AppState, request: Request, next: Next) -> Result<Respons
     sqlx::query!(
         "update app.idempotency_keys
          set response_status = $2, response_content_type = $3, response_location = $4, response_body = $5
-         where key = $1",
+         where company_id = $6 and key = $1",
         key,
         i32::from(status.as_u16()),
         text(header::CONTENT_TYPE),
         text(header::LOCATION),
         body.to_vec(),
+        user.company_id,
     )
     .execute(&mut *tx)
     .await?;
@@ -246,9 +257,11 @@ async fn release(
     )
     .await?;
     sqlx::query!(
-        "delete from app.idempotency_keys where key = $1 and created_at = $2 and response_status is null",
+        "delete from app.idempotency_keys
+         where company_id = $3 and key = $1 and created_at = $2 and response_status is null",
         key,
-        created_at
+        created_at,
+        user.company_id
     )
     .execute(&mut *tx)
     .await?;

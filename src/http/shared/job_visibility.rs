@@ -9,9 +9,13 @@ use super::{context::Ctx, Error, Result};
 
 /// Whether job `id` is visible to the caller.
 pub async fn job_visible(ctx: &mut Ctx, id: Uuid) -> Result<bool> {
-    Ok(sqlx::query_scalar!(r#"select exists (select 1 from app.jobs where id = $1) as "exists!""#, id)
-        .fetch_one(&mut *ctx.tx)
-        .await?)
+    Ok(sqlx::query_scalar!(
+        r#"select exists (select 1 from app.jobs where company_id = $2 and id = $1) as "exists!""#,
+        id,
+        ctx.user.company_id
+    )
+    .fetch_one(&mut *ctx.tx)
+    .await?)
 }
 
 /// Answers 404 unless job `id` is visible to the caller.
