@@ -27,3 +27,9 @@ alter function app.customer_has_visible_job(uuid, uuid)
 alter function app.worker_has_visible_job(uuid, uuid)
   set citus.allow_nested_distributed_execution = on
   set citus.enable_local_execution = on;
+
+-- The triggers of app.companies (a reference table) run on the coordinator's
+-- copy and write the company's history and statuses to shards on the workers
+-- (db/migrations/0016, app.is_primary_copy()).
+alter function app.audit_row() set citus.allow_nested_distributed_execution = on;
+alter function app.create_default_statuses() set citus.allow_nested_distributed_execution = on;

@@ -197,6 +197,46 @@ end
 $$;
 
 -- ---------------------------------------------------------------------------
+-- One history row per change of app.companies.
+--
+-- On Citus app.companies is a reference table: each change is applied to the
+-- copy on every node, and its row triggers fire once per copy. What they
+-- write elsewhere (its history, a new company's statuses) must be written
+-- once: by the coordinator's copy (group 0). On one server there is one copy.
+-- ---------------------------------------------------------------------------
+create function app.is_primary_copy() returns boolean
+language plpgsql stable parallel safe
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_group integer;
+begin
+  if pg_catalog.to_regclass('pg_catalog.pg_dist_local_group') is null then
+    return true;
+  end if;
+  execute 'select groupid from pg_catalog.pg_dist_local_group' into v_group;
+  return v_group = 0;
+end
+$$;
+
+create or replace function app.create_default_statuses() returns trigger
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  if not app.is_primary_copy() then
+    return new;
+  end if;
+  insert into app.job_statuses (company_id, name, color, order_index, is_final)
+  values (new.id, 'New', '#64748b', 0, false),
+         (new.id, 'Scheduled', '#2563eb', 1, false),
+         (new.id, 'In progress', '#d97706', 2, false),
+         (new.id, 'Completed', '#16a34a', 3, true);
+  return new;
+end
+$$;
+
+-- ---------------------------------------------------------------------------
 -- The audit trail, as a shard's trigger sees it: the table's own name (not
 -- the shard's) and a request's changes recorded as 'api'.
 -- ---------------------------------------------------------------------------
@@ -220,6 +260,9 @@ declare
   -- On Citus the trigger fires on a shard: app.jobs_102209 is app.jobs.
   v_table text := pg_catalog.regexp_replace(tg_table_name, '_[0-9]+$', '');
 begin
+  if v_table = 'companies' and not app.is_primary_copy() then
+    return null;
+  end if;
   if tg_op in ('UPDATE', 'DELETE') then
     v_old := pg_catalog.to_jsonb(old);
   end if;

@@ -99,12 +99,22 @@ insert into expected_grant values
   ('auth.search_jobs(text,boolean,uuid,uuid,uuid,timestamp with time zone,uuid,integer)', 'fieldops_admin', 'EXECUTE', null),
   ('auth.login_retry_after(text,text,integer,interval)', 'fieldops_login', 'EXECUTE', null),
   ('auth.record_login_failure(text,text)', 'fieldops_login', 'EXECUTE', null),
-  ('auth.open_share_link(bytea,text)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.open_share_link(uuid,bytea,text)', 'fieldops_login', 'EXECUTE', null),
   ('auth.login_attempt(text,text,text,integer,interval)', 'fieldops_login', 'EXECUTE', null),
   ('auth.login_attempt_succeeded(bigint)', 'fieldops_login', 'EXECUTE', null),
   ('auth.purge_idempotency_keys()', 'fieldops_login', 'EXECUTE', null),
   ('auth.require_session(uuid,uuid,uuid,app.user_role)', 'fieldops_authenticator', 'EXECUTE', null),
-  ('auth.rotate_refresh_token(bytea,bytea,timestamp with time zone)', 'fieldops_login', 'EXECUTE', null);
+  ('auth.rotate_refresh_token(uuid,bytea,bytea,timestamp with time zone)', 'fieldops_login', 'EXECUTE', null),
+  -- The policies' job probes on Citus (invoker's rights: they see what app.jobs lets the caller see).
+  ('app.job_is_visible(uuid,uuid)', 'fieldops_admin', 'EXECUTE', null),
+  ('app.job_is_visible(uuid,uuid)', 'fieldops_customer', 'EXECUTE', null),
+  ('app.job_is_visible(uuid,uuid)', 'fieldops_worker', 'EXECUTE', null),
+  ('app.customer_has_visible_job(uuid,uuid)', 'fieldops_admin', 'EXECUTE', null),
+  ('app.customer_has_visible_job(uuid,uuid)', 'fieldops_customer', 'EXECUTE', null),
+  ('app.customer_has_visible_job(uuid,uuid)', 'fieldops_worker', 'EXECUTE', null),
+  ('app.worker_has_visible_job(uuid,uuid)', 'fieldops_admin', 'EXECUTE', null),
+  ('app.worker_has_visible_job(uuid,uuid)', 'fieldops_customer', 'EXECUTE', null),
+  ('app.worker_has_visible_job(uuid,uuid)', 'fieldops_worker', 'EXECUTE', null);
 grant select on expected_grant to public;
 
 create temporary table request_role (name text) on commit drop;

@@ -7,7 +7,7 @@ begin;
 set local search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_login, fieldops_authenticator, fieldops_admin,
   fieldops_worker, fieldops_customer;
-select plan(47);
+select plan(50);
 \ir fixtures/tenants.sql
 
 -- ------------------------------------------------------------ TEMP and PUBLIC
@@ -85,6 +85,19 @@ select throws_ok($$ select app.company_id() $$, '22P02', null, 'a malformed sess
 select set_config('app.session_id', '', true);
 select is(app.company_id(), null, 'an empty one (a pooled connection after an earlier SET LOCAL) is no context');
 reset role;
+
+-- The session's company (app.session_company, migration 0016) routes the lookup
+-- on Citus; it is no credential: the session must be of that company.
+set local role fieldops_worker;
+select pg_temp.ctx('A.worker');
+select set_config('app.session_company', pg_temp.id('A')::text, true);
+select is(app.company_id(), pg_temp.id('A'), 'a session with its own company is the context');
+select set_config('app.session_company', pg_temp.id('B')::text, true);
+select is(app.company_id(), null, 'a session named with another company is no context');
+select set_config('app.session_company', 'not-a-uuid', true);
+select throws_ok($$ select app.company_id() $$, '22P02', null, 'a malformed company fails closed, with an error');
+select set_config('app.session_company', '', true);
+reset role;
 update app.sessions set revoked_at = now() where id = pg_temp.id('A.worker2.session');
 set local role fieldops_worker;
 select pg_temp.ctx('A.worker2');
@@ -130,27 +143,27 @@ select throws_ok(format($$ select auth.require_session(%L, %L, %L, 'CUSTOMER') $
 reset role;
 
 -- ------------------------------------------ share links end with what ends them
-select isnt(auth.open_share_link(sha256(convert_to('token of A', 'UTF8')), 'pgtap'), null,
+select isnt(auth.open_share_link(null, sha256(convert_to('token of A', 'UTF8')), 'pgtap'), null,
   'a live share link opens');
 update app.companies set is_active = false where id = pg_temp.id('A');
-select is(auth.open_share_link(sha256(convert_to('token of A', 'UTF8')), 'pgtap'), null,
+select is(auth.open_share_link(null, sha256(convert_to('token of A', 'UTF8')), 'pgtap'), null,
   'a deactivated company''s share link opens nothing');
 update app.companies set is_active = true where id = pg_temp.id('A');
 update app.jobs set is_archived = true where id = pg_temp.id('A.job1');
-select is(auth.open_share_link(sha256(convert_to('token of A', 'UTF8')), 'pgtap'), null,
+select is(auth.open_share_link(null, sha256(convert_to('token of A', 'UTF8')), 'pgtap'), null,
   'an archived job''s share link opens nothing');
 update app.jobs set is_archived = false where id = pg_temp.id('A.job1');
 update app.customers set deleted_at = now() where id = pg_temp.id('A.cust1');
-select is(auth.open_share_link(sha256(convert_to('token of A', 'UTF8')), 'pgtap'), null,
+select is(auth.open_share_link(null, sha256(convert_to('token of A', 'UTF8')), 'pgtap'), null,
   'a deleted customer''s share link opens nothing');
 update app.customers set deleted_at = null where id = pg_temp.id('A.cust1');
-select isnt(auth.open_share_link(sha256(convert_to('token of A', 'UTF8')), 'pgtap'), null,
+select isnt(auth.open_share_link(null, sha256(convert_to('token of A', 'UTF8')), 'pgtap'), null,
   'restored, the link opens again');
 update app.jobs set customer_id = pg_temp.id('A.cust2') where id = pg_temp.id('A.job1');
 select isnt((select revoked_at from app.share_links where id = pg_temp.id('A.job1.link')), null,
   'moving a job to another customer revokes its share links');
 update app.jobs set customer_id = pg_temp.id('A.cust1') where id = pg_temp.id('A.job1');
-select is(auth.open_share_link(sha256(convert_to('token of A', 'UTF8')), 'pgtap'), null,
+select is(auth.open_share_link(null, sha256(convert_to('token of A', 'UTF8')), 'pgtap'), null,
   '... for good: moving it back does not revive them');
 
 -- ------------------------------------------------ other backends' activity
