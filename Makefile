@@ -5,8 +5,10 @@
 #   make bench        the API against pgbench on a 1,000-tenant dataset; writes docs/performance.md
 #   make bench-smoke  the same on the small preset, quickly (part of make test)
 #   make bench-data   only generate the dataset (into target/bench-pg-full, reused by make bench)
+# And for the Citus port (issue #14):
+#   make test-citus   the API tests and pgTAP against a fresh 3-node Citus cluster (target/citus-test)
 # Python tools run from the virtual environment target/venv (scripts/setup/python-env.sh).
-.PHONY: run test bench bench-smoke bench-data
+.PHONY: run test test-citus bench bench-smoke bench-data
 
 run:
 	@scripts/setup/install-deps.sh
@@ -17,6 +19,9 @@ run:
 
 test:
 	@scripts/test/test.sh
+
+test-citus:
+	@scripts/test/test-citus.sh
 
 bench:
 	@scripts/setup/install-deps.sh

@@ -121,6 +121,9 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 max_prepared_transactions = 100
+# Each database Citus runs in keeps a maintenance daemon (deadlock detection,
+# 2PC recovery) in a background-worker slot; test-citus.sh has a few at once.
+max_worker_processes = 32
 EOF
   fi
   if as_postgres "$BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then

@@ -5,8 +5,14 @@
 //! once per test binary and each test gets a copy of it, so tests never share
 //! rows. The app's pool is the authenticator; `owner` is for arranging data and
 //! for checking that refused requests changed nothing.
+//!
+//! With `FIELDOPS_TEST_CITUS_WORKER_PORTS` set, the cluster is instead a running
+//! Citus coordinator and the template and its copies live on every node
+//! (`citus.rs`).
 
 #![allow(dead_code)]
+
+pub mod citus;
 
 use std::{
     collections::HashMap,
@@ -38,13 +44,19 @@ fn cluster() -> &'static Cluster {
         let dir = std::env::var("FIELDOPS_TEST_PG_DIR")
             .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target/test-pg").to_owned());
         let cluster = Cluster::new(dir, port).expect("cluster paths").tuned_for_tests();
-        cluster.ensure_started().expect("starting the test cluster");
+        // A Citus cluster is started and stopped by scripts/test/test-citus.sh.
+        if !citus::enabled() {
+            cluster.ensure_started().expect("starting the test cluster");
+        }
         cluster
     })
 }
 
 /// Name of the migrated template database, created once per test binary.
 async fn template() -> &'static str {
+    if citus::enabled() {
+        return citus_template().await;
+    }
     static TEMPLATE: OnceCell<String> = OnceCell::const_new();
     TEMPLATE
         .get_or_init(|| async {
@@ -74,6 +86,27 @@ async fn template() -> &'static str {
             name
         })
         .await
+}
+
+/// The template on every Citus node. A failed bootstrap or migration is kept
+/// and reported by every test, rather than attempted again by each one.
+async fn citus_template() -> &'static str {
+    static TEMPLATE: OnceCell<Result<String, String>> = OnceCell::const_new();
+    let template = TEMPLATE
+        .get_or_init(|| async {
+            let name = format!("tpl_{}", std::process::id());
+            citus::create_template(cluster().port(), &name).await.map(|()| name)
+        })
+        .await;
+    match template {
+        Ok(name) => name,
+        Err(e) => panic!("the Citus template: {e}"),
+    }
+}
+
+/// A superuser URL for `database` on the test cluster (the coordinator, on Citus).
+pub fn superuser_url(database: &str) -> String {
+    cluster().url("postgres", database)
 }
 
 /// `FIELDOPS_TEST_POOLER_PORT` (scripts/test/test-pgbouncer.sh): the app's own
@@ -112,12 +145,10 @@ pub async fn spawn_app_with(extra: axum::Router<AppState>) -> TestApp {
     spawn_app_configured(extra, &[]).await
 }
 
-/// With settings overridden, e.g. `[("LOGIN_FAILURES_PER_MINUTE", "5")]`.
-pub async fn spawn_app_configured(extra: axum::Router<AppState>, overrides: &[(&str, &str)]) -> TestApp {
-    let template = template().await;
-    let cluster = cluster();
-    let database = format!("t_{}", Uuid::new_v4().simple());
-    let mut superuser = PgConnection::connect(&cluster.url("postgres", "postgres")).await.expect("superuser");
+/// The template copied as `database` on the (single-node) test cluster.
+async fn copy_template(template: &str, database: &str) {
+    let mut superuser =
+        PgConnection::connect(&cluster().url("postgres", "postgres")).await.expect("superuser");
     superuser
         .execute(format!("create database {database} template {template} owner fieldops_owner").as_str())
         .await
@@ -128,6 +159,18 @@ pub async fn spawn_app_configured(extra: axum::Router<AppState>, overrides: &[(&
         .await
         .expect("revoking TEMP");
     superuser.close().await.ok();
+}
+
+/// With settings overridden, e.g. `[("LOGIN_FAILURES_PER_MINUTE", "5")]`.
+pub async fn spawn_app_configured(extra: axum::Router<AppState>, overrides: &[(&str, &str)]) -> TestApp {
+    let template = template().await;
+    let cluster = cluster();
+    let database = format!("t_{}", Uuid::new_v4().simple());
+    if citus::enabled() {
+        citus::copy_template(cluster.port(), template, &database).await;
+    } else {
+        copy_template(template, &database).await;
+    }
 
     let authenticator_url = cluster.url("fieldops_authenticator", &database);
     let server_url = server_url(&database).unwrap_or_else(|| authenticator_url.clone());
@@ -162,6 +205,19 @@ pub async fn spawn_app_configured(extra: axum::Router<AppState>, overrides: &[(&
         authenticator: db::admin_pool(&authenticator_url).await.expect("authenticator pool"),
         login: db::admin_pool(&cluster.url(db::LOGIN_ROLE, &database)).await.expect("login pool"),
         database,
+    }
+}
+
+impl Drop for TestApp {
+    /// On Citus, every live test database keeps a maintenance daemon on each
+    /// node, and the nodes' few background-worker slots run out after a handful
+    /// (`could not start maintenance background worker`, and no distributed
+    /// deadlock detection after that): a finished test's copies are dropped.
+    /// A single-node run keeps them until the next run, as always.
+    fn drop(&mut self) {
+        if citus::enabled() {
+            citus::drop_in_background(cluster().port(), self.database.clone());
+        }
     }
 }
 

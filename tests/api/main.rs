@@ -4,6 +4,7 @@
 mod auth;
 mod boundary;
 mod catalog;
+mod citus;
 mod hardening;
 mod helpers;
 mod history;
