@@ -33,3 +33,30 @@ alter function app.worker_has_visible_job(uuid, uuid)
 -- (db/migrations/0016, app.is_primary_copy()).
 alter function app.audit_row() set citus.allow_nested_distributed_execution = on;
 alter function app.create_default_statuses() set citus.allow_nested_distributed_execution = on;
+
+-- Citus writes an INSERT to a shard with every defaulted column spelled out
+-- (evaluated on the coordinator), so a request role needs INSERT on those
+-- columns too, not only on the ones it may name. Each of them is still
+-- decided for it: company_id, author_id and user_id by the policies' WITH
+-- CHECK, created_at, created_by, updated_at and version by app.stamp_row(),
+-- and id is a fresh uuid inside the caller's own company. Runs after the
+-- policy files, which revoke and re-grant everything.
+do $$
+declare
+  g record;
+begin
+  for g in
+    select distinct c.oid::regclass as tbl, a.attname, r.rolname
+    from pg_class c
+    join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.atthasdef
+    cross join (values ('fieldops_admin'), ('fieldops_worker'), ('fieldops_customer')) r (rolname)
+    where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'p')
+      and exists (select 1 from pg_attribute i
+                  where i.attrelid = c.oid and i.attnum > 0 and not i.attisdropped
+                    and has_column_privilege(r.rolname, c.oid, i.attnum, 'INSERT'))
+      and not has_column_privilege(r.rolname, c.oid, a.attnum, 'INSERT')
+  loop
+    execute format('grant insert (%I) on %s to %I', g.attname, g.tbl, g.rolname);
+  end loop;
+end
+$$;

@@ -50,5 +50,10 @@ alter role fieldops_worker nologin nosuperuser nobypassrls;
 alter role fieldops_customer nologin nosuperuser nobypassrls;
 
 grant fieldops_admin, fieldops_worker, fieldops_customer to fieldops_authenticator;
+-- On Citus a definer function (running as the owner) that reaches another node
+-- inside a request opens its connection as the owner, and Citus replays the
+-- request's `SET LOCAL role` on it: the owner must be allowed to take the
+-- request roles (docs/scaling.md). It gains nothing by it; it owns the tables.
+grant fieldops_admin, fieldops_worker, fieldops_customer to fieldops_owner;
 -- The login role switches into nothing (a re-run revokes a stray grant).
 revoke fieldops_admin, fieldops_worker, fieldops_customer, fieldops_authenticator from fieldops_login;

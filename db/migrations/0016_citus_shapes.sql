@@ -371,3 +371,60 @@ begin
   return exists (select 1 from app.jobs j where j.company_id = p_company_id and j.assigned_worker_id = p_user_id);
 end
 $$;
+
+-- ---------------------------------------------------------------------------
+-- Sign-in and the profile in PL/pgSQL, with the company bound.
+--
+-- Citus cannot plan a LANGUAGE sql function's query that has parameters
+-- ("could not create distributed plan"), and a query on app.users without
+-- company_id = <value> asks every shard. The company comes first (by slug,
+-- from the reference table app.companies; from the context for the profile),
+-- then the user by (company_id, …): one shard.
+-- ---------------------------------------------------------------------------
+create or replace function auth.login_lookup(p_company_slug text, p_email text)
+returns table (user_id uuid, company_id uuid, role app.user_role, customer_id uuid, password_hash text,
+               name text, email text, company_name text, company_slug text, company_color text)
+language plpgsql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_company app.companies%rowtype;
+begin
+  select * into v_company from app.companies c where c.slug = lower(p_company_slug) and c.is_active;
+  if not found then
+    return;
+  end if;
+  return query
+  select u.id, u.company_id, u.role, u.customer_id, u.password_hash,
+         u.name, u.email, v_company.name, v_company.slug, v_company.color
+  from app.users u
+  where u.company_id = v_company.id
+    and lower(u.email) = lower(p_email)
+    and u.deleted_at is null
+    and u.is_active
+    -- A customer login signs in only while its customer exists.
+    and (u.customer_id is null or exists (
+      select 1 from app.customers cu
+      where cu.company_id = u.company_id and cu.id = u.customer_id and cu.deleted_at is null));
+end
+$$;
+
+create or replace function auth.current_profile()
+returns table (user_id uuid, name text, email text, role app.user_role, customer_id uuid, company_id uuid,
+               company_name text, company_slug text, company_color text)
+language plpgsql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_company_id uuid := app.company_id();
+  v_user_id uuid := app.user_id();
+begin
+  return query
+  select u.id, u.name, u.email, u.role, u.customer_id, c.id, c.name, c.slug, c.color
+  from app.users u
+  join app.companies c on c.id = u.company_id
+  where u.company_id = v_company_id
+    and u.id = v_user_id
+    and u.deleted_at is null;
+end
+$$;

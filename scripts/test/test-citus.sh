@@ -15,13 +15,9 @@
 # node (tests/api/helpers/citus.rs); pgTAP runs in citus.sh's database
 # "fieldops", bootstrapped on every node and migrated on the coordinator.
 #
-# Migration 0003 fails on Citus (docs/scaling.md: its view over pg_policies
-# makes Citus create pg_catalog.pg_policies on the workers as fieldops_owner),
-# and nothing after it runs. Until the schema's own bootstrap takes care of
-# that, this script has the superuser create it first, in both databases
-# (FIELDOPS_TEST_CITUS_PREPROPAGATE_PG_POLICIES, default 1 here; 0 to see the
-# failure). The summary says which. The exit status is 0 only if everything
-# passed.
+# `fieldops migrate` does all the Citus set-up the schema needs (it detects
+# the extension: src/db/citus.rs); this script only builds the cluster. The
+# exit status is 0 only if everything passed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -30,7 +26,6 @@ DATA=$ROOT/target/citus-test
 LOGS=$ROOT/target/citus-test-logs
 BIN=${PG_BIN_DIR:-/usr/lib/postgresql/15/bin}
 export SQLX_OFFLINE=true RUST_BACKTRACE=0
-export FIELDOPS_TEST_CITUS_PREPROPAGATE_PG_POLICIES=${FIELDOPS_TEST_CITUS_PREPROPAGATE_PG_POLICIES:-1}
 unset DATABASE_URL
 
 started=$SECONDS
@@ -67,20 +62,9 @@ scripts/test/citus.sh stop >/dev/null 2>&1 || true
 rm -rf "$DATA"
 cluster_started=$SECONDS
 scripts/test/citus.sh start >"$LOGS/cluster.log" 2>&1 || { cat "$LOGS/cluster.log"; exit 1; }
-# Citus runs triggers on distributed tables only with this (docs/scaling.md,
-# item 8); as citus.sh migrate sets it.
-psql_c -d postgres -c 'alter system set citus.enable_unsafe_triggers = on' -c 'select pg_reload_conf()' >/dev/null
 cluster_seconds=$((SECONDS - cluster_started))
 
 step "the pgTAP database: fieldops migrate on the coordinator's \"fieldops\""
-# Per-database, so it reaches the workers through Citus; the API tests'
-# databases get it from the harness. Harmless if the schema sets it too.
-psql_c -d fieldops -c "alter database fieldops set citus.propagate_set_commands = 'local'"
-if [ "${FIELDOPS_TEST_CITUS_PREPROPAGATE_PG_POLICIES:-}" = 1 ]; then
-  psql_c -d fieldops -c 'create schema harness_pg_policies' \
-    -c 'create view harness_pg_policies.v as select * from pg_catalog.pg_policies' \
-    -c 'drop schema harness_pg_policies cascade' 2>&1 | grep -v '^NOTICE' || true
-fi
 migrate_rc=0
 DATABASE_URL="postgres://fieldops_owner@127.0.0.1:$COORDINATOR/fieldops" ./target/debug/fieldops migrate \
   >"$LOGS/migrate.log" 2>&1 || migrate_rc=$?
@@ -117,10 +101,6 @@ pgtap_seconds=$((SECONDS - pgtap_started))
 {
   echo "Citus: $(psql_c -d fieldops -Atc 'select citus_version()' | cut -d' ' -f1-2), coordinator $COORDINATOR, workers $WORKERS"
   echo "wall time: $((SECONDS - started)) s (cluster start ${cluster_seconds} s, API tests ${api_seconds} s, pgTAP ${pgtap_seconds} s)"
-  if [ "$FIELDOPS_TEST_CITUS_PREPROPAGATE_PG_POLICIES" = 1 ]; then
-    echo "harness step: pg_catalog.pg_policies created on the workers before migrating (for 0003;"
-    echo "  FIELDOPS_TEST_CITUS_PREPROPAGATE_PG_POLICIES=0 to run without it)"
-  fi
   echo
   if [ "$migrate_rc" = 0 ]; then
     # What the results are about: until migrate distributes the tables, they

@@ -208,13 +208,15 @@ fn is_only_comments(sql: &str) -> bool {
 /// tables are still propagated.
 pub async fn prepare_migrations(conn: &mut PgConnection) -> anyhow::Result<()> {
     conn.execute("set citus.enforce_object_restrictions_for_local_objects = off").await?;
+    // A migration that adds a trigger to a distributed table needs this; the
+    // triggers read and write rows of their own company only, on its node.
+    conn.execute("set citus.enable_unsafe_triggers = on").await?;
     Ok(())
 }
 
 /// After the migrations, with every policy dropped (Citus copies a table's
 /// policies to its shards when it distributes it, and refuses the one-server
-/// shapes): distributes what is not yet distributed, then the database
-/// settings and function settings Citus needs. Idempotent.
+/// shapes): distributes what is not yet distributed. Idempotent.
 pub async fn distribute(conn: &mut PgConnection) -> anyhow::Result<()> {
     // The audit and bookkeeping triggers run on the shards; they read and write
     // only rows of the same company, which live on the same node.
@@ -226,7 +228,7 @@ pub async fn distribute(conn: &mut PgConnection) -> anyhow::Result<()> {
     let to_reference = foreign_keys_to_reference_tables(&mut *conn).await?;
     let pending = pending_tables(&mut *conn).await?;
     if pending.is_empty() {
-        return apply_settings(conn).await;
+        return Ok(());
     }
     for key in &to_reference {
         conn.execute(format!("alter table {} drop constraint {}", key.table, key.name).as_str()).await?;
@@ -258,10 +260,12 @@ pub async fn distribute(conn: &mut PgConnection) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("restoring {} on {}", key.name, key.table))?;
     }
-    apply_settings(conn).await
+    Ok(())
 }
 
-async fn apply_settings(conn: &mut PgConnection) -> anyhow::Result<()> {
+/// db/citus.sql: database settings, function settings and the grants Citus
+/// needs beyond the policy files'. Run after them, in their transaction.
+pub async fn apply_settings(conn: &mut PgConnection) -> anyhow::Result<()> {
     for statement in split_statements(CITUS_SQL) {
         conn.execute(statement).await.with_context(|| format!("applying db/citus.sql: {statement}"))?;
     }

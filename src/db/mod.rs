@@ -172,6 +172,9 @@ async fn apply_policies_on(conn: &mut sqlx::PgConnection, topology: citus::Topol
                 .with_context(|| format!("applying db/policies/{name}"))?;
         }
     }
+    if topology.is_citus() {
+        citus::apply_settings(&mut tx).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -155,20 +155,23 @@ pub fn context_batch(user: &CurrentUser, limits: Limits) -> String {
     sql
 }
 
-/// The context on Citus, as the messages to send in order: the last one opens
-/// the transaction's `SET LOCAL`s, the middle one begins it.
+/// The context on Citus, as the three messages sent around `begin`: the
+/// resets, the session check, then (after `begin`) the settings.
 ///
 /// Citus records each forwarded `SET LOCAL` (and `RESET`) as the text of the
 /// whole message it came in and replays that text on every worker connection
 /// of the transaction, so a message holding one must hold nothing else: not
 /// the session check (a function the request role may not run), not `begin`,
-/// not a `RESET` (docs/scaling.md, "The batch shape"). Hence three round trips
-/// instead of one; the first message is outside any transaction, so its
-/// `RESET`s are not forwarded.
+/// not a `RESET` (docs/scaling.md, "The batch shape"). And the session check
+/// reads app.sessions on a worker over a connection of the function's owner:
+/// it must finish (its implicit transaction end) before the request's
+/// transaction begins, or the role switch would be replayed on that connection
+/// and refused; and it must not share a message with the resets, which would
+/// be replayed there with it. Hence four round trips instead of one.
 pub fn citus_context_messages(user: &CurrentUser, limits: Limits) -> [String; 3] {
     let reset = "reset role; reset all;".to_owned();
-    let check_and_begin = format!(
-        "select auth.require_session('{session}', '{user}', '{company}', '{role}'); begin;",
+    let check = format!(
+        "select auth.require_session('{session}', '{user}', '{company}', '{role}');",
         session = user.session_id,
         user = user.user_id,
         company = user.company_id,
@@ -187,7 +190,7 @@ pub fn citus_context_messages(user: &CurrentUser, limits: Limits) -> [String; 3]
         statement_ms = limits.statement_timeout.as_millis(),
         idle_ms = limits.idle_in_transaction_timeout.as_millis(),
     );
-    [reset, check_and_begin, settings]
+    [reset, check, settings]
 }
 
 pub fn bearer_token(parts: &Parts) -> Option<&str> {
@@ -224,7 +227,7 @@ where
 }
 
 /// Opens a request's transaction: session check, role switch and context in
-/// one round trip (three on Citus).
+/// one round trip (four on Citus).
 ///
 /// Runs in a task of its own: if the client goes away while the batch is on
 /// the wire, the request's future is dropped, but this task still receives the
@@ -266,15 +269,16 @@ pub async fn open_batch(db: &sqlx::PgPool, batch: String) -> Result<Transaction<
 
 async fn open_messages(
     db: &sqlx::PgPool,
-    [reset, check_and_begin, settings]: [String; 3],
+    [reset, check, settings]: [String; 3],
 ) -> Result<Transaction<'static, Postgres>, Error> {
     let db = db.clone();
     let opening = tokio::spawn(async move {
         let mut conn = db.acquire().await?;
         let connection: &mut sqlx::PgConnection = &mut conn;
         connection.execute(reset.as_str()).await?;
-        // What Pool::begin_with does, on a connection we have already used.
-        let mut tx = Transaction::begin(conn, Some(check_and_begin.into())).await?;
+        connection.execute(check.as_str()).await?;
+        // Pool::begin, on a connection we have already used.
+        let mut tx = Transaction::begin(conn, None).await?;
         let connection: &mut sqlx::PgConnection = &mut tx;
         connection.execute(settings.as_str()).await?;
         Ok::<_, sqlx::Error>(tx)

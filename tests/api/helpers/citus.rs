@@ -50,17 +50,6 @@ pub fn enabled() -> bool {
     !worker_ports().is_empty()
 }
 
-/// `FIELDOPS_TEST_CITUS_PREPROPAGATE_PG_POLICIES=1`: before migrating, create
-/// `pg_catalog.pg_policies` on the workers as the superuser (docs/scaling.md:
-/// migration 0003's view over it otherwise fails on Citus with `permission
-/// denied for schema pg_catalog`, because Citus propagates the catalog view
-/// as `fieldops_owner` inside the migration's transaction). A harness-side
-/// stand-in until the schema's own Citus bootstrap does it; off by default so
-/// that the failure shows.
-fn prepropagate_pg_policies() -> bool {
-    std::env::var("FIELDOPS_TEST_CITUS_PREPROPAGATE_PG_POLICIES").is_ok_and(|v| v == "1")
-}
-
 pub fn url(port: u16, user: &str, database: &str) -> String {
     format!("postgres://{user}@127.0.0.1:{port}/{database}")
 }
@@ -176,13 +165,6 @@ async fn bootstrap(coordinator: u16, name: &str) -> Result<(), String> {
         run(&mut conn, &format!("alter type harness_role_marks.t owner to {role}")).await?;
     }
     run(&mut conn, "drop schema harness_role_marks cascade").await?;
-    if prepropagate_pg_policies() {
-        // As the superuser and outside a transaction, Citus creates the view's
-        // dependency pg_catalog.pg_policies on the workers and records it.
-        run(&mut conn, "create schema harness_pg_policies").await?;
-        run(&mut conn, "create view harness_pg_policies.v as select * from pg_catalog.pg_policies").await?;
-        run(&mut conn, "drop schema harness_pg_policies cascade").await?;
-    }
     conn.close().await.ok();
     grant_worker_logins().await
 }
@@ -257,8 +239,8 @@ pub async fn copy_template(coordinator: u16, template: &str, database: &str) {
         )
         .await?;
         run(&mut conn, &format!("revoke temporary on database {database} from public")).await?;
-        // Citus forwards SET LOCAL to the workers only with this (docs/scaling.md,
-        // item 10); the context batch relies on it. Harmless if the schema sets it too.
+        // `fieldops migrate` sets this for its database (db/citus.sql), but a
+        // database's settings are not copied with it: the context relies on it.
         run(&mut conn, &format!("alter database {database} set citus.propagate_set_commands = 'local'"))
             .await?;
         conn.close().await.ok();
