@@ -37,6 +37,23 @@ begin
              when 'CUSTOMER' then 'fieldops_customer'
            end;
   else
+    -- On a Citus worker, inside the query of a shard: the caller's rows live
+    -- only on the node of its session (every table is co-located by company),
+    -- so where that session is not, no row is the caller's and there is no
+    -- context. A query of every shard then finds nothing on those nodes
+    -- instead of reaching across the cluster from each of them.
+    -- (Nested: the Citus catalog exists only there, and PL/pgSQL plans a
+    -- statement when it first runs it.)
+    if pg_catalog.to_regclass('pg_catalog.pg_dist_local_group') is not null then
+      if not exists (
+           select 1 from pg_catalog.pg_dist_local_group g
+           where g.groupid = 0
+              or exists (select 1 from pg_catalog.pg_dist_placement p
+                         where p.shardid = pg_catalog.get_shard_id_for_distribution_column('app.sessions', v_company_id)
+                           and p.groupid = g.groupid)) then
+        return null;
+      end if;
+    end if;
     select s.id, s.company_id, s.user_id, s.role, s.customer_id
       into v_context
       from app.sessions s
@@ -428,3 +445,36 @@ begin
     and u.deleted_at is null;
 end
 $$;
+
+-- ---------------------------------------------------------------------------
+-- Defaults from the request's hints, checked by the policies.
+--
+-- A row's company_id (and a note's author, an idempotency key's user) used to
+-- default to the verified context. Citus evaluates an INSERT's defaults on the
+-- coordinator, to find the shard, where the verified context is a lookup on
+-- another node, inside a transaction that may already have written there as
+-- the request role (Citus refuses that mix). The defaults now read the hints
+-- the server sends beside the session id (app.session_company,
+-- app.session_user_id). A hint is no credential: every table's WITH CHECK still
+-- compares the row with the verified context, so a forged hint makes the
+-- insert fail, as a wrong company_id always did.
+-- ---------------------------------------------------------------------------
+create function app.session_company_hint() returns uuid
+language sql stable parallel safe
+as $$ select nullif(pg_catalog.current_setting('app.session_company', true), '')::uuid $$;
+
+create function app.session_user_hint() returns uuid
+language sql stable parallel safe
+as $$ select nullif(pg_catalog.current_setting('app.session_user_id', true), '')::uuid $$;
+
+alter table app.customers alter column company_id set default app.session_company_hint();
+alter table app.users alter column company_id set default app.session_company_hint();
+alter table app.sessions alter column company_id set default app.session_company_hint();
+alter table app.job_statuses alter column company_id set default app.session_company_hint();
+alter table app.jobs alter column company_id set default app.session_company_hint();
+alter table app.job_tasks alter column company_id set default app.session_company_hint();
+alter table app.job_notes alter column company_id set default app.session_company_hint();
+alter table app.job_notes alter column author_id set default app.session_user_hint();
+alter table app.share_links alter column company_id set default app.session_company_hint();
+alter table app.idempotency_keys alter column company_id set default app.session_company_hint();
+alter table app.idempotency_keys alter column user_id set default app.session_user_hint();

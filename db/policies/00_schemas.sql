@@ -40,6 +40,11 @@ grant execute on function
   app.company_id(), app.user_id(), app.customer_id(), app.session_id(), app.role()
   to fieldops_admin, fieldops_worker, fieldops_customer;
 
+-- Column defaults (db/migrations/0016): the request's company and user as the
+-- server sent them, for the policies' WITH CHECK to verify.
+grant execute on function app.session_company_hint(), app.session_user_hint()
+  to fieldops_admin, fieldops_worker, fieldops_customer;
+
 -- The policies' "can the caller see this job?" on Citus (db/migrations/0016):
 -- invoker's rights, so they answer only what app.jobs' policies let the caller see.
 grant execute on function

@@ -409,7 +409,9 @@ async fn refresh(
 async fn logout(mut ctx: Ctx, jar: CookieJar) -> Result<(CookieJar, StatusCode)> {
     sqlx::query!(
         "update app.sessions set revoked_at = now(), revoked_reason = 'logout'
-         where id = (select app.session_id())"
+         where company_id = $1 and id = $2",
+        ctx.user.company_id,
+        ctx.user.session_id
     )
     .execute(&mut *ctx.tx)
     .await?;

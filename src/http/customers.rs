@@ -283,10 +283,11 @@ async fn update_customer(
 async fn delete_customer(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
     let deleted = sqlx::query!(
-        "update app.customers set deleted_at = now(), deleted_by = app.user_id()
+        "update app.customers set deleted_at = now(), deleted_by = $3
          where company_id = $2 and id = $1 and deleted_at is null",
         id,
-        ctx.user.company_id
+        ctx.user.company_id,
+        ctx.user.user_id
     )
     .execute(&mut *ctx.tx)
     .await?;

@@ -177,10 +177,11 @@ async fn revoke_share_link(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<S
     ctx.require(&[Role::Admin])?;
     let revoked = sqlx::query!(
         "update app.share_links set revoked_at = coalesce(revoked_at, now()),
-                                    revoked_by = coalesce(revoked_by, app.user_id())
+                                    revoked_by = coalesce(revoked_by, $3)
          where company_id = $2 and id = $1",
         id,
-        ctx.user.company_id
+        ctx.user.company_id,
+        ctx.user.user_id
     )
     .execute(&mut *ctx.tx)
     .await?;

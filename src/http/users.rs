@@ -303,10 +303,11 @@ fn require_admin(caller: &CurrentUser) -> Result<()> {
 async fn delete_user(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
     let deleted = sqlx::query!(
-        "update app.users set deleted_at = now(), deleted_by = app.user_id(), is_active = false
+        "update app.users set deleted_at = now(), deleted_by = $3, is_active = false
          where company_id = $2 and id = $1 and deleted_at is null",
         id,
-        ctx.user.company_id
+        ctx.user.company_id,
+        ctx.user.user_id
     )
     .execute(&mut *ctx.tx)
     .await?;

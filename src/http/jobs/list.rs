@@ -140,7 +140,7 @@ pub(super) async fn assigned_jobs(
         "where company_id = $6 and id = any(array(
            select j.id from app.jobs j
            join app.job_statuses s on s.company_id = j.company_id and s.id = j.status_id
-           where j.company_id = $6 and j.assigned_worker_id = app.user_id() and not j.is_archived
+           where j.company_id = $6 and j.assigned_worker_id = $7 and not j.is_archived
              and ($1::integer is null
                   or (s.order_index, coalesce(j.scheduled_at, 'infinity'), j.created_at, j.id)
                      > ($1, coalesce($2::timestamptz, 'infinity'), $3::timestamptz, $4::uuid))
@@ -154,6 +154,7 @@ pub(super) async fn assigned_jobs(
         after_id,
         limit + 1,
         ctx.user.company_id,
+        ctx.user.user_id,
     )
     .fetch_all(&mut *ctx.tx)
     .await?;

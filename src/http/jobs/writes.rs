@@ -223,11 +223,12 @@ pub(super) async fn set_archived(mut ctx: Ctx, id: Uuid, archived: bool) -> Resu
         "update app.jobs set
            is_archived = $2,
            archived_at = case when $2 then now() end,
-           archived_by = case when $2 then app.user_id() end
+           archived_by = case when $2 then $4::uuid end
          where company_id = $3 and id = $1",
         id,
         archived,
-        ctx.user.company_id
+        ctx.user.company_id,
+        ctx.user.user_id
     )
     .execute(&mut *ctx.tx)
     .await?;

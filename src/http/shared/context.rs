@@ -140,6 +140,7 @@ pub fn context_batch(user: &CurrentUser, limits: Limits) -> String {
          set local role {db_role};\n\
          set local app.session_id = '{session}';\n\
          set local app.session_company = '{company}';\n\
+         set local app.session_user_id = '{user}';\n\
          set local plan_cache_mode = force_custom_plan;\n\
          set local statement_timeout = '{statement_ms}ms';\n\
          set local idle_in_transaction_session_timeout = '{idle_ms}ms';\n\
@@ -181,12 +182,14 @@ pub fn citus_context_messages(user: &CurrentUser, limits: Limits) -> [String; 3]
         "set local role {db_role}; \
          set local app.session_id = '{session}'; \
          set local app.session_company = '{company}'; \
+         set local app.session_user_id = '{user}'; \
          set local plan_cache_mode = force_custom_plan; \
          set local statement_timeout = '{statement_ms}ms'; \
          set local idle_in_transaction_session_timeout = '{idle_ms}ms';",
         db_role = user.role.db_role(),
         session = user.session_id,
         company = user.company_id,
+        user = user.user_id,
         statement_ms = limits.statement_timeout.as_millis(),
         idle_ms = limits.idle_in_transaction_timeout.as_millis(),
     );
