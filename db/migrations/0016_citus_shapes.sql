@@ -12,9 +12,17 @@
 -- read (a query by id alone would ask every shard, from inside a shard query).
 -- Without the hint (psql, the pgTAP fixtures) the id alone is looked up, as
 -- before.
+--
+-- And it reads with the caller's rights, no longer the owner's: on Citus the
+-- coordinator evaluates it for an INSERT (to route the row and check it), and
+-- a definer's lookup there would reach a worker over the owner's connection,
+-- which Citus refuses once the request has written on that worker as the
+-- request role. What a request role may read of app.sessions is its own
+-- session's row, found by the id it holds (db/policies/sessions.sql): the
+-- same 122 random bits that were the credential before.
 -- ---------------------------------------------------------------------------
 create or replace function auth.request_context() returns auth.request_context
-language plpgsql stable security definer parallel restricted
+language plpgsql stable security invoker parallel restricted
 set search_path = pg_catalog, pg_temp
 as $$
 declare

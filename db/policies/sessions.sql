@@ -23,9 +23,16 @@ grant select (id, company_id, user_id, role, customer_id, expires_at, revoked_at
 create policy sessions_owner_all on app.sessions to fieldops_owner
   using (true) with check (true);
 
+-- The row of the session whose id the request holds. Not through app.*(): the
+-- verified context itself reads this row with the caller's rights
+-- (auth.request_context(), migration 0016), and holding the id is what proves
+-- the session. A revoked or expired row is readable; it is no context.
 create policy sessions_select_own on app.sessions for select
   to fieldops_admin, fieldops_worker, fieldops_customer
-  using (company_id = (select app.company_id()) and id = (select app.session_id()));
+  using (
+    company_id = app.session_company_hint()
+    and id = nullif(pg_catalog.current_setting('app.session_id', true), '')::uuid
+  );
 
 create policy sessions_revoke_own on app.sessions for update
   to fieldops_admin, fieldops_worker, fieldops_customer
