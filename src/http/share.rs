@@ -175,10 +175,12 @@ async fn create_share_link(
 )]
 async fn revoke_share_link(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
+    // Revoking twice keeps the first revocation. Not `coalesce(revoked_at,
+    // now())`: Citus refuses a non-immutable function inside COALESCE in an
+    // UPDATE; the second statement tells "already revoked" from "no such link".
     let revoked = sqlx::query!(
-        "update app.share_links set revoked_at = coalesce(revoked_at, now()),
-                                    revoked_by = coalesce(revoked_by, $3)
-         where company_id = $2 and id = $1",
+        "update app.share_links set revoked_at = now(), revoked_by = $3
+         where company_id = $2 and id = $1 and revoked_at is null",
         id,
         ctx.user.company_id,
         ctx.user.user_id
@@ -186,7 +188,16 @@ async fn revoke_share_link(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<S
     .execute(&mut *ctx.tx)
     .await?;
     if revoked.rows_affected() == 0 {
-        return Err(Error::NotFound);
+        let exists = sqlx::query_scalar!(
+            r#"select exists (select 1 from app.share_links where company_id = $2 and id = $1) as "exists!""#,
+            id,
+            ctx.user.company_id
+        )
+        .fetch_one(&mut *ctx.tx)
+        .await?;
+        if !exists {
+            return Err(Error::NotFound);
+        }
     }
     ctx.commit().await?;
     Ok(StatusCode::NO_CONTENT)

@@ -366,8 +366,10 @@ async fn no_secret_reaches_the_history() {
          where a.changes::text ~ '\\$argon2'
             or a.changes ? 'password_hash' and a.action <> 'UPDATE'
             or a.changes ? 'token_hash' and a.action <> 'UPDATE'
-            or exists (select 1 from app.users u where position(u.password_hash in a.changes::text) > 0)
-            or exists (select 1 from app.refresh_tokens t where position(encode(t.token_hash, 'hex') in a.changes::text) > 0)
+            or exists (select 1 from app.users u
+                       where u.company_id = a.company_id and position(u.password_hash in a.changes::text) > 0)
+            or exists (select 1 from app.refresh_tokens t
+                       where t.company_id = a.company_id and position(encode(t.token_hash, 'hex') in a.changes::text) > 0)
             or exists (select 1 from app.share_links l where position(encode(l.token_hash, 'hex') in a.changes::text) > 0)",
     )
     .fetch_all(&app.owner)

@@ -241,11 +241,15 @@ async fn no_entry_or_cursor_reveals_the_logs_global_sequence() {
     use base64::Engine;
 
     let app = spawn_app().await;
-    // Far from any small number a rank or a count could be.
-    sqlx::query("alter table app.audit_log alter column id restart with 7300000")
-        .execute(&app.owner)
-        .await
-        .expect("restart");
+    // Far from any small number a rank or a count could be. (Citus cannot
+    // restart a distributed table's identity; its ids come from per-node
+    // ranges, far from small numbers already.)
+    if !crate::helpers::citus::enabled() {
+        sqlx::query("alter table app.audit_log alter column id restart with 7300000")
+            .execute(&app.owner)
+            .await
+            .expect("restart");
+    }
     let acme = app.company("acme").await;
     let bolt = app.company("bolt").await;
     let job = customers_job(&app, &acme, "Quiet job").await;

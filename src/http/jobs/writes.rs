@@ -219,19 +219,28 @@ pub(super) async fn update_job(
 
 pub(super) async fn set_archived(mut ctx: Ctx, id: Uuid, archived: bool) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
-    let changed = sqlx::query!(
-        "update app.jobs set
-           is_archived = $2,
-           archived_at = case when $2 then now() end,
-           archived_by = case when $2 then $4::uuid end
-         where company_id = $3 and id = $1",
-        id,
-        archived,
-        ctx.user.company_id,
-        ctx.user.user_id
-    )
-    .execute(&mut *ctx.tx)
-    .await?;
+    // Two statements, not `case when $2 then now() end`: Citus refuses a
+    // non-immutable function inside CASE or COALESCE in an UPDATE.
+    let changed = if archived {
+        sqlx::query!(
+            "update app.jobs set is_archived = true, archived_at = now(), archived_by = $3
+             where company_id = $2 and id = $1",
+            id,
+            ctx.user.company_id,
+            ctx.user.user_id
+        )
+        .execute(&mut *ctx.tx)
+        .await?
+    } else {
+        sqlx::query!(
+            "update app.jobs set is_archived = false, archived_at = null, archived_by = null
+             where company_id = $2 and id = $1",
+            id,
+            ctx.user.company_id
+        )
+        .execute(&mut *ctx.tx)
+        .await?
+    };
     if changed.rows_affected() == 0 {
         return Err(Error::NotFound);
     }
