@@ -186,7 +186,7 @@ fn database_answer(error: sqlx::Error) -> Answer {
         return internal();
     };
     let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
-    let constraint = db.constraint().unwrap_or_default().to_owned();
+    let constraint = table_constraint(db.constraint().unwrap_or_default()).to_owned();
     match code.as_str() {
         // Our own SQLSTATEs, raised by triggers and definer functions.
         "FO401" => {
@@ -244,6 +244,16 @@ fn database_answer(error: sqlx::Error) -> Answer {
             tracing::error!(code, message = db.message(), "database error");
             internal()
         }
+    }
+}
+
+/// The table's name of a constraint. On Citus a shard reports its copy:
+/// `users_customer_fkey_102054` is `users_customer_fkey` on shard 102054. Our
+/// own names never end in `_<digits>`.
+fn table_constraint(name: &str) -> &str {
+    match name.rsplit_once('_') {
+        Some((base, shard)) if !shard.is_empty() && shard.bytes().all(|b| b.is_ascii_digit()) => base,
+        _ => name,
     }
 }
 
@@ -388,6 +398,20 @@ mod tests {
             }
         }
         names
+    }
+
+    #[test]
+    fn a_shards_constraint_name_is_the_tables() {
+        assert_eq!(table_constraint("users_customer_fkey_102054"), "users_customer_fkey");
+        assert_eq!(table_constraint("users_customer_fkey"), "users_customer_fkey");
+        assert_eq!(table_constraint("t_2fa"), "t_2fa");
+    }
+
+    #[test]
+    fn every_constraint_name_is_free_of_a_shard_suffix() {
+        for name in migration_constraints() {
+            assert_eq!(table_constraint(&name), name, "{name} ends like a Citus shard's copy");
+        }
     }
 
     #[test]
