@@ -186,7 +186,10 @@ fn database_answer(error: sqlx::Error) -> Answer {
         return internal();
     };
     let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
-    let constraint = table_constraint(db.constraint().unwrap_or_default()).to_owned();
+    // Citus relays a shard's error without its fields: the constraint is then
+    // only in the message (`… violates check constraint "x_102008"`).
+    let constraint = db.constraint().map(str::to_owned).or_else(|| constraint_in_message(db.message()));
+    let constraint = table_constraint(constraint.as_deref().unwrap_or_default()).to_owned();
     match code.as_str() {
         // Our own SQLSTATEs, raised by triggers and definer functions.
         "FO401" => {
@@ -255,6 +258,13 @@ fn table_constraint(name: &str) -> &str {
         Some((base, shard)) if !shard.is_empty() && shard.bytes().all(|b| b.is_ascii_digit()) => base,
         _ => name,
     }
+}
+
+/// The name after `constraint "` in an error message.
+fn constraint_in_message(message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("constraint \"")?;
+    let (name, _) = rest.split_once('"')?;
+    Some(name.to_owned())
 }
 
 /// Named constraints → the field they guard and what to tell the user. An empty
@@ -405,6 +415,13 @@ mod tests {
         assert_eq!(table_constraint("users_customer_fkey_102054"), "users_customer_fkey");
         assert_eq!(table_constraint("users_customer_fkey"), "users_customer_fkey");
         assert_eq!(table_constraint("t_2fa"), "t_2fa");
+    }
+
+    #[test]
+    fn a_relayed_message_names_its_constraint() {
+        let message = r#"new row for relation "customers_102008" violates check constraint "customers_phone_format_102008""#;
+        assert_eq!(constraint_in_message(message).as_deref(), Some("customers_phone_format_102008"));
+        assert_eq!(constraint_in_message("deadlock detected"), None);
     }
 
     #[test]
