@@ -8,16 +8,21 @@
 //! select auth.require_session(...);   -- as the authenticator: live session?
 //! set local role fieldops_<role>;
 //! set local app.session_id = '...';
+//! set local app.session_company = '...'; set local app.session_user_id = '...';
 //! set local plan_cache_mode = force_custom_plan;
 //! begin;
 //! ```
 //!
-//! The session id is the only context the database takes from us. Policies
-//! derive company, user, role and customer from the live session row it names,
-//! and only while the role in force is the one the session was issued for
-//! (`auth.request_context()`, db/migrations/0013). So SQL running inside the
-//! request, whatever it sets or whichever request role it switches to, can act
-//! for no one but the caller.
+//! (On Citus, four messages instead: [`citus_context_messages`].)
+//!
+//! The session id is the only context the database trusts. Policies derive
+//! company, user, role and customer from the live session row it names, and
+//! only while the role in force is the one the session was issued for
+//! (`auth.request_context()`, db/migrations/0013 and 0016). So SQL running
+//! inside the request, whatever it sets or whichever request role it switches
+//! to, can act for no one but the caller. The company and user go along as
+//! hints (the session lookup's key on Citus, column defaults); every policy
+//! checks rows against the verified context, so a forged hint finds nothing.
 //!
 //! `begin` comes last. Statements before it form an implicit transaction that
 //! `begin` turns into the request's transaction; if any of them fails (the
