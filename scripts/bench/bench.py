@@ -131,10 +131,11 @@ class Bench:
     def context_sql(claims):
         role = claims["role"]
         # The API's own batch (src/http/shared/context.rs): session check, role, the
-        # session id as the only context, begin last.
+        # session id as the only context (with its company and user as hints), begin last.
         return ("reset role\\; reset all\\; "
                 "select auth.require_session('{sid}', '{sub}', '{cid}', '{role}')\\; "
                 "set local role fieldops_{lower}\\; set local app.session_id = '{sid}'\\; "
+                "set local app.session_company = '{cid}'\\; set local app.session_user_id = '{sub}'\\; "
                 "set local plan_cache_mode = force_custom_plan\\; set local statement_timeout = '30000ms'\\; "
                 "set local idle_in_transaction_session_timeout = '60000ms'\\; begin;"
                 ).format(lower=role.lower(), **claims)
