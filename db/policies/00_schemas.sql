@@ -2,13 +2,14 @@
 --
 -- fieldops_login: USAGE on auth and EXECUTE on the sign-in flow's functions
 --   (login_lookup, create_session, rotate_refresh_token, open_share_link, the
---   throttle). The server's second, small pool; never reachable from a request.
+--   throttle) and session_profile (GET /auth/me). The server's second, small
+--   pool; never reachable from a request.
 -- fieldops_authenticator: USAGE on auth and EXECUTE on require_session only.
 --   SQL inside a request can `reset role` back to it, so it may do nothing that
 --   reads or creates a session of someone else.
 -- fieldops_admin, fieldops_worker, fieldops_customer: USAGE on app, EXECUTE on
 --   the context functions the policies call (all derived from the verified
---   session, see db/migrations/0013), and on auth.current_profile().
+--   session, see db/migrations/0013).
 -- PUBLIC: nothing, not even temporary tables on this database.
 
 revoke all on schema app, auth from public, fieldops_login, fieldops_authenticator, fieldops_admin,
@@ -66,8 +67,10 @@ grant execute on function
 grant execute on function auth.require_session(uuid, uuid, uuid, app.user_role)
   to fieldops_authenticator;
 
-grant execute on function auth.current_profile()
-  to fieldops_admin, fieldops_worker, fieldops_customer;
+-- GET /auth/me: the profile of a live session the verified token names
+-- (db/migrations/0017: outside the request's transaction, for Citus).
+grant execute on function auth.session_profile(uuid, uuid, uuid, app.user_role)
+  to fieldops_login;
 
 -- Request hygiene (db/migrations/0014): the sign-in flow's throttled attempt
 -- and its success, and the hourly purge of expired idempotency answers, all

@@ -7,7 +7,7 @@ begin;
 set local search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_login, fieldops_authenticator, fieldops_admin,
   fieldops_worker, fieldops_customer;
-select plan(50);
+select plan(54);
 \ir fixtures/tenants.sql
 
 -- ------------------------------------------------------------ TEMP and PUBLIC
@@ -140,6 +140,23 @@ set local role fieldops_authenticator;
 select throws_ok(format($$ select auth.require_session(%L, %L, %L, 'CUSTOMER') $$,
                         pg_temp.id('B.customer.session'), pg_temp.id('B.customer'), pg_temp.id('B')),
   'FO401', 'session is not valid', 'the session check refuses a deleted customer''s login');
+reset role;
+
+-- GET /auth/me: the sign-in pool reads the profile of a live session that
+-- matches the token's claims, and of nothing else.
+set local role fieldops_login;
+select is((select user_id from auth.session_profile(pg_temp.id('A.admin.session'), pg_temp.id('A.admin'),
+                                                    pg_temp.id('A'), 'ADMIN')),
+  pg_temp.id('A.admin'), 'session_profile answers for a live session with its claims');
+select is((select count(*) from auth.session_profile(pg_temp.id('A.admin.session'), pg_temp.id('A.admin'),
+                                                      pg_temp.id('B'), 'ADMIN')),
+  0::bigint, 'session_profile answers nothing when the company claimed is another');
+select is((select count(*) from auth.session_profile(pg_temp.id('A.admin.session'), pg_temp.id('A.admin'),
+                                                      pg_temp.id('A'), 'WORKER')),
+  0::bigint, 'session_profile answers nothing when the role claimed is another');
+select is((select count(*) from auth.session_profile(pg_temp.id('A.worker2.session'), pg_temp.id('A.worker2'),
+                                                      pg_temp.id('A'), 'WORKER')),
+  0::bigint, 'session_profile answers nothing for a revoked session');
 reset role;
 
 -- ------------------------------------------ share links end with what ends them

@@ -137,7 +137,14 @@ pub async fn migrate(owner: &PgPool) -> anyhow::Result<()> {
         MIGRATOR.run(&mut *conn).await.context("running migrations")?;
     }
     if topology.is_citus() {
-        drop_policies(&mut conn).await?;
+        // Citus refuses policies with subqueries on the tables it distributes;
+        // apply_policies_on re-creates them in Citus's shape. On a cluster
+        // already distributed, the drops are DDL on distributed and reference
+        // tables in one transaction, which Citus allows only sequentially.
+        let mut tx = conn.begin().await?;
+        citus::sequential_ddl(&mut tx).await?;
+        drop_policies(&mut tx).await?;
+        tx.commit().await?;
         citus::distribute(&mut conn).await?;
     }
     apply_policies_on(&mut conn, topology).await

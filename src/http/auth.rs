@@ -22,10 +22,10 @@ use validator::Validate;
 
 use crate::auth::{password, tokens, Role};
 use crate::http::shared::{
-    context::Ctx,
+    context::{Ctx, CurrentUser},
     error::{Error, Problem, Result},
     extract::AppJson,
-    AppState,
+    sign_in, AppState,
 };
 use ipnet::IpNet;
 
@@ -298,6 +298,7 @@ async fn login(
     let now = Utc::now();
     let expires = now + chrono::Duration::seconds(state.auth.refresh_token_ttl.as_secs() as i64);
     let user_agent = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let mut flow = sign_in::begin(&state.login_db).await?;
     let session_id = sqlx::query_scalar!(
         r#"select auth.create_session($1, $2, $3, $4, $5, $6, $7) as "session_id!""#,
         user.user_id,
@@ -308,8 +309,9 @@ async fn login(
         user_agent,
         client_ip,
     )
-    .fetch_one(&state.login_db)
+    .fetch_one(&mut *flow)
     .await?;
+    flow.commit().await?;
 
     let access_token = state
         .keys
@@ -370,6 +372,7 @@ async fn refresh(
         None => tokens::generate_without_company(),
     };
     let expires = Utc::now() + chrono::Duration::seconds(state.auth.refresh_token_ttl.as_secs() as i64);
+    let mut flow = sign_in::begin(&state.login_db).await?;
     let outcome = sqlx::query!(
         r#"select outcome as "outcome!", session_id, user_id, company_id, role as "role: Role", customer_id
            from auth.rotate_refresh_token($1, $2, $3, $4)"#,
@@ -378,8 +381,9 @@ async fn refresh(
         tokens::digest(&new_token),
         expires,
     )
-    .fetch_one(&state.login_db)
+    .fetch_one(&mut *flow)
     .await?;
+    flow.commit().await?;
 
     match (outcome.outcome.as_str(), outcome.session_id, outcome.user_id, outcome.company_id, outcome.role) {
         ("ok", Some(session_id), Some(user_id), Some(company_id), Some(role)) => {
@@ -428,17 +432,22 @@ async fn logout(mut ctx: Ctx, jar: CookieJar) -> Result<(CookieJar, StatusCode)>
         (status = 401, description = "Not signed in", body = Problem),
     )
 )]
-async fn me(mut ctx: Ctx) -> Result<AppJson<Profile>> {
+async fn me(user: CurrentUser, State(state): State<AppState>) -> Result<AppJson<Profile>> {
+    // Over the sign-in pool, outside any request transaction: on Citus a
+    // definer reads with its own rights only there (db/migrations/0017).
     let row = sqlx::query!(
         r#"select user_id as "user_id!", name as "name!", email as "email!", role as "role!: Role",
                   customer_id, company_id as "company_id!", company_name as "company_name!",
                   company_slug as "company_slug!", company_color as "company_color!"
-           from auth.current_profile()"#
+           from auth.session_profile($1, $2, $3, $4)"#,
+        user.session_id,
+        user.user_id,
+        user.company_id,
+        user.role as Role,
     )
-    .fetch_optional(&mut *ctx.tx)
+    .fetch_optional(&state.login_db)
     .await?
     .ok_or(Error::Unauthorized)?;
-    ctx.commit().await?;
     Ok(AppJson(Profile {
         id: row.user_id,
         name: row.name,

@@ -20,7 +20,7 @@ use crate::http::shared::{
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath},
     job_visibility::require_job_visible,
-    AppState,
+    sign_in, AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -221,15 +221,17 @@ async fn open_share_link(
         return Err(Error::NotFound);
     }
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let mut flow = sign_in::begin(&state.login_db).await?;
     let view = sqlx::query_scalar!(
         r#"select auth.open_share_link($1, $2, $3) as "view""#,
         tokens::company_of(&token),
         tokens::digest(&token),
         user_agent
     )
-    .fetch_one(&state.login_db)
-    .await?
-    .ok_or(Error::NotFound)?;
+    .fetch_one(&mut *flow)
+    .await?;
+    flow.commit().await?;
+    let view = view.ok_or(Error::NotFound)?;
     let view: ShareView = serde_json::from_value(view).map_err(anyhow::Error::from)?;
     Ok(([(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], AppJson(view)))
 }

@@ -188,7 +188,11 @@ fn database_answer(error: sqlx::Error) -> Answer {
     let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
     // Citus relays a shard's error without its fields: the constraint is then
     // only in the message (`… violates check constraint "x_102008"`).
-    let constraint = db.constraint().map(str::to_owned).or_else(|| constraint_in_message(db.message()));
+    let constraint = db
+        .constraint()
+        .map(str::to_owned)
+        .or_else(|| constraint_in_message(db.message()))
+        .or_else(|| raised_constraint(db.message()).map(str::to_owned));
     let constraint = table_constraint(constraint.as_deref().unwrap_or_default()).to_owned();
     match code.as_str() {
         // Our own SQLSTATEs, raised by triggers and definer functions.
@@ -265,6 +269,18 @@ fn constraint_in_message(message: &str) -> Option<String> {
     let (_, rest) = message.split_once("constraint \"")?;
     let (name, _) = rest.split_once('"')?;
     Some(name.to_owned())
+}
+
+/// Our triggers' FO422 errors, by the end of their message → the constraint
+/// they name. Citus relays a shard's error with its message but without the
+/// constraint field, and these messages do not name it.
+const RAISED_CONSTRAINTS: &[(&str, &str)] = &[
+    ("the assignee is not an active worker of this company", "jobs_assignee_is_worker"),
+    ("requires every task to be done first", "jobs_open_tasks"),
+];
+
+fn raised_constraint(message: &str) -> Option<&'static str> {
+    RAISED_CONSTRAINTS.iter().find(|(ending, _)| message.ends_with(ending)).map(|(_, constraint)| *constraint)
 }
 
 /// Named constraints → the field they guard and what to tell the user. An empty
@@ -422,6 +438,27 @@ mod tests {
         let message = r#"new row for relation "customers_102008" violates check constraint "customers_phone_format_102008""#;
         assert_eq!(constraint_in_message(message).as_deref(), Some("customers_phone_format_102008"));
         assert_eq!(constraint_in_message("deadlock detected"), None);
+    }
+
+    #[test]
+    fn a_relayed_trigger_error_is_known_by_its_message() {
+        let message = r#"the status "Signed off" requires every task to be done first"#;
+        assert_eq!(raised_constraint(message), Some("jobs_open_tasks"));
+        assert_eq!(raised_constraint("deadlock detected"), None);
+        // Each entry is a raise in the migrations, naming that constraint.
+        let sql: String = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/db/migrations"))
+            .expect("migrations")
+            .map(|entry| std::fs::read_to_string(entry.expect("entry").path()).expect("readable SQL"))
+            .collect();
+        for (ending, constraint) in RAISED_CONSTRAINTS {
+            let raise = sql
+                .split("raise exception '")
+                .skip(1)
+                .find(|raise| raise.split('\'').next().is_some_and(|text| text.ends_with(ending)))
+                .unwrap_or_else(|| panic!("no raise ends with {ending:?}"));
+            let using = raise.split(';').next().unwrap_or_default();
+            assert!(using.contains(&format!("constraint = '{constraint}'")), "{ending:?} raises {using}");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod like;
 pub mod middleware;
 pub mod pagination;
 pub mod refs;
+pub mod sign_in;
 pub mod state;
 
 pub use error::{Error, Result};
