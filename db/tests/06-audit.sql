@@ -114,19 +114,16 @@ select throws_ok($$ update app.audit_log set actor_id = null $$, '42501', 'app.a
 commit;
 
 -- ------------------------------------------------------------ what is recorded
--- As the API does it: logged in as the authenticator, switched into a role.
--- (On Citus the workers see the request role's own login, whoever logged in
--- to the coordinator, and would be sent the SESSION AUTHORIZATION too, which
--- that login may not take.)
+-- As the API does it: logged in as the authenticator (a session-level SESSION
+-- AUTHORIZATION, which Citus does not forward to the workers, where the
+-- request role logs in itself), switched into a role.
+set session authorization fieldops_authenticator;
 begin;
-\if :citus
-\else
-set local session authorization fieldops_authenticator;
-\endif
 set local role fieldops_admin;
 select pg_temp.ctx('A.admin');
 select pg_temp.affected(format($$ update app.jobs set title = 'Boiler service' where id = %L $$, pg_temp.id('A.job1')));
 commit;
+reset session authorization;
 
 select is((pg_temp.last('jobs')).changes, '{"title": ["A job1", "Boiler service"]}'::jsonb,
   'an update records only the changed column as [old, new] (no updated_at, version, updated_by)');
@@ -203,21 +200,18 @@ $$, 'no history row holds a share-link digest');
 -- The login flow (before anyone is signed in) is recorded as 'auth'; the
 -- refresh token itself is not.
 --
--- Not on Citus (a TODO there): the server's login pool signs in as
--- fieldops_login, but auth.create_session writes as its owner, so Citus
--- reaches the worker as fieldops_owner, where the trigger sees neither the
--- login nor the role in force and records the sign-in as a direct change by
--- fieldops_owner. Here, as the superuser: a SET LOCAL SESSION AUTHORIZATION
--- would be forwarded to that connection, which may not take it.
-begin;
+--
+-- Not on Citus (a TODO there): auth.create_session writes as its owner, so
+-- Citus reaches the worker as fieldops_owner, where the trigger sees neither
+-- the login nor the role in force, and records the sign-in as a direct change
+-- by fieldops_owner.
 \if :citus
 select todo_start('on Citus a sign-in is recorded as a direct change by fieldops_owner (the worker sees the definer''s connection): a product gap');
-\else
-set local session authorization fieldops_login;
 \endif
+set session authorization fieldops_login;
 select auth.create_session(pg_temp.id('A.worker'), pg_temp.id('A'), sha256('refresh'),
                            now() + interval '1 day', now() + interval '1 day', 'pgtap', '127.0.0.1') \g /dev/null
-commit;
+reset session authorization;
 select is(((pg_temp.last('sessions')).action, (pg_temp.last('sessions')).source,
            (pg_temp.last('sessions')).db_role, (pg_temp.last('sessions')).changes ->> 'user_id'),
   ('INSERT'::text, 'auth'::text, 'fieldops_login'::text, pg_temp.id('A.worker')::text),
