@@ -121,6 +121,36 @@ insert into expected_grant values
   ('app.worker_has_visible_job(uuid,uuid)', 'fieldops_worker', 'EXECUTE', null);
 grant select on expected_grant to public;
 
+-- On Citus, db/citus.sql also grants a request role INSERT on every column
+-- with a default of a table it may insert into (Citus writes an INSERT to a
+-- shard with the defaults spelled out). company_id, author_id and user_id are
+-- still checked by the policies' WITH CHECK, created_at and version of
+-- stamped tables are overwritten by app.stamp_row(), and an id is a key in
+-- the caller's own company; jobs.is_archived, share_links.open_count and
+-- idempotency_keys.created_at become the inserting caller's choice, in its
+-- own company. Listed by name, so that a new defaulted column (a flag, a
+-- secret) does not become insertable on Citus unnoticed.
+create temporary table citus_insert_default (object text, grantee text, columns text[]) on commit drop;
+insert into citus_insert_default values
+  ('app.customers', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
+  ('app.idempotency_keys', 'fieldops_admin', '{company_id,user_id,created_at}'),
+  ('app.idempotency_keys', 'fieldops_worker', '{company_id,user_id,created_at}'),
+  ('app.job_notes', 'fieldops_admin', '{id,company_id,author_id,created_at,updated_at,version}'),
+  ('app.job_notes', 'fieldops_worker', '{id,company_id,author_id,created_at,updated_at,version}'),
+  ('app.job_statuses', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
+  ('app.job_tasks', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
+  ('app.jobs', 'fieldops_admin', '{id,company_id,is_archived,created_at,updated_at,version}'),
+  ('app.share_links', 'fieldops_admin', '{id,company_id,open_count,created_at,updated_at,version}'),
+  ('app.users', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}');
+update expected_grant e
+set columns = array(select a.attname::text from pg_attribute a
+                    where a.attrelid = e.object::regclass and a.attnum > 0 and not a.attisdropped
+                      and a.attname = any (e.columns || d.columns)
+                    order by a.attnum)
+from citus_insert_default d
+where d.object = e.object and d.grantee = e.grantee and e.privilege = 'INSERT'
+  and exists (select 1 from pg_extension where extname = 'citus');
+
 create temporary table request_role (name text) on commit drop;
 insert into request_role values
   ('fieldops_authenticator'), ('fieldops_admin'), ('fieldops_worker'), ('fieldops_customer');

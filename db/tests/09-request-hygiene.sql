@@ -1,7 +1,9 @@
 -- Sign-in attempts are claimed before any password is checked, under one key
 -- per account whatever its spelling; stored idempotency answers expire.
-begin;
-set local search_path = tap, public;
+-- The login role acts as the server's login pool does, logged in as itself: a
+-- session-level SET ROLE (on Citus a SET LOCAL ROLE would be forwarded to the
+-- connections the definer functions open as the owner, which may not take it).
+set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_login, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
 select plan(21);
 \ir fixtures/tenants.sql
@@ -18,7 +20,8 @@ select is_empty($$ select object, grantee from app.grant_report where object = '
   'nobody but the definer functions calls auth.login_normal');
 
 -- ------------------------------------------------------------ one bucket per account
-set local role fieldops_login;
+set role fieldops_login;
+begin;
 
 select is((select count(*)::int from auth.login_attempt('pgtap-a', 'admin@a.test', '10.1.0.1', 3, interval '1 minute')
            where retry_after = 0 and attempt_id is not null and user_id = pg_temp.id('A.admin')),
@@ -59,18 +62,24 @@ select is((select retry_after from auth.login_attempt('pgtap-b', 'worker@b.test'
   0, 'a cleared attempt is no failure: the account is not throttled');
 
 -- ------------------------------------------------------------ idempotency keys expire
+commit;
 reset role;
+begin;
 set local role fieldops_owner;
 insert into app.idempotency_keys (company_id, user_id, key, request_hash, created_at)
 values (pg_temp.id('A'), pg_temp.id('A.admin'), 'old', '\x00', now() - interval '25 hours'),
        (pg_temp.id('B'), pg_temp.id('B.worker'), 'old', '\x00', now() - interval '2 days'),
        (pg_temp.id('A'), pg_temp.id('A.admin'), 'fresh', '\x00', now() - interval '1 hour');
-reset role;
-set local role fieldops_login;
+commit;
+set role fieldops_login;
 select is(auth.purge_idempotency_keys(), 2, 'the purge deletes every company''s expired keys');
 reset role;
 select is(array(select key from app.idempotency_keys where key in ('old', 'fresh')), array['fresh'],
   'keys younger than 24 hours stay');
 
+begin;
+select pg_temp.drop_fixture();
+commit;
+revoke usage on schema tap from fieldops_owner, fieldops_login, fieldops_authenticator, fieldops_admin,
+  fieldops_worker, fieldops_customer;
 select * from finish();
-rollback;

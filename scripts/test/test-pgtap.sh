@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The policy tests: every db/tests/*.sql file through pg_prove, as the superuser
-# `postgres` (each test switches into the FieldOps roles itself and rolls back).
+# `postgres` (each test switches into the FieldOps roles itself, one transaction
+# per role, and deletes the two fixture companies it committed when it ends).
 #
 # `make test` runs this after the Rust tests, against the test cluster it started
 # (database "fieldops", migrated, policies applied). By hand, e.g. on the
