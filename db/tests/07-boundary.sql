@@ -164,8 +164,9 @@ select throws_ok(format($$ select auth.require_session(%L, %L, %L, 'CUSTOMER') $
 reset role;
 
 -- GET /auth/me: the sign-in pool reads the profile of a live session that
--- matches the token's claims, and of nothing else.
-set local role fieldops_login;
+-- matches the token's claims, and of nothing else. Logged in as the login
+-- role, as above.
+set role fieldops_login;
 select is((select user_id from auth.session_profile(pg_temp.id('A.admin.session'), pg_temp.id('A.admin'),
                                                     pg_temp.id('A'), 'ADMIN')),
   pg_temp.id('A.admin'), 'session_profile answers for a live session with its claims');
