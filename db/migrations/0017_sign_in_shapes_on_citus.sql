@@ -21,7 +21,9 @@ create function auth.session_profile(
   p_session_id uuid,
   p_user_id uuid,
   p_company_id uuid,
-  p_role app.user_role
+  -- Text, not app.user_role: the login role may not use schema app, so it
+  -- cannot name the type (nor can the server's driver look it up for it).
+  p_role text
 ) returns table (user_id uuid, name text, email text, role app.user_role, customer_id uuid, company_id uuid,
                  company_name text, company_slug text, company_color text)
 language plpgsql stable security definer
@@ -39,8 +41,8 @@ begin
     and s.user_id = p_user_id
     and s.revoked_at is null
     and s.expires_at > now()
-    and s.role = p_role
-    and u.role = p_role
+    and s.role::text = p_role
+    and u.role::text = p_role
     and u.customer_id is not distinct from s.customer_id
     and (s.customer_id is null or (cu.id is not null and cu.deleted_at is null))
     and u.deleted_at is null

@@ -69,7 +69,7 @@ grant execute on function auth.require_session(uuid, uuid, uuid, app.user_role)
 
 -- GET /auth/me: the profile of a live session the verified token names
 -- (db/migrations/0017: outside the request's transaction, for Citus).
-grant execute on function auth.session_profile(uuid, uuid, uuid, app.user_role)
+grant execute on function auth.session_profile(uuid, uuid, uuid, text)
   to fieldops_login;
 
 -- Request hygiene (db/migrations/0014): the sign-in flow's throttled attempt

@@ -91,7 +91,7 @@ insert into expected_grant values
   ('auth.request_context()', 'fieldops_customer', 'EXECUTE', null),
   ('auth.request_context()', 'fieldops_worker', 'EXECUTE', null),
   ('auth.create_session(uuid,uuid,bytea,timestamp with time zone,timestamp with time zone,text,text)', 'fieldops_login', 'EXECUTE', null),
-  ('auth.session_profile(uuid,uuid,uuid,app.user_role)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.session_profile(uuid,uuid,uuid,text)', 'fieldops_login', 'EXECUTE', null),
   ('auth.login_lookup(text,text)', 'fieldops_login', 'EXECUTE', null),
   ('auth.search_customers(text,text,uuid,integer)', 'fieldops_admin', 'EXECUTE', null),
   ('auth.search_jobs(text,boolean,uuid,uuid,uuid,timestamp with time zone,uuid,integer)', 'fieldops_admin', 'EXECUTE', null),

@@ -443,7 +443,9 @@ async fn me(user: CurrentUser, State(state): State<AppState>) -> Result<AppJson<
         user.session_id,
         user.user_id,
         user.company_id,
-        user.role as Role,
+        // As text: binding the enum would make sqlx look its type up by name
+        // first, in schema app, which the login role may not use (a 403).
+        user.role.as_str(),
     )
     .fetch_optional(&state.login_db)
     .await?

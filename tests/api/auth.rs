@@ -1,9 +1,10 @@
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use futures::future::join_all;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{assert_problem, spawn_app, JWT_SECRET, PASSWORD};
+use crate::helpers::{assert_problem, spawn_app, spawn_app_configured, JWT_SECRET, PASSWORD};
 
 #[tokio::test]
 async fn login_returns_tokens_and_the_user() {
@@ -22,6 +23,21 @@ async fn login_returns_tokens_and_the_user() {
     assert_eq!(me.body["email"], "customer@acme.test");
     assert_eq!(me.body["customer_id"], json!(acme.customer_id));
     assert_eq!(me.body["company"]["id"], json!(acme.id));
+}
+
+#[tokio::test]
+async fn the_profile_answers_on_every_connection_of_the_sign_in_pool() {
+    // GET /auth/me runs over the sign-in pool (8 connections with a server
+    // pool of 32); many at once open connections that have served no sign-in
+    // yet, and each must answer for its caller.
+    let app = spawn_app_configured(axum::Router::new(), &[("DB_MAX_CONNECTIONS", "32")]).await;
+    let acme = app.company("acme").await;
+    let tokens = [&acme.admin.access, &acme.worker.access, &acme.customer.access];
+    let replies = join_all((0..12).map(|n| app.get("/api/v1/auth/me", tokens[n % 3]))).await;
+    let statuses: Vec<StatusCode> = replies.iter().map(|reply| reply.status).collect();
+    assert!(statuses.iter().all(|status| *status == StatusCode::OK), "{statuses:?}");
+    let roles: Vec<&str> = replies.iter().filter_map(|reply| reply.body["role"].as_str()).collect();
+    assert_eq!(roles[..3], ["ADMIN", "WORKER", "CUSTOMER"]);
 }
 
 #[tokio::test]
