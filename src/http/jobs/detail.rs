@@ -19,7 +19,7 @@ use crate::http::{
 /// Loads a job as the caller may see it; None when it is not visible.
 pub async fn load_detail(ctx: &mut Ctx, id: Uuid) -> Result<Option<JobDetail>> {
     let company_id = ctx.user.company_id;
-    let Some(row) = select_summaries!("where company_id = $2 and id = $1", id, company_id)
+    let Some(row) = select_summaries!(company = "$2", "where company_id = $2 and id = $1", id, company_id)
         .fetch_optional(&mut *ctx.tx)
         .await?
     else {

@@ -53,6 +53,7 @@ pub(super) async fn list_jobs(
             // with the ids bound as a parameter the planner knew their values but
             // not how few they were, and walked the tenant's jobs by status.
             select_summaries!(
+                view,
                 "where company_id = $9
                    and id = any(array(select s from auth.search_jobs($1, $2, $3, $4, $5, $6, $7, $8) s))
                  order by created_at desc, id desc",
@@ -73,6 +74,7 @@ pub(super) async fn list_jobs(
             // The page's ids first, from app.jobs alone along its keyset index;
             // only those rows then get their summary (joins, task counts).
             select_summaries!(
+                company = "$9",
                 // `= any(array(...))`: the ids are computed first and then looked
                 // up by primary key (an `in (...)` let the planner build the
                 // summaries of every visible job before matching them).
@@ -137,6 +139,7 @@ pub(super) async fn assigned_jobs(
     // page is chosen from the unarchived-jobs index, and `not is_archived` again
     // outside lets the summaries use that index too.
     let rows = select_summaries!(
+        company = "$6",
         "where company_id = $6 and id = any(array(
            select j.id from app.jobs j
            join app.job_statuses s on s.company_id = j.company_id and s.id = j.status_id

@@ -125,19 +125,64 @@ impl SummaryRow {
     }
 }
 
-/// `select … from app.job_summaries` + the rest of the query.
+/// `select … from` the rows of app.job_summaries + the rest of the query.
+///
+/// The view's query inlined, with the company bound in the task counts too:
+/// Citus routes a statement to one shard only if every distributed table in it
+/// is filtered by a company id it knows, and the view's lateral count has only
+/// `t.company_id = j.company_id`, so a job read through the view went to every
+/// shard (docs/scaling.md). `company` names the parameter holding the caller's
+/// company (e.g. "$2"), which the tail must also bind (`where company_id = $2`).
+/// On one server the plan is the view's.
+///
+/// `view`: from the view itself, for a tail that calls a function reading
+/// other tables (the admin search): routed to one shard, the whole statement
+/// would run there, and Citus refuses a distributed query from inside a
+/// shard's; through the view Citus runs the function on the coordinator first.
 macro_rules! select_summaries {
-    ($tail:literal $(, $arg:expr)* $(,)?) => {
+    (view, $tail:literal $(, $arg:expr)* $(,)?) => {
         sqlx::query_as!(
             SummaryRow,
             r#"select id as "id!", title as "title!", description as "description!",
                       status_id as "status_id!", status_name as "status_name!",
                       status_color as "status_color!", status_is_final as "status_is_final!",
-                      status_order as "status_order!", customer_id as "customer_id!", customer_name, assigned_worker_id, worker_name,
-                      scheduled_at, completed_at, is_archived as "is_archived!",
-                      tasks_total as "tasks_total!", tasks_done as "tasks_done!",
+                      status_order as "status_order!", customer_id as "customer_id!", customer_name as "customer_name?",
+                      assigned_worker_id as "assigned_worker_id?", worker_name as "worker_name?",
+                      scheduled_at as "scheduled_at?", completed_at as "completed_at?",
+                      is_archived as "is_archived!", tasks_total as "tasks_total!", tasks_done as "tasks_done!",
                       created_at as "created_at!", updated_at as "updated_at!", version as "version!"
                from app.job_summaries "# + $tail
+            $(, $arg)*
+        )
+    };
+    (company = $company:literal, $tail:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            SummaryRow,
+            r#"select id as "id!", title as "title!", description as "description!",
+                      status_id as "status_id!", status_name as "status_name!",
+                      status_color as "status_color!", status_is_final as "status_is_final!",
+                      status_order as "status_order!", customer_id as "customer_id!", customer_name as "customer_name?",
+                      assigned_worker_id as "assigned_worker_id?", worker_name as "worker_name?",
+                      scheduled_at as "scheduled_at?", completed_at as "completed_at?", is_archived as "is_archived!",
+                      tasks_total as "tasks_total!", tasks_done as "tasks_done!",
+                      created_at as "created_at!", updated_at as "updated_at!", version as "version!"
+               from (
+                 select j.id, j.company_id, j.title, j.description, j.status_id,
+                        s.name as status_name, s.color as status_color, s.is_final as status_is_final,
+                        s.order_index as status_order, j.customer_id, c.name as customer_name,
+                        j.assigned_worker_id, w.name as worker_name, j.scheduled_at, j.completed_at,
+                        j.is_archived, j.created_at, j.updated_at, j.version,
+                        coalesce(t.total, 0)::integer as tasks_total, coalesce(t.done, 0)::integer as tasks_done
+                 from app.jobs j
+                 join app.job_statuses s on s.company_id = j.company_id and s.id = j.status_id
+                 left join app.customers c on c.company_id = j.company_id and c.id = j.customer_id
+                 left join app.users w on w.company_id = j.company_id and w.id = j.assigned_worker_id
+                 left join lateral (
+                   select count(*) as total, count(*) filter (where t.is_completed) as done
+                   from app.job_tasks t
+                   where t.company_id = "# + $company + r#" and t.job_id = j.id
+                 ) t on true
+               ) job_summaries "# + $tail
             $(, $arg)*
         )
     };
