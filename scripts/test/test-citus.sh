@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# `make test-citus`: the API test suite and the pgTAP suite against a fresh
-# 3-node Citus cluster (coordinator + 2 workers), issue #14. Run as root; the
-# nodes run as postgres (scripts/test/citus.sh).
+# `make test-citus` (and part of `make test`): the API test suite, its
+# isolation, lifecycle and attack tests again through PgBouncer in transaction
+# mode, and the pgTAP suite, against a fresh 3-node Citus cluster (coordinator
+# + 2 workers), issue #14. Run as root; the nodes run as postgres
+# (scripts/test/citus.sh).
 #
 #   scripts/test/test-citus.sh              every API test, then pgTAP
 #   scripts/test/test-citus.sh isolation    only API tests whose name contains a filter
@@ -96,6 +98,18 @@ FIELDOPS_TEST_PG_PORT=$COORDINATOR FIELDOPS_TEST_CITUS_WORKER_PORTS=$WORKERS \
 api_seconds=$((SECONDS - api_started))
 grep -E '^test result:' "$LOGS/api.log" || tail -20 "$LOGS/api.log"
 
+# The same cluster behind PgBouncer in transaction mode, as API replicas
+# would reach it: the isolation, lifecycle and attack tests, and the pooling
+# test that looks for a context surviving on a shared server connection.
+step "API isolation, lifecycle and attack tests through PgBouncer (log: $LOGS/pgbouncer.log)"
+bouncer_started=$SECONDS
+bouncer_rc=0
+FIELDOPS_PGBOUNCER_TARGET_PORT=$COORDINATOR FIELDOPS_PGBOUNCER_PORT=$((COORDINATOR + 3)) \
+  FIELDOPS_TEST_CITUS_WORKER_PORTS=$WORKERS scripts/test/test-pgbouncer.sh \
+  isolation:: lifecycle:: injection:: probe:: pooling:: boundary:: rls:: >"$LOGS/pgbouncer.log" 2>&1 || bouncer_rc=$?
+bouncer_seconds=$((SECONDS - bouncer_started))
+grep -E '^test result:|PgBouncer served' "$LOGS/pgbouncer.log" || tail -20 "$LOGS/pgbouncer.log"
+
 step "pgTAP (log: $LOGS/pgtap.log)"
 pgtap_started=$SECONDS
 pgtap_rc=0
@@ -112,7 +126,7 @@ pgtap_seconds=$((SECONDS - pgtap_started))
 # pgTAP file that failed with its first failed assertion.
 {
   echo "Citus: $(psql_c -d fieldops -Atc 'select citus_version()' | cut -d' ' -f1-2), coordinator $COORDINATOR, workers $WORKERS"
-  echo "wall time: $((SECONDS - started)) s (cluster start ${cluster_seconds} s, API tests ${api_seconds} s, pgTAP ${pgtap_seconds} s)"
+  echo "wall time: $((SECONDS - started)) s (cluster start ${cluster_seconds} s, API tests ${api_seconds} s, through PgBouncer ${bouncer_seconds} s, pgTAP ${pgtap_seconds} s)"
   echo
   if [ "$migrate_rc" = 0 ]; then
     # What the results are about: until migrate distributes the tables, they
@@ -145,25 +159,28 @@ pgtap_seconds=$((SECONDS - pgtap_started))
     END { for (i = 1; i <= groups; i++) printf "  %d FAILED: %s\n      %s\n", count[order[i]], order[i], names[order[i]] }
   ' "$LOGS/api.log"
   echo
+  echo "through PgBouncer: $(grep -E '^test result:' "$LOGS/pgbouncer.log" | tail -1 || echo "no result (exit $bouncer_rc)"); $(grep -oE 'PgBouncer served .*' "$LOGS/pgbouncer.log" || true)"
+  grep -E '^    [a-z_]+::[a-z_]+$' "$LOGS/pgbouncer.log" | sed 's/^    /  FAILED /' || true
+  echo
   echo "pgTAP: $(grep -E '^Result:' "$LOGS/pgtap.log" || echo "$pgtap_rc")"
   # Each file pg_prove failed, with the first error psql reported in it, or
-  # else the first failed assertion printed after the previous file's result.
+  # else its first failed assertion (pg_prove prints a file's name, then its
+  # diagnostics).
   python3 - "$LOGS/pgtap.log" <<'PY'
 import re, sys
 lines = open(sys.argv[1], errors="replace").read().splitlines()
-first = {}   # file -> first error line
-pending = None
+first = {}   # file -> first error or failed assertion
+current = None
 for line in lines:
     m = re.match(r"psql:(db/tests/[^:]+\.sql):\d+: ERROR:", line)
-    if m and m.group(1) not in first:
-        first[m.group(1)] = line
-    if pending is None and re.match(r"#\s+Failed test", line):
-        pending = line
+    if m:
+        first.setdefault(m.group(1), line)
+        continue
     m = re.search(r"(db/tests/\S+\.sql) \.\.", line)
     if m:
-        if pending and m.group(1) not in first:
-            first[m.group(1)] = pending
-        pending = None
+        current = m.group(1)
+    if current and re.match(r"#\s+Failed test", line):
+        first.setdefault(current, line)
 report = "\n".join(lines)
 failed = re.findall(r"^(db/tests/\S+\.sql)\s+\(Wstat", report, re.M)
 for f in failed:
@@ -171,4 +188,4 @@ for f in failed:
 PY
 } | tee "$LOGS/summary.txt"
 
-[ "$migrate_rc" = 0 ] && [ "$api_rc" = 0 ] && [ "$pgtap_rc" = 0 ]
+[ "$migrate_rc" = 0 ] && [ "$api_rc" = 0 ] && [ "$bouncer_rc" = 0 ] && [ "$pgtap_rc" = 0 ]

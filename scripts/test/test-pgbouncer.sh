@@ -18,6 +18,11 @@
 # Ports: FIELDOPS_PGBOUNCER_PG_PORT (the cluster, default 54360) and
 # FIELDOPS_PGBOUNCER_PORT (PgBouncer, default 54361); a taken port is replaced
 # by a free one. Everything lives under target/; both are stopped on exit.
+#
+# FIELDOPS_PGBOUNCER_TARGET_PORT: put PgBouncer in front of a server that is
+# already running there (test-citus.sh: the Citus coordinator) instead of a
+# cluster of this script's own; the caller's FIELDOPS_TEST_* settings go on
+# to the API tests. Arguments are cargo test filters.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -28,10 +33,16 @@ as_postgres() {
   if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
-PG_PORT=$(free_port "${FIELDOPS_PGBOUNCER_PG_PORT:-54360}")
+TARGET_PORT=${FIELDOPS_PGBOUNCER_TARGET_PORT:-}
+if [ -n "$TARGET_PORT" ]; then
+  PG_PORT=$TARGET_PORT
+  RUN=$ROOT/target/pgbouncer-$TARGET_PORT
+else
+  PG_PORT=$(free_port "${FIELDOPS_PGBOUNCER_PG_PORT:-54360}")
+  RUN=$ROOT/target/pgbouncer
+fi
 BOUNCER_PORT=$(free_port "${FIELDOPS_PGBOUNCER_PORT:-54361}")
 PG_DIR=$ROOT/target/test-pg-pgbouncer
-RUN=$ROOT/target/pgbouncer
 BUILD=$ROOT/target/pgbouncer-build
 PG_BIN=${PG_BIN_DIR:-/usr/lib/postgresql/15/bin}
 
@@ -111,14 +122,20 @@ stop_pgbouncer() {
 }
 cleanup() {
   stop_pgbouncer
-  say "stopping the test cluster"
-  ./target/debug/fieldops db stop >/dev/null 2>&1 || true
+  if [ -z "$TARGET_PORT" ]; then
+    say "stopping the test cluster"
+    ./target/debug/fieldops db stop >/dev/null 2>&1 || true
+  fi
 }
 trap cleanup EXIT
 
-[ -x ./target/debug/fieldops ] || SQLX_OFFLINE=true cargo build --quiet --bin fieldops
-say "test cluster in $PG_DIR on 127.0.0.1:$PG_PORT"
-./target/debug/fieldops db start >/dev/null
+if [ -n "$TARGET_PORT" ]; then
+  say "in front of the server on 127.0.0.1:$TARGET_PORT"
+else
+  [ -x ./target/debug/fieldops ] || SQLX_OFFLINE=true cargo build --quiet --bin fieldops
+  say "test cluster in $PG_DIR on 127.0.0.1:$PG_PORT"
+  ./target/debug/fieldops db start >/dev/null
+fi
 
 # --- PgBouncer ----------------------------------------------------------------
 stop_pgbouncer # one left by an interrupted run
@@ -176,7 +193,10 @@ fi
 # --- the API tests, the app's pools through PgBouncer -------------------------
 say "cargo test --test api with FIELDOPS_TEST_POOLER_PORT=$BOUNCER_PORT"
 started=$SECONDS
-FIELDOPS_TEST_PG_PORT=$PG_PORT FIELDOPS_TEST_PG_DIR=$PG_DIR FIELDOPS_TEST_POOLER_PORT=$BOUNCER_PORT \
+if [ -z "$TARGET_PORT" ]; then
+  export FIELDOPS_TEST_PG_DIR=$PG_DIR
+fi
+FIELDOPS_TEST_PG_PORT=$PG_PORT FIELDOPS_TEST_POOLER_PORT=$BOUNCER_PORT \
   SQLX_OFFLINE=true RUST_BACKTRACE=0 cargo test --quiet --test api -- "$@"
 say "API tests through PgBouncer took $((SECONDS - started)) s"
 

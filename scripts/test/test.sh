@@ -49,7 +49,7 @@ cargo test --quiet
 # (FIELDOPS_PG_PORT; database "fieldops" migrated, as fieldops_owner).
 # A suite that is missing or lost its run bit fails the run: skipping it would
 # report "all checks passed" without running it.
-for suite in scripts/test/test-pgtap.sh scripts/test/test-fuzz.sh scripts/test/test-deploy.sh scripts/test/test-bench-smoke.sh scripts/test/test-pgbouncer.sh scripts/test/test-web.sh; do
+for suite in scripts/test/test-pgtap.sh scripts/test/test-fuzz.sh scripts/test/test-deploy.sh scripts/test/test-bench-smoke.sh scripts/test/test-pgbouncer.sh scripts/test/test-citus.sh scripts/test/test-web.sh; do
   if [ ! -x "$suite" ]; then
     echo "test: $suite is missing or not executable (git update-index --chmod=+x $suite)" >&2
     exit 1
