@@ -6,7 +6,7 @@
 #   make bench-smoke  the same on the small preset, quickly (part of make test)
 #   make bench-data   only generate the dataset (into target/bench-pg-full, reused by make bench)
 # And for the Citus port (issue #14):
-#   make test-citus   the API tests and pgTAP against a fresh 3-node Citus cluster (target/citus-test)
+#   make test-citus   the API tests (also through PgBouncer) and pgTAP on a fresh 3-node Citus cluster (part of make test)
 # Python tools run from the virtual environment target/venv (scripts/setup/python-env.sh).
 .PHONY: run test test-citus bench bench-smoke bench-data
 
