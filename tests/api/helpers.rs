@@ -202,7 +202,15 @@ pub async fn spawn_app_configured(extra: axum::Router<AppState>, overrides: &[(&
             .build()
             .expect("client"),
         owner: db::admin_pool(&cluster.url("fieldops_owner", &database)).await.expect("owner pool"),
-        authenticator: db::admin_pool(&authenticator_url).await.expect("authenticator pool"),
+        // Tests hold a request's transaction open while they open others (one
+        // company busy while another attacks); on a loaded 2-core machine, and
+        // on Citus, a dropped one takes a while to roll back and return.
+        authenticator: sqlx::postgres::PgPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(std::time::Duration::from_secs(60))
+            .connect(&authenticator_url)
+            .await
+            .expect("authenticator pool"),
         login: db::admin_pool(&cluster.url(db::LOGIN_ROLE, &database)).await.expect("login pool"),
         database,
     }
