@@ -21,9 +21,10 @@
 #  6. PgBouncer (transaction mode) in front of the coordinator and two API
 #     replicas through it: each signs in and lists jobs.
 #
-# Ports: FIELDOPS_RUNBOOK_PG_PORT (single node, default 54450), FIELDOPS_CITUS_PORT
-# (coordinator, default 54440; workers +1, +2), FIELDOPS_PGBOUNCER_PORT (54455),
-# FIELDOPS_RUNBOOK_HTTP_PORT (8140; the replicas +1, +2). Data under
+# Ports (its own, whatever a calling script exported for its cluster):
+# FIELDOPS_RUNBOOK_PG_PORT (single node, default 54450), FIELDOPS_RUNBOOK_CITUS_PORT
+# (coordinator, default 54440; workers +1, +2), FIELDOPS_RUNBOOK_PGBOUNCER_PORT
+# (54455), FIELDOPS_RUNBOOK_HTTP_PORT (8140; the replicas +1, +2). Data under
 # target/runbook/. Everything it starts is stopped on exit. Timings in
 # target/runbook/timings.txt. About a minute and a half.
 set -euo pipefail
@@ -32,9 +33,9 @@ ROOT=$PWD
 
 OUT=$ROOT/target/runbook
 SINGLE_PORT=${FIELDOPS_RUNBOOK_PG_PORT:-54450}
-export FIELDOPS_CITUS_PORT=${FIELDOPS_CITUS_PORT:-54440}
+export FIELDOPS_CITUS_PORT=${FIELDOPS_RUNBOOK_CITUS_PORT:-54440}
 export FIELDOPS_CITUS_DATA=$OUT/citus
-export FIELDOPS_PGBOUNCER_PORT=${FIELDOPS_PGBOUNCER_PORT:-54455}
+export FIELDOPS_PGBOUNCER_PORT=${FIELDOPS_RUNBOOK_PGBOUNCER_PORT:-54455}
 export FIELDOPS_PGBOUNCER_TARGET=127.0.0.1:$FIELDOPS_CITUS_PORT
 export FIELDOPS_PGBOUNCER_RUN=$OUT/pgbouncer
 HTTP=${FIELDOPS_RUNBOOK_HTTP_PORT:-8140}
