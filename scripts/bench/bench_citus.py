@@ -16,8 +16,9 @@ PgBouncer in transaction mode.
 4. The figures into docs/scaling.md (between the bench-citus markers) and
    docs/scaling-citus.png; the raw results in target/bench-citus.json.
 
-About 4 × 6 × 2 × --duration seconds of measuring plus a minute of set-up
-(≈ 9 minutes at the default 10 s, one connection count).
+About 4 × (6 × 2 + 2) × --duration seconds of measuring per connection
+count, plus a minute of set-up (≈ 9 minutes at the default 8 s and one
+connection count; add the release build's if it is not up to date).
 """
 import argparse
 import json
@@ -142,6 +143,14 @@ class Driver:
                         rows.append({"scenario": name, "connections": c, "api": api, "statements": statements, "who": w})
                         print(f"API     {label(topology, pooled):22} {name:38} c={c:<4} {api['rps']:>8} req/s  "
                               f"p50 {api['p50']:>7} ms  p99 {api['p99']:>7} ms  errors {api['errors']}", flush=True)
+                # pgbench alone: the context with nothing in it, and one routed
+                # point read, to separate Citus's per-transaction costs.
+                cid = who["admin"]["claims"]["cid"]
+                job = b.psql(f"select id from app.jobs where company_id = '{cid}' order by id limit 1").strip()
+                for name, statements in PGBENCH_ONLY(cid, job):
+                    for c in self.args.connections:
+                        rows.append({"scenario": name, "connections": c, "api": None, "statements": statements,
+                                     "who": who["admin"]})
             finally:
                 b.stop_server()
             for row in rows:
@@ -168,11 +177,17 @@ class Driver:
             self.citus("stop")
             run([str(bench.BIN), "db", "stop"], env=self.single.env if hasattr(self, "single") else None, check=False)
         RESULTS.write_text(json.dumps(self.results, indent=2))
-        errors = [(r["topology"], r["pooled"], r["scenario"], r["api"]["errors"]) for r in self.results["runs"] if r["api"]["errors"]]
+        errors = [(r["topology"], r["pooled"], r["scenario"], r["api"]["errors"]) for r in self.results["runs"]
+                  if r["api"] and r["api"]["errors"]]
         report(self.results)
         if errors:
             sys.exit(f"non-2xx answers under load: {errors}")
         print("bench-citus: ok")
+
+
+def PGBENCH_ONLY(cid, job):
+    return [("context only (pgbench)", []),
+            ("routed point read (pgbench)", [f"select id, title, version from app.jobs where company_id = '{cid}' and id = '{job}';"])]
 
 
 def find_key(node, key):
@@ -189,7 +204,7 @@ def find_key(node, key):
 
 
 def ratio(a, b):
-    return round(a / b, 2) if b else None
+    return round(a / b, 2) if b else "–"
 
 
 def compare_rows(results, pooled):
@@ -229,25 +244,35 @@ def report(results):
                   "| pgbench tx/s one | pgbench tx/s Citus | Citus ÷ one | pgbench p50 ms one / Citus | API errors one / Citus |",
                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for s, c in pairs:
+            api = (f"{s['api']['rps']:,} | {c['api']['rps']:,} | {ratio(c['api']['rps'], s['api']['rps'])} | "
+                   f"{s['api']['p50']} / {c['api']['p50']} | {s['api']['p99']} / {c['api']['p99']}"
+                   if s["api"] and c["api"] else "– | – | – | – | –")
+            errors = f"{s['api']['errors']} / {c['api']['errors']}" if s["api"] and c["api"] else "–"
             lines.append(
-                f"| {s['scenario']} | {s['connections']} | {s['api']['rps']:,} | {c['api']['rps']:,} | "
-                f"{ratio(c['api']['rps'], s['api']['rps'])} | {s['api']['p50']} / {c['api']['p50']} | "
-                f"{s['api']['p99']} / {c['api']['p99']} | {s['pgbench']['rps']:,} | {c['pgbench']['rps']:,} | "
-                f"{ratio(c['pgbench']['rps'], s['pgbench']['rps'])} | {s['pgbench']['p50']} / {c['pgbench']['p50']} | "
-                f"{s['api']['errors']} / {c['api']['errors']} |")
+                f"| {s['scenario']} | {s['connections']} | {api} | {s['pgbench']['rps']:,} | {c['pgbench']['rps']:,} | "
+                f"{ratio(c['pgbench']['rps'], s['pgbench']['rps'])} | {s['pgbench']['p50']} / {c['pgbench']['p50']} | {errors} |")
         lines.append("")
+    lines += ["pgbench's task update flips one task from every client (they queue on its row lock, as in "
+              "`make bench`), the API's spreads over 200: compare the update across topologies, not the API with "
+              "pgbench. *errors* are wrk's non-2xx answers and socket errors (timeouts) together.", ""]
     direct = {(r["topology"], r["scenario"], r["connections"]): r for r in results["runs"] if not r["pooled"]}
     pooled_rows = [r for r in results["runs"] if r["pooled"]]
     if pooled_rows:
         lines += ["PgBouncer's cost, pooled ÷ direct API throughput: " + "; ".join(
             f"{label(r['topology'], False)} {r['scenario']} {ratio(r['api']['rps'], direct[(r['topology'], r['scenario'], r['connections'])]['api']['rps'])}"
-            for r in pooled_rows if (r["topology"], r["scenario"], r["connections"]) in direct) + ".", ""]
+            for r in pooled_rows if r["api"] and (r["topology"], r["scenario"], r["connections"]) in direct) + ".", ""]
     # Router overhead: the difference of pgbench's median latencies, per scenario.
     overhead = [(s["scenario"], round(c["pgbench"]["p50"] - s["pgbench"]["p50"], 2))
                 for s, c in compare_rows(results, False)]
     if overhead:
         lines += ["Citus's added latency per transaction (pgbench p50, Citus − one server): "
                   + "; ".join(f"{n} {o:+} ms" for n, o in overhead) + ".", ""]
+    added = dict(overhead)
+    if "context only (pgbench)" in added and "routed point read (pgbench)" in added:
+        lines += [f"So the context alone (four messages on Citus, one on one server; nothing routed) adds "
+                  f"{added['context only (pgbench)']:+} ms, and one statement routed to its shard adds "
+                  f"{round(added['routed point read (pgbench)'] - added['context only (pgbench)'], 2):+} ms on top "
+                  "(the router overhead, at this concurrency on this machine).", ""]
     if results["explain"]:
         lines += ["**Citus's plans** (`EXPLAIN (ANALYZE)` as the request's role with its context, on the coordinator): "
                   "*tasks* is the number of shards each step of the distributed plan reaches (one number per job or "
@@ -285,21 +310,26 @@ def chart_png(results):
         print("matplotlib missing: no chart (run through `make bench-citus`)")
         return None
     c = results["connections"][0]
-    names = list(dict.fromkeys(r["scenario"] for r in results["runs"]))
+    names = list(dict.fromkeys(r["scenario"] for r in results["runs"] if r["api"]))
     setups = [(t, p) for t, p in TOPOLOGIES if any(r["topology"] == t and r["pooled"] == p for r in results["runs"])]
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
     width = 0.8 / len(setups)
     for i, (t, p) in enumerate(setups):
-        rows = {r["scenario"]: r for r in results["runs"] if r["topology"] == t and r["pooled"] == p and r["connections"] == c}
+        rows = {r["scenario"]: r for r in results["runs"]
+                if r["topology"] == t and r["pooled"] == p and r["connections"] == c and r["api"]}
         xs = [j + (i - (len(setups) - 1) / 2) * width for j in range(len(names))]
         left.bar(xs, [rows[n]["api"]["rps"] if n in rows else 0 for n in names], width=width, label=label(t, p))
         right.bar(xs, [rows[n]["api"]["p99"] if n in rows else 0 for n in names], width=width, label=label(t, p))
-    for ax, title, unit in ((left, "API throughput", "requests/s"), (right, "API p99 latency", "ms")):
+    for ax, title, unit in ((left, "API throughput", "requests/s"), (right, "API p99 latency (0: no answer within the run)", "ms, log scale")):
         ax.set_xticks(range(len(names)))
         ax.set_xticklabels([n.replace(" (", "\n(").replace(", ", ",\n") for n in names], fontsize=7)
         ax.set_ylabel(unit)
-        ax.set_title(f"{title} at {c} connections ({results['date']}, {results['build']} build)")
+        ax.set_title(f"{title}, {c} connections", fontsize=10)
         ax.legend(fontsize=8)
+    right.set_yscale("log")
+    right.legend(fontsize=8, loc="upper left")
+    fig.suptitle(f"make bench-citus, {results['date']}, {results['build']} build, small preset, "
+                 f"{results['duration']} s per measurement", fontsize=10)
     fig.tight_layout()
     fig.savefig(CHART, dpi=100)
     plt.close(fig)
@@ -308,7 +338,7 @@ def chart_png(results):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
+    parser.add_argument("--duration", type=int, default=8, help="seconds per measurement")
     parser.add_argument("--connections", type=lambda s: [int(x) for x in s.split(",")], default=[16])
     parser.add_argument("--pool", type=int, default=16, help="server pool size (DB_MAX_CONNECTIONS), PgBouncer's pool")
     parser.add_argument("--debug", action="store_true", help="use target/debug/fieldops (no release build)")
