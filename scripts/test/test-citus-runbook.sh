@@ -246,7 +246,15 @@ printf '%-72s %6s\n' "   reads of the tenant's job list during 5b: answered 200 
 [ "$(status_of "$HTTP" "$LARGE" "/api/v1/jobs/$SMALL_JOB")" = 404 ] || fail "bench-large reads bench-s1's job"
 [ "$(status_of "$HTTP" "$SMALL" "/api/v1/jobs/$LARGE_JOB")" = 404 ] || fail "bench-s1 reads bench-large's job"
 [ "$(status_of "$HTTP" "$SMALL" "/api/v1/jobs/$SMALL_JOB")" = 200 ] || fail "bench-s1 reads its own job"
-say "after the move: each tenant reads its own job (200) and not the other's (404)"
+# And writes: the tenant's worker ticks a task of a job assigned to them.
+WORKER=$(login "$HTTP" bench-large worker1@bench-large.bench)
+TASK=$(sql "$COORD" "select t.id from app.job_tasks t join app.jobs j on j.company_id = t.company_id and j.id = t.job_id
+  join app.users u on u.company_id = j.company_id and u.id = j.assigned_worker_id
+  where j.company_id = '$LARGE_ID' and u.email = 'worker1@bench-large.bench' and not j.is_archived limit 1")
+code=$(curl -s -o "$OUT/patch.json" -w '%{http_code}' -X PATCH -H "authorization: Bearer $WORKER" \
+  -H 'content-type: application/json' -d '{"is_completed": true}' "http://127.0.0.1:$HTTP/api/v1/job-tasks/$TASK")
+[ "$code" = 200 ] || fail "after the move bench-large's worker cannot tick a task ($code: $(cat "$OUT/patch.json"))"
+say "after the move: each tenant reads its own job (200) and not the other's (404); the tenant's worker ticks a task (200)"
 begin_step "5c. citus_rebalance_start() + citus_rebalance_wait()"
 sql "$COORD" "select citus_rebalance_start()" >/dev/null 2>"$OUT/rebalance.log" || grep -q 'nothing to do\|No moves' "$OUT/rebalance.log" ||
   { cat "$OUT/rebalance.log"; fail "citus_rebalance_start"; }
@@ -256,7 +264,10 @@ say "shards per worker now: $(sql "$COORD" "select string_agg(nodeport || ': ' |
   (select nodeport, count(*) n from pg_dist_shard_placement p join pg_dist_shard s using (shardid)
    where s.logicalrelid = 'app.jobs'::regclass group by 1) x") (app.jobs)"
 [ "$(jobs_listed "$HTTP" "$LARGE")" = "$LARGE_PAGE" ] || fail "after rebalancing bench-large's admin does not list its jobs"
-[ "$(counts "$COORD")" = "$BEFORE_SPLIT" ] || fail "row counts changed by isolating, moving or rebalancing"
+AFTER_SPLIT=$(counts "$COORD")
+# The worker's sign-in and task edit add a session, a refresh token and audit rows.
+strip() { sed -E 's/(sessions|refresh_tokens|audit_log)=[0-9]+ //g'; }
+[ "$(strip <<<"$AFTER_SPLIT")" = "$(strip <<<"$BEFORE_SPLIT")" ] || fail "row counts changed by isolating, moving or rebalancing: $BEFORE_SPLIT -> $AFTER_SPLIT"
 stop_apis
 
 # --- 6. PgBouncer with two API replicas ----------------------------------------------
