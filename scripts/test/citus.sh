@@ -141,8 +141,15 @@ EOF
       exit 1
     fi
     say "starting $name on 127.0.0.1:$port"
-    as_postgres "$BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start >/dev/null ||
-      { tail -20 "$dir/server.log"; exit 1; }
+    if ! as_postgres "$BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start >/dev/null; then
+      # The ports lie in Linux's ephemeral range (32768-60999): a client's
+      # outgoing connection may hold one for a moment. Once more, then give up.
+      tail -8 "$dir/server.log" | grep -q 'Address already in use' || { tail -20 "$dir/server.log"; exit 1; }
+      say "port $port held by another socket; once more in 5 s"
+      sleep 5
+      as_postgres "$BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start >/dev/null ||
+        { tail -20 "$dir/server.log"; exit 1; }
+    fi
   fi
 }
 
