@@ -17,8 +17,9 @@ PgBouncer in transaction mode.
    docs/scaling-citus.png; the raw results in target/bench-citus.json.
 
 About 4 × (6 × 2 + 2) × --duration seconds of measuring per connection
-count, plus a minute of set-up (≈ 9 minutes at the default 8 s and one
-connection count; add the release build's if it is not up to date).
+count (and 4 × 2 more at one client), plus a minute of set-up (≈ 9.5 minutes
+at the default 8 s and one connection count; add the release build's if it
+is not up to date).
 """
 import argparse
 import json
@@ -124,6 +125,8 @@ class Driver:
             print(f"explain {name:38} tasks {tasks} {round(plan['Execution Time'], 2)} ms", flush=True)
 
     def measure(self, topology, pooled):
+        # The machine's load (other jobs share it), before each topology's run.
+        self.results.setdefault("load", []).append((label(topology, pooled), round(os.getloadavg()[0], 1)))
         b = self.bench_for(topology, pooled)
         if pooled:
             self.pgbouncer("start", b.pg_port)
@@ -144,11 +147,12 @@ class Driver:
                         print(f"API     {label(topology, pooled):22} {name:38} c={c:<4} {api['rps']:>8} req/s  "
                               f"p50 {api['p50']:>7} ms  p99 {api['p99']:>7} ms  errors {api['errors']}", flush=True)
                 # pgbench alone: the context with nothing in it, and one routed
-                # point read, to separate Citus's per-transaction costs.
+                # point read, to separate Citus's per-transaction costs; also at
+                # one client, where no queueing for the cores hides them.
                 cid = who["admin"]["claims"]["cid"]
                 job = b.psql(f"select id from app.jobs where company_id = '{cid}' order by id limit 1").strip()
                 for name, statements in PGBENCH_ONLY(cid, job):
-                    for c in self.args.connections:
+                    for c in sorted({1, *self.args.connections}):
                         rows.append({"scenario": name, "connections": c, "api": None, "statements": statements,
                                      "who": who["admin"]})
             finally:
@@ -223,11 +227,15 @@ def report(results):
     d = results["dataset"]
     lines += [
         f"`make bench-citus` (`scripts/bench/bench_citus.py`), {results['date']}, {results['build']} build, "
-        f"{results['duration']} s per measurement at {', '.join(map(str, results['connections']))} connections, "
+        f"{results['duration']} s per measurement at {', '.join(map(str, results['connections']))} connections "
+        "(the two pgbench-only rows also at 1), "
         f"server pool {results['pool']} (and PgBouncer's `default_pool_size` {results['pool']}). "
         f"Machine: {os.cpu_count()} cores, {mem_gib()} GiB, {platform.platform()}: the three Citus nodes, the one "
         "server, PgBouncer, the API, wrk and pgbench all share these cores (and, while this was measured, other "
-        "jobs did too), so a three-node cluster here measures Citus's per-query overhead, never its scale-out.",
+        "jobs did too"
+        + (f": 1-minute load average before each part "
+           + ", ".join(f"{name} {load}" for name, load in results["load"]) if results.get("load") else "")
+        + "), so a three-node cluster here measures Citus's per-query overhead, never its scale-out.",
         "",
         f"Both topologies hold the same rows, the small preset: {d['companies']:,} companies, {d['jobs']:,} jobs, "
         f"{d['tasks']:,} tasks; the measured tenant (`bench-large`) has {d['large_jobs']:,} jobs. Citus: "
@@ -254,7 +262,9 @@ def report(results):
         lines.append("")
     lines += ["pgbench's task update flips one task from every client (they queue on its row lock, as in "
               "`make bench`), the API's spreads over 200: compare the update across topologies, not the API with "
-              "pgbench. *errors* are wrk's non-2xx answers and socket errors (timeouts) together.", ""]
+              "pgbench. *errors* are wrk's non-2xx answers and socket errors (timeouts) together; the scenarios run one "
+              "after another on one server process, so requests a slow scenario leaves running can hold the next "
+              "one's database connections (503 when none comes in time).", ""]
     direct = {(r["topology"], r["scenario"], r["connections"]): r for r in results["runs"] if not r["pooled"]}
     pooled_rows = [r for r in results["runs"] if r["pooled"]]
     if pooled_rows:
@@ -262,17 +272,19 @@ def report(results):
             f"{label(r['topology'], False)} {r['scenario']} {ratio(r['api']['rps'], direct[(r['topology'], r['scenario'], r['connections'])]['api']['rps'])}"
             for r in pooled_rows if r["api"] and (r["topology"], r["scenario"], r["connections"]) in direct) + ".", ""]
     # Router overhead: the difference of pgbench's median latencies, per scenario.
-    overhead = [(s["scenario"], round(c["pgbench"]["p50"] - s["pgbench"]["p50"], 2))
+    overhead = [(s["scenario"], s["connections"], round(c["pgbench"]["p50"] - s["pgbench"]["p50"], 2))
                 for s, c in compare_rows(results, False)]
     if overhead:
-        lines += ["Citus's added latency per transaction (pgbench p50, Citus − one server): "
-                  + "; ".join(f"{n} {o:+} ms" for n, o in overhead) + ".", ""]
-    added = dict(overhead)
-    if "context only (pgbench)" in added and "routed point read (pgbench)" in added:
-        lines += [f"So the context alone (four messages on Citus, one on one server; nothing routed) adds "
-                  f"{added['context only (pgbench)']:+} ms, and one statement routed to its shard adds "
-                  f"{round(added['routed point read (pgbench)'] - added['context only (pgbench)'], 2):+} ms on top "
-                  "(the router overhead, at this concurrency on this machine).", ""]
+        lines += ["Citus's added latency per transaction (pgbench p50, Citus − one server, direct): "
+                  + "; ".join(f"{n} at {c} {o:+} ms" for n, c, o in overhead) + ".", ""]
+    added = {(n, c): o for n, c, o in overhead}
+    for c in sorted({c for _, c, _ in overhead}):
+        context, point = added.get(("context only (pgbench)", c)), added.get(("routed point read (pgbench)", c))
+        if context is not None and point is not None:
+            lines += [f"At {c} client{'s' if c > 1 else ''}: the context alone (on Citus four messages and the "
+                      f"session check on the session's shard; one message on one server) adds {context:+} ms, and "
+                      f"one statement routed to its shard {round(point - context, 2):+} ms on top (the router "
+                      "overhead).", ""]
     if results["explain"]:
         lines += ["**Citus's plans** (`EXPLAIN (ANALYZE)` as the request's role with its context, on the coordinator): "
                   "*tasks* is the number of shards each step of the distributed plan reaches (one number per job or "
@@ -325,12 +337,12 @@ def chart_png(results):
         ax.set_xticklabels([n.replace(" (", "\n(").replace(", ", ",\n") for n in names], fontsize=7)
         ax.set_ylabel(unit)
         ax.set_title(f"{title}, {c} connections", fontsize=10)
-        ax.legend(fontsize=8)
     right.set_yscale("log")
-    right.legend(fontsize=8, loc="upper left")
+    handles, labels = left.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(setups), fontsize=8)
     fig.suptitle(f"make bench-citus, {results['date']}, {results['build']} build, small preset, "
                  f"{results['duration']} s per measurement", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     fig.savefig(CHART, dpi=100)
     plt.close(fig)
     return CHART
