@@ -54,6 +54,12 @@ class Bench:
         self.smoke = args.smoke
         self.data_dir = ROOT / "target" / ("bench-pg-small" if args.small else "bench-pg-full")
         self.pg_port = running_cluster_port(self.data_dir) or free_port(args.pg_port)
+        # Where the server and pgbench connect: the database itself, or a pooler
+        # in front of it (bench_citus.py); psql's set-up queries go direct.
+        self.db_port = self.pg_port
+        # On Citus the API opens a request's context in several messages
+        # (src/http/shared/context.rs), and pgbench and EXPLAIN do the same.
+        self.citus = False
         self.http_port = args.http_port
         self.base = f"http://127.0.0.1:{self.http_port}"
         self.env = dict(os.environ, FIELDOPS_DATA_DIR=str(self.data_dir), FIELDOPS_PG_PORT=str(self.pg_port),
@@ -90,7 +96,7 @@ class Bench:
         print("dataset:", self.results["dataset"], flush=True)
 
     def start_server(self):
-        env = dict(self.env, DATABASE_URL=f"postgres://fieldops_authenticator@127.0.0.1:{self.pg_port}/fieldops",
+        env = dict(self.env, DATABASE_URL=f"postgres://fieldops_authenticator@127.0.0.1:{self.db_port}/fieldops",
                    BIND_ADDR=f"127.0.0.1:{self.http_port}", APP_ENV="production",
                    JWT_SECRET="bench-secret-bench-secret-bench-secret-0123456789",
                    DB_MAX_CONNECTIONS=str(self.args.pool), LOGIN_FAILURES_PER_MINUTE="1000000",
@@ -127,18 +133,26 @@ class Bench:
         return {"token": token, "claims": claims}
 
     # -- the transactions ---------------------------------------------------
-    @staticmethod
-    def context_sql(claims):
-        role = claims["role"]
-        # The API's own batch (src/http/shared/context.rs): session check, role, the
-        # session id as the only context (with its company and user as hints), begin last.
-        return ("reset role\\; reset all\\; "
-                "select auth.require_session('{sid}', '{sub}', '{cid}', '{role}')\\; "
-                "set local role fieldops_{lower}\\; set local app.session_id = '{sid}'\\; "
-                "set local app.session_company = '{cid}'\\; set local app.session_user_id = '{sub}'\\; "
-                "set local plan_cache_mode = force_custom_plan\\; set local statement_timeout = '30000ms'\\; "
-                "set local idle_in_transaction_session_timeout = '60000ms'\\; begin;"
-                ).format(lower=role.lower(), **claims)
+    def context_messages(self, claims):
+        """The API's context, as the messages it sends (src/http/shared/context.rs):
+        on one server a single batch (session check, role, the session id as the
+        only context with its company and user as hints, begin last); on Citus the
+        resets, the session check, begin, then the settings, each on its own.
+        Statements of one message are joined by `\\;` (pgbench's separator)."""
+        resets = "reset role\\; reset all"
+        check = "select auth.require_session('{sid}', '{sub}', '{cid}', '{role}')".format(**claims)
+        settings = ("set local role fieldops_{lower}\\; set local app.session_id = '{sid}'\\; "
+                    "set local app.session_company = '{cid}'\\; set local app.session_user_id = '{sub}'\\; "
+                    "set local plan_cache_mode = force_custom_plan\\; set local statement_timeout = '30000ms'\\; "
+                    "set local idle_in_transaction_session_timeout = '60000ms'"
+                    ).format(lower=claims["role"].lower(), **claims)
+        if self.citus:
+            return [resets + ";", check + ";", "begin;", settings + ";"]
+        return [f"{resets}\\; {check}\\; {settings}\\; begin;"]
+
+    def context_sql(self, claims):
+        """The context as a pgbench script's opening lines."""
+        return "\n".join(self.context_messages(claims))
 
     def scenarios(self, who):
         """Per tenant: (name, method, paths, body, SQL statements the API runs)."""
@@ -158,39 +172,45 @@ class Bench:
             select t.id from app.job_tasks t join app.jobs j on j.company_id = t.company_id and j.id = t.job_id
             where j.company_id = '{cid}' and j.assigned_worker_id = '{worker['claims']['sub']}' and not j.is_archived
             limit 200""").split()
-        summaries = f"select {SUMMARY} from app.job_summaries"
+        # The handlers' statements (src/http/jobs, tasks.rs, notes.rs), each table
+        # bound to the caller's company as they bind it (on Citus: one shard).
+        summaries = f"select {SUMMARY} from app.job_summaries where company_id = '{cid}'"
+        customer = self.psql(f"select customer_id from app.jobs where company_id = '{cid}' and id = '{recent[0]}'").strip()
         detail_sql = lambda job: [
-            f"{summaries} where id = '{job}';",
-            f"select id, name, email, phone, address from app.customers where id = (select customer_id from app.jobs where id = '{job}');",
-            f"select id, job_id, title, position, is_completed, completed_at, version from app.job_tasks where job_id = '{job}' order by position, id;",
+            f"{summaries} and id = '{job}';",
+            f"select id, name, email, phone, address from app.customers where company_id = '{cid}' and id = '{customer}';",
+            f"select id, job_id, title, position, is_completed, completed_at, version from app.job_tasks "
+            f"where company_id = '{cid}' and job_id = '{job}' order by position, id;",
             f"select n.id, n.job_id, n.body, n.visibility, n.created_at, u.id, u.name from app.job_notes n "
-            f"left join app.users u on u.company_id = n.company_id and u.id = n.author_id where n.job_id = '{job}' order by n.created_at, n.id;",
+            f"left join app.users u on u.company_id = n.company_id and u.id = n.author_id "
+            f"where n.company_id = '{cid}' and n.job_id = '{job}' order by n.created_at, n.id;",
         ]
         return [
             ("worker assigned jobs", worker, "GET", ["/api/v1/workers/assigned-jobs"], None,
-             [f"{summaries} where id = any(array(select j.id from app.jobs j join app.job_statuses s "
+             [f"{summaries} and id = any(array(select j.id from app.jobs j join app.job_statuses s "
               "on s.company_id = j.company_id and s.id = j.status_id "
-              "where j.assigned_worker_id = app.user_id() and not j.is_archived "
+              f"where j.company_id = '{cid}' and j.assigned_worker_id = '{worker['claims']['sub']}' and not j.is_archived "
               "order by s.order_index, coalesce(j.scheduled_at, 'infinity'), j.created_at, j.id limit 51)) "
               "and not is_archived order by status_order, scheduled_at nulls last, created_at, id;"]),
             ("jobs list, first page", admin, "GET", ["/api/v1/jobs?limit=50"], None,
-             [f"{summaries} where id = any(array(select j.id from app.jobs j where j.is_archived = false "
+             [f"{summaries} and id = any(array(select j.id from app.jobs j where j.company_id = '{cid}' and j.is_archived = false "
               "order by j.created_at desc, j.id desc limit 51)) order by created_at desc, id desc;"]),
             ("jobs list, deep cursor page", admin, "GET", [f"/api/v1/jobs?limit=50&archived=true&cursor={deep_cursor}"], None,
-             [f"{summaries} where id = any(array(select j.id from app.jobs j where j.is_archived = true "
+             [f"{summaries} and id = any(array(select j.id from app.jobs j where j.company_id = '{cid}' and j.is_archived = true "
               f"and (j.created_at, j.id) < ('{deep[0]}', '{deep[1]}') order by j.created_at desc, j.id desc limit 51)) "
               "order by created_at desc, id desc;"]),
             ("jobs search (q=boiler)", admin, "GET", ["/api/v1/jobs?q=boiler&limit=50"], None,
-             [f"{summaries} where id = any(array(select s from auth.search_jobs('%boiler%', false, null, null, null, null, null, 51) s)) "
+             [f"{summaries} and id = any(array(select s from auth.search_jobs('%boiler%', false, null, null, null, null, null, 51) s)) "
               "order by created_at desc, id desc;"]),
             ("job detail", admin, "GET", [f"/api/v1/jobs/{j}" for j in recent], None, detail_sql(recent[0])),
             ("worker task update (write, audited)", worker, "PATCH", [f"/api/v1/job-tasks/{t}" for t in tasks],
              '{"is_completed": true}',
              # The API's one statement per edit (src/http/tasks.rs): the update and
              # whether the row exists at all (404 or 412), in one round trip.
-             [f"with updated as (update app.job_tasks set is_completed = not is_completed where id = '{tasks[0]}' "
+             [f"with updated as (update app.job_tasks set is_completed = not is_completed "
+              f"where company_id = '{cid}' and id = '{tasks[0]}' "
               "returning id, job_id, title, position, is_completed, completed_at, version) "
-              f"select exists (select 1 from app.job_tasks where id = '{tasks[0]}'), "
+              f"select exists (select 1 from app.job_tasks where company_id = '{cid}' and id = '{tasks[0]}'), "
               "(select to_jsonb(u) from updated u);"]),
         ]
 
@@ -226,7 +246,7 @@ end
         script.close()
         log_dir = tempfile.mkdtemp()
         run([str(PG_BIN / "pgbench") if (PG_BIN / "pgbench").exists() else "pgbench", "-n", "-M", "simple",
-             "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "fieldops_authenticator",
+             "-h", "127.0.0.1", "-p", str(self.db_port), "-U", "fieldops_authenticator",
              "-c", str(clients), "-j", str(min(2, clients)), "-T", str(duration), "-f", script.name,
              "--log", "--log-prefix", f"{log_dir}/pgbench", "fieldops"])
         latencies = []
@@ -282,14 +302,21 @@ end
         if result["errors"]:
             self.results.setdefault("failures", []).append(f"soak errors: {result['errors']}")
 
+    def explain_context(self, claims):
+        """The context as psql statements (one message each), the transaction open.
+        On one server `begin` comes first: psql cannot send the batch as one message."""
+        statements = ";\n".join(m.rstrip(";") for m in self.context_messages(claims)).replace("\\;", ";\n")
+        if self.citus:
+            return statements + ";"
+        return "begin;\n" + statements.replace(";\n begin", "") + ";"
+
     def explain(self, name, who, statements):
         for statement in statements:
             if not statement.lstrip().lower().startswith("select"):
                 continue
             # psql sends statements one by one: the transaction must begin first
             # (pgbench sends the batch as one message, as the API does).
-            context = self.context_sql(who["claims"]).replace("\\;", ";").replace(" begin;", "")
-            sql = ("begin;\n" + context +
+            sql = (self.explain_context(who["claims"]) +
                    f"\nexplain (analyze, buffers, format json) {statement.rstrip(';')};\nrollback;\n")
             out = self.psql(sql, user="fieldops_authenticator")
             plan = json.loads(out[out.index("["):out.rindex("]") + 1])

@@ -7,6 +7,13 @@
 #   scripts/test/citus.sh start    build, start the cluster, register the workers, leave it running
 #   scripts/test/citus.sh migrate  start, then bootstrap + `fieldops migrate` on the coordinator
 #   scripts/test/citus.sh stop     stop the three nodes
+#   scripts/test/citus.sh single   start the three nodes; on the coordinator only, FieldOps as a
+#                                  single server has it: bootstrapped and migrated, no citus
+#                                  extension in its database (the runbook's starting point)
+#   scripts/test/citus.sh distribute  start (on such a database: create the extension, register
+#                                  the workers), then `fieldops migrate`; fails if it fails
+#   scripts/test/citus.sh load     copy the rows of a single-node FieldOps database
+#                                  (FIELDOPS_CITUS_SOURCE, a superuser URL) into the distributed one
 #   scripts/test/citus.sh run      on a fresh cluster: migrate, then stop (default)
 #   scripts/test/citus.sh probe    on a fresh cluster: every failure of the port, to target/citus/probe.log
 #
@@ -134,8 +141,15 @@ EOF
       exit 1
     fi
     say "starting $name on 127.0.0.1:$port"
-    as_postgres "$BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start >/dev/null ||
-      { tail -20 "$dir/server.log"; exit 1; }
+    if ! as_postgres "$BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start >/dev/null; then
+      # The ports lie in Linux's ephemeral range (32768-60999): a client's
+      # outgoing connection may hold one for a moment. Once more, then give up.
+      tail -8 "$dir/server.log" | grep -q 'Address already in use' || { tail -20 "$dir/server.log"; exit 1; }
+      say "port $port held by another socket; once more in 5 s"
+      sleep 5
+      as_postgres "$BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start >/dev/null ||
+        { tail -20 "$dir/server.log"; exit 1; }
+    fi
   fi
 }
 
@@ -211,6 +225,56 @@ migrate() {
   cat "$DATA/migrate.log"
   say "fieldops migrate exited with $rc"
   return 0
+}
+
+# The starting point of the runbook (docs/scaling.md, "Moving a single-node
+# installation onto Citus"): the coordinator holds FieldOps exactly as one
+# PostgreSQL server does (db/roles.sql, the database, db/database.sql, then
+# `fieldops migrate`, which finds no citus extension and distributes nothing).
+# shared_preload_libraries already names citus, as after installing the
+# package and restarting; nothing else of Citus is in the database.
+single() {
+  build
+  for i in 0 1 2; do start_node "${NAMES[$i]}" "${PORTS[$i]}"; done
+  local fieldops=$ROOT/target/debug/fieldops
+  [ -x "$fieldops" ] || SQLX_OFFLINE=true cargo build --quiet --bin fieldops
+  psql_on "${PORTS[0]}" postgres -f "$ROOT/db/roles.sql" 2>&1 | grep -v 'is not a member of role\|is already a member of role' || true
+  if [ "$(psql_on "${PORTS[0]}" postgres -Atc "select count(*) from pg_database where datname = '$DATABASE'")" = 0 ]; then
+    say "create database $DATABASE on the coordinator (no citus extension)"
+    psql_on "${PORTS[0]}" postgres -c "create database $DATABASE owner fieldops_owner"
+  fi
+  psql_on "${PORTS[0]}" "$DATABASE" -f "$ROOT/db/database.sql"
+  say "fieldops migrate on the coordinator, as on a single server"
+  DATABASE_URL="postgres://fieldops_owner@127.0.0.1:${PORTS[0]}/$DATABASE" "$fieldops" migrate
+}
+
+# `fieldops migrate` on a Citus cluster, failing if it fails (`migrate` above
+# reports and goes on, for the probe).
+distribute() {
+  start
+  psql_on "${PORTS[0]}" postgres -c 'alter system set citus.enable_unsafe_triggers = on' -c 'select pg_reload_conf()' >/dev/null
+  say "fieldops migrate on the coordinator (distributes what is not yet distributed)"
+  DATABASE_URL="postgres://fieldops_owner@127.0.0.1:${PORTS[0]}/$DATABASE" \
+    SUPERUSER_DATABASE_URL="postgres://postgres@127.0.0.1:${PORTS[0]}/postgres" "$ROOT/target/debug/fieldops" migrate
+}
+
+# Moving an installation (docs/scaling.md): the rows of the app schema from a
+# single-node database into the coordinator's distributed tables, which
+# `fieldops migrate` created empty. pg_dump of the data only; pg_restore as the
+# superuser, whom row-level security does not apply to (Citus copies the rows
+# into the shards with COPY, which forced RLS refuses to the owner), with the
+# triggers disabled (the audit trail arrives as it was, with no new entries
+# and no bookkeeping run twice), in one transaction, over one connection per
+# node (Citus refuses a parallel write before the reference table's).
+load() {
+  local source=${FIELDOPS_CITUS_SOURCE:?FIELDOPS_CITUS_SOURCE: the single-node database, a superuser URL}
+  local dump=$DATA/app-data.dump
+  say "pg_dump --data-only --schema=app from the single-node database"
+  "$BIN/pg_dump" -d "$source" --data-only --schema=app -Fc -f "$dump"
+  say "pg_restore into the coordinator ($(du -h "$dump" | cut -f1) dump)"
+  PGOPTIONS="-c citus.multi_shard_modify_mode=sequential" "$BIN/pg_restore" -h 127.0.0.1 -p "${PORTS[0]}" \
+    -U postgres -d "$DATABASE" --data-only --disable-triggers --single-transaction --exit-on-error "$dump"
+  psql_on "${PORTS[0]}" "$DATABASE" -c 'vacuum analyze'
 }
 
 # The report behind docs/scaling.md ("Citus: status of the port"), on a fresh
@@ -294,6 +358,9 @@ case "$ACTION" in
   start) start ;;
   migrate) migrate ;;
   stop) stop ;;
+  single) single ;;
+  distribute) distribute ;;
+  load) load ;;
   probe)
     trap stop EXIT
     probe
@@ -305,7 +372,7 @@ case "$ACTION" in
     migrate
     ;;
   *)
-    echo "usage: $0 [build|start|migrate|stop|run|probe]" >&2
+    echo "usage: $0 [build|start|migrate|stop|run|probe|single|distribute|load]" >&2
     exit 2
     ;;
 esac
