@@ -38,6 +38,20 @@ SUMMARY = ("id, title, description, status_id, status_name, status_color, status
            "customer_name, assigned_worker_id, worker_name, scheduled_at, completed_at, is_archived, "
            "tasks_total, tasks_done, created_at, updated_at, version")
 LARGE_TABLE_ROWS = 100_000
+# The rows of app.job_summaries as the API reads them (select_summaries! in
+# src/http/jobs/mod.rs), for the company {cid}.
+JOB_SUMMARY_ROWS = (
+    "select j.id, j.company_id, j.title, j.description, j.status_id, s.name as status_name, s.color as status_color, "
+    "s.is_final as status_is_final, s.order_index as status_order, j.customer_id, c.name as customer_name, "
+    "j.assigned_worker_id, w.name as worker_name, j.scheduled_at, j.completed_at, j.is_archived, j.created_at, "
+    "j.updated_at, j.version, coalesce(t.total, 0)::integer as tasks_total, coalesce(t.done, 0)::integer as tasks_done "
+    "from app.jobs j "
+    "join app.job_statuses s on s.company_id = j.company_id and s.id = j.status_id "
+    "left join app.customers c on c.company_id = j.company_id and c.id = j.customer_id "
+    "left join app.users w on w.company_id = j.company_id and w.id = j.assigned_worker_id "
+    "left join lateral (select count(*) as total, count(*) filter (where t.is_completed) as done "
+    "from app.job_tasks t where t.company_id = '{cid}' and t.job_id = j.id) t on true"
+)
 
 
 def run(cmd, env=None, check=True, capture=True, input_text=None):
@@ -174,7 +188,12 @@ class Bench:
             limit 200""").split()
         # The handlers' statements (src/http/jobs, tasks.rs, notes.rs), each table
         # bound to the caller's company as they bind it (on Citus: one shard).
-        summaries = f"select {SUMMARY} from app.job_summaries where company_id = '{cid}'"
+        # As select_summaries! (src/http/jobs/mod.rs) writes them: the view's
+        # query with the company bound in the task counts too (so Citus routes
+        # it to one shard); the admin search reads the view itself.
+        summaries = (f"select {SUMMARY} from ({JOB_SUMMARY_ROWS.format(cid=cid)}) job_summaries "
+                     f"where company_id = '{cid}'")
+        view_summaries = f"select {SUMMARY} from app.job_summaries where company_id = '{cid}'"
         customer = self.psql(f"select customer_id from app.jobs where company_id = '{cid}' and id = '{recent[0]}'").strip()
         detail_sql = lambda job: [
             f"{summaries} and id = '{job}';",
@@ -200,7 +219,7 @@ class Bench:
               f"and (j.created_at, j.id) < ('{deep[0]}', '{deep[1]}') order by j.created_at desc, j.id desc limit 51)) "
               "order by created_at desc, id desc;"]),
             ("jobs search (q=boiler)", admin, "GET", ["/api/v1/jobs?q=boiler&limit=50"], None,
-             [f"{summaries} and id = any(array(select s from auth.search_jobs('%boiler%', false, null, null, null, null, null, 51) s)) "
+             [f"{view_summaries} and id = any(array(select s from auth.search_jobs('%boiler%', false, null, null, null, null, null, 51) s)) "
               "order by created_at desc, id desc;"]),
             ("job detail", admin, "GET", [f"/api/v1/jobs/{j}" for j in recent], None, detail_sql(recent[0])),
             ("worker task update (write, audited)", worker, "PATCH", [f"/api/v1/job-tasks/{t}" for t in tasks],

@@ -292,6 +292,8 @@ def report(results):
                   "| scenario | statement | tasks | subplans | execution ms |", "|---|---|---|---:|---:|"]
         for e in results["explain"]:
             stmt = e["statement"].replace("|", "\\|")
+            stmt = re.sub(r"select id, title, description, .*? from \(select j\.id, .*?\) job_summaries",
+                          "select … from (app.job_summaries' query, company bound) job_summaries", stmt)
             stmt = re.sub(r"select id, title, description, .*? from app.job_summaries", "select … from app.job_summaries", stmt)
             lines.append(f"| {e['scenario']} | `{stmt[:90]}…` | {', '.join(map(str, e['task_counts']))} | {e['subplans']} | {e['ms']} |")
         lines.append("")

@@ -2,7 +2,8 @@
 # `make test-citus` (and part of `make test`): the API test suite, its
 # isolation, lifecycle and attack tests again through PgBouncer in transaction
 # mode, and the pgTAP suite, against a fresh 3-node Citus cluster (coordinator
-# + 2 workers), issue #14. Run as root; the nodes run as postgres
+# + 2 workers), issue #14; then docs/scaling.md's runbook on clusters of
+# its own. Run as root; the nodes run as postgres
 # (scripts/test/citus.sh).
 #
 #   scripts/test/test-citus.sh              every API test, then pgTAP
@@ -129,11 +130,21 @@ else
 fi
 pgtap_seconds=$((SECONDS - pgtap_started))
 
+# docs/scaling.md's runbook, each step done: an installation on one server
+# moved onto a cluster of its own, a tenant isolated and moved under reads,
+# PgBouncer in front of two API replicas.
+step "the runbook (scripts/test/test-citus-runbook.sh; log: $LOGS/runbook.log)"
+runbook_started=$SECONDS
+runbook_rc=0
+scripts/test/test-citus-runbook.sh >"$LOGS/runbook.log" 2>&1 || runbook_rc=$?
+runbook_seconds=$((SECONDS - runbook_started))
+tail -5 "$LOGS/runbook.log"
+
 # The summary: every failing API test with the first line of its panic, every
 # pgTAP file that failed with its first failed assertion.
 {
   echo "Citus: $(psql_c -d fieldops -Atc 'select citus_version()' | cut -d' ' -f1-2), coordinator $COORDINATOR, workers $WORKERS"
-  echo "wall time: $((SECONDS - started)) s (cluster start ${cluster_seconds} s, API tests ${api_seconds} s, through PgBouncer ${bouncer_seconds} s, pgTAP ${pgtap_seconds} s)"
+  echo "wall time: $((SECONDS - started)) s (cluster start ${cluster_seconds} s, API tests ${api_seconds} s, through PgBouncer ${bouncer_seconds} s, pgTAP ${pgtap_seconds} s, runbook ${runbook_seconds} s)"
   echo
   if [ "$migrate_rc" = 0 ]; then
     # What the results are about: until migrate distributes the tables, they
@@ -193,6 +204,8 @@ failed = re.findall(r"^(db/tests/\S+\.sql)\s+\(Wstat", report, re.M)
 for f in failed:
     print(f"  FAILED {f}: {first.get(f, '(see the log)')}")
 PY
+  echo
+  echo "runbook: $([ "$runbook_rc" = 0 ] && echo ok || echo "FAILED (exit $runbook_rc): $(tail -1 "$LOGS/runbook.log")")"
 } | tee "$LOGS/summary.txt"
 
-[ "$migrate_rc" = 0 ] && [ "$api_rc" = 0 ] && [ "$bouncer_rc" = 0 ] && [ "$pgtap_rc" = 0 ]
+[ "$migrate_rc" = 0 ] && [ "$api_rc" = 0 ] && [ "$bouncer_rc" = 0 ] && [ "$pgtap_rc" = 0 ] && [ "$runbook_rc" = 0 ]
