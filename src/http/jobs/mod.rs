@@ -141,32 +141,10 @@ impl SummaryRow {
 /// shard's; through the view Citus runs the function on the coordinator first.
 macro_rules! select_summaries {
     (view, $tail:literal $(, $arg:expr)* $(,)?) => {
-        sqlx::query_as!(
-            SummaryRow,
-            r#"select id as "id!", title as "title!", description as "description!",
-                      status_id as "status_id!", status_name as "status_name!",
-                      status_color as "status_color!", status_is_final as "status_is_final!",
-                      status_order as "status_order!", customer_id as "customer_id!", customer_name as "customer_name?",
-                      assigned_worker_id as "assigned_worker_id?", worker_name as "worker_name?",
-                      scheduled_at as "scheduled_at?", completed_at as "completed_at?",
-                      is_archived as "is_archived!", tasks_total as "tasks_total!", tasks_done as "tasks_done!",
-                      created_at as "created_at!", updated_at as "updated_at!", version as "version!"
-               from app.job_summaries "# + $tail
-            $(, $arg)*
-        )
+        select_summaries!(@from ["app.job_summaries "], $tail $(, $arg)*)
     };
     (company = $company:literal, $tail:literal $(, $arg:expr)* $(,)?) => {
-        sqlx::query_as!(
-            SummaryRow,
-            r#"select id as "id!", title as "title!", description as "description!",
-                      status_id as "status_id!", status_name as "status_name!",
-                      status_color as "status_color!", status_is_final as "status_is_final!",
-                      status_order as "status_order!", customer_id as "customer_id!", customer_name as "customer_name?",
-                      assigned_worker_id as "assigned_worker_id?", worker_name as "worker_name?",
-                      scheduled_at as "scheduled_at?", completed_at as "completed_at?", is_archived as "is_archived!",
-                      tasks_total as "tasks_total!", tasks_done as "tasks_done!",
-                      created_at as "created_at!", updated_at as "updated_at!", version as "version!"
-               from (
+        select_summaries!(@from [r#"(
                  select j.id, j.company_id, j.title, j.description, j.status_id,
                         s.name as status_name, s.color as status_color, s.is_final as status_is_final,
                         s.order_index as status_order, j.customer_id, c.name as customer_name,
@@ -182,7 +160,20 @@ macro_rules! select_summaries {
                    from app.job_tasks t
                    where t.company_id = "# + $company + r#" and t.job_id = j.id
                  ) t on true
-               ) job_summaries "# + $tail
+               ) job_summaries "#], $tail $(, $arg)*)
+    };
+    (@from [$($from:tt)+], $tail:literal $(, $arg:expr)*) => {
+        sqlx::query_as!(
+            SummaryRow,
+            r#"select id as "id!", title as "title!", description as "description!",
+                      status_id as "status_id!", status_name as "status_name!",
+                      status_color as "status_color!", status_is_final as "status_is_final!",
+                      status_order as "status_order!", customer_id as "customer_id!", customer_name as "customer_name?",
+                      assigned_worker_id as "assigned_worker_id?", worker_name as "worker_name?",
+                      scheduled_at as "scheduled_at?", completed_at as "completed_at?", is_archived as "is_archived!",
+                      tasks_total as "tasks_total!", tasks_done as "tasks_done!",
+                      created_at as "created_at!", updated_at as "updated_at!", version as "version!"
+               from "# + $($from)+ + $tail
             $(, $arg)*
         )
     };
