@@ -18,6 +18,10 @@ $$;
 alter function auth.request_context()
   set citus.allow_nested_distributed_execution = on
   set citus.enable_local_execution = on;
+-- And with the caller's rights (db/migrations/0018 makes it a definer for one
+-- server): the coordinator reads the session row over the request's own
+-- worker connections, through the policy sessions_select_own.
+alter function auth.request_context() security invoker;
 alter function app.job_is_visible(uuid, uuid)
   set citus.allow_nested_distributed_execution = on
   set citus.enable_local_execution = on;

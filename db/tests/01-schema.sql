@@ -18,7 +18,7 @@ insert into checklist_exception values
   ('login_failures', 'global key', 'not tenant data; stays on the coordinator on Citus');
 grant select on checklist_exception to public;
 
-select plan(36);
+select plan(37);
 
 -- On Citus (issue #14) fieldops migrate writes the policies in the shape Citus
 -- accepts (src/db/citus.rs, policy_sql); the checks of their shape follow it.
@@ -166,6 +166,10 @@ $$, 'fieldops_owner owns every function of schemas app and auth');
 select is_empty($$
   select object from app.grant_report where object_type = 'function' and grantee = 'public'
 $$, 'PUBLIC may execute no function of schemas app and auth');
+
+select is((select p.prosecdef from pg_proc p where p.oid = 'auth.request_context()'::regprocedure),
+  not exists (select 1 from pg_extension where extname = 'citus'),
+  'the verified context reads the session row as its owner on one server, with the caller''s rights on Citus (db/migrations/0018, db/citus.sql)');
 
 select is_definer('app', 'audit_row', '{}'::name[],
   'the audit trigger function is SECURITY DEFINER: request roles need no write on the log');

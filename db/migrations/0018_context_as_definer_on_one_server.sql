@@ -1,0 +1,16 @@
+-- The verified context reads the session row as its owner again on one server.
+--
+-- 0016 made auth.request_context() SECURITY INVOKER, reading the caller's own
+-- session row through the policy sessions_select_own, because on Citus the
+-- coordinator must evaluate it over the request's own worker connections (a
+-- definer's lookup could not share them once the request had written there).
+-- On one server that costs every request: reading the row under row-level
+-- security as the request role made a worker's task update about 12 % slower
+-- in the database (pgbench, one client, alternating the two forms: 1.30 ms
+-- as a definer against 1.45 ms as an invoker; docs/scaling.md, "Single-node
+-- speed after the port"). The function's body is unchanged and still answers
+-- only while the role in force is the one the session was issued for; as a
+-- definer it reads the row as fieldops_owner, as 0013 did. On Citus,
+-- `fieldops migrate` makes it an invoker again (db/citus.sql): the one
+-- difference between the two topologies, chosen by detecting Citus.
+alter function auth.request_context() security definer;
