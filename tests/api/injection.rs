@@ -137,10 +137,18 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
                  now() + interval '1 day', 'x', 'x')",
                 victim.admin
             )),
-            fail(
-                "select * from auth.rotate_refresh_token(sha256('x'), sha256('y'), now() + interval '1 day')",
-            ),
-            fail("select auth.open_share_link(sha256('x'), 'x')"),
+            // The signatures since migration 0016 (the company first), so a
+            // refusal is the grant's, not a missing function's.
+            fail(format!(
+                "select * from auth.rotate_refresh_token('{b}', sha256('x'), sha256('y'), now() + interval '1 day')"
+            )),
+            fail(format!("select auth.open_share_link('{b}', sha256('x'), 'x')")),
+            // GET /auth/me's profile lookup: the sign-in pool's only.
+            fail(format!(
+                "select * from auth.session_profile('{}', '{}', '{b}', 'ADMIN')",
+                Uuid::new_v4(),
+                victim.admin
+            )),
             fail(format!(
                 "select auth.require_session('{}', '{}', '{b}', 'ADMIN')",
                 Uuid::new_v4(),
