@@ -36,6 +36,16 @@ alter function app.worker_has_visible_job(uuid, uuid)
 -- copy and write the company's history and statuses to shards on the workers
 -- (db/migrations/0016, app.is_primary_copy()).
 alter function app.audit_row() set citus.allow_nested_distributed_execution = on;
+-- On one server the context and the audit trigger keep one plan per
+-- connection (db/migrations/0019). Here their queries must be planned with
+-- their values: Citus routes a statement to its shard when it plans it. (A
+-- context lookup planned without the company's value, tried with the settings
+-- read inline, ran on every shard; inside the coordinator's trigger on
+-- app.companies that is a parallel operation, after which the reference
+-- table cannot be modified in the transaction: "cannot modify table
+-- companies because there was a parallel operation on a distributed table".)
+alter function auth.request_context() reset plan_cache_mode;
+alter function app.audit_row() reset plan_cache_mode;
 alter function app.create_default_statuses() set citus.allow_nested_distributed_execution = on;
 
 -- Citus writes an INSERT to a shard with every defaulted column spelled out

@@ -1,0 +1,25 @@
+-- The verified context and the audit trigger keep one plan per connection.
+--
+-- Every request sets `plan_cache_mode = force_custom_plan` (so a policy's
+-- `(select app.company_id())` is planned with the request's values). That
+-- setting reaches the queries inside PL/pgSQL functions too, and a query that
+-- takes a PL/pgSQL variable (a parameter to the planner) is then planned
+-- afresh on every call. 0016 moved the context's settings into variables, and
+-- auth.request_context(), called about 14 times by a worker's task update
+-- (once per `(select app.…())` of the policies and the audit trigger), went
+-- from 5.5 µs to 33 µs a call: the update lost a quarter of its throughput in
+-- the database (pgbench, one client: 850 → 650 tx/s). The audit trigger's
+-- insert (the row's values as parameters) had been planned on every write
+-- since 0001.
+--
+-- A function's own SET applies to its statements only and is undone when it
+-- returns: these two plan as PostgreSQL does by default (custom plans first,
+-- then the cached generic plan when it is no worse, which for a lookup by
+-- primary key and an INSERT … VALUES it is). Measured on the task update,
+-- pgbench at one client alternating with the pre-port build:
+-- docs/scaling.md, "Single-node speed after the port".
+--
+-- On Citus, `fieldops migrate` resets both (db/citus.sql): there a query must
+-- be planned with its values to be routed to one shard.
+alter function auth.request_context() set plan_cache_mode = auto;
+alter function app.audit_row() set plan_cache_mode = auto;
