@@ -18,7 +18,7 @@ insert into checklist_exception values
   ('login_failures', 'global key', 'not tenant data; stays on the coordinator on Citus');
 grant select on checklist_exception to public;
 
-select plan(37);
+select plan(38);
 
 -- On Citus (issue #14) fieldops migrate writes the policies in the shape Citus
 -- accepts (src/db/citus.rs, policy_sql); the checks of their shape follow it.
@@ -170,6 +170,17 @@ $$, 'PUBLIC may execute no function of schemas app and auth');
 select is((select p.prosecdef from pg_proc p where p.oid = 'auth.request_context()'::regprocedure),
   not exists (select 1 from pg_extension where extname = 'citus'),
   'the verified context reads the session row as its owner on one server, with the caller''s rights on Citus (db/migrations/0018, db/citus.sql)');
+
+-- A later `create or replace` of either function drops its settings: this
+-- is what notices.
+select is(
+  (select pg_catalog.array_agg(p.oid::regprocedure::text order by p.oid::regprocedure::text)
+     from pg_proc p
+    where p.oid in ('auth.request_context()'::regprocedure, 'app.audit_row()'::regprocedure)
+      and p.proconfig @> array['plan_cache_mode=auto']),
+  case when exists (select 1 from pg_extension where extname = 'citus') then null
+       else array['app.audit_row()', 'auth.request_context()'] end,
+  'the context and the audit trigger keep one plan per connection on one server, and plan with their values on Citus (db/migrations/0019, db/citus.sql)');
 
 select is_definer('app', 'audit_row', '{}'::name[],
   'the audit trigger function is SECURITY DEFINER: request roles need no write on the log');
