@@ -21,7 +21,8 @@
 #  6. PgBouncer (transaction mode) in front of the coordinator and two API
 #     replicas through it: each signs in and lists jobs.
 #
-# Ports (its own, whatever a calling script exported for its cluster):
+# Ports (its own, whatever a calling script exported for its cluster), each
+# the preferred one when nothing holds it, else the next free run of them:
 # FIELDOPS_RUNBOOK_PG_PORT (single node, default 54450), FIELDOPS_RUNBOOK_CITUS_PORT
 # (coordinator, default 54440; workers +1, +2), FIELDOPS_RUNBOOK_PGBOUNCER_PORT
 # (54455), FIELDOPS_RUNBOOK_HTTP_PORT (8140; the replicas +1, +2). Data under
@@ -32,13 +33,31 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 
 OUT=$ROOT/target/runbook
-SINGLE_PORT=${FIELDOPS_RUNBOOK_PG_PORT:-54450}
-export FIELDOPS_CITUS_PORT=${FIELDOPS_RUNBOOK_CITUS_PORT:-54440}
+# COUNT consecutive ports from PREFERRED that nothing holds (scripts/test/free-port.py
+# binds, as PostgreSQL will): another cluster on a default port must not fail the run.
+free_ports() {
+  local base=$1 count=$2 i
+  for _ in $(seq 1 50); do
+    for ((i = 0; i < count; i++)); do
+      [ "$(scripts/test/free-port.py $((base + i)))" = $((base + i)) ] || break
+    done
+    if [ "$i" = "$count" ]; then
+      echo "$base"
+      return
+    fi
+    base=$((base + count))
+  done
+  echo "test-citus-runbook: no $count free ports from $1" >&2
+  exit 1
+}
+SINGLE_PORT=$(free_ports "${FIELDOPS_RUNBOOK_PG_PORT:-54450}" 1)
+FIELDOPS_CITUS_PORT=$(free_ports "${FIELDOPS_RUNBOOK_CITUS_PORT:-54440}" 3)
+FIELDOPS_PGBOUNCER_PORT=$(free_ports "${FIELDOPS_RUNBOOK_PGBOUNCER_PORT:-54455}" 1)
+export FIELDOPS_CITUS_PORT FIELDOPS_PGBOUNCER_PORT
 export FIELDOPS_CITUS_DATA=$OUT/citus
-export FIELDOPS_PGBOUNCER_PORT=${FIELDOPS_RUNBOOK_PGBOUNCER_PORT:-54455}
 export FIELDOPS_PGBOUNCER_TARGET=127.0.0.1:$FIELDOPS_CITUS_PORT
 export FIELDOPS_PGBOUNCER_RUN=$OUT/pgbouncer
-HTTP=${FIELDOPS_RUNBOOK_HTTP_PORT:-8140}
+HTTP=$(free_ports "${FIELDOPS_RUNBOOK_HTTP_PORT:-8140}" 3)
 COORD=$FIELDOPS_CITUS_PORT
 W1=$((COORD + 1))
 W2=$((COORD + 2))
