@@ -7,7 +7,7 @@
 -- (fixtures/tenants.sql says why); the admin's writes are rolled back.
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-select plan(47);
+select plan(48);
 \ir fixtures/tenants.sql
 
 -- The one definer function of migration 0020: a new customer's first
@@ -48,6 +48,9 @@ select throws_ok(format($$ insert into app.jobs (customer_id, status_id, title) 
 select throws_ok(format($$ update app.jobs set service_location_id = null where id = %L $$, pg_temp.id('A.job1')),
   'FO422', 'the customer has several service locations: the job must name one',
   '... and cannot drop it later');
+select is((pg_temp.inserted(format($$ update app.jobs set customer_id = %L where id = %L returning service_location_id $$,
+             pg_temp.id('A.cust2'), pg_temp.id('A.job3'))) ->> 'service_location_id')::uuid,
+  pg_temp.id('A.cust2.loc1'), 'a job moved to another customer leaves the old location behind and takes the new one''s only one');
 select throws_ok(format($$ insert into app.jobs (customer_id, status_id, title, service_location_id) values (%L, %L, 'x', %L) $$,
     pg_temp.id('A.cust1'), (select id from app.job_statuses where name = 'New'), pg_temp.id('A.cust2.loc1')),
   '23503', null, 'a job cannot happen at another customer''s location');
