@@ -31,6 +31,18 @@ alter function app.customer_has_visible_job(uuid, uuid)
 alter function app.worker_has_visible_job(uuid, uuid)
   set citus.allow_nested_distributed_execution = on
   set citus.enable_local_execution = on;
+alter function app.location_has_visible_open_job(uuid, uuid)
+  set citus.allow_nested_distributed_execution = on
+  set citus.enable_local_execution = on;
+
+-- The triggers of migration 0020 run on a shard and read or write the same
+-- company's rows of other tables (its customers, locations, jobs), which live
+-- on the same node.
+alter function app.assign_account_number() set citus.allow_nested_distributed_execution = on;
+alter function app.check_customer_parent() set citus.allow_nested_distributed_execution = on;
+alter function app.create_first_location() set citus.allow_nested_distributed_execution = on;
+alter function app.keep_a_service_location() set citus.allow_nested_distributed_execution = on;
+alter function app.check_job_location() set citus.allow_nested_distributed_execution = on;
 
 -- The triggers of app.companies (a reference table) run on the coordinator's
 -- copy and write the company's history and statuses to shards on the workers

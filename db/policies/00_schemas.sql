@@ -49,7 +49,8 @@ grant execute on function app.session_company_hint(), app.session_user_hint()
 -- The policies' "can the caller see this job?" on Citus (db/migrations/0016):
 -- invoker's rights, so they answer only what app.jobs' policies let the caller see.
 grant execute on function
-  app.job_is_visible(uuid, uuid), app.customer_has_visible_job(uuid, uuid), app.worker_has_visible_job(uuid, uuid)
+  app.job_is_visible(uuid, uuid), app.customer_has_visible_job(uuid, uuid), app.worker_has_visible_job(uuid, uuid),
+  app.location_has_visible_open_job(uuid, uuid)
   to fieldops_admin, fieldops_worker, fieldops_customer;
 
 -- The sign-in flow, over the login role's pool only.

@@ -5,13 +5,15 @@
 --           soft (deleted_at), there is no DELETE grant.
 -- worker:   reads name, phone and address of the customers of jobs assigned to it.
 -- customer: reads its own customer row.
+-- account_number is the database's (app.assign_account_number, migration 0020):
+-- no role may write it.
 
 alter table app.customers enable row level security;
 alter table app.customers force row level security;
 
 revoke all on app.customers from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-grant select, insert (name, email, phone, address),
-      update (name, email, phone, address, deleted_at, deleted_by)
+grant select, insert (name, email, phone, address, tags, do_not_service, notes, parent_customer_id),
+      update (name, email, phone, address, tags, do_not_service, notes, parent_customer_id, deleted_at, deleted_by)
   on app.customers to fieldops_admin;
 grant select (id, company_id, name, phone, address) on app.customers to fieldops_worker;
 grant select (id, company_id, name, email, phone, address) on app.customers to fieldops_customer;

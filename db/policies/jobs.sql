@@ -11,13 +11,15 @@ alter table app.jobs force row level security;
 
 revoke all on app.jobs from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
 grant select,
-      insert (customer_id, status_id, assigned_worker_id, title, description, scheduled_at),
+      insert (customer_id, status_id, assigned_worker_id, title, description, scheduled_at,
+              service_location_id, site_contact_id),
       update (customer_id, status_id, assigned_worker_id, title, description, scheduled_at,
-              is_archived, archived_at, archived_by)
+              service_location_id, site_contact_id, is_archived, archived_at, archived_by)
   on app.jobs to fieldops_admin;
 grant select, update (status_id) on app.jobs to fieldops_worker;
 grant select (id, company_id, customer_id, status_id, assigned_worker_id, title, description,
-              scheduled_at, completed_at, is_archived, created_at, updated_at, version)
+              scheduled_at, completed_at, is_archived, created_at, updated_at, version,
+              service_location_id, site_contact_id)
   on app.jobs to fieldops_customer;
 
 create policy jobs_owner_all on app.jobs to fieldops_owner

@@ -26,8 +26,9 @@ select exists (select 1 from pg_extension where extname = 'citus') as citus \gse
 
 -- The tables. Adding one? List it here, then make every test below pass.
 select tables_are('app', array[
-  'audit_log', 'companies', 'customers', 'idempotency_keys', 'job_notes', 'job_statuses', 'job_tasks', 'jobs',
-  'login_failures', 'refresh_tokens', 'sessions', 'share_link_opens', 'share_links', 'users'
+  'audit_log', 'companies', 'contact_methods', 'contacts', 'customers', 'idempotency_keys', 'job_notes',
+  'job_statuses', 'job_tasks', 'jobs', 'login_failures', 'refresh_tokens', 'service_location_access',
+  'service_locations', 'sessions', 'share_link_opens', 'share_links', 'users'
 ], 'schema app holds exactly the tables the policy tests know');
 
 select views_are('app', array['grant_report', 'job_summaries', 'policy_report'],
@@ -96,7 +97,7 @@ $$ else $$
     and (e.expr ~* '\mselect\M'
          or regexp_replace(regexp_replace(e.expr,
               'app\.(company_id|user_id|customer_id|session_id|role)\(\)', '', 'g'),
-              'app\.(job_is_visible|customer_has_visible_job|worker_has_visible_job)\(company_id, \w+\)', '', 'g')
+              'app\.(job_is_visible|customer_has_visible_job|worker_has_visible_job|location_has_visible_open_job)\(company_id, \w+\)', '', 'g')
             ~ 'app\.\w+\(')
 $$ end,
   case when not :'citus'

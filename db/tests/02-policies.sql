@@ -13,6 +13,14 @@ insert into expected_policy values
   ('companies',        'companies_owner_all',           'ALL',    '{fieldops_owner}'),
   ('companies',        'companies_select_own',          'SELECT', '{fieldops_admin,fieldops_worker,fieldops_customer}'),
   ('companies',        'companies_admin_update',        'UPDATE', '{fieldops_admin}'),
+  ('contact_methods',  'contact_methods_owner_all',     'ALL',    '{fieldops_owner}'),
+  ('contact_methods',  'contact_methods_admin_all',     'ALL',    '{fieldops_admin}'),
+  ('contact_methods',  'contact_methods_worker_select', 'SELECT', '{fieldops_worker}'),
+  ('contact_methods',  'contact_methods_customer_select', 'SELECT', '{fieldops_customer}'),
+  ('contacts',         'contacts_owner_all',            'ALL',    '{fieldops_owner}'),
+  ('contacts',         'contacts_admin_all',            'ALL',    '{fieldops_admin}'),
+  ('contacts',         'contacts_worker_select',        'SELECT', '{fieldops_worker}'),
+  ('contacts',         'contacts_customer_select',      'SELECT', '{fieldops_customer}'),
   ('customers',        'customers_owner_all',           'ALL',    '{fieldops_owner}'),
   ('customers',        'customers_admin_select',        'SELECT', '{fieldops_admin}'),
   ('customers',        'customers_admin_insert',        'INSERT', '{fieldops_admin}'),
@@ -43,6 +51,15 @@ insert into expected_policy values
   ('idempotency_keys', 'idempotency_keys_own',          'ALL',    '{fieldops_admin,fieldops_worker}'),
   ('login_failures',   'login_failures_owner_all',      'ALL',    '{fieldops_owner}'),
   ('refresh_tokens',   'refresh_tokens_owner_all',      'ALL',    '{fieldops_owner}'),
+  ('service_location_access', 'service_location_access_owner_all', 'ALL', '{fieldops_owner}'),
+  ('service_location_access', 'service_location_access_admin_select', 'SELECT', '{fieldops_admin}'),
+  ('service_location_access', 'service_location_access_admin_insert', 'INSERT', '{fieldops_admin}'),
+  ('service_location_access', 'service_location_access_admin_update', 'UPDATE', '{fieldops_admin}'),
+  ('service_location_access', 'service_location_access_worker_select', 'SELECT', '{fieldops_worker}'),
+  ('service_locations', 'service_locations_owner_all',  'ALL',    '{fieldops_owner}'),
+  ('service_locations', 'service_locations_admin_all',  'ALL',    '{fieldops_admin}'),
+  ('service_locations', 'service_locations_worker_select', 'SELECT', '{fieldops_worker}'),
+  ('service_locations', 'service_locations_customer_select', 'SELECT', '{fieldops_customer}'),
   ('sessions',         'sessions_owner_all',            'ALL',    '{fieldops_owner}'),
   ('sessions',         'sessions_select_own',           'SELECT', '{fieldops_admin,fieldops_worker,fieldops_customer}'),
   ('sessions',         'sessions_revoke_own',           'UPDATE', '{fieldops_admin,fieldops_worker,fieldops_customer}'),
@@ -62,7 +79,7 @@ grant select on expected_policy to public;
 
 -- One policies_are per table, one policy_cmd_is and one policy_roles_are per
 -- policy, and the checks below.
-select plan((select (count(distinct tbl) + 2 * count(*))::int + 10 from expected_policy));
+select plan((select (count(distinct tbl) + 2 * count(*))::int + 13 from expected_policy));
 
 select set_eq($$ select tbl::text from expected_policy $$, $$
   select c.relname::text from pg_class c where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'p')
@@ -127,6 +144,24 @@ select is((select with_check from pg_policies where policyname = 'job_notes_admi
 select is_empty($$
   select policy from app.policy_report where table_name = 'refresh_tokens' and roles <> '{fieldops_owner}'
 $$, 'refresh tokens are the owner''s alone');
+
+-- Gate codes and access notes (migration 0020): admins, and a worker only at
+-- a location where app.jobs shows it an open job; no customer policy at all.
+select is((select using_expr from app.policy_report where policy = 'service_location_access_worker_select'),
+  case when :'citus'
+    then '((company_id = app.company_id()) AND app.location_has_visible_open_job(company_id, location_id))'
+    else E'((company_id = ( SELECT app.company_id() AS company_id)) AND (EXISTS ( SELECT 1\n   FROM app.jobs j\n  WHERE ((j.company_id = service_location_access.company_id) AND (j.service_location_id = service_location_access.location_id) AND (NOT j.is_archived))\n OFFSET 0)))' end,
+  'a worker reads the gate codes of the locations of its open jobs only');
+
+select is_empty($$
+  select policy from app.policy_report
+  where table_name = 'service_location_access' and 'fieldops_customer' = any (roles)
+$$, 'no policy lets a customer read a gate code or access notes');
+
+select is((select using_expr from app.policy_report where policy = 'service_locations_customer_select'),
+  case when :'citus' then '((company_id = app.company_id()) AND (customer_id = app.customer_id()))'
+       else '((company_id = ( SELECT app.company_id() AS company_id)) AND (customer_id = ( SELECT app.customer_id() AS customer_id)))' end,
+  'a customer reads its own customer''s locations');
 
 select * from finish();
 rollback;

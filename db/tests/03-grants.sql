@@ -18,9 +18,21 @@ insert into expected_grant values
   ('app.companies', 'fieldops_admin', 'UPDATE', '{name,color}'),
   ('app.companies', 'fieldops_customer', 'SELECT', null),
   ('app.companies', 'fieldops_worker', 'SELECT', null),
-  ('app.customers', 'fieldops_admin', 'INSERT', '{name,email,phone,address}'),
+  ('app.contact_methods', 'fieldops_admin', 'DELETE', null),
+  ('app.contact_methods', 'fieldops_admin', 'INSERT', '{customer_id,contact_id,kind,value,is_primary}'),
+  ('app.contact_methods', 'fieldops_admin', 'SELECT', null),
+  ('app.contact_methods', 'fieldops_admin', 'UPDATE', '{value,is_primary}'),
+  ('app.contact_methods', 'fieldops_customer', 'SELECT', '{id,company_id,customer_id,contact_id,kind,value,is_primary}'),
+  ('app.contact_methods', 'fieldops_worker', 'SELECT', '{id,company_id,customer_id,contact_id,kind,value,is_primary}'),
+  ('app.contacts', 'fieldops_admin', 'DELETE', null),
+  ('app.contacts', 'fieldops_admin', 'INSERT', '{customer_id,name,title,notes,is_primary}'),
+  ('app.contacts', 'fieldops_admin', 'SELECT', null),
+  ('app.contacts', 'fieldops_admin', 'UPDATE', '{name,title,notes,is_primary}'),
+  ('app.contacts', 'fieldops_customer', 'SELECT', '{id,company_id,customer_id,name,title,is_primary,created_at,updated_at,version}'),
+  ('app.contacts', 'fieldops_worker', 'SELECT', '{id,company_id,customer_id,name,title,notes,is_primary,created_at,updated_at,version}'),
+  ('app.customers', 'fieldops_admin', 'INSERT', '{name,email,phone,address,tags,do_not_service,notes,parent_customer_id}'),
   ('app.customers', 'fieldops_admin', 'SELECT', null),
-  ('app.customers', 'fieldops_admin', 'UPDATE', '{name,email,phone,address,deleted_at,deleted_by}'),
+  ('app.customers', 'fieldops_admin', 'UPDATE', '{name,email,phone,address,deleted_at,deleted_by,tags,do_not_service,notes,parent_customer_id}'),
   ('app.customers', 'fieldops_customer', 'SELECT', '{id,company_id,name,email,phone,address}'),
   ('app.customers', 'fieldops_worker', 'SELECT', '{id,company_id,name,phone,address}'),
   ('app.idempotency_keys', 'fieldops_admin', 'DELETE', null),
@@ -51,12 +63,22 @@ insert into expected_grant values
   ('app.job_tasks', 'fieldops_customer', 'SELECT', '{id,company_id,job_id,title,position,is_completed,completed_at,created_at,updated_at,version}'),
   ('app.job_tasks', 'fieldops_worker', 'SELECT', null),
   ('app.job_tasks', 'fieldops_worker', 'UPDATE', '{is_completed}'),
-  ('app.jobs', 'fieldops_admin', 'INSERT', '{customer_id,status_id,assigned_worker_id,title,description,scheduled_at}'),
+  ('app.jobs', 'fieldops_admin', 'INSERT', '{customer_id,status_id,assigned_worker_id,title,description,scheduled_at,service_location_id,site_contact_id}'),
   ('app.jobs', 'fieldops_admin', 'SELECT', null),
-  ('app.jobs', 'fieldops_admin', 'UPDATE', '{customer_id,status_id,assigned_worker_id,title,description,scheduled_at,is_archived,archived_at,archived_by}'),
-  ('app.jobs', 'fieldops_customer', 'SELECT', '{id,company_id,customer_id,status_id,assigned_worker_id,title,description,scheduled_at,completed_at,is_archived,created_at,updated_at,version}'),
+  ('app.jobs', 'fieldops_admin', 'UPDATE', '{customer_id,status_id,assigned_worker_id,title,description,scheduled_at,is_archived,archived_at,archived_by,service_location_id,site_contact_id}'),
+  ('app.jobs', 'fieldops_customer', 'SELECT', '{id,company_id,customer_id,status_id,assigned_worker_id,title,description,scheduled_at,completed_at,is_archived,created_at,updated_at,version,service_location_id,site_contact_id}'),
   ('app.jobs', 'fieldops_worker', 'SELECT', null),
   ('app.jobs', 'fieldops_worker', 'UPDATE', '{status_id}'),
+  ('app.service_location_access', 'fieldops_admin', 'INSERT', '{location_id,gate_code,access_notes}'),
+  ('app.service_location_access', 'fieldops_admin', 'SELECT', null),
+  ('app.service_location_access', 'fieldops_admin', 'UPDATE', '{gate_code,access_notes}'),
+  ('app.service_location_access', 'fieldops_worker', 'SELECT', '{id,company_id,location_id,gate_code,access_notes}'),
+  ('app.service_locations', 'fieldops_admin', 'DELETE', null),
+  ('app.service_locations', 'fieldops_admin', 'INSERT', '{customer_id,name,line1,line2,city,region,postal_code,country,latitude,longitude}'),
+  ('app.service_locations', 'fieldops_admin', 'SELECT', null),
+  ('app.service_locations', 'fieldops_admin', 'UPDATE', '{name,line1,line2,city,region,postal_code,country,latitude,longitude}'),
+  ('app.service_locations', 'fieldops_customer', 'SELECT', '{id,company_id,customer_id,name,line1,line2,city,region,postal_code,country,latitude,longitude,created_at,updated_at,version}'),
+  ('app.service_locations', 'fieldops_worker', 'SELECT', '{id,company_id,customer_id,name,line1,line2,city,region,postal_code,country,latitude,longitude,created_at,updated_at,version}'),
   ('app.sessions', 'fieldops_admin', 'SELECT', '{id,company_id,user_id,expires_at,revoked_at,created_at,role,customer_id}'),
   ('app.sessions', 'fieldops_admin', 'UPDATE', '{revoked_at,revoked_reason}'),
   ('app.sessions', 'fieldops_customer', 'SELECT', '{id,company_id,user_id,expires_at,revoked_at,created_at,role,customer_id}'),
@@ -118,7 +140,10 @@ insert into expected_grant values
   ('app.customer_has_visible_job(uuid,uuid)', 'fieldops_worker', 'EXECUTE', null),
   ('app.worker_has_visible_job(uuid,uuid)', 'fieldops_admin', 'EXECUTE', null),
   ('app.worker_has_visible_job(uuid,uuid)', 'fieldops_customer', 'EXECUTE', null),
-  ('app.worker_has_visible_job(uuid,uuid)', 'fieldops_worker', 'EXECUTE', null);
+  ('app.worker_has_visible_job(uuid,uuid)', 'fieldops_worker', 'EXECUTE', null),
+  ('app.location_has_visible_open_job(uuid,uuid)', 'fieldops_admin', 'EXECUTE', null),
+  ('app.location_has_visible_open_job(uuid,uuid)', 'fieldops_customer', 'EXECUTE', null),
+  ('app.location_has_visible_open_job(uuid,uuid)', 'fieldops_worker', 'EXECUTE', null);
 grant select on expected_grant to public;
 
 -- On Citus, db/citus.sql also grants a request role INSERT on every column
@@ -132,6 +157,8 @@ grant select on expected_grant to public;
 -- secret) does not become insertable on Citus unnoticed.
 create temporary table citus_insert_default (object text, grantee text, columns text[]) on commit drop;
 insert into citus_insert_default values
+  ('app.contact_methods', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
+  ('app.contacts', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
   ('app.customers', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
   ('app.idempotency_keys', 'fieldops_admin', '{company_id,user_id,created_at}'),
   ('app.idempotency_keys', 'fieldops_worker', '{company_id,user_id,created_at}'),
@@ -140,6 +167,8 @@ insert into citus_insert_default values
   ('app.job_statuses', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
   ('app.job_tasks', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
   ('app.jobs', 'fieldops_admin', '{id,company_id,is_archived,created_at,updated_at,version}'),
+  ('app.service_location_access', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
+  ('app.service_locations', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
   ('app.share_links', 'fieldops_admin', '{id,company_id,open_count,created_at,updated_at,version}'),
   ('app.users', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}');
 update expected_grant e
@@ -161,7 +190,7 @@ select plan((
        + (select count(distinct object)::int from expected_grant)
        + (select count(*)::int * 4 from pg_class c
           where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'p'))
-       + 8 + 8
+       + 12 + 8
 ));
 
 select set_eq(
@@ -201,6 +230,15 @@ select column_privs_are('app', 'jobs', 'status_id', 'fieldops_worker', array['SE
   'workers may change a job''s status');
 select column_privs_are('app', 'job_tasks', 'is_completed', 'fieldops_worker', array['SELECT', 'UPDATE'],
   'workers may tick a task off');
+-- Gate codes (migration 0020): the customer role has no privilege on them at all.
+select table_privs_are('app', 'service_location_access', 'fieldops_customer', '{}',
+  'customers: no privilege on gate codes and access notes');
+select column_privs_are('app', 'service_location_access', 'gate_code', 'fieldops_customer', '{}',
+  'customers: nothing on gate_code');
+select column_privs_are('app', 'service_location_access', 'gate_code', 'fieldops_worker', array['SELECT'],
+  'workers may read a gate code (the policy says which)');
+select column_privs_are('app', 'customers', 'account_number', 'fieldops_admin', array['SELECT'],
+  'admins read account numbers; the database assigns them');
 
 -- Schemas.
 select schema_privs_are('app', 'fieldops_admin', array['USAGE'], 'admins use schema app');

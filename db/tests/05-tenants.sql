@@ -8,28 +8,6 @@ grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_ad
 select plan(66);
 \ir fixtures/tenants.sql
 
--- pgTAP's set_eq and results_eq build temporary tables as the acting role; the
--- request roles may not create temporary objects (07-boundary.sql proves it),
--- so this file, which tests rows and not privileges, lends them TEMP inside
--- each of its transactions: `select pg_temp.lend_temp(true)` before switching
--- role, `select pg_temp.lend_temp(false)` after `reset role`, before commit.
-create function pg_temp.lend_temp(p_lend boolean) returns void language plpgsql as $$
-begin
-  execute format(case when p_lend then 'grant temporary on database %I to %s' else 'revoke temporary on database %I from %s' end,
-                 current_database(), 'fieldops_admin, fieldops_worker, fieldops_customer');
-end
-$$;
-
--- The row an INSERT … RETURNING returns, run as the current role.
-create function pg_temp.inserted(p_sql text) returns jsonb language plpgsql as $$
-declare
-  v_row record;
-begin
-  execute p_sql into v_row;
-  return to_jsonb(v_row);
-end
-$$;
-
 -- ---------------------------------------------------------------- admin of A
 begin;
 select pg_temp.lend_temp(true);

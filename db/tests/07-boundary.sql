@@ -205,7 +205,9 @@ select isnt(auth.open_share_link(null, sha256(convert_to('token of A', 'UTF8')),
 select pg_temp.affected(format($$ update app.jobs set customer_id = %L where id = %L $$, pg_temp.id('A.cust2'), pg_temp.id('A.job1'))) \g /dev/null
 select isnt((select revoked_at from app.share_links where id = pg_temp.id('A.job1.link')), null,
   'moving a job to another customer revokes its share links');
-select pg_temp.affected(format($$ update app.jobs set customer_id = %L where id = %L $$, pg_temp.id('A.cust1'), pg_temp.id('A.job1'))) \g /dev/null
+-- (cust1 has two locations: a job moved to it names one, migration 0020.)
+select pg_temp.affected(format($$ update app.jobs set customer_id = %L, service_location_id = %L where id = %L $$,
+  pg_temp.id('A.cust1'), pg_temp.id('A.cust1.loc1'), pg_temp.id('A.job1'))) \g /dev/null
 select is(auth.open_share_link(null, sha256(convert_to('token of A', 'UTF8')), 'pgtap'), null,
   '... for good: moving it back does not revive them');
 commit;

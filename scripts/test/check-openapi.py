@@ -23,6 +23,8 @@ expected = [
     "/api/v1/job-tasks", "/api/v1/job-tasks/{id}", "/api/v1/jobs/{id}/notes", "/api/v1/workers/assigned-jobs",
     "/api/v1/jobs/{id}/share-links", "/api/v1/share-links/{id}", "/api/v1/share/{token}",
     "/api/v1/jobs/{id}/history",
+    "/api/v1/customers/{id}/locations", "/api/v1/service-locations/{id}",
+    "/api/v1/customers/{id}/contacts", "/api/v1/contacts/{id}",
 ]
 missing = [path for path in expected if path not in document["paths"]]
 if missing:

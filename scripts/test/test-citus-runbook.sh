@@ -66,7 +66,8 @@ FIELDOPS=$ROOT/target/debug/fieldops
 SINGLE_ENV=(env FIELDOPS_DATA_DIR="$OUT/single" FIELDOPS_PG_PORT="$SINGLE_PORT")
 SECRET=runbook-secret-runbook-secret-runbook-0123456789
 TABLES=(companies customers users sessions refresh_tokens job_statuses jobs job_tasks job_notes share_links
-  share_link_opens audit_log idempotency_keys login_failures)
+  share_link_opens audit_log idempotency_keys login_failures service_locations service_location_access contacts
+  contact_methods)
 
 say() { printf '== runbook: %s\n' "$*"; }
 fail() {

@@ -60,8 +60,16 @@ impl BenchSizes {
 
 pub const BENCH_PASSWORD: &str = "bench-password";
 
-const TABLES: &[&str] =
-    &["companies", "job_statuses", "users", "customers", "jobs", "job_tasks", "job_notes"];
+const TABLES: &[&str] = &[
+    "companies",
+    "job_statuses",
+    "users",
+    "customers",
+    "service_locations",
+    "jobs",
+    "job_tasks",
+    "job_notes",
+];
 
 /// Rows per statement: big enough to be set-based, small enough to show progress.
 const CHUNK: i32 = 100_000;
@@ -137,8 +145,8 @@ pub async fn seed(owner: &PgPool, sizes: BenchSizes) -> anyhow::Result<()> {
     .execute(&mut *tx)
     .await?;
     sqlx::raw_sql(
-        "insert into app.customers (id, company_id, name, email, phone, address, created_at, updated_at)
-         select md5(co.company_id::text || ':c' || c)::uuid, co.company_id,
+        "insert into app.customers (id, company_id, account_number, name, email, phone, address, created_at, updated_at)
+         select md5(co.company_id::text || ':c' || c)::uuid, co.company_id, c,
                 (array['Riverside','Maple','Harbor','Summit','Oak','Granite','Willow','Cedar','Beacon','Sunset',
                        'Lakeside','Hilltop','Northgate','Elm','Pine','Meadow','Bayview','Crescent','Fairview','Kingsway'])[1 + c % 20]
                 || ' ' ||
@@ -150,6 +158,10 @@ pub async fn seed(owner: &PgPool, sizes: BenchSizes) -> anyhow::Result<()> {
                 c || ' Main Street',
                 now() - interval '5 years' + (c % 1000) * interval '1 day', now()
          from bench_co co, generate_series(1, co.customers) c;
+         -- Its first location, as app.create_first_location (off here) makes it.
+         insert into app.service_locations (company_id, customer_id, name, line1, created_at, updated_at)
+         select cu.company_id, cu.id, cu.name, cu.address, cu.created_at, cu.updated_at
+         from app.customers cu join bench_co co on co.company_id = cu.company_id;
          analyze bench_co;",
     )
     .execute(&mut *tx)

@@ -50,6 +50,11 @@ pub async fn detect(conn: &mut PgConnection) -> anyhow::Result<Topology> {
 pub const TABLES: &[(&str, Placement)] = &[
     ("app.companies", Placement::Reference),
     ("app.customers", Placement::ByCompany),
+    // Before app.jobs, whose keys point at them (migration 0020).
+    ("app.service_locations", Placement::ByCompany),
+    ("app.service_location_access", Placement::ByCompany),
+    ("app.contacts", Placement::ByCompany),
+    ("app.contact_methods", Placement::ByCompany),
     ("app.users", Placement::ByCompany),
     ("app.sessions", Placement::ByCompany),
     ("app.refresh_tokens", Placement::ByCompany),
@@ -339,6 +344,16 @@ const PROBES: &[(&str, &str)] = &[
         "exists (select 1 from app.jobs j where j.company_id = {t}.company_id and j.assigned_worker_id = {t}.id offset 0)",
         "app.worker_has_visible_job({t}.company_id, {t}.id)",
     ),
+    // A customer's locations and contacts: the customer has a job the caller sees.
+    (
+        "exists (select 1 from app.jobs j where j.company_id = {t}.company_id and j.customer_id = {t}.customer_id offset 0)",
+        "app.customer_has_visible_job({t}.company_id, {t}.customer_id)",
+    ),
+    // A location's gate code: the caller sees an open job there (migration 0020).
+    (
+        "exists (select 1 from app.jobs j where j.company_id = {t}.company_id and j.service_location_id = {t}.location_id and not j.is_archived offset 0)",
+        "app.location_has_visible_open_job({t}.company_id, {t}.location_id)",
+    ),
 ];
 
 /// A policy file as the topology needs it.
@@ -429,6 +444,19 @@ mod tests {
             citus,
             "\ncreate policy p on app.job_tasks for select to fieldops_worker using (company_id = app.company_id() \
              and app.job_is_visible(job_tasks.company_id, job_tasks.job_id));"
+        );
+    }
+
+    #[test]
+    fn on_citus_the_gate_code_probe_becomes_its_function() {
+        let sql = "create policy p on app.service_location_access for select to fieldops_worker using (\n\
+                   company_id = (select app.company_id())\n and exists (select 1 from app.jobs j \
+                   where j.company_id = service_location_access.company_id \
+                   and j.service_location_id = service_location_access.location_id and not j.is_archived offset 0)\n);";
+        let citus = policy_sql("service_location_access.sql", sql, Topology::Citus).unwrap();
+        assert!(
+            citus.contains("app.location_has_visible_open_job(service_location_access.company_id, service_location_access.location_id)"),
+            "{citus}"
         );
     }
 

@@ -1,4 +1,6 @@
-//! Customers of the caller's company (admins). Deleting is soft.
+//! Customers of the caller's company (admins): the bill-to party, with its
+//! account number, tags, notes and parent. Its service locations and contacts
+//! have routes of their own. Deleting is soft.
 
 use axum::{
     http::{header, StatusCode},
@@ -15,11 +17,14 @@ use validator::Validate;
 use crate::auth::Role;
 use crate::http::shared::{
     concurrency::{double_option, edited, etag, IfMatch},
+    contacts::MethodKind,
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
     like::like_pattern,
     pagination::{self, Page, PageParams},
+    service_locations::Address,
+    text::blank_to_none,
     AppState,
 };
 
@@ -34,10 +39,29 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Customer {
     pub id: Uuid,
+    /// Per company, assigned by the database: 1, 2, 3… never reused.
+    pub account_number: i32,
     pub name: String,
+    /// Deprecated: the customer's contacts (`/customers/{id}/contacts`) hold
+    /// its emails now. Kept as it was given; at creation it also became the
+    /// primary contact's email.
+    #[schema(deprecated)]
     pub email: Option<String>,
+    /// Deprecated: the customer's contacts (`/customers/{id}/contacts`) hold
+    /// its phone numbers now. Kept as it was given; at creation it also became
+    /// the primary contact's office phone.
+    #[schema(deprecated)]
     pub phone: Option<String>,
+    /// The billing address, as one text. Where work happens is the customer's
+    /// service locations (`/customers/{id}/locations`).
     pub address: Option<String>,
+    pub tags: Vec<String>,
+    /// Take no new work for this customer.
+    pub do_not_service: bool,
+    pub notes: Option<String>,
+    /// The customer this one belongs under (a management company over its
+    /// properties), of the same company; never itself or its own descendant.
+    pub parent_customer_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
@@ -50,7 +74,7 @@ pub struct CustomerFilter {
     pub q: Option<String>,
 }
 
-#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[derive(Debug, Deserialize, ToSchema, Validate, Default)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCustomer {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
@@ -61,6 +85,16 @@ pub struct CreateCustomer {
     pub phone: Option<String>,
     #[validate(length(max = 500, message = "must be at most 500 characters"))]
     pub address: Option<String>,
+    /// The address of its first service location (which the database creates
+    /// with the customer, named after it). Default: `address` as its first line.
+    #[validate(nested)]
+    pub service_address: Option<Address>,
+    /// Up to 20, each 1 to 50 characters.
+    pub tags: Option<Vec<String>>,
+    pub do_not_service: Option<bool>,
+    #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
+    pub notes: Option<String>,
+    pub parent_customer_id: Option<Uuid>,
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate, Default)]
@@ -78,6 +112,16 @@ pub struct UpdateCustomer {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub address: Option<Option<String>>,
+    /// Replaces every tag.
+    pub tags: Option<Vec<String>>,
+    pub do_not_service: Option<bool>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub notes: Option<Option<String>>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub parent_customer_id: Option<Option<Uuid>>,
 }
 
 impl UpdateCustomer {
@@ -88,14 +132,29 @@ impl UpdateCustomer {
             email: self.email.clone().flatten(),
             phone: self.phone.clone().flatten(),
             address: self.address.clone().flatten(),
+            notes: self.notes.clone().flatten(),
+            ..CreateCustomer::default()
         };
         probe.validate()?;
         Ok(())
     }
 }
 
-fn blank_to_none(value: Option<&str>) -> Option<&str> {
-    value.map(str::trim).filter(|v| !v.is_empty())
+/// Tags trimmed, blank ones and repeats dropped, in the order given.
+fn clean_tags(tags: &[String]) -> Result<Vec<String>> {
+    let mut clean: Vec<String> = Vec::with_capacity(tags.len());
+    for tag in tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        if tag.chars().count() > 50 {
+            return Err(Error::field("tags", "each tag must be at most 50 characters"));
+        }
+        if !clean.iter().any(|t| t == tag) {
+            clean.push(tag.to_owned());
+        }
+    }
+    if clean.len() > 20 {
+        return Err(Error::field("tags", "at most 20 tags"));
+    }
+    Ok(clean)
 }
 
 /// Lists the company's customers, ordered by name.
@@ -130,7 +189,8 @@ async fn list_customers(
             .await?;
             sqlx::query_as!(
                 Customer,
-                r#"select id, name, email, phone, address, created_at, updated_at, version
+                r#"select id, account_number, name, email, phone, address, tags, do_not_service, notes,
+                          parent_customer_id, created_at, updated_at, version
                    from app.customers where company_id = $2 and id = any($1) order by lower(name), id"#,
                 &ids,
                 ctx.user.company_id
@@ -141,7 +201,8 @@ async fn list_customers(
         None => {
             sqlx::query_as!(
                 Customer,
-                r#"select id, name, email, phone, address, created_at, updated_at, version
+                r#"select id, account_number, name, email, phone, address, tags, do_not_service, notes,
+                          parent_customer_id, created_at, updated_at, version
                    from app.customers
                    where company_id = $4 and deleted_at is null
                      and ($1::text is null or (lower(name), id) > ($1, $2::uuid))
@@ -174,17 +235,69 @@ async fn list_customers(
 async fn create_customer(mut ctx: Ctx, AppJson(body): AppJson<CreateCustomer>) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
     body.validate()?;
+    let tags = clean_tags(body.tags.as_deref().unwrap_or_default())?;
+    let company_id = ctx.user.company_id;
+    let email = blank_to_none(body.email.as_deref());
+    let phone = blank_to_none(body.phone.as_deref());
     let customer = sqlx::query_as!(
         Customer,
-        r#"insert into app.customers (name, email, phone, address) values ($1, $2, $3, $4)
-           returning id, name, email, phone, address, created_at, updated_at, version"#,
+        r#"insert into app.customers (name, email, phone, address, tags, do_not_service, notes, parent_customer_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8)
+           returning id, account_number, name, email, phone, address, tags, do_not_service, notes,
+                     parent_customer_id, created_at, updated_at, version"#,
         body.name.trim(),
-        blank_to_none(body.email.as_deref()),
-        blank_to_none(body.phone.as_deref()),
+        email,
+        phone,
         blank_to_none(body.address.as_deref()),
+        &tags,
+        body.do_not_service.unwrap_or(false),
+        blank_to_none(body.notes.as_deref()),
+        body.parent_customer_id,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
+    // The database made its first location (app.create_first_location).
+    if let Some(address) = body.service_address.as_ref().map(Address::trimmed) {
+        sqlx::query!(
+            "update app.service_locations
+             set line1 = $3, line2 = $4, city = $5, region = $6, postal_code = $7, country = $8
+             where company_id = $2 and customer_id = $1",
+            customer.id,
+            company_id,
+            address.line1,
+            address.line2,
+            address.city,
+            address.region,
+            address.postal_code,
+            address.country,
+        )
+        .execute(&mut *ctx.tx)
+        .await?;
+    }
+    // As migration 0020 did for the customers before it: the phone and email
+    // given become its primary contact's.
+    if email.is_some() || phone.is_some() {
+        let contact_id = sqlx::query_scalar!(
+            "insert into app.contacts (customer_id, name, is_primary) values ($1, $2, true) returning id",
+            customer.id,
+            customer.name,
+        )
+        .fetch_one(&mut *ctx.tx)
+        .await?;
+        for (kind, value) in [(MethodKind::OfficePhone, phone), (MethodKind::Email, email)] {
+            let Some(value) = value else { continue };
+            sqlx::query!(
+                "insert into app.contact_methods (customer_id, contact_id, kind, value, is_primary)
+                 values ($1, $2, $3, $4, true)",
+                customer.id,
+                contact_id,
+                kind.as_str(),
+                value,
+            )
+            .execute(&mut *ctx.tx)
+            .await?;
+        }
+    }
     ctx.commit().await?;
     let location = [(header::LOCATION, format!("/api/v1/customers/{}", customer.id))];
     Ok((StatusCode::CREATED, location, etag(customer.version), AppJson(customer)))
@@ -204,7 +317,8 @@ async fn get_customer(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<impl I
     ctx.require(&[Role::Admin])?;
     let customer = sqlx::query_as!(
         Customer,
-        r#"select id, name, email, phone, address, created_at, updated_at, version
+        r#"select id, account_number, name, email, phone, address, tags, do_not_service, notes,
+                  parent_customer_id, created_at, updated_at, version
            from app.customers where company_id = $2 and id = $1 and deleted_at is null"#,
         id,
         ctx.user.company_id
@@ -237,18 +351,25 @@ async fn update_customer(
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
     body.check()?;
+    let tags = body.tags.as_deref().map(clean_tags).transpose()?;
     let email = body.email.clone().flatten();
     let phone = body.phone.clone().flatten();
     let address = body.address.clone().flatten();
+    let notes = body.notes.clone().flatten();
     let edit = sqlx::query!(
         r#"with updated as (
              update app.customers set
                name = coalesce($2, name),
                email = case when $3 then $4 else email end,
                phone = case when $5 then $6 else phone end,
-               address = case when $7 then $8 else address end
+               address = case when $7 then $8 else address end,
+               tags = coalesce($11, tags),
+               do_not_service = coalesce($12, do_not_service),
+               notes = case when $13 then $14 else notes end,
+               parent_customer_id = case when $15 then $16 else parent_customer_id end
              where company_id = $10 and id = $1 and deleted_at is null and ($9::int is null or version = $9)
-             returning id, name, email, phone, address, created_at, updated_at, version)
+             returning id, account_number, name, email, phone, address, tags, do_not_service, notes,
+                       parent_customer_id, created_at, updated_at, version)
            select exists (select 1 from app.customers where company_id = $10 and id = $1 and deleted_at is null)
                     as "found!",
                   (select to_jsonb(u) from updated u) as "row?: Json<Customer>""#,
@@ -262,6 +383,12 @@ async fn update_customer(
         blank_to_none(address.as_deref()),
         if_match.0,
         ctx.user.company_id,
+        tags.as_deref(),
+        body.do_not_service,
+        body.notes.is_some(),
+        blank_to_none(notes.as_deref()),
+        body.parent_customer_id.is_some(),
+        body.parent_customer_id.flatten(),
     )
     .fetch_one(&mut *ctx.tx)
     .await?;

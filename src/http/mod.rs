@@ -8,11 +8,13 @@
 pub mod shared;
 
 pub mod auth;
+pub mod contacts;
 pub mod customers;
 pub mod health;
 pub mod history;
 pub mod jobs;
 pub mod notes;
+pub mod service_locations;
 pub mod share;
 pub mod statuses;
 pub mod tasks;
@@ -43,6 +45,8 @@ use shared::{idempotency, middleware, AppState, Error};
         (name = "auth", description = "Sign-in and sessions"),
         (name = "users", description = "Users of your company (admins)"),
         (name = "customers", description = "Your company's customers (admins)"),
+        (name = "service-locations", description = "Where a customer's work happens, as your role may see it"),
+        (name = "contacts", description = "A customer's people and how to reach them, as your role may see them"),
         (name = "job-statuses", description = "Your company's workflow"),
         (name = "jobs", description = "Jobs, as your role may see them"),
         (name = "tasks", description = "Checklists of jobs"),
@@ -72,6 +76,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(auth::router())
         .merge(users::router())
         .merge(customers::router())
+        .merge(service_locations::router())
+        .merge(contacts::router())
         .merge(statuses::router())
         .merge(jobs::router())
         .merge(history::router())

@@ -452,6 +452,10 @@ impl TestApp {
                union all select t::text from app.job_tasks t where company_id = $1
                union all select t::text from app.job_notes t where company_id = $1
                union all select t::text from app.share_links t where company_id = $1
+               union all select t::text from app.service_locations t where company_id = $1
+               union all select t::text from app.service_location_access t where company_id = $1
+               union all select t::text from app.contacts t where company_id = $1
+               union all select t::text from app.contact_methods t where company_id = $1
                union all select t::text from app.companies t where id = $1
              ) rows",
         )

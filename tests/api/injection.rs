@@ -300,6 +300,15 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
         format!("update app.sessions set revoked_at = now() where company_id = '{b}'"),
         format!("delete from app.audit_log where company_id = '{b}'"),
         format!("update app.share_links set expires_at = now() + interval '10 years' where company_id = '{b}'"),
+        format!("update app.service_location_access set gate_code = 'pwned' where company_id = '{b}'"),
+        format!("insert into app.service_location_access (company_id, location_id, gate_code) select company_id, id, 'pwned' from app.service_locations where company_id = '{b}'"),
+        format!("delete from app.service_locations where company_id = '{b}'"),
+        format!("update app.service_locations set name = 'pwned' where company_id = '{b}'"),
+        format!("insert into app.service_locations (company_id, customer_id, name) values ('{b}', '{}', 'pwned')", victim.customer),
+        format!("update app.contacts set is_primary = false where company_id = '{b}'"),
+        format!("delete from app.contact_methods where company_id = '{b}'"),
+        format!("insert into app.contacts (company_id, customer_id, name) values ('{b}', '{}', 'pwned')", victim.customer),
+        format!("update app.jobs set service_location_id = null where company_id = '{b}'"),
     ]
     .into_iter()
     .map(|sql| Step { sql, expect: Expect::Untouched })

@@ -36,6 +36,26 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
     let worker_id = a.worker_id;
     let admin_id = a.admin.user_id;
 
+    // A's customer's location (with a gate code) and contact.
+    let locations = app.get(&format!("/api/v1/customers/{customer_id}/locations"), &a.admin.access).await;
+    let location_id = locations.body["items"][0]["id"].as_str().expect("location").to_owned();
+    let gate = app
+        .patch(
+            &format!("/api/v1/service-locations/{location_id}"),
+            &a.admin.access,
+            json!({"gate_code": "Secret gate", "access_notes": "Secret access"}),
+        )
+        .await;
+    assert!(gate.status.is_success(), "{:?}", gate.body);
+    let contact = app
+        .post(
+            &format!("/api/v1/customers/{customer_id}/contacts"),
+            &a.admin.access,
+            json!({"name": "Secret contact", "notes": "Secret notes", "methods": [{"kind": "mobile", "value": "+1 555 0100"}]}),
+        )
+        .await;
+    let contact_id = contact.body["id"].as_str().expect("contact").to_owned();
+
     // A job of B's own, to aim B's legitimate writes at A's ids.
     let b_job =
         app.create_job(&b.admin.access, json!({"customer_id": b.customer_id, "title": "B job"})).await;
@@ -63,6 +83,20 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         (Method::GET, format!("/api/v1/customers/{customer_id}"), None),
         (Method::PATCH, format!("/api/v1/customers/{customer_id}"), Some(json!({"name": "pwned"}))),
         (Method::DELETE, format!("/api/v1/customers/{customer_id}"), None),
+        (Method::GET, format!("/api/v1/customers/{customer_id}/locations"), None),
+        (Method::POST, format!("/api/v1/customers/{customer_id}/locations"), Some(json!({"name": "x"}))),
+        (Method::GET, format!("/api/v1/service-locations/{location_id}"), None),
+        (
+            Method::PATCH,
+            format!("/api/v1/service-locations/{location_id}"),
+            Some(json!({"gate_code": "pwned"})),
+        ),
+        (Method::DELETE, format!("/api/v1/service-locations/{location_id}"), None),
+        (Method::GET, format!("/api/v1/customers/{customer_id}/contacts"), None),
+        (Method::POST, format!("/api/v1/customers/{customer_id}/contacts"), Some(json!({"name": "x"}))),
+        (Method::GET, format!("/api/v1/contacts/{contact_id}"), None),
+        (Method::PATCH, format!("/api/v1/contacts/{contact_id}"), Some(json!({"is_primary": false}))),
+        (Method::DELETE, format!("/api/v1/contacts/{contact_id}"), None),
         (Method::PATCH, format!("/api/v1/job-statuses/{status_id}"), Some(json!({"name": "pwned"}))),
         (Method::DELETE, format!("/api/v1/job-statuses/{status_id}"), None),
         (Method::POST, "/api/v1/job-statuses/reorder".into(), Some(json!({"ids": a_statuses}))),
@@ -85,6 +119,27 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         (Method::PATCH, format!("/api/v1/jobs/{b_job_id}"), Some(json!({"status_id": status_id}))),
         (Method::PATCH, format!("/api/v1/jobs/{b_job_id}"), Some(json!({"assigned_worker_id": worker_id}))),
         (
+            Method::PATCH,
+            format!("/api/v1/jobs/{b_job_id}"),
+            Some(json!({"service_location_id": location_id})),
+        ),
+        (Method::PATCH, format!("/api/v1/jobs/{b_job_id}"), Some(json!({"site_contact_id": contact_id}))),
+        (
+            Method::POST,
+            "/api/v1/jobs".into(),
+            Some(json!({"customer_id": b.customer_id, "title": "x", "service_location_id": location_id})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/customers".into(),
+            Some(json!({"name": "x", "parent_customer_id": customer_id})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/customers/{}", b.customer_id),
+            Some(json!({"parent_customer_id": customer_id})),
+        ),
+        (
             Method::POST,
             "/api/v1/users".into(),
             Some(
@@ -106,6 +161,8 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         job_id.to_string(),
         task_id.clone(),
         link_id.clone(),
+        location_id.clone(),
+        contact_id.clone(),
         customer_id.to_string(),
         worker_id.to_string(),
         admin_id.to_string(),

@@ -5,6 +5,7 @@ mod auth;
 mod boundary;
 mod catalog;
 mod citus;
+mod crm;
 mod hardening;
 mod helpers;
 mod history;

@@ -24,7 +24,11 @@ async fn company_b_ids(app: &TestApp, company_id: Uuid) -> Vec<Uuid> {
          union select id from app.job_tasks where company_id = $1
          union select id from app.job_notes where company_id = $1
          union select id from app.share_links where company_id = $1
-         union select id from app.sessions where company_id = $1",
+         union select id from app.sessions where company_id = $1
+         union select id from app.service_locations where company_id = $1
+         union select id from app.service_location_access where company_id = $1
+         union select id from app.contacts where company_id = $1
+         union select id from app.contact_methods where company_id = $1",
     )
     .bind(company_id)
     .fetch_all(&app.owner)

@@ -1,4 +1,5 @@
-//! One job as its page shows it: summary, customer contact, tasks and notes.
+//! One job as its page shows it: summary, customer contact, service location
+//! and site contact, tasks and notes.
 
 use axum::response::IntoResponse;
 use uuid::Uuid;
@@ -9,9 +10,11 @@ use crate::http::{
     notes,
     shared::{
         concurrency::etag,
+        contacts::load_contact,
         context::Ctx,
         error::{Error, Problem, Result},
         extract::{AppJson, AppPath},
+        service_locations::load_location,
     },
     tasks,
 };
@@ -51,6 +54,23 @@ pub async fn load_detail(ctx: &mut Ctx, id: Uuid) -> Result<Option<JobDetail>> {
         .fetch_optional(&mut *ctx.tx)
         .await?
     };
+    let place = sqlx::query!(
+        "select service_location_id, site_contact_id from app.jobs where company_id = $2 and id = $1",
+        id,
+        company_id
+    )
+    .fetch_optional(&mut *ctx.tx)
+    .await?;
+    let (location_id, contact_id) =
+        place.map(|p| (p.service_location_id, p.site_contact_id)).unwrap_or_default();
+    let service_location = match location_id {
+        Some(location_id) => load_location(ctx, location_id).await?,
+        None => None,
+    };
+    let site_contact = match contact_id {
+        Some(contact_id) => load_contact(ctx, contact_id).await?,
+        None => None,
+    };
     let tasks = tasks::for_job(ctx, id).await?;
     let notes = notes::for_job(ctx, id).await?;
     let summary = row.summary();
@@ -67,6 +87,8 @@ pub async fn load_detail(ctx: &mut Ctx, id: Uuid) -> Result<Option<JobDetail>> {
         description: row.description,
         status: summary.status,
         customer,
+        service_location,
+        site_contact,
         assigned_worker: summary.assigned_worker,
         scheduled_at: summary.scheduled_at,
         completed_at: summary.completed_at,

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::http::{
     notes::Note,
-    shared::{refs::NamedRef, AppState},
+    shared::{contacts::Contact, refs::NamedRef, service_locations::ServiceLocation, AppState},
     tasks::Task,
 };
 
@@ -60,6 +60,12 @@ pub struct JobDetail {
     pub description: String,
     pub status: StatusRef,
     pub customer: CustomerContact,
+    /// Where the job happens. Its gate code and access notes (`access`) are
+    /// there only when the database lets you read them: admins, and the
+    /// assigned worker while the job is not archived; never customers.
+    pub service_location: Option<ServiceLocation>,
+    /// Who to ask for on site, one of the customer's contacts.
+    pub site_contact: Option<Contact>,
     pub assigned_worker: Option<NamedRef>,
     pub scheduled_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,

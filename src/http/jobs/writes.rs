@@ -37,6 +37,11 @@ pub struct CreateJob {
     /// Task titles, in order.
     #[validate(length(max = 100, message = "at most 100 tasks"))]
     pub tasks: Option<Vec<String>>,
+    /// One of the customer's locations. Required when it has several; with
+    /// one, that one.
+    pub service_location_id: Option<Uuid>,
+    /// One of the customer's contacts.
+    pub site_contact_id: Option<Uuid>,
 }
 
 /// Creates a job (optionally assigned, scheduled, with tasks).
@@ -73,8 +78,9 @@ pub(super) async fn create_job(mut ctx: Ctx, AppJson(body): AppJson<CreateJob>) 
         }
     };
     let id = sqlx::query_scalar!(
-        "insert into app.jobs (customer_id, title, description, status_id, assigned_worker_id, scheduled_at)
-         values ($1, $2, $3, $4, $5, $6)
+        "insert into app.jobs (customer_id, title, description, status_id, assigned_worker_id, scheduled_at,
+                               service_location_id, site_contact_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)
          returning id",
         body.customer_id,
         body.title.trim(),
@@ -82,6 +88,8 @@ pub(super) async fn create_job(mut ctx: Ctx, AppJson(body): AppJson<CreateJob>) 
         status_id,
         body.assigned_worker_id,
         body.scheduled_at,
+        body.service_location_id,
+        body.site_contact_id,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -121,6 +129,16 @@ pub struct UpdateJob {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub scheduled_at: Option<Option<DateTime<Utc>>>,
+    /// One of the job's customer's locations. A new `customer_id` without it
+    /// takes that customer's only location (or needs one, if it has several).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub service_location_id: Option<Option<Uuid>>,
+    /// One of the job's customer's contacts; `null` clears it. A new
+    /// `customer_id` without it clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub site_contact_id: Option<Option<Uuid>>,
 }
 
 impl UpdateJob {
@@ -130,6 +148,8 @@ impl UpdateJob {
             && self.customer_id.is_none()
             && self.assigned_worker_id.is_none()
             && self.scheduled_at.is_none()
+            && self.service_location_id.is_none()
+            && self.site_contact_id.is_none()
     }
 }
 
@@ -188,7 +208,15 @@ pub(super) async fn update_job(
                    customer_id = coalesce($4, customer_id),
                    status_id = coalesce($5, status_id),
                    assigned_worker_id = case when $6 then $7 else assigned_worker_id end,
-                   scheduled_at = case when $8 then $9 else scheduled_at end
+                   scheduled_at = case when $8 then $9 else scheduled_at end,
+                   -- Another customer's job keeps neither the old customer's
+                   -- location nor its contact (the keys would refuse them).
+                   service_location_id = case when $12 then $13
+                                              when $4::uuid is distinct from customer_id and $4 is not null then null
+                                              else service_location_id end,
+                   site_contact_id = case when $14 then $15
+                                          when $4::uuid is distinct from customer_id and $4 is not null then null
+                                          else site_contact_id end
                  where company_id = $11 and id = $1 and ($10::int is null or version = $10)
                  returning id)
                select exists (select 1 from app.jobs where company_id = $11 and id = $1) as "found!",
@@ -204,6 +232,10 @@ pub(super) async fn update_job(
             body.scheduled_at.flatten(),
             if_match.0,
             ctx.user.company_id,
+            body.service_location_id.is_some(),
+            body.service_location_id.flatten(),
+            body.site_contact_id.is_some(),
+            body.site_contact_id.flatten(),
         )
         .fetch_one(&mut *ctx.tx)
         .await?;

@@ -277,6 +277,8 @@ fn constraint_in_message(message: &str) -> Option<String> {
 const RAISED_CONSTRAINTS: &[(&str, &str)] = &[
     ("the assignee is not an active worker of this company", "jobs_assignee_is_worker"),
     ("requires every task to be done first", "jobs_open_tasks"),
+    ("the job must name one", "jobs_location_required"),
+    ("a customer cannot be its own ancestor", "customers_parent_cycle"),
 ];
 
 fn raised_constraint(message: &str) -> Option<&'static str> {
@@ -325,6 +327,54 @@ pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
     ("job_tasks_title_length", "title", "must be 1 to 200 characters"),
     ("job_notes_job_fkey", "job_id", "does not name a job of this company"),
     ("job_notes_body_length", "body", "must be 1 to 5000 characters"),
+    // Migration 0020: customers as the bill-to party, locations, contacts.
+    ("customers_parent_fkey", "parent_customer_id", "does not name a customer of this company"),
+    ("customers_parent_not_self", "parent_customer_id", "cannot be the customer itself"),
+    ("customers_parent_cycle", "parent_customer_id", "cannot be one of the customer's own descendants"),
+    ("customers_tags_count", "tags", "at most 20 tags"),
+    ("customers_notes_length", "notes", "must be at most 10000 characters"),
+    ("service_locations_customer_fkey", "customer_id", "does not name a customer of this company"),
+    ("service_locations_name_length", "name", "must be 1 to 200 characters"),
+    ("service_locations_line1_length", "line1", "must be at most 500 characters"),
+    ("service_locations_line2_length", "line2", "must be at most 200 characters"),
+    ("service_locations_city_length", "city", "must be at most 100 characters"),
+    ("service_locations_region_length", "region", "must be at most 100 characters"),
+    ("service_locations_postal_code_length", "postal_code", "must be at most 20 characters"),
+    ("service_locations_country_length", "country", "must be at most 100 characters"),
+    ("service_locations_latitude_range", "latitude", "must be between -90 and 90"),
+    ("service_locations_longitude_range", "longitude", "must be between -180 and 180"),
+    (
+        "service_locations_coordinates_pair",
+        "latitude",
+        "latitude and longitude are given together or not at all",
+    ),
+    ("service_locations_last_location", "", "a customer keeps at least one service location"),
+    ("service_location_access_gate_code_length", "gate_code", "must be at most 100 characters"),
+    ("service_location_access_notes_length", "access_notes", "must be at most 2000 characters"),
+    ("contacts_customer_fkey", "customer_id", "does not name a customer of this company"),
+    ("contacts_name_length", "name", "must be 1 to 200 characters"),
+    ("contacts_title_length", "title", "must be at most 200 characters"),
+    ("contacts_notes_length", "notes", "must be at most 5000 characters"),
+    (
+        "contacts_one_primary_key",
+        "is_primary",
+        "another contact of this customer is already its primary contact",
+    ),
+    ("contact_methods_kind", "methods", "each kind is one of mobile, office_phone, email, fax"),
+    ("contact_methods_email_format", "methods", "an email method needs a valid email address"),
+    ("contact_methods_phone_format", "methods", "a phone or fax method needs a valid phone number"),
+    ("contact_methods_one_primary_key", "methods", "at most one primary method of each kind"),
+    (
+        "jobs_service_location_fkey",
+        "service_location_id",
+        "does not name a service location of the job's customer",
+    ),
+    ("jobs_site_contact_fkey", "site_contact_id", "does not name a contact of the job's customer"),
+    (
+        "jobs_location_required",
+        "service_location_id",
+        "is required: the customer has several service locations",
+    ),
 ];
 
 /// Named constraints no request can break with what it sends, so no user
@@ -377,6 +427,23 @@ pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
     ("audit_log_action", "written by the audit trigger"),
     ("audit_log_source", "written by the audit trigger"),
     ("audit_log_changes_object", "written by the audit trigger"),
+    // Migration 0020.
+    ("customers_account_number_key", "assigned by app.assign_account_number, one company at a time"),
+    ("customers_account_number_positive", "assigned by app.assign_account_number, from 1 up"),
+    ("service_locations_pkey", "ids are generated"),
+    ("service_locations_customer_key", "ids are generated"),
+    ("service_locations_company_fkey", "company_id comes from the context"),
+    ("service_location_access_pkey", "ids are generated"),
+    ("service_location_access_location_key", "written with `on conflict do nothing` first, then updated"),
+    (
+        "service_location_access_location_fkey",
+        "the handler answers 404 for a location the caller cannot see first",
+    ),
+    ("contacts_pkey", "ids are generated"),
+    ("contacts_customer_key", "ids are generated"),
+    ("contacts_company_fkey", "company_id comes from the context"),
+    ("contact_methods_pkey", "ids are generated"),
+    ("contact_methods_contact_fkey", "written with the contact the handler just read or wrote"),
 ];
 
 #[cfg(test)]

@@ -125,13 +125,29 @@ where
 impl From<validator::ValidationErrors> for Error {
     fn from(errors: validator::ValidationErrors) -> Self {
         let mut fields = FieldErrors::new();
-        for (field, list) in errors.field_errors() {
-            let messages = list
-                .iter()
-                .map(|e| e.message.as_ref().map(|m| m.to_string()).unwrap_or_else(|| e.code.to_string()))
-                .collect();
-            fields.insert(field.to_string(), messages);
-        }
+        collect_field_errors("", &errors, &mut fields);
         Error::Validation { detail: "the request has invalid fields".to_owned(), errors: fields }
+    }
+}
+
+/// Every message, by field; a nested object's fields as `address.city`, a
+/// list's items as `methods[1].value`.
+fn collect_field_errors(prefix: &str, errors: &validator::ValidationErrors, fields: &mut FieldErrors) {
+    for (field, kind) in errors.errors() {
+        let name = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        match kind {
+            validator::ValidationErrorsKind::Field(list) => {
+                let messages = list
+                    .iter()
+                    .map(|e| e.message.as_ref().map(|m| m.to_string()).unwrap_or_else(|| e.code.to_string()));
+                fields.entry(name).or_default().extend(messages);
+            }
+            validator::ValidationErrorsKind::Struct(inner) => collect_field_errors(&name, inner, fields),
+            validator::ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    collect_field_errors(&format!("{name}[{index}]"), inner, fields);
+                }
+            }
+        }
     }
 }

@@ -4,7 +4,9 @@
 //! imports a resource module or `http/mod.rs`.
 
 pub mod concurrency;
+pub mod contacts;
 pub mod context;
+pub mod customer_visibility;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
@@ -13,8 +15,10 @@ pub mod like;
 pub mod middleware;
 pub mod pagination;
 pub mod refs;
+pub mod service_locations;
 pub mod sign_in;
 pub mod state;
+pub mod text;
 
 pub use error::{Error, Result};
 pub use state::AppState;

@@ -76,6 +76,28 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/contacts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One contact with its methods. */
+        get: operations["get_contact"];
+        put?: never;
+        post?: never;
+        /**
+         * Deletes a contact and its methods. Refused (409) while a job names it as
+         *     its site contact.
+         */
+        delete: operations["delete_contact"];
+        options?: never;
+        head?: never;
+        /** Edits a contact; `If-Match` makes the edit conditional on the version read. */
+        patch: operations["update_contact"];
+        trace?: never;
+    };
     "/api/v1/customers": {
         parameters: {
             query?: never;
@@ -111,6 +133,42 @@ export type paths = {
         head?: never;
         /** Edits a customer; `If-Match` makes the edit conditional on the version read. */
         patch: operations["update_customer"];
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's contacts: the primary one first, then by name. */
+        get: operations["list_contacts"];
+        put?: never;
+        /** Adds a contact to a customer. */
+        post: operations["create_contact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/locations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's locations, ordered by name. */
+        get: operations["list_locations"];
+        put?: never;
+        /** Adds a location to a customer. */
+        post: operations["create_location"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/job-statuses": {
@@ -385,6 +443,28 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/service-locations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One location, with its gate code and access notes where you may read them. */
+        get: operations["get_location"];
+        put?: never;
+        post?: never;
+        /**
+         * Deletes a location. Refused (409) while a job names it, and for a
+         *     customer's last location: a customer always keeps one.
+         */
+        delete: operations["delete_location"];
+        options?: never;
+        head?: never;
+        /** Edits a location; `If-Match` makes the edit conditional on the version read. */
+        patch: operations["update_location"];
+        trace?: never;
+    };
     "/api/v1/share-links/{id}": {
         parameters: {
             query?: never;
@@ -492,6 +572,15 @@ export type components = {
             /** @description Absent when the user is not one of your company's. */
             name?: string | null;
         };
+        /** @description A structured postal address; every part optional. */
+        Address: {
+            city?: string | null;
+            country?: string | null;
+            line1?: string | null;
+            line2?: string | null;
+            postal_code?: string | null;
+            region?: string | null;
+        };
         BTreeMap: {
             [key: string]: string[];
         };
@@ -503,11 +592,56 @@ export type components = {
             name: string;
             slug: string;
         };
+        Contact: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            customer_id: string;
+            /** Format: uuid */
+            id: string;
+            /** @description The customer's primary contact (one per customer). */
+            is_primary: boolean;
+            methods: components["schemas"]["ContactMethod"][];
+            name: string;
+            /** @description Staff notes; absent for customers. */
+            notes?: string | null;
+            title?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int32 */
+            version: number;
+        };
+        ContactMethod: {
+            /** Format: uuid */
+            id: string;
+            /** @description One primary method of each kind. */
+            is_primary: boolean;
+            kind: components["schemas"]["MethodKind"];
+            value: string;
+        };
+        CreateContact: {
+            /**
+             * @description Makes it the customer's primary contact (the previous one stops being
+             *     it). Default: only when the customer has no primary contact yet.
+             */
+            is_primary?: boolean | null;
+            methods?: components["schemas"]["NewMethod"][] | null;
+            name: string;
+            notes?: string | null;
+            title?: string | null;
+        };
         CreateCustomer: {
             address?: string | null;
+            do_not_service?: boolean | null;
             email?: string | null;
             name: string;
+            notes?: string | null;
+            /** Format: uuid */
+            parent_customer_id?: string | null;
             phone?: string | null;
+            service_address?: null | components["schemas"]["Address"];
+            /** @description Up to 20, each 1 to 50 characters. */
+            tags?: string[] | null;
         };
         CreateJob: {
             /** Format: uuid */
@@ -519,12 +653,36 @@ export type components = {
             scheduled_at?: string | null;
             /**
              * Format: uuid
+             * @description One of the customer's locations. Required when it has several; with
+             *     one, that one.
+             */
+            service_location_id?: string | null;
+            /**
+             * Format: uuid
+             * @description One of the customer's contacts.
+             */
+            site_contact_id?: string | null;
+            /**
+             * Format: uuid
              * @description Defaults to the first status of the workflow.
              */
             status_id?: string | null;
             /** @description Task titles, in order. */
             tasks?: string[] | null;
             title: string;
+        };
+        CreateLocation: {
+            access_notes?: string | null;
+            address?: null | components["schemas"]["Address"];
+            gate_code?: string | null;
+            /**
+             * Format: double
+             * @description Given together with `longitude`.
+             */
+            latitude?: number | null;
+            /** Format: double */
+            longitude?: number | null;
+            name: string;
         };
         CreateNote: {
             body: string;
@@ -564,14 +722,45 @@ export type components = {
             role: components["schemas"]["Role"];
         };
         Customer: {
+            /**
+             * Format: int32
+             * @description Per company, assigned by the database: 1, 2, 3… never reused.
+             */
+            account_number: number;
+            /**
+             * @description The billing address, as one text. Where work happens is the customer's
+             *     service locations (`/customers/{id}/locations`).
+             */
             address?: string | null;
             /** Format: date-time */
             created_at: string;
+            /** @description Take no new work for this customer. */
+            do_not_service: boolean;
+            /**
+             * @deprecated
+             * @description Deprecated: the customer's contacts (`/customers/{id}/contacts`) hold
+             *     its emails now. Kept as it was given; at creation it also became the
+             *     primary contact's email.
+             */
             email?: string | null;
             /** Format: uuid */
             id: string;
             name: string;
+            notes?: string | null;
+            /**
+             * Format: uuid
+             * @description The customer this one belongs under (a management company over its
+             *     properties), of the same company; never itself or its own descendant.
+             */
+            parent_customer_id?: string | null;
+            /**
+             * @deprecated
+             * @description Deprecated: the customer's contacts (`/customers/{id}/contacts`) hold
+             *     its phone numbers now. Kept as it was given; at creation it also became
+             *     the primary contact's office phone.
+             */
             phone?: string | null;
+            tags: string[];
             /** Format: date-time */
             updated_at: string;
             /** Format: int32 */
@@ -630,6 +819,8 @@ export type components = {
             notes: components["schemas"]["Note"][];
             /** Format: date-time */
             scheduled_at?: string | null;
+            service_location?: null | components["schemas"]["ServiceLocation"];
+            site_contact?: null | components["schemas"]["Contact"];
             status: components["schemas"]["StatusRef"];
             tasks: components["schemas"]["Task"][];
             /** Format: int32 */
@@ -680,16 +871,29 @@ export type components = {
             /** Format: int32 */
             version: number;
         };
+        /** @description How to get in: for admins and for the worker of an open job there only. */
+        LocationAccess: {
+            access_notes?: string | null;
+            gate_code?: string | null;
+        };
         LoginRequest: {
             /** @description The company's slug, e.g. `acme`. */
             company: string;
             email: string;
             password: string;
         };
+        /** @enum {string} */
+        MethodKind: "mobile" | "office_phone" | "email" | "fax";
         NamedRef: {
             /** Format: uuid */
             id: string;
             name: string;
+        };
+        NewMethod: {
+            /** @description Default: the first method of its kind is the primary one. */
+            is_primary?: boolean | null;
+            kind: components["schemas"]["MethodKind"];
+            value: string;
         };
         NewShareLink: components["schemas"]["ShareLink"] & {
             /** @description Shown once; only its hash is stored. */
@@ -708,16 +912,70 @@ export type components = {
             visibility: components["schemas"]["Visibility"];
         };
         /** @description One page of a list; `next_cursor` is absent on the last page. */
+        Page_Contact: {
+            items: {
+                /** Format: date-time */
+                created_at: string;
+                /** Format: uuid */
+                customer_id: string;
+                /** Format: uuid */
+                id: string;
+                /** @description The customer's primary contact (one per customer). */
+                is_primary: boolean;
+                methods: components["schemas"]["ContactMethod"][];
+                name: string;
+                /** @description Staff notes; absent for customers. */
+                notes?: string | null;
+                title?: string | null;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int32 */
+                version: number;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list; `next_cursor` is absent on the last page. */
         Page_Customer: {
             items: {
+                /**
+                 * Format: int32
+                 * @description Per company, assigned by the database: 1, 2, 3… never reused.
+                 */
+                account_number: number;
+                /**
+                 * @description The billing address, as one text. Where work happens is the customer's
+                 *     service locations (`/customers/{id}/locations`).
+                 */
                 address?: string | null;
                 /** Format: date-time */
                 created_at: string;
+                /** @description Take no new work for this customer. */
+                do_not_service: boolean;
+                /**
+                 * @deprecated
+                 * @description Deprecated: the customer's contacts (`/customers/{id}/contacts`) hold
+                 *     its emails now. Kept as it was given; at creation it also became the
+                 *     primary contact's email.
+                 */
                 email?: string | null;
                 /** Format: uuid */
                 id: string;
                 name: string;
+                notes?: string | null;
+                /**
+                 * Format: uuid
+                 * @description The customer this one belongs under (a management company over its
+                 *     properties), of the same company; never itself or its own descendant.
+                 */
+                parent_customer_id?: string | null;
+                /**
+                 * @deprecated
+                 * @description Deprecated: the customer's contacts (`/customers/{id}/contacts`) hold
+                 *     its phone numbers now. Kept as it was given; at creation it also became
+                 *     the primary contact's office phone.
+                 */
                 phone?: string | null;
+                tags: string[];
                 /** Format: date-time */
                 updated_at: string;
                 /** Format: int32 */
@@ -774,6 +1032,29 @@ export type components = {
                 /** Format: int32 */
                 tasks_total: number;
                 title: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int32 */
+                version: number;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list; `next_cursor` is absent on the last page. */
+        Page_ServiceLocation: {
+            items: {
+                access?: null | components["schemas"]["LocationAccess"];
+                address: components["schemas"]["Address"];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: uuid */
+                customer_id: string;
+                /** Format: uuid */
+                id: string;
+                /** Format: double */
+                latitude?: number | null;
+                /** Format: double */
+                longitude?: number | null;
+                name: string;
                 /** Format: date-time */
                 updated_at: string;
                 /** Format: int32 */
@@ -856,6 +1137,25 @@ export type components = {
          * @enum {string}
          */
         Role: "ADMIN" | "WORKER" | "CUSTOMER";
+        ServiceLocation: {
+            access?: null | components["schemas"]["LocationAccess"];
+            address: components["schemas"]["Address"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            customer_id: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: double */
+            latitude?: number | null;
+            /** Format: double */
+            longitude?: number | null;
+            name: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int32 */
+            version: number;
+        };
         ShareCompany: {
             color: string;
             name: string;
@@ -990,12 +1290,34 @@ export type components = {
             token_type: string;
             user?: null | components["schemas"]["Profile"];
         };
+        UpdateContact: {
+            /**
+             * @description `true` makes it the customer's primary contact (the previous one stops
+             *     being it); `false` leaves the customer without one.
+             */
+            is_primary?: boolean | null;
+            /** @description Replaces every method. */
+            methods?: components["schemas"]["NewMethod"][] | null;
+            name?: string | null;
+            notes?: string | null;
+            /** @description `null` clears it. */
+            title?: string | null;
+        };
         UpdateCustomer: {
             address?: string | null;
+            do_not_service?: boolean | null;
             /** @description `null` clears it. */
             email?: string | null;
             name?: string | null;
+            notes?: string | null;
+            /**
+             * Format: uuid
+             * @description `null` clears it.
+             */
+            parent_customer_id?: string | null;
             phone?: string | null;
+            /** @description Replaces every tag. */
+            tags?: string[] | null;
         };
         UpdateJob: {
             /**
@@ -1013,10 +1335,36 @@ export type components = {
             scheduled_at?: string | null;
             /**
              * Format: uuid
+             * @description One of the job's customer's locations. A new `customer_id` without it
+             *     takes that customer's only location (or needs one, if it has several).
+             */
+            service_location_id?: string | null;
+            /**
+             * Format: uuid
+             * @description One of the job's customer's contacts; `null` clears it. A new
+             *     `customer_id` without it clears it.
+             */
+            site_contact_id?: string | null;
+            /**
+             * Format: uuid
              * @description The only field a worker may send.
              */
             status_id?: string | null;
             title?: string | null;
+        };
+        UpdateLocation: {
+            access_notes?: string | null;
+            address?: null | components["schemas"]["Address"];
+            /** @description `null` clears it. */
+            gate_code?: string | null;
+            /**
+             * Format: double
+             * @description `null` clears it; latitude and longitude go together.
+             */
+            latitude?: number | null;
+            /** Format: double */
+            longitude?: number | null;
+            name?: string | null;
         };
         UpdateStatus: {
             color?: string | null;
@@ -1203,6 +1551,149 @@ export interface operations {
             };
         };
     };
+    get_contact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Contact id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contact */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contact"];
+                };
+            };
+            /** @description No such contact visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_contact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Contact id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such contact in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A job names it as its site contact */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_contact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Contact id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateContact"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contact"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such contact in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed since read (If-Match) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_customers: {
         parameters: {
             query?: {
@@ -1377,6 +1868,184 @@ export interface operations {
             };
             /** @description Changed since read (If-Match) */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_contacts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of contacts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Contact"];
+                };
+            };
+            /** @description No such customer visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_contact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateContact"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contact"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such customer in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_locations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of locations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ServiceLocation"];
+                };
+            };
+            /** @description No such customer visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_location: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateLocation"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceLocation"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such customer in your company */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2289,6 +2958,149 @@ export interface operations {
             };
             /** @description No such job in your company */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_location: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Service location id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The location */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceLocation"];
+                };
+            };
+            /** @description No such location visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_location: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Service location id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such location in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Jobs name it, or it is the customer's last location */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_location: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Service location id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateLocation"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceLocation"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such location in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed since read (If-Match) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

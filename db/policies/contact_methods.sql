@@ -1,0 +1,34 @@
+-- app.contact_methods: how a contact is reached (mobile, office phone, email,
+-- fax; one primary per kind), migration 0020. customer_id is the contact's
+-- (its key says so), so the rules are the contacts'.
+--
+-- owner:    everything.
+-- admin:    reads, creates, edits and deletes its own company's.
+-- worker:   reads those of the customers of jobs assigned to it.
+-- customer: reads its own customer's.
+
+alter table app.contact_methods enable row level security;
+alter table app.contact_methods force row level security;
+
+revoke all on app.contact_methods from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
+grant select, delete, insert (customer_id, contact_id, kind, value, is_primary), update (value, is_primary)
+  on app.contact_methods to fieldops_admin;
+grant select (id, company_id, customer_id, contact_id, kind, value, is_primary)
+  on app.contact_methods to fieldops_worker, fieldops_customer;
+
+create policy contact_methods_owner_all on app.contact_methods to fieldops_owner
+  using (true) with check (true);
+
+create policy contact_methods_admin_all on app.contact_methods for all to fieldops_admin
+  using (company_id = (select app.company_id()))
+  with check (company_id = (select app.company_id()));
+
+-- `offset 0`: a per-row probe of app.jobs by key, as in customers.sql.
+create policy contact_methods_worker_select on app.contact_methods for select to fieldops_worker
+  using (
+    company_id = (select app.company_id())
+    and exists (select 1 from app.jobs j where j.company_id = contact_methods.company_id and j.customer_id = contact_methods.customer_id offset 0)
+  );
+
+create policy contact_methods_customer_select on app.contact_methods for select to fieldops_customer
+  using (company_id = (select app.company_id()) and customer_id = (select app.customer_id()));

@@ -1,0 +1,36 @@
+-- app.contacts: the people of a customer (migration 0020); at most one is
+-- its primary contact.
+--
+-- owner:    everything.
+-- admin:    reads, creates, edits and deletes its own company's contacts.
+-- worker:   reads the contacts of the customers of jobs assigned to it (as it
+--           reads those customers), notes included: staff read staff notes.
+-- customer: reads its own customer's contacts, but not their (staff) notes.
+
+alter table app.contacts enable row level security;
+alter table app.contacts force row level security;
+
+revoke all on app.contacts from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
+grant select, delete, insert (customer_id, name, title, notes, is_primary), update (name, title, notes, is_primary)
+  on app.contacts to fieldops_admin;
+grant select (id, company_id, customer_id, name, title, notes, is_primary, created_at, updated_at, version)
+  on app.contacts to fieldops_worker;
+grant select (id, company_id, customer_id, name, title, is_primary, created_at, updated_at, version)
+  on app.contacts to fieldops_customer;
+
+create policy contacts_owner_all on app.contacts to fieldops_owner
+  using (true) with check (true);
+
+create policy contacts_admin_all on app.contacts for all to fieldops_admin
+  using (company_id = (select app.company_id()))
+  with check (company_id = (select app.company_id()));
+
+-- `offset 0`: a per-row probe of app.jobs by key, as in customers.sql.
+create policy contacts_worker_select on app.contacts for select to fieldops_worker
+  using (
+    company_id = (select app.company_id())
+    and exists (select 1 from app.jobs j where j.company_id = contacts.company_id and j.customer_id = contacts.customer_id offset 0)
+  );
+
+create policy contacts_customer_select on app.contacts for select to fieldops_customer
+  using (company_id = (select app.company_id()) and customer_id = (select app.customer_id()));

@@ -1,0 +1,38 @@
+-- app.service_locations: where a customer's work happens (migration 0020).
+--
+-- owner:    everything.
+-- admin:    reads, creates, edits and deletes its own company's locations; the
+--           database keeps every customer at least one (the last one cannot be
+--           deleted) and moves none to another customer (no UPDATE on customer_id).
+-- worker:   reads the locations of the customers of jobs assigned to it (as it
+--           reads those customers). Their gate codes are another table's.
+-- customer: reads its own customer's locations.
+
+alter table app.service_locations enable row level security;
+alter table app.service_locations force row level security;
+
+revoke all on app.service_locations from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
+grant select, delete,
+      insert (customer_id, name, line1, line2, city, region, postal_code, country, latitude, longitude),
+      update (name, line1, line2, city, region, postal_code, country, latitude, longitude)
+  on app.service_locations to fieldops_admin;
+grant select (id, company_id, customer_id, name, line1, line2, city, region, postal_code, country, latitude,
+              longitude, created_at, updated_at, version)
+  on app.service_locations to fieldops_worker, fieldops_customer;
+
+create policy service_locations_owner_all on app.service_locations to fieldops_owner
+  using (true) with check (true);
+
+create policy service_locations_admin_all on app.service_locations for all to fieldops_admin
+  using (company_id = (select app.company_id()))
+  with check (company_id = (select app.company_id()));
+
+-- `offset 0`: a per-row probe of app.jobs by key, as in customers.sql.
+create policy service_locations_worker_select on app.service_locations for select to fieldops_worker
+  using (
+    company_id = (select app.company_id())
+    and exists (select 1 from app.jobs j where j.company_id = service_locations.company_id and j.customer_id = service_locations.customer_id offset 0)
+  );
+
+create policy service_locations_customer_select on app.service_locations for select to fieldops_customer
+  using (company_id = (select app.company_id()) and customer_id = (select app.customer_id()));
