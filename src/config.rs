@@ -98,6 +98,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub embedded: EmbeddedConfig,
+    pub mail: MailConfig,
 }
 
 /// The HTTP server: where it listens, what it serves, whom it believes.
@@ -153,6 +154,87 @@ pub struct EmbeddedConfig {
     pub port: u16,
 }
 
+/// Outgoing mail: where the sender of `fieldops serve` delivers the outbox
+/// (src/mail/), and how it retries.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    pub transport: MailTransport,
+    /// The sender, `Name <address>` or `address`.
+    pub from: String,
+    /// Attempts before a mail is given up as failed.
+    pub max_attempts: u32,
+    /// The wait after the first failed attempt; it doubles after each one.
+    pub retry_base: Duration,
+    /// The longest wait between two attempts.
+    pub retry_max: Duration,
+    /// How often the sender looks for due mail it was not told about (mail
+    /// queued by another replica, retries).
+    pub poll_interval: Duration,
+}
+
+/// Where mail goes.
+#[derive(Debug, Clone)]
+pub enum MailTransport {
+    /// `SMTP_URL`: `smtps://user:pass@host:465`, `smtp://host:587?tls=required`,
+    /// or plain `smtp://host:port` (a local relay or a test server only).
+    Smtp(Secret<String>),
+    /// One `.eml` file per mail (development without `SMTP_URL`).
+    Directory(PathBuf),
+    /// Outside development without `SMTP_URL`: mail waits in the outbox
+    /// until a transport is configured.
+    Off,
+}
+
+impl MailTransport {
+    pub fn describe(&self) -> String {
+        match self {
+            MailTransport::Smtp(_) => "smtp".to_owned(),
+            MailTransport::Directory(dir) => format!("directory:{}", dir.display()),
+            MailTransport::Off => "off".to_owned(),
+        }
+    }
+}
+
+/// The development sender address, refused with SMTP outside development.
+pub const DEVELOPMENT_MAIL_FROM: &str = "FieldOps <no-reply@fieldops.localhost>";
+
+impl MailConfig {
+    fn from_lookup(env: AppEnv, get: impl Fn(&str) -> Option<String> + Copy) -> anyhow::Result<Self> {
+        let transport = match (get("SMTP_URL"), get("MAIL_DIR")) {
+            (Some(url), _) => {
+                lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url.trim()).map_err(|e| {
+                    anyhow::anyhow!(
+                        "SMTP_URL must look like smtps://user:pass@host:465 or smtp://host:587?tls=required: {e}"
+                    )
+                })?;
+                MailTransport::Smtp(Secret::new(url.trim().to_owned()))
+            }
+            (None, Some(dir)) => MailTransport::Directory(PathBuf::from(dir)),
+            (None, None) if env.is_development() => MailTransport::Directory(PathBuf::from(".data/mail")),
+            (None, None) => MailTransport::Off,
+        };
+        let from = match get("MAIL_FROM") {
+            Some(from) => from.trim().to_owned(),
+            None if env.is_development() || !matches!(transport, MailTransport::Smtp(_)) => {
+                DEVELOPMENT_MAIL_FROM.to_owned()
+            }
+            None => bail!("MAIL_FROM is required with SMTP_URL when APP_ENV={}", env.as_str()),
+        };
+        from.parse::<lettre::message::Mailbox>()
+            .map_err(|e| anyhow::anyhow!("MAIL_FROM must be an address or Name <address>: {e}"))?;
+        let retry_base = fractional_seconds(get, "MAIL_RETRY_SECONDS", Duration::from_secs(30), false)?;
+        Ok(MailConfig {
+            transport,
+            from,
+            max_attempts: number(get, "MAIL_MAX_ATTEMPTS", 8)?.max(1),
+            retry_base,
+            retry_max: fractional_seconds(get, "MAIL_RETRY_MAX_SECONDS", Duration::from_secs(3600), false)?
+                .max(retry_base),
+            poll_interval: fractional_seconds(get, "MAIL_POLL_SECONDS", Duration::from_secs(5), false)?,
+        })
+    }
+}
+
 /// Tokens and sign-in: built by `serve` alone, the one command that signs
 /// tokens. Other commands (`migrate`, `create-company`, …) never read
 /// JWT_SECRET, so one-shot containers that run as the schema owner need not be
@@ -165,6 +247,9 @@ pub struct AuthConfig {
     pub refresh_token_ttl: Duration,
     /// Failed sign-ins allowed per account and per client address in a minute.
     pub login_failures_per_minute: u32,
+    /// Password-reset mails that may be asked for per account and per client
+    /// address in an hour.
+    pub password_resets_per_hour: u32,
 }
 
 /// `key`, unless unset or blank.
@@ -273,6 +358,8 @@ impl Config {
             None => LogFormat::Json,
         };
 
+        let mail = MailConfig::from_lookup(env, get)?;
+
         Ok(Config {
             env,
             log_format,
@@ -315,6 +402,7 @@ impl Config {
                 ),
                 port: embedded_port,
             },
+            mail,
         })
     }
 
@@ -332,7 +420,8 @@ impl Config {
             "env={} bind={} public_url={} database={} pool_max={} pool_acquire_timeout={}s \
              statement_timeout={}s idle_in_transaction_timeout={}s \
              jwt_secret={} access_ttl={}s refresh_ttl={}s login_failures_per_minute={} cors={} \
-             metrics={} log_format={} demo_seed={} web_dir={} trusted_proxies={}",
+             metrics={} log_format={} demo_seed={} web_dir={} trusted_proxies={} \
+             mail={} mail_from={:?} mail_max_attempts={} mail_retry={}s password_resets_per_hour={}",
             self.env.as_str(),
             server.bind_addr,
             server.public_url,
@@ -354,7 +443,12 @@ impl Config {
                 "none".to_owned()
             } else {
                 server.trusted_proxies.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
-            }
+            },
+            self.mail.transport.describe(),
+            self.mail.from,
+            self.mail.max_attempts,
+            self.mail.retry_base.as_secs_f64(),
+            auth.password_resets_per_hour,
         )
     }
 }
@@ -397,6 +491,7 @@ impl AuthConfig {
             access_token_ttl: seconds(get, "ACCESS_TOKEN_TTL_SECONDS", 15 * 60)?,
             refresh_token_ttl: seconds(get, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)?,
             login_failures_per_minute: number(get, "LOGIN_FAILURES_PER_MINUTE", 5)?.max(1),
+            password_resets_per_hour: number(get, "PASSWORD_RESETS_PER_HOUR", 5)?.max(1),
         })
     }
 }
@@ -573,6 +668,27 @@ mod tests {
         assert!(https(&[("PUBLIC_URL", "https://jobs.example.com")]));
         assert!(https(&[("PUBLIC_URL", "HTTPS://jobs.example.com")]));
         assert!(!https(&[("PUBLIC_URL", "http://jobs.example.com")]));
+    }
+
+    #[test]
+    fn mail_goes_to_a_directory_in_development_and_nowhere_unconfigured_elsewhere() {
+        let dev = config(&[]).expect("development");
+        assert!(matches!(dev.mail.transport, MailTransport::Directory(ref d) if d.ends_with(".data/mail")));
+        assert_eq!(dev.mail.from, DEVELOPMENT_MAIL_FROM);
+        let db = ("DATABASE_URL", "postgres://fieldops_authenticator@db/fieldops");
+        let prod = config(&[("APP_ENV", "production"), db]).expect("production without mail");
+        assert!(matches!(prod.mail.transport, MailTransport::Off));
+        let smtp = ("SMTP_URL", "smtps://user:secret-pw@smtp.example.com:465");
+        assert!(config(&[("APP_ENV", "production"), db, smtp]).is_err(), "MAIL_FROM is required with SMTP");
+        let prod = config(&[("APP_ENV", "production"), db, smtp, ("MAIL_FROM", "Jobs <jobs@example.com>")])
+            .expect("production with SMTP");
+        assert!(matches!(prod.mail.transport, MailTransport::Smtp(_)));
+        assert!(!format!("{prod:?}").contains("secret-pw"), "the SMTP password never prints");
+        assert!(config(&[("SMTP_URL", "http://smtp.example.com")]).is_err());
+        assert!(config(&[("MAIL_FROM", "not an address")]).is_err());
+        let fast = config(&[("MAIL_RETRY_SECONDS", "0.2"), ("MAIL_MAX_ATTEMPTS", "3")]).expect("retries");
+        assert_eq!(fast.mail.retry_base, Duration::from_millis(200));
+        assert_eq!(fast.mail.max_attempts, 3);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod embedded;
 pub mod http;
+pub mod mail;
 pub mod metrics;
 pub mod startup;
 pub mod telemetry;

@@ -13,6 +13,7 @@
 //! | `fieldops_login_failures_total` | counter | |
 //! | `fieldops_login_throttled_total` | counter | |
 //! | `fieldops_password_verifications_total` | counter | |
+//! | `fieldops_mail_attempts_total` | counter | `outcome` = `sent` / `retried` / `failed` (given up) |
 //! | `fieldops_build_info` | gauge (1) | `version` |
 
 use std::{
@@ -43,6 +44,7 @@ pub const POOL_MAX_CONNECTIONS: &str = "fieldops_db_pool_max_connections";
 pub const LOGIN_FAILURES: &str = "fieldops_login_failures_total";
 pub const LOGIN_THROTTLED: &str = "fieldops_login_throttled_total";
 pub const PASSWORD_VERIFICATIONS: &str = "fieldops_password_verifications_total";
+pub const MAIL_ATTEMPTS: &str = "fieldops_mail_attempts_total";
 pub const BUILD_INFO: &str = "fieldops_build_info";
 
 /// The `route` label of requests no route matched (the web app's files and
@@ -62,6 +64,21 @@ pub fn login_failed() {
 /// A sign-in was refused by the rate limiter before its password was checked.
 pub fn login_throttled() {
     metrics::counter!(LOGIN_THROTTLED).increment(1);
+}
+
+/// A mail was delivered.
+pub fn mail_sent() {
+    metrics::counter!(MAIL_ATTEMPTS, "outcome" => "sent").increment(1);
+}
+
+/// A mail's delivery failed and will be tried again.
+pub fn mail_retried() {
+    metrics::counter!(MAIL_ATTEMPTS, "outcome" => "retried").increment(1);
+}
+
+/// A mail's last attempt failed: it is given up (worth an alert).
+pub fn mail_failed() {
+    metrics::counter!(MAIL_ATTEMPTS, "outcome" => "failed").increment(1);
 }
 
 /// A sign-in's password is about to be verified (argon2, ~19 MiB and tens of
@@ -98,11 +115,15 @@ fn describe() {
     metrics::describe_counter!(LOGIN_FAILURES, "Sign-ins refused for wrong or unusable credentials");
     metrics::describe_counter!(LOGIN_THROTTLED, "Sign-ins refused by the rate limiter");
     metrics::describe_counter!(PASSWORD_VERIFICATIONS, "Sign-in password verifications (argon2) run");
+    metrics::describe_counter!(MAIL_ATTEMPTS, "Mail delivery attempts of the outbox sender, by outcome");
     metrics::describe_gauge!(BUILD_INFO, "Always 1; the version label names the running build");
     // Counters exist from the start, so dashboards and alerts see 0, not "no data".
     metrics::counter!(LOGIN_FAILURES).absolute(0);
     metrics::counter!(LOGIN_THROTTLED).absolute(0);
     metrics::counter!(PASSWORD_VERIFICATIONS).absolute(0);
+    for outcome in ["sent", "retried", "failed"] {
+        metrics::counter!(MAIL_ATTEMPTS, "outcome" => outcome).absolute(0);
+    }
     metrics::gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
 }
 

@@ -9,7 +9,7 @@ use crate::{
     auth::password,
     config::{AuthConfig, Config},
     http::{self, shared::AppState},
-    metrics,
+    mail, metrics,
 };
 
 pub struct Application {
@@ -17,8 +17,12 @@ pub struct Application {
     router: axum::Router,
     /// The Prometheus listener, when `METRICS_ADDR` is set.
     metrics: Option<metrics::Exporter>,
-    /// The sign-in pool, which also runs the hourly idempotency purge.
+    /// The sign-in pool, which also runs the hourly idempotency purge and
+    /// the mail sender.
     login_db: sqlx::PgPool,
+    /// The mail sender (`None` without a transport), and what wakes it.
+    mail: Option<mail::sender::Sender>,
+    mail_wake: mail::Wake,
 }
 
 impl Application {
@@ -46,8 +50,13 @@ impl Application {
         tokio::task::spawn_blocking(password::dummy_hash).await?;
         let state = AppState::new(db, config, auth);
         let login_db = state.login_db.clone();
+        let mail = mail::sender::Sender::new(login_db.clone(), &state.config.mail)?;
+        if mail.is_none() {
+            tracing::warn!("SMTP_URL is not set: mail is queued in app.mail_outbox but not sent");
+        }
+        let mail_wake = state.mail.clone();
         let router = http::router_with(state, extra);
-        Ok(Application { listener, router, metrics, login_db })
+        Ok(Application { listener, router, metrics, login_db, mail, mail_wake })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -62,6 +71,7 @@ impl Application {
     /// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let purge = tokio::spawn(purge_idempotency_keys(self.login_db.clone()));
+        let sender = self.mail.map(|sender| tokio::spawn(sender.run(self.mail_wake.clone())));
         let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
         let metrics = self.metrics.map(|exporter| {
             tokio::spawn(exporter.run(async move {
@@ -74,6 +84,11 @@ impl Application {
                 .await
                 .context("serving HTTP");
         purge.abort();
+        // A mail being delivered now stays claimed until its lease ends, then
+        // another replica (or the next start) sends it.
+        if let Some(sender) = sender {
+            sender.abort();
+        }
         let _ = stop_metrics.send(());
         if let Some(task) = metrics {
             match task.await {

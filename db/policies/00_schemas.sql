@@ -2,8 +2,9 @@
 --
 -- fieldops_login: USAGE on auth and EXECUTE on the sign-in flow's functions
 --   (login_lookup, create_session, rotate_refresh_token, open_share_link, the
---   throttle) and session_profile (GET /auth/me). The server's second, small
---   pool; never reachable from a request.
+--   throttle), session_profile (GET /auth/me), and the mail outbox and password
+--   reset functions (migration 0021). The server's second, small pool; never
+--   reachable from a request.
 -- fieldops_authenticator: USAGE on auth and EXECUTE on require_session only.
 --   SQL inside a request can `reset role` back to it, so it may do nothing that
 --   reads or creates a session of someone else.
@@ -81,6 +82,22 @@ grant execute on function
   auth.login_attempt(text, text, text, integer, interval),
   auth.login_attempt_succeeded(bigint),
   auth.purge_idempotency_keys()
+  to fieldops_login;
+
+-- Mail (db/migrations/0021): the outbox writer, the sender and password reset,
+-- all run by the server over its sign-in pool, never from a request. A
+-- request role that one day writes mail itself (an admin's invitation) gets
+-- an INSERT grant and policy on app.mail_outbox for its own company instead.
+grant execute on function
+  auth.enqueue_mail(uuid, text, text, text, text, text),
+  auth.mail_due(integer),
+  auth.mail_claim(uuid, uuid, interval),
+  auth.mail_delivered(uuid, uuid),
+  auth.mail_failed(uuid, uuid, text, interval),
+  auth.password_reset_request(text, text, text, integer, interval),
+  auth.create_password_reset(uuid, uuid, bytea, timestamptz),
+  auth.password_reset_account(uuid, bytea),
+  auth.complete_password_reset(uuid, bytea, text)
   to fieldops_login;
 
 -- Indexed search for admins (see db/migrations/0006): company from the context only.

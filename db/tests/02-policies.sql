@@ -50,6 +50,8 @@ insert into expected_policy values
   ('idempotency_keys', 'idempotency_keys_owner_all',    'ALL',    '{fieldops_owner}'),
   ('idempotency_keys', 'idempotency_keys_own',          'ALL',    '{fieldops_admin,fieldops_worker}'),
   ('login_failures',   'login_failures_owner_all',      'ALL',    '{fieldops_owner}'),
+  ('mail_outbox',      'mail_outbox_owner_all',         'ALL',    '{fieldops_owner}'),
+  ('password_reset_tokens', 'password_reset_tokens_owner_all', 'ALL', '{fieldops_owner}'),
   ('refresh_tokens',   'refresh_tokens_owner_all',      'ALL',    '{fieldops_owner}'),
   ('service_location_access', 'service_location_access_owner_all', 'ALL', '{fieldops_owner}'),
   ('service_location_access', 'service_location_access_admin_select', 'SELECT', '{fieldops_admin}'),

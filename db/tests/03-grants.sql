@@ -125,6 +125,16 @@ insert into expected_grant values
   ('auth.purge_idempotency_keys()', 'fieldops_login', 'EXECUTE', null),
   ('auth.require_session(uuid,uuid,uuid,app.user_role)', 'fieldops_authenticator', 'EXECUTE', null),
   ('auth.rotate_refresh_token(uuid,bytea,bytea,timestamp with time zone)', 'fieldops_login', 'EXECUTE', null),
+  -- Mail and password reset (migration 0021): the sign-in pool's only.
+  ('auth.enqueue_mail(uuid,text,text,text,text,text)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.mail_due(integer)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.mail_claim(uuid,uuid,interval)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.mail_delivered(uuid,uuid)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.mail_failed(uuid,uuid,text,interval)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.password_reset_request(text,text,text,integer,interval)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.create_password_reset(uuid,uuid,bytea,timestamp with time zone)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.password_reset_account(uuid,bytea)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.complete_password_reset(uuid,bytea,text)', 'fieldops_login', 'EXECUTE', null),
   -- The policies' job probes on Citus (invoker's rights: they see what app.jobs lets the caller see).
   ('app.session_company_hint()', 'fieldops_admin', 'EXECUTE', null),
   ('app.session_company_hint()', 'fieldops_customer', 'EXECUTE', null),
@@ -190,7 +200,7 @@ select plan((
        + (select count(distinct object)::int from expected_grant)
        + (select count(*)::int * 4 from pg_class c
           where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'p'))
-       + 12 + 8
+       + 14 + 8
 ));
 
 select set_eq(
@@ -226,6 +236,10 @@ select column_privs_are('app', 'share_links', 'token_hash', 'fieldops_admin', ar
   'admins may store a share-link digest, never read one');
 select column_privs_are('app', 'share_links', 'token_hash', 'fieldops_worker', '{}', 'workers: nothing on token_hash');
 select column_privs_are('app', 'refresh_tokens', 'token_hash', 'fieldops_admin', '{}', 'admins: nothing on refresh tokens');
+select column_privs_are('app', 'password_reset_tokens', 'token_hash', 'fieldops_admin', '{}',
+  'admins: nothing on password reset tokens');
+select column_privs_are('app', 'mail_outbox', 'text_body', 'fieldops_admin', '{}',
+  'admins: nothing on mail bodies (a reset mail''s link signs in)');
 select column_privs_are('app', 'jobs', 'status_id', 'fieldops_worker', array['SELECT', 'UPDATE'],
   'workers may change a job''s status');
 select column_privs_are('app', 'job_tasks', 'is_completed', 'fieldops_worker', array['SELECT', 'UPDATE'],

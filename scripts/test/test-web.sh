@@ -53,6 +53,8 @@ export BIND_ADDR="127.0.0.1:$("$ROOT/scripts/test/free-port.py" "${FIELDOPS_WEB_
 export PUBLIC_URL="http://$BIND_ADDR"
 export WEB_DIR="$ROOT/web/dist"
 export APP_ENV=development
+# No SMTP server here: mail goes to .eml files, which e2e/password-reset.spec.ts reads.
+export MAIL_DIR="$TMP/mail" E2E_MAIL_DIR="$TMP/mail"
 unset DATABASE_URL
 SERVER_PID=""
 

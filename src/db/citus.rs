@@ -66,6 +66,8 @@ pub const TABLES: &[(&str, Placement)] = &[
     ("app.share_link_opens", Placement::ByCompany),
     ("app.audit_log", Placement::ByCompany),
     ("app.idempotency_keys", Placement::ByCompany),
+    ("app.mail_outbox", Placement::ByCompany),
+    ("app.password_reset_tokens", Placement::ByCompany),
     // Failed sign-ins are not tenant data and are only read by the sign-in
     // functions, which run on the coordinator.
     ("app.login_failures", Placement::Coordinator),

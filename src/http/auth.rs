@@ -33,12 +33,15 @@ pub const REFRESH_COOKIE: &str = "fieldops_refresh";
 pub const BROWSER_CLIENT_HEADER: &str = "x-requested-with";
 pub const BROWSER_CLIENT_VALUE: &str = "fieldops-web";
 
+mod password_reset;
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(login))
         .routes(routes!(refresh))
         .routes(routes!(logout))
         .routes(routes!(me))
+        .merge(password_reset::router())
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]

@@ -182,6 +182,10 @@ pub async fn spawn_app_configured(extra: axum::Router<AppState>, overrides: &[(&
         ("DB_MAX_CONNECTIONS", "8".to_owned()),
         // Every test signs in from 127.0.0.1; the throttling test sets its own limit.
         ("LOGIN_FAILURES_PER_MINUTE", "1000".to_owned()),
+        ("PASSWORD_RESETS_PER_HOUR", "1000".to_owned()),
+        // Mail of tests without an SMTP server (tests/api/mail.rs starts one)
+        // goes to a directory of the test's own, not the developer's .data/mail.
+        ("MAIL_DIR", format!("{}/target/test-mail/{database}", env!("CARGO_MANIFEST_DIR"))),
     ]);
     let mut vars = vars;
     for (key, value) in overrides {

@@ -160,6 +160,19 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
             fail("select auth.login_attempt_succeeded(1)"),
             fail("select auth.purge_idempotency_keys()"),
             fail("select auth.login_normal('x')"),
+            // Mail and password reset (migration 0021): the sign-in pool's only.
+            fail(format!("select auth.enqueue_mail('{b}', 'test', 'x@x.test', 'x', 'x', 'x')")),
+            fail("select * from auth.mail_due(1000)"),
+            fail(format!("select * from auth.mail_claim('{b}', '{}', interval '1 hour')", Uuid::new_v4())),
+            fail(format!("select auth.mail_delivered('{b}', '{}')", Uuid::new_v4())),
+            fail(format!("select auth.mail_failed('{b}', '{}', 'x', null)", Uuid::new_v4())),
+            fail("select * from auth.password_reset_request('bolt', 'admin@bolt.test', '10.0.0.1', 1000, interval '1 hour')"),
+            fail(format!(
+                "select auth.create_password_reset('{b}', '{}', sha256('x'), now() + interval '1 hour')",
+                victim.admin
+            )),
+            fail(format!("select * from auth.password_reset_account('{b}', sha256('x'))")),
+            fail(format!("select auth.complete_password_reset('{b}', sha256('x'), 'pwned')")),
             Step {
                 sql: format!(
                     "select count(*) from auth.search_jobs('%', true, null, null, null, null, null, 1000) s \
@@ -309,13 +322,24 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
         format!("delete from app.contact_methods where company_id = '{b}'"),
         format!("insert into app.contacts (company_id, customer_id, name) values ('{b}', '{}', 'pwned')", victim.customer),
         format!("update app.jobs set service_location_id = null where company_id = '{b}'"),
+        format!("update app.mail_outbox set recipient = 'attacker@evil.test', state = 'queued' where company_id = '{b}'"),
+        format!(
+            "insert into app.mail_outbox (company_id, kind, recipient, subject, text_body, html_body) \
+             values ('{b}', 'phish', 'x@x.test', 'x', 'x', 'x')"
+        ),
+        format!("update app.password_reset_tokens set expires_at = now() + interval '10 years' where company_id = '{b}'"),
+        format!(
+            "insert into app.password_reset_tokens (company_id, user_id, token_hash, expires_at) \
+             values ('{b}', '{}', sha256('x'), now() + interval '1 hour')",
+            victim.admin
+        ),
     ]
     .into_iter()
     .map(|sql| Step { sql, expect: Expect::Untouched })
     .collect()
 }
 
-async fn victim_state(app: &TestApp, company: Uuid) -> (String, i64, i64) {
+async fn victim_state(app: &TestApp, company: Uuid) -> (String, i64, i64, (i64, i64)) {
     let history: i64 = sqlx::query_scalar("select count(*) from app.audit_log where company_id = $1")
         .bind(company)
         .fetch_one(&app.owner)
@@ -327,7 +351,17 @@ async fn victim_state(app: &TestApp, company: Uuid) -> (String, i64, i64) {
             .fetch_one(&app.owner)
             .await
             .expect("sessions");
-    (app.fingerprint(company).await, history, live_sessions)
+    // Mail and reset tokens: their rows (a mail's state is the sender's to change).
+    let mail: (i64, i64) = sqlx::query_as(
+        "select (select count(*) from app.mail_outbox where company_id = $1 and recipient not like '%evil%'),
+                (select count(*) from app.password_reset_tokens
+                 where company_id = $1 and used_at is null and expires_at < now() + interval '2 hours')",
+    )
+    .bind(company)
+    .fetch_one(&app.owner)
+    .await
+    .expect("mail");
+    (app.fingerprint(company).await, history, live_sessions, mail)
 }
 
 async fn seed(app: &TestApp, company: &Company) -> Uuid {
@@ -351,6 +385,18 @@ async fn seed(app: &TestApp, company: &Company) -> Uuid {
         .post(&format!("/api/v1/jobs/{job}/share-links"), &company.admin.access, serde_json::json!({}))
         .await;
     assert!(link.status.is_success(), "{:?}", link.body);
+    // A password reset: a reset token and a mail of the company.
+    let reset = app
+        .request(
+            reqwest::Method::POST,
+            "/api/v1/auth/password-reset",
+            None,
+            Some(
+                serde_json::json!({"company": company.slug, "email": format!("admin@{}.test", company.slug)}),
+            ),
+        )
+        .await;
+    assert_eq!(reset.status, reqwest::StatusCode::ACCEPTED);
     job
 }
 
@@ -449,7 +495,9 @@ async fn sql_inside_a_request_reaches_no_other_company_and_no_higher_role() {
     .await
     .expect("history");
     assert_eq!(exposed, 0, "the history holds session ids");
-    assert_eq!(victim_state(&app, bolt.id).await, before, "company B's rows, history or sessions changed");
+    let after = victim_state(&app, bolt.id).await;
+    assert_eq!(after, before, "company B's rows, history, sessions, mail or reset tokens changed");
+    assert_eq!(after.3, (1, 1), "B's reset mail and token were there to attack");
     // Only the admin may write in A at all, and none of the attacks was one.
     assert_eq!(app.fingerprint(acme.id).await, acme_before, "company A changed");
     assert!(attempts > 1000, "the harness ran {attempts} statements");

@@ -35,6 +35,26 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
     let customer_id = a.customer_id;
     let worker_id = a.worker_id;
     let admin_id = a.admin.user_id;
+    // A password reset of A's admin: a reset token and a mail of A's exist.
+    let reset = app
+        .request(
+            Method::POST,
+            "/api/v1/auth/password-reset",
+            None,
+            Some(json!({"company": "acme", "email": "admin@acme.test"})),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::ACCEPTED);
+    let (mail_id, reset_token_id): (uuid::Uuid, uuid::Uuid) = sqlx::query_as(
+        "select o.id, t.id from app.mail_outbox o, app.password_reset_tokens t
+         where o.company_id = $1 and t.company_id = $1",
+    )
+    .bind(a.id)
+    .fetch_one(&app.owner)
+    .await
+    .expect("A's reset mail and token");
+    // A token naming company A that B made up: refused like any unknown one.
+    let forged_reset = fieldops::auth::tokens::generate(a.id);
 
     // A's customer's location (with a gate code) and contact.
     let locations = app.get(&format!("/api/v1/customers/{customer_id}/locations"), &a.admin.access).await;
@@ -155,6 +175,13 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         (Method::GET, "/api/v1/users?q=acme".into(), None),
         (Method::GET, "/api/v1/job-statuses".into(), None),
         (Method::GET, "/api/v1/workers/assigned-jobs".into(), None),
+        // Asking for A's admin's reset link is open to anyone (it mails A's
+        // admin, never the asker), so only the confirmation is in the matrix.
+        (
+            Method::POST,
+            "/api/v1/auth/password-reset/confirm".into(),
+            Some(json!({"token": forged_reset, "new_password": "violet tractor hums beside quiet lanterns"})),
+        ),
     ];
 
     let a_ids: Vec<String> = [
@@ -166,6 +193,8 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         customer_id.to_string(),
         worker_id.to_string(),
         admin_id.to_string(),
+        mail_id.to_string(),
+        reset_token_id.to_string(),
     ]
     .into_iter()
     .chain(a_statuses.iter().map(ToString::to_string))
@@ -195,4 +224,13 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
     }
     assert_eq!(checked, requests.len() * 3);
     assert_eq!(app.fingerprint(a.id).await, before, "company A changed");
+    let unused: i64 = sqlx::query_scalar(
+        "select count(*) from app.password_reset_tokens where company_id = $1 and id = $2 and used_at is null",
+    )
+    .bind(a.id)
+    .bind(reset_token_id)
+    .fetch_one(&app.owner)
+    .await
+    .expect("A's reset token");
+    assert_eq!(unused, 1, "A's reset token is untouched");
 }

@@ -15,6 +15,7 @@ mod injection;
 mod isolation;
 mod jobs;
 mod lifecycle;
+mod mail;
 mod pooling;
 mod probe;
 mod rls;

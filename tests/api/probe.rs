@@ -28,7 +28,9 @@ async fn company_b_ids(app: &TestApp, company_id: Uuid) -> Vec<Uuid> {
          union select id from app.service_locations where company_id = $1
          union select id from app.service_location_access where company_id = $1
          union select id from app.contacts where company_id = $1
-         union select id from app.contact_methods where company_id = $1",
+         union select id from app.contact_methods where company_id = $1
+         union select id from app.mail_outbox where company_id = $1
+         union select id from app.password_reset_tokens where company_id = $1",
     )
     .bind(company_id)
     .fetch_all(&app.owner)
@@ -115,6 +117,16 @@ async fn company_a_reaches_nothing_of_company_b_through_any_route() {
     }
     app.post(&format!("/api/v1/jobs/{}/share-links", b_job.id()), &b.admin.access, json!({})).await;
     app.post("/api/v1/job-statuses", &b.admin.access, json!({"name": format!("{MARKER} status")})).await;
+    // A reset mail and token of B's admin.
+    let reset = app
+        .request(
+            Method::POST,
+            "/api/v1/auth/password-reset",
+            None,
+            Some(json!({"company": "bolt", "email": "admin@bolt.test"})),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::ACCEPTED);
     // Company A has data too, so lists have something to (not) mix in.
     app.create_job(
         &a.admin.access,

@@ -444,6 +444,21 @@ pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
     ("contacts_company_fkey", "company_id comes from the context"),
     ("contact_methods_pkey", "ids are generated"),
     ("contact_methods_contact_fkey", "written with the contact the handler just read or wrote"),
+    // Mail and password reset (migration 0021): written by definer functions
+    // from rows the server looked up and mails it rendered, never from fields.
+    ("mail_outbox_pkey", "ids are generated"),
+    ("mail_outbox_company_fkey", "the company of an account the server just found"),
+    ("mail_outbox_state", "set by the sender's functions only"),
+    ("mail_outbox_sent_at", "set with the state by auth.mail_delivered"),
+    ("mail_outbox_attempts", "counted by auth.mail_claim"),
+    ("mail_outbox_kind_format", "a constant of the template (src/mail/templates.rs)"),
+    ("mail_outbox_recipient_length", "a user's stored email (users_email_format)"),
+    ("mail_outbox_subject_length", "a template's subject around a company name of at most 200 characters"),
+    ("password_reset_tokens_pkey", "ids are generated"),
+    ("password_reset_tokens_company_fkey", "the company of an account the server just found"),
+    ("password_reset_tokens_user_fkey", "an account the server just found"),
+    ("password_reset_tokens_token_key", "a digest of 256 random bits"),
+    ("password_reset_tokens_hash_length", "a SHA-256 digest"),
 ];
 
 #[cfg(test)]

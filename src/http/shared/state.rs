@@ -10,6 +10,7 @@ use crate::{
     auth::jwt::Keys,
     config::{AuthConfig, Config},
     db::citus::Topology,
+    mail::Wake,
 };
 
 /// Everything a handler may need; cloned per request (all cheap handles).
@@ -27,6 +28,8 @@ pub struct AppState {
     /// Token and sign-in settings (the server alone builds them).
     pub auth: Arc<AuthConfig>,
     pub keys: Arc<Keys>,
+    /// Wakes this process's mail sender after a commit that queued mail.
+    pub mail: Wake,
     /// One server or Citus, found out on the first request that needs it (the
     /// pool is lazy: the server starts while the database is down).
     topology: Arc<OnceCell<Topology>>,
@@ -42,6 +45,7 @@ impl AppState {
             config: Arc::new(config),
             auth: Arc::new(auth),
             keys: Arc::new(keys),
+            mail: Wake::default(),
             topology: Arc::new(OnceCell::new()),
         }
     }

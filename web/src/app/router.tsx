@@ -56,6 +56,8 @@ const surfaces: Surface[] = [
 
 const publicPages: PageRoute[] = [
   { pattern: 'login', page: () => import('./routes/LoginRoute') },
+  { pattern: 'forgotPassword', page: () => import('./routes/ForgotPasswordRoute') },
+  { pattern: 'resetPassword', page: () => import('./routes/ResetPasswordRoute') },
   { pattern: 'share', page: () => import('./routes/ShareRoute') },
 ];
 

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { zodErrors } from '@/lib/forms';
 import { loginSchema } from './auth/components/loginSchema';
+import { newPasswordSchema, passwordResetSchema } from './auth/components/passwordResetSchema';
 import { customerSchema } from './customers/components/schemas';
 import { jobFormSchema } from './jobs/components/schemas';
 import { noteSchema } from './notes/components/schemas';
@@ -17,6 +18,13 @@ describe('form schemas', () => {
   it('login: trims and lower-cases the company', () => {
     expect(loginSchema.parse({ company: ' ACME ', email: ' a@b.c ', password: 'x' })).toEqual({ company: 'acme', email: 'a@b.c', password: 'x' });
     expect(Object.keys(errorsOf(loginSchema, { company: '', email: '', password: '' }))).toEqual(['company', 'email', 'password']);
+  });
+
+  it('password reset: the same company and email rules as sign-in; a new password is required', () => {
+    expect(passwordResetSchema.parse({ company: ' ACME ', email: ' a@b.c ' })).toEqual({ company: 'acme', email: 'a@b.c' });
+    expect(Object.keys(errorsOf(passwordResetSchema, { company: '', email: '' }))).toEqual(['company', 'email']);
+    expect(errorsOf(newPasswordSchema, { new_password: '' })).toEqual({ new_password: ['Choose a new password'] });
+    expect(errorsOf(newPasswordSchema, { new_password: 'x'.repeat(1025) })).toEqual({ new_password: ['Must be at most 1024 characters'] });
   });
 
   it('customer: empty optional fields become null; formats as in the table checks', () => {

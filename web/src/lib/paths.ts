@@ -3,6 +3,8 @@
 export const paths = {
   home: '/',
   login: '/login',
+  forgotPassword: '/forgot-password',
+  resetPassword: '/reset-password',
   share: (token: string) => `/t/${encodeURIComponent(token)}`,
   admin: {
     jobs: '/admin/jobs',
@@ -27,6 +29,8 @@ export const paths = {
 export const patterns = {
   home: '/',
   login: '/login',
+  forgotPassword: '/forgot-password',
+  resetPassword: '/reset-password',
   share: '/t/:token',
   adminJobs: '/admin/jobs',
   adminNewJob: '/admin/jobs/new',

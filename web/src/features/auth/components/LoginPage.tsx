@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { Navigate, useNavigate, useSearchParams } from 'react-router';
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { Button } from '@/components/ui/Button';
 import { FormError, TextField } from '@/components/ui/Field';
 import { useTitle } from '@/components/ui/Page';
@@ -7,6 +7,7 @@ import { isApiError } from '@/lib/api/errors';
 import { homeFor } from '@/lib/auth/session';
 import { useSession } from '@/lib/auth/useSession';
 import { formValues, useFormState } from '@/lib/forms';
+import { paths } from '@/lib/paths';
 import { useLogin } from '../api/auth';
 import { loginSchema } from './loginSchema';
 
@@ -98,6 +99,9 @@ export function LoginPage() {
             Sign in
           </Button>
         </form>
+        <p>
+          <Link to={paths.forgotPassword}>Forgot password?</Link>
+        </p>
       </div>
     </main>
   );
