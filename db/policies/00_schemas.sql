@@ -100,6 +100,10 @@ grant execute on function
   auth.complete_password_reset(uuid, bytea, text)
   to fieldops_login;
 
+-- The customer portal (db/migrations/0022): the public portal page, over the
+-- sign-in pool, before anyone signs in.
+grant execute on function auth.portal_lookup(text) to fieldops_login;
+
 -- Indexed search for admins (see db/migrations/0006): company from the context only.
 grant execute on function
   auth.search_jobs(text, boolean, uuid, uuid, uuid, timestamptz, uuid, integer),

@@ -135,6 +135,12 @@ insert into expected_grant values
   ('auth.create_password_reset(uuid,uuid,bytea,timestamp with time zone)', 'fieldops_login', 'EXECUTE', null),
   ('auth.password_reset_account(uuid,bytea)', 'fieldops_login', 'EXECUTE', null),
   ('auth.complete_password_reset(uuid,bytea,text)', 'fieldops_login', 'EXECUTE', null),
+  -- The customer portal (migration 0022): the public page over the sign-in pool;
+  -- the settings are the admin's.
+  ('auth.portal_lookup(text)', 'fieldops_login', 'EXECUTE', null),
+  ('app.portal_settings', 'fieldops_admin', 'SELECT', null),
+  ('app.portal_settings', 'fieldops_admin', 'INSERT', '{registration_mode,locked_fields,job_status_mails}'),
+  ('app.portal_settings', 'fieldops_admin', 'UPDATE', '{registration_mode,locked_fields,job_status_mails}'),
   -- The policies' job probes on Citus (invoker's rights: they see what app.jobs lets the caller see).
   ('app.session_company_hint()', 'fieldops_admin', 'EXECUTE', null),
   ('app.session_company_hint()', 'fieldops_customer', 'EXECUTE', null),
@@ -177,6 +183,7 @@ insert into citus_insert_default values
   ('app.job_statuses', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
   ('app.job_tasks', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
   ('app.jobs', 'fieldops_admin', '{id,company_id,is_archived,created_at,updated_at,version}'),
+  ('app.portal_settings', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
   ('app.service_location_access', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
   ('app.service_locations', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
   ('app.share_links', 'fieldops_admin', '{id,company_id,open_count,created_at,updated_at,version}'),

@@ -5,7 +5,7 @@
 -- why), each committed so that the last one can check what B kept.
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-select plan(66);
+select plan(74);
 \ir fixtures/tenants.sql
 
 -- ---------------------------------------------------------------- admin of A
@@ -65,6 +65,19 @@ select throws_ok(format($$ insert into app.job_notes (job_id, body, author_id) v
     pg_temp.id('A.job1'), pg_temp.id('A.worker')),
   '42501', case when pg_temp.citus() then pg_temp.rls_refusal('job_notes', 'A') else 'permission denied for table job_notes' end,
   'admin A cannot write a note in a worker''s name (Citus: the policy refuses it)');
+-- Portal settings (migration 0022): one row per company, the admin's own only.
+select set_eq($$ select registration_mode from app.portal_settings $$, array['open'],
+  'admin A reads A''s portal settings only');
+select is(pg_temp.affected(format($$ update app.portal_settings set registration_mode = 'open' where company_id = %L $$,
+    pg_temp.id('B'))), 0::bigint, 'admin A cannot change B''s portal settings');
+select throws_ok(format($$ insert into app.portal_settings (company_id, registration_mode) values (%L, 'open') $$,
+    pg_temp.id('B')),
+  '42501', case when pg_temp.citus() then pg_temp.rls_refusal('portal_settings', 'B') else 'permission denied for table portal_settings' end,
+  'admin A cannot write portal settings for company B (one server: it cannot name a company_id; Citus: the policy refuses it)');
+select throws_ok($$ insert into app.portal_settings (registration_mode) values ('approval') $$, '23505', null,
+  'admin A has one portal settings row: a second is refused');
+select throws_ok($$ delete from app.portal_settings $$, '42501', 'permission denied for table portal_settings',
+  'admin A cannot delete portal settings');
 -- The bookkeeping columns Citus lets it name on insert are overwritten by
 -- app.stamp_row(), as db/citus.sql says.
 select case when pg_temp.citus()
@@ -98,6 +111,8 @@ select set_eq($$ select id from app.customers $$, array[pg_temp.id('A.cust1')],
   'worker A sees only the customers of its jobs');
 select set_eq($$ select name from app.users $$, array['A admin', 'A worker', 'A worker2'],
   'worker A sees its company''s staff names, not customer logins');
+select throws_ok($$ select registration_mode from app.portal_settings $$, '42501',
+  'permission denied for table portal_settings', 'worker A cannot read the portal settings');
 select is((select count(*) from app.job_statuses), 4::bigint, 'worker A reads A''s statuses');
 
 select is(pg_temp.affected(format($$ update app.jobs set status_id = %L where id = %L $$,
@@ -164,6 +179,8 @@ select throws_ok(format($$ insert into app.job_notes (job_id, body) values (%L, 
   '42501', 'permission denied for table job_notes', 'customer A cannot write notes');
 select throws_ok($$ select changes from app.audit_log $$, '42501', 'permission denied for table audit_log',
   'customer A cannot read the full history (changes)');
+select throws_ok($$ select registration_mode from app.portal_settings $$, '42501',
+  'permission denied for table portal_settings', 'customer A cannot read the portal settings');
 select set_eq($$ select distinct job_id from app.audit_log $$, array[pg_temp.id('A.job1')],
   'customer A reads the timeline of its own unarchived job only');
 
@@ -216,6 +233,8 @@ select is((select title from app.jobs where id = pg_temp.id('B.job1')), 'B job1'
   'B''s job kept its title through A''s attempts');
 select is(pg_temp.count_of(format($$ select from app.job_notes where company_id = %L $$, pg_temp.id('B'))), 3::bigint,
   'B''s notes are all still there');
+select is(pg_temp.count_of(format($$ select from app.portal_settings where company_id = %L and registration_mode = 'approval' $$,
+    pg_temp.id('B'))), 1::bigint, 'B''s portal settings kept their mode through A''s attempts');
 reset role;
 commit;
 

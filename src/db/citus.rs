@@ -68,6 +68,7 @@ pub const TABLES: &[(&str, Placement)] = &[
     ("app.idempotency_keys", Placement::ByCompany),
     ("app.mail_outbox", Placement::ByCompany),
     ("app.password_reset_tokens", Placement::ByCompany),
+    ("app.portal_settings", Placement::ByCompany),
     // Failed sign-ins are not tenant data and are only read by the sign-in
     // functions, which run on the coordinator.
     ("app.login_failures", Placement::Coordinator),

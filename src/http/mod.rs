@@ -14,6 +14,7 @@ pub mod health;
 pub mod history;
 pub mod jobs;
 pub mod notes;
+pub mod portal;
 pub mod service_locations;
 pub mod share;
 pub mod statuses;
@@ -52,6 +53,7 @@ use shared::{idempotency, middleware, AppState, Error};
         (name = "tasks", description = "Checklists of jobs"),
         (name = "notes", description = "Notes on jobs"),
         (name = "share-links", description = "Read-only links to one job"),
+        (name = "portal", description = "The customer portal: its public page and your company's settings"),
     )
 )]
 pub struct ApiDoc;
@@ -85,6 +87,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(tasks::router())
         .merge(notes::router())
         .merge(share::router())
+        .merge(portal::router())
         .split_for_parts()
 }
 

@@ -173,6 +173,8 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
             )),
             fail(format!("select * from auth.password_reset_account('{b}', sha256('x'))")),
             fail(format!("select auth.complete_password_reset('{b}', sha256('x'), 'pwned')")),
+            // The public portal page (migration 0022): the sign-in pool's only.
+            fail("select * from auth.portal_lookup('bolt')"),
             Step {
                 sql: format!(
                     "select count(*) from auth.search_jobs('%', true, null, null, null, null, null, 1000) s \
@@ -333,6 +335,9 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
              values ('{b}', '{}', sha256('x'), now() + interval '1 hour')",
             victim.admin
         ),
+        // The customer portal (migration 0022).
+        format!("update app.portal_settings set registration_mode = 'open' where company_id = '{b}'"),
+        format!("insert into app.portal_settings (company_id, registration_mode) values ('{b}', 'open')"),
     ]
     .into_iter()
     .map(|sql| Step { sql, expect: Expect::Untouched })
@@ -397,6 +402,16 @@ async fn seed(app: &TestApp, company: &Company) -> Uuid {
         )
         .await;
     assert_eq!(reset.status, reqwest::StatusCode::ACCEPTED);
+    // Saved portal settings (migration 0022), for the write probes to aim at.
+    let settings = app
+        .client
+        .put(app.url("/api/v1/portal-settings"))
+        .bearer_auth(&company.admin.access)
+        .json(&serde_json::json!({"registration_mode": "approval", "locked_fields": [], "job_status_mails": true}))
+        .send()
+        .await
+        .expect("portal settings");
+    assert_eq!(settings.status(), reqwest::StatusCode::OK);
     job
 }
 

@@ -56,6 +56,17 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
     // A token naming company A that B made up: refused like any unknown one.
     let forged_reset = fieldops::auth::tokens::generate(a.id);
 
+    // A's saved portal settings (migration 0022): in A's fingerprint.
+    let settings = app
+        .client
+        .put(app.url("/api/v1/portal-settings"))
+        .bearer_auth(&a.admin.access)
+        .json(&json!({"registration_mode": "open", "locked_fields": ["title"], "job_status_mails": false}))
+        .send()
+        .await
+        .expect("A's portal settings");
+    assert_eq!(settings.status(), StatusCode::OK);
+
     // A's customer's location (with a gate code) and contact.
     let locations = app.get(&format!("/api/v1/customers/{customer_id}/locations"), &a.admin.access).await;
     let location_id = locations.body["items"][0]["id"].as_str().expect("location").to_owned();
@@ -175,6 +186,8 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         (Method::GET, "/api/v1/users?q=acme".into(), None),
         (Method::GET, "/api/v1/job-statuses".into(), None),
         (Method::GET, "/api/v1/workers/assigned-jobs".into(), None),
+        // B's own portal settings: its defaults, never A's saved row.
+        (Method::GET, "/api/v1/portal-settings".into(), None),
         // Asking for A's admin's reset link is open to anyone (it mails A's
         // admin, never the asker), so only the confirmation is in the matrix.
         (

@@ -459,6 +459,12 @@ pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
     ("password_reset_tokens_user_fkey", "an account the server just found"),
     ("password_reset_tokens_token_key", "a digest of 256 random bits"),
     ("password_reset_tokens_hash_length", "a SHA-256 digest"),
+    // The customer portal (migration 0022).
+    ("portal_settings_pkey", "ids are generated"),
+    ("portal_settings_company_fkey", "company_id comes from the context"),
+    ("portal_settings_company_key", "the handler upserts on it"),
+    ("portal_settings_registration_mode", "the body's enum (RegistrationMode) names only allowed modes"),
+    ("portal_settings_locked_fields", "the body's enum (RequestField) names only allowed fields, never null"),
 ];
 
 #[cfg(test)]

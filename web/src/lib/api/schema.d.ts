@@ -488,6 +488,44 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/portal-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The portal settings of your company (admins). */
+        get: operations["get_settings"];
+        /**
+         * Saves your company's portal settings (admins); `If-Match` makes the save
+         *     conditional on the version read (`"0"`: nobody saved them yet).
+         */
+        put: operations["put_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A company's public portal page: its name, colour and who may register. No login. */
+        get: operations["portal_page"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/service-locations/{id}": {
         parameters: {
             query?: never;
@@ -1161,6 +1199,26 @@ export type components = {
             company: string;
             email: string;
         };
+        /** @description What anyone may know of a company's portal before signing in. */
+        PortalPage: {
+            /** @description `#rrggbb` */
+            color: string;
+            company_name: string;
+            registration_mode: components["schemas"]["RegistrationMode"];
+        };
+        /** @description A company's portal settings. */
+        PortalSettings: {
+            /** @description Whether customers get a mail when one of their jobs changes status. */
+            job_status_mails: boolean;
+            /** @description The request fields a customer may no longer edit once staff approved the request. */
+            locked_fields: components["schemas"]["RequestField"][];
+            registration_mode: components["schemas"]["RegistrationMode"];
+            /**
+             * Format: int32
+             * @description 0 until the settings are first saved (the defaults apply until then).
+             */
+            version: number;
+        };
         Problem: {
             detail: string;
             errors?: null | components["schemas"]["BTreeMap"];
@@ -1179,14 +1237,30 @@ export type components = {
             name: string;
             role: components["schemas"]["Role"];
         };
+        PutPortalSettings: {
+            job_status_mails: boolean;
+            /** @description Each field at most once. */
+            locked_fields: components["schemas"]["RequestField"][];
+            registration_mode: components["schemas"]["RegistrationMode"];
+        };
         RefreshRequest: {
             /** @description Omit when the browser's refresh cookie carries it. */
             refresh_token?: string | null;
         };
+        /**
+         * @description Who may register on the company's portal.
+         * @enum {string}
+         */
+        RegistrationMode: "open" | "approval" | "invitation";
         ReorderStatuses: {
             /** @description Every status id of the company, in the new order. */
             ids: string[];
         };
+        /**
+         * @description A job request field a company may lock once a request is approved.
+         * @enum {string}
+         */
+        RequestField: "title" | "description" | "preferred_windows" | "service_location_id" | "urgency";
         /**
          * @description A user's role; also names the database role its requests run as.
          * @enum {string}
@@ -3103,6 +3177,149 @@ export interface operations {
                 };
             };
             /** @description No such job in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings (the defaults, version 0, until first saved) */
+            200: {
+                headers: {
+                    /** @description The settings' version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalSettings"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutPortalSettings"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    /** @description The settings' new version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalSettings"];
+                };
+            };
+            /** @description Malformed body or If-Match */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed since read (If-Match) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    portal_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The company's slug, e.g. `acme` */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The company's portal */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalPage"];
+                };
+            };
+            /** @description No active company by that slug */
             404: {
                 headers: {
                     [name: string]: unknown;
