@@ -61,3 +61,414 @@ begin
   where c.slug = pg_catalog.lower(p_company_slug) and c.is_active;
 end
 $$;
+
+-- ---------------------------------------------------------------------------
+-- Portal accounts: registration, email verification, approval.
+-- ---------------------------------------------------------------------------
+--
+-- A customer login is an app.users row with role CUSTOMER and its customer
+-- (users_customer_link). Someone who registers has neither a verified email
+-- nor, in most modes, a customer yet, so a registration is first a row of
+-- app.portal_accounts and becomes a user only when it is approved:
+--
+--   unverified --(verify, mode open)------> approved  (a new customer is made)
+--   unverified --(verify, mode approval)--> pending --(staff)--> approved | rejected
+--   (an invitation's link)                  approved at once, into the invited customer
+--
+-- Approval is one UPDATE of the row (state 'approved', customer_id or NULL
+-- for a new customer); the trigger app.portal_account_decided() does the
+-- rest in the same statement: the customer (with its first location, from
+-- the address entered, and its primary contact with the email and phone),
+-- then the user, with the password hash the person chose. Whoever approves
+-- (the verification function, an admin) gets the same result.
+
+create table app.portal_accounts (
+  company_id uuid not null default app.session_company_hint()
+    constraint portal_accounts_company_fkey references app.companies (id) on delete cascade,
+  id uuid not null default gen_random_uuid(),
+  name text not null,
+  email text not null,
+  phone text,
+  -- Where the work happens, for the new customer's first location.
+  address text,
+  password_hash text not null,
+  terms_accepted_at timestamptz not null,
+  state text not null default 'unverified',
+  email_verified_at timestamptz,
+  customer_id uuid,
+  user_id uuid,
+  invitation_id uuid,
+  rejected_reason text,
+  decided_at timestamptz,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  created_by uuid,
+  updated_by uuid,
+  version integer not null default 1,
+  constraint portal_accounts_pkey primary key (company_id, id),
+  constraint portal_accounts_customer_fkey foreign key (company_id, customer_id)
+    references app.customers (company_id, id),
+  constraint portal_accounts_user_fkey foreign key (company_id, user_id)
+    references app.users (company_id, id),
+  constraint portal_accounts_state check (state in ('unverified', 'pending', 'approved', 'rejected')),
+  constraint portal_accounts_name_length check (char_length(btrim(name)) between 1 and 200),
+  constraint portal_accounts_email_format check (email ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' and char_length(email) <= 254),
+  constraint portal_accounts_phone_length check (phone is null or char_length(phone) between 1 and 50),
+  constraint portal_accounts_address_length check (address is null or char_length(address) between 1 and 500),
+  -- Past 'unverified', the email is verified; an approved account is a user
+  -- of a customer; a rejection says why.
+  constraint portal_accounts_verified check ((state = 'unverified') = (email_verified_at is null)),
+  constraint portal_accounts_approved check ((state = 'approved') = (user_id is not null and customer_id is not null)),
+  constraint portal_accounts_rejected_reason check (
+    (state = 'rejected') = (rejected_reason is not null)
+    and (rejected_reason is null or char_length(btrim(rejected_reason)) between 1 and 2000))
+);
+
+-- One open registration per address and company (a rejected one does not
+-- block a new try; an approved one is a user, whose address is unique there).
+create unique index portal_accounts_open_email_key on app.portal_accounts (company_id, lower(email))
+  where state in ('unverified', 'pending');
+-- The staff's queue: pending accounts, oldest first.
+create index portal_accounts_state_idx on app.portal_accounts (company_id, state, created_at, id);
+
+create trigger portal_accounts_stamp before insert or update on app.portal_accounts
+  for each row execute function app.stamp_row();
+create trigger portal_accounts_audit after insert or update or delete on app.portal_accounts
+  for each row execute function app.audit_row('company_id');
+
+-- Verification links: SHA-256 digests (src/auth/tokens.rs: company id + 32
+-- random bytes), 24 hours, single use. No request role reads them.
+create table app.portal_verification_tokens (
+  company_id uuid not null default app.session_company_hint()
+    constraint portal_verification_tokens_company_fkey references app.companies (id) on delete cascade,
+  id uuid not null default gen_random_uuid(),
+  account_id uuid not null,
+  token_hash bytea not null,
+  expires_at timestamptz not null,
+  used_at timestamptz,
+  created_at timestamptz not null default now(),
+  constraint portal_verification_tokens_pkey primary key (company_id, id),
+  constraint portal_verification_tokens_token_key unique (company_id, token_hash),
+  constraint portal_verification_tokens_account_fkey foreign key (company_id, account_id)
+    references app.portal_accounts (company_id, id) on delete cascade,
+  constraint portal_verification_tokens_hash_length check (octet_length(token_hash) = 32)
+);
+
+create index portal_verification_tokens_account_idx on app.portal_verification_tokens (company_id, account_id);
+
+-- The approval, wherever it comes from: makes the customer when none is
+-- named, then the user. As the owner (the request roles may not read the
+-- password hash it copies, nor write contacts' methods for a customer they
+-- are creating in a trigger); it writes only the row's own company, which
+-- the caller's policy on app.portal_accounts already let it update.
+create function app.portal_account_decided() returns trigger
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_contact uuid;
+begin
+  if new.state = 'approved' and old.state is distinct from 'approved' then
+    if new.customer_id is null then
+      insert into app.customers (company_id, name, address)
+      values (new.company_id, new.name, new.address)
+      returning id into new.customer_id;
+      insert into app.contacts (company_id, customer_id, name, is_primary)
+      values (new.company_id, new.customer_id, new.name, true)
+      returning id into v_contact;
+      insert into app.contact_methods (company_id, customer_id, contact_id, kind, value, is_primary)
+      values (new.company_id, new.customer_id, v_contact, 'email', new.email, true);
+      if new.phone is not null then
+        insert into app.contact_methods (company_id, customer_id, contact_id, kind, value, is_primary)
+        values (new.company_id, new.customer_id, v_contact, 'mobile', new.phone, true);
+      end if;
+    end if;
+    insert into app.users (company_id, name, email, password_hash, role, customer_id)
+    values (new.company_id, new.name, new.email, new.password_hash, 'CUSTOMER', new.customer_id)
+    returning id into new.user_id;
+    new.decided_at := pg_catalog.now();
+  elsif new.state = 'rejected' and old.state is distinct from 'rejected' then
+    new.decided_at := pg_catalog.now();
+  end if;
+  return new;
+end
+$$;
+
+create trigger portal_accounts_decided before update of state on app.portal_accounts
+  for each row execute function app.portal_account_decided();
+
+-- ---------------------------------------------------------------------------
+-- The sign-in pool's portal functions (fieldops_login only), as sign-in and
+-- password reset are.
+-- ---------------------------------------------------------------------------
+
+-- One throttled attempt at a portal action ('register' or 'verify', the
+-- re-send of a verification mail), counted before anything else under
+-- per-address and per-email advisory locks, in app.login_failures under keys
+-- of its own (as auth.password_reset_request does). Answers the wait, or the
+-- company (active) with its portal's registration mode.
+create function auth.portal_attempt(
+  p_action text,
+  p_company text,
+  p_email text,
+  p_client_ip text,
+  p_limit integer,
+  p_window interval
+) returns table (
+  retry_after integer,
+  company_id uuid,
+  company_name text,
+  company_slug text,
+  company_color text,
+  registration_mode text
+)
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_company text := pg_catalog.lower(auth.login_normal(p_company));
+  v_key text := p_action || ':' || v_company || ':' || pg_catalog.lower(auth.login_normal(p_email));
+  v_address text := p_action || ':' || p_client_ip;
+  v_retry integer;
+begin
+  if p_action not in ('register', 'verify') then
+    raise exception 'unknown portal action %', p_action using errcode = '22023';
+  end if;
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('fieldops.portal.account:' || v_key, 0));
+  if p_client_ip is not null then
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('fieldops.portal.address:' || v_address, 0));
+  end if;
+  v_retry := auth.login_retry_after(v_key, v_address, p_limit, p_window);
+  if v_retry > 0 then
+    return query select v_retry, null::uuid, null::text, null::text, null::text, null::text;
+    return;
+  end if;
+  insert into app.login_failures (account_key, client_ip) values (v_key, v_address);
+  return query
+    select 0, c.id, c.name, c.slug, c.color, coalesce(s.registration_mode, 'invitation')
+    from (select 1) one
+    left join app.companies c on c.slug = v_company and c.is_active
+    left join app.portal_settings s on s.company_id = c.id
+    limit 1;
+end
+$$;
+
+-- A registration of an address that has no account in the company yet: the
+-- account (unverified) and its verification token's digest. Answers the
+-- account, or NULL when the address already has a user or an open
+-- registration there (the server answers the same either way).
+create function auth.portal_register(
+  p_company_id uuid,
+  p_name text,
+  p_email text,
+  p_phone text,
+  p_address text,
+  p_password_hash text,
+  p_token_hash bytea,
+  p_expires_at timestamptz
+) returns uuid
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_email text := auth.login_normal(p_email);
+  v_id uuid;
+begin
+  perform 1 from app.users u
+  where u.company_id = p_company_id and pg_catalog.lower(u.email) = pg_catalog.lower(v_email) and u.deleted_at is null;
+  if found then
+    return null;
+  end if;
+  insert into app.portal_accounts (company_id, name, email, phone, address, password_hash, terms_accepted_at)
+  values (p_company_id, pg_catalog.btrim(p_name), v_email, p_phone, p_address, p_password_hash, pg_catalog.now())
+  on conflict (company_id, pg_catalog.lower(email)) where state in ('unverified', 'pending') do nothing
+  returning id into v_id;
+  if v_id is null then
+    return null;
+  end if;
+  insert into app.portal_verification_tokens (company_id, account_id, token_hash, expires_at)
+  values (p_company_id, v_id, p_token_hash, p_expires_at);
+  return v_id;
+end
+$$;
+
+-- The re-send: a new token for the unverified account of an address, if
+-- there is one. Answers the account's name and email for the mail, or nothing.
+create function auth.portal_resend_verification(
+  p_company_id uuid,
+  p_email text,
+  p_token_hash bytea,
+  p_expires_at timestamptz
+) returns table (account_id uuid, name text, email text)
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_account app.portal_accounts%rowtype;
+begin
+  select * into v_account from app.portal_accounts a
+  where a.company_id = p_company_id and pg_catalog.lower(a.email) = pg_catalog.lower(auth.login_normal(p_email))
+    and a.state = 'unverified';
+  if not found then
+    return;
+  end if;
+  insert into app.portal_verification_tokens (company_id, account_id, token_hash, expires_at)
+  values (p_company_id, v_account.id, p_token_hash, p_expires_at);
+  return query select v_account.id, v_account.name, v_account.email;
+end
+$$;
+
+-- Spends a live verification token: the email is verified, and the account
+-- goes on as the company's portal says today (open: approved, a customer and
+-- a user made by app.portal_account_decided(); otherwise pending, for
+-- staff). Answers the new state, or nothing for a token that is unknown,
+-- used or expired.
+create function auth.portal_verify(p_company_id uuid, p_token_hash bytea)
+returns table (account_id uuid, state text)
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_token app.portal_verification_tokens%rowtype;
+  v_mode text;
+begin
+  select * into v_token from app.portal_verification_tokens t
+  where t.company_id = p_company_id and t.token_hash = p_token_hash
+  for update;
+  if not found or v_token.used_at is not null or v_token.expires_at <= pg_catalog.now() then
+    return;
+  end if;
+  perform 1 from app.companies c where c.id = p_company_id and c.is_active;
+  if not found then
+    return;
+  end if;
+  update app.portal_verification_tokens t set used_at = pg_catalog.now()
+  where t.company_id = p_company_id and t.account_id = v_token.account_id and t.used_at is null;
+  select s.registration_mode into v_mode from app.portal_settings s where s.company_id = p_company_id;
+  return query
+    update app.portal_accounts a
+       set email_verified_at = pg_catalog.now(),
+           state = case when coalesce(v_mode, 'invitation') = 'open' then 'approved' else 'pending' end
+     where a.company_id = p_company_id and a.id = v_token.account_id and a.state = 'unverified'
+    returning a.id, a.state;
+end
+$$;
+
+-- Why an address that is no user cannot sign in: its registration's state
+-- and password hash (the server names the state only to whoever knows the
+-- password). Nothing for an address without a registration.
+create function auth.portal_account_status(p_company text, p_email text)
+returns table (state text, password_hash text, rejected_reason text)
+language plpgsql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  return query
+  select a.state, a.password_hash, a.rejected_reason
+  from app.companies c
+  join app.portal_accounts a on a.company_id = c.id
+  where c.slug = pg_catalog.lower(auth.login_normal(p_company))
+    and pg_catalog.lower(a.email) = pg_catalog.lower(auth.login_normal(p_email))
+    and a.state <> 'approved'
+  order by a.created_at desc
+  limit 1;
+end
+$$;
+
+-- ---------------------------------------------------------------------------
+-- Invitations: staff invite an email for one of their customers; the mailed
+-- link (a digest here, 7 days, single use) registers into that customer, in
+-- any registration mode. The link reached the address, so the account is
+-- verified and approved at once.
+-- ---------------------------------------------------------------------------
+create table app.portal_invitations (
+  company_id uuid not null default app.session_company_hint()
+    constraint portal_invitations_company_fkey references app.companies (id) on delete cascade,
+  id uuid not null default gen_random_uuid(),
+  customer_id uuid not null,
+  email text not null,
+  token_hash bytea not null,
+  expires_at timestamptz not null,
+  used_at timestamptz,
+  account_id uuid,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  created_by uuid,
+  updated_by uuid,
+  version integer not null default 1,
+  constraint portal_invitations_pkey primary key (company_id, id),
+  constraint portal_invitations_token_key unique (company_id, token_hash),
+  constraint portal_invitations_customer_fkey foreign key (company_id, customer_id)
+    references app.customers (company_id, id),
+  constraint portal_invitations_account_fkey foreign key (company_id, account_id)
+    references app.portal_accounts (company_id, id),
+  constraint portal_invitations_email_format check (email ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' and char_length(email) <= 254),
+  constraint portal_invitations_hash_length check (octet_length(token_hash) = 32),
+  constraint portal_invitations_used check ((used_at is null) = (account_id is null))
+);
+
+create index portal_invitations_customer_idx on app.portal_invitations (company_id, customer_id, created_at desc);
+
+create trigger portal_invitations_stamp before insert or update on app.portal_invitations
+  for each row execute function app.stamp_row();
+create trigger portal_invitations_audit after insert or update or delete on app.portal_invitations
+  for each row execute function app.audit_row('company_id');
+
+-- Registers with a live invitation (over the sign-in pool): the account is
+-- made verified and then approved into the invited customer (the user by
+-- app.portal_account_decided()), and the invitation is spent. The outcome:
+-- 'registered', 'invalid' (unknown, used or expired link), 'email_mismatch'
+-- (the invitation is for another address) or 'exists' (the address already
+-- has a user in the company).
+create function auth.portal_register_invited(
+  p_company_id uuid,
+  p_invitation_hash bytea,
+  p_name text,
+  p_email text,
+  p_phone text,
+  p_password_hash text
+) returns text
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_invitation app.portal_invitations%rowtype;
+  v_email text := auth.login_normal(p_email);
+  v_id uuid;
+begin
+  select * into v_invitation from app.portal_invitations i
+  where i.company_id = p_company_id and i.token_hash = p_invitation_hash
+  for update;
+  if not found or v_invitation.used_at is not null or v_invitation.expires_at <= pg_catalog.now() then
+    return 'invalid';
+  end if;
+  if pg_catalog.lower(v_invitation.email) <> pg_catalog.lower(v_email) then
+    return 'email_mismatch';
+  end if;
+  perform 1 from app.users u
+  where u.company_id = p_company_id and pg_catalog.lower(u.email) = pg_catalog.lower(v_email) and u.deleted_at is null;
+  if found then
+    return 'exists';
+  end if;
+  -- An open registration of the same address gives way to the invitation.
+  delete from app.portal_verification_tokens t
+  using app.portal_accounts a
+  where t.company_id = p_company_id and a.company_id = p_company_id and t.account_id = a.id
+    and pg_catalog.lower(a.email) = pg_catalog.lower(v_email) and a.state in ('unverified', 'pending');
+  update app.portal_accounts a set state = 'rejected', rejected_reason = 'replaced by an invitation',
+         email_verified_at = coalesce(a.email_verified_at, v_invitation.created_at)
+  where a.company_id = p_company_id and pg_catalog.lower(a.email) = pg_catalog.lower(v_email)
+    and a.state in ('unverified', 'pending');
+  insert into app.portal_accounts (company_id, name, email, phone, password_hash, terms_accepted_at, customer_id,
+                                   invitation_id)
+  values (p_company_id, pg_catalog.btrim(p_name), v_email, p_phone, p_password_hash, pg_catalog.now(),
+          v_invitation.customer_id, v_invitation.id)
+  returning id into v_id;
+  update app.portal_accounts a set state = 'approved', email_verified_at = pg_catalog.now()
+  where a.company_id = p_company_id and a.id = v_id;
+  update app.portal_invitations i set used_at = pg_catalog.now(), account_id = v_id
+  where i.company_id = p_company_id and i.id = v_invitation.id;
+  return 'registered';
+end
+$$;

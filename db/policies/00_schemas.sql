@@ -102,7 +102,17 @@ grant execute on function
 
 -- The customer portal (db/migrations/0022): the public portal page, over the
 -- sign-in pool, before anyone signs in.
-grant execute on function auth.portal_lookup(text) to fieldops_login;
+-- Registration, verification, invitations and the reason a registered
+-- address cannot sign in yet, all over the sign-in pool too.
+grant execute on function
+  auth.portal_lookup(text),
+  auth.portal_attempt(text, text, text, text, integer, interval),
+  auth.portal_register(uuid, text, text, text, text, text, bytea, timestamptz),
+  auth.portal_resend_verification(uuid, text, bytea, timestamptz),
+  auth.portal_verify(uuid, bytea),
+  auth.portal_account_status(text, text),
+  auth.portal_register_invited(uuid, bytea, text, text, text, text)
+  to fieldops_login;
 
 -- Indexed search for admins (see db/migrations/0006): company from the context only.
 grant execute on function

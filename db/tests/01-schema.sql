@@ -16,6 +16,7 @@ insert into checklist_exception values
   ('idempotency_keys', 'audited',  'a cache of first answers to retried POSTs; the writes they made are audited'),
   ('mail_outbox',    'audited',    'its bodies hold links that sign people in (a reset); the changes that queue mail are audited'),
   ('password_reset_tokens', 'audited', 'its key is a token digest, a secret; the password change it makes is audited'),
+  ('portal_verification_tokens', 'audited', 'its key is a token digest, a secret; the verification it makes is audited'),
   ('companies',      'global key', 'a reference table on Citus: sign-in finds a company by slug'),
   ('login_failures', 'global key', 'not tenant data; stays on the coordinator on Citus');
 grant select on checklist_exception to public;
@@ -29,8 +30,8 @@ select exists (select 1 from pg_extension where extname = 'citus') as citus \gse
 -- The tables. Adding one? List it here, then make every test below pass.
 select tables_are('app', array[
   'audit_log', 'companies', 'contact_methods', 'contacts', 'customers', 'idempotency_keys', 'job_notes',
-  'job_statuses', 'job_tasks', 'jobs', 'login_failures', 'mail_outbox', 'password_reset_tokens', 'portal_settings',
-  'refresh_tokens', 'service_location_access', 'service_locations', 'sessions', 'share_link_opens', 'share_links', 'users'
+  'job_statuses', 'job_tasks', 'jobs', 'login_failures', 'mail_outbox', 'password_reset_tokens', 'portal_accounts',
+  'portal_invitations', 'portal_settings', 'portal_verification_tokens', 'refresh_tokens', 'service_location_access', 'service_locations', 'sessions', 'share_link_opens', 'share_links', 'users'
 ], 'schema app holds exactly the tables the policy tests know');
 
 select views_are('app', array['grant_report', 'job_summaries', 'policy_report'],

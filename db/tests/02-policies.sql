@@ -51,7 +51,15 @@ insert into expected_policy values
   ('idempotency_keys', 'idempotency_keys_own',          'ALL',    '{fieldops_admin,fieldops_worker}'),
   ('login_failures',   'login_failures_owner_all',      'ALL',    '{fieldops_owner}'),
   ('mail_outbox',      'mail_outbox_owner_all',         'ALL',    '{fieldops_owner}'),
+  ('mail_outbox',      'mail_outbox_admin_insert',      'INSERT', '{fieldops_admin}'),
   ('password_reset_tokens', 'password_reset_tokens_owner_all', 'ALL', '{fieldops_owner}'),
+  ('portal_accounts',  'portal_accounts_owner_all',     'ALL',    '{fieldops_owner}'),
+  ('portal_accounts',  'portal_accounts_admin_select',  'SELECT', '{fieldops_admin}'),
+  ('portal_accounts',  'portal_accounts_admin_update',  'UPDATE', '{fieldops_admin}'),
+  ('portal_invitations', 'portal_invitations_owner_all', 'ALL',   '{fieldops_owner}'),
+  ('portal_invitations', 'portal_invitations_admin_select', 'SELECT', '{fieldops_admin}'),
+  ('portal_invitations', 'portal_invitations_admin_insert', 'INSERT', '{fieldops_admin}'),
+  ('portal_verification_tokens', 'portal_verification_tokens_owner_all', 'ALL', '{fieldops_owner}'),
   ('portal_settings',  'portal_settings_owner_all',     'ALL',    '{fieldops_owner}'),
   ('portal_settings',  'portal_settings_admin_select',  'SELECT', '{fieldops_admin}'),
   ('portal_settings',  'portal_settings_admin_insert',  'INSERT', '{fieldops_admin}'),
@@ -85,7 +93,7 @@ grant select on expected_policy to public;
 
 -- One policies_are per table, one policy_cmd_is and one policy_roles_are per
 -- policy, and the checks below.
-select plan((select (count(distinct tbl) + 2 * count(*))::int + 13 from expected_policy));
+select plan((select (count(distinct tbl) + 2 * count(*))::int + 14 from expected_policy));
 
 select set_eq($$ select tbl::text from expected_policy $$, $$
   select c.relname::text from pg_class c where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'p')
@@ -168,6 +176,14 @@ select is((select using_expr from app.policy_report where policy = 'service_loca
   case when :'citus' then '((company_id = app.company_id()) AND (customer_id = app.customer_id()))'
        else '((company_id = ( SELECT app.company_id() AS company_id)) AND (customer_id = ( SELECT app.customer_id() AS customer_id)))' end,
   'a customer reads its own customer''s locations');
+
+-- Portal accounts (migration 0022): an admin decides only a pending account,
+-- and only into a decision.
+select is((select using_expr || ' / ' || check_expr from app.policy_report where policy = 'portal_accounts_admin_update'),
+  case when :'citus'
+    then $e$((company_id = app.company_id()) AND (state = 'pending'::text)) / ((company_id = app.company_id()) AND (state = ANY (ARRAY['approved'::text, 'rejected'::text])))$e$
+    else $e$((company_id = ( SELECT app.company_id() AS company_id)) AND (state = 'pending'::text)) / ((company_id = ( SELECT app.company_id() AS company_id)) AND (state = ANY (ARRAY['approved'::text, 'rejected'::text])))$e$ end,
+  'an admin moves a pending portal account to approved or rejected, nothing else');
 
 select * from finish();
 rollback;

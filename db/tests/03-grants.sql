@@ -138,6 +138,17 @@ insert into expected_grant values
   -- The customer portal (migration 0022): the public page over the sign-in pool;
   -- the settings are the admin's.
   ('auth.portal_lookup(text)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.portal_attempt(text,text,text,text,integer,interval)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.portal_register(uuid,text,text,text,text,text,bytea,timestamp with time zone)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.portal_resend_verification(uuid,text,bytea,timestamp with time zone)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.portal_verify(uuid,bytea)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.portal_account_status(text,text)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.portal_register_invited(uuid,bytea,text,text,text,text)', 'fieldops_login', 'EXECUTE', null),
+  ('app.portal_accounts', 'fieldops_admin', 'SELECT', '{company_id,id,name,email,phone,address,terms_accepted_at,state,email_verified_at,customer_id,user_id,invitation_id,rejected_reason,decided_at,created_at,updated_at,version}'),
+  ('app.portal_accounts', 'fieldops_admin', 'UPDATE', '{state,customer_id,rejected_reason}'),
+  ('app.portal_invitations', 'fieldops_admin', 'SELECT', '{company_id,id,customer_id,email,expires_at,used_at,account_id,created_at,updated_at,version}'),
+  ('app.portal_invitations', 'fieldops_admin', 'INSERT', '{customer_id,email,token_hash,expires_at}'),
+  ('app.mail_outbox', 'fieldops_admin', 'INSERT', '{kind,recipient,subject,text_body,html_body}'),
   ('app.portal_settings', 'fieldops_admin', 'SELECT', null),
   ('app.portal_settings', 'fieldops_admin', 'INSERT', '{registration_mode,locked_fields,job_status_mails}'),
   ('app.portal_settings', 'fieldops_admin', 'UPDATE', '{registration_mode,locked_fields,job_status_mails}'),
@@ -184,6 +195,8 @@ insert into citus_insert_default values
   ('app.job_tasks', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
   ('app.jobs', 'fieldops_admin', '{id,company_id,is_archived,created_at,updated_at,version}'),
   ('app.portal_settings', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
+  ('app.portal_invitations', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
+  ('app.mail_outbox', 'fieldops_admin', '{id,company_id,state,attempts,next_attempt_at,created_at}'),
   ('app.service_location_access', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
   ('app.service_locations', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
   ('app.share_links', 'fieldops_admin', '{id,company_id,open_count,created_at,updated_at,version}'),
@@ -245,8 +258,8 @@ select column_privs_are('app', 'share_links', 'token_hash', 'fieldops_worker', '
 select column_privs_are('app', 'refresh_tokens', 'token_hash', 'fieldops_admin', '{}', 'admins: nothing on refresh tokens');
 select column_privs_are('app', 'password_reset_tokens', 'token_hash', 'fieldops_admin', '{}',
   'admins: nothing on password reset tokens');
-select column_privs_are('app', 'mail_outbox', 'text_body', 'fieldops_admin', '{}',
-  'admins: nothing on mail bodies (a reset mail''s link signs in)');
+select column_privs_are('app', 'mail_outbox', 'text_body', 'fieldops_admin', array['INSERT'],
+  'admins may queue a mail (an invitation), never read one (a reset mail''s link signs in)');
 select column_privs_are('app', 'jobs', 'status_id', 'fieldops_worker', array['SELECT', 'UPDATE'],
   'workers may change a job''s status');
 select column_privs_are('app', 'job_tasks', 'is_completed', 'fieldops_worker', array['SELECT', 'UPDATE'],

@@ -5,7 +5,7 @@
 -- why), each committed so that the last one can check what B kept.
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-select plan(74);
+select plan(86);
 \ir fixtures/tenants.sql
 
 -- ---------------------------------------------------------------- admin of A
@@ -78,6 +78,31 @@ select throws_ok($$ insert into app.portal_settings (registration_mode) values (
   'admin A has one portal settings row: a second is refused');
 select throws_ok($$ delete from app.portal_settings $$, '42501', 'permission denied for table portal_settings',
   'admin A cannot delete portal settings');
+-- Portal accounts and invitations (migration 0022).
+select set_eq($$ select id from app.portal_accounts $$, array[pg_temp.id('A.portal.pending')],
+  'admin A sees A''s portal registrations only');
+select throws_ok($$ select password_hash from app.portal_accounts $$, '42501', 'permission denied for table portal_accounts',
+  'admin A never reads a registration''s password hash');
+select is(pg_temp.affected(format($$ update app.portal_accounts set state = 'rejected', rejected_reason = 'x' where id = %L $$,
+    pg_temp.id('B.portal.pending'))), 0::bigint, 'admin A cannot decide B''s registration');
+select throws_ok(format($$ update app.portal_accounts set state = 'unverified' where id = %L $$, pg_temp.id('A.portal.pending')),
+  '42501', null, 'admin A moves a pending registration only into a decision');
+select throws_ok(format($$ update app.portal_accounts set state = 'approved', customer_id = %L where id = %L $$,
+    pg_temp.id('B.cust1'), pg_temp.id('A.portal.pending')),
+  '23503', null, 'admin A cannot approve a registration into B''s customer (composite foreign key)');
+select throws_ok($$ select token_hash from app.portal_invitations $$, '42501', 'permission denied for table portal_invitations',
+  'admin A cannot read invitation digests');
+select set_eq($$ select id from app.portal_invitations $$, array[pg_temp.id('A.portal.invitation')],
+  'admin A sees A''s invitations only');
+select throws_ok(format($$ insert into app.portal_invitations (customer_id, email, token_hash, expires_at)
+                           values (%L, 'x@x.test', sha256('x'), now() + interval '1 day') $$, pg_temp.id('B.cust1')),
+  '23503', null, 'admin A cannot invite for B''s customer (composite foreign key)');
+select throws_ok($$ select count(*) from app.portal_verification_tokens $$, '42501', null,
+  'admin A cannot read verification tokens');
+-- Approving makes the customer login, with the hash chosen at registration.
+select is((select (r ->> 'state') || ' ' || (r ->> 'user_id' is not null) || ' ' || (r ->> 'customer_id' is not null)
+           from pg_temp.inserted($$ update app.portal_accounts set state = 'approved' returning state, user_id, customer_id $$) r),
+  'approved true true', 'admin A approves A''s pending registration: a new customer and its login');
 -- The bookkeeping columns Citus lets it name on insert are overwritten by
 -- app.stamp_row(), as db/citus.sql says.
 select case when pg_temp.citus()
@@ -113,6 +138,8 @@ select set_eq($$ select name from app.users $$, array['A admin', 'A worker', 'A 
   'worker A sees its company''s staff names, not customer logins');
 select throws_ok($$ select registration_mode from app.portal_settings $$, '42501',
   'permission denied for table portal_settings', 'worker A cannot read the portal settings');
+select throws_ok($$ select name from app.portal_accounts $$, '42501',
+  'permission denied for table portal_accounts', 'worker A cannot read portal registrations');
 select is((select count(*) from app.job_statuses), 4::bigint, 'worker A reads A''s statuses');
 
 select is(pg_temp.affected(format($$ update app.jobs set status_id = %L where id = %L $$,
@@ -181,6 +208,8 @@ select throws_ok($$ select changes from app.audit_log $$, '42501', 'permission d
   'customer A cannot read the full history (changes)');
 select throws_ok($$ select registration_mode from app.portal_settings $$, '42501',
   'permission denied for table portal_settings', 'customer A cannot read the portal settings');
+select throws_ok($$ select name from app.portal_accounts $$, '42501',
+  'permission denied for table portal_accounts', 'customer A cannot read portal registrations');
 select set_eq($$ select distinct job_id from app.audit_log $$, array[pg_temp.id('A.job1')],
   'customer A reads the timeline of its own unarchived job only');
 

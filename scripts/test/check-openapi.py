@@ -26,7 +26,9 @@ expected = [
     "/api/v1/jobs/{id}/history",
     "/api/v1/customers/{id}/locations", "/api/v1/service-locations/{id}",
     "/api/v1/customers/{id}/contacts", "/api/v1/contacts/{id}",
-    "/api/v1/portal/{slug}", "/api/v1/portal-settings",
+    "/api/v1/portal/{slug}", "/api/v1/portal-settings", "/api/v1/portal/{slug}/register", "/api/v1/portal/verify",
+    "/api/v1/portal/{slug}/verify/resend", "/api/v1/portal-accounts", "/api/v1/portal-accounts/{id}/approve",
+    "/api/v1/portal-accounts/{id}/reject", "/api/v1/customers/{id}/portal-invitations",
 ]
 missing = [path for path in expected if path not in document["paths"]]
 if missing:

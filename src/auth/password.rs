@@ -57,6 +57,35 @@ pub fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_blocking("fieldops-dummy-password").expect("hashing a constant succeeds"))
 }
 
+/// The lowest zxcvbn score accepted ("safely unguessable: moderate
+/// protection from an offline slow-hash scenario").
+const MIN_SCORE: zxcvbn::Score = zxcvbn::Score::Three;
+/// zxcvbn's work grows with the length; what it reads of a longer password
+/// only makes the estimate more cautious.
+const ESTIMATED_CHARS: usize = 100;
+
+/// What zxcvbn says against `password`, or `None` when it is strong enough.
+pub fn weakness(password: &str, words: &[String]) -> Option<Vec<String>> {
+    let estimated: String = password.chars().take(ESTIMATED_CHARS).collect();
+    let inputs: Vec<&str> =
+        words.iter().flat_map(|w| w.split(['@', '.', ' ', '-'])).filter(|w| !w.is_empty()).collect();
+    let entropy = zxcvbn::zxcvbn(&estimated, &inputs);
+    if entropy.score() >= MIN_SCORE {
+        return None;
+    }
+    let mut advice = Vec::new();
+    if let Some(feedback) = entropy.feedback() {
+        if let Some(warning) = feedback.warning() {
+            advice.push(warning.to_string());
+        }
+        advice.extend(feedback.suggestions().iter().map(ToString::to_string));
+    }
+    if advice.is_empty() {
+        advice.push("is too easy to guess: use a longer password, such as a few unrelated words".to_owned());
+    }
+    Some(advice)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +101,29 @@ mod tests {
     #[tokio::test]
     async fn unknown_user_never_verifies() {
         assert!(!verify("fieldops-dummy-password".into(), None).await.expect("verify"));
+    }
+}
+
+#[cfg(test)]
+mod strength_tests {
+    use super::*;
+
+    fn words() -> Vec<String> {
+        ["Ann Smith", "ann@acme.test", "Acme Plumbing", "acme"].map(str::to_owned).to_vec()
+    }
+
+    #[test]
+    fn common_and_personal_passwords_are_refused_with_advice() {
+        for weak in ["password1", "qwertyuiop", "acmeplumbing", "annsmith", "aaaaaaaaaaaa"] {
+            let advice = weakness(weak, &words()).unwrap_or_else(|| panic!("{weak} was accepted"));
+            assert!(!advice.is_empty() && advice.iter().all(|a| !a.is_empty()), "{weak}: {advice:?}");
+        }
+    }
+
+    #[test]
+    fn a_few_unrelated_words_pass() {
+        assert_eq!(weakness("correct horse battery staple lamp", &words()), None);
+        let long = format!("violet tractor hums beside quiet lanterns {}", "x".repeat(2000));
+        assert_eq!(weakness(&long, &words()), None, "a long password is estimated by its start");
     }
 }

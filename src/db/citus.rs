@@ -69,6 +69,9 @@ pub const TABLES: &[(&str, Placement)] = &[
     ("app.mail_outbox", Placement::ByCompany),
     ("app.password_reset_tokens", Placement::ByCompany),
     ("app.portal_settings", Placement::ByCompany),
+    ("app.portal_accounts", Placement::ByCompany),
+    ("app.portal_verification_tokens", Placement::ByCompany),
+    ("app.portal_invitations", Placement::ByCompany),
     // Failed sign-ins are not tenant data and are only read by the sign-in
     // functions, which run on the coordinator.
     ("app.login_failures", Placement::Coordinator),

@@ -4,12 +4,10 @@
 //! token in an HttpOnly, SameSite=Strict cookie scoped to `/api/v1/auth` and never
 //! see it in a body; other clients receive it in the JSON body.
 
-use std::net::{IpAddr, SocketAddr};
-
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, FromRef, FromRequestParts, State},
-    http::{request::Parts, HeaderMap, StatusCode},
+    extract::State,
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -22,12 +20,12 @@ use validator::Validate;
 
 use crate::auth::{password, tokens, Role};
 use crate::http::shared::{
+    client_addr::ClientAddr,
     context::{Ctx, CurrentUser},
     error::{Error, Problem, Result},
     extract::AppJson,
     sign_in, AppState,
 };
-use ipnet::IpNet;
 
 pub const REFRESH_COOKIE: &str = "fieldops_refresh";
 pub const BROWSER_CLIENT_HEADER: &str = "x-requested-with";
@@ -95,51 +93,37 @@ pub struct TokenResponse {
     pub user: Option<Profile>,
 }
 
-/// The client's address: the peer's, or, when the peer is a trusted proxy, the
-/// nearest untrusted hop of `X-Forwarded-For` (read right to left, since only
-/// the entries our own proxies appended can be believed).
-pub struct ClientAddr(pub Option<IpAddr>);
-
-impl<S> FromRequestParts<S> for ClientAddr
-where
-    AppState: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        let trusted = &AppState::from_ref(state).config.server.trusted_proxies;
-        Ok(ClientAddr(peer.map(|peer| client_ip(peer, &parts.headers, trusted))))
+/// A sign-in of an address that is no user: a portal registration not (yet)
+/// approved says why, to whoever knows its password; anything else is the
+/// usual refusal.
+async fn portal_account_refusal(state: &AppState, body: &LoginRequest) -> Result<Error> {
+    let account = sqlx::query!(
+        r#"select state as "state!", password_hash as "password_hash!", rejected_reason
+           from auth.portal_account_status($1, $2)"#,
+        body.company,
+        body.email,
+    )
+    .fetch_optional(&state.login_db)
+    .await?;
+    let Some(account) = account else {
+        tracing::info!(company = %body.company, "failed login");
+        return Ok(Error::InvalidCredentials);
+    };
+    if !password::verify(body.password.clone(), Some(account.password_hash)).await? {
+        tracing::info!(company = %body.company, "failed login");
+        return Ok(Error::InvalidCredentials);
     }
-}
-
-fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
-    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
-    if !is_trusted(&peer) {
-        return peer;
-    }
-    let hops: Vec<Option<IpAddr>> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .map(|hop| hop.trim().parse().ok())
-        .collect();
-    let mut client = peer;
-    for hop in hops.iter().rev() {
-        match hop {
-            Some(ip) => {
-                client = *ip;
-                if !is_trusted(ip) {
-                    break;
-                }
-            }
-            // Unreadable: nothing left of it can be believed; the last proxy stays.
-            None => break,
+    tracing::info!(company = %body.company, state = %account.state, "sign-in of a portal account not approved");
+    Ok(Error::AccountNotReady(match account.state.as_str() {
+        "unverified" => {
+            "confirm your email first: open the link we mailed you (or ask for a new one)".to_owned()
         }
-    }
-    client
+        "pending" => "your account is waiting for the company's approval; you will get a mail".to_owned(),
+        _ => format!(
+            "your registration was declined: {}",
+            account.rejected_reason.as_deref().unwrap_or("no reason given")
+        ),
+    }))
 }
 
 fn is_browser(headers: &HeaderMap) -> bool {
@@ -222,12 +206,16 @@ struct LoginUser {
 ///
 /// Every failure (unknown company, unknown email, wrong password, deleted or
 /// deactivated user, inactive company) answers the same 401 after the same work.
+/// The one exception: the right password of a portal registration that is not
+/// approved (yet) answers 403 with the reason (confirm the email, wait for
+/// approval, or declined and why).
 #[utoipa::path(
     post, path = "/api/v1/auth/login", tag = "auth",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 401, description = "Wrong credentials", body = Problem),
+        (status = 403, description = "A portal registration that cannot sign in yet, and why", body = Problem),
         (status = 422, description = "Invalid body", body = Problem),
     )
 )]
@@ -264,7 +252,7 @@ async fn login(
     };
 
     crate::metrics::password_verified();
-    let verified = password::verify(body.password, attempt.password_hash.clone()).await?;
+    let verified = password::verify(body.password.clone(), attempt.password_hash.clone()).await?;
     let user = match attempt {
         LoginRow {
             user_id: Some(user_id),
@@ -289,6 +277,10 @@ async fn login(
             company_color,
         },
         // The attempt stays recorded: it is the failure the throttle counts.
+        LoginRow { user_id: None, .. } => {
+            crate::metrics::login_failed();
+            return Err(portal_account_refusal(&state, &body).await?);
+        }
         _ => {
             tracing::info!(company = %body.company, "failed login");
             crate::metrics::login_failed();
@@ -466,45 +458,4 @@ async fn me(user: CurrentUser, State(state): State<AppState>) -> Result<AppJson<
             color: row.company_color,
         },
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn resolve(peer: &str, forwarded: &[&str], trusted: &[&str]) -> String {
-        let mut headers = HeaderMap::new();
-        for value in forwarded {
-            headers.append("x-forwarded-for", value.parse().expect("header"));
-        }
-        let trusted: Vec<IpNet> = trusted.iter().map(|t| t.parse().expect("net")).collect();
-        client_ip(peer.parse().expect("ip"), &headers, &trusted).to_string()
-    }
-
-    #[test]
-    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
-        // No trusted proxy: a client cannot pick its own address.
-        assert_eq!(resolve("198.51.100.9", &["203.0.113.5"], &[]), "198.51.100.9");
-        assert_eq!(resolve("198.51.100.9", &["203.0.113.5"], &["10.0.0.0/8"]), "198.51.100.9");
-        // Behind the proxy: the nearest hop it did not add itself.
-        assert_eq!(resolve("10.0.0.2", &["203.0.113.5"], &["10.0.0.0/8"]), "203.0.113.5");
-        assert_eq!(
-            resolve("10.0.0.2", &["1.1.1.1, 203.0.113.5"], &["10.0.0.0/8"]),
-            "203.0.113.5",
-            "a spoofed left entry is ignored"
-        );
-        assert_eq!(
-            resolve("10.0.0.2", &["203.0.113.5, 10.0.0.7"], &["10.0.0.0/8"]),
-            "203.0.113.5",
-            "through two proxies"
-        );
-        assert_eq!(
-            resolve("10.0.0.2", &["203.0.113.5", "10.0.0.7"], &["10.0.0.0/8"]),
-            "203.0.113.5",
-            "repeated headers"
-        );
-        assert_eq!(resolve("10.0.0.2", &["garbage, 10.0.0.7"], &["10.0.0.0/8"]), "10.0.0.7");
-        assert_eq!(resolve("10.0.0.2", &[], &["10.0.0.0/8"]), "10.0.0.2");
-        assert_eq!(resolve("::1", &["2001:db8::5"], &["::1/128"]), "2001:db8::5");
-    }
 }

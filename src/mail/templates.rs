@@ -14,30 +14,98 @@ pub struct Brand<'a> {
 /// The link that sets a new password, valid for `valid_minutes`.
 pub fn password_reset(brand: &Brand<'_>, to: &str, user_name: &str, link: &str, valid_minutes: u32) -> Mail {
     let company = brand.company_name;
-    let subject = format!("Reset your {company} password");
-    let text = format!(
-        "Hello {user_name},\n\n\
-         someone (hopefully you) asked to reset your password for {company} on FieldOps.\n\
-         Open this link within {valid_minutes} minutes to choose a new one:\n\n\
-         {link}\n\n\
-         The link works once. Setting a new password signs you out everywhere.\n\
-         If you did not ask for this, ignore this mail: your password stays as it is.\n\n\
-         — {company}\n"
-    );
+    link_mail(
+        brand,
+        LinkMail {
+            kind: "password_reset",
+            to,
+            subject: format!("Reset your {company} password"),
+            name: user_name,
+            intro: format!(
+                "someone (hopefully you) asked to reset your password for {company} on FieldOps. \
+                 Open this link within {valid_minutes} minutes to choose a new one:"
+            ),
+            link,
+            button: "Choose a new password",
+            outro: "The link works once. Setting a new password signs you out everywhere. \
+                    If you did not ask for this, ignore this mail: your password stays as it is.",
+        },
+    )
+}
+
+/// The link that verifies a portal registration's email, valid for `valid_hours`.
+pub fn portal_verification(brand: &Brand<'_>, to: &str, name: &str, link: &str, valid_hours: u32) -> Mail {
+    let company = brand.company_name;
+    link_mail(
+        brand,
+        LinkMail {
+            kind: "portal_verification",
+            to,
+            subject: format!("Confirm your email for {company}"),
+            name,
+            intro: format!(
+                "thank you for registering on the customer portal of {company}. \
+                 Open this link within {valid_hours} hours to confirm your email address:"
+            ),
+            link,
+            button: "Confirm my email",
+            outro:
+                "The link works once. If you did not register, ignore this mail: nothing happens without it.",
+        },
+    )
+}
+
+/// An invitation to register on the portal, valid for `valid_days`.
+pub fn portal_invitation(brand: &Brand<'_>, to: &str, link: &str, valid_days: u32) -> Mail {
+    let company = brand.company_name;
+    link_mail(
+        brand,
+        LinkMail {
+            kind: "portal_invitation",
+            to,
+            subject: format!("{company} invites you to its customer portal"),
+            name: to,
+            intro: format!(
+                "{company} invites you to its customer portal, where you can request work and follow it. \
+                 Open this link within {valid_days} days to create your account:"
+            ),
+            link,
+            button: "Create my account",
+            outro: "The link works once. If you did not expect this, ignore this mail.",
+        },
+    )
+}
+
+/// A mail whose point is one link: a greeting, why, the link as a button and
+/// as text, and what to know about it.
+struct LinkMail<'a> {
+    kind: &'static str,
+    to: &'a str,
+    subject: String,
+    name: &'a str,
+    intro: String,
+    link: &'a str,
+    button: &'a str,
+    outro: &'a str,
+}
+
+fn link_mail(brand: &Brand<'_>, mail: LinkMail<'_>) -> Mail {
+    let company = brand.company_name;
+    let LinkMail { kind, to, subject, name, intro, link, button, outro } = mail;
+    let text = format!("Hello {name},\n\n{intro}\n\n{link}\n\n{outro}\n\n— {company}\n");
     let body = format!(
-        "<p>Hello {name},</p>\
-         <p>someone (hopefully you) asked to reset your password for {company_html} on FieldOps. \
-         Open this link within {valid_minutes} minutes to choose a new one:</p>\
-         <p><a href=\"{link_html}\" style=\"{button}\">Choose a new password</a></p>\
+        "<p>Hello {name},</p><p>{intro}</p>\
+         <p><a href=\"{link_html}\" style=\"{style}\">{button}</a></p>\
          <p style=\"font-size:13px;color:#475569\">Or copy this address into your browser:<br>{link_html}</p>\
-         <p>The link works once. Setting a new password signs you out everywhere. \
-         If you did not ask for this, ignore this mail: your password stays as it is.</p>",
-        name = escape(user_name),
-        company_html = escape(company),
+         <p>{outro}</p>",
+        name = escape(name),
+        intro = escape(&intro),
         link_html = escape(link),
-        button = button_style(brand.color),
+        style = button_style(brand.color),
+        button = escape(button),
+        outro = escape(outro),
     );
-    Mail { kind: "password_reset", to: to.to_owned(), subject, text, html: layout(brand, &body) }
+    Mail { kind, to: to.to_owned(), subject, text, html: layout(brand, &body) }
 }
 
 /// The frame every HTML mail shares: the company's name on its colour.
@@ -105,6 +173,24 @@ mod tests {
         assert!(mail.html.contains("background:#0a7f3c"));
         assert!(mail.html.contains("Acme &lt;Plumbing&gt; &amp; Co"));
         assert!(!mail.html.contains("<Plumbing>"));
+    }
+
+    #[test]
+    fn portal_mails_carry_their_link_and_escape_the_company() {
+        let brand = Brand { company_name: "Acme <Plumbing>", color: "#0a7f3c" };
+        let verify =
+            portal_verification(&brand, "ann@x.test", "Ann", "https://x.test/p/acme/verify#token=t", 24);
+        assert_eq!(verify.kind, "portal_verification");
+        assert!(
+            verify.text.contains("https://x.test/p/acme/verify#token=t") && verify.text.contains("24 hours")
+        );
+        assert!(verify.html.contains("href=\"https://x.test/p/acme/verify#token=t\""));
+        assert!(!verify.html.contains("<Plumbing>"));
+        let invite =
+            portal_invitation(&brand, "bob@x.test", "https://x.test/p/acme/register#invitation=i", 7);
+        assert_eq!(invite.kind, "portal_invitation");
+        assert_eq!(invite.to, "bob@x.test");
+        assert!(invite.text.contains("#invitation=i") && invite.text.contains("7 days"));
     }
 
     #[test]

@@ -461,6 +461,9 @@ impl TestApp {
                union all select t::text from app.contacts t where company_id = $1
                union all select t::text from app.contact_methods t where company_id = $1
                union all select t::text from app.portal_settings t where company_id = $1
+               union all select t::text from app.portal_accounts t where company_id = $1
+               union all select t::text from app.portal_invitations t where company_id = $1
+               union all select t::text from app.portal_verification_tokens t where company_id = $1
                union all select t::text from app.companies t where id = $1
              ) rows",
         )

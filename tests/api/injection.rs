@@ -175,6 +175,14 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
             fail(format!("select auth.complete_password_reset('{b}', sha256('x'), 'pwned')")),
             // The public portal page (migration 0022): the sign-in pool's only.
             fail("select * from auth.portal_lookup('bolt')"),
+            fail("select * from auth.portal_attempt('register', 'bolt', 'x@x.test', '10.0.0.1', 1000, interval '1 hour')"),
+            fail(format!(
+                "select auth.portal_register('{b}', 'x', 'x@evil.test', null, null, 'x', sha256('x'), now() + interval '1 day')"
+            )),
+            fail(format!("select * from auth.portal_resend_verification('{b}', 'x@x.test', sha256('x'), now())")),
+            fail(format!("select * from auth.portal_verify('{b}', sha256('x'))")),
+            fail("select * from auth.portal_account_status('bolt', 'x@x.test')"),
+            fail(format!("select auth.portal_register_invited('{b}', sha256('x'), 'x', 'x@x.test', null, 'x')")),
             Step {
                 sql: format!(
                     "select count(*) from auth.search_jobs('%', true, null, null, null, null, null, 1000) s \
@@ -338,6 +346,13 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
         // The customer portal (migration 0022).
         format!("update app.portal_settings set registration_mode = 'open' where company_id = '{b}'"),
         format!("insert into app.portal_settings (company_id, registration_mode) values ('{b}', 'open')"),
+        format!("update app.portal_accounts set state = 'rejected', rejected_reason = 'pwned' where company_id = '{b}'"),
+        format!("update app.portal_verification_tokens set expires_at = now() + interval '10 years' where company_id = '{b}'"),
+        format!(
+            "insert into app.portal_invitations (company_id, customer_id, email, token_hash, expires_at) \
+             values ('{b}', '{}', 'x@evil.test', sha256('x'), now() + interval '1 day')",
+            victim.customer
+        ),
     ]
     .into_iter()
     .map(|sql| Step { sql, expect: Expect::Untouched })
@@ -412,6 +427,17 @@ async fn seed(app: &TestApp, company: &Company) -> Uuid {
         .await
         .expect("portal settings");
     assert_eq!(settings.status(), reqwest::StatusCode::OK);
+    // A registration with its verification token, for the probes to aim at.
+    let registered = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/portal/{}/register", company.slug),
+            None,
+            Some(serde_json::json!({"name": "Registrant", "email": format!("registrant@{}.test", company.slug),
+                                    "password": "violet tractor hums beside quiet lanterns", "accept_terms": true})),
+        )
+        .await;
+    assert_eq!(registered.status, reqwest::StatusCode::ACCEPTED);
     job
 }
 
@@ -512,7 +538,8 @@ async fn sql_inside_a_request_reaches_no_other_company_and_no_higher_role() {
     assert_eq!(exposed, 0, "the history holds session ids");
     let after = victim_state(&app, bolt.id).await;
     assert_eq!(after, before, "company B's rows, history, sessions, mail or reset tokens changed");
-    assert_eq!(after.3, (1, 1), "B's reset mail and token were there to attack");
+    // Mail: the reset's and the portal registration's verification.
+    assert_eq!(after.3, (2, 1), "B's reset mail and token were there to attack");
     // Only the admin may write in A at all, and none of the attacks was one.
     assert_eq!(app.fingerprint(acme.id).await, acme_before, "company A changed");
     assert!(attempts > 1000, "the harness ran {attempts} statements");

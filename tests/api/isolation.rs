@@ -66,6 +66,31 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         .await
         .expect("A's portal settings");
     assert_eq!(settings.status(), StatusCode::OK);
+    // A's portal registration waiting for approval, and an invitation of A's.
+    let registered = app
+        .request(
+            Method::POST,
+            "/api/v1/portal/acme/register",
+            None,
+            Some(json!({"name": "Secret registrant", "email": "secret@home.test", "password": "violet tractor hums beside quiet lanterns", "accept_terms": true})),
+        )
+        .await;
+    assert_eq!(registered.status, StatusCode::ACCEPTED);
+    let account_id: uuid::Uuid =
+        sqlx::query_scalar("update app.portal_accounts set state = 'pending', email_verified_at = now() where company_id = $1 returning id")
+            .bind(a.id)
+            .fetch_one(&app.owner)
+            .await
+            .expect("A's pending account");
+    let invitation = app
+        .post(
+            &format!("/api/v1/customers/{}/portal-invitations", a.customer_id),
+            &a.admin.access,
+            json!({"email": "secret-invite@home.test"}),
+        )
+        .await;
+    assert_eq!(invitation.status, StatusCode::CREATED);
+    let invitation_id = invitation.id().to_string();
 
     // A's customer's location (with a gate code) and contact.
     let locations = app.get(&format!("/api/v1/customers/{customer_id}/locations"), &a.admin.access).await;
@@ -188,6 +213,20 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         (Method::GET, "/api/v1/workers/assigned-jobs".into(), None),
         // B's own portal settings: its defaults, never A's saved row.
         (Method::GET, "/api/v1/portal-settings".into(), None),
+        // A's portal registrations and customers (migration 0022).
+        (Method::GET, "/api/v1/portal-accounts".into(), None),
+        (Method::POST, format!("/api/v1/portal-accounts/{account_id}/approve"), Some(json!({}))),
+        (
+            Method::POST,
+            format!("/api/v1/portal-accounts/{account_id}/approve"),
+            Some(json!({"customer_id": customer_id})),
+        ),
+        (Method::POST, format!("/api/v1/portal-accounts/{account_id}/reject"), Some(json!({"reason": "x"}))),
+        (
+            Method::POST,
+            format!("/api/v1/customers/{customer_id}/portal-invitations"),
+            Some(json!({"email": "x@b.test"})),
+        ),
         // Asking for A's admin's reset link is open to anyone (it mails A's
         // admin, never the asker), so only the confirmation is in the matrix.
         (
@@ -208,6 +247,8 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         admin_id.to_string(),
         mail_id.to_string(),
         reset_token_id.to_string(),
+        account_id.to_string(),
+        invitation_id.clone(),
     ]
     .into_iter()
     .chain(a_statuses.iter().map(ToString::to_string))

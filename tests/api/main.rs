@@ -18,6 +18,7 @@ mod lifecycle;
 mod mail;
 mod pooling;
 mod portal;
+mod portal_accounts;
 mod probe;
 mod rls;
 mod throttle;

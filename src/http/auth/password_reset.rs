@@ -12,23 +12,17 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use validator::Validate;
 
-use super::ClientAddr;
 use crate::auth::{password, tokens};
 use crate::http::shared::{
-    error::{Error, FieldErrors, Problem, Result},
+    client_addr::ClientAddr,
+    error::{Error, Problem, Result},
     extract::AppJson,
-    sign_in, AppState,
+    password_strength, sign_in, AppState,
 };
 use crate::mail::{outbox, templates};
 
 /// How long a reset link works.
 const LINK_MINUTES: u32 = 60;
-/// The lowest zxcvbn score accepted ("safely unguessable: moderate
-/// protection from an offline slow-hash scenario").
-const MIN_SCORE: zxcvbn::Score = zxcvbn::Score::Three;
-/// zxcvbn's work grows with the length; what it reads of a longer password
-/// only makes the estimate more cautious.
-const ESTIMATED_CHARS: usize = 100;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(request_reset)).routes(routes!(confirm_reset))
@@ -160,16 +154,8 @@ async fn confirm_reset(
     .await?
     .ok_or_else(invalid_link)?;
 
-    let words = [account.name, account.email, account.company_name, account.company_slug];
-    let candidate = body.new_password.clone();
-    let advice = tokio::task::spawn_blocking(move || weakness(&candidate, &words))
-        .await
-        .map_err(|e| Error::Internal(e.into()))?;
-    if let Some(advice) = advice {
-        let mut errors = FieldErrors::new();
-        errors.insert("new_password".to_owned(), advice);
-        return Err(Error::Validation { detail: "the new password is too easy to guess".to_owned(), errors });
-    }
+    let words = vec![account.name, account.email, account.company_name, account.company_slug];
+    password_strength::require_strong("new_password", &body.new_password, words).await?;
 
     let hash = password::hash(body.new_password).await?;
     let mut flow = sign_in::begin(&state.login_db).await?;
@@ -182,50 +168,4 @@ async fn confirm_reset(
     flow.commit().await?;
     tracing::info!(%company_id, %user_id, "password reset; every session of the user ended");
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// What zxcvbn says against `password`, or `None` when it is strong enough.
-fn weakness(password: &str, words: &[String]) -> Option<Vec<String>> {
-    let estimated: String = password.chars().take(ESTIMATED_CHARS).collect();
-    let inputs: Vec<&str> =
-        words.iter().flat_map(|w| w.split(['@', '.', ' ', '-'])).filter(|w| !w.is_empty()).collect();
-    let entropy = zxcvbn::zxcvbn(&estimated, &inputs);
-    if entropy.score() >= MIN_SCORE {
-        return None;
-    }
-    let mut advice = Vec::new();
-    if let Some(feedback) = entropy.feedback() {
-        if let Some(warning) = feedback.warning() {
-            advice.push(warning.to_string());
-        }
-        advice.extend(feedback.suggestions().iter().map(ToString::to_string));
-    }
-    if advice.is_empty() {
-        advice.push("is too easy to guess: use a longer password, such as a few unrelated words".to_owned());
-    }
-    Some(advice)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn words() -> Vec<String> {
-        ["Ann Smith", "ann@acme.test", "Acme Plumbing", "acme"].map(str::to_owned).to_vec()
-    }
-
-    #[test]
-    fn common_and_personal_passwords_are_refused_with_advice() {
-        for weak in ["password1", "qwertyuiop", "acmeplumbing", "annsmith", "aaaaaaaaaaaa"] {
-            let advice = weakness(weak, &words()).unwrap_or_else(|| panic!("{weak} was accepted"));
-            assert!(!advice.is_empty() && advice.iter().all(|a| !a.is_empty()), "{weak}: {advice:?}");
-        }
-    }
-
-    #[test]
-    fn a_few_unrelated_words_pass() {
-        assert_eq!(weakness("correct horse battery staple lamp", &words()), None);
-        let long = format!("violet tractor hums beside quiet lanterns {}", "x".repeat(2000));
-        assert_eq!(weakness(&long, &words()), None, "a long password is estimated by its start");
-    }
 }

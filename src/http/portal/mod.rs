@@ -3,6 +3,8 @@
 //! (db/migrations/0022); a company that never saved them has the defaults of
 //! that table, which [`PortalSettings::default`] mirrors.
 
+mod accounts;
+mod registration;
 mod settings;
 
 use serde::{Deserialize, Serialize};
@@ -12,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::http::shared::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    settings::router()
+    settings::router().merge(registration::router()).merge(accounts::router())
 }
 
 /// Who may register on the company's portal.

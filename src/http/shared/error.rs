@@ -24,6 +24,9 @@ pub enum Error {
     InvalidCredentials,
     #[error("not allowed for this role")]
     Forbidden,
+    /// Right password, but the account cannot sign in yet (or at all): why.
+    #[error("{0}")]
+    AccountNotReady(String),
     #[error("not found")]
     NotFound,
     #[error("{0}")]
@@ -90,6 +93,7 @@ impl IntoResponse for Error {
             Error::Unauthorized => {
                 Answer::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid access token is required")
             }
+            Error::AccountNotReady(detail) => Answer::new(StatusCode::FORBIDDEN, "account-not-ready", detail),
             Error::InvalidCredentials => Answer::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid-credentials",
@@ -299,6 +303,8 @@ pub fn constraint_field(constraint: &str) -> Option<(&'static str, &'static str)
 /// in [`INTERNAL_CONSTRAINTS`]; the test below fails otherwise.
 pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
     ("users_company_email_key", "email", "is already used by another user of this company"),
+    ("portal_accounts_customer_fkey", "customer_id", "does not name a customer of this company"),
+    ("portal_accounts_rejected_reason", "reason", "must be 1 to 2000 characters"),
     ("users_email_format", "email", "is not a valid email address"),
     ("users_name_length", "name", "must be 1 to 200 characters"),
     ("users_customer_link", "customer_id", "is required for CUSTOMER users and not allowed for others"),
@@ -465,6 +471,36 @@ pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
     ("portal_settings_company_key", "the handler upserts on it"),
     ("portal_settings_registration_mode", "the body's enum (RegistrationMode) names only allowed modes"),
     ("portal_settings_locked_fields", "the body's enum (RequestField) names only allowed fields, never null"),
+    // Portal accounts, verification tokens and invitations (migration 0022):
+    // registrations are written by the auth.portal_* functions from validated
+    // fields, decisions by admins in the shapes the handlers send.
+    ("portal_accounts_pkey", "ids are generated"),
+    ("portal_accounts_company_fkey", "the company the portal attempt just found"),
+    ("portal_accounts_user_fkey", "the user the approval trigger just made"),
+    ("portal_accounts_state", "set by the functions and handlers to known states only"),
+    ("portal_accounts_name_length", "validated (1 to 200 characters) before registering"),
+    ("portal_accounts_email_format", "validated as an email before registering"),
+    ("portal_accounts_phone_length", "validated (1 to 50 characters) before registering"),
+    ("portal_accounts_address_length", "validated (1 to 500 characters) before registering"),
+    ("portal_accounts_verified", "auth.portal_verify sets the state and the time together"),
+    ("portal_accounts_approved", "app.portal_account_decided makes the user and the customer of an approval"),
+    ("portal_accounts_open_email_key", "auth.portal_register skips an address with an open registration"),
+    ("portal_verification_tokens_pkey", "ids are generated"),
+    ("portal_verification_tokens_company_fkey", "the company the portal attempt just found"),
+    ("portal_verification_tokens_account_fkey", "the account written in the same function"),
+    ("portal_verification_tokens_token_key", "a digest of 256 random bits"),
+    ("portal_verification_tokens_hash_length", "a SHA-256 digest"),
+    ("portal_invitations_pkey", "ids are generated"),
+    ("portal_invitations_company_fkey", "company_id comes from the context"),
+    (
+        "portal_invitations_customer_fkey",
+        "the handler answers 404 for a customer the caller cannot see first",
+    ),
+    ("portal_invitations_account_fkey", "the account auth.portal_register_invited just wrote"),
+    ("portal_invitations_email_format", "validated as an email before inviting"),
+    ("portal_invitations_token_key", "a digest of 256 random bits"),
+    ("portal_invitations_hash_length", "a SHA-256 digest"),
+    ("portal_invitations_used", "auth.portal_register_invited sets both together"),
 ];
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! optimistic concurrency, idempotency and the middleware stack. Nothing here
 //! imports a resource module or `http/mod.rs`.
 
+pub mod client_addr;
 pub mod concurrency;
 pub mod contacts;
 pub mod context;
@@ -14,6 +15,7 @@ pub mod job_visibility;
 pub mod like;
 pub mod middleware;
 pub mod pagination;
+pub mod password_strength;
 pub mod refs;
 pub mod service_locations;
 pub mod sign_in;

@@ -14,6 +14,9 @@ export type paths = {
          * Signs in with company slug, email and password.
          * @description Every failure (unknown company, unknown email, wrong password, deleted or
          *     deactivated user, inactive company) answers the same 401 after the same work.
+         *     The one exception: the right password of a portal registration that is not
+         *     approved (yet) answers 403 with the reason (confirm the email, wait for
+         *     approval, or declined and why).
          */
         post: operations["login"];
         delete?: never;
@@ -210,6 +213,26 @@ export type paths = {
         put?: never;
         /** Adds a location to a customer. */
         post: operations["create_location"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/portal-invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Invites an email to register on the portal for one of your customers: a
+         *     link (7 days, single use) is mailed; it works in every registration mode.
+         */
+        post: operations["invite"];
         delete?: never;
         options?: never;
         head?: never;
@@ -488,6 +511,64 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/portal-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Portal registrations of your company (admins), oldest first: by default
+         *     the pending ones, waiting for a decision.
+         */
+        get: operations["list_accounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal-accounts/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approves a pending account: its login is created, for the customer named
+         *     or for a new customer made from the registration (with its first location
+         *     and primary contact).
+         */
+        post: operations["approve_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal-accounts/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rejects a pending account, with the reason its owner is shown. */
+        post: operations["reject_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/portal-settings": {
         parameters: {
             query?: never;
@@ -509,6 +590,28 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/portal/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirms a registration's email with the mailed token.
+         * @description The link works once, for 24 hours. On an `open` portal the account is
+         *     ready at once (a customer of its own is made with it); otherwise it waits
+         *     for the company's staff.
+         */
+        post: operations["verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/portal/{slug}": {
         parameters: {
             query?: never;
@@ -520,6 +623,51 @@ export type paths = {
         get: operations["portal_page"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/{slug}/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Registers on the company's portal.
+         * @description Without an invitation, the portal must take registrations (`open` or
+         *     `approval`); the answer is 202 whether or not the address already has an
+         *     account, and a link to confirm the email goes out if it has none. With an
+         *     invitation (any mode), the account is ready at once (201). A filled-in
+         *     honeypot (`website`) is answered 202 and nothing happens.
+         */
+        post: operations["register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/{slug}/verify/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sends a new confirmation link to a registration that is not confirmed yet.
+         * @description Always 202, whether such a registration exists or not. Limited per address
+         *     and per email, as registrations are.
+         */
+        post: operations["resend_verification"];
         delete?: never;
         options?: never;
         head?: never;
@@ -646,6 +794,11 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        /**
+         * @description What a verified account may do now.
+         * @enum {string}
+         */
+        AccountState: "approved" | "pending";
         /** @enum {string} */
         Action: "INSERT" | "UPDATE" | "DELETE";
         /** @description Who made a change, as the request context (or a psql session) said. */
@@ -663,6 +816,14 @@ export type components = {
             line2?: string | null;
             postal_code?: string | null;
             region?: string | null;
+        };
+        ApproveAccount: {
+            /**
+             * Format: uuid
+             * @description One of your customers to link the account to; absent or null makes a
+             *     new customer from what was entered at registration.
+             */
+            customer_id?: string | null;
         };
         BTreeMap: {
             [key: string]: string[];
@@ -883,6 +1044,15 @@ export type components = {
             /** @description The changed row's table: `jobs`, `job_tasks`, `job_notes` or `share_links`. */
             table: string;
         };
+        Invitation: {
+            /** Format: uuid */
+            customer_id: string;
+            email: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: uuid */
+            id: string;
+        };
         /**
          * @description A job with everything its page shows. Like [`JobSummary`], but with the
          *     customer's contact details (as far as the caller may read them).
@@ -971,6 +1141,9 @@ export type components = {
             /** Format: uuid */
             id: string;
             name: string;
+        };
+        NewInvitation: {
+            email: string;
         };
         NewMethod: {
             /** @description Default: the first method of its kind is the primary one. */
@@ -1123,6 +1296,39 @@ export type components = {
             next_cursor?: string | null;
         };
         /** @description One page of a list; `next_cursor` is absent on the last page. */
+        Page_PortalAccount: {
+            items: {
+                address?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /**
+                 * Format: uuid
+                 * @description The customer it belongs to once approved.
+                 */
+                customer_id?: string | null;
+                /** Format: date-time */
+                decided_at?: string | null;
+                email: string;
+                /** Format: date-time */
+                email_verified_at?: string | null;
+                /** Format: uuid */
+                id: string;
+                name: string;
+                phone?: string | null;
+                rejected_reason?: string | null;
+                /** @description `unverified`, `pending` (waiting for staff), `approved` or `rejected`. */
+                state: string;
+                /**
+                 * Format: uuid
+                 * @description Its login once approved.
+                 */
+                user_id?: string | null;
+                /** Format: int32 */
+                version: number;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list; `next_cursor` is absent on the last page. */
         Page_ServiceLocation: {
             items: {
                 access?: null | components["schemas"]["LocationAccess"];
@@ -1199,6 +1405,36 @@ export type components = {
             company: string;
             email: string;
         };
+        /** @description A registration on the portal, as staff see it (never its password). */
+        PortalAccount: {
+            address?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description The customer it belongs to once approved.
+             */
+            customer_id?: string | null;
+            /** Format: date-time */
+            decided_at?: string | null;
+            email: string;
+            /** Format: date-time */
+            email_verified_at?: string | null;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            phone?: string | null;
+            rejected_reason?: string | null;
+            /** @description `unverified`, `pending` (waiting for staff), `approved` or `rejected`. */
+            state: string;
+            /**
+             * Format: uuid
+             * @description Its login once approved.
+             */
+            user_id?: string | null;
+            /** Format: int32 */
+            version: number;
+        };
         /** @description What anyone may know of a company's portal before signing in. */
         PortalPage: {
             /** @description `#rrggbb` */
@@ -1247,11 +1483,37 @@ export type components = {
             /** @description Omit when the browser's refresh cookie carries it. */
             refresh_token?: string | null;
         };
+        Registration: {
+            /** @description The terms must be accepted. */
+            accept_terms: boolean;
+            /** @description Where the work happens: the first service location of a new customer. */
+            address?: string | null;
+            email: string;
+            /** @description The token of a mailed invitation (after `#invitation=`). */
+            invitation?: string | null;
+            name: string;
+            password: string;
+            phone?: string | null;
+            /** @description Left empty by people; a form field hidden from them that bots fill in. */
+            website?: string | null;
+        };
+        RegistrationAnswer: {
+            status: components["schemas"]["RegistrationStatus"];
+        };
         /**
          * @description Who may register on the company's portal.
          * @enum {string}
          */
         RegistrationMode: "open" | "approval" | "invitation";
+        /**
+         * @description What became of a registration.
+         * @enum {string}
+         */
+        RegistrationStatus: "verification_sent" | "registered";
+        RejectAccount: {
+            /** @description Why: shown to the person when they try to sign in. */
+            reason: string;
+        };
         ReorderStatuses: {
             /** @description Every status id of the company, in the new order. */
             ids: string[];
@@ -1261,6 +1523,9 @@ export type components = {
          * @enum {string}
          */
         RequestField: "title" | "description" | "preferred_windows" | "service_location_id" | "urgency";
+        ResendVerification: {
+            email: string;
+        };
         /**
          * @description A user's role; also names the database role its requests run as.
          * @enum {string}
@@ -1537,6 +1802,13 @@ export type components = {
             /** Format: int32 */
             version: number;
         };
+        Verification: {
+            /** @description The token of the mailed link (after `#token=`). */
+            token: string;
+        };
+        VerificationAnswer: {
+            state: components["schemas"]["AccountState"];
+        };
         /** @enum {string} */
         Visibility: "internal" | "customer";
     };
@@ -1572,6 +1844,15 @@ export interface operations {
             };
             /** @description Wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A portal registration that cannot sign in yet, and why */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2274,6 +2555,60 @@ export interface operations {
                 };
             };
             /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    invite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewInvitation"];
+            };
+        };
+        responses: {
+            /** @description Invited: the link is on its way */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such customer in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid email */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3187,6 +3522,175 @@ export interface operations {
             };
         };
     };
+    list_accounts: {
+        parameters: {
+            query?: {
+                /** @description `pending` (default), `unverified`, `approved` or `rejected`. */
+                state?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of accounts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PortalAccount"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown state */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approve_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Account id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApproveAccount"];
+            };
+        };
+        responses: {
+            /** @description Approved: the account is a customer login now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalAccount"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account is not pending */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a customer of your company (`customer_id`), or the email has a login already (`email`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reject_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Account id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectAccount"];
+            };
+        };
+        responses: {
+            /** @description Rejected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalAccount"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such account in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account is not pending */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_settings: {
         parameters: {
             query?: never;
@@ -3298,6 +3802,48 @@ export interface operations {
             };
         };
     };
+    verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Verification"];
+            };
+        };
+        responses: {
+            /** @description The email is confirmed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationAnswer"];
+                };
+            };
+            /** @description Malformed body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, used or expired link (`errors.token`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     portal_page: {
         parameters: {
             query?: never;
@@ -3322,6 +3868,143 @@ export interface operations {
             /** @description No active company by that slug */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The company's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Registration"];
+            };
+        };
+        responses: {
+            /** @description Registered with an invitation: sign in now */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistrationAnswer"];
+                };
+            };
+            /** @description A confirmation link is on its way (if the address has no account) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistrationAnswer"];
+                };
+            };
+            /** @description Malformed body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No active company by that slug */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields: terms not accepted (`accept_terms`), a password too easy to guess (`password`, with advice), a portal by invitation only or an unknown, used or expired invitation (`invitation`), another address than the invitation's (`email`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many registrations for this address or email */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resend_verification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The company's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResendVerification"];
+            };
+        };
+        responses: {
+            /** @description If an unconfirmed registration exists, a new link is on its way */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No active company by that slug */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many re-sends for this address or email */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
