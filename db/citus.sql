@@ -46,6 +46,8 @@ alter function app.check_job_location() set citus.allow_nested_distributed_execu
 -- The portal's approval (db/migrations/0022) writes the same company's
 -- customer, contact and user beside the account, on the same node.
 alter function app.portal_account_decided() set citus.allow_nested_distributed_execution = on;
+alter function app.check_job_request() set citus.allow_nested_distributed_execution = on;
+alter function app.job_request_history() set citus.allow_nested_distributed_execution = on;
 
 -- The triggers of app.companies (a reference table) run on the coordinator's
 -- copy and write the company's history and statuses to shards on the workers

@@ -472,3 +472,191 @@ begin
   return 'registered';
 end
 $$;
+
+-- ---------------------------------------------------------------------------
+-- Job requests: what a customer asks for, from draft to a job.
+-- ---------------------------------------------------------------------------
+--
+--   draft --(customer)--> submitted --(staff)--> approved (a job, linked) | rejected (reason)
+--   draft | submitted --(customer)--> withdrawn
+--
+-- Every change of a field is a row of app.job_request_changes (field, old,
+-- new, who by name and role, an optional reason), written by a trigger: the
+-- history is append-only and no role writes it directly. After approval the
+-- fields the company locks (app.portal_settings.locked_fields) refuse edits.
+
+create table app.job_requests (
+  company_id uuid not null default app.session_company_hint()
+    constraint job_requests_company_fkey references app.companies (id) on delete cascade,
+  id uuid not null default gen_random_uuid(),
+  customer_id uuid not null,
+  service_location_id uuid,
+  title text not null,
+  description text not null default '',
+  -- When the customer would like the work done, in their words ("mornings
+  -- of 10 to 12 December", "any weekday after 3 pm").
+  preferred_windows text not null default '',
+  urgency text not null default 'normal',
+  state text not null default 'draft',
+  rejected_reason text,
+  job_id uuid,
+  -- The reason of the change being written, copied into its history rows by
+  -- app.job_request_history() and never stored on the row itself.
+  change_reason text,
+  submitted_at timestamptz,
+  decided_at timestamptz,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  created_by uuid,
+  updated_by uuid,
+  version integer not null default 1,
+  constraint job_requests_pkey primary key (company_id, id),
+  constraint job_requests_customer_fkey foreign key (company_id, customer_id)
+    references app.customers (company_id, id),
+  -- One of the customer's own locations (its key is (company, customer, id)).
+  constraint job_requests_location_fkey foreign key (company_id, customer_id, service_location_id)
+    references app.service_locations (company_id, customer_id, id),
+  constraint job_requests_job_fkey foreign key (company_id, job_id) references app.jobs (company_id, id),
+  constraint job_requests_title_length check (char_length(btrim(title)) between 1 and 200),
+  constraint job_requests_description_length check (char_length(description) <= 10000),
+  constraint job_requests_windows_length check (char_length(preferred_windows) <= 500),
+  constraint job_requests_urgency check (urgency in ('low', 'normal', 'urgent')),
+  constraint job_requests_state check (state in ('draft', 'submitted', 'approved', 'rejected', 'withdrawn')),
+  constraint job_requests_approved_job check ((state = 'approved') = (job_id is not null)),
+  constraint job_requests_rejected_reason check (
+    (state = 'rejected') = (rejected_reason is not null)
+    and (rejected_reason is null or char_length(btrim(rejected_reason)) between 1 and 2000)),
+  constraint job_requests_change_reason_length check (change_reason is null or char_length(change_reason) <= 2000)
+);
+
+create index job_requests_customer_idx on app.job_requests (company_id, customer_id, created_at desc, id);
+-- The staff's queue: submitted requests, oldest first.
+create index job_requests_state_idx on app.job_requests (company_id, state, submitted_at, id);
+
+create table app.job_request_changes (
+  company_id uuid not null default app.session_company_hint()
+    constraint job_request_changes_company_fkey references app.companies (id) on delete cascade,
+  id uuid not null default gen_random_uuid(),
+  request_id uuid not null,
+  -- The request's customer, for the customer's policy without a join.
+  customer_id uuid not null,
+  field text not null,
+  old_value text,
+  new_value text,
+  actor_id uuid,
+  actor_name text,
+  actor_role text,
+  reason text,
+  at timestamptz not null default now(),
+  constraint job_request_changes_pkey primary key (company_id, id),
+  constraint job_request_changes_request_fkey foreign key (company_id, request_id)
+    references app.job_requests (company_id, id) on delete cascade
+);
+
+create index job_request_changes_request_idx on app.job_request_changes (company_id, request_id, at desc, id);
+create index job_request_changes_customer_idx on app.job_request_changes (company_id, customer_id, at);
+
+create trigger job_requests_stamp before insert or update on app.job_requests
+  for each row execute function app.stamp_row();
+create trigger job_requests_audit after insert or update or delete on app.job_requests
+  for each row execute function app.audit_row('company_id');
+-- app.job_request_changes is not audited: it is the request's history
+-- itself, written only by the trigger below (no role has a write grant).
+
+-- The rules of a change, whoever writes: the state moves only along the
+-- arrows above (the customer's arrows for a customer, the staff's for an
+-- admin), and once approved the company's locked fields stay as they are.
+-- As the owner: it reads the company's portal settings, which customers may
+-- not read.
+create function app.check_job_request() returns trigger
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_role text := app.role()::text;
+  v_locked text[];
+  v_field text;
+begin
+  if tg_op = 'INSERT' then
+    if new.state <> 'draft' then
+      raise exception 'a request starts as a draft' using errcode = 'FO422', constraint = 'job_requests_transition';
+    end if;
+    return new;
+  end if;
+  if new.state is distinct from old.state then
+    if not ((v_role = 'CUSTOMER' and (old.state, new.state) in (('draft', 'submitted'), ('draft', 'withdrawn'),
+                                                               ('submitted', 'withdrawn')))
+            or (v_role = 'ADMIN' and (old.state, new.state) in (('submitted', 'approved'), ('submitted', 'rejected')))
+            or v_role is null) then
+      raise exception 'a request cannot go from % to % this way', old.state, new.state
+        using errcode = 'FO422', constraint = 'job_requests_transition';
+    end if;
+    if new.state = 'submitted' then
+      new.submitted_at := pg_catalog.now();
+    elsif new.state in ('approved', 'rejected') then
+      new.decided_at := pg_catalog.now();
+    end if;
+  elsif old.state in ('rejected', 'withdrawn') then
+    raise exception 'a % request cannot be changed', old.state
+      using errcode = 'FO422', constraint = 'job_requests_closed';
+  end if;
+  if old.state = 'approved' then
+    select s.locked_fields into v_locked from app.portal_settings s where s.company_id = new.company_id;
+    v_locked := coalesce(v_locked, array['title', 'description', 'preferred_windows', 'service_location_id', 'urgency']);
+    foreach v_field in array v_locked loop
+      if (pg_catalog.to_jsonb(new) -> v_field) is distinct from (pg_catalog.to_jsonb(old) -> v_field) then
+        raise exception '% is locked: the company does not change it once the request is approved', v_field
+          using errcode = 'FO422', constraint = 'job_requests_field_locked';
+      end if;
+    end loop;
+  end if;
+  return new;
+end
+$$;
+
+-- The history of a request: a 'created' row with the request, then one row
+-- per changed field, who by name and role (from the verified context), with
+-- the reason the change was sent with. As the owner: no role may write the
+-- history itself.
+create function app.job_request_history() returns trigger
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_actor uuid := app.user_id();
+  v_name text;
+  v_old jsonb;
+  v_new jsonb := pg_catalog.to_jsonb(new);
+  v_field text;
+begin
+  select u.name into v_name from app.users u where u.company_id = new.company_id and u.id = v_actor;
+  if tg_op = 'INSERT' then
+    insert into app.job_request_changes (company_id, request_id, customer_id, field, old_value, new_value,
+                                         actor_id, actor_name, actor_role, reason)
+    values (new.company_id, new.id, new.customer_id, 'state', null, new.state, v_actor, v_name,
+            app.role()::text, new.change_reason);
+    return null;
+  end if;
+  v_old := pg_catalog.to_jsonb(old);
+  foreach v_field in array array['title', 'description', 'preferred_windows', 'service_location_id', 'urgency',
+                                 'state', 'rejected_reason', 'job_id'] loop
+    if (v_new -> v_field) is distinct from (v_old -> v_field) then
+      insert into app.job_request_changes (company_id, request_id, customer_id, field, old_value, new_value,
+                                           actor_id, actor_name, actor_role, reason)
+      values (new.company_id, new.id, new.customer_id, v_field, v_old ->> v_field, v_new ->> v_field, v_actor,
+              v_name, app.role()::text, new.change_reason);
+    end if;
+  end loop;
+  new.change_reason := null;
+  return new;
+end
+$$;
+
+create trigger job_requests_check before insert or update on app.job_requests
+  for each row execute function app.check_job_request();
+create trigger job_requests_history before update on app.job_requests
+  for each row execute function app.job_request_history();
+create trigger job_requests_history_created after insert on app.job_requests
+  for each row execute function app.job_request_history();

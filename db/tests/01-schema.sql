@@ -16,6 +16,7 @@ insert into checklist_exception values
   ('idempotency_keys', 'audited',  'a cache of first answers to retried POSTs; the writes they made are audited'),
   ('mail_outbox',    'audited',    'its bodies hold links that sign people in (a reset); the changes that queue mail are audited'),
   ('password_reset_tokens', 'audited', 'its key is a token digest, a secret; the password change it makes is audited'),
+  ('job_request_changes', 'audited', 'it is the requests'' history itself, written only by app.job_request_history()'),
   ('portal_verification_tokens', 'audited', 'its key is a token digest, a secret; the verification it makes is audited'),
   ('companies',      'global key', 'a reference table on Citus: sign-in finds a company by slug'),
   ('login_failures', 'global key', 'not tenant data; stays on the coordinator on Citus');
@@ -29,7 +30,7 @@ select exists (select 1 from pg_extension where extname = 'citus') as citus \gse
 
 -- The tables. Adding one? List it here, then make every test below pass.
 select tables_are('app', array[
-  'audit_log', 'companies', 'contact_methods', 'contacts', 'customers', 'idempotency_keys', 'job_notes',
+  'audit_log', 'companies', 'contact_methods', 'contacts', 'customers', 'idempotency_keys', 'job_notes', 'job_request_changes', 'job_requests',
   'job_statuses', 'job_tasks', 'jobs', 'login_failures', 'mail_outbox', 'password_reset_tokens', 'portal_accounts',
   'portal_invitations', 'portal_settings', 'portal_verification_tokens', 'refresh_tokens', 'service_location_access', 'service_locations', 'sessions', 'share_link_opens', 'share_links', 'users'
 ], 'schema app holds exactly the tables the policy tests know');

@@ -32,6 +32,15 @@ insert into expected_policy values
   ('job_notes',        'job_notes_worker_select',       'SELECT', '{fieldops_worker}'),
   ('job_notes',        'job_notes_worker_insert',       'INSERT', '{fieldops_worker}'),
   ('job_notes',        'job_notes_customer_select',     'SELECT', '{fieldops_customer}'),
+  ('job_request_changes', 'job_request_changes_owner_all', 'ALL', '{fieldops_owner}'),
+  ('job_request_changes', 'job_request_changes_admin_select', 'SELECT', '{fieldops_admin}'),
+  ('job_request_changes', 'job_request_changes_customer_select', 'SELECT', '{fieldops_customer}'),
+  ('job_requests',     'job_requests_owner_all',        'ALL',    '{fieldops_owner}'),
+  ('job_requests',     'job_requests_admin_select',     'SELECT', '{fieldops_admin}'),
+  ('job_requests',     'job_requests_admin_update',     'UPDATE', '{fieldops_admin}'),
+  ('job_requests',     'job_requests_customer_select',  'SELECT', '{fieldops_customer}'),
+  ('job_requests',     'job_requests_customer_insert',  'INSERT', '{fieldops_customer}'),
+  ('job_requests',     'job_requests_customer_update',  'UPDATE', '{fieldops_customer}'),
   ('job_statuses',     'job_statuses_owner_all',        'ALL',    '{fieldops_owner}'),
   ('job_statuses',     'job_statuses_admin_all',        'ALL',    '{fieldops_admin}'),
   ('job_statuses',     'job_statuses_select',           'SELECT', '{fieldops_worker,fieldops_customer}'),
@@ -93,7 +102,7 @@ grant select on expected_policy to public;
 
 -- One policies_are per table, one policy_cmd_is and one policy_roles_are per
 -- policy, and the checks below.
-select plan((select (count(distinct tbl) + 2 * count(*))::int + 14 from expected_policy));
+select plan((select (count(distinct tbl) + 2 * count(*))::int + 16 from expected_policy));
 
 select set_eq($$ select tbl::text from expected_policy $$, $$
   select c.relname::text from pg_class c where c.relnamespace = 'app'::regnamespace and c.relkind in ('r', 'p')
@@ -184,6 +193,16 @@ select is((select using_expr || ' / ' || check_expr from app.policy_report where
     then $e$((company_id = app.company_id()) AND (state = 'pending'::text)) / ((company_id = app.company_id()) AND (state = ANY (ARRAY['approved'::text, 'rejected'::text])))$e$
     else $e$((company_id = ( SELECT app.company_id() AS company_id)) AND (state = 'pending'::text)) / ((company_id = ( SELECT app.company_id() AS company_id)) AND (state = ANY (ARRAY['approved'::text, 'rejected'::text])))$e$ end,
   'an admin moves a pending portal account to approved or rejected, nothing else');
+
+select is((select using_expr from app.policy_report where policy = 'job_requests_customer_select'),
+  case when :'citus' then '((company_id = app.company_id()) AND (customer_id = app.customer_id()))'
+       else '((company_id = ( SELECT app.company_id() AS company_id)) AND (customer_id = ( SELECT app.customer_id() AS customer_id)))' end,
+  'a customer reads its own customer''s job requests only');
+
+select is_empty($$
+  select policy from app.policy_report
+  where table_name = 'job_request_changes' and command <> 'SELECT' and roles <> '{fieldops_owner}'
+$$, 'no role but the owner writes the request history');
 
 select * from finish();
 rollback;

@@ -5,7 +5,7 @@
 -- why), each committed so that the last one can check what B kept.
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-select plan(86);
+select plan(97);
 \ir fixtures/tenants.sql
 
 -- ---------------------------------------------------------------- admin of A
@@ -103,6 +103,16 @@ select throws_ok($$ select count(*) from app.portal_verification_tokens $$, '425
 select is((select (r ->> 'state') || ' ' || (r ->> 'user_id' is not null) || ' ' || (r ->> 'customer_id' is not null)
            from pg_temp.inserted($$ update app.portal_accounts set state = 'approved' returning state, user_id, customer_id $$) r),
   'approved true true', 'admin A approves A''s pending registration: a new customer and its login');
+-- Job requests (migration 0022).
+select set_eq($$ select id from app.job_requests $$, array[pg_temp.id('A.request')],
+  'admin A sees A''s job requests only');
+select is(pg_temp.affected(format($$ update app.job_requests set title = 'pwned' where id = %L $$, pg_temp.id('B.request'))),
+  0::bigint, 'admin A cannot edit B''s job request');
+select throws_ok($$ insert into app.job_request_changes (request_id, customer_id, field) values (gen_random_uuid(), gen_random_uuid(), 'x') $$,
+  '42501', null, 'admin A cannot write the request history');
+select throws_ok($$ delete from app.job_requests $$, '42501', null, 'admin A cannot delete job requests');
+select throws_ok(format($$ update app.job_requests set state = 'approved' where id = %L $$, pg_temp.id('A.request')),
+  'FO422', null, 'admin A cannot approve a draft (the trigger''s moves)');
 -- The bookkeeping columns Citus lets it name on insert are overwritten by
 -- app.stamp_row(), as db/citus.sql says.
 select case when pg_temp.citus()
@@ -140,6 +150,8 @@ select throws_ok($$ select registration_mode from app.portal_settings $$, '42501
   'permission denied for table portal_settings', 'worker A cannot read the portal settings');
 select throws_ok($$ select name from app.portal_accounts $$, '42501',
   'permission denied for table portal_accounts', 'worker A cannot read portal registrations');
+select throws_ok($$ select title from app.job_requests $$, '42501',
+  'permission denied for table job_requests', 'worker A cannot read job requests');
 select is((select count(*) from app.job_statuses), 4::bigint, 'worker A reads A''s statuses');
 
 select is(pg_temp.affected(format($$ update app.jobs set status_id = %L where id = %L $$,
@@ -210,6 +222,16 @@ select throws_ok($$ select registration_mode from app.portal_settings $$, '42501
   'permission denied for table portal_settings', 'customer A cannot read the portal settings');
 select throws_ok($$ select name from app.portal_accounts $$, '42501',
   'permission denied for table portal_accounts', 'customer A cannot read portal registrations');
+select set_eq($$ select id from app.job_requests $$, array[pg_temp.id('A.request')],
+  'customer A (cust1) sees its own customer''s request');
+select is(pg_temp.affected(format($$ update app.job_requests set title = 'Edited by A' where id = %L $$, pg_temp.id('A.request'))),
+  1::bigint, 'customer A edits its draft');
+select is((select actor_role || ' ' || field || ' ' || new_value from app.job_request_changes where field = 'title'),
+  'CUSTOMER title Edited by A', 'the edit is in the history, by the customer');
+select throws_ok(format($$ update app.job_requests set state = 'approved' where id = %L $$, pg_temp.id('A.request')),
+  'FO422', null, 'customer A cannot approve its own request');
+select throws_ok(format($$ insert into app.job_requests (customer_id, title) values (%L, 'x') $$, pg_temp.id('A.cust2')),
+  '42501', null, 'customer A cannot make a request for another customer');
 select set_eq($$ select distinct job_id from app.audit_log $$, array[pg_temp.id('A.job1')],
   'customer A reads the timeline of its own unarchived job only');
 

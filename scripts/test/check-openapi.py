@@ -29,6 +29,9 @@ expected = [
     "/api/v1/portal/{slug}", "/api/v1/portal-settings", "/api/v1/portal/{slug}/register", "/api/v1/portal/verify",
     "/api/v1/portal/{slug}/verify/resend", "/api/v1/portal-accounts", "/api/v1/portal-accounts/{id}/approve",
     "/api/v1/portal-accounts/{id}/reject", "/api/v1/customers/{id}/portal-invitations",
+    "/api/v1/job-requests", "/api/v1/job-requests/{id}", "/api/v1/job-requests/{id}/submit",
+    "/api/v1/job-requests/{id}/withdraw", "/api/v1/job-requests/{id}/approve", "/api/v1/job-requests/{id}/reject",
+    "/api/v1/job-requests/{id}/history", "/api/v1/job-requests/{id}/history.csv",
 ]
 missing = [path for path in expected if path not in document["paths"]]
 if missing:

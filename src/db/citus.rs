@@ -72,6 +72,8 @@ pub const TABLES: &[(&str, Placement)] = &[
     ("app.portal_accounts", Placement::ByCompany),
     ("app.portal_verification_tokens", Placement::ByCompany),
     ("app.portal_invitations", Placement::ByCompany),
+    ("app.job_requests", Placement::ByCompany),
+    ("app.job_request_changes", Placement::ByCompany),
     // Failed sign-ins are not tenant data and are only read by the sign-in
     // functions, which run on the coordinator.
     ("app.login_failures", Placement::Coordinator),

@@ -12,6 +12,7 @@ pub mod contacts;
 pub mod customers;
 pub mod health;
 pub mod history;
+pub mod job_requests;
 pub mod jobs;
 pub mod notes;
 pub mod portal;
@@ -53,6 +54,7 @@ use shared::{idempotency, middleware, AppState, Error};
         (name = "tasks", description = "Checklists of jobs"),
         (name = "notes", description = "Notes on jobs"),
         (name = "share-links", description = "Read-only links to one job"),
+        (name = "job-requests", description = "What customers ask for, from draft to job, with every change"),
         (name = "portal", description = "The customer portal: its public page and your company's settings"),
     )
 )]
@@ -88,6 +90,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(notes::router())
         .merge(share::router())
         .merge(portal::router())
+        .merge(job_requests::router())
         .split_for_parts()
 }
 

@@ -76,6 +76,43 @@ pub fn portal_invitation(brand: &Brand<'_>, to: &str, link: &str, valid_days: u3
     )
 }
 
+/// A job request approved (`reason` None) or rejected with its reason.
+pub fn request_decided(
+    brand: &Brand<'_>,
+    to: &str,
+    name: &str,
+    title: &str,
+    link: &str,
+    reason: Option<&str>,
+) -> Mail {
+    let company = brand.company_name;
+    let (kind, subject, intro) = match reason {
+        None => (
+            "request_approved",
+            format!("{company} approved your request"),
+            format!("{company} approved your request \u{201c}{title}\u{201d}: it is a job now. Follow it here:"),
+        ),
+        Some(reason) => (
+            "request_rejected",
+            format!("{company} declined your request"),
+            format!("{company} declined your request \u{201c}{title}\u{201d}. Their reason: {reason}. See it here:"),
+        ),
+    };
+    link_mail(
+        brand,
+        LinkMail {
+            kind,
+            to,
+            subject,
+            name,
+            intro,
+            link,
+            button: "Open the request",
+            outro: "— sent by FieldOps for your service company.",
+        },
+    )
+}
+
 /// A mail whose point is one link: a greeting, why, the link as a button and
 /// as text, and what to know about it.
 struct LinkMail<'a> {

@@ -464,6 +464,8 @@ impl TestApp {
                union all select t::text from app.portal_accounts t where company_id = $1
                union all select t::text from app.portal_invitations t where company_id = $1
                union all select t::text from app.portal_verification_tokens t where company_id = $1
+               union all select t::text from app.job_requests t where company_id = $1
+               union all select t::text from app.job_request_changes t where company_id = $1
                union all select t::text from app.companies t where id = $1
              ) rows",
         )

@@ -353,6 +353,13 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
              values ('{b}', '{}', 'x@evil.test', sha256('x'), now() + interval '1 day')",
             victim.customer
         ),
+        format!("update app.job_requests set title = 'pwned' where company_id = '{b}'"),
+        format!("insert into app.job_requests (company_id, customer_id, title) values ('{b}', '{}', 'pwned')", victim.customer),
+        format!("delete from app.job_request_changes where company_id = '{b}'"),
+        format!(
+            "insert into app.job_request_changes (company_id, request_id, customer_id, field) \
+             select company_id, id, customer_id, 'pwned' from app.job_requests where company_id = '{b}'"
+        ),
     ]
     .into_iter()
     .map(|sql| Step { sql, expect: Expect::Untouched })
@@ -438,6 +445,11 @@ async fn seed(app: &TestApp, company: &Company) -> Uuid {
         )
         .await;
     assert_eq!(registered.status, reqwest::StatusCode::ACCEPTED);
+    // A job request of the customer, with its history.
+    let request = app
+        .post("/api/v1/job-requests", &company.customer.access, serde_json::json!({"title": "Request"}))
+        .await;
+    assert_eq!(request.status, reqwest::StatusCode::CREATED, "{:?}", request.body);
     job
 }
 

@@ -92,6 +92,23 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
     assert_eq!(invitation.status, StatusCode::CREATED);
     let invitation_id = invitation.id().to_string();
 
+    // A job request of A's customer, submitted, with its history.
+    let a_locations =
+        app.get(&format!("/api/v1/customers/{}/locations", a.customer_id), &a.customer.access).await;
+    let a_location = a_locations.body["items"][0]["id"].as_str().expect("location").to_owned();
+    let request = app
+        .post(
+            "/api/v1/job-requests",
+            &a.customer.access,
+            json!({"title": "Secret request", "service_location_id": a_location}),
+        )
+        .await;
+    assert_eq!(request.status, StatusCode::CREATED, "{:?}", request.body);
+    let request_id = request.id().to_string();
+    let submitted =
+        app.post(&format!("/api/v1/job-requests/{request_id}/submit"), &a.customer.access, json!({})).await;
+    assert_eq!(submitted.status, StatusCode::OK);
+
     // A's customer's location (with a gate code) and contact.
     let locations = app.get(&format!("/api/v1/customers/{customer_id}/locations"), &a.admin.access).await;
     let location_id = locations.body["items"][0]["id"].as_str().expect("location").to_owned();
@@ -227,6 +244,22 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
             format!("/api/v1/customers/{customer_id}/portal-invitations"),
             Some(json!({"email": "x@b.test"})),
         ),
+        // A's job requests (migration 0022).
+        (Method::GET, format!("/api/v1/job-requests/{request_id}"), None),
+        (Method::PATCH, format!("/api/v1/job-requests/{request_id}"), Some(json!({"title": "pwned"}))),
+        (Method::POST, format!("/api/v1/job-requests/{request_id}/submit"), Some(json!({}))),
+        (Method::POST, format!("/api/v1/job-requests/{request_id}/withdraw"), Some(json!({}))),
+        (Method::POST, format!("/api/v1/job-requests/{request_id}/approve"), Some(json!({}))),
+        (Method::POST, format!("/api/v1/job-requests/{request_id}/reject"), Some(json!({"reason": "x"}))),
+        (Method::GET, format!("/api/v1/job-requests/{request_id}/history"), None),
+        (Method::GET, format!("/api/v1/job-requests/{request_id}/history.csv"), None),
+        (Method::GET, format!("/api/v1/job-requests?service_location_id={a_location}"), None),
+        (Method::GET, "/api/v1/job-requests?state=submitted".into(), None),
+        (
+            Method::POST,
+            "/api/v1/job-requests".into(),
+            Some(json!({"title": "x", "service_location_id": a_location})),
+        ),
         // Asking for A's admin's reset link is open to anyone (it mails A's
         // admin, never the asker), so only the confirmation is in the matrix.
         (
@@ -249,6 +282,7 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         reset_token_id.to_string(),
         account_id.to_string(),
         invitation_id.clone(),
+        request_id.clone(),
     ]
     .into_iter()
     .chain(a_statuses.iter().map(ToString::to_string))

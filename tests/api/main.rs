@@ -13,6 +13,7 @@ mod hygiene;
 mod idempotency;
 mod injection;
 mod isolation;
+mod job_requests;
 mod jobs;
 mod lifecycle;
 mod mail;

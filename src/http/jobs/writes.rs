@@ -20,6 +20,7 @@ use crate::http::shared::{
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath},
+    statuses,
 };
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
@@ -63,20 +64,7 @@ pub(super) async fn create_job(mut ctx: Ctx, AppJson(body): AppJson<CreateJob>) 
     if task_titles.iter().any(|t| t.is_empty() || t.chars().count() > 200) {
         return Err(Error::field("tasks", "every task title must be 1 to 200 characters"));
     }
-    let company_id = ctx.user.company_id;
-    // The default status is read first: Citus cannot route an INSERT whose
-    // values hold a subquery.
-    let status_id = match body.status_id {
-        Some(status_id) => Some(status_id),
-        None => {
-            sqlx::query_scalar!(
-                "select id from app.job_statuses where company_id = $1 order by order_index, id limit 1",
-                company_id
-            )
-            .fetch_optional(&mut *ctx.tx)
-            .await?
-        }
-    };
+    let status_id = statuses::or_first(&mut ctx, body.status_id).await?;
     let id = sqlx::query_scalar!(
         "insert into app.jobs (customer_id, title, description, status_id, assigned_worker_id, scheduled_at,
                                service_location_id, site_contact_id)

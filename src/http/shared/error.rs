@@ -283,6 +283,10 @@ const RAISED_CONSTRAINTS: &[(&str, &str)] = &[
     ("requires every task to be done first", "jobs_open_tasks"),
     ("the job must name one", "jobs_location_required"),
     ("a customer cannot be its own ancestor", "customers_parent_cycle"),
+    ("a request starts as a draft", "job_requests_transition"),
+    ("this way", "job_requests_transition"),
+    ("request cannot be changed", "job_requests_closed"),
+    ("once the request is approved", "job_requests_field_locked"),
 ];
 
 fn raised_constraint(message: &str) -> Option<&'static str> {
@@ -304,6 +308,11 @@ pub fn constraint_field(constraint: &str) -> Option<(&'static str, &'static str)
 pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
     ("users_company_email_key", "email", "is already used by another user of this company"),
     ("portal_accounts_customer_fkey", "customer_id", "does not name a customer of this company"),
+    ("job_requests_location_fkey", "service_location_id", "is not one of the customer's service locations"),
+    ("job_requests_title_length", "title", "must be 1 to 200 characters"),
+    ("job_requests_transition", "state", "this request cannot make that move"),
+    ("job_requests_closed", "state", "a withdrawn or rejected request cannot be changed"),
+    ("job_requests_field_locked", "locked_fields", "the company locks this field once a request is approved"),
     ("portal_accounts_rejected_reason", "reason", "must be 1 to 2000 characters"),
     ("users_email_format", "email", "is not a valid email address"),
     ("users_name_length", "name", "must be 1 to 200 characters"),
@@ -501,6 +510,24 @@ pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
     ("portal_invitations_token_key", "a digest of 256 random bits"),
     ("portal_invitations_hash_length", "a SHA-256 digest"),
     ("portal_invitations_used", "auth.portal_register_invited sets both together"),
+    // Job requests (migration 0022).
+    ("job_requests_pkey", "ids are generated"),
+    ("job_requests_company_fkey", "company_id comes from the context"),
+    ("job_requests_customer_fkey", "the customer's own id from its session (policy WITH CHECK)"),
+    ("job_requests_job_fkey", "the job the approval just created"),
+    ("job_requests_description_length", "validated (at most 10000 characters) before writing"),
+    ("job_requests_windows_length", "validated (at most 500 characters) before writing"),
+    ("job_requests_urgency", "validated against low, normal, urgent before writing"),
+    ("job_requests_state", "set by the handlers to known states only"),
+    ("job_requests_approved_job", "the approval sets the state and the job together"),
+    ("job_requests_rejected_reason", "the rejection validates its reason (1 to 2000 characters)"),
+    ("job_requests_change_reason_length", "validated (1 to 2000 characters) before writing"),
+    ("job_request_changes_pkey", "ids are generated"),
+    ("job_request_changes_company_fkey", "written by app.job_request_history() for the request's company"),
+    (
+        "job_request_changes_request_fkey",
+        "written by app.job_request_history() for the request being written",
+    ),
 ];
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub mod refs;
 pub mod service_locations;
 pub mod sign_in;
 pub mod state;
+pub mod statuses;
 pub mod text;
 
 pub use error::{Error, Result};

@@ -239,6 +239,155 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/job-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Job requests, oldest first: a customer's own; an admin's company's (with
+         *     `state=submitted`, the review queue). Filters: state, urgency, location, age.
+         */
+        get: operations["list_requests"];
+        put?: never;
+        /** Creates a draft request for your customer (customers). */
+        post: operations["create_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/job-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One request. */
+        get: operations["get_request"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edits a request's fields (its customer, or an admin), with an optional
+         *     reason for the history; `If-Match` makes it conditional. After approval,
+         *     the fields the company locks are refused (422, saying which).
+         */
+        patch: operations["update_request"];
+        trace?: never;
+    };
+    "/api/v1/job-requests/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approves a submitted request (admins): its job is created in the same
+         *     transaction (status, worker, schedule as given) and linked; the customer
+         *     is mailed.
+         */
+        post: operations["approve_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/job-requests/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A request's history, newest first (its customer and admins). */
+        get: operations["request_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/job-requests/{id}/history.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The same history as a CSV file. */
+        get: operations["request_history_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/job-requests/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rejects a submitted request with a reason the customer is shown and mailed (admins). */
+        post: operations["reject_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/job-requests/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Submits a draft to the company (customers). */
+        post: operations["submit_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/job-requests/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraws a draft or submitted request (customers). */
+        post: operations["withdraw_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/job-statuses": {
         parameters: {
             query?: never;
@@ -825,6 +974,17 @@ export type components = {
              */
             customer_id?: string | null;
         };
+        ApproveJobRequest: {
+            /** Format: uuid */
+            assigned_worker_id?: string | null;
+            /** Format: date-time */
+            scheduled_at?: string | null;
+            /**
+             * Format: uuid
+             * @description The job's status (default: the first of the workflow).
+             */
+            status_id?: string | null;
+        };
         BTreeMap: {
             [key: string]: string[];
         };
@@ -1086,6 +1246,43 @@ export type components = {
             /** Format: int32 */
             version: number;
         };
+        /** @description A job request. */
+        JobRequest: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            customer_id: string;
+            /** Format: date-time */
+            decided_at?: string | null;
+            description: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The job it became, once approved.
+             */
+            job_id?: string | null;
+            /** @description When the customer would like the work done, in their words. */
+            preferred_windows: string;
+            /** @description Why staff rejected it (shown to the customer). */
+            rejected_reason?: string | null;
+            /**
+             * Format: uuid
+             * @description One of the customer's service locations.
+             */
+            service_location_id?: string | null;
+            /** @description `draft`, `submitted`, `approved`, `rejected` or `withdrawn`. */
+            state: string;
+            /** Format: date-time */
+            submitted_at?: string | null;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description `low`, `normal` or `urgent`. */
+            urgency: string;
+            /** Format: int32 */
+            version: number;
+        };
         JobStatus: {
             /** @description `#rrggbb` */
             color: string;
@@ -1144,6 +1341,18 @@ export type components = {
         };
         NewInvitation: {
             email: string;
+        };
+        NewJobRequest: {
+            description?: string | null;
+            preferred_windows?: string | null;
+            /**
+             * Format: uuid
+             * @description One of your service locations.
+             */
+            service_location_id?: string | null;
+            title: string;
+            /** @description `low`, `normal` (default) or `urgent`. */
+            urgency?: string | null;
         };
         NewMethod: {
             /** @description Default: the first method of its kind is the primary one. */
@@ -1265,6 +1474,46 @@ export type components = {
                 source: components["schemas"]["Source"];
                 /** @description The changed row's table: `jobs`, `job_tasks`, `job_notes` or `share_links`. */
                 table: string;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list; `next_cursor` is absent on the last page. */
+        Page_JobRequest: {
+            items: {
+                /** Format: date-time */
+                created_at: string;
+                /** Format: uuid */
+                customer_id: string;
+                /** Format: date-time */
+                decided_at?: string | null;
+                description: string;
+                /** Format: uuid */
+                id: string;
+                /**
+                 * Format: uuid
+                 * @description The job it became, once approved.
+                 */
+                job_id?: string | null;
+                /** @description When the customer would like the work done, in their words. */
+                preferred_windows: string;
+                /** @description Why staff rejected it (shown to the customer). */
+                rejected_reason?: string | null;
+                /**
+                 * Format: uuid
+                 * @description One of the customer's service locations.
+                 */
+                service_location_id?: string | null;
+                /** @description `draft`, `submitted`, `approved`, `rejected` or `withdrawn`. */
+                state: string;
+                /** Format: date-time */
+                submitted_at?: string | null;
+                title: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** @description `low`, `normal` or `urgent`. */
+                urgency: string;
+                /** Format: int32 */
+                version: number;
             }[];
             next_cursor?: string | null;
         };
@@ -1514,9 +1763,32 @@ export type components = {
             /** @description Why: shown to the person when they try to sign in. */
             reason: string;
         };
+        RejectJobRequest: {
+            /** @description Shown to the customer. */
+            reason: string;
+        };
         ReorderStatuses: {
             /** @description Every status id of the company, in the new order. */
             ids: string[];
+        };
+        /** @description One changed field. */
+        RequestChange: {
+            /** @description Who, by name (staff or the customer's login). */
+            actor_name?: string | null;
+            /** @description `CUSTOMER` or `ADMIN` (none for a change made directly in the database). */
+            actor_role?: string | null;
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description `state`, `title`, `description`, `preferred_windows`, `service_location_id`,
+             *     `urgency`, `rejected_reason` or `job_id`.
+             */
+            field: string;
+            /** Format: uuid */
+            id: string;
+            new_value?: string | null;
+            old_value?: string | null;
+            reason?: string | null;
         };
         /**
          * @description A job request field a company may lock once a request is approved.
@@ -1684,6 +1956,10 @@ export type components = {
             token_type: string;
             user?: null | components["schemas"]["Profile"];
         };
+        Transition: {
+            /** @description Why, for the history (optional). */
+            reason?: string | null;
+        };
         UpdateContact: {
             /**
              * @description `true` makes it the customer's primary contact (the previous one stops
@@ -1745,6 +2021,16 @@ export type components = {
              */
             status_id?: string | null;
             title?: string | null;
+        };
+        UpdateJobRequest: {
+            description?: string | null;
+            preferred_windows?: string | null;
+            /** @description Why, for the history (optional). */
+            reason?: string | null;
+            /** Format: uuid */
+            service_location_id?: string | null;
+            title?: string | null;
+            urgency?: string | null;
         };
         UpdateLocation: {
             access_notes?: string | null;
@@ -2609,6 +2895,533 @@ export interface operations {
                 };
             };
             /** @description Invalid email */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_requests: {
+        parameters: {
+            query?: {
+                /** @description `draft`, `submitted` (the staff's queue), `approved`, `rejected` or `withdrawn`. */
+                state?: string;
+                /** @description `low`, `normal` or `urgent`. */
+                urgency?: string;
+                service_location_id?: string;
+                /** @description Only requests created at least this many hours ago. */
+                older_than_hours?: number;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of requests */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_JobRequest"];
+                };
+            };
+            /** @description Workers have no requests */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown filter value */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewJobRequest"];
+            };
+        };
+        responses: {
+            /** @description The draft */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRequest"];
+                };
+            };
+            /** @description Not a customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields, or not one of your locations */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many changes this hour */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request */
+            200: {
+                headers: {
+                    /** @description The request's version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRequest"];
+                };
+            };
+            /** @description Workers have no requests */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such request visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateJobRequest"];
+            };
+        };
+        responses: {
+            /** @description Edited */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRequest"];
+                };
+            };
+            /** @description Workers have no requests */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such request visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed since read (If-Match) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields, a locked field, or a closed request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many changes this hour */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approve_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApproveJobRequest"];
+            };
+        };
+        responses: {
+            /** @description Approved: `job_id` is the new job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRequest"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such request in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not submitted, or a status or worker not of your company */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    request_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every change, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestChange"][];
+                };
+            };
+            /** @description Workers have no requests */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such request visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    request_history_csv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One line per changed field, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Workers have no requests */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such request visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reject_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectJobRequest"];
+            };
+        };
+        responses: {
+            /** @description Rejected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRequest"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such request in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No reason, or not submitted */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submit_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Transition"];
+            };
+        };
+        responses: {
+            /** @description Submitted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRequest"];
+                };
+            };
+            /** @description Not a customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such request of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a draft */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many changes this hour */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    withdraw_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Transition"];
+            };
+        };
+        responses: {
+            /** @description Withdrawn */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRequest"];
+                };
+            };
+            /** @description Not a customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such request of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already decided */
             422: {
                 headers: {
                     [name: string]: unknown;

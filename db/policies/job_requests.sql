@@ -1,0 +1,46 @@
+-- app.job_requests: what a customer asks its service company for, from draft
+-- to a job (migration 0022). The state moves and the locked fields are the
+-- trigger app.check_job_request()'s; every change is recorded in
+-- app.job_request_changes by app.job_request_history().
+--
+-- owner:    everything.
+-- admin:    reads its company's requests; edits their fields, approves (with
+--           the job it creates in the same transaction) or rejects (with a
+--           reason) submitted ones. No insert, no delete.
+-- worker:   nothing (the job, once there, is what a worker sees).
+-- customer: reads its own customer's requests; creates drafts for its own
+--           customer; edits, submits and withdraws them (the trigger says
+--           which moves). No delete: a request is withdrawn.
+
+alter table app.job_requests enable row level security;
+alter table app.job_requests force row level security;
+
+revoke all on app.job_requests from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
+grant select,
+  update (service_location_id, title, description, preferred_windows, urgency, state, rejected_reason, job_id,
+          change_reason)
+  on app.job_requests to fieldops_admin;
+grant select,
+  insert (customer_id, service_location_id, title, description, preferred_windows, urgency),
+  update (service_location_id, title, description, preferred_windows, urgency, state, change_reason)
+  on app.job_requests to fieldops_customer;
+
+create policy job_requests_owner_all on app.job_requests to fieldops_owner
+  using (true) with check (true);
+
+create policy job_requests_admin_select on app.job_requests for select to fieldops_admin
+  using (company_id = (select app.company_id()));
+
+create policy job_requests_admin_update on app.job_requests for update to fieldops_admin
+  using (company_id = (select app.company_id()))
+  with check (company_id = (select app.company_id()));
+
+create policy job_requests_customer_select on app.job_requests for select to fieldops_customer
+  using (company_id = (select app.company_id()) and customer_id = (select app.customer_id()));
+
+create policy job_requests_customer_insert on app.job_requests for insert to fieldops_customer
+  with check (company_id = (select app.company_id()) and customer_id = (select app.customer_id()));
+
+create policy job_requests_customer_update on app.job_requests for update to fieldops_customer
+  using (company_id = (select app.company_id()) and customer_id = (select app.customer_id()))
+  with check (company_id = (select app.company_id()) and customer_id = (select app.customer_id()));
