@@ -59,6 +59,9 @@ const publicPages: PageRoute[] = [
   { pattern: 'forgotPassword', page: () => import('./routes/ForgotPasswordRoute') },
   { pattern: 'resetPassword', page: () => import('./routes/ResetPasswordRoute') },
   { pattern: 'share', page: () => import('./routes/ShareRoute') },
+  { pattern: 'portalRegister', page: () => import('./routes/PortalRegisterRoute') },
+  { pattern: 'portalInvited', page: () => import('./routes/PortalRegisterRoute') },
+  { pattern: 'portalVerify', page: () => import('./routes/PortalVerifyRoute') },
 ];
 
 function lazyPage(page: Page): RouteObject['lazy'] {

@@ -6,6 +6,7 @@ import { newPasswordSchema, passwordResetSchema } from './auth/components/passwo
 import { customerSchema } from './customers/components/schemas';
 import { jobFormSchema } from './jobs/components/schemas';
 import { noteSchema } from './notes/components/schemas';
+import { registrationSchema } from './portalSignup/components/schemas';
 import { statusSchema } from './statuses/components/schemas';
 import { createUserSchema, updateUserSchema } from './users/components/schemas';
 
@@ -60,5 +61,15 @@ describe('form schemas', () => {
       name: ['Name must be at most 60 characters'],
       color: ['Color must look like #1a2b3c'],
     });
+  });
+  it('portal registration: name, email and password required; terms accepted; empty phone and address become null', () => {
+    const valid = { name: ' Rita ', email: ' rita@home.test ', phone: ' ', address: '', password: 'x', accept_terms: 'on' };
+    expect(registrationSchema.parse(valid)).toEqual({
+      name: 'Rita', email: 'rita@home.test', phone: null, address: null, password: 'x', accept_terms: 'on',
+    });
+    expect(Object.keys(errorsOf(registrationSchema, { name: '', email: '', phone: '', address: '', password: '' }))).toEqual([
+      'name', 'email', 'password', 'accept_terms',
+    ]);
+    expect(errorsOf(registrationSchema, { ...valid, phone: 'x'.repeat(51) })).toEqual({ phone: ['Must be at most 50 characters'] });
   });
 });

@@ -6,6 +6,8 @@ export const paths = {
   forgotPassword: '/forgot-password',
   resetPassword: '/reset-password',
   share: (token: string) => `/t/${encodeURIComponent(token)}`,
+  portalRegister: (slug: string) => `/p/${encodeURIComponent(slug)}`,
+  portalVerify: (slug: string) => `/p/${encodeURIComponent(slug)}/verify`,
   admin: {
     jobs: '/admin/jobs',
     newJob: '/admin/jobs/new',
@@ -32,6 +34,9 @@ export const patterns = {
   forgotPassword: '/forgot-password',
   resetPassword: '/reset-password',
   share: '/t/:token',
+  portalRegister: '/p/:slug',
+  portalInvited: '/p/:slug/register',
+  portalVerify: '/p/:slug/verify',
   adminJobs: '/admin/jobs',
   adminNewJob: '/admin/jobs/new',
   adminJob: '/admin/jobs/:jobId',

@@ -1,0 +1,3 @@
+import { RegisterPage } from '@/features/portalSignup/components/RegisterPage';
+
+export default RegisterPage;

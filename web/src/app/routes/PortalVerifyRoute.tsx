@@ -1,0 +1,3 @@
+import { VerifyPage } from '@/features/portalSignup/components/VerifyPage';
+
+export default VerifyPage;

@@ -1,0 +1,55 @@
+import { useEffect, useRef } from 'react';
+import { Link, useLocation } from 'react-router';
+import { useTitle } from '@/components/ui/Page';
+import { paths } from '@/lib/paths';
+import { useVerify } from '../api/signup';
+import { fragmentValue } from './RegisterPage';
+
+/** Confirms the email of the mailed link, once, as the page opens. */
+export function VerifyPage() {
+  useTitle('Confirm your email');
+  const { hash } = useLocation();
+  const token = fragmentValue(hash, 'token');
+  const verify = useVerify();
+  const sent = useRef(false);
+
+  useEffect(() => {
+    if (token && !sent.current) {
+      sent.current = true;
+      verify.mutate(token);
+    }
+  }, [token, verify]);
+
+  let body: React.ReactNode;
+  if (!token) {
+    body = <div className="alert alert-error" role="alert">This link is incomplete. Open the link from the mail again.</div>;
+  } else if (verify.isError) {
+    body = (
+      <div className="alert alert-error" role="alert">
+        This link is unknown, used or expired. Register again to get a new one.
+      </div>
+    );
+  } else if (verify.isSuccess) {
+    body =
+      verify.data.state === 'approved' ? (
+        <div className="alert alert-info" role="status">
+          Your email is confirmed and your account is ready. <Link to={paths.login}>Sign in</Link>
+        </div>
+      ) : (
+        <div className="alert alert-info" role="status">
+          Your email is confirmed. The company approves new accounts first: you will get a mail.
+        </div>
+      );
+  } else {
+    body = <p role="status">Confirming…</p>;
+  }
+
+  return (
+    <main className="auth-page">
+      <div className="auth-card">
+        <h1>Confirm your email</h1>
+        {body}
+      </div>
+    </main>
+  );
+}
