@@ -34,6 +34,8 @@ const surfaces: Surface[] = [
       { pattern: 'adminCustomers', page: () => import('./routes/admin/CustomersRoute') },
       { pattern: 'adminStatuses', page: () => import('./routes/admin/StatusesRoute') },
       { pattern: 'adminUsers', page: () => import('./routes/admin/UsersRoute') },
+      { pattern: 'adminRequests', page: () => import('./routes/admin/RequestsRoute') },
+      { pattern: 'adminRequest', page: () => import('./routes/admin/RequestRoute') },
     ],
   },
   {
@@ -50,6 +52,9 @@ const surfaces: Surface[] = [
     pages: [
       { pattern: 'portalJobs', page: () => import('./routes/portal/MyJobsRoute') },
       { pattern: 'portalJob', page: () => import('./routes/portal/JobRoute') },
+      { pattern: 'portalRequests', page: () => import('./routes/portal/RequestsRoute') },
+      { pattern: 'portalNewRequest', page: () => import('./routes/portal/RequestFormRoute') },
+      { pattern: 'portalRequest', page: () => import('./routes/portal/RequestRoute') },
     ],
   },
 ];

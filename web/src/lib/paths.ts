@@ -16,6 +16,8 @@ export const paths = {
     customers: '/admin/customers',
     statuses: '/admin/statuses',
     users: '/admin/users',
+    requests: '/admin/requests',
+    request: (id: string) => `/admin/requests/${id}`,
   },
   worker: {
     jobs: '/worker',
@@ -24,6 +26,9 @@ export const paths = {
   portal: {
     jobs: '/portal',
     job: (id: string) => `/portal/jobs/${id}`,
+    requests: '/portal/requests',
+    newRequest: '/portal/requests/new',
+    request: (id: string) => `/portal/requests/${id}`,
   },
 } as const;
 
@@ -48,4 +53,9 @@ export const patterns = {
   workerJob: '/worker/jobs/:jobId',
   portalJobs: '/portal',
   portalJob: '/portal/jobs/:jobId',
+  portalRequests: '/portal/requests',
+  portalNewRequest: '/portal/requests/new',
+  portalRequest: '/portal/requests/:requestId',
+  adminRequests: '/admin/requests',
+  adminRequest: '/admin/requests/:requestId',
 } as const;

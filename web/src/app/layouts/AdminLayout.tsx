@@ -3,6 +3,7 @@ import { Shell, type NavItem } from './Shell';
 
 const nav: NavItem[] = [
   { to: paths.admin.jobs, label: 'Jobs' },
+  { to: paths.admin.requests, label: 'Requests' },
   { to: paths.admin.customers, label: 'Customers' },
   { to: paths.admin.statuses, label: 'Statuses' },
   { to: paths.admin.users, label: 'Users' },

@@ -1,0 +1,3 @@
+import { ReviewPage } from '@/features/jobRequests/components/ReviewPage';
+
+export default ReviewPage;

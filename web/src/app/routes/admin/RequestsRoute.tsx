@@ -1,0 +1,3 @@
+import { ReviewQueuePage } from '@/features/jobRequests/components/ReviewQueuePage';
+
+export default ReviewQueuePage;

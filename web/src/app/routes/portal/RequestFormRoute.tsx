@@ -1,0 +1,3 @@
+import { RequestFormPage } from '@/features/jobRequests/components/RequestFormPage';
+
+export default RequestFormPage;

@@ -1,0 +1,3 @@
+import { RequestPage } from '@/features/jobRequests/components/RequestPage';
+
+export default RequestPage;

@@ -1,0 +1,3 @@
+import { RequestsPage } from '@/features/jobRequests/components/RequestsPage';
+
+export default RequestsPage;
