@@ -1,6 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type APIRequestContext, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export const PASSWORD = 'fieldops-demo';
 /** Unique per run: keeps emails unique when the suites run twice against one server. */
@@ -42,7 +43,7 @@ export class Api {
     return new Api(request, (await res.json()).access_token);
   }
 
-  async call<T = any>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, data?: unknown, expected = [200, 201, 204]): Promise<T> {
+  async call<T = any>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, data?: unknown, expected = [200, 201, 204]): Promise<T> {
     const res = await this.request.fetch(`/api/v1${path}`, {
       method,
       headers: { Authorization: `Bearer ${this.token}` },
@@ -113,4 +114,33 @@ export async function expectTouchTargets(page: Page, selector: string) {
       .map(({ el, r }) => `${el.tagName.toLowerCase()} "${(el.textContent ?? '').trim().slice(0, 30)}" ${Math.round(r.width)}×${Math.round(r.height)}`),
   );
   expect(small, 'controls under 44px tall').toEqual([]);
+}
+
+/**
+ * The link matching `pattern` in the newest mail to `to`, once the server has
+ * written it (MAIL_DIR of scripts/test/test-web.sh, given as E2E_MAIL_DIR: no
+ * SMTP server there, so each mail is an .eml file).
+ */
+export async function mailedLink(to: string, pattern: RegExp): Promise<string> {
+  const dir = process.env.E2E_MAIL_DIR;
+  let link: string | undefined;
+  await expect
+    .poll(
+      () => {
+        const files = dir ? readdirSync(dir).filter((f) => f.endsWith('.eml')).sort() : [];
+        for (const file of files.reverse()) {
+          // Quoted-printable: soft line breaks and =XX escapes.
+          const text = readFileSync(join(dir as string, file), 'utf8')
+            .replace(/=\r?\n/g, '')
+            .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+          if (!text.includes(`To: ${to}`)) continue;
+          link = text.match(pattern)?.[0];
+          if (link) return true;
+        }
+        return false;
+      },
+      { timeout: 15_000 },
+    )
+    .toBe(true);
+  return link as string;
 }
