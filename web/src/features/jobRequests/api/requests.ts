@@ -100,3 +100,16 @@ export function useRejectRequest() {
     onSuccess: refresh,
   });
 }
+
+export type Location = ResponseOf<'/api/v1/customers/{id}/locations', 'get'>['items'][number];
+
+// GET /customers/{id}/locations: the customer's own places, for the request form.
+export const myLocationsQuery = (customerId: string) =>
+  queryOptions({
+    queryKey: ['my-locations', customerId] as const,
+    queryFn: ({ signal }) =>
+      unwrap(api.GET('/api/v1/customers/{id}/locations', { params: { path: { id: customerId }, query: { limit: 100 } }, signal })),
+    staleTime: 60_000,
+  });
+export const useMyLocations = (customerId: string | null | undefined) =>
+  useQuery({ ...myLocationsQuery(customerId ?? ''), enabled: Boolean(customerId) });

@@ -3,8 +3,9 @@ import { useNavigate } from 'react-router';
 import { Button } from '@/components/ui/Button';
 import { FormError, SelectField, TextArea, TextField } from '@/components/ui/Field';
 import { PageHeader, useTitle } from '@/components/ui';
+import { useSession } from '@/lib/auth/useSession';
 import { paths } from '@/lib/paths';
-import { useCreateRequest, useMoveRequest, useUpdateRequest } from '../api/requests';
+import { useCreateRequest, useMoveRequest, useMyLocations, useUpdateRequest } from '../api/requests';
 
 /** How long typing may pause before the draft is saved. */
 export const AUTOSAVE_MS = 1200;
@@ -14,9 +15,11 @@ interface Draft {
   description: string;
   preferred_windows: string;
   urgency: string;
+  /** Empty: the customer's only place (the server's choice). */
+  service_location_id: string;
 }
 
-const EMPTY: Draft = { title: '', description: '', preferred_windows: '', urgency: 'normal' };
+const EMPTY: Draft = { title: '', description: '', preferred_windows: '', urgency: 'normal', service_location_id: '' };
 
 /** A new request: saved as a draft while it is written, then submitted. */
 export function RequestFormPage() {
@@ -30,13 +33,17 @@ export function RequestFormPage() {
   const update = useUpdateRequest();
   const move = useMoveRequest();
   const saving = useRef(false);
+  const auth = useSession();
+  const locations = useMyLocations(auth.status === 'authenticated' ? auth.user.customer_id : null);
+  const places = locations.data?.items ?? [];
 
   async function save(current: Draft): Promise<string | null> {
     if (!current.title.trim()) return id;
     if (saved && JSON.stringify(saved) === JSON.stringify(current) && id) return id;
     saving.current = true;
     try {
-      const body = { ...current, title: current.title.trim() };
+      const { service_location_id, ...fields } = current;
+      const body = { ...fields, title: current.title.trim(), ...(service_location_id ? { service_location_id } : {}) };
       const request = id ? await update.mutateAsync({ id, edit: body }) : await create.mutateAsync(body);
       setId(request.id);
       setSaved(current);
@@ -64,6 +71,10 @@ export function RequestFormPage() {
       setError('Give the request a short title');
       return;
     }
+    if (places.length > 1 && !draft.service_location_id) {
+      setError('Choose the place the work is at');
+      return;
+    }
     const requestId = await save(draft);
     if (!requestId) return;
     try {
@@ -87,6 +98,16 @@ export function RequestFormPage() {
         <TextField label="What needs doing?" name="title" hint="A short title, e.g. “Kitchen tap drips”." value={draft.title} onChange={set('title')} required maxLength={200} />
         <TextArea label="Details" name="description" hint="What you see, since when, anything we should bring." value={draft.description} onChange={set('description')} maxLength={10000} />
         <TextField label="When suits you?" name="preferred_windows" hint="Days or times, e.g. “weekday mornings”." value={draft.preferred_windows} onChange={set('preferred_windows')} maxLength={500} />
+        {places.length > 1 ? (
+          <SelectField label="Where?" name="service_location_id" hint="Which of your places the work is at." value={draft.service_location_id} onChange={set('service_location_id')}>
+            <option value="">Choose a place</option>
+            {places.map((place) => (
+              <option key={place.id} value={place.id}>
+                {place.name}
+              </option>
+            ))}
+          </SelectField>
+        ) : null}
         <SelectField label="Urgency" name="urgency" value={draft.urgency} onChange={set('urgency')}>
           <option value="low">Low: whenever convenient</option>
           <option value="normal">Normal</option>

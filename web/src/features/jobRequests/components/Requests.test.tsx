@@ -2,6 +2,7 @@ import { act, cleanup, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Route, Routes } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { session } from '@/lib/auth/session';
 import { renderWithProviders } from '@/test/render';
 import { RequestFormPage } from './RequestFormPage';
 import { RequestPage } from './RequestPage';
@@ -45,6 +46,7 @@ function server(routes: Record<string, unknown[]>) {
 }
 
 afterEach(() => {
+  session.signOut();
   cleanup();
   vi.useRealTimers();
   vi.unstubAllGlobals();
@@ -73,6 +75,29 @@ describe('RequestFormPage', () => {
     expect(await screen.findByText('Request page')).toBeInTheDocument();
     expect(calls.some((c) => c.method === 'PATCH' && (c.body as { preferred_windows: string }).preferred_windows === 'mornings')).toBe(true);
     expect(calls.at(-1)?.path).toBe(`/api/v1/job-requests/${ID}/submit`);
+  });
+
+  it('asks a customer with several places which one, and sends it', async () => {
+    const jwt = `h.${btoa(JSON.stringify({ role: 'CUSTOMER' })).replace(/=+$/, '')}.s`;
+    session.signIn(jwt, {
+      id: 'u', name: 'Rita', email: 'r@x.test', role: 'CUSTOMER', customer_id: ID,
+      company: { id: 'c', name: 'Acme', slug: 'acme', color: '#000000' },
+    });
+    const place = (id: string, name: string) => ({ id, name });
+    const calls = server({
+      [`GET /api/v1/customers/${ID}/locations`]: [json(200, { items: [place('p1', 'Home'), place('p2', 'Shop')], next_cursor: null })],
+      'POST /api/v1/job-requests': [json(201, request('draft'))],
+      [`PATCH /api/v1/job-requests/${ID}`]: [json(200, request('draft'))],
+      [`POST /api/v1/job-requests/${ID}/submit`]: [json(200, request('submitted'))],
+    });
+    renderWithProviders(<RequestFormPage />, { route: '/portal/requests/new' });
+    await userEvent.type(screen.getByLabelText(/What needs doing/), 'Leaking tap');
+    await userEvent.click(screen.getByRole('button', { name: 'Submit request' }));
+    expect(await screen.findByText('Choose the place the work is at')).toBeInTheDocument();
+    await userEvent.selectOptions(screen.getByLabelText(/Where\?/), 'p2');
+    await userEvent.click(screen.getByRole('button', { name: 'Submit request' }));
+    await vi.waitFor(() => expect(calls.at(-1)?.path).toBe(`/api/v1/job-requests/${ID}/submit`));
+    expect(calls.some((c) => (c.body as { service_location_id?: string } | undefined)?.service_location_id === 'p2')).toBe(true);
   });
 
   it('asks for a title before submitting', async () => {
