@@ -660,3 +660,30 @@ create trigger job_requests_history before update on app.job_requests
   for each row execute function app.job_request_history();
 create trigger job_requests_history_created after insert on app.job_requests
   for each row execute function app.job_request_history();
+
+-- The "request received" mail of a customer's submission, in the request's
+-- transaction. A customer may not read or write the outbox; this function
+-- queues one mail, of the caller's company, to the caller's own address
+-- (both from the verified context), with the content the server rendered:
+-- at worst a customer mails itself.
+create function app.queue_request_received_mail(p_subject text, p_text_body text, p_html_body text)
+returns void
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_company uuid := app.company_id();
+  v_email text;
+begin
+  if app.role() is distinct from 'CUSTOMER' then
+    raise exception 'only a customer''s own submission is mailed this way' using errcode = '42501';
+  end if;
+  select u.email into v_email from app.users u
+  where u.company_id = v_company and u.id = app.user_id() and u.deleted_at is null;
+  if v_email is null then
+    return;
+  end if;
+  insert into app.mail_outbox (company_id, kind, recipient, subject, text_body, html_body)
+  values (v_company, 'request_received', v_email, p_subject, p_text_body, p_html_body);
+end
+$$;

@@ -149,6 +149,7 @@ insert into expected_grant values
   ('app.portal_invitations', 'fieldops_admin', 'SELECT', '{company_id,id,customer_id,email,expires_at,used_at,account_id,created_at,updated_at,version}'),
   ('app.portal_invitations', 'fieldops_admin', 'INSERT', '{customer_id,email,token_hash,expires_at}'),
   ('app.mail_outbox', 'fieldops_admin', 'INSERT', '{kind,recipient,subject,text_body,html_body}'),
+  ('app.queue_request_received_mail(text,text,text)', 'fieldops_customer', 'EXECUTE', null),
   ('app.job_requests', 'fieldops_admin', 'SELECT', null),
   ('app.job_requests', 'fieldops_admin', 'UPDATE', '{service_location_id,title,description,preferred_windows,urgency,state,rejected_reason,job_id,change_reason}'),
   ('app.job_requests', 'fieldops_customer', 'SELECT', null),

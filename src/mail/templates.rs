@@ -113,6 +113,27 @@ pub fn request_decided(
     )
 }
 
+/// A job request received: what happens next.
+pub fn request_received(brand: &Brand<'_>, to: &str, name: &str, title: &str, link: &str) -> Mail {
+    let company = brand.company_name;
+    link_mail(
+        brand,
+        LinkMail {
+            kind: "request_received",
+            to,
+            subject: format!("{company} received your request"),
+            name,
+            intro: format!(
+                "{company} received your request \u{201c}{title}\u{201d}. They review it and mail you their \
+                 decision; you can follow it here:"
+            ),
+            link,
+            button: "Open the request",
+            outro: "— sent by FieldOps for your service company.",
+        },
+    )
+}
+
 /// A mail whose point is one link: a greeting, why, the link as a button and
 /// as text, and what to know about it.
 struct LinkMail<'a> {

@@ -70,6 +70,18 @@ async fn a_request_goes_from_draft_to_a_job_with_every_change_on_record() {
     assert_eq!(submitted.status, StatusCode::OK, "{:?}", submitted.body);
     assert_eq!(submitted.body["state"], "submitted");
     assert!(submitted.body["submitted_at"].is_string());
+    // "Request received", to the customer's own address, in the same transaction.
+    let received: Vec<(String, String)> = sqlx::query_as(
+        "select recipient, subject from app.mail_outbox where company_id = $1 and kind = 'request_received'",
+    )
+    .bind(acme.id)
+    .fetch_all(&app.owner)
+    .await
+    .expect("mail");
+    assert_eq!(
+        received,
+        [("customer@acme.test".to_owned(), "Company acme received your request".to_owned())]
+    );
     // Submitted is still editable.
     let edited = app.patch(&path, customer, json!({"preferred_windows": "Tuesday 9-12"})).await;
     assert_eq!(edited.status, StatusCode::OK, "{:?}", edited.body);

@@ -297,6 +297,7 @@ async fn decide(ctx: &mut Ctx, id: Uuid, state: &str, change: Move<'_>) -> Resul
 )]
 pub(super) async fn submit_request(
     mut ctx: Ctx,
+    State(state): State<AppState>,
     AppPath(id): AppPath<Uuid>,
     AppJson(body): AppJson<Transition>,
 ) -> Result<AppJson<JobRequest>> {
@@ -306,7 +307,9 @@ pub(super) async fn submit_request(
     let request =
         transition(&mut ctx, id, "submitted", Move { reason: body.reason.as_deref(), ..Move::default() })
             .await?;
+    mail_received(&mut ctx, &state, &request).await?;
     ctx.commit().await?;
+    state.mail.notify();
     Ok(AppJson(request))
 }
 
@@ -429,7 +432,7 @@ async fn mail_decision(
 ) -> Result<()> {
     let company_id = ctx.user.company_id;
     let to = sqlx::query!(
-        "select u.name, u.email, c.name as company_name, c.slug, c.color
+        "select u.name, u.email, c.name as company_name, c.color
          from app.job_requests r
          join app.users u on u.company_id = r.company_id and u.id = r.created_by
          join app.companies c on c.id = r.company_id
@@ -442,9 +445,30 @@ async fn mail_decision(
     let Some(to) = to else {
         return Ok(());
     };
-    let link = format!("{}/p/{}/requests/{}", state.config.server.public_url, to.slug, request.id);
+    let link = format!("{}/portal/requests/{}", state.config.server.public_url, request.id);
     let brand = templates::Brand { company_name: &to.company_name, color: &to.color };
     let mail = templates::request_decided(&brand, &to.email, &to.name, &request.title, &link, reason);
     outbox::enqueue_in_request(&mut ctx.tx, &mail).await?;
+    Ok(())
+}
+
+/// The "request received" mail to the customer's own login, in the
+/// submission's transaction (app.queue_request_received_mail addresses it).
+async fn mail_received(ctx: &mut Ctx, state: &AppState, request: &JobRequest) -> Result<()> {
+    let me = sqlx::query!(
+        "select u.name, c.name as company_name, c.color
+         from app.users u join app.companies c on c.id = u.company_id
+         where u.company_id = $1 and u.id = $2",
+        ctx.user.company_id,
+        ctx.user.user_id,
+    )
+    .fetch_one(&mut *ctx.tx)
+    .await?;
+    let link = format!("{}/portal/requests/{}", state.config.server.public_url, request.id);
+    let brand = templates::Brand { company_name: &me.company_name, color: &me.color };
+    let mail = templates::request_received(&brand, "", &me.name, &request.title, &link);
+    sqlx::query!("select app.queue_request_received_mail($1, $2, $3)", mail.subject, mail.text, mail.html,)
+        .execute(&mut *ctx.tx)
+        .await?;
     Ok(())
 }
