@@ -47,14 +47,22 @@ create index service_locations_company_address_key_idx on app.service_locations
   where line1 is not null;
 
 -- ---------------------------------------------------------------------------
--- The search. Every branch takes its own best page first, so a common word
--- costs one page per branch, and a customer found several ways is counted
--- once, under its best match.
+-- The search. Every branch reads at most a page of its matches, in index
+-- order, never all of them: a common word ("smith": 5,000 of 250,000
+-- contacts) would otherwise fetch and rank thousands of rows per keystroke.
+-- The best matches are their own branches (an exact or leading name, an
+-- exact email or phone), so they are never crowded out by mere containment.
+-- A customer found several ways is counted once, under its best match.
 -- ---------------------------------------------------------------------------
 create function auth.search_customer_matches(p_query text, p_limit integer)
 returns table (customer_id uuid, matched text, rank integer)
 language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
+-- The planner cannot estimate how many rows a LIKE on these expressions
+-- matches, and with a LIMIT it may bet on reading the table in order until it
+-- has a page: for a rare pattern that reads a whole tenant. The indexes are
+-- always right here.
+set enable_seqscan = off
 as $$
 declare
   v_company uuid := app.company_id();
@@ -72,8 +80,8 @@ begin
   end if;
   v_escaped := pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(v_text, '\', '\\'), '%', '\%'), '_', '\_');
   v_prefix := v_escaped || '%';
-  -- Fewer than three characters make no trigram: such a query searches by
-  -- prefix only (the text_pattern_ops index), not inside every name.
+  -- Fewer than three characters make no trigram: such a query searches
+  -- customer names by prefix only (the text_pattern_ops index).
   if pg_catalog.char_length(v_text) >= 3 then
     v_contains := '%' || v_escaped || '%';
   end if;
@@ -94,17 +102,21 @@ begin
        from app.customers c
        where c.company_id = $1 and $2::integer is not null and c.account_number = $2 and c.deleted_at is null)
       union all
-      (select c.id, 'name', case when lower(c.name) = $3 then 90 when lower(c.name) like $4 then 80 else 50 end
-       from app.customers c
-       where c.company_id = $1 and c.deleted_at is null
-         and lower(c.name) like $9
-       order by 3 desc, lower(c.name)
+      (select c.id, 'name', 90 from app.customers c
+       where c.company_id = $1 and lower(c.name) = $3 and c.deleted_at is null
+       limit $7)
+      union all
+      (select c.id, 'name', 80 from app.customers c
+       where c.company_id = $1 and lower(c.name) like $4 and c.deleted_at is null
+       limit $7)
+      union all
+      (select c.id, 'name', 50 from app.customers c
+       where c.company_id = $1 and $5::text is not null and lower(c.name) like $5 and c.deleted_at is null
        limit $7)
       union all
       (select k.customer_id, 'contact_name', case when lower(k.name) = $3 then 85 when lower(k.name) like $4 then 70 else 40 end
        from app.contacts k
        where k.company_id = $1 and $5::text is not null and lower(k.name) like $5
-       order by 3 desc, lower(k.name)
        limit $7)
       union all
       (select m.customer_id, 'phone',
@@ -112,13 +124,15 @@ begin
        from app.contact_methods m
        where m.company_id = $1 and m.kind <> 'email' and $6::text is not null
          and regexp_replace(m.value, '[^0-9]', '', 'g') like $6
-       order by 3 desc
        limit $7)
       union all
-      (select m.customer_id, 'email', case when lower(m.value) = $3 then 95 when lower(m.value) like $4 then 75 else 45 end
+      (select m.customer_id, 'email', 95 from app.contact_methods m
+       where m.company_id = $1 and m.kind = 'email' and lower(m.value) = $3
+       limit $7)
+      union all
+      (select m.customer_id, 'email', case when lower(m.value) like $4 then 75 else 45 end
        from app.contact_methods m
        where m.company_id = $1 and m.kind = 'email' and $5::text is not null and lower(m.value) like $5
-       order by 3 desc
        limit $7)
       union all
       (select l.customer_id, 'address', 30
@@ -133,8 +147,7 @@ begin
     order by max(b.rank) desc, lower(c.name), b.customer_id
     limit $7
   $sql$
-  using v_company, v_account, v_text, v_prefix, v_contains, v_phone, v_limit, v_digits,
-        coalesce(v_contains, v_prefix);
+  using v_company, v_account, v_text, v_prefix, v_contains, v_phone, v_limit, v_digits;
 end
 $$;
 
