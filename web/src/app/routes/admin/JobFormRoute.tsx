@@ -32,8 +32,8 @@ export default function JobFormRoute() {
   const contacts = useContacts(customerId);
 
   const customers = q
-    ? search.data?.items.map((m) => ({ id: m.customer.id, name: `${m.customer.name} (#${m.customer.account_number})` }))
-    : firstCustomers.data?.items.map((c) => ({ id: c.id, name: `${c.name} (#${c.account_number})` }));
+    ? search.data?.items.map((m) => ({ id: m.customer.id, name: m.customer.name }))
+    : firstCustomers.data?.items.map((c) => ({ id: c.id, name: c.name }));
   const pickers = {
     customers,
     customersLoading: q ? search.isFetching : firstCustomers.isFetching,
@@ -46,7 +46,7 @@ export default function JobFormRoute() {
   };
   if (!jobId) {
     if (preselected && initial.isPending) return <Loading label="Loading customer…" />;
-    const initialCustomer = initial.data ? { id: initial.data.id, name: `${initial.data.name} (#${initial.data.account_number})` } : null;
+    const initialCustomer = initial.data ? { id: initial.data.id, name: initial.data.name } : null;
     return <JobForm {...pickers} initialCustomer={initialCustomer} />;
   }
   if (job.isPending) return <Loading label="Loading job…" />;
