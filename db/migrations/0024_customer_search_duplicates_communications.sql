@@ -77,6 +77,8 @@ declare
   v_account integer;
   v_phone text;
   v_phone_national text;
+  v_keys text;
+  v_found integer;
 begin
   if v_company is null or app.role() is distinct from 'ADMIN' or v_text = '' then
     return;
@@ -103,35 +105,11 @@ begin
       v_phone_national := pg_catalog.substr(v_digits, 2) || '%';
     end if;
   end if;
-  -- Dynamic SQL: planned with the real values, so a branch whose value is
-  -- null folds away and each LIKE sees its constant pattern.
-  return query execute $sql$
-    -- Containment goes through the trigram indexes: each CTE is planned for
-    -- all of its rows (a bitmap scan of the index, never a walk of the table
-    -- in key order betting on the LIMIT) and read only as far as the LIMIT.
-    with name_contains as materialized (
-      select c.id as customer_id, 'name'::text as matched, 50 as rank from app.customers c
-      where c.company_id = $1 and $5::text is not null and lower(c.name) like $5 and c.deleted_at is null
-    ), contact_names as materialized (
-      select k.customer_id, 'contact_name'::text as matched,
-             case when lower(k.name) = $3 then 85 when lower(k.name) like $4 then 70 else 40 end as rank
-      from app.contacts k
-      where k.company_id = $1 and $5::text is not null and lower(k.name) like $5
-    ), emails as materialized (
-      select m.customer_id, 'email'::text as matched, case when lower(m.value) like $4 then 75 else 45 end as rank
-      from app.contact_methods m
-      where m.company_id = $1 and m.kind = 'email' and $5::text is not null and lower(m.value) like $5
-    ), addresses as materialized (
-      select l.customer_id, 'address'::text as matched, 30 as rank
-      from app.service_locations l
-      where l.company_id = $1 and $5::text is not null
-        and lower(l.name || ' ' || coalesce(l.line1, '') || ' ' || coalesce(l.line2, '') || ' '
-          || coalesce(l.city, '') || ' ' || coalesce(l.region, '') || ' ' || coalesce(l.postal_code, '')) like $5
-    )
-    select b.customer_id, (array_agg(b.matched order by b.rank desc, b.matched))[1], max(b.rank)::integer
-    from (
-      -- Keys and prefixes go through btree indexes in order: a page of them
-      -- is a page of reading.
+  -- Keys and prefixes go through btree indexes in order: a page of them is a
+  -- page of reading. Dynamic SQL throughout: planned with the real values,
+  -- so a branch whose value is null folds away and each LIKE sees its
+  -- constant pattern.
+  v_keys := $sql$
       (select c.id as customer_id, 'account_number'::text as matched, 100 as rank
        from app.customers c
        where c.company_id = $1 and $2::integer is not null and c.account_number = $2 and c.deleted_at is null)
@@ -160,6 +138,43 @@ begin
       (select m.customer_id, 'email', 95 from app.contact_methods m
        where m.company_id = $1 and m.kind = 'email' and lower(m.value) = $3
        limit $7)
+  $sql$;
+  -- When the keys and prefixes fill the page (a name's first word, a phone's
+  -- area code), the trigram indexes are not read at all: for a word that
+  -- many rows contain, each would build a bitmap of all of them.
+  if v_contains is not null then
+    execute 'select count(distinct k.customer_id) from (' || v_keys || ') k'
+      into v_found
+      using v_company, v_account, v_text, v_prefix, v_contains, v_phone, v_limit, v_digits, v_phone_national;
+    if v_found >= v_limit then
+      v_contains := null;
+    end if;
+  end if;
+  -- Containment goes through the trigram indexes: each CTE is planned for all
+  -- of its rows (a bitmap scan of the index, never a walk of the table in key
+  -- order betting on the LIMIT) and read only as far as the LIMIT.
+  return query execute $sql$
+    with name_contains as materialized (
+      select c.id as customer_id, 'name'::text as matched, 50 as rank from app.customers c
+      where c.company_id = $1 and $5::text is not null and lower(c.name) like $5 and c.deleted_at is null
+    ), contact_names as materialized (
+      select k.customer_id, 'contact_name'::text as matched,
+             case when lower(k.name) = $3 then 85 when lower(k.name) like $4 then 70 else 40 end as rank
+      from app.contacts k
+      where k.company_id = $1 and $5::text is not null and lower(k.name) like $5
+    ), emails as materialized (
+      select m.customer_id, 'email'::text as matched, case when lower(m.value) like $4 then 75 else 45 end as rank
+      from app.contact_methods m
+      where m.company_id = $1 and m.kind = 'email' and $5::text is not null and lower(m.value) like $5
+    ), addresses as materialized (
+      select l.customer_id, 'address'::text as matched, 30 as rank
+      from app.service_locations l
+      where l.company_id = $1 and $5::text is not null
+        and lower(l.name || ' ' || coalesce(l.line1, '') || ' ' || coalesce(l.line2, '') || ' '
+          || coalesce(l.city, '') || ' ' || coalesce(l.region, '') || ' ' || coalesce(l.postal_code, '')) like $5
+    )
+    select b.customer_id, (array_agg(b.matched order by b.rank desc, b.matched))[1], max(b.rank)::integer
+    from ($sql$ || v_keys || $sql$
       union all
       (select * from name_contains limit $7)
       union all
