@@ -11,6 +11,8 @@ export type Communication = ResponseOf<'/api/v1/customers/{id}/communications', 
 export type CustomerMatch = ResponseOf<'/api/v1/customers/search', 'get'>['items'][number];
 export type CreateLocationInput = BodyOf<'/api/v1/customers/{id}/locations', 'post'>;
 export type CreateContactInput = BodyOf<'/api/v1/customers/{id}/contacts', 'post'>;
+export type UpdateLocationInput = BodyOf<'/api/v1/service-locations/{id}', 'patch'>;
+export type UpdateContactInput = BodyOf<'/api/v1/contacts/{id}', 'patch'>;
 export type LogCommunicationInput = BodyOf<'/api/v1/customers/{id}/communications', 'post'>;
 
 export const recordKeys = {
@@ -50,6 +52,16 @@ export function useCreateLocation(customerId: string) {
   });
 }
 
+// PATCH /service-locations/{id}
+export function useUpdateLocation(customerId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, ...body }: UpdateLocationInput & { id: string }) =>
+      unwrap(api.PATCH('/api/v1/service-locations/{id}', { params: { path: { id } }, body })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: recordKeys.locations(customerId) }),
+  });
+}
+
 // GET /customers/{id}/contacts
 export const contactsQuery = (id: string) =>
   queryOptions({
@@ -65,6 +77,16 @@ export function useCreateContact(customerId: string) {
   return useMutation({
     mutationFn: (body: CreateContactInput) =>
       unwrap(api.POST('/api/v1/customers/{id}/contacts', { params: { path: { id: customerId } }, body })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: recordKeys.contacts(customerId) }),
+  });
+}
+
+// PATCH /contacts/{id}
+export function useUpdateContact(customerId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, ...body }: UpdateContactInput & { id: string }) =>
+      unwrap(api.PATCH('/api/v1/contacts/{id}', { params: { path: { id } }, body })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: recordKeys.contacts(customerId) }),
   });
 }

@@ -140,6 +140,50 @@ describe('CustomerPage', () => {
   });
 });
 
+describe('CustomerPage edits', () => {
+  it('edits a contact: the mobile changes, the other methods are kept', async () => {
+    const withFax = { ...contact, methods: [...contact.methods, { id: 'm3', kind: 'fax', value: '603 555 0000', is_primary: true }] };
+    const requests = serve((url, request) => {
+      if (request.method === 'PATCH') return json({ ...withFax, version: 2 });
+      if (url.pathname.endsWith('/contacts')) return json({ items: [withFax], next_cursor: null });
+      return undefined;
+    });
+    renderWithProviders(<CustomerPage customerId="c1" jobs={[]} />);
+    await userEvent.click(await screen.findByRole('button', { name: 'Edit Marguerite Velasquez' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Edit Marguerite Velasquez' });
+    expect(within(dialog).getByLabelText('Email')).toHaveValue('mv@harbor.example');
+    await userEvent.clear(within(dialog).getByLabelText('Mobile'));
+    await userEvent.type(within(dialog).getByLabelText('Mobile'), '603 555 9999');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(requests.some((r) => r.method === 'PATCH')).toBe(true));
+    const patch = requests.find((r) => r.method === 'PATCH');
+    expect(patch?.path).toBe('/api/v1/contacts/k1');
+    expect(patch?.body).toEqual({
+      name: 'Marguerite Velasquez',
+      title: 'Property manager',
+      methods: [
+        { kind: 'mobile', value: '603 555 9999', is_primary: true },
+        { kind: 'email', value: 'mv@harbor.example', is_primary: true },
+        { kind: 'fax', value: '603 555 0000', is_primary: true },
+      ],
+    });
+  });
+
+  it('edits a location, keeping the address parts the form does not show', async () => {
+    const requests = serve((_url, request) => (request.method === 'PATCH' ? json({ ...location, version: 2 }) : undefined));
+    renderWithProviders(<CustomerPage customerId="c1" jobs={[]} />);
+    await userEvent.click(await screen.findByRole('button', { name: 'Edit Building C' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Edit Building C' });
+    await userEvent.clear(within(dialog).getByLabelText('City'));
+    await userEvent.type(within(dialog).getByLabelText('City'), 'Dover');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(requests.some((r) => r.method === 'PATCH')).toBe(true));
+    const patch = requests.find((r) => r.method === 'PATCH');
+    expect(patch?.path).toBe('/api/v1/service-locations/l1');
+    expect(patch?.body).toEqual({ name: 'Building C', address: { ...location.address, city: 'Dover' } });
+  });
+});
+
 describe('interleave', () => {
   it('orders communications and jobs newest first', () => {
     const entries = interleave([call as never], jobs);

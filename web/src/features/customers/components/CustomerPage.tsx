@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { BackLink, Button, Dialog, DialogForm, Empty, FormError, PageFrame, Panel, QueryState, SelectField, TextArea, TextField, toast } from '@/components/ui';
+import { BackLink, Button, Dialog, DialogForm, EditButton, Empty, FormError, PageFrame, Panel, QueryState, SelectField, TextArea, TextField, toast } from '@/components/ui';
 import { ApiError, type DuplicateCandidate } from '@/lib/api/errors';
 import { formatDateTime, mapHref, telHref } from '@/lib/format';
 import { formValues, useFormState } from '@/lib/forms';
@@ -13,6 +13,8 @@ import {
   useCreateLocation,
   useLocations,
   useLogCommunication,
+  useUpdateContact,
+  useUpdateLocation,
   type Communication,
   type Contact,
   type ServiceLocation,
@@ -90,9 +92,9 @@ export function addressLine(location: ServiceLocation): string {
 
 function LocationsPanel({ customerId }: { customerId: string }) {
   const locations = useLocations(customerId);
-  const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<ServiceLocation | 'new' | null>(null);
   return (
-    <Panel id="customer-locations" title="Locations" aside={<Button size="sm" onClick={() => setAdding(true)}>Add location</Button>}>
+    <Panel id="customer-locations" title="Locations" aside={<Button size="sm" onClick={() => setEditing('new')}>Add location</Button>}>
       <QueryState query={locations} loading="Loading locations…">
         {(data) => (
           <ul className="plain-list">
@@ -107,14 +109,17 @@ function LocationsPanel({ customerId }: { customerId: string }) {
                       Map<span className="visually-hidden"> of {l.name}</span>
                     </a>
                   </>
-                ) : null}
+                ) : null}{' '}
+                <EditButton name={l.name} onClick={() => setEditing(l)} />
               </li>
             ))}
           </ul>
         )}
       </QueryState>
-      <Dialog open={adding} title="New location" onClose={() => setAdding(false)}>
-        {adding ? <LocationForm customerId={customerId} onDone={() => setAdding(false)} /> : null}
+      <Dialog open={editing !== null} title={editing && editing !== 'new' ? `Edit ${editing.name}` : 'New location'} onClose={() => setEditing(null)}>
+        {editing !== null ? (
+          <LocationForm key={editing === 'new' ? 'new' : editing.id} customerId={customerId} location={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />
+        ) : null}
       </Dialog>
     </Panel>
   );
@@ -177,13 +182,22 @@ export function useDuplicateAwareSave() {
   return { duplicates, pending, attempt };
 }
 
-function LocationForm({ customerId, onDone }: { customerId: string; onDone: () => void }) {
+function LocationForm({ customerId, location, onDone }: { customerId: string; location: ServiceLocation | null; onDone: () => void }) {
   const create = useCreateLocation(customerId);
+  const update = useUpdateLocation(customerId);
   const form = useFormState();
   const save = useDuplicateAwareSave();
   const submit = (element: HTMLFormElement) =>
-    form.submit(locationSchema, formValues(element), (values) =>
-      save.attempt(async (allowDuplicate) => {
+    form.submit(locationSchema, formValues(element), async (values) => {
+      if (location) {
+        // The PATCH replaces the whole address: the parts this form does not show are kept.
+        const address = { ...location.address, line1: values.line1, city: values.city, postal_code: values.postal_code };
+        await update.mutateAsync({ id: location.id, name: values.name, address });
+        toast('Location saved');
+        onDone();
+        return;
+      }
+      await save.attempt(async (allowDuplicate) => {
         await create.mutateAsync({
           name: values.name,
           address: { line1: values.line1, city: values.city, postal_code: values.postal_code },
@@ -191,15 +205,15 @@ function LocationForm({ customerId, onDone }: { customerId: string; onDone: () =
         });
         toast('Location added');
         onDone();
-      }).then(() => undefined),
-    );
+      });
+    });
   return (
     <>
-      <DialogForm form={form} onSubmit={submit} onCancel={onDone} busy={create.isPending} submitLabel="Add location">
-        <TextField label="Name" name="name" errors={form.errors.name} required maxLength={200} placeholder="Building C" />
-        <TextField label="Street" name="line1" errors={form.errors['address.line1'] ?? form.errors.line1} maxLength={500} />
-        <TextField label="City" name="city" errors={form.errors.city} maxLength={100} />
-        <TextField label="Postal code" name="postal_code" errors={form.errors.postal_code} maxLength={20} />
+      <DialogForm form={form} onSubmit={submit} onCancel={onDone} busy={create.isPending || update.isPending} submitLabel={location ? 'Save' : 'Add location'}>
+        <TextField label="Name" name="name" defaultValue={location?.name ?? ''} errors={form.errors.name} required maxLength={200} placeholder="Building C" />
+        <TextField label="Street" name="line1" defaultValue={location?.address.line1 ?? ''} errors={form.errors['address.line1'] ?? form.errors.line1} maxLength={500} />
+        <TextField label="City" name="city" defaultValue={location?.address.city ?? ''} errors={form.errors.city} maxLength={100} />
+        <TextField label="Postal code" name="postal_code" defaultValue={location?.address.postal_code ?? ''} errors={form.errors.postal_code} maxLength={20} />
       </DialogForm>
       {save.duplicates.length > 0 && save.pending ? (
         <DuplicateWarning candidates={save.duplicates} busy={create.isPending} onCreateAnyway={() => void save.pending?.().catch(form.fail)} />
@@ -222,9 +236,9 @@ function methodLink(method: Contact['methods'][number]) {
 
 function ContactsPanel({ customerId }: { customerId: string }) {
   const contacts = useContacts(customerId);
-  const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<Contact | 'new' | null>(null);
   return (
-    <Panel id="customer-contacts" title="Contacts" aside={<Button size="sm" onClick={() => setAdding(true)}>Add contact</Button>}>
+    <Panel id="customer-contacts" title="Contacts" aside={<Button size="sm" onClick={() => setEditing('new')}>Add contact</Button>}>
       <QueryState query={contacts} loading="Loading contacts…">
         {(data) =>
           data.items.length === 0 ? (
@@ -236,7 +250,8 @@ function ContactsPanel({ customerId }: { customerId: string }) {
                   <span>
                     <strong>{k.name}</strong>
                     {k.title ? <span className="muted">, {k.title}</span> : null}
-                    {k.is_primary ? <span className="badge">Primary</span> : null}
+                    {k.is_primary ? <span className="badge">Primary</span> : null}{' '}
+                    <EditButton name={k.name} onClick={() => setEditing(k)} />
                   </span>
                   <span className="row row-wrap">{k.methods.map(methodLink)}</span>
                 </li>
@@ -245,36 +260,57 @@ function ContactsPanel({ customerId }: { customerId: string }) {
           )
         }
       </QueryState>
-      <Dialog open={adding} title="New contact" onClose={() => setAdding(false)}>
-        {adding ? <ContactForm customerId={customerId} onDone={() => setAdding(false)} /> : null}
+      <Dialog open={editing !== null} title={editing && editing !== 'new' ? `Edit ${editing.name}` : 'New contact'} onClose={() => setEditing(null)}>
+        {editing !== null ? (
+          <ContactForm key={editing === 'new' ? 'new' : editing.id} customerId={customerId} contact={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />
+        ) : null}
       </Dialog>
     </Panel>
   );
 }
 
-function ContactForm({ customerId, onDone }: { customerId: string; onDone: () => void }) {
+/** A contact's primary method of a kind (the one the form edits). */
+function primaryOf(contact: Contact | null, kind: 'mobile' | 'email') {
+  const methods = contact?.methods.filter((m) => m.kind === kind) ?? [];
+  return methods.find((m) => m.is_primary) ?? methods[0];
+}
+
+function ContactForm({ customerId, contact, onDone }: { customerId: string; contact: Contact | null; onDone: () => void }) {
   const create = useCreateContact(customerId);
+  const update = useUpdateContact(customerId);
   const form = useFormState();
   const save = useDuplicateAwareSave();
+  const mobile = primaryOf(contact, 'mobile');
+  const email = primaryOf(contact, 'email');
   const submit = (element: HTMLFormElement) =>
-    form.submit(contactSchema, formValues(element), (values) =>
-      save.attempt(async (allowDuplicate) => {
-        const methods = [
-          ...(values.mobile ? [{ kind: 'mobile' as const, value: values.mobile }] : []),
-          ...(values.email ? [{ kind: 'email' as const, value: values.email }] : []),
-        ];
+    form.submit(contactSchema, formValues(element), async (values) => {
+      const methods = [
+        ...(values.mobile ? [{ kind: 'mobile' as const, value: values.mobile, is_primary: true }] : []),
+        ...(values.email ? [{ kind: 'email' as const, value: values.email, is_primary: true }] : []),
+      ];
+      if (contact) {
+        // The PATCH replaces every method: the ones this form does not show are kept.
+        const others = contact.methods
+          .filter((m) => m.id !== mobile?.id && m.id !== email?.id)
+          .map((m) => ({ kind: m.kind, value: m.value, is_primary: methods.some((n) => n.kind === m.kind) ? false : m.is_primary }));
+        await update.mutateAsync({ id: contact.id, name: values.name, title: values.title, methods: [...methods, ...others] });
+        toast('Contact saved');
+        onDone();
+        return;
+      }
+      await save.attempt(async (allowDuplicate) => {
         await create.mutateAsync({ name: values.name, title: values.title, methods, allow_duplicate: allowDuplicate });
         toast('Contact added');
         onDone();
-      }).then(() => undefined),
-    );
+      });
+    });
   return (
     <>
-      <DialogForm form={form} onSubmit={submit} onCancel={onDone} busy={create.isPending} submitLabel="Add contact">
-        <TextField label="Name" name="name" errors={form.errors.name} required maxLength={200} />
-        <TextField label="Title" name="title" errors={form.errors.title} maxLength={200} />
-        <TextField label="Mobile" name="mobile" type="tel" errors={form.errors.mobile} />
-        <TextField label="Email" name="email" type="email" errors={form.errors.email} />
+      <DialogForm form={form} onSubmit={submit} onCancel={onDone} busy={create.isPending || update.isPending} submitLabel={contact ? 'Save' : 'Add contact'}>
+        <TextField label="Name" name="name" defaultValue={contact?.name ?? ''} errors={form.errors.name} required maxLength={200} />
+        <TextField label="Title" name="title" defaultValue={contact?.title ?? ''} errors={form.errors.title} maxLength={200} />
+        <TextField label="Mobile" name="mobile" type="tel" defaultValue={mobile?.value ?? ''} errors={form.errors.mobile} />
+        <TextField label="Email" name="email" type="email" defaultValue={email?.value ?? ''} errors={form.errors.email} />
       </DialogForm>
       {save.duplicates.length > 0 && save.pending ? (
         <DuplicateWarning candidates={save.duplicates} busy={create.isPending} onCreateAnyway={() => void save.pending?.().catch(form.fail)} />
