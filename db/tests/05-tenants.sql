@@ -5,7 +5,7 @@
 -- why), each committed so that the last one can check what B kept.
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-select plan(75);
+select plan(78);
 \ir fixtures/tenants.sql
 
 -- ---------------------------------------------------------------- admin of A
@@ -94,6 +94,13 @@ select throws_ok(format($$ insert into app.communications (customer_id, channel,
 select throws_ok(format($$ insert into app.communications (customer_id, job_id, channel, direction, summary)
                            values (%L, %L, 'call', 'inbound', 'x') $$, pg_temp.id('A.cust2'), pg_temp.id('A.job1')),
   'FO422', null, 'admin A cannot name another customer''s job in a log entry (app.check_communication_job)');
+-- Search and duplicates (migration 0024): definer functions, the company from the context only.
+select set_eq($$ select customer_id from auth.search_customer_matches('customer', 100) $$,
+  array[pg_temp.id('A.cust1'), pg_temp.id('A.cust2')],
+  'admin A''s search finds A''s customers only, though B''s are named alike');
+select set_eq($$ select customer_id from auth.find_customer_duplicates(array['1 (555) 01-00'], array['MANAGER@B.TEST'], null) $$,
+  array[pg_temp.id('A.cust1')],
+  'admin A''s duplicate check matches A''s phone (by digits), never B''s email');
 reset role;
 select pg_temp.lend_temp(false);
 commit;
@@ -151,6 +158,8 @@ select throws_ok($$ insert into app.customers (name) values ('x') $$, '42501', '
   'worker A cannot create customers');
 select throws_ok($$ select count(*) from app.communications $$, '42501', 'permission denied for table communications',
   'worker A cannot read the communication log (staff only)');
+select throws_ok($$ select * from auth.search_customer_matches('customer', 100) $$, '42501', null,
+  'worker A may not call the admins'' customer search');
 reset role;
 select pg_temp.lend_temp(false);
 commit;
