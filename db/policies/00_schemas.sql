@@ -103,5 +103,7 @@ grant execute on function
 -- Indexed search for admins (see db/migrations/0006): company from the context only.
 grant execute on function
   auth.search_jobs(text, boolean, uuid, uuid, uuid, timestamptz, uuid, integer),
-  auth.search_customers(text, text, uuid, integer)
+  auth.search_customers(text, text, uuid, integer),
+  auth.search_customer_matches(text, integer),
+  auth.find_customer_duplicates(text[], text[], text)
   to fieldops_admin;

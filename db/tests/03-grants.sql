@@ -14,6 +14,10 @@ insert into expected_grant values
   ('app.audit_log', 'fieldops_admin', 'SELECT', null),
   ('app.audit_log', 'fieldops_customer', 'SELECT', '{id,company_id,table_name,row_id,job_id,action,actor_role,at,timeline}'),
   ('app.audit_log', 'fieldops_worker', 'SELECT', '{id,company_id,table_name,row_id,job_id,action,actor_role,at,timeline}'),
+  ('app.communications', 'fieldops_admin', 'DELETE', null),
+  ('app.communications', 'fieldops_admin', 'INSERT', '{customer_id,service_location_id,contact_id,job_id,occurred_at,channel,direction,summary}'),
+  ('app.communications', 'fieldops_admin', 'SELECT', null),
+  ('app.communications', 'fieldops_admin', 'UPDATE', '{service_location_id,contact_id,job_id,occurred_at,channel,direction,summary}'),
   ('app.companies', 'fieldops_admin', 'SELECT', null),
   ('app.companies', 'fieldops_admin', 'UPDATE', '{name,color}'),
   ('app.companies', 'fieldops_customer', 'SELECT', null),
@@ -116,6 +120,8 @@ insert into expected_grant values
   ('auth.session_profile(uuid,uuid,uuid,text)', 'fieldops_login', 'EXECUTE', null),
   ('auth.login_lookup(text,text)', 'fieldops_login', 'EXECUTE', null),
   ('auth.search_customers(text,text,uuid,integer)', 'fieldops_admin', 'EXECUTE', null),
+  ('auth.search_customer_matches(text,integer)', 'fieldops_admin', 'EXECUTE', null),
+  ('auth.find_customer_duplicates(text[],text[],text)', 'fieldops_admin', 'EXECUTE', null),
   ('auth.search_jobs(text,boolean,uuid,uuid,uuid,timestamp with time zone,uuid,integer)', 'fieldops_admin', 'EXECUTE', null),
   ('auth.login_retry_after(text,text,integer,interval)', 'fieldops_login', 'EXECUTE', null),
   ('auth.record_login_failure(text,text)', 'fieldops_login', 'EXECUTE', null),
@@ -167,6 +173,7 @@ grant select on expected_grant to public;
 -- secret) does not become insertable on Citus unnoticed.
 create temporary table citus_insert_default (object text, grantee text, columns text[]) on commit drop;
 insert into citus_insert_default values
+  ('app.communications', 'fieldops_admin', '{id,company_id,occurred_at,created_at,updated_at,version}'),
   ('app.contact_methods', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
   ('app.contacts', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
   ('app.customers', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),

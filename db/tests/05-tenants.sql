@@ -5,7 +5,7 @@
 -- why), each committed so that the last one can check what B kept.
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-select plan(66);
+select plan(78);
 \ir fixtures/tenants.sql
 
 -- ---------------------------------------------------------------- admin of A
@@ -76,6 +76,31 @@ select case when pg_temp.citus()
                  '42501', 'permission denied for table customers',
                  'admin A cannot backdate or version a new row (it may not even name those columns)')
 end;
+
+-- The communication log (migration 0024): the company's, edited by its author.
+select set_eq($$ select id from app.communications $$, array[pg_temp.id('A.cust1.call'), pg_temp.id('A.cust2.visit')],
+  'admin A reads A''s communication log');
+select is(pg_temp.affected(format($$ update app.communications set summary = 'edited' where id = %L $$,
+    pg_temp.id('A.cust1.call'))), 1::bigint, 'admin A edits the log entry it wrote');
+select is(pg_temp.affected(format($$ update app.communications set summary = 'edited' where id = %L $$,
+    pg_temp.id('A.cust2.visit'))), 0::bigint, 'admin A cannot edit a log entry someone else wrote');
+select is(pg_temp.affected(format($$ delete from app.communications where id = %L $$,
+    pg_temp.id('A.cust2.visit'))), 0::bigint, 'admin A cannot delete a log entry someone else wrote');
+select is(pg_temp.affected(format($$ delete from app.communications where id = %L $$,
+    pg_temp.id('B.cust1.call'))), 0::bigint, 'admin A cannot delete B''s log entries');
+select throws_ok(format($$ insert into app.communications (customer_id, channel, direction, summary)
+                           values (%L, 'call', 'inbound', 'x') $$, pg_temp.id('B.cust1')),
+  '23503', null, 'admin A cannot log against B''s customer (composite foreign key)');
+select throws_ok(format($$ insert into app.communications (customer_id, job_id, channel, direction, summary)
+                           values (%L, %L, 'call', 'inbound', 'x') $$, pg_temp.id('A.cust2'), pg_temp.id('A.job1')),
+  'FO422', null, 'admin A cannot name another customer''s job in a log entry (app.check_communication_job)');
+-- Search and duplicates (migration 0024): definer functions, the company from the context only.
+select set_eq($$ select customer_id from auth.search_customer_matches('customer', 100) $$,
+  array[pg_temp.id('A.cust1'), pg_temp.id('A.cust2')],
+  'admin A''s search finds A''s customers only, though B''s are named alike');
+select set_eq($$ select customer_id from auth.find_customer_duplicates(array['1 (555) 01-00'], array['MANAGER@B.TEST'], null) $$,
+  array[pg_temp.id('A.cust1')],
+  'admin A''s duplicate check matches A''s phone (by digits), never B''s email');
 reset role;
 select pg_temp.lend_temp(false);
 commit;
@@ -131,6 +156,10 @@ select set_eq($$ select distinct job_id from app.audit_log $$, array[pg_temp.id(
   'worker A reads the timeline of its own jobs only');
 select throws_ok($$ insert into app.customers (name) values ('x') $$, '42501', 'permission denied for table customers',
   'worker A cannot create customers');
+select throws_ok($$ select count(*) from app.communications $$, '42501', 'permission denied for table communications',
+  'worker A cannot read the communication log (staff only)');
+select throws_ok($$ select * from auth.search_customer_matches('customer', 100) $$, '42501', null,
+  'worker A may not call the admins'' customer search');
 reset role;
 select pg_temp.lend_temp(false);
 commit;
@@ -166,6 +195,8 @@ select throws_ok($$ select changes from app.audit_log $$, '42501', 'permission d
   'customer A cannot read the full history (changes)');
 select set_eq($$ select distinct job_id from app.audit_log $$, array[pg_temp.id('A.job1')],
   'customer A reads the timeline of its own unarchived job only');
+select throws_ok($$ select count(*) from app.communications $$, '42501', 'permission denied for table communications',
+  'customer A cannot read the communication log, not even its own customer''s');
 
 -- Sessions: everyone may end its own session, nobody another's.
 select is(pg_temp.affected(format($$ update app.sessions set revoked_at = now() where id = %L $$,

@@ -26,6 +26,8 @@ expected = [
     "/api/v1/jobs/{id}/history",
     "/api/v1/customers/{id}/locations", "/api/v1/service-locations/{id}",
     "/api/v1/customers/{id}/contacts", "/api/v1/contacts/{id}",
+    "/api/v1/customers/search", "/api/v1/customers/{id}/communications",
+    "/api/v1/customers/{id}/communications/{communication_id}",
 ]
 missing = [path for path in expected if path not in document["paths"]]
 if missing:

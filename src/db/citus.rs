@@ -62,6 +62,8 @@ pub const TABLES: &[(&str, Placement)] = &[
     ("app.jobs", Placement::ByCompany),
     ("app.job_tasks", Placement::ByCompany),
     ("app.job_notes", Placement::ByCompany),
+    // After the jobs, contacts and locations its keys point at (migration 0024).
+    ("app.communications", Placement::ByCompany),
     ("app.share_links", Placement::ByCompany),
     ("app.share_link_opens", Placement::ByCompany),
     ("app.audit_log", Placement::ByCompany),

@@ -22,6 +22,7 @@ use crate::http::shared::{
     contacts::{load_contact, with_methods, Contact, ContactRow, MethodKind},
     context::Ctx,
     customer_visibility::require_customer_visible,
+    duplicates::{refuse_duplicates, Probe},
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
     pagination::{self, Page, PageParams},
@@ -61,6 +62,9 @@ pub struct CreateContact {
     pub is_primary: Option<bool>,
     #[validate(length(max = 20, message = "at most 20 methods"), nested)]
     pub methods: Option<Vec<NewMethod>>,
+    /// Create it even though one of its phones or emails is already a
+    /// contact's in the company (otherwise: 409 with the likely duplicates).
+    pub allow_duplicate: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate, Default)]
@@ -238,6 +242,7 @@ async fn list_contacts(
         (status = 201, description = "Created", body = Contact),
         (status = 403, description = "Not an admin", body = Problem),
         (status = 404, description = "No such customer in your company", body = Problem),
+        (status = 409, description = "Likely duplicates exist (`duplicates`); `allow_duplicate` creates it anyway", body = Problem),
         (status = 422, description = "Invalid fields", body = Problem),
     )
 )]
@@ -251,6 +256,14 @@ async fn create_contact(
     let methods = body.methods.clone().unwrap_or_default();
     primaries(&methods)?;
     require_customer_visible(&mut ctx, customer_id).await?;
+    let (emails, phones): (Vec<&NewMethod>, Vec<&NewMethod>) =
+        methods.iter().partition(|m| m.kind == MethodKind::Email);
+    let probe = Probe {
+        phones: phones.iter().map(|m| m.value.clone()).collect(),
+        emails: emails.iter().map(|m| m.value.clone()).collect(),
+        address: None,
+    };
+    refuse_duplicates(&mut ctx, &probe, body.allow_duplicate).await?;
     let company_id = ctx.user.company_id;
     let is_primary = match body.is_primary {
         Some(true) => {
@@ -381,14 +394,17 @@ async fn update_contact(
         (status = 204, description = "Deleted"),
         (status = 403, description = "Not an admin", body = Problem),
         (status = 404, description = "No such contact in your company", body = Problem),
-        (status = 409, description = "A job names it as its site contact", body = Problem),
+        (status = 409, description = "A job or a logged communication names it", body = Problem),
     )
 )]
 async fn delete_contact(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
     let company_id = ctx.user.company_id;
+    // A job or a log entry (migration 0024) naming it keeps it.
     let named_by_jobs = sqlx::query_scalar!(
-        r#"select exists (select 1 from app.jobs where company_id = $2 and site_contact_id = $1) as "exists!""#,
+        r#"select exists (select 1 from app.jobs where company_id = $2 and site_contact_id = $1)
+                  or exists (select 1 from app.communications where company_id = $2 and contact_id = $1)
+                  as "exists!""#,
         id,
         company_id
     )
@@ -396,7 +412,7 @@ async fn delete_contact(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<Stat
     .await?;
     if named_by_jobs {
         return Err(Error::Conflict(
-            "jobs name this contact as their site contact; change them first".into(),
+            "jobs or logged communications name this contact; change them first".into(),
         ));
     }
     let deleted = sqlx::query!("delete from app.contacts where company_id = $2 and id = $1", id, company_id)

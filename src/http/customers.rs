@@ -19,6 +19,7 @@ use crate::http::shared::{
     concurrency::{double_option, edited, etag, IfMatch},
     contacts::MethodKind,
     context::Ctx,
+    duplicates::{refuse_duplicates, Probe},
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
     like::like_pattern,
@@ -29,11 +30,10 @@ use crate::http::shared::{
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_customers, create_customer)).routes(routes!(
-        get_customer,
-        update_customer,
-        delete_customer
-    ))
+    OpenApiRouter::new()
+        .routes(routes!(list_customers, create_customer))
+        .routes(routes!(search_customers))
+        .routes(routes!(get_customer, update_customer, delete_customer))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -95,6 +95,35 @@ pub struct CreateCustomer {
     #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
     pub notes: Option<String>,
     pub parent_customer_id: Option<Uuid>,
+    /// Create it even though its phone, email or address matches existing
+    /// records of the company (otherwise: 409 with the likely duplicates).
+    pub allow_duplicate: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// Name, account number (`123` or `#123`), contact name, phone (any
+    /// formatting: digits are compared), email or location address.
+    pub q: String,
+    /// At most this many matches, 1 to 50 (default 20).
+    pub limit: Option<i64>,
+}
+
+/// One customer found, with the field that matched best.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerMatch {
+    pub customer: Customer,
+    /// `account_number`, `name`, `contact_name`, `phone`, `email` or `address`.
+    pub matched: String,
+    /// Higher is better: exact before prefix before contains; the order of
+    /// the list.
+    pub rank: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerSearch {
+    pub items: Vec<CustomerMatch>,
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate, Default)]
@@ -221,6 +250,73 @@ async fn list_customers(
     Ok(AppJson(pagination::page(rows, limit, |c| (c.name.to_lowercase(), c.id))))
 }
 
+/// Finds customers by name, account number, contact name, phone, email or
+/// location address, best matches first (for a search box and the job form's
+/// type-ahead).
+#[utoipa::path(
+    get, path = "/api/v1/customers/search", tag = "customers",
+    params(SearchParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The best matches, best first", body = CustomerSearch),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 422, description = "Invalid limit", body = Problem),
+    )
+)]
+async fn search_customers(
+    mut ctx: Ctx,
+    AppQuery(params): AppQuery<SearchParams>,
+) -> Result<AppJson<CustomerSearch>> {
+    ctx.require(&[Role::Admin])?;
+    let limit = match params.limit {
+        None => 20,
+        Some(n @ 1..=50) => n,
+        Some(_) => return Err(Error::field("limit", "must be between 1 and 50")),
+    };
+    if params.q.chars().count() > 200 {
+        return Err(Error::field("q", "must be at most 200 characters"));
+    }
+    // Indexed under RLS through auth.search_customer_matches (migration 0024),
+    // which returns ids only; the rows are read here under the caller's policies.
+    let rows = sqlx::query!(
+        r#"select s.matched as "matched!", s.rank as "rank!",
+                  c.id, c.account_number, c.name, c.email, c.phone, c.address, c.tags, c.do_not_service, c.notes,
+                  c.parent_customer_id, c.created_at, c.updated_at, c.version
+           from auth.search_customer_matches($1, $2) s
+           join app.customers c on c.company_id = $3 and c.id = s.customer_id
+           order by s.rank desc, lower(c.name), c.id"#,
+        params.q,
+        limit as i32,
+        ctx.user.company_id,
+    )
+    .fetch_all(&mut *ctx.tx)
+    .await?;
+    ctx.commit().await?;
+    let items = rows
+        .into_iter()
+        .map(|r| CustomerMatch {
+            matched: r.matched,
+            rank: r.rank,
+            customer: Customer {
+                id: r.id,
+                account_number: r.account_number,
+                name: r.name,
+                email: r.email,
+                phone: r.phone,
+                address: r.address,
+                tags: r.tags,
+                do_not_service: r.do_not_service,
+                notes: r.notes,
+                parent_customer_id: r.parent_customer_id,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+                version: r.version,
+            },
+        })
+        .collect();
+    Ok(AppJson(CustomerSearch { items }))
+}
+
 /// Creates a customer.
 #[utoipa::path(
     post, path = "/api/v1/customers", tag = "customers",
@@ -229,6 +325,7 @@ async fn list_customers(
     responses(
         (status = 201, description = "Created", body = Customer),
         (status = 403, description = "Not an admin", body = Problem),
+        (status = 409, description = "Likely duplicates exist (`duplicates`); `allow_duplicate` creates it anyway", body = Problem),
         (status = 422, description = "Invalid fields", body = Problem),
     )
 )]
@@ -239,6 +336,16 @@ async fn create_customer(mut ctx: Ctx, AppJson(body): AppJson<CreateCustomer>) -
     let company_id = ctx.user.company_id;
     let email = blank_to_none(body.email.as_deref());
     let phone = blank_to_none(body.phone.as_deref());
+    let service_address = body.service_address.as_ref().map(Address::trimmed);
+    let probe = Probe {
+        phones: phone.into_iter().map(str::to_owned).collect(),
+        emails: email.into_iter().map(str::to_owned).collect(),
+        address: match &service_address {
+            Some(address) => Probe::address_of(address),
+            None => blank_to_none(body.address.as_deref()).map(str::to_owned),
+        },
+    };
+    refuse_duplicates(&mut ctx, &probe, body.allow_duplicate).await?;
     let customer = sqlx::query_as!(
         Customer,
         r#"insert into app.customers (name, email, phone, address, tags, do_not_service, notes, parent_customer_id)
@@ -257,7 +364,7 @@ async fn create_customer(mut ctx: Ctx, AppJson(body): AppJson<CreateCustomer>) -
     .fetch_one(&mut *ctx.tx)
     .await?;
     // The database made its first location (app.create_first_location).
-    if let Some(address) = body.service_address.as_ref().map(Address::trimmed) {
+    if let Some(address) = service_address {
         sqlx::query!(
             "update app.service_locations
              set line1 = $3, line2 = $4, city = $5, region = $6, postal_code = $7, country = $8

@@ -8,6 +8,7 @@
 pub mod shared;
 
 pub mod auth;
+pub mod communications;
 pub mod contacts;
 pub mod customers;
 pub mod health;
@@ -47,6 +48,7 @@ use shared::{idempotency, middleware, AppState, Error};
         (name = "customers", description = "Your company's customers (admins)"),
         (name = "service-locations", description = "Where a customer's work happens, as your role may see it"),
         (name = "contacts", description = "A customer's people and how to reach them, as your role may see them"),
+        (name = "communications", description = "A customer's communication log (admins)"),
         (name = "job-statuses", description = "Your company's workflow"),
         (name = "jobs", description = "Jobs, as your role may see them"),
         (name = "tasks", description = "Checklists of jobs"),
@@ -78,6 +80,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(customers::router())
         .merge(service_locations::router())
         .merge(contacts::router())
+        .merge(communications::router())
         .merge(statuses::router())
         .merge(jobs::router())
         .merge(history::router())

@@ -20,6 +20,7 @@ use crate::http::shared::{
     concurrency::{double_option, edited, etag, IfMatch},
     context::Ctx,
     customer_visibility::require_customer_visible,
+    duplicates::{refuse_duplicates, Probe},
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
     pagination::{self, Page, PageParams},
@@ -41,6 +42,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct CreateLocation {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     pub name: String,
+    /// Create it even though the company has a location at the same address
+    /// (otherwise: 409 with the likely duplicates).
+    pub allow_duplicate: Option<bool>,
     #[validate(nested)]
     pub address: Option<Address>,
     /// Given together with `longitude`.
@@ -188,6 +192,7 @@ async fn list_locations(
         (status = 201, description = "Created", body = ServiceLocation),
         (status = 403, description = "Not an admin", body = Problem),
         (status = 404, description = "No such customer in your company", body = Problem),
+        (status = 409, description = "Likely duplicates exist (`duplicates`); `allow_duplicate` creates it anyway", body = Problem),
         (status = 422, description = "Invalid fields", body = Problem),
     )
 )]
@@ -200,6 +205,8 @@ async fn create_location(
     body.validate()?;
     require_customer_visible(&mut ctx, customer_id).await?;
     let address = body.address.as_ref().map(Address::trimmed).unwrap_or_default();
+    let probe = Probe { address: Probe::address_of(&address), ..Probe::default() };
+    refuse_duplicates(&mut ctx, &probe, body.allow_duplicate).await?;
     let id = sqlx::query_scalar!(
         "insert into app.service_locations
            (customer_id, name, line1, line2, city, region, postal_code, country, latitude, longitude)
@@ -331,21 +338,26 @@ async fn update_location(
         (status = 204, description = "Deleted"),
         (status = 403, description = "Not an admin", body = Problem),
         (status = 404, description = "No such location in your company", body = Problem),
-        (status = 409, description = "Jobs name it, or it is the customer's last location", body = Problem),
+        (status = 409, description = "Jobs or logged communications name it, or it is the customer's last location", body = Problem),
     )
 )]
 async fn delete_location(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
     let company_id = ctx.user.company_id;
+    // A job or a log entry (migration 0024) naming it keeps it.
     let named_by_jobs = sqlx::query_scalar!(
-        r#"select exists (select 1 from app.jobs where company_id = $2 and service_location_id = $1) as "exists!""#,
+        r#"select exists (select 1 from app.jobs where company_id = $2 and service_location_id = $1)
+                  or exists (select 1 from app.communications where company_id = $2 and service_location_id = $1)
+                  as "exists!""#,
         id,
         company_id
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
     if named_by_jobs {
-        return Err(Error::Conflict("jobs happen at this location; move them to another one first".into()));
+        return Err(Error::Conflict(
+            "jobs or logged communications name this location; move them to another one first".into(),
+        ));
     }
     let deleted =
         sqlx::query!("delete from app.service_locations where company_id = $2 and id = $1", id, company_id)

@@ -188,6 +188,22 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
                 ),
                 expect: Expect::Zero,
             },
+            // Search and duplicates (migration 0024): the caller's company only.
+            Step {
+                sql: format!(
+                    "select count(*) from auth.search_customer_matches('customer', 100) s where s.customer_id = '{}'",
+                    victim.customer
+                ),
+                expect: Expect::Zero,
+            },
+            Step {
+                sql: format!(
+                    "select count(*) from auth.find_customer_duplicates(array['5550100'], array['admin@bolt.test'], 'x') d \
+                     where d.customer_id = '{}'",
+                    victim.customer
+                ),
+                expect: Expect::Zero,
+            },
             Step {
                 sql: format!("select count(*) from auth.current_profile() p where p.company_id = '{b}'"),
                 expect: Expect::Zero,
@@ -327,6 +343,13 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
             "insert into app.mail_outbox (company_id, kind, recipient, subject, text_body, html_body) \
              values ('{b}', 'phish', 'x@x.test', 'x', 'x', 'x')"
         ),
+        format!("update app.communications set summary = 'pwned' where company_id = '{b}'"),
+        format!("delete from app.communications where company_id = '{b}'"),
+        format!(
+            "insert into app.communications (company_id, customer_id, channel, direction, summary) \
+             values ('{b}', '{}', 'call', 'inbound', 'pwned')",
+            victim.customer
+        ),
         format!("update app.password_reset_tokens set expires_at = now() + interval '10 years' where company_id = '{b}'"),
         format!(
             "insert into app.password_reset_tokens (company_id, user_id, token_hash, expires_at) \
@@ -397,6 +420,15 @@ async fn seed(app: &TestApp, company: &Company) -> Uuid {
         )
         .await;
     assert_eq!(reset.status, reqwest::StatusCode::ACCEPTED);
+    // A communication log entry (migration 0024) about the job.
+    let logged = app
+        .post(
+            &format!("/api/v1/customers/{}/communications", company.customer_id),
+            &company.admin.access,
+            serde_json::json!({"channel": "call", "direction": "inbound", "summary": "Called", "job_id": job}),
+        )
+        .await;
+    assert!(logged.status.is_success(), "{:?}", logged.body);
     job
 }
 

@@ -76,6 +76,19 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         .await;
     let contact_id = contact.body["id"].as_str().expect("contact").to_owned();
 
+    // A's communication log entry (migration 0024), naming that contact and job.
+    let communication = app
+        .post(
+            &format!("/api/v1/customers/{customer_id}/communications"),
+            &a.admin.access,
+            json!({"channel": "call", "direction": "inbound", "summary": "Secret call",
+                   "contact_id": contact_id, "job_id": job_id, "service_location_id": location_id}),
+        )
+        .await;
+    assert_eq!(communication.status, StatusCode::CREATED, "{:?}", communication.body);
+    let communication_id = communication.body["id"].as_str().expect("communication").to_owned();
+    let communication_path = format!("/api/v1/customers/{customer_id}/communications/{communication_id}");
+
     // A job of B's own, to aim B's legitimate writes at A's ids.
     let b_job =
         app.create_job(&b.admin.access, json!({"customer_id": b.customer_id, "title": "B job"})).await;
@@ -117,6 +130,14 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         (Method::GET, format!("/api/v1/contacts/{contact_id}"), None),
         (Method::PATCH, format!("/api/v1/contacts/{contact_id}"), Some(json!({"is_primary": false}))),
         (Method::DELETE, format!("/api/v1/contacts/{contact_id}"), None),
+        (Method::GET, format!("/api/v1/customers/{customer_id}/communications"), None),
+        (
+            Method::POST,
+            format!("/api/v1/customers/{customer_id}/communications"),
+            Some(json!({"channel": "call", "direction": "inbound", "summary": "x"})),
+        ),
+        (Method::PATCH, communication_path.clone(), Some(json!({"summary": "pwned"}))),
+        (Method::DELETE, communication_path.clone(), None),
         (Method::PATCH, format!("/api/v1/job-statuses/{status_id}"), Some(json!({"name": "pwned"}))),
         (Method::DELETE, format!("/api/v1/job-statuses/{status_id}"), None),
         (Method::POST, "/api/v1/job-statuses/reorder".into(), Some(json!({"ids": a_statuses}))),
@@ -155,6 +176,25 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
             Some(json!({"name": "x", "parent_customer_id": customer_id})),
         ),
         (
+            Method::POST,
+            format!("/api/v1/customers/{}/communications", b.customer_id),
+            Some(
+                json!({"channel": "call", "direction": "inbound", "summary": "x", "contact_id": contact_id}),
+            ),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/customers/{}/communications", b.customer_id),
+            Some(json!({"channel": "call", "direction": "inbound", "summary": "x", "job_id": job_id})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/customers/{}/communications", b.customer_id),
+            Some(
+                json!({"channel": "call", "direction": "inbound", "summary": "x", "service_location_id": location_id}),
+            ),
+        ),
+        (
             Method::PATCH,
             format!("/api/v1/customers/{}", b.customer_id),
             Some(json!({"parent_customer_id": customer_id})),
@@ -172,6 +212,9 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         (Method::GET, format!("/api/v1/jobs?assigned_worker_id={worker_id}"), None),
         (Method::GET, "/api/v1/jobs?q=Secret".into(), None),
         (Method::GET, "/api/v1/customers?q=acme".into(), None),
+        (Method::GET, "/api/v1/customers/search?q=Secret".into(), None),
+        (Method::GET, "/api/v1/customers/search?q=555-0100".into(), None),
+        (Method::GET, format!("/api/v1/customers/search?q={customer_id}"), None),
         (Method::GET, "/api/v1/users?q=acme".into(), None),
         (Method::GET, "/api/v1/job-statuses".into(), None),
         (Method::GET, "/api/v1/workers/assigned-jobs".into(), None),
@@ -190,6 +233,7 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         link_id.clone(),
         location_id.clone(),
         contact_id.clone(),
+        communication_id.clone(),
         customer_id.to_string(),
         worker_id.to_string(),
         admin_id.to_string(),

@@ -6,6 +6,7 @@ mod boundary;
 mod catalog;
 mod citus;
 mod crm;
+mod customer_search;
 mod hardening;
 mod helpers;
 mod history;

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::duplicates::DuplicateCandidate;
 use axum::{
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
@@ -28,6 +29,9 @@ pub enum Error {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// A create that would likely repeat existing records (shared/duplicates.rs).
+    #[error("likely duplicates exist")]
+    Duplicates(Vec<DuplicateCandidate>),
     #[error("{detail}")]
     Validation { detail: String, errors: FieldErrors },
     #[error("the resource changed since it was read")]
@@ -64,6 +68,11 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<FieldErrors>,
+    /// On a 409 `duplicate`: the existing records the new one would likely
+    /// repeat. Send the request again with `"allow_duplicate": true` to create
+    /// it anyway.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicates: Option<Vec<DuplicateCandidate>>,
 }
 
 struct Answer {
@@ -71,11 +80,12 @@ struct Answer {
     slug: &'static str,
     detail: String,
     errors: Option<FieldErrors>,
+    duplicates: Option<Vec<DuplicateCandidate>>,
 }
 
 impl Answer {
     fn new(status: StatusCode, slug: &'static str, detail: impl Into<String>) -> Self {
-        Answer { status, slug, detail: detail.into(), errors: None }
+        Answer { status, slug, detail: detail.into(), errors: None, duplicates: None }
     }
 }
 
@@ -100,11 +110,20 @@ impl IntoResponse for Error {
             }
             Error::NotFound => Answer::new(StatusCode::NOT_FOUND, "not-found", "no such resource"),
             Error::Conflict(detail) => Answer::new(StatusCode::CONFLICT, "conflict", detail),
+            Error::Duplicates(candidates) => Answer {
+                duplicates: Some(candidates),
+                ..Answer::new(
+                    StatusCode::CONFLICT,
+                    "duplicate",
+                    "likely duplicates exist: pick one of them, or send allow_duplicate: true to create it anyway",
+                )
+            },
             Error::Validation { detail, errors } => Answer {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 slug: "validation",
                 detail,
                 errors: Some(errors),
+                duplicates: None,
             },
             Error::PreconditionFailed => Answer::new(
                 StatusCode::PRECONDITION_FAILED,
@@ -138,6 +157,7 @@ impl IntoResponse for Error {
             status: status.as_u16(),
             detail: answer.detail,
             errors: answer.errors,
+            duplicates: answer.duplicates,
         };
         let mut response = (status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
@@ -279,6 +299,7 @@ const RAISED_CONSTRAINTS: &[(&str, &str)] = &[
     ("requires every task to be done first", "jobs_open_tasks"),
     ("the job must name one", "jobs_location_required"),
     ("a customer cannot be its own ancestor", "customers_parent_cycle"),
+    ("the job belongs to another customer", "communications_job_customer"),
 ];
 
 fn raised_constraint(message: &str) -> Option<&'static str> {
@@ -352,6 +373,15 @@ pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
     ("service_location_access_gate_code_length", "gate_code", "must be at most 100 characters"),
     ("service_location_access_notes_length", "access_notes", "must be at most 2000 characters"),
     ("contacts_customer_fkey", "customer_id", "does not name a customer of this company"),
+    // Migration 0024: the communication log.
+    ("communications_customer_fkey", "customer_id", "does not name a customer of this company"),
+    ("communications_location_fkey", "service_location_id", "does not name a location of this customer"),
+    ("communications_contact_fkey", "contact_id", "does not name a contact of this customer"),
+    ("communications_job_fkey", "job_id", "does not name a job of this company"),
+    ("communications_job_customer", "job_id", "does not name a job of this customer"),
+    ("communications_channel", "channel", "must be call, email, text or visit"),
+    ("communications_direction", "direction", "must be inbound or outbound"),
+    ("communications_summary_length", "summary", "must be 1 to 5000 characters"),
     ("contacts_name_length", "name", "must be 1 to 200 characters"),
     ("contacts_title_length", "title", "must be at most 200 characters"),
     ("contacts_notes_length", "notes", "must be at most 5000 characters"),
@@ -444,6 +474,10 @@ pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
     ("contacts_company_fkey", "company_id comes from the context"),
     ("contact_methods_pkey", "ids are generated"),
     ("contact_methods_contact_fkey", "written with the contact the handler just read or wrote"),
+    // Migration 0024.
+    ("communications_pkey", "ids are generated"),
+    ("communications_company_fkey", "company_id comes from the context"),
+    ("communications_author_fkey", "created_by is the verified context's user (app.stamp_row)"),
     // Mail and password reset (migration 0021): written by definer functions
     // from rows the server looked up and mails it rendered, never from fields.
     ("mail_outbox_pkey", "ids are generated"),

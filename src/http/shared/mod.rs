@@ -7,6 +7,7 @@ pub mod concurrency;
 pub mod contacts;
 pub mod context;
 pub mod customer_visibility;
+pub mod duplicates;
 pub mod error;
 pub mod extract;
 pub mod idempotency;

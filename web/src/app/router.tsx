@@ -32,6 +32,7 @@ const surfaces: Surface[] = [
       { pattern: 'adminEditJob', page: () => import('./routes/admin/JobFormRoute') },
       { pattern: 'adminJob', page: () => import('./routes/admin/JobRoute') },
       { pattern: 'adminCustomers', page: () => import('./routes/admin/CustomersRoute') },
+      { pattern: 'adminCustomer', page: () => import('./routes/admin/CustomerRoute') },
       { pattern: 'adminStatuses', page: () => import('./routes/admin/StatusesRoute') },
       { pattern: 'adminUsers', page: () => import('./routes/admin/UsersRoute') },
     ],

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { zodErrors } from '@/lib/forms';
 import { loginSchema } from './auth/components/loginSchema';
 import { newPasswordSchema, passwordResetSchema } from './auth/components/passwordResetSchema';
-import { customerSchema } from './customers/components/schemas';
+import { communicationSchema, contactSchema, customerSchema, locationSchema } from './customers/components/schemas';
 import { jobFormSchema } from './jobs/components/schemas';
 import { noteSchema } from './notes/components/schemas';
 import { statusSchema } from './statuses/components/schemas';
@@ -36,6 +36,22 @@ describe('form schemas', () => {
       address: ['Address must be at most 500 characters'],
     });
     expect(customerSchema.parse({ name: 'A', email: 'a@b.co', phone: '+1 (555) 010-0', address: '' }).phone).toBe('+1 (555) 010-0');
+  });
+
+  it('customer page: location, contact and log entry as the tables check them', () => {
+    expect(locationSchema.parse({ name: ' Annex ', line1: '', city: ' Dover ', postal_code: '' })).toEqual({ name: 'Annex', line1: null, city: 'Dover', postal_code: null });
+    expect(errorsOf(locationSchema, { name: '', line1: 'x'.repeat(501), city: '', postal_code: 'x'.repeat(21) })).toEqual({
+      name: ['Name is required'],
+      line1: ['Street must be at most 500 characters'],
+      postal_code: ['Postal code must be at most 20 characters'],
+    });
+    expect(errorsOf(contactSchema, { name: 'P', title: '', mobile: 'call me', email: 'nope' })).toEqual({
+      mobile: ['Enter a phone number (digits, spaces, + ( ) . / -)'],
+      email: ['Enter a valid email address'],
+    });
+    expect(communicationSchema.parse({ channel: 'visit', direction: 'inbound', summary: ' On site ' }).summary).toBe('On site');
+    expect(Object.keys(errorsOf(communicationSchema, { channel: 'fax', direction: 'sideways', summary: ' ' }))).toEqual(['channel', 'direction', 'summary']);
+    expect(errorsOf(communicationSchema, { channel: 'call', direction: 'inbound', summary: 'x'.repeat(5001) })).toEqual({ summary: ['Summary must be at most 5000 characters'] });
   });
 
   it('users: 8–128 character passwords; a customer login needs its customer', () => {

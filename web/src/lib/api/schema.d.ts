@@ -161,6 +161,27 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Finds customers by name, account number, contact name, phone, email or
+         *     location address, best matches first (for a search box and the job form's
+         *     type-ahead).
+         */
+        get: operations["search_customers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/{id}": {
         parameters: {
             query?: never;
@@ -178,6 +199,42 @@ export type paths = {
         head?: never;
         /** Edits a customer; `If-Match` makes the edit conditional on the version read. */
         patch: operations["update_customer"];
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/communications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's log, newest first. */
+        get: operations["list_communications"];
+        put?: never;
+        /** Logs a call, email, text or visit with a customer. */
+        post: operations["create_communication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/communications/{communication_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Deletes an entry you logged. */
+        delete: operations["delete_communication"];
+        options?: never;
+        head?: never;
+        /** Edits an entry you logged; `If-Match` makes the edit conditional. */
+        patch: operations["update_communication"];
         trace?: never;
     };
     "/api/v1/customers/{id}/contacts": {
@@ -629,6 +686,42 @@ export type components = {
         BTreeMap: {
             [key: string]: string[];
         };
+        /** @enum {string} */
+        Channel: "call" | "email" | "text" | "visit";
+        Communication: {
+            /**
+             * Format: uuid
+             * @description Who logged it.
+             */
+            author_id?: string | null;
+            author_name?: string | null;
+            /** @description `call`, `email`, `text` or `visit`. */
+            channel: string;
+            /** Format: uuid */
+            contact_id?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            customer_id: string;
+            /** @description `inbound` or `outbound`. */
+            direction: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            job_id?: string | null;
+            /**
+             * Format: date-time
+             * @description When it happened (default: when it was logged).
+             */
+            occurred_at: string;
+            /** Format: uuid */
+            service_location_id?: string | null;
+            summary: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int32 */
+            version: number;
+        };
         CompanyInfo: {
             /** @description Brand color, `#rrggbb`. */
             color: string;
@@ -664,7 +757,37 @@ export type components = {
             kind: components["schemas"]["MethodKind"];
             value: string;
         };
+        CreateCommunication: {
+            channel: components["schemas"]["Channel"];
+            /**
+             * Format: uuid
+             * @description One of the customer's contacts.
+             */
+            contact_id?: string | null;
+            direction: components["schemas"]["Direction"];
+            /**
+             * Format: uuid
+             * @description One of the customer's jobs.
+             */
+            job_id?: string | null;
+            /**
+             * Format: date-time
+             * @description Default: now.
+             */
+            occurred_at?: string | null;
+            /**
+             * Format: uuid
+             * @description One of the customer's locations.
+             */
+            service_location_id?: string | null;
+            summary: string;
+        };
         CreateContact: {
+            /**
+             * @description Create it even though one of its phones or emails is already a
+             *     contact's in the company (otherwise: 409 with the likely duplicates).
+             */
+            allow_duplicate?: boolean | null;
             /**
              * @description Makes it the customer's primary contact (the previous one stops being
              *     it). Default: only when the customer has no primary contact yet.
@@ -677,6 +800,11 @@ export type components = {
         };
         CreateCustomer: {
             address?: string | null;
+            /**
+             * @description Create it even though its phone, email or address matches existing
+             *     records of the company (otherwise: 409 with the likely duplicates).
+             */
+            allow_duplicate?: boolean | null;
             do_not_service?: boolean | null;
             email?: string | null;
             name: string;
@@ -719,6 +847,11 @@ export type components = {
         CreateLocation: {
             access_notes?: string | null;
             address?: null | components["schemas"]["Address"];
+            /**
+             * @description Create it even though the company has a location at the same address
+             *     (otherwise: 409 with the likely duplicates).
+             */
+            allow_duplicate?: boolean | null;
             gate_code?: string | null;
             /**
              * Format: double
@@ -819,6 +952,40 @@ export type components = {
             id: string;
             name: string;
             phone?: string | null;
+        };
+        /** @description One customer found, with the field that matched best. */
+        CustomerMatch: {
+            customer: components["schemas"]["Customer"];
+            /** @description `account_number`, `name`, `contact_name`, `phone`, `email` or `address`. */
+            matched: string;
+            /**
+             * Format: int32
+             * @description Higher is better: exact before prefix before contains; the order of
+             *     the list.
+             */
+            rank: number;
+        };
+        CustomerSearch: {
+            items: components["schemas"]["CustomerMatch"][];
+        };
+        /** @enum {string} */
+        Direction: "inbound" | "outbound";
+        /** @description Which kind of record matched. */
+        DuplicateCandidate: {
+            /** Format: int32 */
+            account_number: number;
+            /** Format: uuid */
+            customer_id: string;
+            customer_name: string;
+            /** @description `contact` or `location`. */
+            kind: string;
+            /** @description `phone`, `email` or `address`. */
+            matched: string;
+            /**
+             * Format: uuid
+             * @description The matching contact's or location's id.
+             */
+            record_id: string;
         };
         HistoryEntry: {
             action: components["schemas"]["Action"];
@@ -955,6 +1122,44 @@ export type components = {
             /** Format: uuid */
             job_id: string;
             visibility: components["schemas"]["Visibility"];
+        };
+        /** @description One page of a list; `next_cursor` is absent on the last page. */
+        Page_Communication: {
+            items: {
+                /**
+                 * Format: uuid
+                 * @description Who logged it.
+                 */
+                author_id?: string | null;
+                author_name?: string | null;
+                /** @description `call`, `email`, `text` or `visit`. */
+                channel: string;
+                /** Format: uuid */
+                contact_id?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: uuid */
+                customer_id: string;
+                /** @description `inbound` or `outbound`. */
+                direction: string;
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                job_id?: string | null;
+                /**
+                 * Format: date-time
+                 * @description When it happened (default: when it was logged).
+                 */
+                occurred_at: string;
+                /** Format: uuid */
+                service_location_id?: string | null;
+                summary: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int32 */
+                version: number;
+            }[];
+            next_cursor?: string | null;
         };
         /** @description One page of a list; `next_cursor` is absent on the last page. */
         Page_Contact: {
@@ -1163,6 +1368,12 @@ export type components = {
         };
         Problem: {
             detail: string;
+            /**
+             * @description On a 409 `duplicate`: the existing records the new one would likely
+             *     repeat. Send the request again with `"allow_duplicate": true` to create
+             *     it anyway.
+             */
+            duplicates?: components["schemas"]["DuplicateCandidate"][] | null;
             errors?: null | components["schemas"]["BTreeMap"];
             /** Format: int32 */
             status: number;
@@ -1344,6 +1555,22 @@ export type components = {
             /** @description Always `Bearer`. */
             token_type: string;
             user?: null | components["schemas"]["Profile"];
+        };
+        UpdateCommunication: {
+            channel?: null | components["schemas"]["Channel"];
+            /** Format: uuid */
+            contact_id?: string | null;
+            direction?: null | components["schemas"]["Direction"];
+            /** Format: uuid */
+            job_id?: string | null;
+            /** Format: date-time */
+            occurred_at?: string | null;
+            /**
+             * Format: uuid
+             * @description `null` clears it.
+             */
+            service_location_id?: string | null;
+            summary?: string | null;
         };
         UpdateContact: {
             /**
@@ -1766,7 +1993,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A job names it as its site contact */
+            /** @description A job or a logged communication names it */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1905,7 +2132,62 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Likely duplicates exist (`duplicates`); `allow_duplicate` creates it anyway */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    search_customers: {
+        parameters: {
+            query: {
+                /**
+                 * @description Name, account number (`123` or `#123`), contact name, phone (any
+                 *     formatting: digits are compared), email or location address.
+                 */
+                q: string;
+                /** @description At most this many matches, 1 to 50 (default 20). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The best matches, best first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerSearch"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid limit */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2032,6 +2314,210 @@ export interface operations {
             };
         };
     };
+    list_communications: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the log, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Communication"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such customer in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_communication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCommunication"];
+            };
+        };
+        responses: {
+            /** @description Logged */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Communication"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such customer in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields, or a location, contact or job not of this customer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_communication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+                /** @description Log entry id */
+                communication_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin, or not your entry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such entry in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_communication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+                /** @description Log entry id */
+                communication_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateCommunication"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Communication"];
+                };
+            };
+            /** @description Not an admin, or not your entry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such entry in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed since read (If-Match) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_contacts: {
         parameters: {
             query?: {
@@ -2103,6 +2589,15 @@ export interface operations {
             };
             /** @description No such customer in your company */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Likely duplicates exist (`duplicates`); `allow_duplicate` creates it anyway */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2192,6 +2687,15 @@ export interface operations {
             };
             /** @description No such customer in your company */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Likely duplicates exist (`duplicates`); `allow_duplicate` creates it anyway */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3182,7 +3686,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Jobs name it, or it is the customer's last location */
+            /** @description Jobs or logged communications name it, or it is the customer's last location */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -1,9 +1,12 @@
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { Button, ConfirmAction, DeleteButton, Dialog, DialogForm, EditButton, Empty, Filters, PageHeader, Pager, QueryState, SearchFilter, Table, TextArea, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
 import { telHref } from '@/lib/format';
 import { formValues, useFormState } from '@/lib/forms';
+import { paths } from '@/lib/paths';
 import { useDebounced } from '@/lib/useDebounced';
 import { useCreateCustomer, useCustomers, useDeleteCustomer, useUpdateCustomer, type Customer } from '../api/customers';
+import { DuplicateWarning, useDuplicateAwareSave } from './CustomerPage';
 import { customerSchema } from './schemas';
 
 /** Customers: search, create, edit, delete. */
@@ -45,7 +48,7 @@ export function CustomersPage() {
               {data.items.map((c) => (
                 <tr key={c.id}>
                   <td data-label="Name" className="strong">
-                    {c.name}
+                    <Link to={paths.admin.customer(c.id)}>{c.name}</Link>
                   </td>
                   <td data-label="Email">{c.email ? <a href={`mailto:${c.email}`}>{c.email}</a> : <span className="muted">—</span>}</td>
                   <td data-label="Phone">{c.phone ? <a href={telHref(c.phone)}>{c.phone}</a> : <span className="muted">—</span>}</td>
@@ -83,12 +86,25 @@ export function CustomerForm({ customer, onDone }: { customer: Customer | null; 
   const update = useUpdateCustomer();
   const form = useFormState();
 
+  const duplicates = useDuplicateAwareSave();
+  const created = () => {
+    toast('Customer created');
+    onDone();
+  };
   const save = (element: HTMLFormElement) =>
     form.submit(customerSchema, formValues(element), async (values) => {
-      if (customer) await update.mutateAsync({ id: customer.id, ...values });
-      else await create.mutateAsync(values);
-      toast(customer ? 'Customer saved' : 'Customer created');
-      onDone();
+      if (customer) {
+        await update.mutateAsync({ id: customer.id, ...values });
+        toast('Customer saved');
+        onDone();
+        return;
+      }
+      // A new one may repeat an existing customer's phone, email or address:
+      // then the candidates are shown instead (pick one, or create anyway).
+      const done = await duplicates.attempt(async (allowDuplicate) => {
+        await create.mutateAsync({ ...values, allow_duplicate: allowDuplicate });
+      });
+      if (done) created();
     });
 
   return (
@@ -97,6 +113,13 @@ export function CustomerForm({ customer, onDone }: { customer: Customer | null; 
       <TextField label="Email" name="email" type="email" defaultValue={customer?.email ?? ''} errors={form.errors.email} />
       <TextField label="Phone" name="phone" type="tel" defaultValue={customer?.phone ?? ''} errors={form.errors.phone} />
       <TextArea label="Address" name="address" rows={2} defaultValue={customer?.address ?? ''} errors={form.errors.address} />
+      {duplicates.duplicates.length > 0 && duplicates.pending ? (
+        <DuplicateWarning
+          candidates={duplicates.duplicates}
+          busy={create.isPending}
+          onCreateAnyway={() => void duplicates.pending?.().then(created, form.fail)}
+        />
+      ) : null}
     </DialogForm>
   );
 }

@@ -16,6 +16,12 @@ interface JobFormProps {
   customerQuery: string;
   onCustomerQuery: (q: string) => void;
   workers: Option[] | undefined;
+  /** The chosen customer's service locations and contacts (the route loads them for `onCustomerChange`). */
+  locations?: Option[];
+  contacts?: Option[];
+  onCustomerChange?: (customerId: string) => void;
+  /** A new job's preselected customer (the customer page's "New job"). */
+  initialCustomer?: Option | null;
 }
 
 /** Create or edit a job: customer, title, description, status, worker, date (and tasks when new). */
@@ -43,6 +49,8 @@ function NewJob(props: JobFormProps) {
           status_id: values.status_id || null,
           assigned_worker_id: values.assigned_worker_id || null,
           scheduled_at: fromLocalInput(values.scheduled_at),
+          service_location_id: values.service_location_id || null,
+          site_contact_id: values.site_contact_id || null,
           tasks: values.tasks,
         });
         toast('Job created');
@@ -71,6 +79,8 @@ function EditJob(props: JobFormProps & { job: JobDetail }) {
           status_id: values.status_id || undefined,
           assigned_worker_id: values.assigned_worker_id || null,
           scheduled_at: fromLocalInput(values.scheduled_at),
+          ...(values.service_location_id !== undefined ? { service_location_id: values.service_location_id || null } : {}),
+          ...(values.site_contact_id !== undefined ? { site_contact_id: values.site_contact_id || null } : {}),
           version: props.job.version,
         });
         toast('Job saved');
@@ -88,14 +98,14 @@ interface BodyProps extends JobFormProps {
   onSave: (values: ReturnType<typeof jobFormSchema.parse>) => Promise<void>;
 }
 
-function JobFormBody({ job, customers, customersLoading, customerQuery, onCustomerQuery, workers, heading, submitLabel, busy, cancelTo, onSave }: BodyProps) {
+function JobFormBody({ job, customers, customersLoading, customerQuery, onCustomerQuery, workers, locations, contacts, onCustomerChange, initialCustomer, heading, submitLabel, busy, cancelTo, onSave }: BodyProps) {
   const statuses = useJobStatuses();
   const form = useFormState();
   const [tasks, setTasks] = useState<string[]>(job ? [] : ['']);
-  const [customerId, setCustomerId] = useState(job?.customer.id ?? '');
+  const [customerId, setCustomerId] = useState(job?.customer.id ?? initialCustomer?.id ?? '');
 
   // Keep the chosen customer selectable while the search shows others.
-  const [chosen, setChosen] = useState<Option | null>(job?.customer ?? null);
+  const [chosen, setChosen] = useState<Option | null>(job?.customer ?? initialCustomer ?? null);
   const customerOptions = [...(customers ?? [])];
   if (chosen && !customerOptions.some((c) => c.id === chosen.id)) customerOptions.unshift(chosen);
 
@@ -130,10 +140,36 @@ function JobFormBody({ job, customers, customersLoading, customerQuery, onCustom
                 <SelectField label="Customer" name="customer_id" value={customerId} onChange={(e) => {
                     setCustomerId(e.target.value);
                     setChosen(customerOptions.find((c) => c.id === e.target.value) ?? null);
+                    onCustomerChange?.(e.target.value);
                   }} errors={form.errors.customer_id} required>
                   <option value="">Choose a customer…</option>
                   <Options items={customerOptions} />
                 </SelectField>
+                {customerId && locations ? (
+                  <SelectField
+                    label="Location"
+                    name="service_location_id"
+                    key={`location-${customerId}`}
+                    defaultValue={job?.customer.id === customerId ? (job.service_location?.id ?? '') : ''}
+                    errors={form.errors.service_location_id}
+                    hint={locations.length > 1 ? 'The customer has several locations: pick one' : undefined}
+                  >
+                    {locations.length === 1 ? null : <option value="">Choose a location…</option>}
+                    <Options items={locations} />
+                  </SelectField>
+                ) : null}
+                {customerId && contacts ? (
+                  <SelectField
+                    label="Site contact"
+                    name="site_contact_id"
+                    key={`contact-${customerId}`}
+                    defaultValue={job?.customer.id === customerId ? (job.site_contact?.id ?? '') : ''}
+                    errors={form.errors.site_contact_id}
+                  >
+                    <option value="">None</option>
+                    <Options items={contacts} />
+                  </SelectField>
+                ) : null}
               </div>
               <div className="stack-sm">
                 <SelectField label="Assigned worker" name="assigned_worker_id" defaultValue={job?.assigned_worker?.id ?? ''} errors={form.errors.assigned_worker_id}>
