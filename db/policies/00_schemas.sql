@@ -39,7 +39,7 @@ grant usage on schema auth to fieldops_login, fieldops_authenticator, fieldops_a
 
 grant execute on function
   auth.request_context(),
-  app.company_id(), app.user_id(), app.customer_id(), app.session_id(), app.role()
+  app.company_id(), app.user_id(), app.customer_id(), app.session_id(), app.role(), app.location_scope()
   to fieldops_admin, fieldops_worker, fieldops_customer;
 
 -- Column defaults (db/migrations/0016): the request's company and user as the

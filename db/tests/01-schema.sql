@@ -20,7 +20,7 @@ insert into checklist_exception values
   ('login_failures', 'global key', 'not tenant data; stays on the coordinator on Citus');
 grant select on checklist_exception to public;
 
-select plan(38);
+select plan(40);
 
 -- On Citus (issue #14) fieldops migrate writes the policies in the shape Citus
 -- accepts (src/db/citus.rs, policy_sql); the checks of their shape follow it.
@@ -28,7 +28,7 @@ select exists (select 1 from pg_extension where extname = 'citus') as citus \gse
 
 -- The tables. Adding one? List it here, then make every test below pass.
 select tables_are('app', array[
-  'audit_log', 'companies', 'contact_methods', 'contacts', 'customers', 'idempotency_keys', 'job_notes',
+  'audit_log', 'companies', 'contact_locations', 'contact_methods', 'contacts', 'customers', 'idempotency_keys', 'job_notes',
   'job_statuses', 'job_tasks', 'jobs', 'login_failures', 'mail_outbox', 'password_reset_tokens', 'refresh_tokens',
   'service_location_access', 'service_locations', 'sessions', 'share_link_opens', 'share_links', 'users'
 ], 'schema app holds exactly the tables the policy tests know');
@@ -195,6 +195,14 @@ select is_empty($$
   select object, grantee from app.grant_report
   where object in ('app.audit_row()', 'app.refuse_audit_update()')
 $$, 'nobody has EXECUTE on the audit trigger functions');
+
+select is_definer('app', 'refresh_contact_sessions', '{}'::name[],
+  'a contact''s changed locations reach its logins'' sessions as the owner: no request role writes sessions');
+
+select is_empty($$
+  select object, grantee from app.grant_report
+  where object in ('app.refresh_contact_sessions()', 'app.contact_location_scope(uuid,uuid)')
+$$, 'nobody has EXECUTE on the functions that compute a session''s locations (they take a company)');
 
 select is_definer('app', 'revoke_sessions_on_password_change', '{}'::name[],
   'a new password revokes the other sessions as the owner: request roles may revoke only their own');

@@ -55,6 +55,7 @@ pub const TABLES: &[(&str, Placement)] = &[
     ("app.service_location_access", Placement::ByCompany),
     ("app.contacts", Placement::ByCompany),
     ("app.contact_methods", Placement::ByCompany),
+    ("app.contact_locations", Placement::ByCompany),
     ("app.users", Placement::ByCompany),
     ("app.sessions", Placement::ByCompany),
     ("app.refresh_tokens", Placement::ByCompany),
@@ -328,7 +329,8 @@ async fn foreign_keys_to_reference_tables(conn: &mut PgConnection) -> anyhow::Re
 const CITUS_SQL: &str = include_str!("../../db/citus.sql");
 
 /// The context functions a policy compares with.
-const CONTEXT_FUNCTIONS: &[&str] = &["company_id", "user_id", "customer_id", "session_id", "role"];
+const CONTEXT_FUNCTIONS: &[&str] =
+    &["company_id", "user_id", "customer_id", "session_id", "role", "location_scope"];
 
 /// The policies' subqueries, in one-server form, and the function that asks
 /// the same question on Citus (db/migrations/0016). `{t}` is the table.
