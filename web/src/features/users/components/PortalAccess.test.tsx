@@ -55,6 +55,20 @@ function fakeApi() {
   return calls;
 }
 
+/** The users page's "New user" dialog, filled in for Cleo, a contact of Harbor Apartments. */
+async function newLoginForCleo() {
+    renderWithProviders(<UsersPage customers={[{ id: CUSTOMER, name: 'Harbor Apartments' }]} />, { route: '/admin/users' });
+    await userEvent.click(screen.getByRole('button', { name: 'New user' }));
+    const dialog = screen.getByRole('dialog');
+    await userEvent.type(within(dialog).getByLabelText(/^Name/), 'Cleo Manager');
+    await userEvent.type(within(dialog).getByLabelText(/^Email/), 'cleo@harbor.example');
+    await userEvent.type(within(dialog).getByLabelText(/^Password/), 'long-enough-pw');
+    await userEvent.selectOptions(within(dialog).getByLabelText(/^Role/), 'CUSTOMER');
+    await userEvent.selectOptions(within(dialog).getByLabelText(/^Customer/), CUSTOMER);
+    await userEvent.selectOptions(await within(dialog).findByLabelText(/^Contact/), CONTACT);
+  return dialog;
+}
+
 beforeEach(() => {
   session.signIn(jwt({ role: 'ADMIN' }), {
     id: 'me',
@@ -75,15 +89,7 @@ afterEach(() => {
 describe('a customer login and the locations it sees', () => {
   it('links the login to a contact and limits the contact to Building C', async () => {
     const calls = fakeApi();
-    renderWithProviders(<UsersPage customers={[{ id: CUSTOMER, name: 'Harbor Apartments' }]} />, { route: '/admin/users' });
-    await userEvent.click(screen.getByRole('button', { name: 'New user' }));
-    const dialog = screen.getByRole('dialog');
-    await userEvent.type(within(dialog).getByLabelText(/^Name/), 'Cleo Manager');
-    await userEvent.type(within(dialog).getByLabelText(/^Email/), 'cleo@harbor.example');
-    await userEvent.type(within(dialog).getByLabelText(/^Password/), 'long-enough-pw');
-    await userEvent.selectOptions(within(dialog).getByLabelText(/^Role/), 'CUSTOMER');
-    await userEvent.selectOptions(within(dialog).getByLabelText(/^Customer/), CUSTOMER);
-    await userEvent.selectOptions(await within(dialog).findByLabelText(/^Contact/), CONTACT);
+    const dialog = await newLoginForCleo();
 
     // The contact's stored limit: every location.
     const all = await within(dialog).findByLabelText("All of the customer's locations");
@@ -103,15 +109,7 @@ describe('a customer login and the locations it sees', () => {
 
   it('leaves the contact\'s limit alone when it was not changed', async () => {
     const calls = fakeApi();
-    renderWithProviders(<UsersPage customers={[{ id: CUSTOMER, name: 'Harbor Apartments' }]} />, { route: '/admin/users' });
-    await userEvent.click(screen.getByRole('button', { name: 'New user' }));
-    const dialog = screen.getByRole('dialog');
-    await userEvent.type(within(dialog).getByLabelText(/^Name/), 'Cleo Manager');
-    await userEvent.type(within(dialog).getByLabelText(/^Email/), 'cleo@harbor.example');
-    await userEvent.type(within(dialog).getByLabelText(/^Password/), 'long-enough-pw');
-    await userEvent.selectOptions(within(dialog).getByLabelText(/^Role/), 'CUSTOMER');
-    await userEvent.selectOptions(within(dialog).getByLabelText(/^Customer/), CUSTOMER);
-    await userEvent.selectOptions(await within(dialog).findByLabelText(/^Contact/), CONTACT);
+    const dialog = await newLoginForCleo();
     await within(dialog).findByLabelText("All of the customer's locations");
     await userEvent.click(within(dialog).getByRole('button', { name: 'Create user' }));
     await vi.waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
