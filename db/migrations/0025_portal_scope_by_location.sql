@@ -227,3 +227,11 @@ $$;
 create function app.location_scope() returns uuid[]
 language sql stable parallel restricted
 as $$ select (auth.request_context()).location_scope $$;
+
+-- The same comparison as one call, for Citus: it cannot carry `= any (…)` of
+-- the context into a policy on a distributed table ("unrecognized node
+-- type"), so src/db/citus.rs writes the policies' test as this function.
+-- True when the caller is not limited or the location is one of its own.
+create function app.in_location_scope(p_location_id uuid) returns boolean
+language sql stable parallel restricted
+as $$ select coalesce(p_location_id = any (app.location_scope()), app.location_scope() is null) $$;

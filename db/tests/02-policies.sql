@@ -134,7 +134,7 @@ select is((select check_expr from app.policy_report where policy = 'jobs_worker_
   'a worker''s job update must leave the job assigned to it');
 
 select is((select using_expr from app.policy_report where policy = 'jobs_customer_select'),
-  case when :'citus' then '((company_id = app.company_id()) AND (customer_id = app.customer_id()) AND (NOT is_archived) AND ((app.location_scope() IS NULL) OR (service_location_id = ANY (app.location_scope()))))'
+  case when :'citus' then '((company_id = app.company_id()) AND (customer_id = app.customer_id()) AND (NOT is_archived) AND app.in_location_scope(service_location_id))'
        else '((company_id = ( SELECT app.company_id() AS company_id)) AND (customer_id = ( SELECT app.customer_id() AS customer_id)) AND (NOT is_archived) AND ((( SELECT app.location_scope() AS location_scope) IS NULL) OR (service_location_id = ANY (( SELECT app.location_scope() AS location_scope)::uuid[]))))' end,
   'a customer reads its own customer''s unarchived jobs, at the locations its contact is limited to if it is');
 
@@ -165,7 +165,7 @@ select is_empty($$
 $$, 'no policy lets a customer read a gate code or access notes');
 
 select is((select using_expr from app.policy_report where policy = 'service_locations_customer_select'),
-  case when :'citus' then '((company_id = app.company_id()) AND (customer_id = app.customer_id()) AND ((app.location_scope() IS NULL) OR (id = ANY (app.location_scope()))))'
+  case when :'citus' then '((company_id = app.company_id()) AND (customer_id = app.customer_id()) AND app.in_location_scope(id))'
        else '((company_id = ( SELECT app.company_id() AS company_id)) AND (customer_id = ( SELECT app.customer_id() AS customer_id)) AND ((( SELECT app.location_scope() AS location_scope) IS NULL) OR (id = ANY (( SELECT app.location_scope() AS location_scope)::uuid[]))))' end,
   'a customer reads its own customer''s locations, those its contact is limited to if it is');
 

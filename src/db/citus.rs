@@ -353,6 +353,14 @@ const PROBES: &[(&str, &str)] = &[
         "exists (select 1 from app.jobs j where j.company_id = {t}.company_id and j.customer_id = {t}.customer_id offset 0)",
         "app.customer_has_visible_job({t}.company_id, {t}.customer_id)",
     ),
+    // A customer login limited to some locations (migration 0025): the
+    // comparison with the context's list, as a call (Citus cannot place the
+    // `= any` of a function's array in a policy on a distributed table).
+    (
+        "(app.location_scope() is null or service_location_id = any (app.location_scope()::uuid[]))",
+        "app.in_location_scope(service_location_id)",
+    ),
+    ("(app.location_scope() is null or id = any (app.location_scope()::uuid[]))", "app.in_location_scope(id)"),
     // A location's gate code: the caller sees an open job there (migration 0020).
     (
         "exists (select 1 from app.jobs j where j.company_id = {t}.company_id and j.service_location_id = {t}.location_id and not j.is_archived offset 0)",
@@ -462,6 +470,18 @@ mod tests {
             citus.contains("app.location_has_visible_open_job(service_location_access.company_id, service_location_access.location_id)"),
             "{citus}"
         );
+    }
+
+    #[test]
+    fn on_citus_the_location_limit_is_a_call() {
+        for (name, sql) in crate::db::POLICY_FILES {
+            if !["jobs.sql", "service_locations.sql"].contains(name) {
+                continue;
+            }
+            let citus = policy_sql(name, sql, Topology::Citus).unwrap();
+            assert!(citus.contains("app.in_location_scope("), "{name}: {citus}");
+            assert!(!citus.contains("any (app.location_scope()"), "{name}: {citus}");
+        }
     }
 
     #[test]
