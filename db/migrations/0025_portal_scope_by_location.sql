@@ -74,18 +74,28 @@ create index sessions_company_contact_idx on app.sessions (company_id, contact_i
 
 -- The locations a contact is limited to, or null when it is not limited.
 -- Called by the triggers below only (no request role may execute it: it takes
--- a company and a contact as parameters).
+-- a company and a contact as parameters). PL/pgSQL, two plain lookups: Citus
+-- cannot plan a SQL function's parameters inside a distributed query.
 create function app.contact_location_scope(p_company_id uuid, p_contact_id uuid) returns uuid[]
-language sql stable
+language plpgsql stable
 set search_path = pg_catalog, pg_temp
 as $$
-  select case when c.restricted_to_locations then
-           coalesce((select pg_catalog.array_agg(cl.service_location_id order by cl.service_location_id)
-                       from app.contact_locations cl
-                      where cl.company_id = c.company_id and cl.contact_id = c.id), '{}')
-         end
+declare
+  v_restricted boolean;
+  v_scope uuid[];
+begin
+  select c.restricted_to_locations into v_restricted
     from app.contacts c
-   where c.company_id = p_company_id and c.id = p_contact_id
+   where c.company_id = p_company_id and c.id = p_contact_id;
+  if not coalesce(v_restricted, false) then
+    return null;
+  end if;
+  select coalesce(pg_catalog.array_agg(cl.service_location_id order by cl.service_location_id), '{}')
+    into v_scope
+    from app.contact_locations cl
+   where cl.company_id = p_company_id and cl.contact_id = p_contact_id;
+  return v_scope;
+end
 $$;
 
 -- Whoever inserts a session, its identity comes from the user row (0013),
@@ -129,6 +139,7 @@ as $$
 declare
   v_company_id uuid;
   v_contact_id uuid;
+  v_scope uuid[];
 begin
   if tg_table_name = 'contacts' then
     v_company_id := new.company_id;
@@ -140,8 +151,11 @@ begin
     v_company_id := new.company_id;
     v_contact_id := new.contact_id;
   end if;
+  -- Computed once (Citus refuses a STABLE function of the row's columns in
+  -- an UPDATE), for every session of the contact alike.
+  v_scope := app.contact_location_scope(v_company_id, v_contact_id);
   update app.sessions s
-     set location_scope = app.contact_location_scope(s.company_id, s.contact_id)
+     set location_scope = v_scope
    where s.company_id = v_company_id
      and s.contact_id = v_contact_id
      and s.revoked_at is null;

@@ -84,8 +84,9 @@ $$, 'every request-role policy pins rows to the context''s company');
 -- One server: every call is wrapped, `(select app.f())`, an initplan evaluated
 -- once per statement. Citus refuses subqueries in policies: there a policy
 -- has none, calls the context functions directly (each comparison is an index
--- condition, evaluated once per scan) and asks app.jobs only through the
--- app.*_visible functions, with the row's own company.
+-- condition, evaluated once per scan), asks app.jobs only through the
+-- app.*_visible functions, with the row's own company, and compares a
+-- location with the context's list through app.in_location_scope (0025).
 select is_empty(case when not :'citus' then $$
   select table_name, policy from app.policy_report p,
     lateral (values (p.using_expr), (p.check_expr)) e (expr)
@@ -98,7 +99,7 @@ $$ else $$
   where p.policy <> 'sessions_select_own'
     and (e.expr ~* '\mselect\M'
          or regexp_replace(regexp_replace(e.expr,
-              'app\.(company_id|user_id|customer_id|session_id|role)\(\)', '', 'g'),
+              'app\.(company_id|user_id|customer_id|session_id|role)\(\)|app\.in_location_scope\(\w+\)', '', 'g'),
               'app\.(job_is_visible|customer_has_visible_job|worker_has_visible_job|location_has_visible_open_job)\(company_id, \w+\)', '', 'g')
             ~ 'app\.\w+\(')
 $$ end,
