@@ -131,7 +131,8 @@ execute function app.revoke_sessions_on_identity_change();
 -- A contact's limit or locations changed: its live sessions carry the new
 -- list from the next request on. SECURITY DEFINER because only the owner
 -- writes sessions; it touches only the sessions of the changed contact, in
--- the changed row's company.
+-- the changed row's company. Its argument says which table fired it (on
+-- Citus tg_table_name is the shard's, contacts_102040).
 create function app.refresh_contact_sessions() returns trigger
 language plpgsql security definer
 set search_path = pg_catalog, pg_temp
@@ -141,7 +142,7 @@ declare
   v_contact_id uuid;
   v_scope uuid[];
 begin
-  if tg_table_name = 'contacts' then
+  if tg_argv[0] = 'contacts' then
     v_company_id := new.company_id;
     v_contact_id := new.id;
   elsif tg_op = 'DELETE' then
@@ -166,11 +167,11 @@ $$;
 create trigger contacts_restriction_refreshes_sessions
 after update of restricted_to_locations on app.contacts
 for each row when (old.restricted_to_locations is distinct from new.restricted_to_locations)
-execute function app.refresh_contact_sessions();
+execute function app.refresh_contact_sessions('contacts');
 
 create trigger contact_locations_refresh_sessions
 after insert or delete on app.contact_locations
-for each row execute function app.refresh_contact_sessions();
+for each row execute function app.refresh_contact_sessions('contact_locations');
 
 -- ---------------------------------------------------------------------------
 -- The verified context names the locations.
