@@ -43,6 +43,9 @@ alter function app.check_customer_parent() set citus.allow_nested_distributed_ex
 alter function app.create_first_location() set citus.allow_nested_distributed_execution = on;
 alter function app.keep_a_service_location() set citus.allow_nested_distributed_execution = on;
 alter function app.check_job_location() set citus.allow_nested_distributed_execution = on;
+-- And those of 0025: a contact's changed locations reach its sessions, same company.
+alter function app.refresh_contact_sessions() set citus.allow_nested_distributed_execution = on;
+alter function app.contact_location_scope(uuid, uuid) set citus.allow_nested_distributed_execution = on;
 
 -- The triggers of app.companies (a reference table) run on the coordinator's
 -- copy and write the company's history and statuses to shards on the workers

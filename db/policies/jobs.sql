@@ -4,7 +4,9 @@
 -- admin:    reads, creates and edits every job of its company (incl. assignment
 --           and archive); no DELETE grant, jobs are archived.
 -- worker:   reads the jobs assigned to it; may change status_id only (column grant).
--- customer: reads its own customer's unarchived jobs; writes nothing.
+-- customer: reads its own customer's unarchived jobs, and when its contact is
+--           limited to some locations (migration 0025), only the jobs at
+--           those; writes nothing.
 
 alter table app.jobs enable row level security;
 alter table app.jobs force row level security;
@@ -48,6 +50,9 @@ create policy jobs_customer_select on app.jobs for select to fieldops_customer
     company_id = (select app.company_id())
     and customer_id = (select app.customer_id())
     and not is_archived
+    -- null: not limited (the location list is part of the verified context).
+    and ((select app.location_scope()) is null
+         or service_location_id = any ((select app.location_scope())::uuid[]))
   );
 
 -- The list view adds no rights: it is security_invoker, so the policies and

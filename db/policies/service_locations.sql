@@ -6,7 +6,8 @@
 --           deleted) and moves none to another customer (no UPDATE on customer_id).
 -- worker:   reads the locations of the customers of jobs assigned to it (as it
 --           reads those customers). Their gate codes are another table's.
--- customer: reads its own customer's locations.
+-- customer: reads its own customer's locations; a login whose contact is
+--           limited to some locations (migration 0025) reads those only.
 
 alter table app.service_locations enable row level security;
 alter table app.service_locations force row level security;
@@ -35,4 +36,8 @@ create policy service_locations_worker_select on app.service_locations for selec
   );
 
 create policy service_locations_customer_select on app.service_locations for select to fieldops_customer
-  using (company_id = (select app.company_id()) and customer_id = (select app.customer_id()));
+  using (
+    company_id = (select app.company_id())
+    and customer_id = (select app.customer_id())
+    and ((select app.location_scope()) is null or id = any ((select app.location_scope())::uuid[]))
+  );

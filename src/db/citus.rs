@@ -55,6 +55,7 @@ pub const TABLES: &[(&str, Placement)] = &[
     ("app.service_location_access", Placement::ByCompany),
     ("app.contacts", Placement::ByCompany),
     ("app.contact_methods", Placement::ByCompany),
+    ("app.contact_locations", Placement::ByCompany),
     ("app.users", Placement::ByCompany),
     ("app.sessions", Placement::ByCompany),
     ("app.refresh_tokens", Placement::ByCompany),
@@ -330,7 +331,8 @@ async fn foreign_keys_to_reference_tables(conn: &mut PgConnection) -> anyhow::Re
 const CITUS_SQL: &str = include_str!("../../db/citus.sql");
 
 /// The context functions a policy compares with.
-const CONTEXT_FUNCTIONS: &[&str] = &["company_id", "user_id", "customer_id", "session_id", "role"];
+const CONTEXT_FUNCTIONS: &[&str] =
+    &["company_id", "user_id", "customer_id", "session_id", "role", "location_scope"];
 
 /// The policies' subqueries, in one-server form, and the function that asks
 /// the same question on Citus (db/migrations/0016). `{t}` is the table.
@@ -353,6 +355,14 @@ const PROBES: &[(&str, &str)] = &[
         "exists (select 1 from app.jobs j where j.company_id = {t}.company_id and j.customer_id = {t}.customer_id offset 0)",
         "app.customer_has_visible_job({t}.company_id, {t}.customer_id)",
     ),
+    // A customer login limited to some locations (migration 0025): the
+    // comparison with the context's list, as a call (Citus cannot place the
+    // `= any` of a function's array in a policy on a distributed table).
+    (
+        "(app.location_scope() is null or service_location_id = any (app.location_scope()::uuid[]))",
+        "app.in_location_scope(service_location_id)",
+    ),
+    ("(app.location_scope() is null or id = any (app.location_scope()::uuid[]))", "app.in_location_scope(id)"),
     // A location's gate code: the caller sees an open job there (migration 0020).
     (
         "exists (select 1 from app.jobs j where j.company_id = {t}.company_id and j.service_location_id = {t}.location_id and not j.is_archived offset 0)",
@@ -462,6 +472,18 @@ mod tests {
             citus.contains("app.location_has_visible_open_job(service_location_access.company_id, service_location_access.location_id)"),
             "{citus}"
         );
+    }
+
+    #[test]
+    fn on_citus_the_location_limit_is_a_call() {
+        for (name, sql) in crate::db::POLICY_FILES {
+            if !["jobs.sql", "service_locations.sql"].contains(name) {
+                continue;
+            }
+            let citus = policy_sql(name, sql, Topology::Citus).unwrap();
+            assert!(citus.contains("app.in_location_scope("), "{name}: {citus}");
+            assert!(!citus.contains("any (app.location_scope()"), "{name}: {citus}");
+        }
     }
 
     #[test]

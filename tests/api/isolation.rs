@@ -75,6 +75,15 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         )
         .await;
     let contact_id = contact.body["id"].as_str().expect("contact").to_owned();
+    // A's contact limited to that location (migration 0025).
+    let limit = app
+        .put(
+            &format!("/api/v1/contacts/{contact_id}/locations"),
+            &a.admin.access,
+            json!({"restricted_to_locations": true, "location_ids": [location_id]}),
+        )
+        .await;
+    assert_eq!(limit.status, StatusCode::OK, "{:?}", limit.body);
 
     // A's communication log entry (migration 0024), naming that contact and job.
     let communication = app
@@ -93,6 +102,14 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
     let b_job =
         app.create_job(&b.admin.access, json!({"customer_id": b.customer_id, "title": "B job"})).await;
     let b_job_id = b_job.id();
+    let b_contact = app
+        .post(
+            &format!("/api/v1/customers/{}/contacts", b.customer_id),
+            &b.admin.access,
+            json!({"name": "B contact"}),
+        )
+        .await;
+    let b_contact_id = b_contact.id();
 
     let before = app.fingerprint(a.id).await;
     let requests: Vec<(Method, String, Option<Value>)> = vec![
@@ -138,6 +155,12 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         ),
         (Method::PATCH, communication_path.clone(), Some(json!({"summary": "pwned"}))),
         (Method::DELETE, communication_path.clone(), None),
+        (Method::GET, format!("/api/v1/contacts/{contact_id}/locations"), None),
+        (
+            Method::PUT,
+            format!("/api/v1/contacts/{contact_id}/locations"),
+            Some(json!({"restricted_to_locations": false, "location_ids": []})),
+        ),
         (Method::PATCH, format!("/api/v1/job-statuses/{status_id}"), Some(json!({"name": "pwned"}))),
         (Method::DELETE, format!("/api/v1/job-statuses/{status_id}"), None),
         (Method::POST, "/api/v1/job-statuses/reorder".into(), Some(json!({"ids": a_statuses}))),
@@ -205,6 +228,17 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
             Some(
                 json!({"name": "x", "email": "x@b.test", "password": "long-enough-pw", "role": "CUSTOMER", "customer_id": customer_id}),
             ),
+        ),
+        (
+            Method::POST,
+            "/api/v1/users".into(),
+            Some(json!({"name": "x", "email": "y@b.test", "password": "long-enough-pw", "role": "CUSTOMER",
+                        "customer_id": b.customer_id, "contact_id": contact_id})),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/contacts/{b_contact_id}/locations"),
+            Some(json!({"restricted_to_locations": true, "location_ids": [location_id]})),
         ),
         // A's ids in query strings.
         (Method::GET, format!("/api/v1/jobs?customer_id={customer_id}"), None),

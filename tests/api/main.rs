@@ -18,6 +18,7 @@ mod jobs;
 mod lifecycle;
 mod mail;
 mod pooling;
+mod portal_scope;
 mod probe;
 mod rls;
 mod throttle;

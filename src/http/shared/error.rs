@@ -325,6 +325,14 @@ pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
     ("users_customer_link", "customer_id", "is required for CUSTOMER users and not allowed for others"),
     ("users_customer_fkey", "customer_id", "does not name a customer of this company"),
     ("users_last_admin", "role", "the company must keep at least one active admin"),
+    // Migration 0025: a customer login is one of its customer's contacts.
+    ("users_contact_fkey", "contact_id", "does not name a contact of the user's customer"),
+    ("users_contact_only_customers", "contact_id", "only CUSTOMER users are linked to a contact"),
+    (
+        "contact_locations_location_fkey",
+        "location_ids",
+        "does not name a service location of the contact's customer",
+    ),
     ("companies_slug_key", "slug", "is already taken"),
     ("companies_slug_format", "slug", "must be lowercase letters, digits and dashes"),
     ("companies_name_length", "name", "must be 1 to 200 characters"),
@@ -493,6 +501,11 @@ pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
     ("password_reset_tokens_user_fkey", "an account the server just found"),
     ("password_reset_tokens_token_key", "a digest of 256 random bits"),
     ("password_reset_tokens_hash_length", "a SHA-256 digest"),
+    // Migration 0025: a contact's locations, written by PUT /contacts/{id}/locations.
+    ("contact_locations_pkey", "ids are generated"),
+    ("contact_locations_pair_key", "the handler writes each location once, only those not linked yet"),
+    ("contact_locations_company_fkey", "company_id comes from the context"),
+    ("contact_locations_contact_fkey", "the contact the handler just locked"),
 ];
 
 #[cfg(test)]

@@ -55,12 +55,18 @@ describe('form schemas', () => {
   });
 
   it('users: 8–128 character passwords; a customer login needs its customer', () => {
-    const base = { name: 'Pat', email: 'pat@acme.example', password: 'long-enough', role: 'WORKER', customer_id: 'ignored' };
+    const base = { name: 'Pat', email: 'pat@acme.example', password: 'long-enough', role: 'WORKER', customer_id: 'ignored', contact_id: 'ignored' };
     expect(createUserSchema.parse(base)).toMatchObject({ role: 'WORKER', customer_id: null });
     expect(errorsOf(createUserSchema, { ...base, password: 'short' })).toEqual({ password: ['Must be 8 to 128 characters'] });
     expect(errorsOf(createUserSchema, { ...base, role: 'CUSTOMER', customer_id: '' })).toEqual({ customer_id: ['Choose the customer this login is for'] });
     expect(updateUserSchema.parse({ ...base, password: '', is_active: false })).not.toHaveProperty('password');
     expect(updateUserSchema.parse({ ...base, password: 'new-password', is_active: true })).toHaveProperty('password', 'new-password');
+    // A customer login may be one of its customer's contacts; '' is none, and only customer logins have one.
+    expect(createUserSchema.parse(base)).toMatchObject({ contact_id: null });
+    const customer = { ...base, role: 'CUSTOMER', customer_id: 'c1' };
+    expect(createUserSchema.parse({ ...customer, contact_id: '' })).toMatchObject({ contact_id: null });
+    expect(createUserSchema.parse({ ...customer, contact_id: 'k1' })).toMatchObject({ customer_id: 'c1', contact_id: 'k1' });
+    expect(updateUserSchema.parse({ ...base, contact_id: 'k1', password: '', is_active: true })).toMatchObject({ contact_id: null });
   });
 
   it('jobs, notes and statuses', () => {

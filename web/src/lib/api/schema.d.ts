@@ -143,6 +143,28 @@ export type paths = {
         patch: operations["update_contact"];
         trace?: never;
     };
+    "/api/v1/contacts/{id}/locations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The locations a contact is limited to (admins). */
+        get: operations["get_contact_locations"];
+        /**
+         * Limits a contact (and the portal logins linked to it) to some of its
+         *     customer's locations, or lifts the limit. Takes effect on the logins' next
+         *     request, without a new sign-in.
+         */
+        put: operations["put_contact_locations"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers": {
         parameters: {
             query?: never;
@@ -749,6 +771,21 @@ export type components = {
             /** Format: int32 */
             version: number;
         };
+        /**
+         * @description Which of its customer's locations a contact is limited to. A customer login
+         *     linked to the contact (`users.contact_id`) sees only those locations and
+         *     their jobs; the database enforces it (migration 0025).
+         */
+        ContactLocations: {
+            /**
+             * @description The locations it is limited to while `restricted_to_locations` is true
+             *     (kept when it is false, for the next time it is limited). Restricted
+             *     with none: it sees no location and no job.
+             */
+            location_ids: string[];
+            /** @description false: the contact (and its logins) see every location of the customer. */
+            restricted_to_locations: boolean;
+        };
         ContactMethod: {
             /** Format: uuid */
             id: string;
@@ -889,6 +926,12 @@ export type components = {
             title: string;
         };
         CreateUser: {
+            /**
+             * Format: uuid
+             * @description CUSTOMER users only: which of the customer's contacts the user is (its
+             *     location limits then apply to the user).
+             */
+            contact_id?: string | null;
             /**
              * Format: uuid
              * @description Required for CUSTOMER users: the customer they sign in for.
@@ -1336,6 +1379,13 @@ export type components = {
         /** @description One page of a list; `next_cursor` is absent on the last page. */
         Page_User: {
             items: {
+                /**
+                 * Format: uuid
+                 * @description The contact of that customer a CUSTOMER user is: when the contact is
+                 *     limited to some locations, the user sees only those locations' jobs.
+                 *     None: the user sees all of its customer's jobs.
+                 */
+                contact_id?: string | null;
                 /** Format: date-time */
                 created_at: string;
                 /**
@@ -1389,6 +1439,10 @@ export type components = {
             id: string;
             name: string;
             role: components["schemas"]["Role"];
+        };
+        PutContactLocations: {
+            location_ids: string[];
+            restricted_to_locations: boolean;
         };
         RefreshRequest: {
             /** @description Omit when the browser's refresh cookie carries it. */
@@ -1662,6 +1716,13 @@ export type components = {
             title?: string | null;
         };
         UpdateUser: {
+            /**
+             * Format: uuid
+             * @description Links a CUSTOMER user to a contact of its customer; `null` unlinks it.
+             *     Left out, the link stays, unless the customer changes (then it goes).
+             *     Either way the user's sessions end: it is another identity.
+             */
+            contact_id?: string | null;
             /** Format: uuid */
             customer_id?: string | null;
             email?: string | null;
@@ -1672,6 +1733,13 @@ export type components = {
             role?: null | components["schemas"]["Role"];
         };
         User: {
+            /**
+             * Format: uuid
+             * @description The contact of that customer a CUSTOMER user is: when the contact is
+             *     limited to some locations, the user sees only those locations' jobs.
+             *     None: the user sees all of its customer's jobs.
+             */
+            contact_id?: string | null;
             /** Format: date-time */
             created_at: string;
             /**
@@ -2057,6 +2125,101 @@ export interface operations {
                 };
             };
             /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_contact_locations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Contact id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contact's limit */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactLocations"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such contact in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_contact_locations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Contact id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutContactLocations"];
+            };
+        };
+        responses: {
+            /** @description The contact's limit as stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactLocations"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such contact in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A location that is not the customer's */
             422: {
                 headers: {
                     [name: string]: unknown;
