@@ -105,3 +105,9 @@ grant execute on function
   auth.search_jobs(text, boolean, uuid, uuid, uuid, timestamptz, uuid, integer),
   auth.search_customers(text, text, uuid, integer)
   to fieldops_admin;
+
+-- The admins' custom-field list filters (db/migrations/0023), as the search above.
+grant execute on function
+  auth.filter_customers(jsonb, text, text, uuid, integer),
+  auth.filter_jobs(jsonb, text, boolean, uuid, uuid, uuid, timestamptz, uuid, integer)
+  to fieldops_admin;

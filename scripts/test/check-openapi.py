@@ -26,6 +26,7 @@ expected = [
     "/api/v1/jobs/{id}/history",
     "/api/v1/customers/{id}/locations", "/api/v1/service-locations/{id}",
     "/api/v1/customers/{id}/contacts", "/api/v1/contacts/{id}",
+    "/api/v1/custom-fields", "/api/v1/custom-fields/{id}",
 ]
 missing = [path for path in expected if path not in document["paths"]]
 if missing:

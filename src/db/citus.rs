@@ -55,6 +55,7 @@ pub const TABLES: &[(&str, Placement)] = &[
     ("app.service_location_access", Placement::ByCompany),
     ("app.contacts", Placement::ByCompany),
     ("app.contact_methods", Placement::ByCompany),
+    ("app.custom_field_definitions", Placement::ByCompany),
     ("app.users", Placement::ByCompany),
     ("app.sessions", Placement::ByCompany),
     ("app.refresh_tokens", Placement::ByCompany),

@@ -9,6 +9,7 @@ pub mod shared;
 
 pub mod auth;
 pub mod contacts;
+pub mod custom_fields;
 pub mod customers;
 pub mod health;
 pub mod history;
@@ -47,6 +48,7 @@ use shared::{idempotency, middleware, AppState, Error};
         (name = "customers", description = "Your company's customers (admins)"),
         (name = "service-locations", description = "Where a customer's work happens, as your role may see it"),
         (name = "contacts", description = "A customer's people and how to reach them, as your role may see them"),
+        (name = "custom-fields", description = "Your company's custom fields of customers, locations and jobs"),
         (name = "job-statuses", description = "Your company's workflow"),
         (name = "jobs", description = "Jobs, as your role may see them"),
         (name = "tasks", description = "Checklists of jobs"),
@@ -78,6 +80,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(customers::router())
         .merge(service_locations::router())
         .merge(contacts::router())
+        .merge(custom_fields::router())
         .merge(statuses::router())
         .merge(jobs::router())
         .merge(history::router())

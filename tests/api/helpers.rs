@@ -460,6 +460,7 @@ impl TestApp {
                union all select t::text from app.service_location_access t where company_id = $1
                union all select t::text from app.contacts t where company_id = $1
                union all select t::text from app.contact_methods t where company_id = $1
+               union all select t::text from app.custom_field_definitions t where company_id = $1
                union all select t::text from app.companies t where id = $1
              ) rows",
         )

@@ -188,6 +188,22 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
                 ),
                 expect: Expect::Zero,
             },
+            // The custom-field filters (migration 0023): the caller's company only.
+            Step {
+                sql: format!(
+                    "select count(*) from auth.filter_jobs('{{}}', null, false, null, null, null, null, null, 1000) s \
+                     where s = '{}'",
+                    victim.job
+                ),
+                expect: Expect::Zero,
+            },
+            Step {
+                sql: format!(
+                    "select count(*) from auth.filter_customers('{{}}', null, null, null, 1000) s where s = '{}'",
+                    victim.customer
+                ),
+                expect: Expect::Zero,
+            },
             Step {
                 sql: format!("select count(*) from auth.current_profile() p where p.company_id = '{b}'"),
                 expect: Expect::Zero,
@@ -322,6 +338,14 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
         format!("delete from app.contact_methods where company_id = '{b}'"),
         format!("insert into app.contacts (company_id, customer_id, name) values ('{b}', '{}', 'pwned')", victim.customer),
         format!("update app.jobs set service_location_id = null where company_id = '{b}'"),
+        format!("update app.custom_field_definitions set label = 'pwned', visible_to_customers = true where company_id = '{b}'"),
+        format!("delete from app.custom_field_definitions where company_id = '{b}'"),
+        format!(
+            "insert into app.custom_field_definitions (company_id, entity, key, label, field_type) \
+             values ('{b}', 'job', 'pwned', 'pwned', 'text')"
+        ),
+        format!("update app.jobs set custom_fields = '{{}}' where company_id = '{b}'"),
+        format!("update app.customers set custom_fields = '{{}}' where company_id = '{b}'"),
         format!("update app.mail_outbox set recipient = 'attacker@evil.test', state = 'queued' where company_id = '{b}'"),
         format!(
             "insert into app.mail_outbox (company_id, kind, recipient, subject, text_body, html_body) \
