@@ -33,6 +33,7 @@ const surfaces: Surface[] = [
       { pattern: 'adminJob', page: () => import('./routes/admin/JobRoute') },
       { pattern: 'adminCustomers', page: () => import('./routes/admin/CustomersRoute') },
       { pattern: 'adminStatuses', page: () => import('./routes/admin/StatusesRoute') },
+      { pattern: 'adminCustomFields', page: () => import('./routes/admin/CustomFieldsRoute') },
       { pattern: 'adminUsers', page: () => import('./routes/admin/UsersRoute') },
     ],
   },

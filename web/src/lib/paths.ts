@@ -13,6 +13,7 @@ export const paths = {
     editJob: (id: string) => `/admin/jobs/${id}/edit`,
     customers: '/admin/customers',
     statuses: '/admin/statuses',
+    customFields: '/admin/custom-fields',
     users: '/admin/users',
   },
   worker: {
@@ -38,6 +39,7 @@ export const patterns = {
   adminEditJob: '/admin/jobs/:jobId/edit',
   adminCustomers: '/admin/customers',
   adminStatuses: '/admin/statuses',
+  adminCustomFields: '/admin/custom-fields',
   adminUsers: '/admin/users',
   workerJobs: '/worker',
   workerJob: '/worker/jobs/:jobId',

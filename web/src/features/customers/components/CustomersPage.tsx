@@ -1,6 +1,8 @@
 import { useState } from 'react';
-import { Button, ConfirmAction, DeleteButton, Dialog, DialogForm, EditButton, Empty, Filters, PageHeader, Pager, QueryState, SearchFilter, Table, TextArea, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
+import { Button, ConfirmAction, CustomFieldsEditor, DeleteButton, Dialog, DialogForm, EditButton, Empty, Filters, PageHeader, Pager, QueryState, SearchFilter, Table, TextArea, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
 import { telHref } from '@/lib/format';
+import { useCustomFields, type CustomFieldValues } from '@/lib/api/customFields';
+import { editable, errorsWithCustomFields, present, readValues } from '@/lib/customFields';
 import { formValues, useFormState } from '@/lib/forms';
 import { useDebounced } from '@/lib/useDebounced';
 import { useCreateCustomer, useCustomers, useDeleteCustomer, useUpdateCustomer, type Customer } from '../api/customers';
@@ -82,14 +84,24 @@ export function CustomerForm({ customer, onDone }: { customer: Customer | null; 
   const create = useCreateCustomer();
   const update = useUpdateCustomer();
   const form = useFormState();
+  const definitions = useCustomFields('customer');
 
-  const save = (element: HTMLFormElement) =>
-    form.submit(customerSchema, formValues(element), async (values) => {
-      if (customer) await update.mutateAsync({ id: customer.id, ...values });
-      else await create.mutateAsync(values);
+  const save = (element: HTMLFormElement) => {
+    const raw = formValues(element);
+    const custom = readValues(editable(definitions.data), raw);
+    const errors = errorsWithCustomFields(customerSchema, raw, custom.errors);
+    if (errors) {
+      form.setErrors(errors);
+      return Promise.resolve();
+    }
+    return form.submit(customerSchema, raw, async (values) => {
+      // An edit is merged by the server; an emptied field is sent as null, which removes it.
+      if (customer) await update.mutateAsync({ id: customer.id, ...values, custom_fields: custom.values as CustomFieldValues });
+      else await create.mutateAsync({ ...values, custom_fields: present(custom.values) });
       toast(customer ? 'Customer saved' : 'Customer created');
       onDone();
     });
+  };
 
   return (
     <DialogForm form={form} onSubmit={save} onCancel={onDone} busy={create.isPending || update.isPending} submitLabel={customer ? 'Save' : 'Create customer'}>
@@ -97,6 +109,7 @@ export function CustomerForm({ customer, onDone }: { customer: Customer | null; 
       <TextField label="Email" name="email" type="email" defaultValue={customer?.email ?? ''} errors={form.errors.email} />
       <TextField label="Phone" name="phone" type="tel" defaultValue={customer?.phone ?? ''} errors={form.errors.phone} />
       <TextArea label="Address" name="address" rows={2} defaultValue={customer?.address ?? ''} errors={form.errors.address} />
+      <CustomFieldsEditor definitions={definitions.data} values={customer?.custom_fields as CustomFieldValues | undefined} errors={form.errors} />
     </DialogForm>
   );
 }
