@@ -123,11 +123,17 @@ alter table app.jobs
 
 -- The admins' list filters (`?cf.<key>=<value>`, `custom_fields @> …`), used
 -- through auth.filter_customers / auth.filter_jobs: under RLS the planner may
--- not use an index for a non-leakproof operator such as @>. jsonb_ops (not
--- jsonb_path_ops) because deleting a definition asks `custom_fields ? key`.
-create index customers_custom_fields_idx on app.customers using gin (custom_fields);
-create index jobs_custom_fields_idx on app.jobs using gin (custom_fields);
-create index service_locations_custom_fields_idx on app.service_locations using gin (custom_fields);
+-- not use an index for a non-leakproof operator such as @>. Led by company_id
+-- (btree_gin, migration 0006); jsonb_ops (not jsonb_path_ops) because
+-- deleting a definition and recomputing projections ask `custom_fields ? key`.
+create index customers_custom_fields_idx on app.customers using gin (company_id, custom_fields);
+create index jobs_custom_fields_idx on app.jobs using gin (company_id, custom_fields);
+create index service_locations_custom_fields_idx on app.service_locations using gin (company_id, custom_fields);
+
+-- The admins' job search (`?q=`) also finds a job by the text of its custom
+-- field values (not their keys): a trigram index on the values as one text.
+create index jobs_company_custom_values_trgm_idx on app.jobs
+  using gin (company_id, lower(jsonb_path_query_array(custom_fields, '$.*')::text) gin_trgm_ops);
 
 -- ---------------------------------------------------------------------------
 -- The check, on every write of custom_fields (invoker's rights: the writer's
@@ -375,12 +381,78 @@ begin
       and ($5::uuid is null or j.assigned_worker_id = $5)
       and ($6::uuid is null or j.customer_id = $6)
       and ($7::timestamptz is null or (j.created_at, j.id) < ($7, $8))
-      and ($10::text is null or lower(j.title) like $10 or lower(c.name) like $10)
+      and ($10::text is null or lower(j.title) like $10 or lower(c.name) like $10
+           or lower(jsonb_path_query_array(j.custom_fields, '$.*')::text) like $10)
     order by j.created_at desc, j.id desc
     limit $9
   $sql$
   using v_company, p_custom_fields, p_archived, p_status_id, p_worker_id, p_customer_id,
         p_after_created, p_after_id, p_limit, p_pattern;
+end
+$$;
+
+-- The search of migration 0010, with a third branch: a job whose custom
+-- field values match (staff-only ones too: only admins search).
+create or replace function auth.search_jobs(
+  p_pattern text,
+  p_archived boolean,
+  p_status_id uuid,
+  p_worker_id uuid,
+  p_customer_id uuid,
+  p_after_created timestamptz,
+  p_after_id uuid,
+  p_limit integer
+) returns setof uuid
+language plpgsql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_company uuid := app.company_id();
+begin
+  if v_company is null or app.role() is distinct from 'ADMIN' then
+    return;
+  end if;
+  return query execute $sql$
+    select m.id from (
+      (select j.id, j.created_at from app.jobs j
+       where j.company_id = $1 and lower(j.title) like $2
+         and j.is_archived = $3
+         and ($4::uuid is null or j.status_id = $4)
+         and ($5::uuid is null or j.assigned_worker_id = $5)
+         and ($6::uuid is null or j.customer_id = $6)
+         and ($7::timestamptz is null or (j.created_at, j.id) < ($7, $8))
+       order by j.created_at desc, j.id desc
+       limit $9)
+      union
+      (select j.id, j.created_at from app.customers c
+       join app.jobs j on j.company_id = c.company_id and j.customer_id = c.id
+       where c.company_id = $1
+         and lower(c.name || ' ' || coalesce(c.email, '') || ' ' || coalesce(c.phone, '')) like $2
+         and lower(c.name) like $2
+         and j.is_archived = $3
+         and ($4::uuid is null or j.status_id = $4)
+         and ($5::uuid is null or j.assigned_worker_id = $5)
+         and ($6::uuid is null or j.customer_id = $6)
+         and ($7::timestamptz is null or (j.created_at, j.id) < ($7, $8))
+       order by j.created_at desc, j.id desc
+       limit $9)
+      union
+      (select j.id, j.created_at from app.jobs j
+       where j.company_id = $1
+         and lower(jsonb_path_query_array(j.custom_fields, '$.*')::text) like $2
+         and j.is_archived = $3
+         and ($4::uuid is null or j.status_id = $4)
+         and ($5::uuid is null or j.assigned_worker_id = $5)
+         and ($6::uuid is null or j.customer_id = $6)
+         and ($7::timestamptz is null or (j.created_at, j.id) < ($7, $8))
+       order by j.created_at desc, j.id desc
+       limit $9)
+    ) m
+    order by m.created_at desc, m.id desc
+    limit $9
+  $sql$
+  using v_company, p_pattern, p_archived, p_status_id, p_worker_id, p_customer_id,
+        p_after_created, p_after_id, p_limit;
 end
 $$;
 

@@ -327,6 +327,12 @@ async fn lists_filter_on_custom_fields_by_type() {
     assert_eq!(reply.body["items"][0]["title"], "Job 2");
     let reply = app.get("/api/v1/jobs?cf.zone=north&q=job%200", admin).await;
     assert_eq!(ids(&reply).len(), 1, "the filter and the search together: {:?}", reply.body);
+    // The admins' search finds a job by a custom field's value too.
+    let reply = app.get("/api/v1/jobs?q=south", admin).await;
+    assert_eq!(reply.body["items"].as_array().map(Vec::len), Some(1), "{:?}", reply.body);
+    assert_eq!(reply.body["items"][0]["title"], "Job 1");
+    let reply = app.get("/api/v1/jobs?q=zone", admin).await;
+    assert_eq!(reply.body["items"], json!([]), "keys are not searched: {:?}", reply.body);
     let reply = app.get("/api/v1/jobs?cf.floors=three", admin).await;
     assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(reply.body["errors"]["cf.floors"], json!(["must be a number"]));

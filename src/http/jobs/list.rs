@@ -22,7 +22,8 @@ use crate::http::shared::{
 #[into_params(parameter_in = Query)]
 pub struct JobFilter {
     pub status_id: Option<Uuid>,
-    /// Matches the title or the customer's name, case-insensitively.
+    /// Matches the title or the customer's name, case-insensitively; for
+    /// admins also the values of the job's custom fields.
     pub q: Option<String>,
     pub assigned_worker_id: Option<Uuid>,
     pub customer_id: Option<Uuid>,
