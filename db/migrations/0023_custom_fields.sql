@@ -148,9 +148,9 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_entity text := case tg_table_name when 'customers' then 'customer'
-                                      when 'service_locations' then 'location'
-                                      else 'job' end;
+  -- The entity is the trigger's argument: on Citus tg_table_name is a
+  -- shard's name (customers_102008).
+  v_entity text := tg_argv[0];
   v_old jsonb := '{}';
   v_key text;
   v_value jsonb;
@@ -158,6 +158,13 @@ declare
   v_def record;
   v_problem text;
 begin
+  -- A definition whose visibility or archival changes takes this lock
+  -- exclusively (app.refresh_custom_field_projections): a write of values
+  -- then either commits before the refresh rewrites its row, or reads the
+  -- definitions as changed. Without it, a field just made staff-only could
+  -- stay in a projection written at the same moment.
+  perform pg_catalog.pg_advisory_xact_lock_shared(
+    pg_catalog.hashtextextended('custom-fields:' || new.company_id::text || ':' || v_entity, 0));
   if tg_op = 'UPDATE' then
     v_old := old.custom_fields;
   end if;
@@ -249,11 +256,11 @@ end
 $$;
 
 create trigger customers_custom_fields before insert or update of custom_fields on app.customers
-for each row execute function app.check_custom_fields();
+for each row execute function app.check_custom_fields('customer');
 create trigger service_locations_custom_fields before insert or update of custom_fields on app.service_locations
-for each row execute function app.check_custom_fields();
+for each row execute function app.check_custom_fields('location');
 create trigger jobs_custom_fields before insert or update of custom_fields on app.jobs
-for each row execute function app.check_custom_fields();
+for each row execute function app.check_custom_fields('job');
 
 -- The projections follow their definitions: when a field's visibility or
 -- archival changes, the rows holding a value for it are written again (their
@@ -265,6 +272,9 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
 begin
+  -- Waits for the writes of values in flight (app.check_custom_fields).
+  perform pg_catalog.pg_advisory_xact_lock(
+    pg_catalog.hashtextextended('custom-fields:' || new.company_id::text || ':' || new.entity, 0));
   if new.entity = 'customer' then
     update app.customers c set custom_fields = c.custom_fields
     where c.company_id = new.company_id and c.custom_fields ? new.key;

@@ -172,23 +172,25 @@ grant select on expected_grant to public;
 -- stamped tables are overwritten by app.stamp_row(), and an id is a key in
 -- the caller's own company; jobs.is_archived, share_links.open_count and
 -- idempotency_keys.created_at become the inserting caller's choice, in its
--- own company. Listed by name, so that a new defaulted column (a flag, a
--- secret) does not become insertable on Citus unnoticed.
+-- own company; the custom-field projections are overwritten by
+-- app.check_custom_fields() on every insert. Listed by name, so that a new
+-- defaulted column (a flag, a secret) does not become insertable on Citus
+-- unnoticed.
 create temporary table citus_insert_default (object text, grantee text, columns text[]) on commit drop;
 insert into citus_insert_default values
   ('app.contact_methods', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
   ('app.contacts', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
   ('app.custom_field_definitions', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
-  ('app.customers', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
+  ('app.customers', 'fieldops_admin', '{id,company_id,created_at,updated_at,version,worker_custom_fields,customer_custom_fields}'),
   ('app.idempotency_keys', 'fieldops_admin', '{company_id,user_id,created_at}'),
   ('app.idempotency_keys', 'fieldops_worker', '{company_id,user_id,created_at}'),
   ('app.job_notes', 'fieldops_admin', '{id,company_id,author_id,created_at,updated_at,version}'),
   ('app.job_notes', 'fieldops_worker', '{id,company_id,author_id,created_at,updated_at,version}'),
   ('app.job_statuses', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
   ('app.job_tasks', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
-  ('app.jobs', 'fieldops_admin', '{id,company_id,is_archived,created_at,updated_at,version}'),
+  ('app.jobs', 'fieldops_admin', '{id,company_id,is_archived,created_at,updated_at,version,worker_custom_fields,customer_custom_fields}'),
   ('app.service_location_access', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
-  ('app.service_locations', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
+  ('app.service_locations', 'fieldops_admin', '{id,company_id,created_at,updated_at,version,worker_custom_fields,customer_custom_fields}'),
   ('app.share_links', 'fieldops_admin', '{id,company_id,open_count,created_at,updated_at,version}'),
   ('app.users', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}');
 update expected_grant e
