@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{assert_problem, spawn_app, Company, TestApp};
+use crate::helpers::{assert_problem, citus, spawn_app, Company, TestApp};
 
 const STAFF_SECRET: &str = "staff-only 7781";
 const CREW_NOTE: &str = "bring the long ladder";
@@ -348,6 +348,11 @@ async fn lists_filter_on_custom_fields_by_type() {
     let reply = app.get("/api/v1/customers?cf.vip=false", admin).await;
     assert!(ids(&reply).is_empty(), "{:?}", reply.body);
 
+    // The plan below is one server's; on Citus each shard plans its own part
+    // (and an INSERT … SELECT becomes a COPY, which row-level security refuses).
+    if citus::enabled() {
+        return;
+    }
     // Under RLS the planner may not use an index for a non-leakproof operator
     // such as @>, so the admins' filter runs in auth.filter_customers (a
     // definer function, company from the context). Its statement, planned as
