@@ -2958,7 +2958,10 @@ export interface operations {
         parameters: {
             query?: {
                 status_id?: string;
-                /** @description Matches the title or the customer's name, case-insensitively. */
+                /**
+                 * @description Matches the title or the customer's name, case-insensitively; for
+                 *     admins also the values of the job's custom fields.
+                 */
                 q?: string;
                 assigned_worker_id?: string;
                 customer_id?: string;
