@@ -46,6 +46,12 @@ alter function app.check_job_location() set citus.allow_nested_distributed_execu
 -- And those of 0025: a contact's changed locations reach its sessions, same company.
 alter function app.refresh_contact_sessions() set citus.allow_nested_distributed_execution = on;
 alter function app.contact_location_scope(uuid, uuid) set citus.allow_nested_distributed_execution = on;
+-- The custom-field triggers of migration 0023 read the company's definitions
+-- (the values' check) or the company's rows holding a field (the projections'
+-- refresh, the delete guard), on the same node.
+alter function app.check_custom_fields() set citus.allow_nested_distributed_execution = on;
+alter function app.refresh_custom_field_projections() set citus.allow_nested_distributed_execution = on;
+alter function app.keep_used_custom_field() set citus.allow_nested_distributed_execution = on;
 
 -- The triggers of app.companies (a reference table) run on the coordinator's
 -- copy and write the company's history and statuses to shards on the workers

@@ -108,3 +108,9 @@ grant execute on function
   auth.search_customer_matches(text, integer),
   auth.find_customer_duplicates(text[], text[], text)
   to fieldops_admin;
+
+-- The admins' custom-field list filters (db/migrations/0023), as the search above.
+grant execute on function
+  auth.filter_customers(jsonb, text, text, uuid, integer),
+  auth.filter_jobs(jsonb, text, boolean, uuid, uuid, uuid, timestamptz, uuid, integer)
+  to fieldops_admin;

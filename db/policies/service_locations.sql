@@ -8,18 +8,23 @@
 --           reads those customers). Their gate codes are another table's.
 -- customer: reads its own customer's locations; a login whose contact is
 --           limited to some locations (migration 0025) reads those only.
+-- custom_fields (migration 0023) is the admins' only: workers read
+-- worker_custom_fields, customers customer_custom_fields (as customers.sql).
 
 alter table app.service_locations enable row level security;
 alter table app.service_locations force row level security;
 
 revoke all on app.service_locations from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
 grant select, delete,
-      insert (customer_id, name, line1, line2, city, region, postal_code, country, latitude, longitude),
-      update (name, line1, line2, city, region, postal_code, country, latitude, longitude)
+      insert (customer_id, name, line1, line2, city, region, postal_code, country, latitude, longitude, custom_fields),
+      update (name, line1, line2, city, region, postal_code, country, latitude, longitude, custom_fields)
   on app.service_locations to fieldops_admin;
 grant select (id, company_id, customer_id, name, line1, line2, city, region, postal_code, country, latitude,
-              longitude, created_at, updated_at, version)
-  on app.service_locations to fieldops_worker, fieldops_customer;
+              longitude, created_at, updated_at, version, worker_custom_fields)
+  on app.service_locations to fieldops_worker;
+grant select (id, company_id, customer_id, name, line1, line2, city, region, postal_code, country, latitude,
+              longitude, created_at, updated_at, version, customer_custom_fields)
+  on app.service_locations to fieldops_customer;
 
 create policy service_locations_owner_all on app.service_locations to fieldops_owner
   using (true) with check (true);

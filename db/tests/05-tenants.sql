@@ -5,7 +5,7 @@
 -- why), each committed so that the last one can check what B kept.
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-select plan(78);
+select plan(92);
 \ir fixtures/tenants.sql
 
 -- ---------------------------------------------------------------- admin of A
@@ -28,6 +28,18 @@ select set_eq($$ select id from app.sessions $$, array[pg_temp.id('A.admin.sessi
 
 select is(pg_temp.affected(format($$ update app.jobs set title = 'edited' where id = %L $$, pg_temp.id('A.job1'))),
   1::bigint, 'admin A edits A''s job');
+-- Custom fields (migration 0023).
+select is((select count(*) from app.custom_field_definitions), 4::bigint,
+  'admin A sees all of A''s custom-field definitions, staff-only ones included');
+select is((select custom_fields ->> 'staff_code' from app.jobs where id = pg_temp.id('A.job1')), 'A staff secret',
+  'admin A reads a job''s staff-only custom field');
+select is(pg_temp.affected(format($$ update app.custom_field_definitions set label = 'stolen' where id = %L $$,
+    pg_temp.id('B.cf.staff'))), 0::bigint, 'admin A cannot edit B''s custom-field definition');
+select is(pg_temp.affected(format($$ delete from app.custom_field_definitions where id = %L $$,
+    pg_temp.id('B.cf.tier'))), 0::bigint, 'admin A cannot delete B''s custom-field definition');
+select throws_ok(format($$ insert into app.custom_field_definitions (company_id, entity, key, label, field_type)
+    values (%L, 'job', 'planted', 'Planted', 'text') $$, pg_temp.id('B')),
+  '42501', null, 'admin A cannot define a custom field in company B');
 select is(pg_temp.affected(format($$ update app.jobs set title = 'stolen' where id = %L $$, pg_temp.id('B.job1'))),
   0::bigint, 'admin A cannot edit B''s job (it does not exist for A)');
 select is(pg_temp.affected(format($$ delete from app.job_notes where id = %L $$, pg_temp.id('B.job1.internal'))),
@@ -121,6 +133,16 @@ select set_eq($$ select id from app.job_notes $$, array[pg_temp.id('A.job1.inter
   'worker A sees the notes of its jobs, internal ones included');
 select set_eq($$ select id from app.customers $$, array[pg_temp.id('A.cust1')],
   'worker A sees only the customers of its jobs');
+select set_eq($$ select key from app.custom_field_definitions $$, array['crew_size', 'portal_ref'],
+  'worker A sees only the custom-field definitions visible to workers');
+select is((select worker_custom_fields from app.jobs where id = pg_temp.id('A.job1')),
+  '{"crew_size": 3, "portal_ref": "blue"}'::jsonb, 'worker A reads the worker projection: no staff-only field');
+select throws_ok($$ select custom_fields from app.jobs $$, '42501', 'permission denied for table jobs',
+  'worker A cannot read a job''s raw custom fields');
+select throws_ok($$ select custom_fields from app.customers $$, '42501', 'permission denied for table customers',
+  'worker A cannot read a customer''s raw custom fields');
+select throws_ok(format($$ update app.jobs set custom_fields = '{}' where id = %L $$, pg_temp.id('A.job1')),
+  '42501', 'permission denied for table jobs', 'worker A cannot write custom fields');
 select set_eq($$ select name from app.users $$, array['A admin', 'A worker', 'A worker2'],
   'worker A sees its company''s staff names, not customer logins');
 select is((select count(*) from app.job_statuses), 4::bigint, 'worker A reads A''s statuses');
@@ -179,6 +201,14 @@ select set_eq($$ select body from app.job_notes $$, array['A job1.shared'],
 select set_eq($$ select title from app.job_tasks $$, array['job1.task1', 'job1.task2'],
   'customer A sees the tasks of its job only');
 select set_eq($$ select id from app.customers $$, array[pg_temp.id('A.cust1')], 'customer A sees its own customer row');
+select set_eq($$ select key from app.custom_field_definitions $$, array['portal_ref'],
+  'customer A sees only the custom-field definitions visible to customers');
+select is((select customer_custom_fields from app.jobs where id = pg_temp.id('A.job1')),
+  '{"portal_ref": "blue"}'::jsonb, 'customer A reads the customer projection only');
+select throws_ok($$ select custom_fields from app.jobs $$, '42501', 'permission denied for table jobs',
+  'customer A cannot read a job''s raw custom fields');
+select throws_ok($$ select worker_custom_fields from app.jobs $$, '42501', 'permission denied for table jobs',
+  'customer A cannot read the worker projection');
 select set_eq($$ select name from app.users $$, array['A customer', 'A worker'],
   'customer A sees itself and the worker assigned to its job, nobody else');
 select throws_ok($$ select email from app.users $$, '42501', 'permission denied for table users',

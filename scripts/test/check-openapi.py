@@ -28,6 +28,7 @@ expected = [
     "/api/v1/customers/{id}/contacts", "/api/v1/contacts/{id}",
     "/api/v1/customers/search", "/api/v1/customers/{id}/communications",
     "/api/v1/customers/{id}/communications/{communication_id}",
+    "/api/v1/custom-fields", "/api/v1/custom-fields/{id}",
 ]
 missing = [path for path in expected if path not in document["paths"]]
 if missing:

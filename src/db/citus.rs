@@ -56,6 +56,7 @@ pub const TABLES: &[(&str, Placement)] = &[
     ("app.contacts", Placement::ByCompany),
     ("app.contact_methods", Placement::ByCompany),
     ("app.contact_locations", Placement::ByCompany),
+    ("app.custom_field_definitions", Placement::ByCompany),
     ("app.users", Placement::ByCompany),
     ("app.sessions", Placement::ByCompany),
     ("app.refresh_tokens", Placement::ByCompany),

@@ -7,6 +7,8 @@ use axum::{
     response::IntoResponse,
 };
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 use utoipa::{IntoParams, ToSchema};
@@ -19,6 +21,7 @@ use crate::http::shared::{
     concurrency::{double_option, edited, etag, IfMatch},
     contacts::MethodKind,
     context::Ctx,
+    custom_fields::{self, CustomFieldFilter, CustomFieldParams, CustomFieldValue, CustomFields, Entity},
     duplicates::{refuse_duplicates, Probe},
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
@@ -62,6 +65,10 @@ pub struct Customer {
     /// The customer this one belongs under (a management company over its
     /// properties), of the same company; never itself or its own descendant.
     pub parent_customer_id: Option<Uuid>,
+    /// Values of the company's customer custom fields, by key
+    /// (`/custom-fields?entity=customer` names and types them).
+    #[schema(value_type = HashMap<String, CustomFieldValue>)]
+    pub custom_fields: Json<CustomFields>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
@@ -95,6 +102,11 @@ pub struct CreateCustomer {
     #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
     pub notes: Option<String>,
     pub parent_customer_id: Option<Uuid>,
+    /// Values by key, checked by the database against the company's customer
+    /// fields (unknown keys, wrong types, missing required fields: 422 naming
+    /// `custom_fields.<key>`).
+    #[schema(value_type = Option<HashMap<String, CustomFieldValue>>)]
+    pub custom_fields: Option<CustomFields>,
     /// Create it even though its phone, email or address matches existing
     /// records of the company (otherwise: 409 with the likely duplicates).
     pub allow_duplicate: Option<bool>,
@@ -151,6 +163,10 @@ pub struct UpdateCustomer {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub parent_customer_id: Option<Option<Uuid>>,
+    /// Merged into the stored values: the keys sent are set, a key sent as
+    /// `null` is removed, the others stay.
+    #[schema(value_type = Option<HashMap<String, CustomFieldValue>>)]
+    pub custom_fields: Option<CustomFields>,
 }
 
 impl UpdateCustomer {
@@ -189,25 +205,44 @@ fn clean_tags(tags: &[String]) -> Result<Vec<String>> {
 /// Lists the company's customers, ordered by name.
 #[utoipa::path(
     get, path = "/api/v1/customers", tag = "customers",
-    params(CustomerFilter, PageParams),
+    params(CustomerFilter, PageParams, CustomFieldParams),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of customers", body = Page<Customer>),
         (status = 403, description = "Not an admin", body = Problem),
+        (status = 422, description = "A `cf.<key>` names no customer field, or its value fits not its type", body = Problem),
     )
 )]
 async fn list_customers(
     mut ctx: Ctx,
     AppQuery(filter): AppQuery<CustomerFilter>,
     AppQuery(page): AppQuery<PageParams>,
+    AppQuery(query): AppQuery<BTreeMap<String, String>>,
 ) -> Result<AppJson<Page<Customer>>> {
     ctx.require(&[Role::Admin])?;
     let (limit, after): (_, Option<(String, Uuid)>) = page.start()?;
     let (after_name, after_id) = after.unzip();
-    let rows = match filter.q.as_deref().filter(|q| !q.trim().is_empty()).map(like_pattern) {
-        // Indexed search (see auth.search_customers); rows loaded under RLS.
-        Some(pattern) => {
-            let ids = sqlx::query_scalar!(
+    let pattern = filter.q.as_deref().filter(|q| !q.trim().is_empty()).map(like_pattern);
+    let cf = CustomFieldFilter::from_query(&query);
+    let wanted = if cf.is_empty() { None } else { Some(cf.containment(&mut ctx, Entity::Customer).await?) };
+    let ids = match (wanted, pattern) {
+        // Indexed (GIN on custom_fields) through auth.filter_customers, which
+        // also applies `q`; rows loaded under RLS below.
+        (Some(wanted), pattern) => Some(
+            sqlx::query_scalar!(
+                r#"select s as "id!" from auth.filter_customers($1, $2, $3, $4, $5) s"#,
+                wanted,
+                pattern,
+                after_name,
+                after_id,
+                (limit + 1) as i32,
+            )
+            .fetch_all(&mut *ctx.tx)
+            .await?,
+        ),
+        // Indexed search (see auth.search_customers).
+        (None, Some(pattern)) => Some(
+            sqlx::query_scalar!(
                 r#"select s as "id!" from auth.search_customers($1, $2, $3, $4) s"#,
                 pattern,
                 after_name,
@@ -215,11 +250,17 @@ async fn list_customers(
                 (limit + 1) as i32,
             )
             .fetch_all(&mut *ctx.tx)
-            .await?;
+            .await?,
+        ),
+        (None, None) => None,
+    };
+    let rows = match ids {
+        Some(ids) => {
             sqlx::query_as!(
                 Customer,
                 r#"select id, account_number, name, email, phone, address, tags, do_not_service, notes,
-                          parent_customer_id, created_at, updated_at, version
+                          parent_customer_id, custom_fields as "custom_fields: Json<CustomFields>",
+                          created_at, updated_at, version
                    from app.customers where company_id = $2 and id = any($1) order by lower(name), id"#,
                 &ids,
                 ctx.user.company_id
@@ -231,7 +272,8 @@ async fn list_customers(
             sqlx::query_as!(
                 Customer,
                 r#"select id, account_number, name, email, phone, address, tags, do_not_service, notes,
-                          parent_customer_id, created_at, updated_at, version
+                          parent_customer_id, custom_fields as "custom_fields: Json<CustomFields>",
+                          created_at, updated_at, version
                    from app.customers
                    where company_id = $4 and deleted_at is null
                      and ($1::text is null or (lower(name), id) > ($1, $2::uuid))
@@ -281,7 +323,8 @@ async fn search_customers(
     let rows = sqlx::query!(
         r#"select s.matched as "matched!", s.rank as "rank!",
                   c.id, c.account_number, c.name, c.email, c.phone, c.address, c.tags, c.do_not_service, c.notes,
-                  c.parent_customer_id, c.created_at, c.updated_at, c.version
+                  c.parent_customer_id, c.custom_fields as "custom_fields: Json<CustomFields>", c.created_at,
+                  c.updated_at, c.version
            from auth.search_customer_matches($1, $2) s
            join app.customers c on c.company_id = $3 and c.id = s.customer_id
            order by s.rank desc, lower(c.name), c.id"#,
@@ -308,6 +351,7 @@ async fn search_customers(
                 do_not_service: r.do_not_service,
                 notes: r.notes,
                 parent_customer_id: r.parent_customer_id,
+                custom_fields: r.custom_fields,
                 created_at: r.created_at,
                 updated_at: r.updated_at,
                 version: r.version,
@@ -348,10 +392,12 @@ async fn create_customer(mut ctx: Ctx, AppJson(body): AppJson<CreateCustomer>) -
     refuse_duplicates(&mut ctx, &probe, body.allow_duplicate).await?;
     let customer = sqlx::query_as!(
         Customer,
-        r#"insert into app.customers (name, email, phone, address, tags, do_not_service, notes, parent_customer_id)
-           values ($1, $2, $3, $4, $5, $6, $7, $8)
+        r#"insert into app.customers (name, email, phone, address, tags, do_not_service, notes, parent_customer_id,
+                                     custom_fields)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9::jsonb, '{}'))
            returning id, account_number, name, email, phone, address, tags, do_not_service, notes,
-                     parent_customer_id, created_at, updated_at, version"#,
+                     parent_customer_id, custom_fields as "custom_fields: Json<CustomFields>",
+                          created_at, updated_at, version"#,
         body.name.trim(),
         email,
         phone,
@@ -360,6 +406,7 @@ async fn create_customer(mut ctx: Ctx, AppJson(body): AppJson<CreateCustomer>) -
         body.do_not_service.unwrap_or(false),
         blank_to_none(body.notes.as_deref()),
         body.parent_customer_id,
+        custom_fields::to_json(body.custom_fields.as_ref()),
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -425,7 +472,8 @@ async fn get_customer(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<impl I
     let customer = sqlx::query_as!(
         Customer,
         r#"select id, account_number, name, email, phone, address, tags, do_not_service, notes,
-                  parent_customer_id, created_at, updated_at, version
+                  parent_customer_id, custom_fields as "custom_fields: Json<CustomFields>",
+                          created_at, updated_at, version
            from app.customers where company_id = $2 and id = $1 and deleted_at is null"#,
         id,
         ctx.user.company_id
@@ -473,10 +521,13 @@ async fn update_customer(
                tags = coalesce($11, tags),
                do_not_service = coalesce($12, do_not_service),
                notes = case when $13 then $14 else notes end,
-               parent_customer_id = case when $15 then $16 else parent_customer_id end
+               parent_customer_id = case when $15 then $16 else parent_customer_id end,
+               -- Merged: keys sent as null are removed (the trigger strips nulls).
+               custom_fields = coalesce(custom_fields || $17::jsonb, custom_fields)
              where company_id = $10 and id = $1 and deleted_at is null and ($9::int is null or version = $9)
              returning id, account_number, name, email, phone, address, tags, do_not_service, notes,
-                       parent_customer_id, created_at, updated_at, version)
+                       parent_customer_id, custom_fields,
+                          created_at, updated_at, version)
            select exists (select 1 from app.customers where company_id = $10 and id = $1 and deleted_at is null)
                     as "found!",
                   (select to_jsonb(u) from updated u) as "row?: Json<Customer>""#,
@@ -496,6 +547,7 @@ async fn update_customer(
         blank_to_none(notes.as_deref()),
         body.parent_customer_id.is_some(),
         body.parent_customer_id.flatten(),
+        custom_fields::to_json(body.custom_fields.as_ref()),
     )
     .fetch_one(&mut *ctx.tx)
     .await?;

@@ -19,6 +19,7 @@ use crate::auth::Role;
 use crate::http::shared::{
     concurrency::{double_option, edited, etag, IfMatch},
     context::Ctx,
+    custom_fields::{self, CustomFieldValue, CustomFields, Entity},
     customer_visibility::require_customer_visible,
     duplicates::{refuse_duplicates, Probe},
     error::{Error, Problem, Result},
@@ -56,6 +57,10 @@ pub struct CreateLocation {
     pub gate_code: Option<String>,
     #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
     pub access_notes: Option<String>,
+    /// Values by key, checked by the database against the company's location
+    /// fields (422 naming `custom_fields.<key>`).
+    #[schema(value_type = Option<HashMap<String, CustomFieldValue>>)]
+    pub custom_fields: Option<CustomFields>,
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate, Default)]
@@ -80,6 +85,9 @@ pub struct UpdateLocation {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub access_notes: Option<Option<String>>,
+    /// Merged into the stored values: keys sent are set, `null` removes one.
+    #[schema(value_type = Option<HashMap<String, CustomFieldValue>>)]
+    pub custom_fields: Option<CustomFields>,
 }
 
 impl UpdateLocation {
@@ -171,12 +179,14 @@ async fn list_locations(
     .await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut access = load_accesses(&mut ctx, &ids).await?;
+    let mut values = custom_fields::visible(&mut ctx, Entity::Location, &ids).await?;
     ctx.commit().await?;
     let items: Vec<ServiceLocation> = rows
         .into_iter()
         .map(|row| {
             let found = access.remove(&row.id);
-            row.into_location(found)
+            let fields = values.remove(&row.id).unwrap_or_default();
+            row.into_location(found, fields)
         })
         .collect();
     Ok(AppJson(pagination::page(items, limit, |l| (l.name.to_lowercase(), l.id))))
@@ -209,8 +219,9 @@ async fn create_location(
     refuse_duplicates(&mut ctx, &probe, body.allow_duplicate).await?;
     let id = sqlx::query_scalar!(
         "insert into app.service_locations
-           (customer_id, name, line1, line2, city, region, postal_code, country, latitude, longitude)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           (customer_id, name, line1, line2, city, region, postal_code, country, latitude, longitude,
+            custom_fields)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11::jsonb, '{}'))
          returning id",
         customer_id,
         body.name.trim(),
@@ -222,6 +233,7 @@ async fn create_location(
         address.country,
         body.latitude,
         body.longitude,
+        custom_fields::to_json(body.custom_fields.as_ref()),
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -291,7 +303,9 @@ async fn update_location(
                postal_code = case when $3 then $8 else postal_code end,
                country = case when $3 then $9 else country end,
                latitude = case when $10 then $11 else latitude end,
-               longitude = case when $12 then $13 else longitude end
+               longitude = case when $12 then $13 else longitude end,
+               -- Merged: keys sent as null are removed (the trigger strips nulls).
+               custom_fields = coalesce(custom_fields || $16::jsonb, custom_fields)
              where company_id = $15 and id = $1 and ($14::int is null or version = $14)
              returning id, customer_id, name, line1, line2, city, region, postal_code, country, latitude, longitude,
                        created_at, updated_at, version)
@@ -312,6 +326,7 @@ async fn update_location(
         body.longitude.flatten(),
         if_match.0,
         ctx.user.company_id,
+        custom_fields::to_json(body.custom_fields.as_ref()),
     )
     .fetch_one(&mut *ctx.tx)
     .await?;

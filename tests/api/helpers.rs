@@ -466,6 +466,7 @@ impl TestApp {
                union all select t::text from app.contact_methods t where company_id = $1
                union all select t::text from app.communications t where company_id = $1
                union all select t::text from app.contact_locations t where company_id = $1
+               union all select t::text from app.custom_field_definitions t where company_id = $1
                union all select t::text from app.companies t where id = $1
              ) rows",
         )

@@ -207,6 +207,22 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
                 ),
                 expect: Expect::Zero,
             },
+            // The custom-field filters (migration 0023): the caller's company only.
+            Step {
+                sql: format!(
+                    "select count(*) from auth.filter_jobs('{{}}', null, false, null, null, null, null, null, 1000) s \
+                     where s = '{}'",
+                    victim.job
+                ),
+                expect: Expect::Zero,
+            },
+            Step {
+                sql: format!(
+                    "select count(*) from auth.filter_customers('{{}}', null, null, null, 1000) s where s = '{}'",
+                    victim.customer
+                ),
+                expect: Expect::Zero,
+            },
             Step {
                 sql: format!("select count(*) from auth.current_profile() p where p.company_id = '{b}'"),
                 expect: Expect::Zero,
@@ -371,6 +387,14 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
              join app.service_locations l on l.company_id = c.company_id and l.customer_id = c.customer_id \
              where c.company_id = '{b}'"
         ),
+        format!("update app.custom_field_definitions set label = 'pwned', visible_to_customers = true where company_id = '{b}'"),
+        format!("delete from app.custom_field_definitions where company_id = '{b}'"),
+        format!(
+            "insert into app.custom_field_definitions (company_id, entity, key, label, field_type) \
+             values ('{b}', 'job', 'pwned', 'pwned', 'text')"
+        ),
+        format!("update app.jobs set custom_fields = '{{}}' where company_id = '{b}'"),
+        format!("update app.customers set custom_fields = '{{}}' where company_id = '{b}'"),
         format!("update app.mail_outbox set recipient = 'attacker@evil.test', state = 'queued' where company_id = '{b}'"),
         format!(
             "insert into app.mail_outbox (company_id, kind, recipient, subject, text_body, html_body) \

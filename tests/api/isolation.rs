@@ -98,6 +98,25 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
     let communication_id = communication.body["id"].as_str().expect("communication").to_owned();
     let communication_path = format!("/api/v1/customers/{customer_id}/communications/{communication_id}");
 
+    // A's custom field, with a value on A's job (migration 0023).
+    let field = app
+        .post(
+            "/api/v1/custom-fields",
+            &a.admin.access,
+            json!({"entity": "job", "key": "secret_code", "label": "Secret label", "field_type": "text"}),
+        )
+        .await;
+    assert_eq!(field.status, StatusCode::CREATED, "{:?}", field.body);
+    let field_id = field.body["id"].as_str().expect("field").to_owned();
+    let valued = app
+        .patch(
+            &format!("/api/v1/jobs/{job_id}"),
+            &a.admin.access,
+            json!({"custom_fields": {"secret_code": "Secret value"}}),
+        )
+        .await;
+    assert!(valued.status.is_success(), "{:?}", valued.body);
+
     // A job of B's own, to aim B's legitimate writes at A's ids.
     let b_job =
         app.create_job(&b.admin.access, json!({"customer_id": b.customer_id, "title": "B job"})).await;
@@ -164,6 +183,17 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         (Method::PATCH, format!("/api/v1/job-statuses/{status_id}"), Some(json!({"name": "pwned"}))),
         (Method::DELETE, format!("/api/v1/job-statuses/{status_id}"), None),
         (Method::POST, "/api/v1/job-statuses/reorder".into(), Some(json!({"ids": a_statuses}))),
+        (Method::GET, format!("/api/v1/custom-fields/{field_id}"), None),
+        (Method::PATCH, format!("/api/v1/custom-fields/{field_id}"), Some(json!({"label": "pwned"}))),
+        (Method::DELETE, format!("/api/v1/custom-fields/{field_id}"), None),
+        (Method::GET, "/api/v1/custom-fields".into(), None),
+        // A's key on B's rows and in B's filters.
+        (
+            Method::PATCH,
+            format!("/api/v1/jobs/{b_job_id}"),
+            Some(json!({"custom_fields": {"secret_code": "x"}})),
+        ),
+        (Method::GET, "/api/v1/jobs?cf.secret_code=Secret%20value".into(), None),
         (Method::GET, format!("/api/v1/users/{worker_id}"), None),
         (Method::PATCH, format!("/api/v1/users/{admin_id}"), Some(json!({"is_active": false}))),
         (Method::DELETE, format!("/api/v1/users/{worker_id}"), None),
@@ -268,6 +298,7 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         location_id.clone(),
         contact_id.clone(),
         communication_id.clone(),
+        field_id.clone(),
         customer_id.to_string(),
         worker_id.to_string(),
         admin_id.to_string(),

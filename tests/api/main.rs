@@ -6,6 +6,7 @@ mod boundary;
 mod catalog;
 mod citus;
 mod crm;
+mod custom_fields;
 mod customer_search;
 mod hardening;
 mod helpers;

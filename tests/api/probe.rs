@@ -29,6 +29,7 @@ async fn company_b_ids(app: &TestApp, company_id: Uuid) -> Vec<Uuid> {
          union select id from app.service_location_access where company_id = $1
          union select id from app.contacts where company_id = $1
          union select id from app.contact_methods where company_id = $1
+         union select id from app.custom_field_definitions where company_id = $1
          union select id from app.mail_outbox where company_id = $1
          union select id from app.password_reset_tokens where company_id = $1
          union select id from app.communications where company_id = $1",
@@ -126,6 +127,12 @@ async fn company_a_reaches_nothing_of_company_b_through_any_route() {
         )
         .await;
     assert_eq!(logged.status, StatusCode::CREATED, "{:?}", logged.body);
+    app.post(
+        "/api/v1/custom-fields",
+        &b.admin.access,
+        json!({"entity": "job", "key": "probe_field", "label": format!("{MARKER} field"), "field_type": "text"}),
+    )
+    .await;
     // A reset mail and token of B's admin.
     let reset = app
         .request(

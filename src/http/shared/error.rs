@@ -220,6 +220,14 @@ fn database_answer(error: sqlx::Error) -> Answer {
             Answer::new(StatusCode::UNAUTHORIZED, "unauthorized", "the session has ended; sign in again")
         }
         "FO409" => Answer::new(StatusCode::CONFLICT, "conflict", db.message().to_owned()),
+        "FO422" if constraint == "custom_fields_invalid" => {
+            // The message names the field: `custom field "<key>": <problem>`.
+            let (field, problem) = custom_field_problem(db.message());
+            let mut answer =
+                Answer::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", db.message().to_owned());
+            answer.errors = Some(FieldErrors::from([(field, vec![problem])]));
+            answer
+        }
         "FO422" => {
             let mut answer =
                 Answer::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", db.message().to_owned());
@@ -303,7 +311,28 @@ const RAISED_CONSTRAINTS: &[(&str, &str)] = &[
 ];
 
 fn raised_constraint(message: &str) -> Option<&'static str> {
+    if message.starts_with(CUSTOM_FIELD_PREFIX) {
+        return Some("custom_fields_invalid");
+    }
     RAISED_CONSTRAINTS.iter().find(|(ending, _)| message.ends_with(ending)).map(|(_, constraint)| *constraint)
+}
+
+/// How app.check_custom_fields() (migration 0023) starts its messages.
+const CUSTOM_FIELD_PREFIX: &str = "custom field \"";
+
+/// `custom field "<key>": <problem>` → (`custom_fields.<key>`, problem), the
+/// field a form shows the message beside. The whole object when the key is
+/// `custom_fields` itself (not an object).
+fn custom_field_problem(message: &str) -> (String, String) {
+    let parsed = message
+        .strip_prefix(CUSTOM_FIELD_PREFIX)
+        .and_then(|rest| rest.split_once("\": "))
+        .map(|(key, problem)| (key.to_owned(), problem.to_owned()));
+    match parsed {
+        Some((key, problem)) if key == "custom_fields" => (key, problem),
+        Some((key, problem)) => (format!("custom_fields.{key}"), problem),
+        None => ("custom_fields".to_owned(), message.to_owned()),
+    }
 }
 
 /// Named constraints → the field they guard and what to tell the user. An empty
@@ -319,6 +348,22 @@ pub fn constraint_field(constraint: &str) -> Option<(&'static str, &'static str)
 /// trigger error that names one) is either here, with what a user is told, or
 /// in [`INTERNAL_CONSTRAINTS`]; the test below fails otherwise.
 pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
+    // Custom fields (migration 0023). custom_fields_invalid names its field in
+    // its message (see custom_field_problem); this is the fallback.
+    ("custom_fields_invalid", "custom_fields", "does not match the company's custom fields"),
+    ("custom_field_definitions_key_key", "", "a custom field of this entity already has this key"),
+    ("custom_field_definitions_entity", "entity", "must be customer, location or job"),
+    ("custom_field_definitions_key_format", "key", "must be a-z, 0-9 or _, start with a letter, at most 40"),
+    ("custom_field_definitions_label_length", "label", "must be 1 to 100 characters"),
+    ("custom_field_definitions_type", "field_type", "must be text, number, date, boolean or choice"),
+    ("custom_field_definitions_options", "options", "a choice needs 1 to 100 options; other types none"),
+    (
+        "custom_field_definitions_option_values",
+        "options",
+        "each option must be 1 to 100 characters, without surrounding spaces, and given once",
+    ),
+    ("custom_field_definitions_position", "position", "must be between 0 and 10000"),
+    ("custom_field_definitions_in_use", "", "the field still has values: archive it instead"),
     ("users_company_email_key", "email", "is already used by another user of this company"),
     ("users_email_format", "email", "is not a valid email address"),
     ("users_name_length", "name", "must be 1 to 200 characters"),
@@ -419,6 +464,11 @@ pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
 /// message is owed; should one fire anyway, it is logged as unmapped and
 /// answered with the generic 409/422. Each with the reason.
 pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
+    ("custom_field_definitions_pkey", "ids are generated"),
+    ("custom_field_definitions_company_fkey", "company_id comes from the context"),
+    ("customers_custom_fields_object", "the API always writes an object (the trigger says so first)"),
+    ("service_locations_custom_fields_object", "the API always writes an object (the trigger says so first)"),
+    ("jobs_custom_fields_object", "the API always writes an object (the trigger says so first)"),
     // `unique (company_id, id)`: targets of the composite foreign keys; ids are generated.
     ("users_company_id_id_key", "ids are generated"),
     ("customers_company_id_id_key", "ids are generated"),
@@ -553,6 +603,18 @@ mod tests {
             }
         }
         names
+    }
+
+    #[test]
+    fn a_custom_field_error_names_its_field() {
+        let message = r#"custom field "gate_colour": must be one of the field's options"#;
+        assert_eq!(raised_constraint(message), Some("custom_fields_invalid"));
+        assert_eq!(
+            custom_field_problem(message),
+            ("custom_fields.gate_colour".to_owned(), "must be one of the field's options".to_owned())
+        );
+        let whole = r#"custom field "custom_fields": must be a JSON object"#;
+        assert_eq!(custom_field_problem(whole).0, "custom_fields");
     }
 
     #[test]

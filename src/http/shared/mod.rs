@@ -6,6 +6,7 @@
 pub mod concurrency;
 pub mod contacts;
 pub mod context;
+pub mod custom_fields;
 pub mod customer_visibility;
 pub mod duplicates;
 pub mod error;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { zodErrors } from '@/lib/forms';
 import { loginSchema } from './auth/components/loginSchema';
 import { newPasswordSchema, passwordResetSchema } from './auth/components/passwordResetSchema';
+import { customFieldSchema, parseOptions } from './customFields/components/schemas';
 import { communicationSchema, contactSchema, customerSchema, locationSchema } from './customers/components/schemas';
 import { jobFormSchema } from './jobs/components/schemas';
 import { noteSchema } from './notes/components/schemas';
@@ -25,6 +26,14 @@ describe('form schemas', () => {
     expect(Object.keys(errorsOf(passwordResetSchema, { company: '', email: '' }))).toEqual(['company', 'email']);
     expect(errorsOf(newPasswordSchema, { new_password: '' })).toEqual({ new_password: ['Choose a new password'] });
     expect(errorsOf(newPasswordSchema, { new_password: 'x'.repeat(1025) })).toEqual({ new_password: ['Must be at most 1024 characters'] });
+  });
+
+  it('custom field: a slug-like key, a label, one of the types; options one per line', () => {
+    const base = { key: 'po_number', label: ' PO ', field_type: 'text', options: [], is_required: false, visible_to_workers: false, visible_to_customers: true };
+    expect(customFieldSchema.parse(base)).toEqual({ ...base, label: 'PO' });
+    expect(Object.keys(errorsOf(customFieldSchema, { ...base, key: 'PO Number', label: '', field_type: 'colour' }))).toEqual(['key', 'label', 'field_type']);
+    expect(errorsOf(customFieldSchema, { ...base, key: 'x'.repeat(41) })).toHaveProperty('key');
+    expect(parseOptions(' low\n\nhigh \nlow\n')).toEqual(['low', 'high']);
   });
 
   it('customer: empty optional fields become null; formats as in the table checks', () => {

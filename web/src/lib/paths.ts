@@ -14,6 +14,7 @@ export const paths = {
     customers: '/admin/customers',
     customer: (id: string) => `/admin/customers/${id}`,
     statuses: '/admin/statuses',
+    customFields: '/admin/custom-fields',
     users: '/admin/users',
   },
   worker: {
@@ -40,6 +41,7 @@ export const patterns = {
   adminCustomers: '/admin/customers',
   adminCustomer: '/admin/customers/:customerId',
   adminStatuses: '/admin/statuses',
+  adminCustomFields: '/admin/custom-fields',
   adminUsers: '/admin/users',
   workerJobs: '/worker',
   workerJob: '/worker/jobs/:jobId',

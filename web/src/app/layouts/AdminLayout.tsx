@@ -5,6 +5,7 @@ const nav: NavItem[] = [
   { to: paths.admin.jobs, label: 'Jobs' },
   { to: paths.admin.customers, label: 'Customers' },
   { to: paths.admin.statuses, label: 'Statuses' },
+  { to: paths.admin.customFields, label: 'Custom fields' },
   { to: paths.admin.users, label: 'Users' },
 ];
 

@@ -165,6 +165,53 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/custom-fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The company's custom fields that you may see, in their order: admins all
+         *     of them, workers and customers the unarchived ones visible to them.
+         */
+        get: operations["list_definitions"];
+        put?: never;
+        /** Defines a custom field. */
+        post: operations["create_definition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/custom-fields/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One custom field. */
+        get: operations["get_definition"];
+        put?: never;
+        post?: never;
+        /**
+         * Deletes a custom field that no row has a value for (409 otherwise:
+         *     archive it instead).
+         */
+        delete: operations["delete_definition"];
+        options?: never;
+        head?: never;
+        /**
+         * Edits a custom field; `If-Match` makes the edit conditional on the version
+         *     read. Changing who sees it, or archiving it, updates what workers and
+         *     customers are shown of every row at once (in the database).
+         */
+        patch: operations["update_definition"];
+        trace?: never;
+    };
     "/api/v1/customers": {
         parameters: {
             query?: never;
@@ -842,6 +889,14 @@ export type components = {
              *     records of the company (otherwise: 409 with the likely duplicates).
              */
             allow_duplicate?: boolean | null;
+            /**
+             * @description Values by key, checked by the database against the company's customer
+             *     fields (unknown keys, wrong types, missing required fields: 422 naming
+             *     `custom_fields.<key>`).
+             */
+            custom_fields?: {
+                [key: string]: components["schemas"]["CustomFieldValue"];
+            } | null;
             do_not_service?: boolean | null;
             email?: string | null;
             name: string;
@@ -853,9 +908,30 @@ export type components = {
             /** @description Up to 20, each 1 to 50 characters. */
             tags?: string[] | null;
         };
+        CreateDefinition: {
+            entity: components["schemas"]["FieldEntity"];
+            field_type: components["schemas"]["FieldType"];
+            is_required?: boolean;
+            key: string;
+            label: string;
+            /** @description Required for `choice`, refused for the other types. */
+            options?: string[] | null;
+            /** Format: int32 */
+            position?: number | null;
+            visible_to_customers?: boolean;
+            visible_to_workers?: boolean;
+        };
         CreateJob: {
             /** Format: uuid */
             assigned_worker_id?: string | null;
+            /**
+             * @description Values by key, checked by the database against the company's job
+             *     fields (unknown keys, wrong types, missing required fields: 422 naming
+             *     `custom_fields.<key>`).
+             */
+            custom_fields?: {
+                [key: string]: components["schemas"]["CustomFieldValue"];
+            } | null;
             /** Format: uuid */
             customer_id: string;
             description?: string | null;
@@ -889,6 +965,13 @@ export type components = {
              *     (otherwise: 409 with the likely duplicates).
              */
             allow_duplicate?: boolean | null;
+            /**
+             * @description Values by key, checked by the database against the company's location
+             *     fields (422 naming `custom_fields.<key>`).
+             */
+            custom_fields?: {
+                [key: string]: components["schemas"]["CustomFieldValue"];
+            } | null;
             gate_code?: string | null;
             /**
              * Format: double
@@ -942,6 +1025,43 @@ export type components = {
             password: string;
             role: components["schemas"]["Role"];
         };
+        /** @description One custom field of customers, locations or jobs. */
+        CustomFieldDefinition: {
+            entity: components["schemas"]["FieldEntity"];
+            field_type: components["schemas"]["FieldType"];
+            /** Format: uuid */
+            id: string;
+            /** @description Takes no new values; stored ones stay, for admins only. */
+            is_archived: boolean;
+            /**
+             * @description Asked for on new rows and whenever a row's custom fields are edited;
+             *     older rows keep working without it.
+             */
+            is_required: boolean;
+            /**
+             * @description Stable, slug-like (`a-z`, `0-9`, `_`, starting with a letter): the key
+             *     of the value in a row's `custom_fields` and in `?cf.<key>=` filters.
+             */
+            key: string;
+            label: string;
+            /** @description A choice's options, in order; empty for the other types. */
+            options: string[];
+            /** Format: int32 */
+            position: number;
+            /** Format: int32 */
+            version: number;
+            /** @description Shown to the customer's logins and on share links. */
+            visible_to_customers: boolean;
+            /** @description Shown to the worker assigned to the job (of the customer, at the location). */
+            visible_to_workers: boolean;
+        };
+        /**
+         * @description A custom field's value, as the field's type says: `text` and `choice` (one
+         *     of its options) are strings, `date` a `YYYY-MM-DD` string, `number` a
+         *     number, `boolean` true or false. Only for the OpenAPI document: values
+         *     travel as JSON, and the database checks them.
+         */
+        CustomFieldValue: boolean | number | string;
         Customer: {
             /**
              * Format: int32
@@ -955,6 +1075,13 @@ export type components = {
             address?: string | null;
             /** Format: date-time */
             created_at: string;
+            /**
+             * @description Values of the company's customer custom fields, by key
+             *     (`/custom-fields?entity=customer` names and types them).
+             */
+            custom_fields: {
+                [key: string]: components["schemas"]["CustomFieldValue"];
+            };
             /** @description Take no new work for this customer. */
             do_not_service: boolean;
             /**
@@ -1030,6 +1157,10 @@ export type components = {
              */
             record_id: string;
         };
+        /** @enum {string} */
+        FieldEntity: "customer" | "location" | "job";
+        /** @enum {string} */
+        FieldType: "text" | "number" | "date" | "boolean" | "choice";
         HistoryEntry: {
             action: components["schemas"]["Action"];
             actor?: null | components["schemas"]["Actor"];
@@ -1065,6 +1196,15 @@ export type components = {
             completed_at?: string | null;
             /** Format: date-time */
             created_at: string;
+            /**
+             * @description The job's custom fields you may read, by key: all of them for admins;
+             *     for the assigned worker those visible to workers, for the customer
+             *     those visible to customers (the database's projections: staff-only
+             *     fields never reach them).
+             */
+            custom_fields: {
+                [key: string]: components["schemas"]["CustomFieldValue"];
+            };
             customer: components["schemas"]["CustomerContact"];
             description: string;
             /** Format: uuid */
@@ -1242,6 +1382,13 @@ export type components = {
                 address?: string | null;
                 /** Format: date-time */
                 created_at: string;
+                /**
+                 * @description Values of the company's customer custom fields, by key
+                 *     (`/custom-fields?entity=customer` names and types them).
+                 */
+                custom_fields: {
+                    [key: string]: components["schemas"]["CustomFieldValue"];
+                };
                 /** @description Take no new work for this customer. */
                 do_not_service: boolean;
                 /**
@@ -1339,6 +1486,14 @@ export type components = {
                 address: components["schemas"]["Address"];
                 /** Format: date-time */
                 created_at: string;
+                /**
+                 * @description The location's custom fields you may read, by key: all of them for
+                 *     admins, those visible to workers or customers for them (the database's
+                 *     projections; staff-only fields never reach them).
+                 */
+                custom_fields: {
+                    [key: string]: components["schemas"]["CustomFieldValue"];
+                };
                 /** Format: uuid */
                 customer_id: string;
                 /** Format: uuid */
@@ -1462,6 +1617,14 @@ export type components = {
             address: components["schemas"]["Address"];
             /** Format: date-time */
             created_at: string;
+            /**
+             * @description The location's custom fields you may read, by key: all of them for
+             *     admins, those visible to workers or customers for them (the database's
+             *     projections; staff-only fields never reach them).
+             */
+            custom_fields: {
+                [key: string]: components["schemas"]["CustomFieldValue"];
+            };
             /** Format: uuid */
             customer_id: string;
             /** Format: uuid */
@@ -1479,6 +1642,17 @@ export type components = {
         ShareCompany: {
             color: string;
             name: string;
+        };
+        /**
+         * @description The read-only job view a share link opens.
+         *     A custom field of the job that customers may see.
+         */
+        ShareField: {
+            /** @description text, number, date, boolean or choice. */
+            field_type: string;
+            key: string;
+            label: string;
+            value: components["schemas"]["CustomFieldValue"];
         };
         ShareLink: {
             /** Format: date-time */
@@ -1513,11 +1687,15 @@ export type components = {
             is_completed: boolean;
             title: string;
         };
-        /** @description The read-only job view a share link opens. */
         ShareView: {
             company: components["schemas"]["ShareCompany"];
             /** Format: date-time */
             completed_at?: string | null;
+            /**
+             * @description Only the job's fields visible to customers (the database builds this
+             *     list from the job's customer projection), in the company's order.
+             */
+            custom_fields: components["schemas"]["ShareField"][];
             description: string;
             /** Format: date-time */
             expires_at: string;
@@ -1641,6 +1819,13 @@ export type components = {
         };
         UpdateCustomer: {
             address?: string | null;
+            /**
+             * @description Merged into the stored values: the keys sent are set, a key sent as
+             *     `null` is removed, the others stay.
+             */
+            custom_fields?: {
+                [key: string]: components["schemas"]["CustomFieldValue"];
+            } | null;
             do_not_service?: boolean | null;
             /** @description `null` clears it. */
             email?: string | null;
@@ -1655,12 +1840,31 @@ export type components = {
             /** @description Replaces every tag. */
             tags?: string[] | null;
         };
+        /** @description Key, entity and type never change: stored values are keyed and typed by them. */
+        UpdateDefinition: {
+            is_archived?: boolean | null;
+            is_required?: boolean | null;
+            label?: string | null;
+            /** @description Replaces the options of a choice. Values already stored stay. */
+            options?: string[] | null;
+            /** Format: int32 */
+            position?: number | null;
+            visible_to_customers?: boolean | null;
+            visible_to_workers?: boolean | null;
+        };
         UpdateJob: {
             /**
              * Format: uuid
              * @description `null` unassigns.
              */
             assigned_worker_id?: string | null;
+            /**
+             * @description Merged into the stored values: keys sent are set, a key sent as `null`
+             *     is removed, the others stay. Admins only.
+             */
+            custom_fields?: {
+                [key: string]: components["schemas"]["CustomFieldValue"];
+            } | null;
             /** Format: uuid */
             customer_id?: string | null;
             description?: string | null;
@@ -1691,6 +1895,10 @@ export type components = {
         UpdateLocation: {
             access_notes?: string | null;
             address?: null | components["schemas"]["Address"];
+            /** @description Merged into the stored values: keys sent are set, `null` removes one. */
+            custom_fields?: {
+                [key: string]: components["schemas"]["CustomFieldValue"];
+            } | null;
             /** @description `null` clears it. */
             gate_code?: string | null;
             /**
@@ -2230,6 +2438,223 @@ export interface operations {
             };
         };
     };
+    list_definitions: {
+        parameters: {
+            query?: {
+                /** @description Only this entity's fields. */
+                entity?: components["schemas"]["FieldEntity"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The definitions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomFieldDefinition"][];
+                };
+            };
+        };
+    };
+    create_definition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDefinition"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomFieldDefinition"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key is taken for this entity */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_definition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Custom field id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The definition */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomFieldDefinition"];
+                };
+            };
+            /** @description No such field visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_definition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Custom field id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such field in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rows still have values for it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_definition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Custom field id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateDefinition"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomFieldDefinition"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such field in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed since read (If-Match) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_customers: {
         parameters: {
             query?: {
@@ -2237,6 +2662,13 @@ export interface operations {
                 q?: string;
                 limit?: number;
                 cursor?: string;
+                /**
+                 * @description `cf.<key>=<value>`, repeatable with other keys: only rows whose custom
+                 *     field `<key>` holds this value (read as the field's type: a number,
+                 *     `true`/`false`, or the text, option or `YYYY-MM-DD` date). Admins
+                 *     filter through an index; workers and customers among what they see.
+                 */
+                "cf.<key>"?: string;
             };
             header?: never;
             path?: never;
@@ -2255,6 +2687,15 @@ export interface operations {
             };
             /** @description Not an admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A `cf.<key>` names no customer field, or its value fits not its type */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3184,7 +3625,10 @@ export interface operations {
         parameters: {
             query?: {
                 status_id?: string;
-                /** @description Matches the title or the customer's name, case-insensitively. */
+                /**
+                 * @description Matches the title or the customer's name, case-insensitively; for
+                 *     admins also the values of the job's custom fields.
+                 */
                 q?: string;
                 assigned_worker_id?: string;
                 customer_id?: string;
@@ -3192,6 +3636,13 @@ export interface operations {
                 archived?: boolean;
                 limit?: number;
                 cursor?: string;
+                /**
+                 * @description `cf.<key>=<value>`, repeatable with other keys: only rows whose custom
+                 *     field `<key>` holds this value (read as the field's type: a number,
+                 *     `true`/`false`, or the text, option or `YYYY-MM-DD` date). Admins
+                 *     filter through an index; workers and customers among what they see.
+                 */
+                "cf.<key>"?: string;
             };
             header?: never;
             path?: never;
@@ -3206,6 +3657,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_JobSummary"];
+                };
+            };
+            /** @description A `cf.<key>` names no job field, its value fits not its type, or the caller is not an admin */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -1,7 +1,9 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { Button, ConfirmAction, DeleteButton, Dialog, DialogForm, EditButton, Empty, Filters, PageHeader, Pager, QueryState, SearchFilter, Table, TextArea, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
+import { Button, ConfirmAction, CustomFieldsEditor, DeleteButton, Dialog, DialogForm, EditButton, Empty, Filters, PageHeader, Pager, QueryState, SearchFilter, Table, TextArea, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
 import { telHref } from '@/lib/format';
+import { useCustomFields, type CustomFieldValues } from '@/lib/api/customFields';
+import { editable, errorsWithCustomFields, present, readValues } from '@/lib/customFields';
 import { formValues, useFormState } from '@/lib/forms';
 import { paths } from '@/lib/paths';
 import { useDebounced } from '@/lib/useDebounced';
@@ -85,16 +87,25 @@ export function CustomerForm({ customer, onDone }: { customer: Customer | null; 
   const create = useCreateCustomer();
   const update = useUpdateCustomer();
   const form = useFormState();
+  const definitions = useCustomFields('customer');
 
   const duplicates = useDuplicateAwareSave();
   const created = () => {
     toast('Customer created');
     onDone();
   };
-  const save = (element: HTMLFormElement) =>
-    form.submit(customerSchema, formValues(element), async (values) => {
+  const save = (element: HTMLFormElement) => {
+    const raw = formValues(element);
+    const custom = readValues(editable(definitions.data), raw);
+    const errors = errorsWithCustomFields(customerSchema, raw, custom.errors);
+    if (errors) {
+      form.setErrors(errors);
+      return Promise.resolve();
+    }
+    return form.submit(customerSchema, raw, async (values) => {
       if (customer) {
-        await update.mutateAsync({ id: customer.id, ...values });
+        // An edit is merged by the server; an emptied field is sent as null, which removes it.
+        await update.mutateAsync({ id: customer.id, ...values, custom_fields: custom.values as CustomFieldValues });
         toast('Customer saved');
         onDone();
         return;
@@ -102,10 +113,11 @@ export function CustomerForm({ customer, onDone }: { customer: Customer | null; 
       // A new one may repeat an existing customer's phone, email or address:
       // then the candidates are shown instead (pick one, or create anyway).
       const done = await duplicates.attempt(async (allowDuplicate) => {
-        await create.mutateAsync({ ...values, allow_duplicate: allowDuplicate });
+        await create.mutateAsync({ ...values, custom_fields: present(custom.values), allow_duplicate: allowDuplicate });
       });
       if (done) created();
     });
+  };
 
   return (
     <DialogForm form={form} onSubmit={save} onCancel={onDone} busy={create.isPending || update.isPending} submitLabel={customer ? 'Save' : 'Create customer'}>
@@ -113,6 +125,7 @@ export function CustomerForm({ customer, onDone }: { customer: Customer | null; 
       <TextField label="Email" name="email" type="email" defaultValue={customer?.email ?? ''} errors={form.errors.email} />
       <TextField label="Phone" name="phone" type="tel" defaultValue={customer?.phone ?? ''} errors={form.errors.phone} />
       <TextArea label="Address" name="address" rows={2} defaultValue={customer?.address ?? ''} errors={form.errors.address} />
+      <CustomFieldsEditor definitions={definitions.data} values={customer?.custom_fields as CustomFieldValues | undefined} errors={form.errors} />
       {duplicates.duplicates.length > 0 && duplicates.pending ? (
         <DuplicateWarning
           candidates={duplicates.duplicates}

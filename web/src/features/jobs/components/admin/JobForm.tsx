@@ -1,10 +1,12 @@
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { BackLink, Button, Card, FormError, Options, PageHeader, SelectField, TextArea, TextField, toast, useTitle, type Option } from '@/components/ui';
+import { BackLink, Button, Card, CustomFieldsEditor, FormError, Options, PageHeader, SelectField, TextArea, TextField, toast, useTitle, type Option } from '@/components/ui';
 import { fromLocalInput, toLocalInput } from '@/lib/format';
 import { formValues, useFormState } from '@/lib/forms';
 import { paths } from '@/lib/paths';
 import type { JobDetail } from '@/lib/api/types';
+import { useCustomFields, type CustomFieldValues } from '@/lib/api/customFields';
+import { editable, errorsWithCustomFields, present, readValues } from '@/lib/customFields';
 import { useCreateJob, useUpdateJob } from '../../api/jobs';
 import { useJobStatuses } from '@/lib/api/jobStatuses';
 import { jobFormSchema } from '../schemas';
@@ -41,7 +43,7 @@ function NewJob(props: JobFormProps) {
       submitLabel="Create job"
       busy={create.isPending}
       cancelTo={paths.admin.jobs}
-      onSave={async (values) => {
+      onSave={async (values, custom) => {
         const created = await create.mutateAsync({
           customer_id: values.customer_id,
           title: values.title,
@@ -52,6 +54,7 @@ function NewJob(props: JobFormProps) {
           service_location_id: values.service_location_id || null,
           site_contact_id: values.site_contact_id || null,
           tasks: values.tasks,
+          custom_fields: present(custom),
         });
         toast('Job created');
         navigate(paths.admin.job(created.id));
@@ -71,7 +74,7 @@ function EditJob(props: JobFormProps & { job: JobDetail }) {
       submitLabel="Save changes"
       busy={update.isPending}
       cancelTo={paths.admin.job(props.job.id)}
-      onSave={async (values) => {
+      onSave={async (values, custom) => {
         await update.mutateAsync({
           customer_id: values.customer_id,
           title: values.title,
@@ -81,6 +84,8 @@ function EditJob(props: JobFormProps & { job: JobDetail }) {
           scheduled_at: fromLocalInput(values.scheduled_at),
           ...(values.service_location_id !== undefined ? { service_location_id: values.service_location_id || null } : {}),
           ...(values.site_contact_id !== undefined ? { site_contact_id: values.site_contact_id || null } : {}),
+          // Merged by the server; an emptied field is sent as null, which removes it.
+          custom_fields: custom as CustomFieldValues,
           version: props.job.version,
         });
         toast('Job saved');
@@ -95,11 +100,12 @@ interface BodyProps extends JobFormProps {
   submitLabel: string;
   busy: boolean;
   cancelTo: string;
-  onSave: (values: ReturnType<typeof jobFormSchema.parse>) => Promise<void>;
+  onSave: (values: ReturnType<typeof jobFormSchema.parse>, custom: Record<string, string | number | boolean | null>) => Promise<void>;
 }
 
 function JobFormBody({ job, customers, customersLoading, customerQuery, onCustomerQuery, workers, locations, contacts, onCustomerChange, initialCustomer, heading, submitLabel, busy, cancelTo, onSave }: BodyProps) {
   const statuses = useJobStatuses();
+  const definitions = useCustomFields('job');
   const form = useFormState();
   const [tasks, setTasks] = useState<string[]>(job ? [] : ['']);
   const [customerId, setCustomerId] = useState(job?.customer.id ?? initialCustomer?.id ?? '');
@@ -112,7 +118,14 @@ function JobFormBody({ job, customers, customersLoading, customerQuery, onCustom
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const raw = formValues(event.currentTarget);
-    await form.submit(jobFormSchema, { ...raw, tasks: tasks.map((t) => t.trim()).filter(Boolean) }, onSave);
+    const input = { ...raw, tasks: tasks.map((t) => t.trim()).filter(Boolean) };
+    const custom = readValues(editable(definitions.data), raw);
+    const errors = errorsWithCustomFields(jobFormSchema, input, custom.errors);
+    if (errors) {
+      form.setErrors(errors);
+      return;
+    }
+    await form.submit(jobFormSchema, input, (values) => onSave(values, custom.values));
   }
 
   return (
@@ -199,6 +212,11 @@ function JobFormBody({ job, customers, customersLoading, customerQuery, onCustom
             />
           </div>
         </Card>
+        {editable(definitions.data).length > 0 ? (
+          <Card title="More details">
+            <CustomFieldsEditor definitions={definitions.data} values={job?.custom_fields as CustomFieldValues | undefined} errors={form.errors} />
+          </Card>
+        ) : null}
         {job ? null : (
           <Card title="Tasks">
             <div className="stack-sm">
