@@ -106,6 +106,16 @@ select throws_ok(format($$ insert into app.communications (customer_id, channel,
 select throws_ok(format($$ insert into app.communications (customer_id, job_id, channel, direction, summary)
                            values (%L, %L, 'call', 'inbound', 'x') $$, pg_temp.id('A.cust2'), pg_temp.id('A.job1')),
   'FO422', null, 'admin A cannot name another customer''s job in a log entry (app.check_communication_job)');
+reset role;
+select pg_temp.lend_temp(false);
+commit;
+
+-- In a transaction of its own, before any write: on Citus a definer's lookup
+-- may not read placements the request has written as its own role.
+begin;
+select pg_temp.lend_temp(true);
+set local role fieldops_admin;
+select pg_temp.ctx('A.admin');
 -- Search and duplicates (migration 0024): definer functions, the company from the context only.
 select set_eq($$ select customer_id from auth.search_customer_matches('customer', 100) $$,
   array[pg_temp.id('A.cust1'), pg_temp.id('A.cust2')],

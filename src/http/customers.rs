@@ -2,12 +2,13 @@
 //! account number, tags, notes and parent. Its service locations and contacts
 //! have routes of their own. Deleting is soft.
 
+use std::collections::{BTreeMap, HashMap};
+
 use axum::{
     http::{header, StatusCode},
     response::IntoResponse,
 };
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
@@ -319,45 +320,47 @@ async fn search_customers(
         return Err(Error::field("q", "must be at most 200 characters"));
     }
     // Indexed under RLS through auth.search_customer_matches (migration 0024),
-    // which returns ids only; the rows are read here under the caller's policies.
-    let rows = sqlx::query!(
-        r#"select s.matched as "matched!", s.rank as "rank!",
-                  c.id, c.account_number, c.name, c.email, c.phone, c.address, c.tags, c.do_not_service, c.notes,
-                  c.parent_customer_id, c.custom_fields as "custom_fields: Json<CustomFields>", c.created_at,
-                  c.updated_at, c.version
-           from auth.search_customer_matches($1, $2) s
-           join app.customers c on c.company_id = $3 and c.id = s.customer_id
-           order by s.rank desc, lower(c.name), c.id"#,
+    // which returns ids only; the rows are read here under the caller's
+    // policies. Two statements, not a join: joined with app.customers the
+    // statement is routed to the company's shard whole on Citus, and the
+    // function's own lookups would then run nested inside a shard's query.
+    let matches = sqlx::query!(
+        r#"select customer_id as "customer_id!", matched as "matched!", rank as "rank!"
+           from auth.search_customer_matches($1, $2)"#,
         params.q,
         limit as i32,
-        ctx.user.company_id,
     )
     .fetch_all(&mut *ctx.tx)
     .await?;
+    let ids: Vec<Uuid> = matches.iter().map(|m| m.customer_id).collect();
+    let mut customers: HashMap<Uuid, Customer> = sqlx::query_as!(
+        Customer,
+        r#"select id, account_number, name, email, phone, address, tags, do_not_service, notes,
+                  parent_customer_id, custom_fields as "custom_fields: Json<CustomFields>",
+                  created_at, updated_at, version
+           from app.customers where company_id = $2 and id = any($1)"#,
+        &ids,
+        ctx.user.company_id
+    )
+    .fetch_all(&mut *ctx.tx)
+    .await?
+    .into_iter()
+    .map(|c| (c.id, c))
+    .collect();
     ctx.commit().await?;
-    let items = rows
+    let mut items: Vec<CustomerMatch> = matches
         .into_iter()
-        .map(|r| CustomerMatch {
-            matched: r.matched,
-            rank: r.rank,
-            customer: Customer {
-                id: r.id,
-                account_number: r.account_number,
-                name: r.name,
-                email: r.email,
-                phone: r.phone,
-                address: r.address,
-                tags: r.tags,
-                do_not_service: r.do_not_service,
-                notes: r.notes,
-                parent_customer_id: r.parent_customer_id,
-                custom_fields: r.custom_fields,
-                created_at: r.created_at,
-                updated_at: r.updated_at,
-                version: r.version,
-            },
+        .filter_map(|m| {
+            let customer = customers.remove(&m.customer_id)?;
+            Some(CustomerMatch { customer, matched: m.matched, rank: m.rank })
         })
         .collect();
+    items.sort_by(|a, b| {
+        b.rank
+            .cmp(&a.rank)
+            .then_with(|| a.customer.name.to_lowercase().cmp(&b.customer.name.to_lowercase()))
+            .then_with(|| a.customer.id.cmp(&b.customer.id))
+    });
     Ok(AppJson(CustomerSearch { items }))
 }
 

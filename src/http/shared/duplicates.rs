@@ -6,6 +6,8 @@
 //! policies. Unless the request says it knows (`allow_duplicate`), the create
 //! answers 409 with the candidates, so the person can pick one instead.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -62,20 +64,49 @@ pub async fn find(ctx: &mut Ctx, probe: &Probe) -> Result<Vec<DuplicateCandidate
     if probe.phones.is_empty() && probe.emails.is_empty() && probe.address.is_none() {
         return Ok(Vec::new());
     }
-    let candidates = sqlx::query_as!(
-        DuplicateCandidate,
-        r#"select d.customer_id as "customer_id!", c.account_number, c.name as customer_name,
-                  d.kind as "kind!", d.record_id as "record_id!", d.matched as "matched!"
-           from auth.find_customer_duplicates($1, $2, $3) d
-           join app.customers c on c.company_id = $4 and c.id = d.customer_id
-           order by d.matched, c.account_number, d.record_id"#,
+    // Two statements, not a join: joined with app.customers the statement is
+    // routed to the company's shard whole on Citus, and the function's own
+    // lookups would then run nested inside a shard's query.
+    let found = sqlx::query!(
+        r#"select customer_id as "customer_id!", kind as "kind!", record_id as "record_id!", matched as "matched!"
+           from auth.find_customer_duplicates($1, $2, $3)"#,
         &probe.phones,
         &probe.emails,
         probe.address,
-        ctx.user.company_id,
     )
     .fetch_all(&mut *ctx.tx)
     .await?;
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = found.iter().map(|f| f.customer_id).collect();
+    let customers: HashMap<Uuid, (i32, String)> = sqlx::query!(
+        "select id, account_number, name from app.customers where company_id = $1 and id = any($2)",
+        ctx.user.company_id,
+        &ids
+    )
+    .fetch_all(&mut *ctx.tx)
+    .await?
+    .into_iter()
+    .map(|c| (c.id, (c.account_number, c.name)))
+    .collect();
+    let mut candidates: Vec<DuplicateCandidate> = found
+        .into_iter()
+        .filter_map(|f| {
+            let (account_number, customer_name) = customers.get(&f.customer_id)?.clone();
+            Some(DuplicateCandidate {
+                customer_id: f.customer_id,
+                account_number,
+                customer_name,
+                kind: f.kind,
+                record_id: f.record_id,
+                matched: f.matched,
+            })
+        })
+        .collect();
+    candidates.sort_by(|a, b| {
+        (&a.matched, a.account_number, a.record_id).cmp(&(&b.matched, b.account_number, b.record_id))
+    });
     Ok(candidates)
 }
 
