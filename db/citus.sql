@@ -34,6 +34,9 @@ alter function app.worker_has_visible_job(uuid, uuid)
 alter function app.location_has_visible_open_job(uuid, uuid)
   set citus.allow_nested_distributed_execution = on
   set citus.enable_local_execution = on;
+alter function app.job_request_is_visible(uuid, uuid)
+  set citus.allow_nested_distributed_execution = on
+  set citus.enable_local_execution = on;
 
 -- The triggers of migration 0020 run on a shard and read or write the same
 -- company's rows of other tables (its customers, locations, jobs), which live
@@ -48,6 +51,15 @@ alter function app.check_job_location() set citus.allow_nested_distributed_execu
 alter function app.portal_account_decided() set citus.allow_nested_distributed_execution = on;
 alter function app.check_job_request() set citus.allow_nested_distributed_execution = on;
 alter function app.job_request_history() set citus.allow_nested_distributed_execution = on;
+-- And those of 0025: a contact's changed locations reach its sessions, same company.
+alter function app.refresh_contact_sessions() set citus.allow_nested_distributed_execution = on;
+alter function app.contact_location_scope(uuid, uuid) set citus.allow_nested_distributed_execution = on;
+-- The custom-field triggers of migration 0023 read the company's definitions
+-- (the values' check) or the company's rows holding a field (the projections'
+-- refresh, the delete guard), on the same node.
+alter function app.check_custom_fields() set citus.allow_nested_distributed_execution = on;
+alter function app.refresh_custom_field_projections() set citus.allow_nested_distributed_execution = on;
+alter function app.keep_used_custom_field() set citus.allow_nested_distributed_execution = on;
 
 -- The triggers of app.companies (a reference table) run on the coordinator's
 -- copy and write the company's history and statuses to shards on the workers

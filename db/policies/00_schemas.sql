@@ -39,7 +39,8 @@ grant usage on schema auth to fieldops_login, fieldops_authenticator, fieldops_a
 
 grant execute on function
   auth.request_context(),
-  app.company_id(), app.user_id(), app.customer_id(), app.session_id(), app.role()
+  app.company_id(), app.user_id(), app.customer_id(), app.session_id(), app.role(), app.location_scope(),
+  app.in_location_scope(uuid)
   to fieldops_admin, fieldops_worker, fieldops_customer;
 
 -- Column defaults (db/migrations/0016): the request's company and user as the
@@ -51,7 +52,7 @@ grant execute on function app.session_company_hint(), app.session_user_hint()
 -- invoker's rights, so they answer only what app.jobs' policies let the caller see.
 grant execute on function
   app.job_is_visible(uuid, uuid), app.customer_has_visible_job(uuid, uuid), app.worker_has_visible_job(uuid, uuid),
-  app.location_has_visible_open_job(uuid, uuid)
+  app.location_has_visible_open_job(uuid, uuid), app.job_request_is_visible(uuid, uuid)
   to fieldops_admin, fieldops_worker, fieldops_customer;
 
 -- The sign-in flow, over the login role's pool only.
@@ -121,5 +122,13 @@ grant execute on function app.queue_request_received_mail(text, text, text) to f
 -- Indexed search for admins (see db/migrations/0006): company from the context only.
 grant execute on function
   auth.search_jobs(text, boolean, uuid, uuid, uuid, timestamptz, uuid, integer),
-  auth.search_customers(text, text, uuid, integer)
+  auth.search_customers(text, text, uuid, integer),
+  auth.search_customer_matches(text, integer),
+  auth.find_customer_duplicates(text[], text[], text)
+  to fieldops_admin;
+
+-- The admins' custom-field list filters (db/migrations/0023), as the search above.
+grant execute on function
+  auth.filter_customers(jsonb, text, text, uuid, integer),
+  auth.filter_jobs(jsonb, text, boolean, uuid, uuid, uuid, timestamptz, uuid, integer)
   to fieldops_admin;

@@ -5,13 +5,15 @@
 -- admin:    reads, creates, edits and deletes its own company's contacts.
 -- worker:   reads the contacts of the customers of jobs assigned to it (as it
 --           reads those customers), notes included: staff read staff notes.
--- customer: reads its own customer's contacts, but not their (staff) notes.
+-- customer: reads its own customer's contacts, but not their (staff) notes,
+--           nor which locations each is limited to (contact_locations.sql).
 
 alter table app.contacts enable row level security;
 alter table app.contacts force row level security;
 
 revoke all on app.contacts from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-grant select, delete, insert (customer_id, name, title, notes, is_primary), update (name, title, notes, is_primary)
+grant select, delete, insert (customer_id, name, title, notes, is_primary, restricted_to_locations),
+      update (name, title, notes, is_primary, restricted_to_locations)
   on app.contacts to fieldops_admin;
 grant select (id, company_id, customer_id, name, title, notes, is_primary, created_at, updated_at, version)
   on app.contacts to fieldops_worker;

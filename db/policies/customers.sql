@@ -5,6 +5,9 @@
 --           soft (deleted_at), there is no DELETE grant.
 -- worker:   reads name, phone and address of the customers of jobs assigned to it.
 -- customer: reads its own customer row.
+-- custom_fields (migration 0023) is the admins' only: workers read
+-- worker_custom_fields, customers customer_custom_fields, the projections the
+-- database keeps of the fields visible to them. Only admins write values.
 -- account_number is the database's (app.assign_account_number, migration 0020):
 -- no role may write it.
 
@@ -12,11 +15,12 @@ alter table app.customers enable row level security;
 alter table app.customers force row level security;
 
 revoke all on app.customers from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-grant select, insert (name, email, phone, address, tags, do_not_service, notes, parent_customer_id),
-      update (name, email, phone, address, tags, do_not_service, notes, parent_customer_id, deleted_at, deleted_by)
+grant select, insert (name, email, phone, address, tags, do_not_service, notes, parent_customer_id, custom_fields),
+      update (name, email, phone, address, tags, do_not_service, notes, parent_customer_id, deleted_at, deleted_by,
+              custom_fields)
   on app.customers to fieldops_admin;
-grant select (id, company_id, name, phone, address) on app.customers to fieldops_worker;
-grant select (id, company_id, name, email, phone, address) on app.customers to fieldops_customer;
+grant select (id, company_id, name, phone, address, worker_custom_fields) on app.customers to fieldops_worker;
+grant select (id, company_id, name, email, phone, address, customer_custom_fields) on app.customers to fieldops_customer;
 
 create policy customers_owner_all on app.customers to fieldops_owner
   using (true) with check (true);

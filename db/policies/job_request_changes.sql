@@ -20,5 +20,11 @@ create policy job_request_changes_owner_all on app.job_request_changes to fieldo
 create policy job_request_changes_admin_select on app.job_request_changes for select to fieldops_admin
   using (company_id = (select app.company_id()));
 
+-- `offset 0`: a per-row probe of app.job_requests by key, under its own
+-- customer policy (a login limited to some locations sees the history of
+-- their requests only, migration 0026).
 create policy job_request_changes_customer_select on app.job_request_changes for select to fieldops_customer
-  using (company_id = (select app.company_id()) and customer_id = (select app.customer_id()));
+  using (
+    company_id = (select app.company_id()) and customer_id = (select app.customer_id())
+    and exists (select 1 from app.job_requests r where r.company_id = job_request_changes.company_id and r.id = job_request_changes.request_id offset 0)
+  );

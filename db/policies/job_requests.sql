@@ -10,7 +10,9 @@
 -- worker:   nothing (the job, once there, is what a worker sees).
 -- customer: reads its own customer's requests; creates drafts for its own
 --           customer; edits, submits and withdraws them (the trigger says
---           which moves). No delete: a request is withdrawn.
+--           which moves). No delete: a request is withdrawn. A login whose
+--           contact is limited to some locations (migration 0025) reads and
+--           writes the requests at those locations only (migration 0026).
 
 alter table app.job_requests enable row level security;
 alter table app.job_requests force row level security;
@@ -36,11 +38,27 @@ create policy job_requests_admin_update on app.job_requests for update to fieldo
   with check (company_id = (select app.company_id()));
 
 create policy job_requests_customer_select on app.job_requests for select to fieldops_customer
-  using (company_id = (select app.company_id()) and customer_id = (select app.customer_id()));
+  using (
+    company_id = (select app.company_id()) and customer_id = (select app.customer_id())
+    and ((select app.location_scope()) is null
+         or service_location_id = any ((select app.location_scope())::uuid[]))
+  );
 
 create policy job_requests_customer_insert on app.job_requests for insert to fieldops_customer
-  with check (company_id = (select app.company_id()) and customer_id = (select app.customer_id()));
+  with check (
+    company_id = (select app.company_id()) and customer_id = (select app.customer_id())
+    and ((select app.location_scope()) is null
+         or service_location_id = any ((select app.location_scope())::uuid[]))
+  );
 
 create policy job_requests_customer_update on app.job_requests for update to fieldops_customer
-  using (company_id = (select app.company_id()) and customer_id = (select app.customer_id()))
-  with check (company_id = (select app.company_id()) and customer_id = (select app.customer_id()));
+  using (
+    company_id = (select app.company_id()) and customer_id = (select app.customer_id())
+    and ((select app.location_scope()) is null
+         or service_location_id = any ((select app.location_scope())::uuid[]))
+  )
+  with check (
+    company_id = (select app.company_id()) and customer_id = (select app.customer_id())
+    and ((select app.location_scope()) is null
+         or service_location_id = any ((select app.location_scope())::uuid[]))
+  );

@@ -4,7 +4,13 @@
 -- admin:    reads, creates and edits every job of its company (incl. assignment
 --           and archive); no DELETE grant, jobs are archived.
 -- worker:   reads the jobs assigned to it; may change status_id only (column grant).
--- customer: reads its own customer's unarchived jobs; writes nothing.
+-- customer: reads its own customer's unarchived jobs, and when its contact is
+--           limited to some locations (migration 0025), only the jobs at
+--           those; writes nothing.
+-- custom_fields (migration 0023) is the admins' only: the worker reads
+-- worker_custom_fields, the customer customer_custom_fields, the projections
+-- the database keeps of the fields visible to each. Workers write no custom
+-- field: a job's fields are the office's record (docs/custom-fields.md).
 
 alter table app.jobs enable row level security;
 alter table app.jobs force row level security;
@@ -12,14 +18,19 @@ alter table app.jobs force row level security;
 revoke all on app.jobs from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
 grant select,
       insert (customer_id, status_id, assigned_worker_id, title, description, scheduled_at,
-              service_location_id, site_contact_id),
+              service_location_id, site_contact_id, custom_fields),
       update (customer_id, status_id, assigned_worker_id, title, description, scheduled_at,
-              service_location_id, site_contact_id, is_archived, archived_at, archived_by)
+              service_location_id, site_contact_id, is_archived, archived_at, archived_by, custom_fields)
   on app.jobs to fieldops_admin;
-grant select, update (status_id) on app.jobs to fieldops_worker;
+-- Every column but custom_fields and customer_custom_fields.
+grant select (id, company_id, customer_id, status_id, assigned_worker_id, title, description, scheduled_at,
+              completed_at, is_archived, archived_at, archived_by, created_at, updated_at, created_by,
+              updated_by, version, service_location_id, site_contact_id, worker_custom_fields),
+      update (status_id)
+  on app.jobs to fieldops_worker;
 grant select (id, company_id, customer_id, status_id, assigned_worker_id, title, description,
               scheduled_at, completed_at, is_archived, created_at, updated_at, version,
-              service_location_id, site_contact_id)
+              service_location_id, site_contact_id, customer_custom_fields)
   on app.jobs to fieldops_customer;
 
 create policy jobs_owner_all on app.jobs to fieldops_owner
@@ -48,6 +59,9 @@ create policy jobs_customer_select on app.jobs for select to fieldops_customer
     company_id = (select app.company_id())
     and customer_id = (select app.customer_id())
     and not is_archived
+    -- null: not limited (the location list is part of the verified context).
+    and ((select app.location_scope()) is null
+         or service_location_id = any ((select app.location_scope())::uuid[]))
   );
 
 -- The list view adds no rights: it is security_invoker, so the policies and

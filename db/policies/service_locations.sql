@@ -6,19 +6,25 @@
 --           deleted) and moves none to another customer (no UPDATE on customer_id).
 -- worker:   reads the locations of the customers of jobs assigned to it (as it
 --           reads those customers). Their gate codes are another table's.
--- customer: reads its own customer's locations.
+-- customer: reads its own customer's locations; a login whose contact is
+--           limited to some locations (migration 0025) reads those only.
+-- custom_fields (migration 0023) is the admins' only: workers read
+-- worker_custom_fields, customers customer_custom_fields (as customers.sql).
 
 alter table app.service_locations enable row level security;
 alter table app.service_locations force row level security;
 
 revoke all on app.service_locations from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
 grant select, delete,
-      insert (customer_id, name, line1, line2, city, region, postal_code, country, latitude, longitude),
-      update (name, line1, line2, city, region, postal_code, country, latitude, longitude)
+      insert (customer_id, name, line1, line2, city, region, postal_code, country, latitude, longitude, custom_fields),
+      update (name, line1, line2, city, region, postal_code, country, latitude, longitude, custom_fields)
   on app.service_locations to fieldops_admin;
 grant select (id, company_id, customer_id, name, line1, line2, city, region, postal_code, country, latitude,
-              longitude, created_at, updated_at, version)
-  on app.service_locations to fieldops_worker, fieldops_customer;
+              longitude, created_at, updated_at, version, worker_custom_fields)
+  on app.service_locations to fieldops_worker;
+grant select (id, company_id, customer_id, name, line1, line2, city, region, postal_code, country, latitude,
+              longitude, created_at, updated_at, version, customer_custom_fields)
+  on app.service_locations to fieldops_customer;
 
 create policy service_locations_owner_all on app.service_locations to fieldops_owner
   using (true) with check (true);
@@ -35,4 +41,8 @@ create policy service_locations_worker_select on app.service_locations for selec
   );
 
 create policy service_locations_customer_select on app.service_locations for select to fieldops_customer
-  using (company_id = (select app.company_id()) and customer_id = (select app.customer_id()));
+  using (
+    company_id = (select app.company_id())
+    and customer_id = (select app.customer_id())
+    and ((select app.location_scope()) is null or id = any ((select app.location_scope())::uuid[]))
+  );

@@ -16,11 +16,11 @@ alter table app.users enable row level security;
 alter table app.users force row level security;
 
 revoke all on app.users from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-grant select (id, company_id, name, email, role, customer_id, is_active, deleted_at, deleted_by,
+grant select (id, company_id, name, email, role, customer_id, contact_id, is_active, deleted_at, deleted_by,
               created_at, updated_at, created_by, updated_by, version)
   on app.users to fieldops_admin;
-grant insert (name, email, password_hash, role, customer_id, is_active) on app.users to fieldops_admin;
-grant update (name, email, password_hash, role, customer_id, is_active, deleted_at, deleted_by)
+grant insert (name, email, password_hash, role, customer_id, contact_id, is_active) on app.users to fieldops_admin;
+grant update (name, email, password_hash, role, customer_id, contact_id, is_active, deleted_at, deleted_by)
   on app.users to fieldops_admin;
 grant select (id, company_id, name, role) on app.users to fieldops_worker, fieldops_customer;
 

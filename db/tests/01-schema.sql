@@ -22,7 +22,7 @@ insert into checklist_exception values
   ('login_failures', 'global key', 'not tenant data; stays on the coordinator on Citus');
 grant select on checklist_exception to public;
 
-select plan(38);
+select plan(40);
 
 -- On Citus (issue #14) fieldops migrate writes the policies in the shape Citus
 -- accepts (src/db/citus.rs, policy_sql); the checks of their shape follow it.
@@ -30,9 +30,10 @@ select exists (select 1 from pg_extension where extname = 'citus') as citus \gse
 
 -- The tables. Adding one? List it here, then make every test below pass.
 select tables_are('app', array[
-  'audit_log', 'companies', 'contact_methods', 'contacts', 'customers', 'idempotency_keys', 'job_notes', 'job_request_changes', 'job_requests',
-  'job_statuses', 'job_tasks', 'jobs', 'login_failures', 'mail_outbox', 'password_reset_tokens', 'portal_accounts',
-  'portal_invitations', 'portal_settings', 'portal_verification_tokens', 'refresh_tokens', 'service_location_access', 'service_locations', 'sessions', 'share_link_opens', 'share_links', 'users'
+  'audit_log', 'communications', 'companies', 'contact_locations', 'contact_methods', 'contacts', 'custom_field_definitions', 'customers',
+  'idempotency_keys', 'job_notes', 'job_request_changes', 'job_requests', 'job_statuses', 'job_tasks', 'jobs', 'login_failures',
+  'mail_outbox', 'password_reset_tokens', 'portal_accounts', 'portal_invitations', 'portal_settings', 'portal_verification_tokens',
+  'refresh_tokens', 'service_location_access', 'service_locations', 'sessions', 'share_link_opens', 'share_links', 'users'
 ], 'schema app holds exactly the tables the policy tests know');
 
 select views_are('app', array['grant_report', 'job_summaries', 'policy_report'],
@@ -86,8 +87,9 @@ $$, 'every request-role policy pins rows to the context''s company');
 -- One server: every call is wrapped, `(select app.f())`, an initplan evaluated
 -- once per statement. Citus refuses subqueries in policies: there a policy
 -- has none, calls the context functions directly (each comparison is an index
--- condition, evaluated once per scan) and asks app.jobs only through the
--- app.*_visible functions, with the row's own company.
+-- condition, evaluated once per scan), asks app.jobs only through the
+-- app.*_visible functions, with the row's own company, and compares a
+-- location with the context's list through app.in_location_scope (0025).
 select is_empty(case when not :'citus' then $$
   select table_name, policy from app.policy_report p,
     lateral (values (p.using_expr), (p.check_expr)) e (expr)
@@ -100,8 +102,8 @@ $$ else $$
   where p.policy <> 'sessions_select_own'
     and (e.expr ~* '\mselect\M'
          or regexp_replace(regexp_replace(e.expr,
-              'app\.(company_id|user_id|customer_id|session_id|role)\(\)', '', 'g'),
-              'app\.(job_is_visible|customer_has_visible_job|worker_has_visible_job|location_has_visible_open_job)\(company_id, \w+\)', '', 'g')
+              'app\.(company_id|user_id|customer_id|session_id|role)\(\)|app\.in_location_scope\(\w+\)', '', 'g'),
+              'app\.(job_is_visible|customer_has_visible_job|worker_has_visible_job|location_has_visible_open_job|job_request_is_visible)\(company_id, \w+\)', '', 'g')
             ~ 'app\.\w+\(')
 $$ end,
   case when not :'citus'
@@ -197,6 +199,14 @@ select is_empty($$
   select object, grantee from app.grant_report
   where object in ('app.audit_row()', 'app.refuse_audit_update()')
 $$, 'nobody has EXECUTE on the audit trigger functions');
+
+select is_definer('app', 'refresh_contact_sessions', '{}'::name[],
+  'a contact''s changed locations reach its logins'' sessions as the owner: no request role writes sessions');
+
+select is_empty($$
+  select object, grantee from app.grant_report
+  where object in ('app.refresh_contact_sessions()', 'app.contact_location_scope(uuid,uuid)')
+$$, 'nobody has EXECUTE on the functions that compute a session''s locations (they take a company)');
 
 select is_definer('app', 'revoke_sessions_on_password_change', '{}'::name[],
   'a new password revokes the other sessions as the owner: request roles may revoke only their own');

@@ -10,9 +10,18 @@ insert into expected_policy values
   ('audit_log',        'audit_log_owner_all',           'ALL',    '{fieldops_owner}'),
   ('audit_log',        'audit_log_admin_select',        'SELECT', '{fieldops_admin}'),
   ('audit_log',        'audit_log_timeline_select',     'SELECT', '{fieldops_worker,fieldops_customer}'),
+  ('communications',   'communications_owner_all',      'ALL',    '{fieldops_owner}'),
+  ('communications',   'communications_admin_select',   'SELECT', '{fieldops_admin}'),
+  ('communications',   'communications_admin_insert',   'INSERT', '{fieldops_admin}'),
+  ('communications',   'communications_admin_update',   'UPDATE', '{fieldops_admin}'),
+  ('communications',   'communications_admin_delete',   'DELETE', '{fieldops_admin}'),
   ('companies',        'companies_owner_all',           'ALL',    '{fieldops_owner}'),
   ('companies',        'companies_select_own',          'SELECT', '{fieldops_admin,fieldops_worker,fieldops_customer}'),
   ('companies',        'companies_admin_update',        'UPDATE', '{fieldops_admin}'),
+  ('contact_locations', 'contact_locations_owner_all',   'ALL',    '{fieldops_owner}'),
+  ('contact_locations', 'contact_locations_admin_select', 'SELECT', '{fieldops_admin}'),
+  ('contact_locations', 'contact_locations_admin_insert', 'INSERT', '{fieldops_admin}'),
+  ('contact_locations', 'contact_locations_admin_delete', 'DELETE', '{fieldops_admin}'),
   ('contact_methods',  'contact_methods_owner_all',     'ALL',    '{fieldops_owner}'),
   ('contact_methods',  'contact_methods_admin_all',     'ALL',    '{fieldops_admin}'),
   ('contact_methods',  'contact_methods_worker_select', 'SELECT', '{fieldops_worker}'),
@@ -79,6 +88,10 @@ insert into expected_policy values
   ('service_location_access', 'service_location_access_admin_insert', 'INSERT', '{fieldops_admin}'),
   ('service_location_access', 'service_location_access_admin_update', 'UPDATE', '{fieldops_admin}'),
   ('service_location_access', 'service_location_access_worker_select', 'SELECT', '{fieldops_worker}'),
+  ('custom_field_definitions', 'custom_field_definitions_owner_all', 'ALL', '{fieldops_owner}'),
+  ('custom_field_definitions', 'custom_field_definitions_admin_all', 'ALL', '{fieldops_admin}'),
+  ('custom_field_definitions', 'custom_field_definitions_worker_select', 'SELECT', '{fieldops_worker}'),
+  ('custom_field_definitions', 'custom_field_definitions_customer_select', 'SELECT', '{fieldops_customer}'),
   ('service_locations', 'service_locations_owner_all',  'ALL',    '{fieldops_owner}'),
   ('service_locations', 'service_locations_admin_all',  'ALL',    '{fieldops_admin}'),
   ('service_locations', 'service_locations_worker_select', 'SELECT', '{fieldops_worker}'),
@@ -151,9 +164,9 @@ select is((select check_expr from app.policy_report where policy = 'jobs_worker_
   'a worker''s job update must leave the job assigned to it');
 
 select is((select using_expr from app.policy_report where policy = 'jobs_customer_select'),
-  case when :'citus' then '((company_id = app.company_id()) AND (customer_id = app.customer_id()) AND (NOT is_archived))'
-       else '((company_id = ( SELECT app.company_id() AS company_id)) AND (customer_id = ( SELECT app.customer_id() AS customer_id)) AND (NOT is_archived))' end,
-  'a customer reads its own customer''s unarchived jobs');
+  case when :'citus' then '((company_id = app.company_id()) AND (customer_id = app.customer_id()) AND (NOT is_archived) AND app.in_location_scope(service_location_id))'
+       else '((company_id = ( SELECT app.company_id() AS company_id)) AND (customer_id = ( SELECT app.customer_id() AS customer_id)) AND (NOT is_archived) AND ((( SELECT app.location_scope() AS location_scope) IS NULL) OR (service_location_id = ANY (( SELECT app.location_scope() AS location_scope)::uuid[]))))' end,
+  'a customer reads its own customer''s unarchived jobs, at the locations its contact is limited to if it is');
 
 select matches((select using_expr from app.policy_report where policy = 'job_notes_customer_select'),
   $re$visibility = 'customer'::app\.note_visibility$re$,
@@ -182,9 +195,9 @@ select is_empty($$
 $$, 'no policy lets a customer read a gate code or access notes');
 
 select is((select using_expr from app.policy_report where policy = 'service_locations_customer_select'),
-  case when :'citus' then '((company_id = app.company_id()) AND (customer_id = app.customer_id()))'
-       else '((company_id = ( SELECT app.company_id() AS company_id)) AND (customer_id = ( SELECT app.customer_id() AS customer_id)))' end,
-  'a customer reads its own customer''s locations');
+  case when :'citus' then '((company_id = app.company_id()) AND (customer_id = app.customer_id()) AND app.in_location_scope(id))'
+       else '((company_id = ( SELECT app.company_id() AS company_id)) AND (customer_id = ( SELECT app.customer_id() AS customer_id)) AND ((( SELECT app.location_scope() AS location_scope) IS NULL) OR (id = ANY (( SELECT app.location_scope() AS location_scope)::uuid[]))))' end,
+  'a customer reads its own customer''s locations, those its contact is limited to if it is');
 
 -- Portal accounts (migration 0022): an admin decides only a pending account,
 -- and only into a decision.
@@ -195,9 +208,9 @@ select is((select using_expr || ' / ' || check_expr from app.policy_report where
   'an admin moves a pending portal account to approved or rejected, nothing else');
 
 select is((select using_expr from app.policy_report where policy = 'job_requests_customer_select'),
-  case when :'citus' then '((company_id = app.company_id()) AND (customer_id = app.customer_id()))'
-       else '((company_id = ( SELECT app.company_id() AS company_id)) AND (customer_id = ( SELECT app.customer_id() AS customer_id)))' end,
-  'a customer reads its own customer''s job requests only');
+  case when :'citus' then '((company_id = app.company_id()) AND (customer_id = app.customer_id()) AND app.in_location_scope(service_location_id))'
+       else '((company_id = ( SELECT app.company_id() AS company_id)) AND (customer_id = ( SELECT app.customer_id() AS customer_id)) AND ((( SELECT app.location_scope() AS location_scope) IS NULL) OR (service_location_id = ANY (( SELECT app.location_scope() AS location_scope)::uuid[]))))' end,
+  'a customer reads its own customer''s job requests only, at the locations its contact is limited to if it is (0026)');
 
 select is_empty($$
   select policy from app.policy_report

@@ -5,7 +5,7 @@
 -- why), each committed so that the last one can check what B kept.
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-select plan(97);
+select plan(123);
 \ir fixtures/tenants.sql
 
 -- ---------------------------------------------------------------- admin of A
@@ -28,6 +28,18 @@ select set_eq($$ select id from app.sessions $$, array[pg_temp.id('A.admin.sessi
 
 select is(pg_temp.affected(format($$ update app.jobs set title = 'edited' where id = %L $$, pg_temp.id('A.job1'))),
   1::bigint, 'admin A edits A''s job');
+-- Custom fields (migration 0023).
+select is((select count(*) from app.custom_field_definitions), 4::bigint,
+  'admin A sees all of A''s custom-field definitions, staff-only ones included');
+select is((select custom_fields ->> 'staff_code' from app.jobs where id = pg_temp.id('A.job1')), 'A staff secret',
+  'admin A reads a job''s staff-only custom field');
+select is(pg_temp.affected(format($$ update app.custom_field_definitions set label = 'stolen' where id = %L $$,
+    pg_temp.id('B.cf.staff'))), 0::bigint, 'admin A cannot edit B''s custom-field definition');
+select is(pg_temp.affected(format($$ delete from app.custom_field_definitions where id = %L $$,
+    pg_temp.id('B.cf.tier'))), 0::bigint, 'admin A cannot delete B''s custom-field definition');
+select throws_ok(format($$ insert into app.custom_field_definitions (company_id, entity, key, label, field_type)
+    values (%L, 'job', 'planted', 'Planted', 'text') $$, pg_temp.id('B')),
+  '42501', null, 'admin A cannot define a custom field in company B');
 select is(pg_temp.affected(format($$ update app.jobs set title = 'stolen' where id = %L $$, pg_temp.id('B.job1'))),
   0::bigint, 'admin A cannot edit B''s job (it does not exist for A)');
 select is(pg_temp.affected(format($$ delete from app.job_notes where id = %L $$, pg_temp.id('B.job1.internal'))),
@@ -124,6 +136,41 @@ select case when pg_temp.citus()
                  '42501', 'permission denied for table customers',
                  'admin A cannot backdate or version a new row (it may not even name those columns)')
 end;
+
+-- The communication log (migration 0024): the company's, edited by its author.
+select set_eq($$ select id from app.communications $$, array[pg_temp.id('A.cust1.call'), pg_temp.id('A.cust2.visit')],
+  'admin A reads A''s communication log');
+select is(pg_temp.affected(format($$ update app.communications set summary = 'edited' where id = %L $$,
+    pg_temp.id('A.cust1.call'))), 1::bigint, 'admin A edits the log entry it wrote');
+select is(pg_temp.affected(format($$ update app.communications set summary = 'edited' where id = %L $$,
+    pg_temp.id('A.cust2.visit'))), 0::bigint, 'admin A cannot edit a log entry someone else wrote');
+select is(pg_temp.affected(format($$ delete from app.communications where id = %L $$,
+    pg_temp.id('A.cust2.visit'))), 0::bigint, 'admin A cannot delete a log entry someone else wrote');
+select is(pg_temp.affected(format($$ delete from app.communications where id = %L $$,
+    pg_temp.id('B.cust1.call'))), 0::bigint, 'admin A cannot delete B''s log entries');
+select throws_ok(format($$ insert into app.communications (customer_id, channel, direction, summary)
+                           values (%L, 'call', 'inbound', 'x') $$, pg_temp.id('B.cust1')),
+  '23503', null, 'admin A cannot log against B''s customer (composite foreign key)');
+select throws_ok(format($$ insert into app.communications (customer_id, job_id, channel, direction, summary)
+                           values (%L, %L, 'call', 'inbound', 'x') $$, pg_temp.id('A.cust2'), pg_temp.id('A.job1')),
+  'FO422', null, 'admin A cannot name another customer''s job in a log entry (app.check_communication_job)');
+reset role;
+select pg_temp.lend_temp(false);
+commit;
+
+-- In a transaction of its own, before any write: on Citus a definer's lookup
+-- may not read placements the request has written as its own role.
+begin;
+select pg_temp.lend_temp(true);
+set local role fieldops_admin;
+select pg_temp.ctx('A.admin');
+-- Search and duplicates (migration 0024): definer functions, the company from the context only.
+select set_eq($$ select customer_id from auth.search_customer_matches('customer', 100) $$,
+  array[pg_temp.id('A.cust1'), pg_temp.id('A.cust2')],
+  'admin A''s search finds A''s customers only, though B''s are named alike');
+select set_eq($$ select customer_id from auth.find_customer_duplicates(array['1 (555) 01-00'], array['MANAGER@B.TEST'], null) $$,
+  array[pg_temp.id('A.cust1')],
+  'admin A''s duplicate check matches A''s phone (by digits), never B''s email');
 reset role;
 select pg_temp.lend_temp(false);
 commit;
@@ -144,6 +191,16 @@ select set_eq($$ select id from app.job_notes $$, array[pg_temp.id('A.job1.inter
   'worker A sees the notes of its jobs, internal ones included');
 select set_eq($$ select id from app.customers $$, array[pg_temp.id('A.cust1')],
   'worker A sees only the customers of its jobs');
+select set_eq($$ select key from app.custom_field_definitions $$, array['crew_size', 'portal_ref'],
+  'worker A sees only the custom-field definitions visible to workers');
+select is((select worker_custom_fields from app.jobs where id = pg_temp.id('A.job1')),
+  '{"crew_size": 3, "portal_ref": "blue"}'::jsonb, 'worker A reads the worker projection: no staff-only field');
+select throws_ok($$ select custom_fields from app.jobs $$, '42501', 'permission denied for table jobs',
+  'worker A cannot read a job''s raw custom fields');
+select throws_ok($$ select custom_fields from app.customers $$, '42501', 'permission denied for table customers',
+  'worker A cannot read a customer''s raw custom fields');
+select throws_ok(format($$ update app.jobs set custom_fields = '{}' where id = %L $$, pg_temp.id('A.job1')),
+  '42501', 'permission denied for table jobs', 'worker A cannot write custom fields');
 select set_eq($$ select name from app.users $$, array['A admin', 'A worker', 'A worker2'],
   'worker A sees its company''s staff names, not customer logins');
 select throws_ok($$ select registration_mode from app.portal_settings $$, '42501',
@@ -185,6 +242,10 @@ select set_eq($$ select distinct job_id from app.audit_log $$, array[pg_temp.id(
   'worker A reads the timeline of its own jobs only');
 select throws_ok($$ insert into app.customers (name) values ('x') $$, '42501', 'permission denied for table customers',
   'worker A cannot create customers');
+select throws_ok($$ select count(*) from app.communications $$, '42501', 'permission denied for table communications',
+  'worker A cannot read the communication log (staff only)');
+select throws_ok($$ select * from auth.search_customer_matches('customer', 100) $$, '42501', null,
+  'worker A may not call the admins'' customer search');
 reset role;
 select pg_temp.lend_temp(false);
 commit;
@@ -204,6 +265,14 @@ select set_eq($$ select body from app.job_notes $$, array['A job1.shared'],
 select set_eq($$ select title from app.job_tasks $$, array['job1.task1', 'job1.task2'],
   'customer A sees the tasks of its job only');
 select set_eq($$ select id from app.customers $$, array[pg_temp.id('A.cust1')], 'customer A sees its own customer row');
+select set_eq($$ select key from app.custom_field_definitions $$, array['portal_ref'],
+  'customer A sees only the custom-field definitions visible to customers');
+select is((select customer_custom_fields from app.jobs where id = pg_temp.id('A.job1')),
+  '{"portal_ref": "blue"}'::jsonb, 'customer A reads the customer projection only');
+select throws_ok($$ select custom_fields from app.jobs $$, '42501', 'permission denied for table jobs',
+  'customer A cannot read a job''s raw custom fields');
+select throws_ok($$ select worker_custom_fields from app.jobs $$, '42501', 'permission denied for table jobs',
+  'customer A cannot read the worker projection');
 select set_eq($$ select name from app.users $$, array['A customer', 'A worker'],
   'customer A sees itself and the worker assigned to its job, nobody else');
 select throws_ok($$ select email from app.users $$, '42501', 'permission denied for table users',
@@ -234,6 +303,8 @@ select throws_ok(format($$ insert into app.job_requests (customer_id, title) val
   '42501', null, 'customer A cannot make a request for another customer');
 select set_eq($$ select distinct job_id from app.audit_log $$, array[pg_temp.id('A.job1')],
   'customer A reads the timeline of its own unarchived job only');
+select throws_ok($$ select count(*) from app.communications $$, '42501', 'permission denied for table communications',
+  'customer A cannot read the communication log, not even its own customer''s');
 
 -- Sessions: everyone may end its own session, nobody another's.
 select is(pg_temp.affected(format($$ update app.sessions set revoked_at = now() where id = %L $$,

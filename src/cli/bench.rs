@@ -1,8 +1,9 @@
 //! `fieldops seed-bench`: a realistic multi-tenant dataset for `make bench`,
 //! generated set-based inside PostgreSQL (no row crosses the wire).
 //!
-//! One large tenant (a million jobs over five years, 100,000 customers, 50
-//! workers) among many small ones (1,000 jobs each): the shape that shows
+//! One large tenant (a million jobs over five years, 100,000 customers with
+//! 150,000 service locations and 250,000 contacts, 50 workers) among many
+//! small ones (1,000 jobs each): the shape that shows
 //! whether latency depends on the tenant's size. Jobs older than two weeks are
 //! completed, older than 60 days archived; about 3 tasks per job; a note on
 //! every other job. Runs in one transaction with user triggers off (so history
@@ -23,6 +24,11 @@ pub struct BenchSizes {
     pub large_jobs: i32,
     pub large_customers: i32,
     pub large_workers: i32,
+    /// Service locations of the large tenant, its customers' first ones
+    /// included (the customer search reads their addresses).
+    pub large_locations: i32,
+    /// Contacts of the large tenant, each with a mobile and an email.
+    pub large_contacts: i32,
     pub small_jobs: i32,
     pub small_customers: i32,
     pub small_workers: i32,
@@ -35,6 +41,8 @@ impl BenchSizes {
         large_jobs: 1_000_000,
         large_customers: 100_000,
         large_workers: 50,
+        large_locations: 150_000,
+        large_contacts: 250_000,
         small_jobs: 1000,
         small_customers: 100,
         small_workers: 5,
@@ -47,6 +55,8 @@ impl BenchSizes {
         large_jobs: 20_000,
         large_customers: 2_000,
         large_workers: 10,
+        large_locations: 3_000,
+        large_contacts: 5_000,
         small_jobs: 200,
         small_customers: 20,
         small_workers: 3,
@@ -66,6 +76,8 @@ const TABLES: &[&str] = &[
     "users",
     "customers",
     "service_locations",
+    "contacts",
+    "contact_methods",
     "jobs",
     "job_tasks",
     "job_notes",
@@ -73,6 +85,78 @@ const TABLES: &[&str] = &[
 
 /// Rows per statement: big enough to be set-based, small enough to show progress.
 const CHUNK: i32 = 100_000;
+
+/// The large tenant as a property-management business has it: besides each
+/// customer's first location, more locations (the first customers get a
+/// second one), and contacts (each customer one primary contact, the first
+/// ones more) with a mobile and an email each. Names, streets and numbers
+/// vary enough that the customer search has realistic selectivity: a first
+/// name matches about 1 in 40 contacts, a phone's digits one contact.
+async fn seed_large_crm(tx: &mut sqlx::PgConnection, sizes: BenchSizes) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into app.service_locations (company_id, customer_id, name, line1, city, region, postal_code,
+                                            created_at, updated_at)
+         select co.company_id, md5(co.company_id::text || ':c' || (1 + (l - 1) % co.customers))::uuid,
+                'Building ' || chr(65 + l % 26),
+                (1 + l % 9899) || ' ' ||
+                (array['Elm','Quay','Market','Church','Mill','Bridge','Station','Park','School','High',
+                       'Chapel','Victoria','Albert','Grove','Orchard','Harbour','River','Forest','Spring','Union',
+                       'Granite','Maple','Cedar','Willow','Ash','Birch','Holly','Rowan','Laurel','Juniper'])[1 + l % 30]
+                || ' ' || (array['Street','Avenue','Road','Lane','Drive'])[1 + (l / 30) % 5],
+                (array['Portsmouth','Concord','Nashua','Dover','Keene','Salem','Exeter','Laconia','Lebanon','Rochester',
+                       'Manchester','Derry','Hudson','Bedford','Merrimack','Londonderry','Hampton','Milford','Durham','Windham'])[1 + (l / 7) % 20],
+                'NH', lpad((3000 + l % 900)::text, 5, '0'), now(), now()
+         from bench_co co, generate_series(1, $1) l
+         where co.large",
+    )
+    .bind((sizes.large_locations - sizes.large_customers).max(0))
+    .execute(&mut *tx)
+    .await
+    .context("generating locations")?;
+    sqlx::query(
+        "insert into app.contacts (id, company_id, customer_id, name, title, is_primary, created_at, updated_at)
+         select md5(co.company_id::text || ':k' || k)::uuid, co.company_id,
+                md5(co.company_id::text || ':c' || (1 + (k - 1) % co.customers))::uuid,
+                (array['James','Mary','Robert','Patricia','John','Jennifer','Michael','Linda','David','Elizabeth',
+                       'William','Barbara','Richard','Susan','Joseph','Jessica','Thomas','Sarah','Charles','Karen',
+                       'Daniel','Nancy','Matthew','Lisa','Anthony','Betty','Mark','Sandra','Donald','Ashley',
+                       'Steven','Kimberly','Paul','Emily','Andrew','Donna','Joshua','Michelle','Kenneth','Carol'])[1 + k % 40]
+                || ' ' ||
+                (array['Smith','Johnson','Williams','Brown','Jones','Garcia','Miller','Davis','Rodriguez','Martinez',
+                       'Hernandez','Lopez','Gonzalez','Wilson','Anderson','Thomas','Taylor','Moore','Jackson','Martin',
+                       'Lee','Perez','Thompson','White','Harris','Sanchez','Clark','Ramirez','Lewis','Robinson',
+                       'Walker','Young','Allen','King','Wright','Scott','Torres','Nguyen','Hill','Flores',
+                       'Green','Adams','Nelson','Baker','Hall','Rivera','Campbell','Mitchell','Carter','Roberts'])[1 + (k / 40) % 50],
+                (array['Property manager','Owner','Assistant','Maintenance supervisor','Office manager'])[1 + k % 5],
+                k <= co.customers, now(), now()
+         from bench_co co, generate_series(1, $1) k
+         where co.large;
+         ",
+    )
+    .bind(sizes.large_contacts)
+    .execute(&mut *tx)
+    .await
+    .context("generating contacts")?;
+    // A mobile (seven digits from the contact's number: unique) and an email.
+    sqlx::raw_sql(
+        "insert into app.contact_methods (company_id, customer_id, contact_id, kind, value, is_primary,
+                                          created_at, updated_at)
+         select k.company_id, k.customer_id, k.id, m.kind,
+                case when m.kind = 'mobile'
+                     then '+1 (603) ' || substr(lpad(n.n::text, 7, '0'), 1, 3) || '-' || substr(lpad(n.n::text, 7, '0'), 4)
+                     else lower(replace(k.name, ' ', '.')) || n.n || '@'
+                          || (array['example.com','mail.example','property.example','office.example'])[1 + n.n % 4] end,
+                true, k.created_at, k.created_at
+         from app.contacts k
+         join bench_co co on co.company_id = k.company_id and co.large
+         cross join lateral (select (('x' || substr(md5(k.id::text), 1, 7))::bit(28)::bigint % 10000000) as n) n
+         cross join (values ('mobile'), ('email')) m(kind);",
+    )
+    .execute(&mut *tx)
+    .await
+    .context("generating contact methods")?;
+    Ok(())
+}
 
 pub async fn seed(owner: &PgPool, sizes: BenchSizes) -> anyhow::Result<()> {
     if sizes.companies < 2 {
@@ -167,6 +251,8 @@ pub async fn seed(owner: &PgPool, sizes: BenchSizes) -> anyhow::Result<()> {
     .execute(&mut *tx)
     .await?;
     step("users and customers");
+    seed_large_crm(&mut tx, sizes).await?;
+    step("the large tenant's locations and contacts");
 
     // Chunks: the large tenant in slices of its jobs, the small ones in groups
     // of companies, about CHUNK jobs per statement either way.
@@ -272,15 +358,16 @@ pub async fn seed(owner: &PgPool, sizes: BenchSizes) -> anyhow::Result<()> {
     for table in TABLES {
         sqlx::raw_sql(&format!("analyze app.{table}")).execute(owner).await?;
     }
-    let counts: (i64, i64, i64, i64) = sqlx::query_as(
+    let counts: (i64, i64, i64, i64, i64, i64) = sqlx::query_as(
         "select (select count(*) from app.jobs), (select count(*) from app.job_tasks),
-                (select count(*) from app.job_notes), (select count(*) from app.customers)",
+                (select count(*) from app.job_notes), (select count(*) from app.customers),
+                (select count(*) from app.service_locations), (select count(*) from app.contacts)",
     )
     .fetch_one(owner)
     .await?;
     step(&format!(
-        "done: {} jobs, {} tasks, {} notes, {} customers in {} companies; sign in to company bench-large as admin@bench-large.bench or worker1@bench-large.bench (password {BENCH_PASSWORD})",
-        counts.0, counts.1, counts.2, counts.3, sizes.companies
+        "done: {} jobs, {} tasks, {} notes, {} customers, {} locations, {} contacts in {} companies; sign in to company bench-large as admin@bench-large.bench or worker1@bench-large.bench (password {BENCH_PASSWORD})",
+        counts.0, counts.1, counts.2, counts.3, counts.4, counts.5, sizes.companies
     ));
     Ok(())
 }

@@ -55,6 +55,8 @@ pub const TABLES: &[(&str, Placement)] = &[
     ("app.service_location_access", Placement::ByCompany),
     ("app.contacts", Placement::ByCompany),
     ("app.contact_methods", Placement::ByCompany),
+    ("app.contact_locations", Placement::ByCompany),
+    ("app.custom_field_definitions", Placement::ByCompany),
     ("app.users", Placement::ByCompany),
     ("app.sessions", Placement::ByCompany),
     ("app.refresh_tokens", Placement::ByCompany),
@@ -62,6 +64,8 @@ pub const TABLES: &[(&str, Placement)] = &[
     ("app.jobs", Placement::ByCompany),
     ("app.job_tasks", Placement::ByCompany),
     ("app.job_notes", Placement::ByCompany),
+    // After the jobs, contacts and locations its keys point at (migration 0024).
+    ("app.communications", Placement::ByCompany),
     ("app.share_links", Placement::ByCompany),
     ("app.share_link_opens", Placement::ByCompany),
     ("app.audit_log", Placement::ByCompany),
@@ -334,7 +338,8 @@ async fn foreign_keys_to_reference_tables(conn: &mut PgConnection) -> anyhow::Re
 const CITUS_SQL: &str = include_str!("../../db/citus.sql");
 
 /// The context functions a policy compares with.
-const CONTEXT_FUNCTIONS: &[&str] = &["company_id", "user_id", "customer_id", "session_id", "role"];
+const CONTEXT_FUNCTIONS: &[&str] =
+    &["company_id", "user_id", "customer_id", "session_id", "role", "location_scope"];
 
 /// The policies' subqueries, in one-server form, and the function that asks
 /// the same question on Citus (db/migrations/0016). `{t}` is the table.
@@ -356,6 +361,19 @@ const PROBES: &[(&str, &str)] = &[
     (
         "exists (select 1 from app.jobs j where j.company_id = {t}.company_id and j.customer_id = {t}.customer_id offset 0)",
         "app.customer_has_visible_job({t}.company_id, {t}.customer_id)",
+    ),
+    // A customer login limited to some locations (migration 0025): the
+    // comparison with the context's list, as a call (Citus cannot place the
+    // `= any` of a function's array in a policy on a distributed table).
+    (
+        "(app.location_scope() is null or service_location_id = any (app.location_scope()::uuid[]))",
+        "app.in_location_scope(service_location_id)",
+    ),
+    ("(app.location_scope() is null or id = any (app.location_scope()::uuid[]))", "app.in_location_scope(id)"),
+    // A job request's history: the caller sees the request (migration 0026).
+    (
+        "exists (select 1 from app.job_requests r where r.company_id = {t}.company_id and r.id = {t}.request_id offset 0)",
+        "app.job_request_is_visible({t}.company_id, {t}.request_id)",
     ),
     // A location's gate code: the caller sees an open job there (migration 0020).
     (
@@ -466,6 +484,18 @@ mod tests {
             citus.contains("app.location_has_visible_open_job(service_location_access.company_id, service_location_access.location_id)"),
             "{citus}"
         );
+    }
+
+    #[test]
+    fn on_citus_the_location_limit_is_a_call() {
+        for (name, sql) in crate::db::POLICY_FILES {
+            if !["jobs.sql", "service_locations.sql"].contains(name) {
+                continue;
+            }
+            let citus = policy_sql(name, sql, Topology::Citus).unwrap();
+            assert!(citus.contains("app.in_location_scope("), "{name}: {citus}");
+            assert!(!citus.contains("any (app.location_scope()"), "{name}: {citus}");
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ use crate::http::shared::{
     contacts::{load_contact, with_methods, Contact, ContactRow, MethodKind},
     context::Ctx,
     customer_visibility::require_customer_visible,
+    duplicates::{refuse_duplicates, Probe},
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
     pagination::{self, Page, PageParams},
@@ -30,11 +31,31 @@ use crate::http::shared::{
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_contacts, create_contact)).routes(routes!(
-        get_contact,
-        update_contact,
-        delete_contact
-    ))
+    OpenApiRouter::new()
+        .routes(routes!(list_contacts, create_contact))
+        .routes(routes!(get_contact, update_contact, delete_contact))
+        .routes(routes!(get_contact_locations, put_contact_locations))
+}
+
+/// Which of its customer's locations a contact is limited to. A customer login
+/// linked to the contact (`users.contact_id`) sees only those locations and
+/// their jobs; the database enforces it (migration 0025).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ContactLocations {
+    /// false: the contact (and its logins) see every location of the customer.
+    pub restricted_to_locations: bool,
+    /// The locations it is limited to while `restricted_to_locations` is true
+    /// (kept when it is false, for the next time it is limited). Restricted
+    /// with none: it sees no location and no job.
+    pub location_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct PutContactLocations {
+    pub restricted_to_locations: bool,
+    #[validate(length(max = 500, message = "at most 500 locations"))]
+    pub location_ids: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
@@ -61,6 +82,9 @@ pub struct CreateContact {
     pub is_primary: Option<bool>,
     #[validate(length(max = 20, message = "at most 20 methods"), nested)]
     pub methods: Option<Vec<NewMethod>>,
+    /// Create it even though one of its phones or emails is already a
+    /// contact's in the company (otherwise: 409 with the likely duplicates).
+    pub allow_duplicate: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate, Default)]
@@ -238,6 +262,7 @@ async fn list_contacts(
         (status = 201, description = "Created", body = Contact),
         (status = 403, description = "Not an admin", body = Problem),
         (status = 404, description = "No such customer in your company", body = Problem),
+        (status = 409, description = "Likely duplicates exist (`duplicates`); `allow_duplicate` creates it anyway", body = Problem),
         (status = 422, description = "Invalid fields", body = Problem),
     )
 )]
@@ -251,6 +276,14 @@ async fn create_contact(
     let methods = body.methods.clone().unwrap_or_default();
     primaries(&methods)?;
     require_customer_visible(&mut ctx, customer_id).await?;
+    let (emails, phones): (Vec<&NewMethod>, Vec<&NewMethod>) =
+        methods.iter().partition(|m| m.kind == MethodKind::Email);
+    let probe = Probe {
+        phones: phones.iter().map(|m| m.value.clone()).collect(),
+        emails: emails.iter().map(|m| m.value.clone()).collect(),
+        address: None,
+    };
+    refuse_duplicates(&mut ctx, &probe, body.allow_duplicate).await?;
     let company_id = ctx.user.company_id;
     let is_primary = match body.is_primary {
         Some(true) => {
@@ -381,14 +414,17 @@ async fn update_contact(
         (status = 204, description = "Deleted"),
         (status = 403, description = "Not an admin", body = Problem),
         (status = 404, description = "No such contact in your company", body = Problem),
-        (status = 409, description = "A job names it as its site contact", body = Problem),
+        (status = 409, description = "A job or a logged communication names it", body = Problem),
     )
 )]
 async fn delete_contact(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
     let company_id = ctx.user.company_id;
+    // A job or a log entry (migration 0024) naming it keeps it.
     let named_by_jobs = sqlx::query_scalar!(
-        r#"select exists (select 1 from app.jobs where company_id = $2 and site_contact_id = $1) as "exists!""#,
+        r#"select exists (select 1 from app.jobs where company_id = $2 and site_contact_id = $1)
+                  or exists (select 1 from app.communications where company_id = $2 and contact_id = $1)
+                  as "exists!""#,
         id,
         company_id
     )
@@ -396,7 +432,21 @@ async fn delete_contact(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<Stat
     .await?;
     if named_by_jobs {
         return Err(Error::Conflict(
-            "jobs name this contact as their site contact; change them first".into(),
+            "jobs or logged communications name this contact; change them first".into(),
+        ));
+    }
+    // The database refuses it too (users_contact_fkey): a login left without
+    // its contact would see every location instead of its own.
+    let has_login = sqlx::query_scalar!(
+        r#"select exists (select 1 from app.users where company_id = $2 and contact_id = $1) as "exists!""#,
+        id,
+        company_id
+    )
+    .fetch_one(&mut *ctx.tx)
+    .await?;
+    if has_login {
+        return Err(Error::Conflict(
+            "a portal login is linked to this contact; link the login to another contact first".into(),
         ));
     }
     let deleted = sqlx::query!("delete from app.contacts where company_id = $2 and id = $1", id, company_id)
@@ -407,4 +457,136 @@ async fn delete_contact(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<Stat
     }
     ctx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn read_contact_locations(ctx: &mut Ctx, id: Uuid, restricted: bool) -> Result<ContactLocations> {
+    let location_ids = sqlx::query_scalar!(
+        "select service_location_id from app.contact_locations
+         where company_id = $2 and contact_id = $1 order by service_location_id",
+        id,
+        ctx.user.company_id
+    )
+    .fetch_all(&mut *ctx.tx)
+    .await?;
+    Ok(ContactLocations { restricted_to_locations: restricted, location_ids })
+}
+
+/// The locations a contact is limited to (admins).
+#[utoipa::path(
+    get, path = "/api/v1/contacts/{id}/locations", tag = "contacts",
+    params(("id" = Uuid, Path, description = "Contact id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The contact's limit", body = ContactLocations),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 404, description = "No such contact in your company", body = Problem),
+    )
+)]
+async fn get_contact_locations(
+    mut ctx: Ctx,
+    AppPath(id): AppPath<Uuid>,
+) -> Result<AppJson<ContactLocations>> {
+    ctx.require(&[Role::Admin])?;
+    let restricted = sqlx::query_scalar!(
+        "select restricted_to_locations from app.contacts where company_id = $2 and id = $1",
+        id,
+        ctx.user.company_id
+    )
+    .fetch_optional(&mut *ctx.tx)
+    .await?
+    .ok_or(Error::NotFound)?;
+    let scope = read_contact_locations(&mut ctx, id, restricted).await?;
+    ctx.commit().await?;
+    Ok(AppJson(scope))
+}
+
+/// Limits a contact (and the portal logins linked to it) to some of its
+/// customer's locations, or lifts the limit. Takes effect on the logins' next
+/// request, without a new sign-in.
+#[utoipa::path(
+    put, path = "/api/v1/contacts/{id}/locations", tag = "contacts",
+    params(("id" = Uuid, Path, description = "Contact id")),
+    request_body = PutContactLocations,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The contact's limit as stored", body = ContactLocations),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 404, description = "No such contact in your company", body = Problem),
+        (status = 422, description = "A location that is not the customer's", body = Problem),
+    )
+)]
+async fn put_contact_locations(
+    mut ctx: Ctx,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(body): AppJson<PutContactLocations>,
+) -> Result<AppJson<ContactLocations>> {
+    ctx.require(&[Role::Admin])?;
+    body.validate()?;
+    let company_id = ctx.user.company_id;
+    let mut wanted = body.location_ids.clone();
+    wanted.sort_unstable();
+    wanted.dedup();
+    // Locked: two edits of one contact's list apply one after the other.
+    let customer_id = sqlx::query_scalar!(
+        "select customer_id from app.contacts where company_id = $2 and id = $1 for update",
+        id,
+        company_id
+    )
+    .fetch_optional(&mut *ctx.tx)
+    .await?
+    .ok_or(Error::NotFound)?;
+    let known = sqlx::query_scalar!(
+        "select id from app.service_locations where company_id = $1 and customer_id = $2 and id = any($3)",
+        company_id,
+        customer_id,
+        &wanted
+    )
+    .fetch_all(&mut *ctx.tx)
+    .await?;
+    if known.len() != wanted.len() {
+        return Err(Error::field(
+            "location_ids",
+            "does not name a service location of the contact's customer",
+        ));
+    }
+    sqlx::query!(
+        "delete from app.contact_locations
+         where company_id = $1 and contact_id = $2 and not (service_location_id = any($3))",
+        company_id,
+        id,
+        &wanted
+    )
+    .execute(&mut *ctx.tx)
+    .await?;
+    let linked = sqlx::query_scalar!(
+        "select service_location_id from app.contact_locations where company_id = $1 and contact_id = $2",
+        company_id,
+        id
+    )
+    .fetch_all(&mut *ctx.tx)
+    .await?;
+    // One statement a row (Citus turns an INSERT … SELECT over a set into
+    // COPY, which row-level security refuses).
+    for location_id in wanted.iter().filter(|l| !linked.contains(l)) {
+        sqlx::query!(
+            "insert into app.contact_locations (customer_id, contact_id, service_location_id) values ($1, $2, $3)",
+            customer_id,
+            id,
+            location_id
+        )
+        .execute(&mut *ctx.tx)
+        .await?;
+    }
+    sqlx::query!(
+        "update app.contacts set restricted_to_locations = $3
+         where company_id = $1 and id = $2 and restricted_to_locations is distinct from $3",
+        company_id,
+        id,
+        body.restricted_to_locations
+    )
+    .execute(&mut *ctx.tx)
+    .await?;
+    let scope = read_contact_locations(&mut ctx, id, body.restricted_to_locations).await?;
+    ctx.commit().await?;
+    Ok(AppJson(scope))
 }

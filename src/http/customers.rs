@@ -2,11 +2,14 @@
 //! account number, tags, notes and parent. Its service locations and contacts
 //! have routes of their own. Deleting is soft.
 
+use std::collections::{BTreeMap, HashMap};
+
 use axum::{
     http::{header, StatusCode},
     response::IntoResponse,
 };
 use chrono::{DateTime, Utc};
+
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 use utoipa::{IntoParams, ToSchema};
@@ -19,6 +22,8 @@ use crate::http::shared::{
     concurrency::{double_option, edited, etag, IfMatch},
     contacts::MethodKind,
     context::Ctx,
+    custom_fields::{self, CustomFieldFilter, CustomFieldParams, CustomFieldValue, CustomFields, Entity},
+    duplicates::{refuse_duplicates, Probe},
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
     like::like_pattern,
@@ -29,11 +34,10 @@ use crate::http::shared::{
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_customers, create_customer)).routes(routes!(
-        get_customer,
-        update_customer,
-        delete_customer
-    ))
+    OpenApiRouter::new()
+        .routes(routes!(list_customers, create_customer))
+        .routes(routes!(search_customers))
+        .routes(routes!(get_customer, update_customer, delete_customer))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -62,6 +66,10 @@ pub struct Customer {
     /// The customer this one belongs under (a management company over its
     /// properties), of the same company; never itself or its own descendant.
     pub parent_customer_id: Option<Uuid>,
+    /// Values of the company's customer custom fields, by key
+    /// (`/custom-fields?entity=customer` names and types them).
+    #[schema(value_type = HashMap<String, CustomFieldValue>)]
+    pub custom_fields: Json<CustomFields>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
@@ -95,6 +103,40 @@ pub struct CreateCustomer {
     #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
     pub notes: Option<String>,
     pub parent_customer_id: Option<Uuid>,
+    /// Values by key, checked by the database against the company's customer
+    /// fields (unknown keys, wrong types, missing required fields: 422 naming
+    /// `custom_fields.<key>`).
+    #[schema(value_type = Option<HashMap<String, CustomFieldValue>>)]
+    pub custom_fields: Option<CustomFields>,
+    /// Create it even though its phone, email or address matches existing
+    /// records of the company (otherwise: 409 with the likely duplicates).
+    pub allow_duplicate: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// Name, account number (`123` or `#123`), contact name, phone (any
+    /// formatting: digits are compared), email or location address.
+    pub q: String,
+    /// At most this many matches, 1 to 50 (default 20).
+    pub limit: Option<i64>,
+}
+
+/// One customer found, with the field that matched best.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerMatch {
+    pub customer: Customer,
+    /// `account_number`, `name`, `contact_name`, `phone`, `email` or `address`.
+    pub matched: String,
+    /// Higher is better: exact before prefix before contains; the order of
+    /// the list.
+    pub rank: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerSearch {
+    pub items: Vec<CustomerMatch>,
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate, Default)]
@@ -122,6 +164,10 @@ pub struct UpdateCustomer {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub parent_customer_id: Option<Option<Uuid>>,
+    /// Merged into the stored values: the keys sent are set, a key sent as
+    /// `null` is removed, the others stay.
+    #[schema(value_type = Option<HashMap<String, CustomFieldValue>>)]
+    pub custom_fields: Option<CustomFields>,
 }
 
 impl UpdateCustomer {
@@ -160,25 +206,44 @@ fn clean_tags(tags: &[String]) -> Result<Vec<String>> {
 /// Lists the company's customers, ordered by name.
 #[utoipa::path(
     get, path = "/api/v1/customers", tag = "customers",
-    params(CustomerFilter, PageParams),
+    params(CustomerFilter, PageParams, CustomFieldParams),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of customers", body = Page<Customer>),
         (status = 403, description = "Not an admin", body = Problem),
+        (status = 422, description = "A `cf.<key>` names no customer field, or its value fits not its type", body = Problem),
     )
 )]
 async fn list_customers(
     mut ctx: Ctx,
     AppQuery(filter): AppQuery<CustomerFilter>,
     AppQuery(page): AppQuery<PageParams>,
+    AppQuery(query): AppQuery<BTreeMap<String, String>>,
 ) -> Result<AppJson<Page<Customer>>> {
     ctx.require(&[Role::Admin])?;
     let (limit, after): (_, Option<(String, Uuid)>) = page.start()?;
     let (after_name, after_id) = after.unzip();
-    let rows = match filter.q.as_deref().filter(|q| !q.trim().is_empty()).map(like_pattern) {
-        // Indexed search (see auth.search_customers); rows loaded under RLS.
-        Some(pattern) => {
-            let ids = sqlx::query_scalar!(
+    let pattern = filter.q.as_deref().filter(|q| !q.trim().is_empty()).map(like_pattern);
+    let cf = CustomFieldFilter::from_query(&query);
+    let wanted = if cf.is_empty() { None } else { Some(cf.containment(&mut ctx, Entity::Customer).await?) };
+    let ids = match (wanted, pattern) {
+        // Indexed (GIN on custom_fields) through auth.filter_customers, which
+        // also applies `q`; rows loaded under RLS below.
+        (Some(wanted), pattern) => Some(
+            sqlx::query_scalar!(
+                r#"select s as "id!" from auth.filter_customers($1, $2, $3, $4, $5) s"#,
+                wanted,
+                pattern,
+                after_name,
+                after_id,
+                (limit + 1) as i32,
+            )
+            .fetch_all(&mut *ctx.tx)
+            .await?,
+        ),
+        // Indexed search (see auth.search_customers).
+        (None, Some(pattern)) => Some(
+            sqlx::query_scalar!(
                 r#"select s as "id!" from auth.search_customers($1, $2, $3, $4) s"#,
                 pattern,
                 after_name,
@@ -186,11 +251,17 @@ async fn list_customers(
                 (limit + 1) as i32,
             )
             .fetch_all(&mut *ctx.tx)
-            .await?;
+            .await?,
+        ),
+        (None, None) => None,
+    };
+    let rows = match ids {
+        Some(ids) => {
             sqlx::query_as!(
                 Customer,
                 r#"select id, account_number, name, email, phone, address, tags, do_not_service, notes,
-                          parent_customer_id, created_at, updated_at, version
+                          parent_customer_id, custom_fields as "custom_fields: Json<CustomFields>",
+                          created_at, updated_at, version
                    from app.customers where company_id = $2 and id = any($1) order by lower(name), id"#,
                 &ids,
                 ctx.user.company_id
@@ -202,7 +273,8 @@ async fn list_customers(
             sqlx::query_as!(
                 Customer,
                 r#"select id, account_number, name, email, phone, address, tags, do_not_service, notes,
-                          parent_customer_id, created_at, updated_at, version
+                          parent_customer_id, custom_fields as "custom_fields: Json<CustomFields>",
+                          created_at, updated_at, version
                    from app.customers
                    where company_id = $4 and deleted_at is null
                      and ($1::text is null or (lower(name), id) > ($1, $2::uuid))
@@ -221,6 +293,77 @@ async fn list_customers(
     Ok(AppJson(pagination::page(rows, limit, |c| (c.name.to_lowercase(), c.id))))
 }
 
+/// Finds customers by name, account number, contact name, phone, email or
+/// location address, best matches first (for a search box and the job form's
+/// type-ahead).
+#[utoipa::path(
+    get, path = "/api/v1/customers/search", tag = "customers",
+    params(SearchParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The best matches, best first", body = CustomerSearch),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 422, description = "Invalid limit", body = Problem),
+    )
+)]
+async fn search_customers(
+    mut ctx: Ctx,
+    AppQuery(params): AppQuery<SearchParams>,
+) -> Result<AppJson<CustomerSearch>> {
+    ctx.require(&[Role::Admin])?;
+    let limit = match params.limit {
+        None => 20,
+        Some(n @ 1..=50) => n,
+        Some(_) => return Err(Error::field("limit", "must be between 1 and 50")),
+    };
+    if params.q.chars().count() > 200 {
+        return Err(Error::field("q", "must be at most 200 characters"));
+    }
+    // Indexed under RLS through auth.search_customer_matches (migration 0024),
+    // which returns ids only; the rows are read here under the caller's
+    // policies. Two statements, not a join: joined with app.customers the
+    // statement is routed to the company's shard whole on Citus, and the
+    // function's own lookups would then run nested inside a shard's query.
+    let matches = sqlx::query!(
+        r#"select customer_id as "customer_id!", matched as "matched!", rank as "rank!"
+           from auth.search_customer_matches($1, $2)"#,
+        params.q,
+        limit as i32,
+    )
+    .fetch_all(&mut *ctx.tx)
+    .await?;
+    let ids: Vec<Uuid> = matches.iter().map(|m| m.customer_id).collect();
+    let mut customers: HashMap<Uuid, Customer> = sqlx::query_as!(
+        Customer,
+        r#"select id, account_number, name, email, phone, address, tags, do_not_service, notes,
+                  parent_customer_id, custom_fields as "custom_fields: Json<CustomFields>",
+                  created_at, updated_at, version
+           from app.customers where company_id = $2 and id = any($1)"#,
+        &ids,
+        ctx.user.company_id
+    )
+    .fetch_all(&mut *ctx.tx)
+    .await?
+    .into_iter()
+    .map(|c| (c.id, c))
+    .collect();
+    ctx.commit().await?;
+    let mut items: Vec<CustomerMatch> = matches
+        .into_iter()
+        .filter_map(|m| {
+            let customer = customers.remove(&m.customer_id)?;
+            Some(CustomerMatch { customer, matched: m.matched, rank: m.rank })
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        b.rank
+            .cmp(&a.rank)
+            .then_with(|| a.customer.name.to_lowercase().cmp(&b.customer.name.to_lowercase()))
+            .then_with(|| a.customer.id.cmp(&b.customer.id))
+    });
+    Ok(AppJson(CustomerSearch { items }))
+}
+
 /// Creates a customer.
 #[utoipa::path(
     post, path = "/api/v1/customers", tag = "customers",
@@ -229,6 +372,7 @@ async fn list_customers(
     responses(
         (status = 201, description = "Created", body = Customer),
         (status = 403, description = "Not an admin", body = Problem),
+        (status = 409, description = "Likely duplicates exist (`duplicates`); `allow_duplicate` creates it anyway", body = Problem),
         (status = 422, description = "Invalid fields", body = Problem),
     )
 )]
@@ -239,12 +383,24 @@ async fn create_customer(mut ctx: Ctx, AppJson(body): AppJson<CreateCustomer>) -
     let company_id = ctx.user.company_id;
     let email = blank_to_none(body.email.as_deref());
     let phone = blank_to_none(body.phone.as_deref());
+    let service_address = body.service_address.as_ref().map(Address::trimmed);
+    let probe = Probe {
+        phones: phone.into_iter().map(str::to_owned).collect(),
+        emails: email.into_iter().map(str::to_owned).collect(),
+        address: match &service_address {
+            Some(address) => Probe::address_of(address),
+            None => blank_to_none(body.address.as_deref()).map(str::to_owned),
+        },
+    };
+    refuse_duplicates(&mut ctx, &probe, body.allow_duplicate).await?;
     let customer = sqlx::query_as!(
         Customer,
-        r#"insert into app.customers (name, email, phone, address, tags, do_not_service, notes, parent_customer_id)
-           values ($1, $2, $3, $4, $5, $6, $7, $8)
+        r#"insert into app.customers (name, email, phone, address, tags, do_not_service, notes, parent_customer_id,
+                                     custom_fields)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9::jsonb, '{}'))
            returning id, account_number, name, email, phone, address, tags, do_not_service, notes,
-                     parent_customer_id, created_at, updated_at, version"#,
+                     parent_customer_id, custom_fields as "custom_fields: Json<CustomFields>",
+                          created_at, updated_at, version"#,
         body.name.trim(),
         email,
         phone,
@@ -253,11 +409,12 @@ async fn create_customer(mut ctx: Ctx, AppJson(body): AppJson<CreateCustomer>) -
         body.do_not_service.unwrap_or(false),
         blank_to_none(body.notes.as_deref()),
         body.parent_customer_id,
+        custom_fields::to_json(body.custom_fields.as_ref()),
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
     // The database made its first location (app.create_first_location).
-    if let Some(address) = body.service_address.as_ref().map(Address::trimmed) {
+    if let Some(address) = service_address {
         sqlx::query!(
             "update app.service_locations
              set line1 = $3, line2 = $4, city = $5, region = $6, postal_code = $7, country = $8
@@ -318,7 +475,8 @@ async fn get_customer(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<impl I
     let customer = sqlx::query_as!(
         Customer,
         r#"select id, account_number, name, email, phone, address, tags, do_not_service, notes,
-                  parent_customer_id, created_at, updated_at, version
+                  parent_customer_id, custom_fields as "custom_fields: Json<CustomFields>",
+                          created_at, updated_at, version
            from app.customers where company_id = $2 and id = $1 and deleted_at is null"#,
         id,
         ctx.user.company_id
@@ -366,10 +524,13 @@ async fn update_customer(
                tags = coalesce($11, tags),
                do_not_service = coalesce($12, do_not_service),
                notes = case when $13 then $14 else notes end,
-               parent_customer_id = case when $15 then $16 else parent_customer_id end
+               parent_customer_id = case when $15 then $16 else parent_customer_id end,
+               -- Merged: keys sent as null are removed (the trigger strips nulls).
+               custom_fields = coalesce(custom_fields || $17::jsonb, custom_fields)
              where company_id = $10 and id = $1 and deleted_at is null and ($9::int is null or version = $9)
              returning id, account_number, name, email, phone, address, tags, do_not_service, notes,
-                       parent_customer_id, created_at, updated_at, version)
+                       parent_customer_id, custom_fields,
+                          created_at, updated_at, version)
            select exists (select 1 from app.customers where company_id = $10 and id = $1 and deleted_at is null)
                     as "found!",
                   (select to_jsonb(u) from updated u) as "row?: Json<Customer>""#,
@@ -389,6 +550,7 @@ async fn update_customer(
         blank_to_none(notes.as_deref()),
         body.parent_customer_id.is_some(),
         body.parent_customer_id.flatten(),
+        custom_fields::to_json(body.custom_fields.as_ref()),
     )
     .fetch_one(&mut *ctx.tx)
     .await?;

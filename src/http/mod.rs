@@ -8,7 +8,9 @@
 pub mod shared;
 
 pub mod auth;
+pub mod communications;
 pub mod contacts;
+pub mod custom_fields;
 pub mod customers;
 pub mod health;
 pub mod history;
@@ -49,6 +51,8 @@ use shared::{idempotency, middleware, AppState, Error};
         (name = "customers", description = "Your company's customers (admins)"),
         (name = "service-locations", description = "Where a customer's work happens, as your role may see it"),
         (name = "contacts", description = "A customer's people and how to reach them, as your role may see them"),
+        (name = "communications", description = "A customer's communication log (admins)"),
+        (name = "custom-fields", description = "Your company's custom fields of customers, locations and jobs"),
         (name = "job-statuses", description = "Your company's workflow"),
         (name = "jobs", description = "Jobs, as your role may see them"),
         (name = "tasks", description = "Checklists of jobs"),
@@ -82,6 +86,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(customers::router())
         .merge(service_locations::router())
         .merge(contacts::router())
+        .merge(communications::router())
+        .merge(custom_fields::router())
         .merge(statuses::router())
         .merge(jobs::router())
         .merge(history::router())

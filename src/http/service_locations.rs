@@ -19,7 +19,9 @@ use crate::auth::Role;
 use crate::http::shared::{
     concurrency::{double_option, edited, etag, IfMatch},
     context::Ctx,
+    custom_fields::{self, CustomFieldValue, CustomFields, Entity},
     customer_visibility::require_customer_visible,
+    duplicates::{refuse_duplicates, Probe},
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
     pagination::{self, Page, PageParams},
@@ -41,6 +43,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct CreateLocation {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     pub name: String,
+    /// Create it even though the company has a location at the same address
+    /// (otherwise: 409 with the likely duplicates).
+    pub allow_duplicate: Option<bool>,
     #[validate(nested)]
     pub address: Option<Address>,
     /// Given together with `longitude`.
@@ -52,6 +57,10 @@ pub struct CreateLocation {
     pub gate_code: Option<String>,
     #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
     pub access_notes: Option<String>,
+    /// Values by key, checked by the database against the company's location
+    /// fields (422 naming `custom_fields.<key>`).
+    #[schema(value_type = Option<HashMap<String, CustomFieldValue>>)]
+    pub custom_fields: Option<CustomFields>,
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate, Default)]
@@ -76,6 +85,9 @@ pub struct UpdateLocation {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub access_notes: Option<Option<String>>,
+    /// Merged into the stored values: keys sent are set, `null` removes one.
+    #[schema(value_type = Option<HashMap<String, CustomFieldValue>>)]
+    pub custom_fields: Option<CustomFields>,
 }
 
 impl UpdateLocation {
@@ -167,12 +179,14 @@ async fn list_locations(
     .await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut access = load_accesses(&mut ctx, &ids).await?;
+    let mut values = custom_fields::visible(&mut ctx, Entity::Location, &ids).await?;
     ctx.commit().await?;
     let items: Vec<ServiceLocation> = rows
         .into_iter()
         .map(|row| {
             let found = access.remove(&row.id);
-            row.into_location(found)
+            let fields = values.remove(&row.id).unwrap_or_default();
+            row.into_location(found, fields)
         })
         .collect();
     Ok(AppJson(pagination::page(items, limit, |l| (l.name.to_lowercase(), l.id))))
@@ -188,6 +202,7 @@ async fn list_locations(
         (status = 201, description = "Created", body = ServiceLocation),
         (status = 403, description = "Not an admin", body = Problem),
         (status = 404, description = "No such customer in your company", body = Problem),
+        (status = 409, description = "Likely duplicates exist (`duplicates`); `allow_duplicate` creates it anyway", body = Problem),
         (status = 422, description = "Invalid fields", body = Problem),
     )
 )]
@@ -200,10 +215,13 @@ async fn create_location(
     body.validate()?;
     require_customer_visible(&mut ctx, customer_id).await?;
     let address = body.address.as_ref().map(Address::trimmed).unwrap_or_default();
+    let probe = Probe { address: Probe::address_of(&address), ..Probe::default() };
+    refuse_duplicates(&mut ctx, &probe, body.allow_duplicate).await?;
     let id = sqlx::query_scalar!(
         "insert into app.service_locations
-           (customer_id, name, line1, line2, city, region, postal_code, country, latitude, longitude)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           (customer_id, name, line1, line2, city, region, postal_code, country, latitude, longitude,
+            custom_fields)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11::jsonb, '{}'))
          returning id",
         customer_id,
         body.name.trim(),
@@ -215,6 +233,7 @@ async fn create_location(
         address.country,
         body.latitude,
         body.longitude,
+        custom_fields::to_json(body.custom_fields.as_ref()),
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -284,7 +303,9 @@ async fn update_location(
                postal_code = case when $3 then $8 else postal_code end,
                country = case when $3 then $9 else country end,
                latitude = case when $10 then $11 else latitude end,
-               longitude = case when $12 then $13 else longitude end
+               longitude = case when $12 then $13 else longitude end,
+               -- Merged: keys sent as null are removed (the trigger strips nulls).
+               custom_fields = coalesce(custom_fields || $16::jsonb, custom_fields)
              where company_id = $15 and id = $1 and ($14::int is null or version = $14)
              returning id, customer_id, name, line1, line2, city, region, postal_code, country, latitude, longitude,
                        created_at, updated_at, version)
@@ -305,6 +326,7 @@ async fn update_location(
         body.longitude.flatten(),
         if_match.0,
         ctx.user.company_id,
+        custom_fields::to_json(body.custom_fields.as_ref()),
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -331,21 +353,26 @@ async fn update_location(
         (status = 204, description = "Deleted"),
         (status = 403, description = "Not an admin", body = Problem),
         (status = 404, description = "No such location in your company", body = Problem),
-        (status = 409, description = "Jobs name it, or it is the customer's last location", body = Problem),
+        (status = 409, description = "Jobs or logged communications name it, or it is the customer's last location", body = Problem),
     )
 )]
 async fn delete_location(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
     let company_id = ctx.user.company_id;
+    // A job or a log entry (migration 0024) naming it keeps it.
     let named_by_jobs = sqlx::query_scalar!(
-        r#"select exists (select 1 from app.jobs where company_id = $2 and service_location_id = $1) as "exists!""#,
+        r#"select exists (select 1 from app.jobs where company_id = $2 and service_location_id = $1)
+                  or exists (select 1 from app.communications where company_id = $2 and service_location_id = $1)
+                  as "exists!""#,
         id,
         company_id
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
     if named_by_jobs {
-        return Err(Error::Conflict("jobs happen at this location; move them to another one first".into()));
+        return Err(Error::Conflict(
+            "jobs or logged communications name this location; move them to another one first".into(),
+        ));
     }
     let deleted =
         sqlx::query!("delete from app.service_locations where company_id = $2 and id = $1", id, company_id)

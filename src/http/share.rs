@@ -17,6 +17,7 @@ use validator::Validate;
 use crate::auth::{tokens, Role};
 use crate::http::shared::{
     context::Ctx,
+    custom_fields::CustomFieldValue,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath},
     job_visibility::require_job_visible,
@@ -85,6 +86,17 @@ pub struct ShareNote {
 }
 
 /// The read-only job view a share link opens.
+/// A custom field of the job that customers may see.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ShareField {
+    pub key: String,
+    pub label: String,
+    /// text, number, date, boolean or choice.
+    pub field_type: String,
+    #[schema(value_type = CustomFieldValue)]
+    pub value: serde_json::Value,
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ShareView {
     pub title: String,
@@ -98,6 +110,9 @@ pub struct ShareView {
     pub tasks: Vec<ShareTask>,
     /// Notes marked for the customer.
     pub notes: Vec<ShareNote>,
+    /// Only the job's fields visible to customers (the database builds this
+    /// list from the job's customer projection), in the company's order.
+    pub custom_fields: Vec<ShareField>,
 }
 
 /// A job's share links, newest first (tokens are never shown again).

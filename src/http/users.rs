@@ -16,7 +16,7 @@ use validator::Validate;
 
 use crate::auth::{password, Role};
 use crate::http::shared::{
-    concurrency::{edited, etag, missing_or_stale, IfMatch},
+    concurrency::{double_option, edited, etag, missing_or_stale, IfMatch},
     context::{Ctx, CurrentUser},
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
@@ -41,6 +41,10 @@ pub struct User {
     pub role: Role,
     /// The customer a CUSTOMER user signs in for.
     pub customer_id: Option<Uuid>,
+    /// The contact of that customer a CUSTOMER user is: when the contact is
+    /// limited to some locations, the user sees only those locations' jobs.
+    /// None: the user sees all of its customer's jobs.
+    pub contact_id: Option<Uuid>,
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -67,6 +71,9 @@ pub struct CreateUser {
     pub role: Role,
     /// Required for CUSTOMER users: the customer they sign in for.
     pub customer_id: Option<Uuid>,
+    /// CUSTOMER users only: which of the customer's contacts the user is (its
+    /// location limits then apply to the user).
+    pub contact_id: Option<Uuid>,
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate, Default)]
@@ -80,6 +87,12 @@ pub struct UpdateUser {
     pub password: Option<String>,
     pub role: Option<Role>,
     pub customer_id: Option<Uuid>,
+    /// Links a CUSTOMER user to a contact of its customer; `null` unlinks it.
+    /// Left out, the link stays, unless the customer changes (then it goes).
+    /// Either way the user's sessions end: it is another identity.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub contact_id: Option<Option<Uuid>>,
     /// false deactivates the user: its sessions stop working at once.
     pub is_active: Option<bool>,
 }
@@ -104,7 +117,8 @@ async fn list_users(
     let (after_name, after_id) = after.unzip();
     let rows = sqlx::query_as!(
         User,
-        r#"select id, name, email, role as "role: Role", customer_id, is_active, created_at, updated_at, version
+        r#"select id, name, email, role as "role: Role", customer_id, contact_id, is_active, created_at, updated_at,
+                  version
            from app.users
            where company_id = $6 and deleted_at is null
              and ($1::app.user_role is null or role = $1)
@@ -153,14 +167,16 @@ async fn create_user(
     // the account its owner signs in to.
     let user = sqlx::query_as!(
         User,
-        r#"insert into app.users (name, email, password_hash, role, customer_id)
-           values ($1, normalize($2, nfkc), $3, $4, $5)
-           returning id, name, email, role as "role: Role", customer_id, is_active, created_at, updated_at, version"#,
+        r#"insert into app.users (name, email, password_hash, role, customer_id, contact_id)
+           values ($1, normalize($2, nfkc), $3, $4, $5, $6)
+           returning id, name, email, role as "role: Role", customer_id, contact_id, is_active, created_at,
+                     updated_at, version"#,
         body.name.trim(),
         body.email.trim(),
         password_hash,
         body.role as Role,
         body.customer_id,
+        body.contact_id,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -183,7 +199,8 @@ async fn get_user(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<impl IntoR
     ctx.require(&[Role::Admin])?;
     let user = sqlx::query_as!(
         User,
-        r#"select id, name, email, role as "role: Role", customer_id, is_active, created_at, updated_at, version
+        r#"select id, name, email, role as "role: Role", customer_id, contact_id, is_active, created_at, updated_at,
+                  version
            from app.users where company_id = $2 and id = $1 and deleted_at is null"#,
         id,
         ctx.user.company_id
@@ -259,9 +276,16 @@ async fn update_user(
                email = coalesce(normalize($3, nfkc), email),
                role = coalesce($4, role),
                customer_id = case when coalesce($4, role) = 'CUSTOMER' then coalesce($5, customer_id) end,
+               -- A contact belongs to one customer: a new customer drops the
+               -- old link unless the edit names the new one.
+               contact_id = case when coalesce($4, role) = 'CUSTOMER' then
+                              case when $9 then $10
+                                   when coalesce($5, customer_id) is distinct from customer_id then null
+                                   else contact_id end
+                            end,
                is_active = coalesce($6, is_active)
              where company_id = $8 and id = $1 and deleted_at is null and ($7::int is null or version = $7)
-             returning id, name, email, role, customer_id, is_active, created_at, updated_at, version)
+             returning id, name, email, role, customer_id, contact_id, is_active, created_at, updated_at, version)
            select exists (select 1 from app.users where company_id = $8 and id = $1 and deleted_at is null)
                     as "found!",
                   (select to_jsonb(u) from updated u) as "row?: Json<User>""#,
@@ -273,6 +297,8 @@ async fn update_user(
         body.is_active,
         expected.0,
         ctx.user.company_id,
+        body.contact_id.is_some(),
+        body.contact_id.flatten(),
     )
     .fetch_one(&mut *ctx.tx)
     .await?;

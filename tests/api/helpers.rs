@@ -325,6 +325,10 @@ impl TestApp {
         self.request(Method::PATCH, path, Some(token), Some(body)).await
     }
 
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.request(Method::PUT, path, Some(token), Some(body)).await
+    }
+
     pub async fn delete(&self, path: &str, token: &str) -> Reply {
         self.request(Method::DELETE, path, Some(token), None).await
     }
@@ -466,6 +470,9 @@ impl TestApp {
                union all select t::text from app.portal_verification_tokens t where company_id = $1
                union all select t::text from app.job_requests t where company_id = $1
                union all select t::text from app.job_request_changes t where company_id = $1
+               union all select t::text from app.communications t where company_id = $1
+               union all select t::text from app.contact_locations t where company_id = $1
+               union all select t::text from app.custom_field_definitions t where company_id = $1
                union all select t::text from app.companies t where id = $1
              ) rows",
         )

@@ -183,6 +183,9 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
             fail(format!("select * from auth.portal_verify('{b}', sha256('x'))")),
             fail("select * from auth.portal_account_status('bolt', 'x@x.test')"),
             fail(format!("select auth.portal_register_invited('{b}', sha256('x'), 'x', 'x@x.test', null, 'x')")),
+            // A contact's locations are computed for the session by triggers
+            // only (migration 0025).
+            fail(format!("select app.contact_location_scope('{b}', '{}')", Uuid::new_v4())),
             Step {
                 sql: format!(
                     "select count(*) from auth.search_jobs('%', true, null, null, null, null, null, 1000) s \
@@ -194,6 +197,38 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
             Step {
                 sql: format!(
                     "select count(*) from auth.search_customers('%', null, null, 1000) s where s = '{}'",
+                    victim.customer
+                ),
+                expect: Expect::Zero,
+            },
+            // Search and duplicates (migration 0024): the caller's company only.
+            Step {
+                sql: format!(
+                    "select count(*) from auth.search_customer_matches('customer', 100) s where s.customer_id = '{}'",
+                    victim.customer
+                ),
+                expect: Expect::Zero,
+            },
+            Step {
+                sql: format!(
+                    "select count(*) from auth.find_customer_duplicates(array['5550100'], array['admin@bolt.test'], 'x') d \
+                     where d.customer_id = '{}'",
+                    victim.customer
+                ),
+                expect: Expect::Zero,
+            },
+            // The custom-field filters (migration 0023): the caller's company only.
+            Step {
+                sql: format!(
+                    "select count(*) from auth.filter_jobs('{{}}', null, false, null, null, null, null, null, 1000) s \
+                     where s = '{}'",
+                    victim.job
+                ),
+                expect: Expect::Zero,
+            },
+            Step {
+                sql: format!(
+                    "select count(*) from auth.filter_customers('{{}}', null, null, null, 1000) s where s = '{}'",
                     victim.customer
                 ),
                 expect: Expect::Zero,
@@ -307,6 +342,26 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
             expect: Expect::Untouched,
         }],
     ));
+    // Widening one's own location limit (migration 0025): the session carries
+    // it, and the contact link is the admin's to change.
+    list.push((
+        "lift my own location limit",
+        vec![
+            Step {
+                sql: format!(
+                    "update app.sessions set location_scope = null \
+                     where user_id = '{attacker_user}' and location_scope is not null"
+                ),
+                expect: Expect::Untouched,
+            },
+            Step {
+                sql: format!(
+                    "update app.users set contact_id = null where id = '{attacker_user}' and contact_id is not null"
+                ),
+                expect: Expect::Untouched,
+            },
+        ],
+    ));
     list
 }
 
@@ -332,10 +387,35 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
         format!("delete from app.contact_methods where company_id = '{b}'"),
         format!("insert into app.contacts (company_id, customer_id, name) values ('{b}', '{}', 'pwned')", victim.customer),
         format!("update app.jobs set service_location_id = null where company_id = '{b}'"),
+        format!("delete from app.contact_locations where company_id = '{b}'"),
+        format!("update app.contacts set restricted_to_locations = false where company_id = '{b}'"),
+        format!("update app.users set contact_id = null where company_id = '{b}'"),
+        format!("update app.sessions set location_scope = null where company_id = '{b}'"),
+        format!(
+            "insert into app.contact_locations (company_id, customer_id, contact_id, service_location_id) \
+             select c.company_id, c.customer_id, c.id, l.id from app.contacts c \
+             join app.service_locations l on l.company_id = c.company_id and l.customer_id = c.customer_id \
+             where c.company_id = '{b}'"
+        ),
+        format!("update app.custom_field_definitions set label = 'pwned', visible_to_customers = true where company_id = '{b}'"),
+        format!("delete from app.custom_field_definitions where company_id = '{b}'"),
+        format!(
+            "insert into app.custom_field_definitions (company_id, entity, key, label, field_type) \
+             values ('{b}', 'job', 'pwned', 'pwned', 'text')"
+        ),
+        format!("update app.jobs set custom_fields = '{{}}' where company_id = '{b}'"),
+        format!("update app.customers set custom_fields = '{{}}' where company_id = '{b}'"),
         format!("update app.mail_outbox set recipient = 'attacker@evil.test', state = 'queued' where company_id = '{b}'"),
         format!(
             "insert into app.mail_outbox (company_id, kind, recipient, subject, text_body, html_body) \
              values ('{b}', 'phish', 'x@x.test', 'x', 'x', 'x')"
+        ),
+        format!("update app.communications set summary = 'pwned' where company_id = '{b}'"),
+        format!("delete from app.communications where company_id = '{b}'"),
+        format!(
+            "insert into app.communications (company_id, customer_id, channel, direction, summary) \
+             values ('{b}', '{}', 'call', 'inbound', 'pwned')",
+            victim.customer
         ),
         format!("update app.password_reset_tokens set expires_at = now() + interval '10 years' where company_id = '{b}'"),
         format!(
@@ -450,6 +530,47 @@ async fn seed(app: &TestApp, company: &Company) -> Uuid {
         .post("/api/v1/job-requests", &company.customer.access, serde_json::json!({"title": "Request"}))
         .await;
     assert_eq!(request.status, reqwest::StatusCode::CREATED, "{:?}", request.body);
+    // A communication log entry (migration 0024) about the job.
+    let logged = app
+        .post(
+            &format!("/api/v1/customers/{}/communications", company.customer_id),
+            &company.admin.access,
+            serde_json::json!({"channel": "call", "direction": "inbound", "summary": "Called", "job_id": job}),
+        )
+        .await;
+    assert!(logged.status.is_success(), "{:?}", logged.body);
+    // A site manager limited to the customer's location, signed in: a contact
+    // link, a limited login and its session (migration 0025).
+    let admin = &company.admin.access;
+    let locations = app.get(&format!("/api/v1/customers/{}/locations", company.customer_id), admin).await;
+    let location = locations.body["items"][0]["id"].clone();
+    let contact = app
+        .post(
+            &format!("/api/v1/customers/{}/contacts", company.customer_id),
+            admin,
+            serde_json::json!({"name": "Site manager"}),
+        )
+        .await
+        .id();
+    let limit = app
+        .put(
+            &format!("/api/v1/contacts/{contact}/locations"),
+            admin,
+            serde_json::json!({"restricted_to_locations": true, "location_ids": [location]}),
+        )
+        .await;
+    assert!(limit.status.is_success(), "{:?}", limit.body);
+    let email = format!("manager@{}.test", company.slug);
+    let login = app
+        .post(
+            "/api/v1/users",
+            admin,
+            serde_json::json!({"name": "Site manager", "email": email, "password": crate::helpers::PASSWORD,
+                               "role": "CUSTOMER", "customer_id": company.customer_id, "contact_id": contact}),
+        )
+        .await;
+    assert!(login.status.is_success(), "{:?}", login.body);
+    app.login(&company.slug, &email).await;
     job
 }
 

@@ -128,11 +128,60 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         )
         .await;
     let contact_id = contact.body["id"].as_str().expect("contact").to_owned();
+    // A's contact limited to that location (migration 0025).
+    let limit = app
+        .put(
+            &format!("/api/v1/contacts/{contact_id}/locations"),
+            &a.admin.access,
+            json!({"restricted_to_locations": true, "location_ids": [location_id]}),
+        )
+        .await;
+    assert_eq!(limit.status, StatusCode::OK, "{:?}", limit.body);
+
+    // A's communication log entry (migration 0024), naming that contact and job.
+    let communication = app
+        .post(
+            &format!("/api/v1/customers/{customer_id}/communications"),
+            &a.admin.access,
+            json!({"channel": "call", "direction": "inbound", "summary": "Secret call",
+                   "contact_id": contact_id, "job_id": job_id, "service_location_id": location_id}),
+        )
+        .await;
+    assert_eq!(communication.status, StatusCode::CREATED, "{:?}", communication.body);
+    let communication_id = communication.body["id"].as_str().expect("communication").to_owned();
+    let communication_path = format!("/api/v1/customers/{customer_id}/communications/{communication_id}");
+
+    // A's custom field, with a value on A's job (migration 0023).
+    let field = app
+        .post(
+            "/api/v1/custom-fields",
+            &a.admin.access,
+            json!({"entity": "job", "key": "secret_code", "label": "Secret label", "field_type": "text"}),
+        )
+        .await;
+    assert_eq!(field.status, StatusCode::CREATED, "{:?}", field.body);
+    let field_id = field.body["id"].as_str().expect("field").to_owned();
+    let valued = app
+        .patch(
+            &format!("/api/v1/jobs/{job_id}"),
+            &a.admin.access,
+            json!({"custom_fields": {"secret_code": "Secret value"}}),
+        )
+        .await;
+    assert!(valued.status.is_success(), "{:?}", valued.body);
 
     // A job of B's own, to aim B's legitimate writes at A's ids.
     let b_job =
         app.create_job(&b.admin.access, json!({"customer_id": b.customer_id, "title": "B job"})).await;
     let b_job_id = b_job.id();
+    let b_contact = app
+        .post(
+            &format!("/api/v1/customers/{}/contacts", b.customer_id),
+            &b.admin.access,
+            json!({"name": "B contact"}),
+        )
+        .await;
+    let b_contact_id = b_contact.id();
 
     let before = app.fingerprint(a.id).await;
     let requests: Vec<(Method, String, Option<Value>)> = vec![
@@ -170,9 +219,34 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         (Method::GET, format!("/api/v1/contacts/{contact_id}"), None),
         (Method::PATCH, format!("/api/v1/contacts/{contact_id}"), Some(json!({"is_primary": false}))),
         (Method::DELETE, format!("/api/v1/contacts/{contact_id}"), None),
+        (Method::GET, format!("/api/v1/customers/{customer_id}/communications"), None),
+        (
+            Method::POST,
+            format!("/api/v1/customers/{customer_id}/communications"),
+            Some(json!({"channel": "call", "direction": "inbound", "summary": "x"})),
+        ),
+        (Method::PATCH, communication_path.clone(), Some(json!({"summary": "pwned"}))),
+        (Method::DELETE, communication_path.clone(), None),
+        (Method::GET, format!("/api/v1/contacts/{contact_id}/locations"), None),
+        (
+            Method::PUT,
+            format!("/api/v1/contacts/{contact_id}/locations"),
+            Some(json!({"restricted_to_locations": false, "location_ids": []})),
+        ),
         (Method::PATCH, format!("/api/v1/job-statuses/{status_id}"), Some(json!({"name": "pwned"}))),
         (Method::DELETE, format!("/api/v1/job-statuses/{status_id}"), None),
         (Method::POST, "/api/v1/job-statuses/reorder".into(), Some(json!({"ids": a_statuses}))),
+        (Method::GET, format!("/api/v1/custom-fields/{field_id}"), None),
+        (Method::PATCH, format!("/api/v1/custom-fields/{field_id}"), Some(json!({"label": "pwned"}))),
+        (Method::DELETE, format!("/api/v1/custom-fields/{field_id}"), None),
+        (Method::GET, "/api/v1/custom-fields".into(), None),
+        // A's key on B's rows and in B's filters.
+        (
+            Method::PATCH,
+            format!("/api/v1/jobs/{b_job_id}"),
+            Some(json!({"custom_fields": {"secret_code": "x"}})),
+        ),
+        (Method::GET, "/api/v1/jobs?cf.secret_code=Secret%20value".into(), None),
         (Method::GET, format!("/api/v1/users/{worker_id}"), None),
         (Method::PATCH, format!("/api/v1/users/{admin_id}"), Some(json!({"is_active": false}))),
         (Method::DELETE, format!("/api/v1/users/{worker_id}"), None),
@@ -208,6 +282,25 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
             Some(json!({"name": "x", "parent_customer_id": customer_id})),
         ),
         (
+            Method::POST,
+            format!("/api/v1/customers/{}/communications", b.customer_id),
+            Some(
+                json!({"channel": "call", "direction": "inbound", "summary": "x", "contact_id": contact_id}),
+            ),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/customers/{}/communications", b.customer_id),
+            Some(json!({"channel": "call", "direction": "inbound", "summary": "x", "job_id": job_id})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/customers/{}/communications", b.customer_id),
+            Some(
+                json!({"channel": "call", "direction": "inbound", "summary": "x", "service_location_id": location_id}),
+            ),
+        ),
+        (
             Method::PATCH,
             format!("/api/v1/customers/{}", b.customer_id),
             Some(json!({"parent_customer_id": customer_id})),
@@ -219,12 +312,26 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
                 json!({"name": "x", "email": "x@b.test", "password": "long-enough-pw", "role": "CUSTOMER", "customer_id": customer_id}),
             ),
         ),
+        (
+            Method::POST,
+            "/api/v1/users".into(),
+            Some(json!({"name": "x", "email": "y@b.test", "password": "long-enough-pw", "role": "CUSTOMER",
+                        "customer_id": b.customer_id, "contact_id": contact_id})),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/contacts/{b_contact_id}/locations"),
+            Some(json!({"restricted_to_locations": true, "location_ids": [location_id]})),
+        ),
         // A's ids in query strings.
         (Method::GET, format!("/api/v1/jobs?customer_id={customer_id}"), None),
         (Method::GET, format!("/api/v1/jobs?status_id={status_id}"), None),
         (Method::GET, format!("/api/v1/jobs?assigned_worker_id={worker_id}"), None),
         (Method::GET, "/api/v1/jobs?q=Secret".into(), None),
         (Method::GET, "/api/v1/customers?q=acme".into(), None),
+        (Method::GET, "/api/v1/customers/search?q=Secret".into(), None),
+        (Method::GET, "/api/v1/customers/search?q=555-0100".into(), None),
+        (Method::GET, format!("/api/v1/customers/search?q={customer_id}"), None),
         (Method::GET, "/api/v1/users?q=acme".into(), None),
         (Method::GET, "/api/v1/job-statuses".into(), None),
         (Method::GET, "/api/v1/workers/assigned-jobs".into(), None),
@@ -275,6 +382,8 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         link_id.clone(),
         location_id.clone(),
         contact_id.clone(),
+        communication_id.clone(),
+        field_id.clone(),
         customer_id.to_string(),
         worker_id.to_string(),
         admin_id.to_string(),

@@ -29,6 +29,7 @@ async fn company_b_ids(app: &TestApp, company_id: Uuid) -> Vec<Uuid> {
          union select id from app.service_location_access where company_id = $1
          union select id from app.contacts where company_id = $1
          union select id from app.contact_methods where company_id = $1
+         union select id from app.custom_field_definitions where company_id = $1
          union select id from app.mail_outbox where company_id = $1
          union select id from app.password_reset_tokens where company_id = $1
          union select id from app.portal_settings where company_id = $1
@@ -36,7 +37,8 @@ async fn company_b_ids(app: &TestApp, company_id: Uuid) -> Vec<Uuid> {
          union select id from app.portal_invitations where company_id = $1
          union select id from app.portal_verification_tokens where company_id = $1
          union select id from app.job_requests where company_id = $1
-         union select id from app.job_request_changes where company_id = $1",
+         union select id from app.job_request_changes where company_id = $1
+         union select id from app.communications where company_id = $1",
     )
     .bind(company_id)
     .fetch_all(&app.owner)
@@ -123,6 +125,20 @@ async fn company_a_reaches_nothing_of_company_b_through_any_route() {
     }
     app.post(&format!("/api/v1/jobs/{}/share-links", b_job.id()), &b.admin.access, json!({})).await;
     app.post("/api/v1/job-statuses", &b.admin.access, json!({"name": format!("{MARKER} status")})).await;
+    let logged = app
+        .post(
+            &format!("/api/v1/customers/{b_customer}/communications"),
+            &b.admin.access,
+            json!({"channel": "call", "direction": "inbound", "summary": format!("{MARKER} call"), "job_id": b_job.id()}),
+        )
+        .await;
+    assert_eq!(logged.status, StatusCode::CREATED, "{:?}", logged.body);
+    app.post(
+        "/api/v1/custom-fields",
+        &b.admin.access,
+        json!({"entity": "job", "key": "probe_field", "label": format!("{MARKER} field"), "field_type": "text"}),
+    )
+    .await;
     // A reset mail and token of B's admin.
     let reset = app
         .request(

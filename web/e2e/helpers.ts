@@ -18,7 +18,8 @@ export const logins = {
   riverside: { company: 'acme', email: 'owner@riverside.example' },
   boltAdmin: { company: 'bolt', email: 'admin@bolt.example' },
 } as const;
-export type Login = (typeof logins)[keyof typeof logins];
+/** A demo login, or one a test made. */
+export type Login = { company: string; email: string };
 
 /** Signs in through the login form, as a person would. */
 export async function signIn(page: Page, who: Login) {
@@ -71,7 +72,15 @@ export class Api {
     return this.call('GET', '/job-statuses');
   }
 
-  async createJob(body: { customer_id: string; title: string; description?: string; assigned_worker_id?: string; tasks?: string[]; status_id?: string }) {
+  async createJob(body: {
+    customer_id: string;
+    title: string;
+    description?: string;
+    assigned_worker_id?: string;
+    tasks?: string[];
+    status_id?: string;
+    service_location_id?: string;
+  }) {
     return this.call('POST', '/jobs', body);
   }
 }

@@ -133,11 +133,30 @@ pub(super) async fn create_request(
     check_urgency(body.urgency.as_deref())?;
     customer_budget(&mut ctx).await?;
     let customer_id = ctx.user.customer_id.ok_or(Error::Forbidden)?;
+    // No place named: the caller's only location, when it sees just one (a
+    // single-site customer, or a login limited to one building, whose
+    // requests must name a place it may see: migration 0026).
+    let service_location_id = match body.service_location_id {
+        Some(id) => Some(id),
+        None => {
+            let visible = sqlx::query_scalar!(
+                "select id from app.service_locations where company_id = $1 and customer_id = $2 limit 2",
+                ctx.user.company_id,
+                customer_id
+            )
+            .fetch_all(&mut *ctx.tx)
+            .await?;
+            match visible.as_slice() {
+                [only] => Some(*only),
+                _ => None,
+            }
+        }
+    };
     let id = sqlx::query_scalar!(
         "insert into app.job_requests (customer_id, service_location_id, title, description, preferred_windows, urgency)
          values ($1, $2, $3, $4, $5, $6) returning id",
         customer_id,
-        body.service_location_id,
+        service_location_id,
         body.title.trim(),
         body.description.as_deref().unwrap_or(""),
         body.preferred_windows.as_deref().unwrap_or(""),

@@ -12,6 +12,7 @@ use crate::http::{
         concurrency::etag,
         contacts::load_contact,
         context::Ctx,
+        custom_fields::{self, Entity},
         error::{Error, Problem, Result},
         extract::{AppJson, AppPath},
         service_locations::load_location,
@@ -73,6 +74,7 @@ pub async fn load_detail(ctx: &mut Ctx, id: Uuid) -> Result<Option<JobDetail>> {
     };
     let tasks = tasks::for_job(ctx, id).await?;
     let notes = notes::for_job(ctx, id).await?;
+    let custom_fields = custom_fields::visible_one(ctx, Entity::Job, id).await?;
     let summary = row.summary();
     let customer = customer_contact.unwrap_or(CustomerContact {
         id: summary.customer.id,
@@ -100,6 +102,7 @@ pub async fn load_detail(ctx: &mut Ctx, id: Uuid) -> Result<Option<JobDetail>> {
         version: summary.version,
         tasks,
         notes,
+        custom_fields,
     }))
 }
 

@@ -1,5 +1,7 @@
 //! The job lists: everyone's `/jobs` (filtered, searched) and the worker's queue.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -9,7 +11,8 @@ use super::{JobSummary, SummaryRow};
 use crate::auth::Role;
 use crate::http::shared::{
     context::Ctx,
-    error::{Problem, Result},
+    custom_fields::{CustomFieldFilter, CustomFieldParams, Entity},
+    error::{Error, Problem, Result},
     extract::{AppJson, AppQuery},
     like::like_pattern,
     pagination::{self, Page, PageParams},
@@ -19,7 +22,8 @@ use crate::http::shared::{
 #[into_params(parameter_in = Query)]
 pub struct JobFilter {
     pub status_id: Option<Uuid>,
-    /// Matches the title or the customer's name, case-insensitively.
+    /// Matches the title or the customer's name, case-insensitively; for
+    /// admins also the values of the job's custom fields.
     pub q: Option<String>,
     pub assigned_worker_id: Option<Uuid>,
     pub customer_id: Option<Uuid>,
@@ -31,21 +35,55 @@ pub struct JobFilter {
 /// admins their company's jobs, workers their assigned jobs, customers their own.
 #[utoipa::path(
     get, path = "/api/v1/jobs", tag = "jobs",
-    params(JobFilter, PageParams),
+    params(JobFilter, PageParams, CustomFieldParams),
     security(("bearer" = [])),
-    responses((status = 200, description = "A page of jobs", body = Page<JobSummary>))
+    responses(
+        (status = 200, description = "A page of jobs", body = Page<JobSummary>),
+        (status = 422, description = "A `cf.<key>` names no job field, its value fits not its type, \
+                                      or the caller is not an admin", body = Problem),
+    )
 )]
 pub(super) async fn list_jobs(
     mut ctx: Ctx,
     AppQuery(filter): AppQuery<JobFilter>,
     AppQuery(page): AppQuery<PageParams>,
+    AppQuery(query): AppQuery<BTreeMap<String, String>>,
 ) -> Result<AppJson<Page<JobSummary>>> {
     let (limit, after): (_, Option<(DateTime<Utc>, Uuid)>) = page.start()?;
     let (after_created, after_id) = after.unzip();
     let pattern = filter.q.as_deref().filter(|q| !q.trim().is_empty()).map(like_pattern);
     let archived = filter.archived.unwrap_or(false);
     let company_id = ctx.user.company_id;
+    let cf = CustomFieldFilter::from_query(&query);
+    // Workers and customers see few jobs and none of the raw values: the
+    // filter is the office's.
+    if !cf.is_empty() && !ctx.is(Role::Admin) {
+        return Err(Error::field("cf", "custom-field filters are for admins"));
+    }
+    let wanted = if cf.is_empty() { None } else { Some(cf.containment(&mut ctx, Entity::Job).await?) };
     let rows = match pattern {
+        // Through the GIN index on custom_fields (auth.filter_jobs, which also
+        // applies `q`), from the view for the same reason as the search below.
+        pattern if wanted.is_some() => {
+            select_summaries!(
+                view,
+                "where company_id = $10
+                   and id = any(array(select s from auth.filter_jobs($1, $2, $3, $4, $5, $6, $7, $8, $9) s))
+                 order by created_at desc, id desc",
+                wanted,
+                pattern,
+                archived,
+                filter.status_id,
+                filter.assigned_worker_id,
+                filter.customer_id,
+                after_created,
+                after_id,
+                (limit + 1) as i32,
+                company_id,
+            )
+            .fetch_all(&mut *ctx.tx)
+            .await?
+        }
         // Admins search the whole company: through the indexed search function
         // (RLS would otherwise filter a LIKE only after reading every job).
         Some(pattern) if ctx.is(Role::Admin) => {

@@ -11,7 +11,13 @@ use uuid::Uuid;
 
 use crate::http::{
     notes::Note,
-    shared::{contacts::Contact, refs::NamedRef, service_locations::ServiceLocation, AppState},
+    shared::{
+        contacts::Contact,
+        custom_fields::{CustomFieldValue, CustomFields},
+        refs::NamedRef,
+        service_locations::ServiceLocation,
+        AppState,
+    },
     tasks::Task,
 };
 
@@ -78,6 +84,12 @@ pub struct JobDetail {
     pub tasks: Vec<Task>,
     /// Internal notes are never included for customers (by policy).
     pub notes: Vec<Note>,
+    /// The job's custom fields you may read, by key: all of them for admins;
+    /// for the assigned worker those visible to workers, for the customer
+    /// those visible to customers (the database's projections: staff-only
+    /// fields never reach them).
+    #[schema(value_type = HashMap<String, CustomFieldValue>)]
+    pub custom_fields: CustomFields,
 }
 
 /// One row of app.job_summaries.

@@ -18,6 +18,7 @@ use crate::auth::Role;
 use crate::http::shared::{
     concurrency::{double_option, missing_or_stale, IfMatch},
     context::Ctx,
+    custom_fields::{self, CustomFieldValue, CustomFields},
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath},
     statuses,
@@ -43,6 +44,11 @@ pub struct CreateJob {
     pub service_location_id: Option<Uuid>,
     /// One of the customer's contacts.
     pub site_contact_id: Option<Uuid>,
+    /// Values by key, checked by the database against the company's job
+    /// fields (unknown keys, wrong types, missing required fields: 422 naming
+    /// `custom_fields.<key>`).
+    #[schema(value_type = Option<HashMap<String, CustomFieldValue>>)]
+    pub custom_fields: Option<CustomFields>,
 }
 
 /// Creates a job (optionally assigned, scheduled, with tasks).
@@ -67,8 +73,8 @@ pub(super) async fn create_job(mut ctx: Ctx, AppJson(body): AppJson<CreateJob>) 
     let status_id = statuses::or_first(&mut ctx, body.status_id).await?;
     let id = sqlx::query_scalar!(
         "insert into app.jobs (customer_id, title, description, status_id, assigned_worker_id, scheduled_at,
-                               service_location_id, site_contact_id)
-         values ($1, $2, $3, $4, $5, $6, $7, $8)
+                               service_location_id, site_contact_id, custom_fields)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9::jsonb, '{}'))
          returning id",
         body.customer_id,
         body.title.trim(),
@@ -78,6 +84,7 @@ pub(super) async fn create_job(mut ctx: Ctx, AppJson(body): AppJson<CreateJob>) 
         body.scheduled_at,
         body.service_location_id,
         body.site_contact_id,
+        custom_fields::to_json(body.custom_fields.as_ref()),
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -127,6 +134,10 @@ pub struct UpdateJob {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub site_contact_id: Option<Option<Uuid>>,
+    /// Merged into the stored values: keys sent are set, a key sent as `null`
+    /// is removed, the others stay. Admins only.
+    #[schema(value_type = Option<HashMap<String, CustomFieldValue>>)]
+    pub custom_fields: Option<CustomFields>,
 }
 
 impl UpdateJob {
@@ -138,6 +149,7 @@ impl UpdateJob {
             && self.scheduled_at.is_none()
             && self.service_location_id.is_none()
             && self.site_contact_id.is_none()
+            && self.custom_fields.is_none()
     }
 }
 
@@ -204,7 +216,9 @@ pub(super) async fn update_job(
                                               else service_location_id end,
                    site_contact_id = case when $14 then $15
                                           when $4::uuid is distinct from customer_id and $4 is not null then null
-                                          else site_contact_id end
+                                          else site_contact_id end,
+                   -- Merged: keys sent as null are removed (the trigger strips nulls).
+                   custom_fields = coalesce(custom_fields || $16::jsonb, custom_fields)
                  where company_id = $11 and id = $1 and ($10::int is null or version = $10)
                  returning id)
                select exists (select 1 from app.jobs where company_id = $11 and id = $1) as "found!",
@@ -224,6 +238,7 @@ pub(super) async fn update_job(
             body.service_location_id.flatten(),
             body.site_contact_id.is_some(),
             body.site_contact_id.flatten(),
+            custom_fields::to_json(body.custom_fields.as_ref()),
         )
         .fetch_one(&mut *ctx.tx)
         .await?;

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::duplicates::DuplicateCandidate;
 use axum::{
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
@@ -31,6 +32,9 @@ pub enum Error {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// A create that would likely repeat existing records (shared/duplicates.rs).
+    #[error("likely duplicates exist")]
+    Duplicates(Vec<DuplicateCandidate>),
     #[error("{detail}")]
     Validation { detail: String, errors: FieldErrors },
     #[error("the resource changed since it was read")]
@@ -67,6 +71,11 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<FieldErrors>,
+    /// On a 409 `duplicate`: the existing records the new one would likely
+    /// repeat. Send the request again with `"allow_duplicate": true` to create
+    /// it anyway.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicates: Option<Vec<DuplicateCandidate>>,
 }
 
 struct Answer {
@@ -74,11 +83,12 @@ struct Answer {
     slug: &'static str,
     detail: String,
     errors: Option<FieldErrors>,
+    duplicates: Option<Vec<DuplicateCandidate>>,
 }
 
 impl Answer {
     fn new(status: StatusCode, slug: &'static str, detail: impl Into<String>) -> Self {
-        Answer { status, slug, detail: detail.into(), errors: None }
+        Answer { status, slug, detail: detail.into(), errors: None, duplicates: None }
     }
 }
 
@@ -104,11 +114,20 @@ impl IntoResponse for Error {
             }
             Error::NotFound => Answer::new(StatusCode::NOT_FOUND, "not-found", "no such resource"),
             Error::Conflict(detail) => Answer::new(StatusCode::CONFLICT, "conflict", detail),
+            Error::Duplicates(candidates) => Answer {
+                duplicates: Some(candidates),
+                ..Answer::new(
+                    StatusCode::CONFLICT,
+                    "duplicate",
+                    "likely duplicates exist: pick one of them, or send allow_duplicate: true to create it anyway",
+                )
+            },
             Error::Validation { detail, errors } => Answer {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 slug: "validation",
                 detail,
                 errors: Some(errors),
+                duplicates: None,
             },
             Error::PreconditionFailed => Answer::new(
                 StatusCode::PRECONDITION_FAILED,
@@ -142,6 +161,7 @@ impl IntoResponse for Error {
             status: status.as_u16(),
             detail: answer.detail,
             errors: answer.errors,
+            duplicates: answer.duplicates,
         };
         let mut response = (status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
@@ -204,6 +224,14 @@ fn database_answer(error: sqlx::Error) -> Answer {
             Answer::new(StatusCode::UNAUTHORIZED, "unauthorized", "the session has ended; sign in again")
         }
         "FO409" => Answer::new(StatusCode::CONFLICT, "conflict", db.message().to_owned()),
+        "FO422" if constraint == "custom_fields_invalid" => {
+            // The message names the field: `custom field "<key>": <problem>`.
+            let (field, problem) = custom_field_problem(db.message());
+            let mut answer =
+                Answer::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", db.message().to_owned());
+            answer.errors = Some(FieldErrors::from([(field, vec![problem])]));
+            answer
+        }
         "FO422" => {
             let mut answer =
                 Answer::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", db.message().to_owned());
@@ -287,10 +315,32 @@ const RAISED_CONSTRAINTS: &[(&str, &str)] = &[
     ("this way", "job_requests_transition"),
     ("request cannot be changed", "job_requests_closed"),
     ("once the request is approved", "job_requests_field_locked"),
+    ("the job belongs to another customer", "communications_job_customer"),
 ];
 
 fn raised_constraint(message: &str) -> Option<&'static str> {
+    if message.starts_with(CUSTOM_FIELD_PREFIX) {
+        return Some("custom_fields_invalid");
+    }
     RAISED_CONSTRAINTS.iter().find(|(ending, _)| message.ends_with(ending)).map(|(_, constraint)| *constraint)
+}
+
+/// How app.check_custom_fields() (migration 0023) starts its messages.
+const CUSTOM_FIELD_PREFIX: &str = "custom field \"";
+
+/// `custom field "<key>": <problem>` → (`custom_fields.<key>`, problem), the
+/// field a form shows the message beside. The whole object when the key is
+/// `custom_fields` itself (not an object).
+fn custom_field_problem(message: &str) -> (String, String) {
+    let parsed = message
+        .strip_prefix(CUSTOM_FIELD_PREFIX)
+        .and_then(|rest| rest.split_once("\": "))
+        .map(|(key, problem)| (key.to_owned(), problem.to_owned()));
+    match parsed {
+        Some((key, problem)) if key == "custom_fields" => (key, problem),
+        Some((key, problem)) => (format!("custom_fields.{key}"), problem),
+        None => ("custom_fields".to_owned(), message.to_owned()),
+    }
 }
 
 /// Named constraints → the field they guard and what to tell the user. An empty
@@ -306,6 +356,22 @@ pub fn constraint_field(constraint: &str) -> Option<(&'static str, &'static str)
 /// trigger error that names one) is either here, with what a user is told, or
 /// in [`INTERNAL_CONSTRAINTS`]; the test below fails otherwise.
 pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
+    // Custom fields (migration 0023). custom_fields_invalid names its field in
+    // its message (see custom_field_problem); this is the fallback.
+    ("custom_fields_invalid", "custom_fields", "does not match the company's custom fields"),
+    ("custom_field_definitions_key_key", "", "a custom field of this entity already has this key"),
+    ("custom_field_definitions_entity", "entity", "must be customer, location or job"),
+    ("custom_field_definitions_key_format", "key", "must be a-z, 0-9 or _, start with a letter, at most 40"),
+    ("custom_field_definitions_label_length", "label", "must be 1 to 100 characters"),
+    ("custom_field_definitions_type", "field_type", "must be text, number, date, boolean or choice"),
+    ("custom_field_definitions_options", "options", "a choice needs 1 to 100 options; other types none"),
+    (
+        "custom_field_definitions_option_values",
+        "options",
+        "each option must be 1 to 100 characters, without surrounding spaces, and given once",
+    ),
+    ("custom_field_definitions_position", "position", "must be between 0 and 10000"),
+    ("custom_field_definitions_in_use", "", "the field still has values: archive it instead"),
     ("users_company_email_key", "email", "is already used by another user of this company"),
     ("portal_accounts_customer_fkey", "customer_id", "does not name a customer of this company"),
     ("job_requests_location_fkey", "service_location_id", "is not one of the customer's service locations"),
@@ -319,6 +385,14 @@ pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
     ("users_customer_link", "customer_id", "is required for CUSTOMER users and not allowed for others"),
     ("users_customer_fkey", "customer_id", "does not name a customer of this company"),
     ("users_last_admin", "role", "the company must keep at least one active admin"),
+    // Migration 0025: a customer login is one of its customer's contacts.
+    ("users_contact_fkey", "contact_id", "does not name a contact of the user's customer"),
+    ("users_contact_only_customers", "contact_id", "only CUSTOMER users are linked to a contact"),
+    (
+        "contact_locations_location_fkey",
+        "location_ids",
+        "does not name a service location of the contact's customer",
+    ),
     ("companies_slug_key", "slug", "is already taken"),
     ("companies_slug_format", "slug", "must be lowercase letters, digits and dashes"),
     ("companies_name_length", "name", "must be 1 to 200 characters"),
@@ -367,6 +441,15 @@ pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
     ("service_location_access_gate_code_length", "gate_code", "must be at most 100 characters"),
     ("service_location_access_notes_length", "access_notes", "must be at most 2000 characters"),
     ("contacts_customer_fkey", "customer_id", "does not name a customer of this company"),
+    // Migration 0024: the communication log.
+    ("communications_customer_fkey", "customer_id", "does not name a customer of this company"),
+    ("communications_location_fkey", "service_location_id", "does not name a location of this customer"),
+    ("communications_contact_fkey", "contact_id", "does not name a contact of this customer"),
+    ("communications_job_fkey", "job_id", "does not name a job of this company"),
+    ("communications_job_customer", "job_id", "does not name a job of this customer"),
+    ("communications_channel", "channel", "must be call, email, text or visit"),
+    ("communications_direction", "direction", "must be inbound or outbound"),
+    ("communications_summary_length", "summary", "must be 1 to 5000 characters"),
     ("contacts_name_length", "name", "must be 1 to 200 characters"),
     ("contacts_title_length", "title", "must be at most 200 characters"),
     ("contacts_notes_length", "notes", "must be at most 5000 characters"),
@@ -396,6 +479,11 @@ pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
 /// message is owed; should one fire anyway, it is logged as unmapped and
 /// answered with the generic 409/422. Each with the reason.
 pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
+    ("custom_field_definitions_pkey", "ids are generated"),
+    ("custom_field_definitions_company_fkey", "company_id comes from the context"),
+    ("customers_custom_fields_object", "the API always writes an object (the trigger says so first)"),
+    ("service_locations_custom_fields_object", "the API always writes an object (the trigger says so first)"),
+    ("jobs_custom_fields_object", "the API always writes an object (the trigger says so first)"),
     // `unique (company_id, id)`: targets of the composite foreign keys; ids are generated.
     ("users_company_id_id_key", "ids are generated"),
     ("customers_company_id_id_key", "ids are generated"),
@@ -459,6 +547,10 @@ pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
     ("contacts_company_fkey", "company_id comes from the context"),
     ("contact_methods_pkey", "ids are generated"),
     ("contact_methods_contact_fkey", "written with the contact the handler just read or wrote"),
+    // Migration 0024.
+    ("communications_pkey", "ids are generated"),
+    ("communications_company_fkey", "company_id comes from the context"),
+    ("communications_author_fkey", "created_by is the verified context's user (app.stamp_row)"),
     // Mail and password reset (migration 0021): written by definer functions
     // from rows the server looked up and mails it rendered, never from fields.
     ("mail_outbox_pkey", "ids are generated"),
@@ -528,6 +620,11 @@ pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
         "job_request_changes_request_fkey",
         "written by app.job_request_history() for the request being written",
     ),
+    // Migration 0025: a contact's locations, written by PUT /contacts/{id}/locations.
+    ("contact_locations_pkey", "ids are generated"),
+    ("contact_locations_pair_key", "the handler writes each location once, only those not linked yet"),
+    ("contact_locations_company_fkey", "company_id comes from the context"),
+    ("contact_locations_contact_fkey", "the contact the handler just locked"),
 ];
 
 #[cfg(test)]
@@ -575,6 +672,18 @@ mod tests {
             }
         }
         names
+    }
+
+    #[test]
+    fn a_custom_field_error_names_its_field() {
+        let message = r#"custom field "gate_colour": must be one of the field's options"#;
+        assert_eq!(raised_constraint(message), Some("custom_fields_invalid"));
+        assert_eq!(
+            custom_field_problem(message),
+            ("custom_fields.gate_colour".to_owned(), "must be one of the field's options".to_owned())
+        );
+        let whole = r#"custom field "custom_fields": must be a JSON object"#;
+        assert_eq!(custom_field_problem(whole).0, "custom_fields");
     }
 
     #[test]

@@ -10,7 +10,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{context::Ctx, text::blank_to_none, Result};
+use super::{
+    context::Ctx,
+    custom_fields::{self, CustomFieldValue, CustomFields, Entity},
+    text::blank_to_none,
+    Result,
+};
 use crate::auth::Role;
 
 /// A structured postal address; every part optional.
@@ -66,6 +71,11 @@ pub struct ServiceLocation {
     /// this location. Never customers, never share links.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub access: Option<LocationAccess>,
+    /// The location's custom fields you may read, by key: all of them for
+    /// admins, those visible to workers or customers for them (the database's
+    /// projections; staff-only fields never reach them).
+    #[schema(value_type = HashMap<String, CustomFieldValue>)]
+    pub custom_fields: CustomFields,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
@@ -91,7 +101,11 @@ pub struct LocationRow {
 }
 
 impl LocationRow {
-    pub fn into_location(self, access: Option<LocationAccess>) -> ServiceLocation {
+    pub fn into_location(
+        self,
+        access: Option<LocationAccess>,
+        custom_fields: CustomFields,
+    ) -> ServiceLocation {
         ServiceLocation {
             id: self.id,
             customer_id: self.customer_id,
@@ -107,6 +121,7 @@ impl LocationRow {
             latitude: self.latitude,
             longitude: self.longitude,
             access,
+            custom_fields,
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
@@ -128,7 +143,8 @@ pub async fn load_location(ctx: &mut Ctx, id: Uuid) -> Result<Option<ServiceLoca
     .await?;
     let Some(row) = row else { return Ok(None) };
     let access = load_access(ctx, id).await?;
-    Ok(Some(row.into_location(access)))
+    let values = custom_fields::visible_one(ctx, Entity::Location, id).await?;
+    Ok(Some(row.into_location(access, values)))
 }
 
 /// The gate code and access notes of location `id`, if the caller may read

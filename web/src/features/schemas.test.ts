@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { zodErrors } from '@/lib/forms';
 import { loginSchema } from './auth/components/loginSchema';
 import { newPasswordSchema, passwordResetSchema } from './auth/components/passwordResetSchema';
-import { customerSchema } from './customers/components/schemas';
+import { customFieldSchema, parseOptions } from './customFields/components/schemas';
+import { communicationSchema, contactSchema, customerSchema, locationSchema } from './customers/components/schemas';
 import { jobFormSchema } from './jobs/components/schemas';
 import { noteSchema } from './notes/components/schemas';
 import { registrationSchema } from './portalSignup/components/schemas';
@@ -28,6 +29,14 @@ describe('form schemas', () => {
     expect(errorsOf(newPasswordSchema, { new_password: 'x'.repeat(1025) })).toEqual({ new_password: ['Must be at most 1024 characters'] });
   });
 
+  it('custom field: a slug-like key, a label, one of the types; options one per line', () => {
+    const base = { key: 'po_number', label: ' PO ', field_type: 'text', options: [], is_required: false, visible_to_workers: false, visible_to_customers: true };
+    expect(customFieldSchema.parse(base)).toEqual({ ...base, label: 'PO' });
+    expect(Object.keys(errorsOf(customFieldSchema, { ...base, key: 'PO Number', label: '', field_type: 'colour' }))).toEqual(['key', 'label', 'field_type']);
+    expect(errorsOf(customFieldSchema, { ...base, key: 'x'.repeat(41) })).toHaveProperty('key');
+    expect(parseOptions(' low\n\nhigh \nlow\n')).toEqual(['low', 'high']);
+  });
+
   it('customer: empty optional fields become null; formats as in the table checks', () => {
     expect(customerSchema.parse({ name: ' Harbor ', email: '', phone: '', address: '  ' })).toEqual({ name: 'Harbor', email: null, phone: null, address: null });
     expect(errorsOf(customerSchema, { name: '', email: 'nope', phone: 'call me', address: 'x'.repeat(501) })).toEqual({
@@ -39,13 +48,35 @@ describe('form schemas', () => {
     expect(customerSchema.parse({ name: 'A', email: 'a@b.co', phone: '+1 (555) 010-0', address: '' }).phone).toBe('+1 (555) 010-0');
   });
 
+  it('customer page: location, contact and log entry as the tables check them', () => {
+    expect(locationSchema.parse({ name: ' Annex ', line1: '', city: ' Dover ', postal_code: '' })).toEqual({ name: 'Annex', line1: null, city: 'Dover', postal_code: null });
+    expect(errorsOf(locationSchema, { name: '', line1: 'x'.repeat(501), city: '', postal_code: 'x'.repeat(21) })).toEqual({
+      name: ['Name is required'],
+      line1: ['Street must be at most 500 characters'],
+      postal_code: ['Postal code must be at most 20 characters'],
+    });
+    expect(errorsOf(contactSchema, { name: 'P', title: '', mobile: 'call me', email: 'nope' })).toEqual({
+      mobile: ['Enter a phone number (digits, spaces, + ( ) . / -)'],
+      email: ['Enter a valid email address'],
+    });
+    expect(communicationSchema.parse({ channel: 'visit', direction: 'inbound', summary: ' On site ' }).summary).toBe('On site');
+    expect(Object.keys(errorsOf(communicationSchema, { channel: 'fax', direction: 'sideways', summary: ' ' }))).toEqual(['channel', 'direction', 'summary']);
+    expect(errorsOf(communicationSchema, { channel: 'call', direction: 'inbound', summary: 'x'.repeat(5001) })).toEqual({ summary: ['Summary must be at most 5000 characters'] });
+  });
+
   it('users: 8–128 character passwords; a customer login needs its customer', () => {
-    const base = { name: 'Pat', email: 'pat@acme.example', password: 'long-enough', role: 'WORKER', customer_id: 'ignored' };
+    const base = { name: 'Pat', email: 'pat@acme.example', password: 'long-enough', role: 'WORKER', customer_id: 'ignored', contact_id: 'ignored' };
     expect(createUserSchema.parse(base)).toMatchObject({ role: 'WORKER', customer_id: null });
     expect(errorsOf(createUserSchema, { ...base, password: 'short' })).toEqual({ password: ['Must be 8 to 128 characters'] });
     expect(errorsOf(createUserSchema, { ...base, role: 'CUSTOMER', customer_id: '' })).toEqual({ customer_id: ['Choose the customer this login is for'] });
     expect(updateUserSchema.parse({ ...base, password: '', is_active: false })).not.toHaveProperty('password');
     expect(updateUserSchema.parse({ ...base, password: 'new-password', is_active: true })).toHaveProperty('password', 'new-password');
+    // A customer login may be one of its customer's contacts; '' is none, and only customer logins have one.
+    expect(createUserSchema.parse(base)).toMatchObject({ contact_id: null });
+    const customer = { ...base, role: 'CUSTOMER', customer_id: 'c1' };
+    expect(createUserSchema.parse({ ...customer, contact_id: '' })).toMatchObject({ contact_id: null });
+    expect(createUserSchema.parse({ ...customer, contact_id: 'k1' })).toMatchObject({ customer_id: 'c1', contact_id: 'k1' });
+    expect(updateUserSchema.parse({ ...base, contact_id: 'k1', password: '', is_active: true })).toMatchObject({ contact_id: null });
   });
 
   it('jobs, notes and statuses', () => {

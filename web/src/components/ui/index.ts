@@ -1,5 +1,6 @@
 export * from './Button';
 export * from './ConfirmAction';
+export * from './CustomFields';
 export * from './Dialog';
 export * from './DialogForm';
 export * from './Field';

@@ -1,5 +1,8 @@
 import type { Problem } from './types';
 
+/** A record a new one would likely repeat (a 409 `duplicate`'s candidates). */
+export type DuplicateCandidate = NonNullable<Problem['duplicates']>[number];
+
 export type FieldErrors = Record<string, string[]>;
 
 /** A failed API call: the server's problem+json, or a network failure (status 0). */
@@ -7,13 +10,16 @@ export class ApiError extends Error {
   readonly status: number;
   readonly title: string;
   readonly fieldErrors: FieldErrors;
+  /** On a 409 `duplicate`: the likely duplicates, to pick one or create anyway. */
+  readonly duplicates: DuplicateCandidate[];
 
-  constructor(status: number, title: string, detail: string, fieldErrors: FieldErrors = {}) {
+  constructor(status: number, title: string, detail: string, fieldErrors: FieldErrors = {}, duplicates: DuplicateCandidate[] = []) {
     super(detail || title);
     this.name = 'ApiError';
     this.status = status;
     this.title = title;
     this.fieldErrors = fieldErrors;
+    this.duplicates = duplicates;
   }
 
   static fromProblem(status: number, body: unknown): ApiError {
@@ -26,7 +32,8 @@ export class ApiError extends Error {
     }
     const title = typeof p.title === 'string' ? p.title : defaultTitle(status);
     const detail = typeof p.detail === 'string' ? p.detail : title;
-    return new ApiError(status, title, detail, errors);
+    const duplicates = Array.isArray(p.duplicates) ? p.duplicates : [];
+    return new ApiError(status, title, detail, errors, duplicates);
   }
 
   static network(cause: unknown): ApiError {

@@ -146,6 +146,75 @@ export type paths = {
         patch: operations["update_contact"];
         trace?: never;
     };
+    "/api/v1/contacts/{id}/locations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The locations a contact is limited to (admins). */
+        get: operations["get_contact_locations"];
+        /**
+         * Limits a contact (and the portal logins linked to it) to some of its
+         *     customer's locations, or lifts the limit. Takes effect on the logins' next
+         *     request, without a new sign-in.
+         */
+        put: operations["put_contact_locations"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/custom-fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The company's custom fields that you may see, in their order: admins all
+         *     of them, workers and customers the unarchived ones visible to them.
+         */
+        get: operations["list_definitions"];
+        put?: never;
+        /** Defines a custom field. */
+        post: operations["create_definition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/custom-fields/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One custom field. */
+        get: operations["get_definition"];
+        put?: never;
+        post?: never;
+        /**
+         * Deletes a custom field that no row has a value for (409 otherwise:
+         *     archive it instead).
+         */
+        delete: operations["delete_definition"];
+        options?: never;
+        head?: never;
+        /**
+         * Edits a custom field; `If-Match` makes the edit conditional on the version
+         *     read. Changing who sees it, or archiving it, updates what workers and
+         *     customers are shown of every row at once (in the database).
+         */
+        patch: operations["update_definition"];
+        trace?: never;
+    };
     "/api/v1/customers": {
         parameters: {
             query?: never;
@@ -158,6 +227,27 @@ export type paths = {
         put?: never;
         /** Creates a customer. */
         post: operations["create_customer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Finds customers by name, account number, contact name, phone, email or
+         *     location address, best matches first (for a search box and the job form's
+         *     type-ahead).
+         */
+        get: operations["search_customers"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -181,6 +271,42 @@ export type paths = {
         head?: never;
         /** Edits a customer; `If-Match` makes the edit conditional on the version read. */
         patch: operations["update_customer"];
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/communications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's log, newest first. */
+        get: operations["list_communications"];
+        put?: never;
+        /** Logs a call, email, text or visit with a customer. */
+        post: operations["create_communication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/communications/{communication_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Deletes an entry you logged. */
+        delete: operations["delete_communication"];
+        options?: never;
+        head?: never;
+        /** Edits an entry you logged; `If-Match` makes the edit conditional. */
+        patch: operations["update_communication"];
         trace?: never;
     };
     "/api/v1/customers/{id}/contacts": {
@@ -988,6 +1114,42 @@ export type components = {
         BTreeMap: {
             [key: string]: string[];
         };
+        /** @enum {string} */
+        Channel: "call" | "email" | "text" | "visit";
+        Communication: {
+            /**
+             * Format: uuid
+             * @description Who logged it.
+             */
+            author_id?: string | null;
+            author_name?: string | null;
+            /** @description `call`, `email`, `text` or `visit`. */
+            channel: string;
+            /** Format: uuid */
+            contact_id?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            customer_id: string;
+            /** @description `inbound` or `outbound`. */
+            direction: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            job_id?: string | null;
+            /**
+             * Format: date-time
+             * @description When it happened (default: when it was logged).
+             */
+            occurred_at: string;
+            /** Format: uuid */
+            service_location_id?: string | null;
+            summary: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int32 */
+            version: number;
+        };
         CompanyInfo: {
             /** @description Brand color, `#rrggbb`. */
             color: string;
@@ -1015,6 +1177,21 @@ export type components = {
             /** Format: int32 */
             version: number;
         };
+        /**
+         * @description Which of its customer's locations a contact is limited to. A customer login
+         *     linked to the contact (`users.contact_id`) sees only those locations and
+         *     their jobs; the database enforces it (migration 0025).
+         */
+        ContactLocations: {
+            /**
+             * @description The locations it is limited to while `restricted_to_locations` is true
+             *     (kept when it is false, for the next time it is limited). Restricted
+             *     with none: it sees no location and no job.
+             */
+            location_ids: string[];
+            /** @description false: the contact (and its logins) see every location of the customer. */
+            restricted_to_locations: boolean;
+        };
         ContactMethod: {
             /** Format: uuid */
             id: string;
@@ -1023,7 +1200,37 @@ export type components = {
             kind: components["schemas"]["MethodKind"];
             value: string;
         };
+        CreateCommunication: {
+            channel: components["schemas"]["Channel"];
+            /**
+             * Format: uuid
+             * @description One of the customer's contacts.
+             */
+            contact_id?: string | null;
+            direction: components["schemas"]["Direction"];
+            /**
+             * Format: uuid
+             * @description One of the customer's jobs.
+             */
+            job_id?: string | null;
+            /**
+             * Format: date-time
+             * @description Default: now.
+             */
+            occurred_at?: string | null;
+            /**
+             * Format: uuid
+             * @description One of the customer's locations.
+             */
+            service_location_id?: string | null;
+            summary: string;
+        };
         CreateContact: {
+            /**
+             * @description Create it even though one of its phones or emails is already a
+             *     contact's in the company (otherwise: 409 with the likely duplicates).
+             */
+            allow_duplicate?: boolean | null;
             /**
              * @description Makes it the customer's primary contact (the previous one stops being
              *     it). Default: only when the customer has no primary contact yet.
@@ -1036,6 +1243,19 @@ export type components = {
         };
         CreateCustomer: {
             address?: string | null;
+            /**
+             * @description Create it even though its phone, email or address matches existing
+             *     records of the company (otherwise: 409 with the likely duplicates).
+             */
+            allow_duplicate?: boolean | null;
+            /**
+             * @description Values by key, checked by the database against the company's customer
+             *     fields (unknown keys, wrong types, missing required fields: 422 naming
+             *     `custom_fields.<key>`).
+             */
+            custom_fields?: {
+                [key: string]: components["schemas"]["CustomFieldValue"];
+            } | null;
             do_not_service?: boolean | null;
             email?: string | null;
             name: string;
@@ -1047,9 +1267,30 @@ export type components = {
             /** @description Up to 20, each 1 to 50 characters. */
             tags?: string[] | null;
         };
+        CreateDefinition: {
+            entity: components["schemas"]["FieldEntity"];
+            field_type: components["schemas"]["FieldType"];
+            is_required?: boolean;
+            key: string;
+            label: string;
+            /** @description Required for `choice`, refused for the other types. */
+            options?: string[] | null;
+            /** Format: int32 */
+            position?: number | null;
+            visible_to_customers?: boolean;
+            visible_to_workers?: boolean;
+        };
         CreateJob: {
             /** Format: uuid */
             assigned_worker_id?: string | null;
+            /**
+             * @description Values by key, checked by the database against the company's job
+             *     fields (unknown keys, wrong types, missing required fields: 422 naming
+             *     `custom_fields.<key>`).
+             */
+            custom_fields?: {
+                [key: string]: components["schemas"]["CustomFieldValue"];
+            } | null;
             /** Format: uuid */
             customer_id: string;
             description?: string | null;
@@ -1078,6 +1319,18 @@ export type components = {
         CreateLocation: {
             access_notes?: string | null;
             address?: null | components["schemas"]["Address"];
+            /**
+             * @description Create it even though the company has a location at the same address
+             *     (otherwise: 409 with the likely duplicates).
+             */
+            allow_duplicate?: boolean | null;
+            /**
+             * @description Values by key, checked by the database against the company's location
+             *     fields (422 naming `custom_fields.<key>`).
+             */
+            custom_fields?: {
+                [key: string]: components["schemas"]["CustomFieldValue"];
+            } | null;
             gate_code?: string | null;
             /**
              * Format: double
@@ -1117,6 +1370,12 @@ export type components = {
         CreateUser: {
             /**
              * Format: uuid
+             * @description CUSTOMER users only: which of the customer's contacts the user is (its
+             *     location limits then apply to the user).
+             */
+            contact_id?: string | null;
+            /**
+             * Format: uuid
              * @description Required for CUSTOMER users: the customer they sign in for.
              */
             customer_id?: string | null;
@@ -1125,6 +1384,43 @@ export type components = {
             password: string;
             role: components["schemas"]["Role"];
         };
+        /** @description One custom field of customers, locations or jobs. */
+        CustomFieldDefinition: {
+            entity: components["schemas"]["FieldEntity"];
+            field_type: components["schemas"]["FieldType"];
+            /** Format: uuid */
+            id: string;
+            /** @description Takes no new values; stored ones stay, for admins only. */
+            is_archived: boolean;
+            /**
+             * @description Asked for on new rows and whenever a row's custom fields are edited;
+             *     older rows keep working without it.
+             */
+            is_required: boolean;
+            /**
+             * @description Stable, slug-like (`a-z`, `0-9`, `_`, starting with a letter): the key
+             *     of the value in a row's `custom_fields` and in `?cf.<key>=` filters.
+             */
+            key: string;
+            label: string;
+            /** @description A choice's options, in order; empty for the other types. */
+            options: string[];
+            /** Format: int32 */
+            position: number;
+            /** Format: int32 */
+            version: number;
+            /** @description Shown to the customer's logins and on share links. */
+            visible_to_customers: boolean;
+            /** @description Shown to the worker assigned to the job (of the customer, at the location). */
+            visible_to_workers: boolean;
+        };
+        /**
+         * @description A custom field's value, as the field's type says: `text` and `choice` (one
+         *     of its options) are strings, `date` a `YYYY-MM-DD` string, `number` a
+         *     number, `boolean` true or false. Only for the OpenAPI document: values
+         *     travel as JSON, and the database checks them.
+         */
+        CustomFieldValue: boolean | number | string;
         Customer: {
             /**
              * Format: int32
@@ -1138,6 +1434,13 @@ export type components = {
             address?: string | null;
             /** Format: date-time */
             created_at: string;
+            /**
+             * @description Values of the company's customer custom fields, by key
+             *     (`/custom-fields?entity=customer` names and types them).
+             */
+            custom_fields: {
+                [key: string]: components["schemas"]["CustomFieldValue"];
+            };
             /** @description Take no new work for this customer. */
             do_not_service: boolean;
             /**
@@ -1179,6 +1482,44 @@ export type components = {
             name: string;
             phone?: string | null;
         };
+        /** @description One customer found, with the field that matched best. */
+        CustomerMatch: {
+            customer: components["schemas"]["Customer"];
+            /** @description `account_number`, `name`, `contact_name`, `phone`, `email` or `address`. */
+            matched: string;
+            /**
+             * Format: int32
+             * @description Higher is better: exact before prefix before contains; the order of
+             *     the list.
+             */
+            rank: number;
+        };
+        CustomerSearch: {
+            items: components["schemas"]["CustomerMatch"][];
+        };
+        /** @enum {string} */
+        Direction: "inbound" | "outbound";
+        /** @description Which kind of record matched. */
+        DuplicateCandidate: {
+            /** Format: int32 */
+            account_number: number;
+            /** Format: uuid */
+            customer_id: string;
+            customer_name: string;
+            /** @description `contact` or `location`. */
+            kind: string;
+            /** @description `phone`, `email` or `address`. */
+            matched: string;
+            /**
+             * Format: uuid
+             * @description The matching contact's or location's id.
+             */
+            record_id: string;
+        };
+        /** @enum {string} */
+        FieldEntity: "customer" | "location" | "job";
+        /** @enum {string} */
+        FieldType: "text" | "number" | "date" | "boolean" | "choice";
         HistoryEntry: {
             action: components["schemas"]["Action"];
             actor?: null | components["schemas"]["Actor"];
@@ -1223,6 +1564,15 @@ export type components = {
             completed_at?: string | null;
             /** Format: date-time */
             created_at: string;
+            /**
+             * @description The job's custom fields you may read, by key: all of them for admins;
+             *     for the assigned worker those visible to workers, for the customer
+             *     those visible to customers (the database's projections: staff-only
+             *     fields never reach them).
+             */
+            custom_fields: {
+                [key: string]: components["schemas"]["CustomFieldValue"];
+            };
             customer: components["schemas"]["CustomerContact"];
             description: string;
             /** Format: uuid */
@@ -1377,6 +1727,44 @@ export type components = {
             visibility: components["schemas"]["Visibility"];
         };
         /** @description One page of a list; `next_cursor` is absent on the last page. */
+        Page_Communication: {
+            items: {
+                /**
+                 * Format: uuid
+                 * @description Who logged it.
+                 */
+                author_id?: string | null;
+                author_name?: string | null;
+                /** @description `call`, `email`, `text` or `visit`. */
+                channel: string;
+                /** Format: uuid */
+                contact_id?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: uuid */
+                customer_id: string;
+                /** @description `inbound` or `outbound`. */
+                direction: string;
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                job_id?: string | null;
+                /**
+                 * Format: date-time
+                 * @description When it happened (default: when it was logged).
+                 */
+                occurred_at: string;
+                /** Format: uuid */
+                service_location_id?: string | null;
+                summary: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int32 */
+                version: number;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list; `next_cursor` is absent on the last page. */
         Page_Contact: {
             items: {
                 /** Format: date-time */
@@ -1414,6 +1802,13 @@ export type components = {
                 address?: string | null;
                 /** Format: date-time */
                 created_at: string;
+                /**
+                 * @description Values of the company's customer custom fields, by key
+                 *     (`/custom-fields?entity=customer` names and types them).
+                 */
+                custom_fields: {
+                    [key: string]: components["schemas"]["CustomFieldValue"];
+                };
                 /** @description Take no new work for this customer. */
                 do_not_service: boolean;
                 /**
@@ -1584,6 +1979,14 @@ export type components = {
                 address: components["schemas"]["Address"];
                 /** Format: date-time */
                 created_at: string;
+                /**
+                 * @description The location's custom fields you may read, by key: all of them for
+                 *     admins, those visible to workers or customers for them (the database's
+                 *     projections; staff-only fields never reach them).
+                 */
+                custom_fields: {
+                    [key: string]: components["schemas"]["CustomFieldValue"];
+                };
                 /** Format: uuid */
                 customer_id: string;
                 /** Format: uuid */
@@ -1624,6 +2027,13 @@ export type components = {
         /** @description One page of a list; `next_cursor` is absent on the last page. */
         Page_User: {
             items: {
+                /**
+                 * Format: uuid
+                 * @description The contact of that customer a CUSTOMER user is: when the contact is
+                 *     limited to some locations, the user sees only those locations' jobs.
+                 *     None: the user sees all of its customer's jobs.
+                 */
+                contact_id?: string | null;
                 /** Format: date-time */
                 created_at: string;
                 /**
@@ -1706,6 +2116,12 @@ export type components = {
         };
         Problem: {
             detail: string;
+            /**
+             * @description On a 409 `duplicate`: the existing records the new one would likely
+             *     repeat. Send the request again with `"allow_duplicate": true` to create
+             *     it anyway.
+             */
+            duplicates?: components["schemas"]["DuplicateCandidate"][] | null;
             errors?: null | components["schemas"]["BTreeMap"];
             /** Format: int32 */
             status: number;
@@ -1721,6 +2137,10 @@ export type components = {
             id: string;
             name: string;
             role: components["schemas"]["Role"];
+        };
+        PutContactLocations: {
+            location_ids: string[];
+            restricted_to_locations: boolean;
         };
         PutPortalSettings: {
             job_status_mails: boolean;
@@ -1808,6 +2228,14 @@ export type components = {
             address: components["schemas"]["Address"];
             /** Format: date-time */
             created_at: string;
+            /**
+             * @description The location's custom fields you may read, by key: all of them for
+             *     admins, those visible to workers or customers for them (the database's
+             *     projections; staff-only fields never reach them).
+             */
+            custom_fields: {
+                [key: string]: components["schemas"]["CustomFieldValue"];
+            };
             /** Format: uuid */
             customer_id: string;
             /** Format: uuid */
@@ -1825,6 +2253,17 @@ export type components = {
         ShareCompany: {
             color: string;
             name: string;
+        };
+        /**
+         * @description The read-only job view a share link opens.
+         *     A custom field of the job that customers may see.
+         */
+        ShareField: {
+            /** @description text, number, date, boolean or choice. */
+            field_type: string;
+            key: string;
+            label: string;
+            value: components["schemas"]["CustomFieldValue"];
         };
         ShareLink: {
             /** Format: date-time */
@@ -1859,11 +2298,15 @@ export type components = {
             is_completed: boolean;
             title: string;
         };
-        /** @description The read-only job view a share link opens. */
         ShareView: {
             company: components["schemas"]["ShareCompany"];
             /** Format: date-time */
             completed_at?: string | null;
+            /**
+             * @description Only the job's fields visible to customers (the database builds this
+             *     list from the job's customer projection), in the company's order.
+             */
+            custom_fields: components["schemas"]["ShareField"][];
             description: string;
             /** Format: date-time */
             expires_at: string;
@@ -1960,6 +2403,22 @@ export type components = {
             /** @description Why, for the history (optional). */
             reason?: string | null;
         };
+        UpdateCommunication: {
+            channel?: null | components["schemas"]["Channel"];
+            /** Format: uuid */
+            contact_id?: string | null;
+            direction?: null | components["schemas"]["Direction"];
+            /** Format: uuid */
+            job_id?: string | null;
+            /** Format: date-time */
+            occurred_at?: string | null;
+            /**
+             * Format: uuid
+             * @description `null` clears it.
+             */
+            service_location_id?: string | null;
+            summary?: string | null;
+        };
         UpdateContact: {
             /**
              * @description `true` makes it the customer's primary contact (the previous one stops
@@ -1975,6 +2434,13 @@ export type components = {
         };
         UpdateCustomer: {
             address?: string | null;
+            /**
+             * @description Merged into the stored values: the keys sent are set, a key sent as
+             *     `null` is removed, the others stay.
+             */
+            custom_fields?: {
+                [key: string]: components["schemas"]["CustomFieldValue"];
+            } | null;
             do_not_service?: boolean | null;
             /** @description `null` clears it. */
             email?: string | null;
@@ -1989,12 +2455,31 @@ export type components = {
             /** @description Replaces every tag. */
             tags?: string[] | null;
         };
+        /** @description Key, entity and type never change: stored values are keyed and typed by them. */
+        UpdateDefinition: {
+            is_archived?: boolean | null;
+            is_required?: boolean | null;
+            label?: string | null;
+            /** @description Replaces the options of a choice. Values already stored stay. */
+            options?: string[] | null;
+            /** Format: int32 */
+            position?: number | null;
+            visible_to_customers?: boolean | null;
+            visible_to_workers?: boolean | null;
+        };
         UpdateJob: {
             /**
              * Format: uuid
              * @description `null` unassigns.
              */
             assigned_worker_id?: string | null;
+            /**
+             * @description Merged into the stored values: keys sent are set, a key sent as `null`
+             *     is removed, the others stay. Admins only.
+             */
+            custom_fields?: {
+                [key: string]: components["schemas"]["CustomFieldValue"];
+            } | null;
             /** Format: uuid */
             customer_id?: string | null;
             description?: string | null;
@@ -2035,6 +2520,10 @@ export type components = {
         UpdateLocation: {
             access_notes?: string | null;
             address?: null | components["schemas"]["Address"];
+            /** @description Merged into the stored values: keys sent are set, `null` removes one. */
+            custom_fields?: {
+                [key: string]: components["schemas"]["CustomFieldValue"];
+            } | null;
             /** @description `null` clears it. */
             gate_code?: string | null;
             /**
@@ -2060,6 +2549,13 @@ export type components = {
             title?: string | null;
         };
         UpdateUser: {
+            /**
+             * Format: uuid
+             * @description Links a CUSTOMER user to a contact of its customer; `null` unlinks it.
+             *     Left out, the link stays, unless the customer changes (then it goes).
+             *     Either way the user's sessions end: it is another identity.
+             */
+            contact_id?: string | null;
             /** Format: uuid */
             customer_id?: string | null;
             email?: string | null;
@@ -2070,6 +2566,13 @@ export type components = {
             role?: null | components["schemas"]["Role"];
         };
         User: {
+            /**
+             * Format: uuid
+             * @description The contact of that customer a CUSTOMER user is: when the contact is
+             *     limited to some locations, the user sees only those locations' jobs.
+             *     None: the user sees all of its customer's jobs.
+             */
+            contact_id?: string | null;
             /** Format: date-time */
             created_at: string;
             /**
@@ -2407,7 +2910,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A job names it as its site contact */
+            /** @description A job or a logged communication names it */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2481,6 +2984,318 @@ export interface operations {
             };
         };
     };
+    get_contact_locations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Contact id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contact's limit */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactLocations"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such contact in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_contact_locations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Contact id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutContactLocations"];
+            };
+        };
+        responses: {
+            /** @description The contact's limit as stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactLocations"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such contact in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A location that is not the customer's */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_definitions: {
+        parameters: {
+            query?: {
+                /** @description Only this entity's fields. */
+                entity?: components["schemas"]["FieldEntity"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The definitions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomFieldDefinition"][];
+                };
+            };
+        };
+    };
+    create_definition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDefinition"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomFieldDefinition"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key is taken for this entity */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_definition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Custom field id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The definition */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomFieldDefinition"];
+                };
+            };
+            /** @description No such field visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_definition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Custom field id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such field in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rows still have values for it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_definition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Custom field id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateDefinition"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomFieldDefinition"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such field in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed since read (If-Match) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_customers: {
         parameters: {
             query?: {
@@ -2488,6 +3303,13 @@ export interface operations {
                 q?: string;
                 limit?: number;
                 cursor?: string;
+                /**
+                 * @description `cf.<key>=<value>`, repeatable with other keys: only rows whose custom
+                 *     field `<key>` holds this value (read as the field's type: a number,
+                 *     `true`/`false`, or the text, option or `YYYY-MM-DD` date). Admins
+                 *     filter through an index; workers and customers among what they see.
+                 */
+                "cf.<key>"?: string;
             };
             header?: never;
             path?: never;
@@ -2506,6 +3328,15 @@ export interface operations {
             };
             /** @description Not an admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A `cf.<key>` names no customer field, or its value fits not its type */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2546,7 +3377,62 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Likely duplicates exist (`duplicates`); `allow_duplicate` creates it anyway */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    search_customers: {
+        parameters: {
+            query: {
+                /**
+                 * @description Name, account number (`123` or `#123`), contact name, phone (any
+                 *     formatting: digits are compared), email or location address.
+                 */
+                q: string;
+                /** @description At most this many matches, 1 to 50 (default 20). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The best matches, best first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerSearch"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid limit */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2673,6 +3559,210 @@ export interface operations {
             };
         };
     };
+    list_communications: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the log, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Communication"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such customer in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_communication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCommunication"];
+            };
+        };
+        responses: {
+            /** @description Logged */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Communication"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such customer in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields, or a location, contact or job not of this customer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_communication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+                /** @description Log entry id */
+                communication_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin, or not your entry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such entry in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_communication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+                /** @description Log entry id */
+                communication_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateCommunication"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Communication"];
+                };
+            };
+            /** @description Not an admin, or not your entry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such entry in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed since read (If-Match) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_contacts: {
         parameters: {
             query?: {
@@ -2744,6 +3834,15 @@ export interface operations {
             };
             /** @description No such customer in your company */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Likely duplicates exist (`duplicates`); `allow_duplicate` creates it anyway */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2833,6 +3932,15 @@ export interface operations {
             };
             /** @description No such customer in your company */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Likely duplicates exist (`duplicates`); `allow_duplicate` creates it anyway */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3739,7 +4847,10 @@ export interface operations {
         parameters: {
             query?: {
                 status_id?: string;
-                /** @description Matches the title or the customer's name, case-insensitively. */
+                /**
+                 * @description Matches the title or the customer's name, case-insensitively; for
+                 *     admins also the values of the job's custom fields.
+                 */
                 q?: string;
                 assigned_worker_id?: string;
                 customer_id?: string;
@@ -3747,6 +4858,13 @@ export interface operations {
                 archived?: boolean;
                 limit?: number;
                 cursor?: string;
+                /**
+                 * @description `cf.<key>=<value>`, repeatable with other keys: only rows whose custom
+                 *     field `<key>` holds this value (read as the field's type: a number,
+                 *     `true`/`false`, or the text, option or `YYYY-MM-DD` date). Admins
+                 *     filter through an index; workers and customers among what they see.
+                 */
+                "cf.<key>"?: string;
             };
             header?: never;
             path?: never;
@@ -3761,6 +4879,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_JobSummary"];
+                };
+            };
+            /** @description A `cf.<key>` names no job field, its value fits not its type, or the caller is not an admin */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4895,7 +6022,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Jobs name it, or it is the customer's last location */
+            /** @description Jobs or logged communications name it, or it is the customer's last location */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -30,7 +30,7 @@ export const customerQuery = (id: string) =>
     queryKey: customerKeys.detail(id),
     queryFn: ({ signal }) => unwrap(api.GET('/api/v1/customers/{id}', { params: { path: { id } }, signal })),
   });
-export const useCustomer = (id: string) => useQuery(customerQuery(id));
+export const useCustomer = (id: string) => useQuery({ ...customerQuery(id), enabled: Boolean(id) });
 
 // POST /customers
 export function useCreateCustomer() {

@@ -1,9 +1,14 @@
 import { useState } from 'react';
-import { Button, ConfirmAction, DeleteButton, Dialog, DialogForm, EditButton, Empty, Filters, PageHeader, Pager, QueryState, SearchFilter, Table, TextArea, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
+import { Link } from 'react-router';
+import { Button, ConfirmAction, CustomFieldsEditor, DeleteButton, Dialog, DialogForm, EditButton, Empty, Filters, PageHeader, Pager, QueryState, SearchFilter, Table, TextArea, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
 import { telHref } from '@/lib/format';
+import { useCustomFields, type CustomFieldValues } from '@/lib/api/customFields';
+import { editable, errorsWithCustomFields, present, readValues } from '@/lib/customFields';
 import { formValues, useFormState } from '@/lib/forms';
+import { paths } from '@/lib/paths';
 import { useDebounced } from '@/lib/useDebounced';
 import { useCreateCustomer, useCustomers, useDeleteCustomer, useUpdateCustomer, type Customer } from '../api/customers';
+import { DuplicateWarning, useDuplicateAwareSave } from './CustomerPage';
 import { customerSchema } from './schemas';
 
 /** Customers: search, create, edit, delete. */
@@ -45,7 +50,7 @@ export function CustomersPage() {
               {data.items.map((c) => (
                 <tr key={c.id}>
                   <td data-label="Name" className="strong">
-                    {c.name}
+                    <Link to={paths.admin.customer(c.id)}>{c.name}</Link>
                   </td>
                   <td data-label="Email">{c.email ? <a href={`mailto:${c.email}`}>{c.email}</a> : <span className="muted">—</span>}</td>
                   <td data-label="Phone">{c.phone ? <a href={telHref(c.phone)}>{c.phone}</a> : <span className="muted">—</span>}</td>
@@ -82,14 +87,37 @@ export function CustomerForm({ customer, onDone }: { customer: Customer | null; 
   const create = useCreateCustomer();
   const update = useUpdateCustomer();
   const form = useFormState();
+  const definitions = useCustomFields('customer');
 
-  const save = (element: HTMLFormElement) =>
-    form.submit(customerSchema, formValues(element), async (values) => {
-      if (customer) await update.mutateAsync({ id: customer.id, ...values });
-      else await create.mutateAsync(values);
-      toast(customer ? 'Customer saved' : 'Customer created');
-      onDone();
+  const duplicates = useDuplicateAwareSave();
+  const created = () => {
+    toast('Customer created');
+    onDone();
+  };
+  const save = (element: HTMLFormElement) => {
+    const raw = formValues(element);
+    const custom = readValues(editable(definitions.data), raw);
+    const errors = errorsWithCustomFields(customerSchema, raw, custom.errors);
+    if (errors) {
+      form.setErrors(errors);
+      return Promise.resolve();
+    }
+    return form.submit(customerSchema, raw, async (values) => {
+      if (customer) {
+        // An edit is merged by the server; an emptied field is sent as null, which removes it.
+        await update.mutateAsync({ id: customer.id, ...values, custom_fields: custom.values as CustomFieldValues });
+        toast('Customer saved');
+        onDone();
+        return;
+      }
+      // A new one may repeat an existing customer's phone, email or address:
+      // then the candidates are shown instead (pick one, or create anyway).
+      const done = await duplicates.attempt(async (allowDuplicate) => {
+        await create.mutateAsync({ ...values, custom_fields: present(custom.values), allow_duplicate: allowDuplicate });
+      });
+      if (done) created();
     });
+  };
 
   return (
     <DialogForm form={form} onSubmit={save} onCancel={onDone} busy={create.isPending || update.isPending} submitLabel={customer ? 'Save' : 'Create customer'}>
@@ -97,6 +125,14 @@ export function CustomerForm({ customer, onDone }: { customer: Customer | null; 
       <TextField label="Email" name="email" type="email" defaultValue={customer?.email ?? ''} errors={form.errors.email} />
       <TextField label="Phone" name="phone" type="tel" defaultValue={customer?.phone ?? ''} errors={form.errors.phone} />
       <TextArea label="Address" name="address" rows={2} defaultValue={customer?.address ?? ''} errors={form.errors.address} />
+      <CustomFieldsEditor definitions={definitions.data} values={customer?.custom_fields as CustomFieldValues | undefined} errors={form.errors} />
+      {duplicates.duplicates.length > 0 && duplicates.pending ? (
+        <DuplicateWarning
+          candidates={duplicates.duplicates}
+          busy={create.isPending}
+          onCreateAnyway={() => void duplicates.pending?.().then(created, form.fail)}
+        />
+      ) : null}
     </DialogForm>
   );
 }

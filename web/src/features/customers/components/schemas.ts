@@ -9,3 +9,30 @@ export const customerSchema = z.object({
   address: optionalText(z.maxLength(500, 'Address must be at most 500 characters')),
 });
 export type CustomerValues = z.infer<typeof customerSchema>;
+
+// A location, as the customer page adds one (db/migrations/0020: name 1–200,
+// line1 ≤ 500, city ≤ 100, postal code ≤ 20).
+export const locationSchema = z.object({
+  name: requiredText('Name', 200),
+  line1: optionalText(z.maxLength(500, 'Street must be at most 500 characters')),
+  city: optionalText(z.maxLength(100, 'City must be at most 100 characters')),
+  postal_code: optionalText(z.maxLength(20, 'Postal code must be at most 20 characters')),
+});
+export type LocationValues = z.infer<typeof locationSchema>;
+
+// A contact with a mobile and an email (the contact_methods checks).
+export const contactSchema = z.object({
+  name: requiredText('Name', 200),
+  title: optionalText(z.maxLength(200, 'Title must be at most 200 characters')),
+  mobile: optionalText(z.regex(/^\+?[0-9 ()./-]{3,40}$/, 'Enter a phone number (digits, spaces, + ( ) . / -)')),
+  email: optionalText(z.maxLength(254, 'Email is too long'), z.regex(EMAIL, 'Enter a valid email address')),
+});
+export type ContactValues = z.infer<typeof contactSchema>;
+
+// A communication log entry (db/migrations/0024: summary 1–5000).
+export const communicationSchema = z.object({
+  channel: z.enum(['call', 'email', 'text', 'visit']),
+  direction: z.enum(['inbound', 'outbound']),
+  summary: requiredText('Summary', 5000),
+});
+export type CommunicationValues = z.infer<typeof communicationSchema>;

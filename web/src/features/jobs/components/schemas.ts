@@ -10,6 +10,9 @@ export const jobFormSchema = z.object({
   status_id: z.string(),
   assigned_worker_id: z.string(),
   scheduled_at: z.string(),
+  // Present once a customer is chosen (its locations and contacts loaded).
+  service_location_id: z.optional(z.string()),
+  site_contact_id: z.optional(z.string()),
   tasks: z.array(taskTitleSchema).check(z.maxLength(100, 'At most 100 tasks')),
 });
 export type JobFormValues = z.infer<typeof jobFormSchema>;

@@ -1,4 +1,4 @@
-import { AboutPanel, ErrorState, Loading, Panel, StatusBadge, UpdateList, useTitle } from '@/components/ui';
+import { AboutPanel, CustomFieldsList, ErrorState, Loading, Panel, StatusBadge, UpdateList, useTitle } from '@/components/ui';
 import { isApiError } from '@/lib/api/errors';
 import { formatDate, formatDateTime, readableOn } from '@/lib/format';
 import { useSharedJob } from '../api/share';
@@ -54,6 +54,7 @@ export function SharePage({ token }: { token: string }) {
             <dd>{j.worker_name ?? 'Not assigned yet'}</dd>
           </div>
         </dl>
+        <CustomFieldsList items={j.custom_fields} />
         <AboutPanel id="share-about" description={j.description} />
         <Panel
           id="share-tasks"

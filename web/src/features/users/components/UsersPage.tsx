@@ -1,11 +1,13 @@
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import { Button, CheckboxField, ConfirmAction, DeleteButton, Dialog, DialogForm, EditButton, Empty, Filters, Options, PageHeader, Pager, Pill, QueryState, SearchFilter, SelectField, SelectFilter, Table, TextField, toast, useCursorPager, useTitle, type Option } from '@/components/ui';
 import type { Role } from '@/lib/api/types';
 import { errorMessage } from '@/lib/api/errors';
 import { useAuthed } from '@/lib/auth/useSession';
 import { formValues, useFormState } from '@/lib/forms';
 import { useDebounced } from '@/lib/useDebounced';
+import { usePutContactLocations } from '../api/portalAccess';
 import { useCreateUser, useDeleteUser, useUpdateUser, useUsers, type User } from '../api/users';
+import { PortalAccessFields, type LocationLimit } from './PortalAccessFields';
 import { createUserSchema, updateUserSchema } from './schemas';
 
 const ROLES: { value: Role; label: string }[] = [
@@ -124,38 +126,86 @@ export function UsersPage({ customers }: { customers: Option[] | undefined }) {
 function UserForm({ user, customers, onDone }: { user: User | null; customers: Option[] | undefined; onDone: () => void }) {
   const create = useCreateUser();
   const update = useUpdateUser();
+  const putLimit = usePutContactLocations();
   const form = useFormState();
   const [role, setRole] = useState<Role>(user?.role ?? 'WORKER');
   const [active, setActive] = useState(user?.is_active ?? true);
+  const [customerId, setCustomerId] = useState(user?.customer_id ?? '');
+  const [contactId, setContactId] = useState(user?.contact_id ?? '');
+  const [limit, setLimitState] = useState<LocationLimit>(null);
+  const [limitEdited, setLimitEdited] = useState(false);
+  // Loading the contact's stored limit is not an edit; choosing in the form is.
+  const loadLimit = useCallback((next: LocationLimit) => {
+    setLimitState(next);
+    setLimitEdited(false);
+  }, []);
+  const editLimit = (next: LocationLimit) => {
+    setLimitState(next);
+    setLimitEdited(true);
+  };
+
+  // The contact's limit is the contact's, saved beside the login (the login
+  // first: a refused login changes nothing).
+  async function saveLimit(values: { contact_id?: string | null }) {
+    if (!values.contact_id || !limit || !limitEdited) return;
+    await putLimit.mutateAsync({ id: values.contact_id, restricted_to_locations: limit.restricted, location_ids: limit.locationIds });
+  }
 
   function save(element: HTMLFormElement) {
-    const raw = { customer_id: '', ...formValues(element), role };
+    const raw = { customer_id: '', contact_id: '', ...formValues(element), role };
     if (user) {
       return form.submit(updateUserSchema, { ...raw, is_active: active }, async (values) => {
         await update.mutateAsync({ id: user.id, ...values });
+        await saveLimit(values);
         toast('User saved');
         onDone();
       });
     }
     return form.submit(createUserSchema, raw, async (values) => {
       await create.mutateAsync(values);
+      await saveLimit(values);
       toast('User created');
       onDone();
     });
   }
 
   return (
-    <DialogForm form={form} onSubmit={save} onCancel={onDone} busy={create.isPending || update.isPending} submitLabel={user ? 'Save' : 'Create user'}>
+    <DialogForm form={form} onSubmit={save} onCancel={onDone} busy={create.isPending || update.isPending || putLimit.isPending} submitLabel={user ? 'Save' : 'Create user'}>
       <TextField label="Name" name="name" defaultValue={user?.name ?? ''} errors={form.errors.name} required />
       <TextField label="Email" name="email" type="email" autoComplete="off" defaultValue={user?.email ?? ''} errors={form.errors.email} required />
       <SelectField label="Role" name="role" value={role} onChange={(e) => setRole(e.target.value as Role)} errors={form.errors.role} required>
         <RoleOptions />
       </SelectField>
       {role === 'CUSTOMER' ? (
-        <SelectField label="Customer" name="customer_id" defaultValue={user?.customer_id ?? ''} errors={form.errors.customer_id} required hint="The customer whose jobs this login may see.">
-          <option value="">Choose a customer…</option>
-          <Options items={customers} />
-        </SelectField>
+        <>
+          <SelectField
+            label="Customer"
+            name="customer_id"
+            value={customerId}
+            onChange={(e) => {
+              setCustomerId(e.target.value);
+              setContactId('');
+            }}
+            errors={form.errors.customer_id}
+            required
+            hint="The customer whose jobs this login may see."
+          >
+            <option value="">Choose a customer…</option>
+            <Options items={customers} />
+          </SelectField>
+          <PortalAccessFields
+            customerId={customerId}
+            contactId={contactId}
+            onContactChange={(id) => {
+              setContactId(id);
+              loadLimit(null);
+            }}
+            limit={limit}
+            onLimitLoaded={loadLimit}
+            onLimitChange={editLimit}
+            errors={form.errors.contact_id ?? form.errors.location_ids}
+          />
+        </>
       ) : null}
       <TextField
         label={user ? 'New password' : 'Password'}

@@ -6,7 +6,7 @@ import { paths } from '@/lib/paths';
 import type { JobDetail } from '@/lib/api/types';
 import { useArchiveJob } from '../../api/jobs';
 import { JobFrame } from '../shared/JobFrame';
-import { CustomerContact, Schedule } from '../shared/JobFacts';
+import { CustomerContact, JobCustomFields, Schedule } from '../shared/JobFacts';
 import { StatusChanger } from '../shared/StatusChanger';
 
 /**
@@ -77,6 +77,7 @@ export function JobDetailPage({ jobId, main, aside }: { jobId: string; main: (jo
                   </div>
                 </dl>
                 <Schedule job={j} />
+                <JobCustomFields job={j} />
                 <h3 className="subheading">Customer</h3>
                 <CustomerContact customer={j.customer} />
               </Card>

@@ -1,10 +1,12 @@
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { BackLink, Button, Card, FormError, Options, PageHeader, SelectField, TextArea, TextField, toast, useTitle, type Option } from '@/components/ui';
+import { BackLink, Button, Card, CustomFieldsEditor, FormError, Options, PageHeader, SelectField, TextArea, TextField, toast, useTitle, type Option } from '@/components/ui';
 import { fromLocalInput, toLocalInput } from '@/lib/format';
 import { formValues, useFormState } from '@/lib/forms';
 import { paths } from '@/lib/paths';
 import type { JobDetail } from '@/lib/api/types';
+import { useCustomFields, type CustomFieldValues } from '@/lib/api/customFields';
+import { editable, errorsWithCustomFields, present, readValues } from '@/lib/customFields';
 import { useCreateJob, useUpdateJob } from '../../api/jobs';
 import { useJobStatuses } from '@/lib/api/jobStatuses';
 import { jobFormSchema } from '../schemas';
@@ -16,6 +18,12 @@ interface JobFormProps {
   customerQuery: string;
   onCustomerQuery: (q: string) => void;
   workers: Option[] | undefined;
+  /** The chosen customer's service locations and contacts (the route loads them for `onCustomerChange`). */
+  locations?: Option[];
+  contacts?: Option[];
+  onCustomerChange?: (customerId: string) => void;
+  /** A new job's preselected customer (the customer page's "New job"). */
+  initialCustomer?: Option | null;
 }
 
 /** Create or edit a job: customer, title, description, status, worker, date (and tasks when new). */
@@ -35,7 +43,7 @@ function NewJob(props: JobFormProps) {
       submitLabel="Create job"
       busy={create.isPending}
       cancelTo={paths.admin.jobs}
-      onSave={async (values) => {
+      onSave={async (values, custom) => {
         const created = await create.mutateAsync({
           customer_id: values.customer_id,
           title: values.title,
@@ -43,7 +51,10 @@ function NewJob(props: JobFormProps) {
           status_id: values.status_id || null,
           assigned_worker_id: values.assigned_worker_id || null,
           scheduled_at: fromLocalInput(values.scheduled_at),
+          service_location_id: values.service_location_id || null,
+          site_contact_id: values.site_contact_id || null,
           tasks: values.tasks,
+          custom_fields: present(custom),
         });
         toast('Job created');
         navigate(paths.admin.job(created.id));
@@ -63,7 +74,7 @@ function EditJob(props: JobFormProps & { job: JobDetail }) {
       submitLabel="Save changes"
       busy={update.isPending}
       cancelTo={paths.admin.job(props.job.id)}
-      onSave={async (values) => {
+      onSave={async (values, custom) => {
         await update.mutateAsync({
           customer_id: values.customer_id,
           title: values.title,
@@ -71,6 +82,10 @@ function EditJob(props: JobFormProps & { job: JobDetail }) {
           status_id: values.status_id || undefined,
           assigned_worker_id: values.assigned_worker_id || null,
           scheduled_at: fromLocalInput(values.scheduled_at),
+          ...(values.service_location_id !== undefined ? { service_location_id: values.service_location_id || null } : {}),
+          ...(values.site_contact_id !== undefined ? { site_contact_id: values.site_contact_id || null } : {}),
+          // Merged by the server; an emptied field is sent as null, which removes it.
+          custom_fields: custom as CustomFieldValues,
           version: props.job.version,
         });
         toast('Job saved');
@@ -85,24 +100,32 @@ interface BodyProps extends JobFormProps {
   submitLabel: string;
   busy: boolean;
   cancelTo: string;
-  onSave: (values: ReturnType<typeof jobFormSchema.parse>) => Promise<void>;
+  onSave: (values: ReturnType<typeof jobFormSchema.parse>, custom: Record<string, string | number | boolean | null>) => Promise<void>;
 }
 
-function JobFormBody({ job, customers, customersLoading, customerQuery, onCustomerQuery, workers, heading, submitLabel, busy, cancelTo, onSave }: BodyProps) {
+function JobFormBody({ job, customers, customersLoading, customerQuery, onCustomerQuery, workers, locations, contacts, onCustomerChange, initialCustomer, heading, submitLabel, busy, cancelTo, onSave }: BodyProps) {
   const statuses = useJobStatuses();
+  const definitions = useCustomFields('job');
   const form = useFormState();
   const [tasks, setTasks] = useState<string[]>(job ? [] : ['']);
-  const [customerId, setCustomerId] = useState(job?.customer.id ?? '');
+  const [customerId, setCustomerId] = useState(job?.customer.id ?? initialCustomer?.id ?? '');
 
   // Keep the chosen customer selectable while the search shows others.
-  const [chosen, setChosen] = useState<Option | null>(job?.customer ?? null);
+  const [chosen, setChosen] = useState<Option | null>(job?.customer ?? initialCustomer ?? null);
   const customerOptions = [...(customers ?? [])];
   if (chosen && !customerOptions.some((c) => c.id === chosen.id)) customerOptions.unshift(chosen);
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const raw = formValues(event.currentTarget);
-    await form.submit(jobFormSchema, { ...raw, tasks: tasks.map((t) => t.trim()).filter(Boolean) }, onSave);
+    const input = { ...raw, tasks: tasks.map((t) => t.trim()).filter(Boolean) };
+    const custom = readValues(editable(definitions.data), raw);
+    const errors = errorsWithCustomFields(jobFormSchema, input, custom.errors);
+    if (errors) {
+      form.setErrors(errors);
+      return;
+    }
+    await form.submit(jobFormSchema, input, (values) => onSave(values, custom.values));
   }
 
   return (
@@ -130,10 +153,36 @@ function JobFormBody({ job, customers, customersLoading, customerQuery, onCustom
                 <SelectField label="Customer" name="customer_id" value={customerId} onChange={(e) => {
                     setCustomerId(e.target.value);
                     setChosen(customerOptions.find((c) => c.id === e.target.value) ?? null);
+                    onCustomerChange?.(e.target.value);
                   }} errors={form.errors.customer_id} required>
                   <option value="">Choose a customer…</option>
                   <Options items={customerOptions} />
                 </SelectField>
+                {customerId && locations ? (
+                  <SelectField
+                    label="Location"
+                    name="service_location_id"
+                    key={`location-${customerId}`}
+                    defaultValue={job?.customer.id === customerId ? (job.service_location?.id ?? '') : ''}
+                    errors={form.errors.service_location_id}
+                    hint={locations.length > 1 ? 'The customer has several locations: pick one' : undefined}
+                  >
+                    {locations.length === 1 ? null : <option value="">Choose a location…</option>}
+                    <Options items={locations} />
+                  </SelectField>
+                ) : null}
+                {customerId && contacts ? (
+                  <SelectField
+                    label="Site contact"
+                    name="site_contact_id"
+                    key={`contact-${customerId}`}
+                    defaultValue={job?.customer.id === customerId ? (job.site_contact?.id ?? '') : ''}
+                    errors={form.errors.site_contact_id}
+                  >
+                    <option value="">None</option>
+                    <Options items={contacts} />
+                  </SelectField>
+                ) : null}
               </div>
               <div className="stack-sm">
                 <SelectField label="Assigned worker" name="assigned_worker_id" defaultValue={job?.assigned_worker?.id ?? ''} errors={form.errors.assigned_worker_id}>
@@ -163,6 +212,11 @@ function JobFormBody({ job, customers, customersLoading, customerQuery, onCustom
             />
           </div>
         </Card>
+        {editable(definitions.data).length > 0 ? (
+          <Card title="More details">
+            <CustomFieldsEditor definitions={definitions.data} values={job?.custom_fields as CustomFieldValues | undefined} errors={form.errors} />
+          </Card>
+        ) : null}
         {job ? null : (
           <Card title="Tasks">
             <div className="stack-sm">

@@ -1,3 +1,5 @@
+import { CustomFieldsList, customFieldItems } from '@/components/ui';
+import { useCustomFields } from '@/lib/api/customFields';
 import { formatDateTime, mapHref, telHref } from '@/lib/format';
 import type { JobDetail } from '@/lib/api/types';
 
@@ -57,4 +59,13 @@ export function Schedule({ job }: { job: Pick<JobDetail, 'scheduled_at' | 'compl
       ) : null}
     </dl>
   );
+}
+
+/**
+ * The job's custom fields, read-only, labelled by the definitions the caller
+ * may read. The API already left out every field the caller may not see.
+ */
+export function JobCustomFields({ job }: { job: Pick<JobDetail, 'custom_fields'> }) {
+  const definitions = useCustomFields('job');
+  return <CustomFieldsList items={customFieldItems(definitions.data, job.custom_fields)} />;
 }

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { AboutPanel, BackLink, Panel, StatusBadge } from '@/components/ui';
 import type { JobDetail } from '@/lib/api/types';
 import { paths } from '@/lib/paths';
-import { CustomerContact, Schedule } from '../shared/JobFacts';
+import { CustomerContact, JobCustomFields, Schedule } from '../shared/JobFacts';
 import { JobFrame } from '../shared/JobFrame';
 import { StatusChanger } from '../shared/StatusChanger';
 
@@ -24,6 +24,7 @@ export function WorkerJobPage({ jobId, panels }: { jobId: string; panels: (job: 
           <Panel id="where" title="Customer">
             <CustomerContact customer={j.customer} />
             <Schedule job={j} />
+            <JobCustomFields job={j} />
           </Panel>
           <AboutPanel id="about" description={j.description} />
           <Panel id="status" title="Status" hideTitle>

@@ -1,0 +1,3 @@
+import { CustomFieldsPage } from '@/features/customFields/components/CustomFieldsPage';
+
+export default CustomFieldsPage;

@@ -1,0 +1,442 @@
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { BackLink, Button, Dialog, DialogForm, EditButton, Empty, FormError, PageFrame, Panel, QueryState, SelectField, TextArea, TextField, toast } from '@/components/ui';
+import { ApiError, type DuplicateCandidate } from '@/lib/api/errors';
+import { formatDateTime, mapHref, telHref } from '@/lib/format';
+import { formValues, useFormState } from '@/lib/forms';
+import { paths } from '@/lib/paths';
+import { useCustomer, type Customer } from '../api/customers';
+import {
+  useCommunications,
+  useContacts,
+  useCreateContact,
+  useCreateLocation,
+  useLocations,
+  useLogCommunication,
+  useUpdateContact,
+  useUpdateLocation,
+  type Communication,
+  type Contact,
+  type ServiceLocation,
+} from '../api/records';
+import { communicationSchema, contactSchema, locationSchema } from './schemas';
+
+/** A job of the customer, as the page's timeline and job list show it (the route supplies them). */
+export interface CustomerJob {
+  id: string;
+  title: string;
+  status: string;
+  created_at: string;
+}
+
+interface CustomerPageProps {
+  customerId: string;
+  /** The customer's jobs, newest first; undefined while they load. */
+  jobs: CustomerJob[] | undefined;
+  /** "New job" for this customer, when the route offers it. */
+  newJobHref?: string;
+}
+
+/** One customer: header, locations, contacts, jobs, and the timeline of communications and jobs. */
+export function CustomerPage({ customerId, jobs, newJobHref }: CustomerPageProps) {
+  const customer = useCustomer(customerId);
+  const back = <BackLink to={paths.admin.customers}>All customers</BackLink>;
+  return (
+    <PageFrame query={customer} title={customer.data?.name ?? 'Customer'} back={back} className="page customer-page" loadingLabel="Loading customer…">
+      {(c) => (
+        <div className="page customer-page">
+          {back}
+          <CustomerHeader customer={c} newJobHref={newJobHref} />
+          <div className="customer-grid">
+            <LocationsPanel customerId={c.id} />
+            <ContactsPanel customerId={c.id} />
+            <JobsPanel jobs={jobs} />
+            <TimelinePanel customerId={c.id} jobs={jobs} />
+          </div>
+        </div>
+      )}
+    </PageFrame>
+  );
+}
+
+function CustomerHeader({ customer, newJobHref }: { customer: Customer; newJobHref?: string }) {
+  return (
+    <header className="customer-header">
+      <h1>{customer.name}</h1>
+      <p className="row row-wrap">
+        <span className="badge" aria-label={`Account number ${customer.account_number}`}>
+          #{customer.account_number}
+        </span>
+        {customer.tags.map((tag) => (
+          <span key={tag} className="badge badge-tag">
+            {tag}
+          </span>
+        ))}
+        {customer.do_not_service ? <span className="badge badge-danger">Do not service</span> : null}
+      </p>
+      {customer.notes ? <p className="prewrap muted">{customer.notes}</p> : null}
+      {newJobHref && !customer.do_not_service ? (
+        <Link className="btn btn-primary" to={newJobHref}>
+          New job
+        </Link>
+      ) : null}
+    </header>
+  );
+}
+
+/** A location's address on one line. */
+export function addressLine(location: ServiceLocation): string {
+  const a = location.address;
+  return [a.line1, a.line2, a.city, a.region, a.postal_code, a.country].filter(Boolean).join(', ');
+}
+
+function LocationsPanel({ customerId }: { customerId: string }) {
+  const locations = useLocations(customerId);
+  const [editing, setEditing] = useState<ServiceLocation | 'new' | null>(null);
+  return (
+    <Panel id="customer-locations" title="Locations" aside={<Button size="sm" onClick={() => setEditing('new')}>Add location</Button>}>
+      <QueryState query={locations} loading="Loading locations…">
+        {(data) => (
+          <ul className="plain-list">
+            {data.items.map((l) => (
+              <li key={l.id}>
+                <strong>{l.name}</strong>
+                {addressLine(l) ? (
+                  <>
+                    {' '}
+                    <span>{addressLine(l)}</span>{' '}
+                    <a href={mapHref(addressLine(l))} target="_blank" rel="noreferrer">
+                      Map<span className="visually-hidden"> of {l.name}</span>
+                    </a>
+                  </>
+                ) : null}{' '}
+                <EditButton name={l.name} onClick={() => setEditing(l)} />
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryState>
+      <Dialog open={editing !== null} title={editing && editing !== 'new' ? `Edit ${editing.name}` : 'New location'} onClose={() => setEditing(null)}>
+        {editing !== null ? (
+          <LocationForm key={editing === 'new' ? 'new' : editing.id} customerId={customerId} location={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />
+        ) : null}
+      </Dialog>
+    </Panel>
+  );
+}
+
+/**
+ * A create that answered 409 `duplicate`: the existing records, each a way to
+ * the customer it belongs to, and "Create anyway".
+ */
+export function DuplicateWarning({ candidates, onCreateAnyway, busy }: { candidates: DuplicateCandidate[]; onCreateAnyway: () => void; busy: boolean }) {
+  return (
+    <div role="alert" className="duplicate-warning stack">
+      <p>
+        <strong>This may already exist.</strong> Pick the existing record, or create it anyway.
+      </p>
+      <ul className="plain-list">
+        {candidates.map((d) => (
+          <li key={`${d.kind}-${d.record_id}-${d.matched}`}>
+            <Link to={paths.admin.customer(d.customer_id)}>
+              {d.customer_name} (#{d.account_number})
+            </Link>{' '}
+            <span className="muted">
+              same {d.matched} as one of its {d.kind === 'location' ? 'locations' : 'contacts'}
+            </span>
+          </li>
+        ))}
+      </ul>
+      <Button onClick={onCreateAnyway} busy={busy}>
+        Create anyway
+      </Button>
+    </div>
+  );
+}
+
+/** The duplicates a failed create found (409 `duplicate`), or none. */
+function duplicatesOf(error: unknown): DuplicateCandidate[] {
+  return error instanceof ApiError && error.status === 409 ? error.duplicates : [];
+}
+
+/**
+ * A create form's save with the duplicate check: the first attempt may answer
+ * 409 with candidates, shown until the person picks one or creates anyway.
+ */
+export function useDuplicateAwareSave() {
+  const [duplicates, setDuplicates] = useState<DuplicateCandidate[]>([]);
+  const [pending, setPending] = useState<(() => Promise<void>) | null>(null);
+  /** True once created; false when likely duplicates were found (then shown, with `pending` to create anyway). */
+  const attempt = async (create: (allowDuplicate: boolean) => Promise<void>): Promise<boolean> => {
+    try {
+      await create(false);
+      return true;
+    } catch (error) {
+      const found = duplicatesOf(error);
+      if (found.length === 0) throw error;
+      setDuplicates(found);
+      setPending(() => () => create(true));
+      return false;
+    }
+  };
+  return { duplicates, pending, attempt };
+}
+
+function LocationForm({ customerId, location, onDone }: { customerId: string; location: ServiceLocation | null; onDone: () => void }) {
+  const create = useCreateLocation(customerId);
+  const update = useUpdateLocation(customerId);
+  const form = useFormState();
+  const save = useDuplicateAwareSave();
+  const submit = (element: HTMLFormElement) =>
+    form.submit(locationSchema, formValues(element), async (values) => {
+      if (location) {
+        // The PATCH replaces the whole address: the parts this form does not show are kept.
+        const address = { ...location.address, line1: values.line1, city: values.city, postal_code: values.postal_code };
+        await update.mutateAsync({ id: location.id, name: values.name, address });
+        toast('Location saved');
+        onDone();
+        return;
+      }
+      await save.attempt(async (allowDuplicate) => {
+        await create.mutateAsync({
+          name: values.name,
+          address: { line1: values.line1, city: values.city, postal_code: values.postal_code },
+          allow_duplicate: allowDuplicate,
+        });
+        toast('Location added');
+        onDone();
+      });
+    });
+  return (
+    <>
+      <DialogForm form={form} onSubmit={submit} onCancel={onDone} busy={create.isPending || update.isPending} submitLabel={location ? 'Save' : 'Add location'}>
+        <TextField label="Name" name="name" defaultValue={location?.name ?? ''} errors={form.errors.name} required maxLength={200} placeholder="Building C" />
+        <TextField label="Street" name="line1" defaultValue={location?.address.line1 ?? ''} errors={form.errors['address.line1'] ?? form.errors.line1} maxLength={500} />
+        <TextField label="City" name="city" defaultValue={location?.address.city ?? ''} errors={form.errors.city} maxLength={100} />
+        <TextField label="Postal code" name="postal_code" defaultValue={location?.address.postal_code ?? ''} errors={form.errors.postal_code} maxLength={20} />
+      </DialogForm>
+      {save.duplicates.length > 0 && save.pending ? (
+        <DuplicateWarning candidates={save.duplicates} busy={create.isPending} onCreateAnyway={() => void save.pending?.().catch(form.fail)} />
+      ) : null}
+    </>
+  );
+}
+
+/** A contact method as a link: tel: for phones, mailto: for email. */
+function methodLink(method: Contact['methods'][number]) {
+  const label = { mobile: 'Mobile', office_phone: 'Office', email: 'Email', fax: 'Fax' }[method.kind];
+  const href = method.kind === 'email' ? `mailto:${method.value}` : method.kind === 'fax' ? null : telHref(method.value);
+  return (
+    <span key={method.id}>
+      <span className="muted">{label}: </span>
+      {href ? <a href={href}>{method.value}</a> : method.value}
+    </span>
+  );
+}
+
+function ContactsPanel({ customerId }: { customerId: string }) {
+  const contacts = useContacts(customerId);
+  const [editing, setEditing] = useState<Contact | 'new' | null>(null);
+  return (
+    <Panel id="customer-contacts" title="Contacts" aside={<Button size="sm" onClick={() => setEditing('new')}>Add contact</Button>}>
+      <QueryState query={contacts} loading="Loading contacts…">
+        {(data) =>
+          data.items.length === 0 ? (
+            <p className="muted">No contacts yet.</p>
+          ) : (
+            <ul className="plain-list">
+              {data.items.map((k) => (
+                <li key={k.id} className="stack-sm">
+                  <span>
+                    <strong>{k.name}</strong>
+                    {k.title ? <span className="muted">, {k.title}</span> : null}
+                    {k.is_primary ? <span className="badge">Primary</span> : null}{' '}
+                    <EditButton name={k.name} onClick={() => setEditing(k)} />
+                  </span>
+                  <span className="row row-wrap">{k.methods.map(methodLink)}</span>
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </QueryState>
+      <Dialog open={editing !== null} title={editing && editing !== 'new' ? `Edit ${editing.name}` : 'New contact'} onClose={() => setEditing(null)}>
+        {editing !== null ? (
+          <ContactForm key={editing === 'new' ? 'new' : editing.id} customerId={customerId} contact={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />
+        ) : null}
+      </Dialog>
+    </Panel>
+  );
+}
+
+/** A contact's primary method of a kind (the one the form edits). */
+function primaryOf(contact: Contact | null, kind: 'mobile' | 'email') {
+  const methods = contact?.methods.filter((m) => m.kind === kind) ?? [];
+  return methods.find((m) => m.is_primary) ?? methods[0];
+}
+
+function ContactForm({ customerId, contact, onDone }: { customerId: string; contact: Contact | null; onDone: () => void }) {
+  const create = useCreateContact(customerId);
+  const update = useUpdateContact(customerId);
+  const form = useFormState();
+  const save = useDuplicateAwareSave();
+  const mobile = primaryOf(contact, 'mobile');
+  const email = primaryOf(contact, 'email');
+  const submit = (element: HTMLFormElement) =>
+    form.submit(contactSchema, formValues(element), async (values) => {
+      const methods = [
+        ...(values.mobile ? [{ kind: 'mobile' as const, value: values.mobile, is_primary: true }] : []),
+        ...(values.email ? [{ kind: 'email' as const, value: values.email, is_primary: true }] : []),
+      ];
+      if (contact) {
+        // The PATCH replaces every method: the ones this form does not show are kept.
+        const others = contact.methods
+          .filter((m) => m.id !== mobile?.id && m.id !== email?.id)
+          .map((m) => ({ kind: m.kind, value: m.value, is_primary: methods.some((n) => n.kind === m.kind) ? false : m.is_primary }));
+        await update.mutateAsync({ id: contact.id, name: values.name, title: values.title, methods: [...methods, ...others] });
+        toast('Contact saved');
+        onDone();
+        return;
+      }
+      await save.attempt(async (allowDuplicate) => {
+        await create.mutateAsync({ name: values.name, title: values.title, methods, allow_duplicate: allowDuplicate });
+        toast('Contact added');
+        onDone();
+      });
+    });
+  return (
+    <>
+      <DialogForm form={form} onSubmit={submit} onCancel={onDone} busy={create.isPending || update.isPending} submitLabel={contact ? 'Save' : 'Add contact'}>
+        <TextField label="Name" name="name" defaultValue={contact?.name ?? ''} errors={form.errors.name} required maxLength={200} />
+        <TextField label="Title" name="title" defaultValue={contact?.title ?? ''} errors={form.errors.title} maxLength={200} />
+        <TextField label="Mobile" name="mobile" type="tel" defaultValue={mobile?.value ?? ''} errors={form.errors.mobile} />
+        <TextField label="Email" name="email" type="email" defaultValue={email?.value ?? ''} errors={form.errors.email} />
+      </DialogForm>
+      {save.duplicates.length > 0 && save.pending ? (
+        <DuplicateWarning candidates={save.duplicates} busy={create.isPending} onCreateAnyway={() => void save.pending?.().catch(form.fail)} />
+      ) : null}
+    </>
+  );
+}
+
+function JobsPanel({ jobs }: { jobs: CustomerJob[] | undefined }) {
+  return (
+    <Panel id="customer-jobs" title="Jobs">
+      {jobs === undefined ? (
+        <p className="muted">Loading jobs…</p>
+      ) : jobs.length === 0 ? (
+        <p className="muted">No jobs yet.</p>
+      ) : (
+        <ul className="plain-list">
+          {jobs.map((j) => (
+            <li key={j.id}>
+              <Link to={paths.admin.job(j.id)}>{j.title}</Link> <span className="muted">{j.status}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Panel>
+  );
+}
+
+const CHANNELS = { call: 'Call', email: 'Email', text: 'Text', visit: 'Visit' } as const;
+
+type TimelineEntry =
+  | { kind: 'communication'; at: string; entry: Communication }
+  | { kind: 'job'; at: string; job: CustomerJob };
+
+/** Communications and jobs, newest first. */
+export function interleave(communications: Communication[], jobs: CustomerJob[]): TimelineEntry[] {
+  const entries: TimelineEntry[] = [
+    ...communications.map((entry) => ({ kind: 'communication' as const, at: entry.occurred_at, entry })),
+    ...jobs.map((job) => ({ kind: 'job' as const, at: job.created_at, job })),
+  ];
+  return entries.sort((a, b) => b.at.localeCompare(a.at));
+}
+
+function TimelinePanel({ customerId, jobs }: { customerId: string; jobs: CustomerJob[] | undefined }) {
+  const communications = useCommunications(customerId);
+  return (
+    <Panel id="customer-timeline" title="Timeline">
+      <LogForm customerId={customerId} />
+      <QueryState query={communications} loading="Loading the log…">
+        {(data) => {
+          const entries = interleave(data.items, jobs ?? []);
+          if (entries.length === 0) return <Empty title="Nothing logged yet" />;
+          return (
+            <ol className="timeline plain-list" aria-label="Communications and jobs">
+              {entries.map((e) =>
+                e.kind === 'communication' ? (
+                  <li key={`c-${e.entry.id}`}>
+                    <span className="strong">
+                      {CHANNELS[e.entry.channel as keyof typeof CHANNELS] ?? e.entry.channel} ({e.entry.direction})
+                    </span>{' '}
+                    <time className="muted" dateTime={e.at}>
+                      {formatDateTime(e.at)}
+                    </time>
+                    {e.entry.author_name ? <span className="muted"> by {e.entry.author_name}</span> : null}
+                    <p className="prewrap">{e.entry.summary}</p>
+                  </li>
+                ) : (
+                  <li key={`j-${e.job.id}`}>
+                    <span className="strong">Job created</span>{' '}
+                    <time className="muted" dateTime={e.at}>
+                      {formatDateTime(e.at)}
+                    </time>
+                    <p>
+                      <Link to={paths.admin.job(e.job.id)}>{e.job.title}</Link>
+                    </p>
+                  </li>
+                ),
+              )}
+            </ol>
+          );
+        }}
+      </QueryState>
+    </Panel>
+  );
+}
+
+function LogForm({ customerId }: { customerId: string }) {
+  const log = useLogCommunication(customerId);
+  const form = useFormState();
+  const submit = (element: HTMLFormElement) =>
+    form.submit(communicationSchema, formValues(element), async (values) => {
+      await log.mutateAsync(values);
+      element.reset();
+      toast('Logged');
+    });
+  return (
+    <form
+      className="stack log-form"
+      aria-label="Log a communication"
+      noValidate
+      onChange={form.clearEdited}
+      onSubmit={(event) => {
+        event.preventDefault();
+        void submit(event.currentTarget);
+      }}
+    >
+      <FormError message={form.formError} />
+      <div className="row row-wrap">
+        <SelectField label="Channel" name="channel" defaultValue="call" errors={form.errors.channel}>
+          {Object.entries(CHANNELS).map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </SelectField>
+        <SelectField label="Direction" name="direction" defaultValue="inbound" errors={form.errors.direction}>
+          <option value="inbound">Inbound</option>
+          <option value="outbound">Outbound</option>
+        </SelectField>
+      </div>
+      <TextArea label="Summary" name="summary" rows={2} required maxLength={5000} errors={form.errors.summary} />
+      <div>
+        <Button type="submit" variant="primary" busy={log.isPending}>
+          Log it
+        </Button>
+      </div>
+    </form>
+  );
+}
