@@ -48,17 +48,28 @@ create trigger portal_settings_audit after insert or update or delete on app.por
 -- The public portal page (GET /api/v1/portal/{slug}), before anyone signs in:
 -- an active company's display name, colour and registration mode, nothing
 -- else. Over the sign-in pool only (fieldops_login), as sign-in is.
+-- Two lookups, not an outer join of the reference table app.companies with
+-- the distributed app.portal_settings: on Citus the company's settings are
+-- then one routed read by its id.
 create function auth.portal_lookup(p_company_slug text)
 returns table (company_id uuid, company_name text, company_color text, registration_mode text)
 language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+  v_id uuid;
+  v_name text;
+  v_color text;
+  v_mode text;
 begin
-  return query
-  select c.id, c.name, c.color, coalesce(s.registration_mode, 'invitation')
-  from app.companies c
-  left join app.portal_settings s on s.company_id = c.id
-  where c.slug = pg_catalog.lower(p_company_slug) and c.is_active;
+  select c.id, c.name, c.color into v_id, v_name, v_color
+    from app.companies c
+   where c.slug = pg_catalog.lower(p_company_slug) and c.is_active;
+  if v_id is null then
+    return;
+  end if;
+  select s.registration_mode into v_mode from app.portal_settings s where s.company_id = v_id;
+  return query select v_id, v_name, v_color, coalesce(v_mode, 'invitation');
 end
 $$;
 
@@ -231,6 +242,11 @@ declare
   v_key text := p_action || ':' || v_company || ':' || pg_catalog.lower(auth.login_normal(p_email));
   v_address text := p_action || ':' || p_client_ip;
   v_retry integer;
+  v_id uuid;
+  v_name text;
+  v_slug text;
+  v_color text;
+  v_mode text;
 begin
   if p_action not in ('register', 'verify') then
     raise exception 'unknown portal action %', p_action using errcode = '22023';
@@ -245,12 +261,16 @@ begin
     return;
   end if;
   insert into app.login_failures (account_key, client_ip) values (v_key, v_address);
-  return query
-    select 0, c.id, c.name, c.slug, c.color, coalesce(s.registration_mode, 'invitation')
-    from (select 1) one
-    left join app.companies c on c.slug = v_company and c.is_active
-    left join app.portal_settings s on s.company_id = c.id
-    limit 1;
+  -- Two lookups, not outer joins of the reference table app.companies with
+  -- the distributed app.portal_settings (Citus's coordinator crashed on that
+  -- shape, signal 11): the settings are one routed read by the company's id.
+  select c.id, c.name, c.slug, c.color into v_id, v_name, v_slug, v_color
+    from app.companies c
+   where c.slug = v_company and c.is_active;
+  if v_id is not null then
+    select s.registration_mode into v_mode from app.portal_settings s where s.company_id = v_id;
+  end if;
+  return query select 0, v_id, v_name, v_slug, v_color, coalesce(v_mode, 'invitation');
 end
 $$;
 
@@ -363,12 +383,19 @@ returns table (state text, password_hash text, rejected_reason text)
 language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+  v_company_id uuid;
 begin
+  -- The company first, then its accounts by its id: one routed read on Citus.
+  select c.id into v_company_id from app.companies c
+   where c.slug = pg_catalog.lower(auth.login_normal(p_company));
+  if v_company_id is null then
+    return;
+  end if;
   return query
   select a.state, a.password_hash, a.rejected_reason
-  from app.companies c
-  join app.portal_accounts a on a.company_id = c.id
-  where c.slug = pg_catalog.lower(auth.login_normal(p_company))
+  from app.portal_accounts a
+  where a.company_id = v_company_id
     and pg_catalog.lower(a.email) = pg_catalog.lower(auth.login_normal(p_email))
     and a.state <> 'approved'
   order by a.created_at desc
@@ -503,6 +530,12 @@ create table app.job_requests (
   -- The reason of the change being written, copied into its history rows by
   -- app.job_request_history() and never stored on the row itself.
   change_reason text,
+  -- The "request received" mail the server rendered for a customer's
+  -- submission, set in the submitting UPDATE: app.job_request_history()
+  -- queues it to the submitter's own address and clears it, so it is never
+  -- stored. A trigger on the row, not a function the handler calls: on Citus
+  -- the mail is then written on the request's own shard, in its statement.
+  received_mail jsonb,
   submitted_at timestamptz,
   decided_at timestamptz,
   created_at timestamptz not null default now(),
@@ -630,8 +663,10 @@ declare
   v_old jsonb;
   v_new jsonb := pg_catalog.to_jsonb(new);
   v_field text;
+  v_email text;
 begin
-  select u.name into v_name from app.users u where u.company_id = new.company_id and u.id = v_actor;
+  select u.name, u.email into v_name, v_email
+    from app.users u where u.company_id = new.company_id and u.id = v_actor and u.deleted_at is null;
   if tg_op = 'INSERT' then
     insert into app.job_request_changes (company_id, request_id, customer_id, field, old_value, new_value,
                                          actor_id, actor_name, actor_role, reason)
@@ -650,6 +685,17 @@ begin
     end if;
   end loop;
   new.change_reason := null;
+  -- A customer's own submission mails the customer, at its own address: at
+  -- worst a customer mails itself.
+  if new.received_mail is not null then
+    if app.role() = 'CUSTOMER' and new.state = 'submitted' and old.state is distinct from 'submitted'
+       and v_email is not null then
+      insert into app.mail_outbox (company_id, kind, recipient, subject, text_body, html_body)
+      values (new.company_id, 'request_received', v_email, new.received_mail ->> 'subject',
+              new.received_mail ->> 'text', new.received_mail ->> 'html');
+    end if;
+    new.received_mail := null;
+  end if;
   return new;
 end
 $$;
@@ -661,29 +707,3 @@ create trigger job_requests_history before update on app.job_requests
 create trigger job_requests_history_created after insert on app.job_requests
   for each row execute function app.job_request_history();
 
--- The "request received" mail of a customer's submission, in the request's
--- transaction. A customer may not read or write the outbox; this function
--- queues one mail, of the caller's company, to the caller's own address
--- (both from the verified context), with the content the server rendered:
--- at worst a customer mails itself.
-create function app.queue_request_received_mail(p_subject text, p_text_body text, p_html_body text)
-returns void
-language plpgsql volatile security definer
-set search_path = pg_catalog, pg_temp
-as $$
-declare
-  v_company uuid := app.company_id();
-  v_email text;
-begin
-  if app.role() is distinct from 'CUSTOMER' then
-    raise exception 'only a customer''s own submission is mailed this way' using errcode = '42501';
-  end if;
-  select u.email into v_email from app.users u
-  where u.company_id = v_company and u.id = app.user_id() and u.deleted_at is null;
-  if v_email is null then
-    return;
-  end if;
-  insert into app.mail_outbox (company_id, kind, recipient, subject, text_body, html_body)
-  values (v_company, 'request_received', v_email, p_subject, p_text_body, p_html_body);
-end
-$$;

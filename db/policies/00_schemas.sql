@@ -117,7 +117,6 @@ grant execute on function
 
 -- A customer's "request received" mail (db/migrations/0022): to its own
 -- address, of its own company, both from the verified context.
-grant execute on function app.queue_request_received_mail(text, text, text) to fieldops_customer;
 
 -- Indexed search for admins (see db/migrations/0006): company from the context only.
 grant execute on function

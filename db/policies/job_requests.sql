@@ -24,7 +24,7 @@ grant select,
   on app.job_requests to fieldops_admin;
 grant select,
   insert (customer_id, service_location_id, title, description, preferred_windows, urgency),
-  update (service_location_id, title, description, preferred_windows, urgency, state, change_reason)
+  update (service_location_id, title, description, preferred_windows, urgency, state, change_reason, received_mail)
   on app.job_requests to fieldops_customer;
 
 create policy job_requests_owner_all on app.job_requests to fieldops_owner

@@ -255,10 +255,16 @@ fn moved(found: bool, row: Option<Json<JobRequest>>, state: &str) -> Result<JobR
 
 /// The customer's moves (submit, withdraw): the state and the reason only,
 /// the columns its grants allow; the trigger decides whether it may.
-async fn transition(ctx: &mut Ctx, id: Uuid, state: &str, change: Move<'_>) -> Result<JobRequest> {
+async fn transition(
+    ctx: &mut Ctx,
+    id: Uuid,
+    state: &str,
+    change: Move<'_>,
+    received_mail: Option<serde_json::Value>,
+) -> Result<JobRequest> {
     let edit = sqlx::query!(
         r#"with updated as (
-             update app.job_requests set state = $4, change_reason = $5
+             update app.job_requests set state = $4, change_reason = $5, received_mail = $6
              where company_id = $1 and id = $2 and customer_id = $3 and state <> $4
              returning id, customer_id, service_location_id, title, description, preferred_windows, urgency, state,
                        rejected_reason, job_id, submitted_at, decided_at, created_at, updated_at, version)
@@ -270,6 +276,7 @@ async fn transition(ctx: &mut Ctx, id: Uuid, state: &str, change: Move<'_>) -> R
         ctx.user.customer_id,
         state,
         change.reason,
+        received_mail,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -323,10 +330,18 @@ pub(super) async fn submit_request(
     ctx.require(&[Role::Customer])?;
     body.validate()?;
     customer_budget(&mut ctx).await?;
-    let request =
-        transition(&mut ctx, id, "submitted", Move { reason: body.reason.as_deref(), ..Move::default() })
-            .await?;
-    mail_received(&mut ctx, &state, &request).await?;
+    // The "request received" mail travels in the submitting UPDATE; the
+    // history trigger queues it in the same statement (migration 0022).
+    let current = load(&mut ctx, id).await?;
+    let mail = received_mail(&mut ctx, &state, &current).await?;
+    let request = transition(
+        &mut ctx,
+        id,
+        "submitted",
+        Move { reason: body.reason.as_deref(), ..Move::default() },
+        Some(mail),
+    )
+    .await?;
     ctx.commit().await?;
     state.mail.notify();
     Ok(AppJson(request))
@@ -352,9 +367,14 @@ pub(super) async fn withdraw_request(
 ) -> Result<AppJson<JobRequest>> {
     ctx.require(&[Role::Customer])?;
     body.validate()?;
-    let request =
-        transition(&mut ctx, id, "withdrawn", Move { reason: body.reason.as_deref(), ..Move::default() })
-            .await?;
+    let request = transition(
+        &mut ctx,
+        id,
+        "withdrawn",
+        Move { reason: body.reason.as_deref(), ..Move::default() },
+        None,
+    )
+    .await?;
     ctx.commit().await?;
     Ok(AppJson(request))
 }
@@ -471,9 +491,9 @@ async fn mail_decision(
     Ok(())
 }
 
-/// The "request received" mail to the customer's own login, in the
-/// submission's transaction (app.queue_request_received_mail addresses it).
-async fn mail_received(ctx: &mut Ctx, state: &AppState, request: &JobRequest) -> Result<()> {
+/// The "request received" mail to the customer's own login, rendered for the
+/// submitting UPDATE (app.job_request_history() addresses and queues it).
+async fn received_mail(ctx: &mut Ctx, state: &AppState, request: &JobRequest) -> Result<serde_json::Value> {
     let me = sqlx::query!(
         "select u.name, c.name as company_name, c.color
          from app.users u join app.companies c on c.id = u.company_id
@@ -486,8 +506,5 @@ async fn mail_received(ctx: &mut Ctx, state: &AppState, request: &JobRequest) ->
     let link = format!("{}/portal/requests/{}", state.config.server.public_url, request.id);
     let brand = templates::Brand { company_name: &me.company_name, color: &me.color };
     let mail = templates::request_received(&brand, "", &me.name, &request.title, &link);
-    sqlx::query!("select app.queue_request_received_mail($1, $2, $3)", mail.subject, mail.text, mail.html,)
-        .execute(&mut *ctx.tx)
-        .await?;
-    Ok(())
+    Ok(serde_json::json!({"subject": mail.subject, "text": mail.text, "html": mail.html}))
 }
