@@ -1476,6 +1476,14 @@ export type components = {
         /** @description What the caller may see of the job's customer: workers get no email. */
         CustomerContact: {
             address?: string | null;
+            /**
+             * @description The customer's custom fields you may read, by key: all of them for
+             *     admins, those visible to workers or customers for them (the database's
+             *     projections; staff-only fields never reach them).
+             */
+            custom_fields: {
+                [key: string]: components["schemas"]["CustomFieldValue"];
+            };
             email?: string | null;
             /** Format: uuid */
             id: string;
