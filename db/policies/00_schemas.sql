@@ -48,6 +48,13 @@ grant execute on function
 grant execute on function app.session_company_hint(), app.session_user_hint()
   to fieldops_admin, fieldops_worker, fieldops_customer;
 
+-- The duplicate check's address key (db/migrations/0032) is an index
+-- expression of app.service_locations: PostgreSQL checks EXECUTE on it for
+-- whoever writes a location. A pure function of its arguments: it reads no
+-- table and reveals nothing.
+grant execute on function app.address_key(text, text, text, text, text)
+  to fieldops_admin, fieldops_worker, fieldops_customer;
+
 -- The policies' "can the caller see this job?" on Citus (db/migrations/0016):
 -- invoker's rights, so they answer only what app.jobs' policies let the caller see.
 grant execute on function

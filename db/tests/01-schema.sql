@@ -22,7 +22,7 @@ insert into checklist_exception values
   ('login_failures', 'global key', 'not tenant data; stays on the coordinator on Citus');
 grant select on checklist_exception to public;
 
-select plan(40);
+select plan(42);
 
 -- On Citus (issue #14) fieldops migrate writes the policies in the shape Citus
 -- accepts (src/db/citus.rs, policy_sql); the checks of their shape follow it.
@@ -214,6 +214,15 @@ select is_definer('app', 'revoke_sessions_on_password_change', '{}'::name[],
 select is_empty($$
   select object, grantee from app.grant_report where object = 'app.revoke_sessions_on_password_change()'
 $$, 'nobody has EXECUTE on the session-revoking trigger function');
+
+-- The duplicate check's address key (db/migrations/0032) is an index
+-- expression: immutable, or PostgreSQL would refuse the index, and folding
+-- the abbreviations people type.
+select is((select p.provolatile from pg_proc p where p.oid = 'app.address_key(text,text,text,text,text)'::regprocedure),
+  'i'::"char", 'the address key is immutable (an index expression)');
+select is(app.address_key('12 North Quay Street', 'Suite 4', 'Portsmouth', 'NH', '03801'),
+  app.address_key('12 N. Quay St, Ste 4 Portsmouth nh 03801', null, null, null, null),
+  'the address key folds case, punctuation and the common abbreviations');
 
 -- Roles (db/roles.sql).
 select is(array(
