@@ -49,11 +49,19 @@ describe('form schemas', () => {
   });
 
   it('customer page: location, contact and log entry as the tables check them', () => {
-    expect(locationSchema.parse({ name: ' Annex ', line1: '', city: ' Dover ', postal_code: '' })).toEqual({ name: 'Annex', line1: null, city: 'Dover', postal_code: null });
-    expect(errorsOf(locationSchema, { name: '', line1: 'x'.repeat(501), city: '', postal_code: 'x'.repeat(21) })).toEqual({
+    const blank = { line2: '', region: '', gate_code: '', access_notes: '' };
+    expect(locationSchema.parse({ ...blank, name: ' Annex ', line1: '', city: ' Dover ', postal_code: '', gate_code: ' 4321# ' })).toEqual({
+      name: 'Annex', line1: null, line2: null, city: 'Dover', region: null, postal_code: null, gate_code: '4321#', access_notes: null,
+    });
+    expect(
+      errorsOf(locationSchema, { ...blank, name: '', line1: 'x'.repeat(501), line2: 'x'.repeat(201), city: '', postal_code: 'x'.repeat(21), gate_code: 'x'.repeat(101), access_notes: 'x'.repeat(2001) }),
+    ).toEqual({
       name: ['Name is required'],
       line1: ['Street must be at most 500 characters'],
+      line2: ['Line 2 must be at most 200 characters'],
       postal_code: ['Postal code must be at most 20 characters'],
+      gate_code: ['Gate code must be at most 100 characters'],
+      access_notes: ['Access notes must be at most 2000 characters'],
     });
     expect(errorsOf(contactSchema, { name: 'P', title: '', mobile: 'call me', email: 'nope' })).toEqual({
       mobile: ['Enter a phone number (digits, spaces, + ( ) . / -)'],

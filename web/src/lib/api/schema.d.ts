@@ -2429,6 +2429,11 @@ export type components = {
         };
         UpdateContact: {
             /**
+             * @description Keep a new phone or email even though another contact of the company
+             *     has it (otherwise: 409 with the likely duplicates).
+             */
+            allow_duplicate?: boolean | null;
+            /**
              * @description `true` makes it the customer's primary contact (the previous one stops
              *     being it); `false` leaves the customer without one.
              */
@@ -2528,6 +2533,11 @@ export type components = {
         UpdateLocation: {
             access_notes?: string | null;
             address?: null | components["schemas"]["Address"];
+            /**
+             * @description Move it even though another location of the company is at the new
+             *     address (otherwise: 409 with the likely duplicates).
+             */
+            allow_duplicate?: boolean | null;
             /** @description Merged into the stored values: keys sent are set, `null` removes one. */
             custom_fields?: {
                 [key: string]: components["schemas"]["CustomFieldValue"];
@@ -2965,6 +2975,15 @@ export interface operations {
             };
             /** @description No such contact in your company */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another contact has a new phone or email (`duplicates`); `allow_duplicate` keeps it anyway */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6077,6 +6096,15 @@ export interface operations {
             };
             /** @description No such location in your company */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another location is at the new address (`duplicates`); `allow_duplicate` moves it anyway */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
