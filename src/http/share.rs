@@ -113,6 +113,23 @@ pub struct ShareView {
     /// Only the job's fields visible to customers (the database builds this
     /// list from the job's customer projection), in the company's order.
     pub custom_fields: Vec<ShareField>,
+    /// Where the work is, when the job names a service location: its name,
+    /// address and coordinates; never its gate code or access notes.
+    pub location: Option<ShareLocation>,
+}
+
+/// A job's service location as a share link shows it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ShareLocation {
+    pub name: String,
+    pub line1: Option<String>,
+    pub line2: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
 }
 
 /// A job's share links, newest first (tokens are never shown again).

@@ -2292,6 +2292,20 @@ export type components = {
             /** Format: date-time */
             revoked_at?: string | null;
         };
+        /** @description A job's service location as a share link shows it. */
+        ShareLocation: {
+            city?: string | null;
+            country?: string | null;
+            /** Format: double */
+            latitude?: number | null;
+            line1?: string | null;
+            line2?: string | null;
+            /** Format: double */
+            longitude?: number | null;
+            name: string;
+            postal_code?: string | null;
+            region?: string | null;
+        };
         ShareNote: {
             body: string;
             /** Format: date-time */
@@ -2318,6 +2332,7 @@ export type components = {
             description: string;
             /** Format: date-time */
             expires_at: string;
+            location?: null | components["schemas"]["ShareLocation"];
             /** @description Notes marked for the customer. */
             notes: components["schemas"]["ShareNote"][];
             /** Format: date-time */

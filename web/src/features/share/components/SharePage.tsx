@@ -1,4 +1,4 @@
-import { AboutPanel, CustomFieldsList, ErrorState, Loading, Panel, StatusBadge, UpdateList, useTitle } from '@/components/ui';
+import { AboutPanel, CustomFieldsList, ErrorState, Loading, MapLink, Panel, StatusBadge, UpdateList, useTitle } from '@/components/ui';
 import { isApiError } from '@/lib/api/errors';
 import { formatDate, formatDateTime, readableOn } from '@/lib/format';
 import { useSharedJob } from '../api/share';
@@ -54,6 +54,12 @@ export function SharePage({ token }: { token: string }) {
             <dd>{j.worker_name ?? 'Not assigned yet'}</dd>
           </div>
         </dl>
+        {j.location ? (
+          <div className="stack-sm" data-testid="share-location">
+            <p className="contact-name">{j.location.name}</p>
+            <MapLink name={j.location.name} address={j.location} latitude={j.location.latitude} longitude={j.location.longitude} />
+          </div>
+        ) : null}
         <CustomFieldsList items={j.custom_fields} />
         <AboutPanel id="share-about" description={j.description} />
         <Panel
