@@ -131,3 +131,7 @@ grant execute on function
   auth.filter_customers(jsonb, text, text, uuid, integer),
   auth.filter_jobs(jsonb, text, boolean, uuid, uuid, uuid, timestamptz, uuid, integer)
   to fieldops_admin;
+
+-- The one-click unsubscribe link of notification mails (db/migrations/0030),
+-- over the sign-in pool, without signing in.
+grant execute on function auth.portal_unsubscribe(uuid, bytea) to fieldops_login;
