@@ -16,7 +16,9 @@ pub mod health;
 pub mod history;
 pub mod job_requests;
 pub mod jobs;
+pub mod messages;
 pub mod notes;
+pub mod notifications;
 pub mod portal;
 pub mod service_locations;
 pub mod share;
@@ -59,6 +61,8 @@ use shared::{idempotency, middleware, AppState, Error};
         (name = "notes", description = "Notes on jobs"),
         (name = "share-links", description = "Read-only links to one job"),
         (name = "job-requests", description = "What customers ask for, from draft to job, with every change"),
+        (name = "notifications", description = "Your notification mails, and the unsubscribe link they carry"),
+        (name = "messages", description = "Conversations of job requests and jobs, read markers and unread counts"),
         (name = "portal", description = "The customer portal: its public page and your company's settings"),
     )
 )]
@@ -97,6 +101,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(share::router())
         .merge(portal::router())
         .merge(job_requests::router())
+        .merge(messages::router())
+        .merge(notifications::router())
         .split_for_parts()
 }
 

@@ -116,6 +116,19 @@ async fn an_open_portal_registers_verifies_and_makes_a_customer_of_its_own() {
     );
 }
 
+/// The text of the one decision mail of `kind` to `to`.
+async fn decision_mail(app: &TestApp, company: Uuid, kind: &str, to: &str) -> String {
+    sqlx::query_scalar(
+        "select text_body from app.mail_outbox where company_id = $1 and kind = $2 and recipient = $3",
+    )
+    .bind(company)
+    .bind(kind)
+    .bind(to)
+    .fetch_one(&app.owner)
+    .await
+    .expect("exactly one decision mail")
+}
+
 #[tokio::test]
 async fn an_approval_portal_waits_for_staff_who_approve_or_reject() {
     let app = spawn_app().await;
@@ -159,6 +172,8 @@ async fn an_approval_portal_waits_for_staff_who_approve_or_reject() {
     let login = app.login_reply("acme", "ann@home.test", STRONG).await;
     assert_eq!(login.status, StatusCode::OK, "{:?}", login.body);
     assert_eq!(login.body["user"]["customer_id"], json!(acme.customer_id));
+    // The decision is mailed, in the approving transaction.
+    assert!(decision_mail(&app, acme.id, "account_approved", "ann@home.test").await.contains("/p/acme"));
     // Decided once.
     let again =
         app.post(&format!("/api/v1/portal-accounts/{ann}/reject"), admin, json!({"reason": "x"})).await;
@@ -180,6 +195,8 @@ async fn an_approval_portal_waits_for_staff_who_approve_or_reject() {
     let refused = app.login_reply("acme", "bob@home.test", STRONG).await;
     assert_problem(&refused, StatusCode::FORBIDDEN);
     assert!(refused.body["detail"].as_str().is_some_and(|d| d.contains("We do not serve your area")));
+    let mailed = decision_mail(&app, acme.id, "account_rejected", "bob@home.test").await;
+    assert!(mailed.contains("We do not serve your area"), "{mailed}");
     let queue = app.get("/api/v1/portal-accounts?state=rejected", admin).await;
     assert_eq!(queue.body["items"][0]["rejected_reason"], "We do not serve your area");
 

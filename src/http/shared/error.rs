@@ -638,7 +638,10 @@ pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
     ("messages_author_fkey", "the author is the caller, set by app.message_written() from the context"),
     ("messages_one_thread", "each endpoint names exactly one thread"),
     ("messages_author_role", "set by app.message_written() from the verified role"),
-    ("messages_customer_not_internal", "the customer's endpoint never sends internal (and its policy refuses it)"),
+    (
+        "messages_customer_not_internal",
+        "the customer's endpoint never sends internal (and its policy refuses it)",
+    ),
     ("message_reads_pkey", "ids are generated"),
     ("message_reads_company_fkey", "company_id comes from the context"),
     ("message_reads_user_fkey", "the caller's own user id (policy WITH CHECK)"),
