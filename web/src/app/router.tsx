@@ -57,6 +57,7 @@ const surfaces: Surface[] = [
       { pattern: 'portalRequests', page: () => import('./routes/portal/RequestsRoute') },
       { pattern: 'portalNewRequest', page: () => import('./routes/portal/RequestFormRoute') },
       { pattern: 'portalRequest', page: () => import('./routes/portal/RequestRoute') },
+      { pattern: 'portalProfile', page: () => import('./routes/portal/ProfileRoute') },
     ],
   },
 ];
@@ -69,6 +70,7 @@ const publicPages: PageRoute[] = [
   { pattern: 'portalRegister', page: () => import('./routes/PortalRegisterRoute') },
   { pattern: 'portalInvited', page: () => import('./routes/PortalRegisterRoute') },
   { pattern: 'portalVerify', page: () => import('./routes/PortalVerifyRoute') },
+  { pattern: 'portalUnsubscribe', page: () => import('./routes/PortalUnsubscribeRoute') },
 ];
 
 function lazyPage(page: Page): RouteObject['lazy'] {

@@ -8,6 +8,7 @@ export const paths = {
   share: (token: string) => `/t/${encodeURIComponent(token)}`,
   portalRegister: (slug: string) => `/p/${encodeURIComponent(slug)}`,
   portalVerify: (slug: string) => `/p/${encodeURIComponent(slug)}/verify`,
+  portalUnsubscribe: (slug: string) => `/p/${encodeURIComponent(slug)}/unsubscribe`,
   admin: {
     jobs: '/admin/jobs',
     newJob: '/admin/jobs/new',
@@ -31,6 +32,7 @@ export const paths = {
     requests: '/portal/requests',
     newRequest: '/portal/requests/new',
     request: (id: string) => `/portal/requests/${id}`,
+    profile: '/portal/profile',
   },
 } as const;
 
@@ -44,6 +46,7 @@ export const patterns = {
   portalRegister: '/p/:slug',
   portalInvited: '/p/:slug/register',
   portalVerify: '/p/:slug/verify',
+  portalUnsubscribe: '/p/:slug/unsubscribe',
   adminJobs: '/admin/jobs',
   adminNewJob: '/admin/jobs/new',
   adminJob: '/admin/jobs/:jobId',
@@ -60,6 +63,7 @@ export const patterns = {
   portalRequests: '/portal/requests',
   portalNewRequest: '/portal/requests/new',
   portalRequest: '/portal/requests/:requestId',
+  portalProfile: '/portal/profile',
   adminRequests: '/admin/requests',
   adminRequest: '/admin/requests/:requestId',
 } as const;

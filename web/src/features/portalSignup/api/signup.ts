@@ -36,3 +36,11 @@ export function useResendVerification(slug: string) {
       unwrap(api.POST('/api/v1/portal/{slug}/verify/resend', { params: { path: { slug } }, body: { email } })),
   });
 }
+
+// POST /portal/{slug}/unsubscribe: the one-click link of a notification mail.
+export function useUnsubscribe(slug: string) {
+  return useMutation({
+    mutationFn: (token: string) =>
+      unwrap(api.POST('/api/v1/portal/{slug}/unsubscribe', { params: { path: { slug } }, body: { token } })),
+  });
+}

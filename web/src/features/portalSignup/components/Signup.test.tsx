@@ -4,6 +4,7 @@ import { Route, Routes } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderWithProviders } from '@/test/render';
 import { fragmentValue, RegisterPage } from './RegisterPage';
+import { UnsubscribePage } from './UnsubscribePage';
 import { VerifyPage } from './VerifyPage';
 
 const TOKEN = 'A'.repeat(64);
@@ -137,5 +138,23 @@ describe('VerifyPage', () => {
     );
     renderWithProviders(<VerifyPage />, { route: `/p/acme/verify#token=${TOKEN}` });
     expect(await screen.findByText(/unknown, used or expired/)).toBeInTheDocument();
+  });
+});
+
+describe('UnsubscribePage', () => {
+  it('spends the link once, for the company in the address, without a session', async () => {
+    const fetchMock = vi.fn(async () => json(200, { mail_notifications: false }));
+    vi.stubGlobal('fetch', fetchMock);
+    renderWithProviders(
+      <Routes>
+        <Route path="/p/:slug/unsubscribe" element={<UnsubscribePage />} />
+      </Routes>,
+      { route: `/p/acme/unsubscribe#token=${TOKEN}` },
+    );
+    expect(await screen.findByText(/no more notification mails/)).toBeInTheDocument();
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    const sent = (fetchMock.mock.calls[0] as unknown as [Request])[0];
+    expect(new URL(sent.url).pathname).toBe('/api/v1/portal/acme/unsubscribe');
+    expect(await sent.json()).toEqual({ token: TOKEN });
   });
 });

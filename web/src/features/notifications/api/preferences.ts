@@ -1,0 +1,24 @@
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, unwrap } from '@/lib/api/client';
+import type { ResponseOf } from '@/lib/api/types';
+
+export type NotificationPreferences = ResponseOf<'/api/v1/me/notifications', 'get'>;
+
+const preferencesKey = ['me', 'notifications'] as const;
+
+// GET /me/notifications
+export const preferencesQuery = () =>
+  queryOptions({
+    queryKey: preferencesKey,
+    queryFn: ({ signal }) => unwrap(api.GET('/api/v1/me/notifications', { signal })),
+  });
+export const usePreferences = () => useQuery(preferencesQuery());
+
+// PUT /me/notifications
+export function useSavePreferences() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: NotificationPreferences) => unwrap(api.PUT('/api/v1/me/notifications', { body })),
+    onSuccess: (saved) => client.setQueryData(preferencesKey, saved),
+  });
+}
