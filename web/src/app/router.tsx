@@ -38,6 +38,7 @@ const surfaces: Surface[] = [
       { pattern: 'adminUsers', page: () => import('./routes/admin/UsersRoute') },
       { pattern: 'adminRequests', page: () => import('./routes/admin/RequestsRoute') },
       { pattern: 'adminRequest', page: () => import('./routes/admin/RequestRoute') },
+      { pattern: 'adminPortal', page: () => import('./routes/admin/PortalRoute') },
     ],
   },
   {

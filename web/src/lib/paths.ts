@@ -21,6 +21,7 @@ export const paths = {
     users: '/admin/users',
     requests: '/admin/requests',
     request: (id: string) => `/admin/requests/${id}`,
+    portal: '/admin/portal',
   },
   worker: {
     jobs: '/worker',
@@ -66,4 +67,5 @@ export const patterns = {
   portalProfile: '/portal/profile',
   adminRequests: '/admin/requests',
   adminRequest: '/admin/requests/:requestId',
+  adminPortal: '/admin/portal',
 } as const;

@@ -10,6 +10,7 @@ const nav: NavItem[] = [
   { to: paths.admin.statuses, label: 'Statuses' },
   { to: paths.admin.customFields, label: 'Custom fields' },
   { to: paths.admin.users, label: 'Users' },
+  { to: paths.admin.portal, label: 'Portal' },
 ];
 
 export default function AdminLayout() {

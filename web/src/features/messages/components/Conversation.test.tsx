@@ -2,37 +2,15 @@ import { cleanup, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderWithProviders } from '@/test/render';
+import { json, stubServer } from '@/test/server';
 import { Conversation, UnreadBadge } from './Conversation';
 
 const ID = '11111111-1111-4111-8111-111111111111';
-
-function json(status: number, body: unknown) {
-  return new Response(status === 204 ? null : JSON.stringify(body), {
-    status,
-    headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' },
-  });
-}
 
 const message = (body: string, extra: Record<string, unknown> = {}) => ({
   id: crypto.randomUUID(), request_id: ID, job_id: null, author_id: ID, author_name: 'Rita', author_role: 'CUSTOMER',
   body, internal: false, created_at: '2030-01-01T09:00:00Z', ...extra,
 });
-
-/** Answers by method and path; records what was sent. */
-function server(routes: Record<string, () => Response>) {
-  const calls: { method: string; path: string; body: unknown }[] = [];
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (input: Request) => {
-      const path = new URL(input.url).pathname;
-      const body = input.method === 'GET' ? undefined : await input.clone().json().catch(() => undefined);
-      calls.push({ method: input.method, path, body });
-      const answer = routes[`${input.method} ${path}`];
-      return answer ? answer() : json(404, { title: 'Not Found', status: 404 });
-    }),
-  );
-  return calls;
-}
 
 afterEach(() => {
   cleanup();
@@ -41,7 +19,7 @@ afterEach(() => {
 
 describe('Conversation', () => {
   it('shows the thread, marks it read and sends a message', async () => {
-    const calls = server({
+    const calls = stubServer({
       [`GET /api/v1/job-requests/${ID}/messages`]: () => json(200, { items: [message('Is Tuesday fine?')], next_cursor: null }),
       [`POST /api/v1/job-requests/${ID}/messages/read`]: () => json(204, null),
       [`POST /api/v1/job-requests/${ID}/messages`]: () => json(201, message('Yes')),
@@ -58,7 +36,7 @@ describe('Conversation', () => {
   });
 
   it('lets staff write an internal note, marked as such', async () => {
-    const calls = server({
+    const calls = stubServer({
       [`GET /api/v1/jobs/${ID}/messages`]: () =>
         json(200, { items: [message('Check the valve', { internal: true, author_role: 'WORKER' })], next_cursor: null }),
       [`POST /api/v1/jobs/${ID}/messages/read`]: () => json(204, null),
@@ -78,7 +56,7 @@ describe('Conversation', () => {
   });
 
   it('refuses an empty message before sending it', async () => {
-    const calls = server({
+    const calls = stubServer({
       [`GET /api/v1/jobs/${ID}/messages`]: () => json(200, { items: [], next_cursor: null }),
       [`POST /api/v1/jobs/${ID}/messages/read`]: () => json(204, null),
     });
@@ -93,7 +71,7 @@ describe('Conversation', () => {
 
 describe('UnreadBadge', () => {
   it('shows the total of unread messages', async () => {
-    server({ 'GET /api/v1/messages/unread': () => json(200, { total: 3, threads: [] }) });
+    stubServer({ 'GET /api/v1/messages/unread': () => json(200, { total: 3, threads: [] }) });
     renderWithProviders(<UnreadBadge />);
     expect(await screen.findByTestId('unread-badge')).toHaveTextContent('3');
   });
