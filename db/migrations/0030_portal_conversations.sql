@@ -353,3 +353,84 @@ $$;
 
 create trigger job_requests_decided_mail before update on app.job_requests
   for each row when (new.decided_mail is not null) execute function app.job_request_decided_mail();
+
+-- ---------------------------------------------------------------------------
+-- The profile: a customer renames itself (db/policies/users.sql) and changes
+-- its email by confirming the new address.
+-- ---------------------------------------------------------------------------
+
+-- A new address waiting for its confirmation: the link mailed to it (a
+-- SHA-256 digest here, 24 hours, single use) makes it the login's email. Over
+-- the sign-in pool only, as registration is: no request role reads or writes
+-- it (the server names the user from the verified session).
+create table app.email_changes (
+  company_id uuid not null default app.session_company_hint()
+    constraint email_changes_company_fkey references app.companies (id) on delete cascade,
+  id uuid not null default gen_random_uuid(),
+  user_id uuid not null,
+  new_email text not null,
+  token_hash bytea not null,
+  expires_at timestamptz not null,
+  used_at timestamptz,
+  created_at timestamptz not null default now(),
+  constraint email_changes_pkey primary key (company_id, id),
+  constraint email_changes_token_key unique (company_id, token_hash),
+  constraint email_changes_user_fkey foreign key (company_id, user_id)
+    references app.users (company_id, id) on delete cascade,
+  constraint email_changes_email_format check (new_email ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' and char_length(new_email) <= 254),
+  constraint email_changes_hash_length check (octet_length(token_hash) = 32)
+);
+
+create index email_changes_user_idx on app.email_changes (company_id, user_id);
+
+-- Records a change of a user's email to p_new_email, unless another user of
+-- the company has that address (false then: the server answers the same).
+create function auth.email_change_request(p_company_id uuid, p_user_id uuid, p_new_email text, p_token_hash bytea,
+                                          p_expires_at timestamptz) returns boolean
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_email text := auth.login_normal(p_new_email);
+begin
+  perform 1 from app.users u
+   where u.company_id = p_company_id and pg_catalog.lower(u.email) = pg_catalog.lower(v_email)
+     and u.deleted_at is null;
+  if found then
+    return false;
+  end if;
+  insert into app.email_changes (company_id, user_id, new_email, token_hash, expires_at)
+  values (p_company_id, p_user_id, v_email, p_token_hash, p_expires_at);
+  return true;
+end
+$$;
+
+-- Spends a live confirmation link: the login's email becomes the confirmed
+-- address. Answers the user, or nothing for a link unknown, used or expired,
+-- or an address taken since.
+create function auth.email_change_confirm(p_company_id uuid, p_token_hash bytea) returns uuid
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_change app.email_changes%rowtype;
+begin
+  select * into v_change from app.email_changes c
+   where c.company_id = p_company_id and c.token_hash = p_token_hash
+  for update;
+  if not found or v_change.used_at is not null or v_change.expires_at <= pg_catalog.now() then
+    return null;
+  end if;
+  perform 1 from app.users u
+   where u.company_id = p_company_id and pg_catalog.lower(u.email) = pg_catalog.lower(v_change.new_email)
+     and u.deleted_at is null;
+  if found then
+    return null;
+  end if;
+  update app.email_changes c set used_at = pg_catalog.now()
+   where c.company_id = p_company_id and c.id = v_change.id;
+  update app.users u set email = v_change.new_email
+   where u.company_id = p_company_id and u.id = v_change.user_id and u.deleted_at is null;
+  return v_change.user_id;
+end
+$$;

@@ -98,6 +98,8 @@ insert into expected_policy values
   ('notification_preferences', 'notification_preferences_customer_insert', 'INSERT', '{fieldops_customer}'),
   ('notification_preferences', 'notification_preferences_customer_update', 'UPDATE', '{fieldops_customer}'),
   ('unsubscribe_tokens', 'unsubscribe_tokens_owner_all', 'ALL', '{fieldops_owner}'),
+  ('email_changes', 'email_changes_owner_all', 'ALL', '{fieldops_owner}'),
+  ('users', 'users_customer_update', 'UPDATE', '{fieldops_customer}'),
   ('password_reset_tokens', 'password_reset_tokens_owner_all', 'ALL', '{fieldops_owner}'),
   ('portal_accounts',  'portal_accounts_owner_all',     'ALL',    '{fieldops_owner}'),
   ('portal_accounts',  'portal_accounts_admin_select',  'SELECT', '{fieldops_admin}'),

@@ -5,7 +5,7 @@
 -- why), each committed so that the last one can check what B kept.
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-select plan(134);
+select plan(138);
 \ir fixtures/tenants.sql
 
 -- ---------------------------------------------------------------- admin of A
@@ -329,6 +329,14 @@ select throws_ok(format($$ insert into app.messages (job_id, body) values (%L, '
 select throws_ok(format($$ insert into app.message_reads (user_id, job_id, last_read_at) values (%L, %L, now()) $$,
                         pg_temp.id('A.customer'), pg_temp.id('A.job2')),
   '42501', null, 'customer A cannot keep a read marker for a thread it does not see');
+-- The profile (migration 0030): its own name only.
+select is(pg_temp.affected(format($$ update app.users set name = 'A customer, renamed' where id = %L $$, pg_temp.id('A.customer'))),
+  1::bigint, 'customer A renames itself');
+select is(pg_temp.affected(format($$ update app.users set name = 'pwned' where id = %L $$, pg_temp.id('A.worker'))),
+  0::bigint, 'customer A cannot rename anyone else');
+select throws_ok(format($$ update app.users set email = 'x@evil.test' where id = %L $$, pg_temp.id('A.customer')),
+  '42501', null, 'customer A cannot set its email without confirming it');
+select throws_ok($$ select count(*) from app.email_changes $$, '42501', null, 'customer A cannot read email changes');
 select set_eq($$ select distinct job_id from app.audit_log $$, array[pg_temp.id('A.job1')],
   'customer A reads the timeline of its own unarchived job only');
 select throws_ok($$ select count(*) from app.communications $$, '42501', 'permission denied for table communications',

@@ -82,6 +82,7 @@ pub const TABLES: &[(&str, Placement)] = &[
     ("app.unsubscribe_tokens", Placement::ByCompany),
     ("app.messages", Placement::ByCompany),
     ("app.message_reads", Placement::ByCompany),
+    ("app.email_changes", Placement::ByCompany),
     // Failed sign-ins are not tenant data and are only read by the sign-in
     // functions, which run on the coordinator.
     ("app.login_failures", Placement::Coordinator),

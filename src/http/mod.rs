@@ -20,6 +20,7 @@ pub mod messages;
 pub mod notes;
 pub mod notifications;
 pub mod portal;
+pub mod profile;
 pub mod service_locations;
 pub mod share;
 pub mod statuses;
@@ -103,6 +104,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(job_requests::router())
         .merge(messages::router())
         .merge(notifications::router())
+        .merge(profile::router())
         .split_for_parts()
 }
 

@@ -57,6 +57,28 @@ pub fn portal_verification(brand: &Brand<'_>, to: &str, name: &str, link: &str, 
     )
 }
 
+/// The link that confirms a login's new email, valid for `valid_hours`.
+pub fn email_change(brand: &Brand<'_>, to: &str, name: &str, link: &str, valid_hours: u32) -> Mail {
+    let company = brand.company_name;
+    link_mail(
+        brand,
+        LinkMail {
+            kind: "email_change",
+            to,
+            subject: format!("Confirm your new email for {company}"),
+            name,
+            intro: format!(
+                "you asked to sign in to {company} with this address from now on. \
+                 Open this link within {valid_hours} hours to confirm it:"
+            ),
+            link,
+            button: "Confirm my new email",
+            outro: "The link works once. Until then your old address stays. If you did not ask for this, ignore this mail.",
+            unsubscribe: None,
+        },
+    )
+}
+
 /// An invitation to register on the portal, valid for `valid_days`.
 pub fn portal_invitation(brand: &Brand<'_>, to: &str, link: &str, valid_days: u32) -> Mail {
     let company = brand.company_name;

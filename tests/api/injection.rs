@@ -187,6 +187,11 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
             // link is the sign-in pool's; the mail queueing is the triggers'.
             fail(format!("select auth.portal_unsubscribe('{b}', sha256('x'))")),
             fail(format!(
+                "select auth.email_change_request('{b}', '{}', 'x@evil.test', sha256('x'), now() + interval '1 day')",
+                victim.admin
+            )),
+            fail(format!("select auth.email_change_confirm('{b}', sha256('x'))")),
+            fail(format!(
                 "select app.queue_notification('{b}', '{}', 'x@evil.test', 'new_message', '{{}}'::jsonb)",
                 victim.admin
             )),
@@ -466,6 +471,12 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
         ),
         format!("update app.notification_preferences set mail_notifications = false where company_id = '{b}'"),
         format!("delete from app.unsubscribe_tokens where company_id = '{b}'"),
+        format!("update app.users set name = 'pwned' where company_id = '{b}'"),
+        format!(
+            "insert into app.email_changes (company_id, user_id, new_email, token_hash, expires_at) \
+             values ('{b}', '{}', 'x@evil.test', sha256('x'), now() + interval '1 day')",
+            victim.admin
+        ),
     ]
     .into_iter()
     .map(|sql| Step { sql, expect: Expect::Untouched })

@@ -229,3 +229,61 @@ async fn notification_mails_follow_the_preference_and_the_unsubscribe_link() {
     app.patch(&format!("/api/v1/jobs/{job}"), worker, json!({"status_id": statuses[2]})).await;
     assert_eq!(mails_to(&app, acme.id, "job_status", "customer@acme.test").await.len(), 2);
 }
+
+#[tokio::test]
+async fn a_customer_renames_itself_and_changes_its_email_by_confirming_it() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let globex = app.company("globex").await;
+    let customer = &acme.customer.access;
+
+    let renamed = app.patch("/api/v1/me/profile", customer, json!({"name": "  Rita Renamed "})).await;
+    assert_eq!(renamed.status, StatusCode::OK, "{:?}", renamed.body);
+    assert_eq!(app.get("/api/v1/auth/me", customer).await.body["name"], "Rita Renamed");
+    assert_problem(
+        &app.patch("/api/v1/me/profile", customer, json!({"name": " "})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+    assert_problem(
+        &app.patch("/api/v1/me/profile", &acme.worker.access, json!({"name": "x"})).await,
+        StatusCode::FORBIDDEN,
+    );
+
+    // The new address gets the link; the old one stays until it is used.
+    let asked = app.post("/api/v1/me/email", customer, json!({"email": "rita@new.test"})).await;
+    assert_eq!(asked.status, StatusCode::ACCEPTED, "{:?}", asked.body);
+    let mails = mails_to(&app, acme.id, "email_change", "rita@new.test").await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(app.get("/api/v1/auth/me", customer).await.body["email"], "customer@acme.test");
+    let start = mails[0].find("/p/acme/email#token=").expect("the link") + "/p/acme/email#token=".len();
+    let token: String = mails[0][start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    // Confirmed without a session: the link is the proof.
+    let confirm = |token: String| {
+        app.request(Method::POST, "/api/v1/me/email/confirm", None, Some(json!({"token": token})))
+    };
+    assert_eq!(confirm(token.clone()).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.get("/api/v1/auth/me", customer).await.body["email"], "rita@new.test");
+    assert_eq!(
+        app.login_reply("acme", "rita@new.test", crate::helpers::PASSWORD).await.status,
+        StatusCode::OK
+    );
+    // Single use.
+    assert_eq!(confirm(token).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // An address another login of the company has gets no link (same answer).
+    let taken = app.post("/api/v1/me/email", customer, json!({"email": "admin@acme.test"})).await;
+    assert_eq!(taken.status, StatusCode::ACCEPTED);
+    assert!(mails_to(&app, acme.id, "email_change", "admin@acme.test").await.is_empty());
+    assert_problem(
+        &app.post("/api/v1/me/email", customer, json!({"email": "nope"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+    // The other company's same address is no conflict, and its change stays its own.
+    let other =
+        app.post("/api/v1/me/email", &globex.customer.access, json!({"email": "rita@new.test"})).await;
+    assert_eq!(other.status, StatusCode::ACCEPTED);
+    assert_eq!(mails_to(&app, globex.id, "email_change", "rita@new.test").await.len(), 1);
+}

@@ -650,6 +650,12 @@ pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
     ("message_reads_one_thread", "each endpoint names exactly one thread"),
     ("message_reads_request_key", "written by an upsert on the thread"),
     ("message_reads_job_key", "written by an upsert on the thread"),
+    ("email_changes_pkey", "ids are generated"),
+    ("email_changes_company_fkey", "the company of the verified session"),
+    ("email_changes_token_key", "a fresh random token per change"),
+    ("email_changes_user_fkey", "the user of the verified session"),
+    ("email_changes_email_format", "validated as an email address before writing"),
+    ("email_changes_hash_length", "a SHA-256 digest"),
     // Migration 0025: a contact's locations, written by PUT /contacts/{id}/locations.
     ("contact_locations_pkey", "ids are generated"),
     ("contact_locations_pair_key", "the handler writes each location once, only those not linked yet"),
