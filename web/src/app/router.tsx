@@ -72,6 +72,7 @@ const publicPages: PageRoute[] = [
   { pattern: 'portalInvited', page: () => import('./routes/PortalRegisterRoute') },
   { pattern: 'portalVerify', page: () => import('./routes/PortalVerifyRoute') },
   { pattern: 'portalUnsubscribe', page: () => import('./routes/PortalUnsubscribeRoute') },
+  { pattern: 'portalEmail', page: () => import('./routes/PortalEmailRoute') },
 ];
 
 function lazyPage(page: Page): RouteObject['lazy'] {

@@ -48,6 +48,7 @@ export const patterns = {
   portalInvited: '/p/:slug/register',
   portalVerify: '/p/:slug/verify',
   portalUnsubscribe: '/p/:slug/unsubscribe',
+  portalEmail: '/p/:slug/email',
   adminJobs: '/admin/jobs',
   adminNewJob: '/admin/jobs/new',
   adminJob: '/admin/jobs/:jobId',

@@ -22,3 +22,17 @@ export function useSavePreferences() {
     onSuccess: (saved) => client.setQueryData(preferencesKey, saved),
   });
 }
+
+// PATCH /me/profile (customers)
+export function useRename() {
+  return useMutation({
+    mutationFn: (name: string) => unwrap(api.PATCH('/api/v1/me/profile', { body: { name } })),
+  });
+}
+
+// POST /me/email: a confirmation link goes to the new address.
+export function useChangeEmail() {
+  return useMutation({
+    mutationFn: (email: string) => unwrap(api.POST('/api/v1/me/email', { body: { email } })),
+  });
+}

@@ -44,3 +44,10 @@ export function useUnsubscribe(slug: string) {
       unwrap(api.POST('/api/v1/portal/{slug}/unsubscribe', { params: { path: { slug } }, body: { token } })),
   });
 }
+
+// POST /me/email/confirm: the link mailed to a login's new address.
+export function useConfirmEmail() {
+  return useMutation({
+    mutationFn: (token: string) => unwrap(api.POST('/api/v1/me/email/confirm', { body: { token } })),
+  });
+}
