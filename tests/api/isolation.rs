@@ -394,6 +394,7 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         ),
         (Method::POST, format!("/api/v1/jobs/{job_id}/messages/read"), None),
         (Method::GET, "/api/v1/messages/unread".into(), None),
+        (Method::GET, "/api/v1/portal-report?weeks=104".into(), None),
         (
             Method::POST,
             "/api/v1/job-requests".into(),

@@ -1018,6 +1018,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/portal-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Job requests per week and state (admins), oldest week first; weeks
+         *     without requests are left out.
+         */
+        get: operations["portal_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/portal-settings": {
         parameters: {
             query?: never;
@@ -2893,6 +2913,15 @@ export type components = {
         };
         /** @enum {string} */
         Visibility: "internal" | "customer";
+        /** @description The requests created in one week (from Monday, UTC) that are now in one state. */
+        WeekCount: {
+            /** Format: int64 */
+            count: number;
+            /** @description `draft`, `submitted`, `approved`, `rejected` or `withdrawn`. */
+            state: string;
+            /** Format: date */
+            week: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -6338,6 +6367,47 @@ export interface operations {
                 };
             };
             /** @description No reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    portal_report: {
+        parameters: {
+            query?: {
+                /** @description How many weeks back, this one included (1 to 104; default 12). */
+                weeks?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Counts per week and state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeekCount"][];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `weeks` out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
