@@ -52,3 +52,13 @@ export function useDecideAccount() {
     onSuccess: () => client.invalidateQueries({ queryKey: portalKeys.allAccounts }),
   });
 }
+
+export type WeekCount = ResponseOf<'/api/v1/portal-report', 'get'>[number];
+
+// GET /portal-report?weeks=: requests per week and state.
+export const reportQuery = (weeks: number) =>
+  queryOptions({
+    queryKey: ['portal', 'report', weeks] as const,
+    queryFn: ({ signal }) => unwrap(api.GET('/api/v1/portal-report', { params: { query: { weeks } }, signal })),
+  });
+export const useReport = (weeks: number) => useQuery(reportQuery(weeks));

@@ -25,6 +25,7 @@ describe('PortalAdminPage', () => {
       'GET /api/v1/portal-settings': () => json(200, settings),
       'PUT /api/v1/portal-settings': () => json(200, { ...settings, registration_mode: 'approval', version: 1 }),
       'GET /api/v1/portal-accounts': () => json(200, { items: [], next_cursor: null }),
+      'GET /api/v1/portal-report': () => json(200, []),
     });
     renderWithProviders(<PortalAdminPage />);
     await userEvent.selectOptions(await screen.findByLabelText('Who may register'), 'approval');
@@ -53,5 +54,24 @@ describe('PortalAdminPage', () => {
     await vi.waitFor(() => expect(calls.find((c) => c.path.endsWith('/reject'))?.body).toEqual({ reason: 'Not our area' }));
     await userEvent.click(screen.getByRole('button', { name: 'Approve as a new customer' }));
     await vi.waitFor(() => expect(calls.find((c) => c.path.endsWith('/approve'))?.body).toEqual({}));
+  });
+});
+
+describe('RequestsChart', () => {
+  it('shows each week with its total and its states', async () => {
+    stubServer({
+      'GET /api/v1/portal-settings': () => json(200, settings),
+      'GET /api/v1/portal-accounts': () => json(200, { items: [], next_cursor: null }),
+      'GET /api/v1/portal-report': () =>
+        json(200, [
+          { week: '2030-01-07', state: 'approved', count: 3 },
+          { week: '2030-01-07', state: 'submitted', count: 1 },
+          { week: '2030-01-14', state: 'rejected', count: 2 },
+        ]),
+    });
+    renderWithProviders(<PortalAdminPage />);
+    expect(await screen.findByRole('rowheader', { name: '2030-01-07' })).toBeInTheDocument();
+    expect(screen.getByText('(Waiting 1, Approved 3)')).toBeInTheDocument();
+    expect(screen.getByText('(Declined 2)')).toBeInTheDocument();
   });
 });

@@ -12,6 +12,7 @@ import {
   type RegistrationMode,
   type RequestField,
 } from '../api/portal';
+import { RequestsChart } from './RequestsChart';
 
 const FIELDS: { field: RequestField; label: string }[] = [
   { field: 'title', label: 'Title' },
@@ -35,6 +36,9 @@ export function PortalAdminPage() {
       </Card>
       <Card title="Registrations waiting for approval">
         <PendingAccounts />
+      </Card>
+      <Card title="Requests per week">
+        <RequestsChart />
       </Card>
     </div>
   );
