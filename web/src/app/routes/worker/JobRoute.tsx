@@ -24,7 +24,7 @@ function panels(job: JobDetail) {
         <AddNoteForm jobId={job.id} large />
         <NotesList notes={job.notes} />
       </Panel>
-      <Conversation thread={{ kind: 'job', id: job.id }} staff />
+      <Conversation thread={{ kind: 'job', id: job.id }} staff large />
       <Panel id="activity" title="Activity">
         <Timeline jobId={job.id} />
       </Panel>

@@ -11,7 +11,7 @@ const ROLE = { ADMIN: 'Staff', WORKER: 'Staff', CUSTOMER: 'Customer' } as Record
  * The conversation of a request or a job. Staff (`staff`) may write internal
  * notes, which the server never sends to a customer. Opening it marks it read.
  */
-export function Conversation({ thread, staff }: { thread: Thread; staff: boolean }) {
+export function Conversation({ thread, staff, large }: { thread: Thread; staff: boolean; large?: boolean }) {
   const messages = useMessages(thread);
   const markRead = useMarkRead(thread);
   const count = messages.data?.items.length;
@@ -24,7 +24,7 @@ export function Conversation({ thread, staff }: { thread: Thread; staff: boolean
       <QueryState query={messages} loading="Loading the conversation…">
         {(page) => <MessageList messages={page.items} />}
       </QueryState>
-      <MessageForm thread={thread} staff={staff} />
+      <MessageForm thread={thread} staff={staff} large={large} />
     </Card>
   );
 }
@@ -48,7 +48,8 @@ export function MessageList({ messages }: { messages: Message[] }) {
   );
 }
 
-function MessageForm({ thread, staff }: { thread: Thread; staff: boolean }) {
+/** `large`: phone-sized touch targets (the worker's page). */
+function MessageForm({ thread, staff, large }: { thread: Thread; staff: boolean; large?: boolean }) {
   const post = usePostMessage(thread);
   const form = useFormState();
   const [body, setBody] = useState('');
@@ -64,7 +65,7 @@ function MessageForm({ thread, staff }: { thread: Thread; staff: boolean }) {
   }
 
   return (
-    <form className="stack add-note" onSubmit={onSubmit} noValidate onChange={form.clearEdited}>
+    <form className="stack add-note" onSubmit={onSubmit} noValidate onChange={form.clearEdited} data-testid="message-form">
       <FormError message={form.formError} />
       <TextArea
         label={internal ? 'Internal note (staff only)' : 'Write a message'}
@@ -84,7 +85,7 @@ function MessageForm({ thread, staff }: { thread: Thread; staff: boolean }) {
         ) : (
           <span />
         )}
-        <Button type="submit" variant="primary" busy={post.isPending}>
+        <Button type="submit" variant="primary" size={large ? 'lg' : 'md'} busy={post.isPending}>
           {internal ? 'Add note' : 'Send'}
         </Button>
       </div>
