@@ -138,3 +138,14 @@ grant execute on function
   auth.filter_customers(jsonb, text, text, uuid, integer),
   auth.filter_jobs(jsonb, text, boolean, uuid, uuid, uuid, timestamptz, uuid, integer)
   to fieldops_admin;
+
+-- The one-click unsubscribe link of notification mails (db/migrations/0030),
+-- over the sign-in pool, without signing in.
+grant execute on function auth.portal_unsubscribe(uuid, bytea) to fieldops_login;
+
+-- A login's email change (db/migrations/0030): requested and confirmed over
+-- the sign-in pool, the user named by the server from the verified session.
+grant execute on function
+  auth.email_change_request(uuid, uuid, text, bytea, timestamptz),
+  auth.email_change_confirm(uuid, bytea)
+  to fieldops_login;

@@ -8,7 +8,9 @@
 -- worker:   reads id, name and role of its own company's staff (admins, workers),
 --           for note authors and assignment names.
 -- customer: reads id, name and role of itself and of the workers assigned to its
---           visible jobs (the worker's name is all it gets).
+--           visible jobs (the worker's name is all it gets); renames itself
+--           (its profile, migration 0030; its email changes only by
+--           confirming the new address, over the sign-in pool).
 -- password_hash is readable by no request role at all; the login step reads it
 -- through auth.login_lookup().
 
@@ -23,6 +25,7 @@ grant insert (name, email, password_hash, role, customer_id, contact_id, is_acti
 grant update (name, email, password_hash, role, customer_id, contact_id, is_active, deleted_at, deleted_by)
   on app.users to fieldops_admin;
 grant select (id, company_id, name, role) on app.users to fieldops_worker, fieldops_customer;
+grant update (name) on app.users to fieldops_customer;
 
 create policy users_owner_all on app.users to fieldops_owner
   using (true) with check (true);
@@ -53,3 +56,7 @@ create policy users_customer_select on app.users for select to fieldops_customer
             select 1 from app.jobs j where j.company_id = users.company_id and j.assigned_worker_id = users.id offset 0))
     )
   );
+
+create policy users_customer_update on app.users for update to fieldops_customer
+  using (company_id = (select app.company_id()) and id = (select app.user_id()))
+  with check (company_id = (select app.company_id()) and id = (select app.user_id()));

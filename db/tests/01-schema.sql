@@ -18,6 +18,9 @@ insert into checklist_exception values
   ('password_reset_tokens', 'audited', 'its key is a token digest, a secret; the password change it makes is audited'),
   ('job_request_changes', 'audited', 'it is the requests'' history itself, written only by app.job_request_history()'),
   ('portal_verification_tokens', 'audited', 'its key is a token digest, a secret; the verification it makes is audited'),
+  ('message_reads', 'audited', 'a read marker per user and conversation, moved on every read: no business data'),
+  ('unsubscribe_tokens', 'audited', 'its key is a token digest, a secret; the preference it changes is audited'),
+  ('email_changes', 'audited', 'its key is a token digest, a secret; the email change it makes is audited'),
   ('companies',      'global key', 'a reference table on Citus: sign-in finds a company by slug'),
   ('login_failures', 'global key', 'not tenant data; stays on the coordinator on Citus');
 grant select on checklist_exception to public;
@@ -30,10 +33,10 @@ select exists (select 1 from pg_extension where extname = 'citus') as citus \gse
 
 -- The tables. Adding one? List it here, then make every test below pass.
 select tables_are('app', array[
-  'audit_log', 'communications', 'companies', 'contact_locations', 'contact_methods', 'contacts', 'custom_field_definitions', 'customers',
+  'audit_log', 'communications', 'companies', 'email_changes', 'contact_locations', 'contact_methods', 'contacts', 'custom_field_definitions', 'customers',
   'idempotency_keys', 'job_notes', 'job_request_changes', 'job_requests', 'job_statuses', 'job_tasks', 'jobs', 'login_failures',
-  'mail_outbox', 'password_reset_tokens', 'portal_accounts', 'portal_invitations', 'portal_settings', 'portal_verification_tokens',
-  'refresh_tokens', 'service_location_access', 'service_locations', 'sessions', 'share_link_opens', 'share_links', 'users'
+  'mail_outbox', 'message_reads', 'messages', 'notification_preferences', 'password_reset_tokens', 'portal_accounts', 'portal_invitations', 'portal_settings', 'portal_verification_tokens',
+  'refresh_tokens', 'service_location_access', 'service_locations', 'sessions', 'share_link_opens', 'share_links', 'unsubscribe_tokens', 'users'
 ], 'schema app holds exactly the tables the policy tests know');
 
 select views_are('app', array['grant_report', 'job_summaries', 'policy_report'],

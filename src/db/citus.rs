@@ -78,6 +78,11 @@ pub const TABLES: &[(&str, Placement)] = &[
     ("app.portal_invitations", Placement::ByCompany),
     ("app.job_requests", Placement::ByCompany),
     ("app.job_request_changes", Placement::ByCompany),
+    ("app.notification_preferences", Placement::ByCompany),
+    ("app.unsubscribe_tokens", Placement::ByCompany),
+    ("app.messages", Placement::ByCompany),
+    ("app.message_reads", Placement::ByCompany),
+    ("app.email_changes", Placement::ByCompany),
     // Failed sign-ins are not tenant data and are only read by the sign-in
     // functions, which run on the coordinator.
     ("app.login_failures", Placement::Coordinator),

@@ -16,8 +16,11 @@ pub mod health;
 pub mod history;
 pub mod job_requests;
 pub mod jobs;
+pub mod messages;
 pub mod notes;
+pub mod notifications;
 pub mod portal;
+pub mod profile;
 pub mod service_locations;
 pub mod share;
 pub mod statuses;
@@ -59,6 +62,8 @@ use shared::{idempotency, middleware, AppState, Error};
         (name = "notes", description = "Notes on jobs"),
         (name = "share-links", description = "Read-only links to one job"),
         (name = "job-requests", description = "What customers ask for, from draft to job, with every change"),
+        (name = "notifications", description = "Your notification mails, and the unsubscribe link they carry"),
+        (name = "messages", description = "Conversations of job requests and jobs, read markers and unread counts"),
         (name = "portal", description = "The customer portal: its public page and your company's settings"),
     )
 )]
@@ -97,6 +102,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(share::router())
         .merge(portal::router())
         .merge(job_requests::router())
+        .merge(messages::router())
+        .merge(notifications::router())
+        .merge(profile::router())
         .split_for_parts()
 }
 

@@ -183,6 +183,22 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
             fail(format!("select * from auth.portal_verify('{b}', sha256('x'))")),
             fail("select * from auth.portal_account_status('bolt', 'x@x.test')"),
             fail(format!("select auth.portal_register_invited('{b}', sha256('x'), 'x', 'x@x.test', null, 'x')")),
+            // Conversations and notifications (migration 0030): the unsubscribe
+            // link is the sign-in pool's; the mail queueing is the triggers'.
+            fail(format!("select auth.portal_unsubscribe('{b}', sha256('x'))")),
+            fail(format!(
+                "select auth.email_change_request('{b}', '{}', 'x@evil.test', sha256('x'), now() + interval '1 day')",
+                victim.admin
+            )),
+            fail(format!("select auth.email_change_confirm('{b}', sha256('x'))")),
+            fail(format!(
+                "select app.queue_notification('{b}', '{}', 'x@evil.test', 'new_message', '{{}}'::jsonb)",
+                victim.admin
+            )),
+            fail(format!(
+                "select app.notify_customer('{b}', '{}', null, 'job_status', '{{}}'::jsonb)",
+                victim.customer
+            )),
             // A contact's locations are computed for the session by triggers
             // only (migration 0025).
             fail(format!("select app.contact_location_scope('{b}', '{}')", Uuid::new_v4())),
@@ -439,6 +455,27 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
         format!(
             "insert into app.job_request_changes (company_id, request_id, customer_id, field) \
              select company_id, id, customer_id, 'pwned' from app.job_requests where company_id = '{b}'"
+        ),
+        // Conversations and notifications (migration 0030).
+        format!("insert into app.messages (company_id, job_id, body) values ('{b}', '{}', 'pwned')", victim.job),
+        format!("update app.messages set body = 'pwned' where company_id = '{b}'"),
+        format!("delete from app.messages where company_id = '{b}'"),
+        format!(
+            "insert into app.message_reads (company_id, user_id, job_id, last_read_at) values ('{b}', '{}', '{}', now())",
+            victim.admin, victim.job
+        ),
+        format!("update app.message_reads set last_read_at = now() where company_id = '{b}'"),
+        format!(
+            "insert into app.notification_preferences (company_id, user_id, mail_notifications) values ('{b}', '{}', false)",
+            victim.admin
+        ),
+        format!("update app.notification_preferences set mail_notifications = false where company_id = '{b}'"),
+        format!("delete from app.unsubscribe_tokens where company_id = '{b}'"),
+        format!("update app.users set name = 'pwned' where company_id = '{b}'"),
+        format!(
+            "insert into app.email_changes (company_id, user_id, new_email, token_hash, expires_at) \
+             values ('{b}', '{}', 'x@evil.test', sha256('x'), now() + interval '1 day')",
+            victim.admin
         ),
     ]
     .into_iter()

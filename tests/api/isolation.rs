@@ -108,6 +108,26 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
     let submitted =
         app.post(&format!("/api/v1/job-requests/{request_id}/submit"), &a.customer.access, json!({})).await;
     assert_eq!(submitted.status, StatusCode::OK);
+    // A's conversations (migration 0030): a customer's message on the
+    // request, a staff note on the job.
+    let message = app
+        .post(
+            &format!("/api/v1/job-requests/{request_id}/messages"),
+            &a.customer.access,
+            json!({"body": "Secret message"}),
+        )
+        .await;
+    assert_eq!(message.status, StatusCode::CREATED, "{:?}", message.body);
+    let message_id = message.id().to_string();
+    let note = app
+        .post(
+            &format!("/api/v1/jobs/{job_id}/messages"),
+            &a.admin.access,
+            json!({"body": "Secret internal note", "internal": true}),
+        )
+        .await;
+    assert_eq!(note.status, StatusCode::CREATED, "{:?}", note.body);
+    let note_id = note.id().to_string();
 
     // A's customer's location (with a gate code) and contact.
     let locations = app.get(&format!("/api/v1/customers/{customer_id}/locations"), &a.admin.access).await;
@@ -362,6 +382,19 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         (Method::GET, format!("/api/v1/job-requests/{request_id}/history.csv"), None),
         (Method::GET, format!("/api/v1/job-requests?service_location_id={a_location}"), None),
         (Method::GET, "/api/v1/job-requests?state=submitted".into(), None),
+        // A's conversations (migration 0030).
+        (Method::GET, format!("/api/v1/job-requests/{request_id}/messages"), None),
+        (Method::POST, format!("/api/v1/job-requests/{request_id}/messages"), Some(json!({"body": "x"}))),
+        (Method::POST, format!("/api/v1/job-requests/{request_id}/messages/read"), None),
+        (Method::GET, format!("/api/v1/jobs/{job_id}/messages"), None),
+        (
+            Method::POST,
+            format!("/api/v1/jobs/{job_id}/messages"),
+            Some(json!({"body": "x", "internal": true})),
+        ),
+        (Method::POST, format!("/api/v1/jobs/{job_id}/messages/read"), None),
+        (Method::GET, "/api/v1/messages/unread".into(), None),
+        (Method::GET, "/api/v1/portal-report?weeks=104".into(), None),
         (
             Method::POST,
             "/api/v1/job-requests".into(),
@@ -392,6 +425,8 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         account_id.to_string(),
         invitation_id.clone(),
         request_id.clone(),
+        message_id.clone(),
+        note_id.clone(),
     ]
     .into_iter()
     .chain(a_statuses.iter().map(ToString::to_string))

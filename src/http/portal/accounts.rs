@@ -200,6 +200,7 @@ async fn decide(
 )]
 async fn approve_account(
     mut ctx: Ctx,
+    State(state): State<AppState>,
     AppPath(id): AppPath<Uuid>,
     AppJson(body): AppJson<ApproveAccount>,
 ) -> Result<AppJson<PortalAccount>> {
@@ -210,7 +211,9 @@ async fn approve_account(
             .map_err(|_| Error::field("customer_id", "does not name a customer of this company"))?;
     }
     let account = decide(&mut ctx, id, "approved", body.customer_id, None).await?;
+    mail_decision(&mut ctx, &state, &account, None).await?;
     ctx.commit().await?;
+    state.mail.notify();
     Ok(AppJson(account))
 }
 
@@ -230,6 +233,7 @@ async fn approve_account(
 )]
 async fn reject_account(
     mut ctx: Ctx,
+    State(state): State<AppState>,
     AppPath(id): AppPath<Uuid>,
     AppJson(body): AppJson<RejectAccount>,
 ) -> Result<AppJson<PortalAccount>> {
@@ -240,8 +244,30 @@ async fn reject_account(
         return Err(Error::field("reason", "must be 1 to 2000 characters"));
     }
     let account = decide(&mut ctx, id, "rejected", None, Some(reason)).await?;
+    mail_decision(&mut ctx, &state, &account, Some(reason)).await?;
     ctx.commit().await?;
+    state.mail.notify();
     Ok(AppJson(account))
+}
+
+/// The decision's mail to the registration's address, in this transaction
+/// (as the admin: insert only). An account mail: sent whatever the person's
+/// notification preference.
+async fn mail_decision(
+    ctx: &mut Ctx,
+    state: &AppState,
+    account: &PortalAccount,
+    reason: Option<&str>,
+) -> Result<()> {
+    let company =
+        sqlx::query!("select name, slug, color from app.companies where id = $1", ctx.user.company_id)
+            .fetch_one(&mut *ctx.tx)
+            .await?;
+    let link = format!("{}/p/{}", state.config.server.public_url, company.slug);
+    let brand = templates::Brand { company_name: &company.name, color: &company.color };
+    let mail = templates::account_decided(&brand, &account.email, &account.name, &link, reason);
+    outbox::enqueue_in_request(&mut ctx.tx, &mail).await?;
+    Ok(())
 }
 
 /// Invites an email to register on the portal for one of your customers: a

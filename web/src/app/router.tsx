@@ -38,6 +38,7 @@ const surfaces: Surface[] = [
       { pattern: 'adminUsers', page: () => import('./routes/admin/UsersRoute') },
       { pattern: 'adminRequests', page: () => import('./routes/admin/RequestsRoute') },
       { pattern: 'adminRequest', page: () => import('./routes/admin/RequestRoute') },
+      { pattern: 'adminPortal', page: () => import('./routes/admin/PortalRoute') },
     ],
   },
   {
@@ -57,6 +58,7 @@ const surfaces: Surface[] = [
       { pattern: 'portalRequests', page: () => import('./routes/portal/RequestsRoute') },
       { pattern: 'portalNewRequest', page: () => import('./routes/portal/RequestFormRoute') },
       { pattern: 'portalRequest', page: () => import('./routes/portal/RequestRoute') },
+      { pattern: 'portalProfile', page: () => import('./routes/portal/ProfileRoute') },
     ],
   },
 ];
@@ -69,6 +71,8 @@ const publicPages: PageRoute[] = [
   { pattern: 'portalRegister', page: () => import('./routes/PortalRegisterRoute') },
   { pattern: 'portalInvited', page: () => import('./routes/PortalRegisterRoute') },
   { pattern: 'portalVerify', page: () => import('./routes/PortalVerifyRoute') },
+  { pattern: 'portalUnsubscribe', page: () => import('./routes/PortalUnsubscribeRoute') },
+  { pattern: 'portalEmail', page: () => import('./routes/PortalEmailRoute') },
 ];
 
 function lazyPage(page: Page): RouteObject['lazy'] {

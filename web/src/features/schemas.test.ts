@@ -6,6 +6,7 @@ import { newPasswordSchema, passwordResetSchema } from './auth/components/passwo
 import { customFieldSchema, parseOptions } from './customFields/components/schemas';
 import { communicationSchema, contactSchema, customerSchema, locationSchema } from './customers/components/schemas';
 import { jobFormSchema } from './jobs/components/schemas';
+import { messageSchema } from './messages/components/schemas';
 import { noteSchema } from './notes/components/schemas';
 import { registrationSchema } from './portalSignup/components/schemas';
 import { statusSchema } from './statuses/components/schemas';
@@ -96,6 +97,10 @@ describe('form schemas', () => {
       tasks: ['Task must be at most 200 characters'],
     });
     expect(errorsOf(noteSchema, { body: '   ', visibility: 'internal' })).toEqual({ body: ['Note is required'] });
+    expect(errorsOf(messageSchema, { body: ' ', internal: false })).toEqual({ body: ['Message is required'] });
+    expect(errorsOf(messageSchema, { body: 'x'.repeat(5001), internal: true })).toEqual({
+      body: ['Message must be at most 5000 characters'],
+    });
     expect(errorsOf(statusSchema, { name: 'x'.repeat(61), color: 'red', is_final: false, requires_tasks_done: false })).toEqual({
       name: ['Name must be at most 60 characters'],
       color: ['Color must look like #1a2b3c'],

@@ -8,6 +8,7 @@ export const paths = {
   share: (token: string) => `/t/${encodeURIComponent(token)}`,
   portalRegister: (slug: string) => `/p/${encodeURIComponent(slug)}`,
   portalVerify: (slug: string) => `/p/${encodeURIComponent(slug)}/verify`,
+  portalUnsubscribe: (slug: string) => `/p/${encodeURIComponent(slug)}/unsubscribe`,
   admin: {
     jobs: '/admin/jobs',
     newJob: '/admin/jobs/new',
@@ -20,6 +21,7 @@ export const paths = {
     users: '/admin/users',
     requests: '/admin/requests',
     request: (id: string) => `/admin/requests/${id}`,
+    portal: '/admin/portal',
   },
   worker: {
     jobs: '/worker',
@@ -31,6 +33,7 @@ export const paths = {
     requests: '/portal/requests',
     newRequest: '/portal/requests/new',
     request: (id: string) => `/portal/requests/${id}`,
+    profile: '/portal/profile',
   },
 } as const;
 
@@ -44,6 +47,8 @@ export const patterns = {
   portalRegister: '/p/:slug',
   portalInvited: '/p/:slug/register',
   portalVerify: '/p/:slug/verify',
+  portalUnsubscribe: '/p/:slug/unsubscribe',
+  portalEmail: '/p/:slug/email',
   adminJobs: '/admin/jobs',
   adminNewJob: '/admin/jobs/new',
   adminJob: '/admin/jobs/:jobId',
@@ -60,6 +65,8 @@ export const patterns = {
   portalRequests: '/portal/requests',
   portalNewRequest: '/portal/requests/new',
   portalRequest: '/portal/requests/:requestId',
+  portalProfile: '/portal/profile',
   adminRequests: '/admin/requests',
   adminRequest: '/admin/requests/:requestId',
+  adminPortal: '/admin/portal',
 } as const;

@@ -463,6 +463,45 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/job-requests/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The conversation of a job request, oldest first (its customer, admins). */
+        get: operations["list_request_messages"];
+        put?: never;
+        /**
+         * Writes in a job request's conversation (its customer, admins; admins may
+         *     write an internal note). The other side is mailed, at most once per
+         *     thread and side every 10 minutes.
+         */
+        post: operations["post_request_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/job-requests/{id}/messages/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Marks a job request's conversation read up to now, for the caller. */
+        post: operations["read_request_messages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/job-requests/{id}/reject": {
         parameters: {
             query?: never;
@@ -678,6 +717,45 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The conversation of a job, oldest first (its customer, its worker, admins). */
+        get: operations["list_job_messages"];
+        put?: never;
+        /**
+         * Writes in a job's conversation (its customer, its worker, admins; staff
+         *     may write an internal note). The other side is mailed, at most once per
+         *     thread and side every 10 minutes.
+         */
+        post: operations["post_job_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}/messages/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Marks a job's conversation read up to now, for the caller. */
+        post: operations["read_job_messages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{id}/notes": {
         parameters: {
             query?: never;
@@ -786,6 +864,102 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Asks to sign in with a new email: a link to confirm it is mailed there (24
+         *     hours, single use); until then the old address stays. Always 202, whether
+         *     or not another login has the address.
+         */
+        post: operations["change_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/email/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirms a new email with the mailed link: it is the login's address from
+         *     now on.
+         */
+        post: operations["confirm_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your notification preference (every role). */
+        get: operations["get_preferences"];
+        /** Turns your notification mails on or off (every role). */
+        put: operations["put_preferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Renames yourself (customers; staff are renamed by an admin). */
+        patch: operations["update_profile"];
+        trace?: never;
+    };
+    "/api/v1/messages/unread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's unread messages, per conversation and in total: messages by
+         *     others, among those it may read, after its read marker of the thread.
+         */
+        get: operations["unread_counts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/portal-accounts": {
         parameters: {
             query?: never;
@@ -838,6 +1012,26 @@ export type paths = {
         put?: never;
         /** Rejects a pending account, with the reason its owner is shown. */
         post: operations["reject_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Job requests per week and state (admins), oldest week first; weeks
+         *     without requests are left out.
+         */
+        get: operations["portal_report"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -922,6 +1116,27 @@ export type paths = {
          *     honeypot (`website`) is answered 202 and nothing happens.
          */
         post: operations["register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/{slug}/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The one-click unsubscribe of a notification mail's link: turns that
+         *     person's notification mails off, without signing in. Account mails still
+         *     come.
+         */
+        post: operations["unsubscribe"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1524,6 +1739,12 @@ export type components = {
              */
             record_id: string;
         };
+        EmailChange: {
+            email: string;
+        };
+        EmailConfirmation: {
+            token: string;
+        };
         /** @enum {string} */
         FieldEntity: "customer" | "location" | "job";
         /** @enum {string} */
@@ -1690,6 +1911,29 @@ export type components = {
             email: string;
             password: string;
         };
+        /** @description One message of a conversation. */
+        Message: {
+            /** Format: uuid */
+            author_id: string;
+            /** @description The author's name when it was written. */
+            author_name: string;
+            /** @description `ADMIN`, `WORKER` or `CUSTOMER`. */
+            author_role: string;
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /** @description A staff-only note: never shown to customers. */
+            internal: boolean;
+            /** Format: uuid */
+            job_id?: string | null;
+            /**
+             * Format: uuid
+             * @description The job request whose conversation it is (or `job_id`).
+             */
+            request_id?: string | null;
+        };
         /** @enum {string} */
         MethodKind: "mobile" | "office_phone" | "email" | "fax";
         NamedRef: {
@@ -1712,6 +1956,11 @@ export type components = {
             /** @description `low`, `normal` (default) or `urgent`. */
             urgency?: string | null;
         };
+        NewMessage: {
+            body: string;
+            /** @description A staff-only note (staff only; customers never see it, and it mails nobody). */
+            internal?: boolean;
+        };
         NewMethod: {
             /** @description Default: the first method of its kind is the primary one. */
             is_primary?: boolean | null;
@@ -1733,6 +1982,13 @@ export type components = {
             /** Format: uuid */
             job_id: string;
             visibility: components["schemas"]["Visibility"];
+        };
+        /**
+         * @description Your notification mails: new messages, job status changes, decisions on
+         *     your requests.
+         */
+        NotificationPreferences: {
+            mail_notifications: boolean;
         };
         /** @description One page of a list; `next_cursor` is absent on the last page. */
         Page_Communication: {
@@ -1948,6 +2204,32 @@ export type components = {
             next_cursor?: string | null;
         };
         /** @description One page of a list; `next_cursor` is absent on the last page. */
+        Page_Message: {
+            items: {
+                /** Format: uuid */
+                author_id: string;
+                /** @description The author's name when it was written. */
+                author_name: string;
+                /** @description `ADMIN`, `WORKER` or `CUSTOMER`. */
+                author_role: string;
+                body: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: uuid */
+                id: string;
+                /** @description A staff-only note: never shown to customers. */
+                internal: boolean;
+                /** Format: uuid */
+                job_id?: string | null;
+                /**
+                 * Format: uuid
+                 * @description The job request whose conversation it is (or `job_id`).
+                 */
+                request_id?: string | null;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list; `next_cursor` is absent on the last page. */
         Page_PortalAccount: {
             items: {
                 address?: string | null;
@@ -2145,6 +2427,12 @@ export type components = {
             id: string;
             name: string;
             role: components["schemas"]["Role"];
+        };
+        ProfileEdit: {
+            name: string;
+        };
+        ProfileName: {
+            name: string;
         };
         PutContactLocations: {
             location_ids: string[];
@@ -2375,6 +2663,17 @@ export type components = {
              */
             task_ids: string[];
         };
+        /** @description The unread messages of one conversation. */
+        ThreadUnread: {
+            /** Format: uuid */
+            job_id?: string | null;
+            /** Format: date-time */
+            last_at: string;
+            /** Format: uuid */
+            request_id?: string | null;
+            /** Format: int64 */
+            unread: number;
+        };
         TimelineEntry: {
             /** Format: date-time */
             at: string;
@@ -2425,6 +2724,20 @@ export type components = {
         Transition: {
             /** @description Why, for the history (optional). */
             reason?: string | null;
+        };
+        /** @description Messages by others the caller has not read yet. */
+        UnreadCounts: {
+            /** @description Newest first, at most 200. */
+            threads: components["schemas"]["ThreadUnread"][];
+            /**
+             * Format: int64
+             * @description For the header badge: the sum over the threads.
+             */
+            total: number;
+        };
+        Unsubscribe: {
+            /** @description The token of the mail's link (after `#token=`). */
+            token: string;
         };
         UpdateCommunication: {
             channel?: null | components["schemas"]["Channel"];
@@ -2633,6 +2946,15 @@ export type components = {
         };
         /** @enum {string} */
         Visibility: "internal" | "customer";
+        /** @description The requests created in one week (from Monday, UTC) that are now in one state. */
+        WeekCount: {
+            /** Format: int64 */
+            count: number;
+            /** @description `draft`, `submitted`, `approved`, `rejected` or `withdrawn`. */
+            state: string;
+            /** Format: date */
+            week: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -4409,6 +4731,143 @@ export interface operations {
             };
         };
     };
+    list_request_messages: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of messages (customers: internal notes left out) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Message"];
+                };
+            };
+            /** @description Workers have no request threads */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such request visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_request_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewMessage"];
+            };
+        };
+        responses: {
+            /** @description Written */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Workers have no request threads */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such request visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Empty or too long, or an internal note from a customer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_request_messages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Read */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Workers have no request threads */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such request visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     reject_request: {
         parameters: {
             query?: never;
@@ -5151,6 +5610,116 @@ export interface operations {
             };
         };
     };
+    list_job_messages: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of messages (customers: internal notes left out) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Message"];
+                };
+            };
+            /** @description No such job visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_job_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewMessage"];
+            };
+        };
+        responses: {
+            /** @description Written */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description No such job visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Empty or too long, or an internal note from a customer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_job_messages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Read */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such job visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_notes: {
         parameters: {
             query?: never;
@@ -5504,6 +6073,183 @@ export interface operations {
             };
         };
     };
+    change_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailChange"];
+            };
+        };
+        responses: {
+            /** @description If the address is free, a confirmation link is on its way */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid email */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailConfirmation"];
+            };
+        };
+        responses: {
+            /** @description The new email is confirmed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown, used or expired link, or the address is taken (`errors.token`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your preference */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+        };
+    };
+    put_preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationPreferences"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            /** @description Invalid body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_profile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileEdit"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileName"];
+                };
+            };
+            /** @description Not a customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid name */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unread_counts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unread counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCounts"];
+                };
+            };
+        };
+    };
     list_accounts: {
         parameters: {
             query?: {
@@ -5663,6 +6409,47 @@ export interface operations {
                 };
             };
             /** @description No reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    portal_report: {
+        parameters: {
+            query?: {
+                /** @description How many weeks back, this one included (1 to 104; default 12). */
+                weeks?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Counts per week and state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeekCount"][];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `weeks` out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5924,6 +6711,60 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unsubscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The company's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Unsubscribe"];
+            };
+        };
+        responses: {
+            /** @description Notification mails are off */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            /** @description Malformed body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No active company by that slug */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a link of ours (`errors.token`) */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

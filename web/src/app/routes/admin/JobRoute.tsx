@@ -5,6 +5,7 @@ import { JobDetailPage } from '@/features/jobs/components/admin/JobDetailPage';
 import { AddNoteForm, NotesList } from '@/features/notes/components/Notes';
 import { ShareLinksPanel } from '@/features/share/components/ShareLinksPanel';
 import { TasksCard } from '@/features/tasks/components/TaskList';
+import { Conversation } from '@/features/messages/components/Conversation';
 import type { JobDetail } from '@/lib/api/types';
 
 /** The admin's job: the job's page from jobs, with tasks, notes, history and share links. */
@@ -23,6 +24,7 @@ function main(job: JobDetail) {
         <NotesList notes={job.notes} />
       </Card>
       <HistoryPanel job={job} />
+      <Conversation thread={{ kind: 'job', id: job.id }} staff />
     </>
   );
 }

@@ -4,6 +4,7 @@ import { Timeline } from '@/features/history/components/Timeline';
 import { PortalJobPage } from '@/features/jobs/components/portal/PortalJobPage';
 import { CustomerUpdates } from '@/features/notes/components/Notes';
 import { TasksCard } from '@/features/tasks/components/TaskList';
+import { Conversation } from '@/features/messages/components/Conversation';
 import type { JobDetail } from '@/lib/api/types';
 
 /** A customer's job: the job's page from jobs, with its progress, activity and updates, all read-only. */
@@ -21,6 +22,7 @@ function panels(job: JobDetail) {
         <Timeline jobId={job.id} />
       </Card>
       <CustomerUpdates notes={job.notes} />
+      <Conversation thread={{ kind: 'job', id: job.id }} staff={false} />
     </>
   );
 }

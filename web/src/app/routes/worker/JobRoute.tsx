@@ -4,6 +4,7 @@ import { Timeline } from '@/features/history/components/Timeline';
 import { WorkerJobPage } from '@/features/jobs/components/worker/WorkerJobPage';
 import { AddNoteForm, NotesList } from '@/features/notes/components/Notes';
 import { TaskList } from '@/features/tasks/components/TaskList';
+import { Conversation } from '@/features/messages/components/Conversation';
 import type { JobDetail } from '@/lib/api/types';
 
 /** A worker's job: the job's page from jobs, with big task checkboxes, notes and activity. */
@@ -23,6 +24,7 @@ function panels(job: JobDetail) {
         <AddNoteForm jobId={job.id} large />
         <NotesList notes={job.notes} />
       </Panel>
+      <Conversation thread={{ kind: 'job', id: job.id }} staff large />
       <Panel id="activity" title="Activity">
         <Timeline jobId={job.id} />
       </Panel>
