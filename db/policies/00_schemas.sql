@@ -131,3 +131,13 @@ grant execute on function
   auth.filter_customers(jsonb, text, text, uuid, integer),
   auth.filter_jobs(jsonb, text, boolean, uuid, uuid, uuid, timestamptz, uuid, integer)
   to fieldops_admin;
+
+-- Imports (db/migrations/0029): invoker's rights, so every row an import
+-- writes or an undo reverts passes the admin's own policies; they only save
+-- round trips.
+grant execute on function
+  app.import_rows(text, uuid, text, jsonb),
+  app.import_customer_row(uuid, text, jsonb),
+  app.import_job_row(uuid, text, jsonb),
+  app.undo_import(bigint)
+  to fieldops_admin;

@@ -12,8 +12,10 @@ pub mod communications;
 pub mod contacts;
 pub mod custom_fields;
 pub mod customers;
+pub mod export;
 pub mod health;
 pub mod history;
+pub mod imports;
 pub mod job_requests;
 pub mod jobs;
 pub mod notes;
@@ -60,6 +62,7 @@ use shared::{idempotency, middleware, AppState, Error};
         (name = "share-links", description = "Read-only links to one job"),
         (name = "job-requests", description = "What customers ask for, from draft to job, with every change"),
         (name = "portal", description = "The customer portal: its public page and your company's settings"),
+        (name = "imports", description = "Import from spreadsheets and other systems, and export everything (admins)"),
     )
 )]
 pub struct ApiDoc;
@@ -97,6 +100,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(share::router())
         .merge(portal::router())
         .merge(job_requests::router())
+        .merge(imports::router())
+        .merge(export::router())
         .split_for_parts()
 }
 
