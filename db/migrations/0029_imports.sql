@@ -152,6 +152,10 @@ returns table (row_number integer, outcome text, record_id uuid, matched_by text
                sql_state text, constraint_name text, column_name text, message text)
 language plpgsql
 set search_path = pg_catalog, pg_temp
+-- A thousand rows a call run the same few statements a thousand times: their
+-- plans are kept (as for app.audit_row, migration 0019) rather than made
+-- again for each row as the request's force_custom_plan would.
+set plan_cache_mode = auto
 as $$
 declare
   v_row jsonb;
