@@ -104,7 +104,7 @@ export function ImportsPage() {
                 Apply
               </Button>
             </div>
-            {running.isPending ? <p role="status">Importing {file?.name}… this takes about a second per thousand rows.</p> : null}
+            {running.isPending ? <p role="status">Importing {file?.name}…</p> : null}
             {report ? <ReportView report={report} /> : null}
           </Card>
         ) : null}
