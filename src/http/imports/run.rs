@@ -177,7 +177,9 @@ pub async fn run(
         Import,
         r#"update app.imports set created_count = $3, updated_count = $4, skipped_count = $5, refused_count = $6,
                   errors = $7, applied_xact = $8,
-                  undo_deadline = case when $8::bigint is null then null else now() + interval '24 hours' end
+                  -- No CASE around now() (Citus refuses it in an UPDATE): a dry run's
+                  -- null interval leaves no deadline.
+                  undo_deadline = now() + $9::interval
            where company_id = $1 and id = $2
            returning id, kind, file_name, source, mapping as "mapping: Json<Mapping>", headers, created_by,
                      created_at, created_count, updated_count, skipped_count, refused_count, state,
@@ -190,6 +192,7 @@ pub async fn run(
         counts.get("refused").copied().unwrap_or(0),
         Json(&errors) as _,
         applied_xact,
+        applied_xact.map(|_| sqlx::postgres::types::PgInterval { months: 0, days: 0, microseconds: 24 * 3600 * 1_000_000 }),
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -288,7 +291,7 @@ async fn label(
 /// Reverts an applied import within its 24 hours, as one step.
 pub async fn undo(conn: &mut PgConnection, user: &CurrentUser, id: Uuid) -> Result<Import> {
     let found = sqlx::query!(
-        "select state, applied_xact, coalesce(undo_deadline > now(), false) as \"in_time!\" from app.imports
+        "select state, applied_xact, undo_deadline > now() as in_time from app.imports
          where company_id = $1 and id = $2 for update",
         user.company_id,
         id
@@ -297,7 +300,7 @@ pub async fn undo(conn: &mut PgConnection, user: &CurrentUser, id: Uuid) -> Resu
     .await?
     .ok_or(Error::NotFound)?;
     let xact = match (found.state.as_str(), found.applied_xact) {
-        ("applied", Some(xact)) if found.in_time => xact,
+        ("applied", Some(xact)) if found.in_time == Some(true) => xact,
         ("applied", _) => return Err(Error::Conflict("the 24 hours to undo this import have passed".into())),
         ("undone", _) => return Err(Error::Conflict("this import was already undone".into())),
         _ => return Err(Error::Conflict("a dry run changed nothing to undo".into())),
