@@ -202,6 +202,13 @@ $$;
 -- region, postal_code, country, notes, tags (array), contact_name. Matched
 -- by the source's external id, else (rows without one) by phone, email or
 -- address as auth.find_customer_duplicates normalizes them.
+--
+-- The company (and below, the user) is the request's hint, not the verified
+-- context: every statement binds it, and the policies check each row against
+-- the verified context, so a forged hint finds and writes nothing. (The
+-- verified context is a definer's lookup; called here, on Citus's
+-- coordinator, it would read the sessions over the owner's connection, which
+-- Citus refuses once the admin's has written to the company's shards.)
 -- ---------------------------------------------------------------------------
 create function app.import_customer_row(p_import uuid, p_source text, p_row jsonb,
                                         out outcome text, out record_id uuid, out matched_by text)
@@ -209,9 +216,11 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_company uuid := app.company_id();
+  v_company uuid := app.session_company_hint();
   v_customer uuid;
   v_location uuid;
+  v_digits text;
+  v_key text;
   v_contact uuid;
   v_matched text;
   v_changed boolean;
@@ -231,16 +240,45 @@ begin
       v_matched := 'external_id';
     end if;
   end if;
+  -- Rows without an id: the likely duplicates, normalized as
+  -- auth.find_customer_duplicates does (the phone's last ten digits, the
+  -- email without case, the address without case, spaces or punctuation),
+  -- looked up here under the admin's own policies. Not through that
+  -- function: a definer's query runs over the owner's connection, and on
+  -- Citus it may not read shards this transaction has written as the admin.
   if v_customer is null and p_row ->> 'external_id' is null then
-    select d.customer_id, d.matched, case when d.kind = 'location' then d.record_id end
-      into v_customer, v_matched, v_location
-    from auth.find_customer_duplicates(
-      case when p_row ? 'phone' then array[p_row ->> 'phone'] else '{}'::text[] end,
-      case when p_row ? 'email' then array[p_row ->> 'email'] else '{}'::text[] end,
-      nullif(pg_catalog.concat_ws(' ', p_row ->> 'line1', p_row ->> 'line2', p_row ->> 'city',
-                                  p_row ->> 'region', p_row ->> 'postal_code'), '')
-      ) d
-    limit 1;
+    v_digits := pg_catalog.regexp_replace(coalesce(p_row ->> 'phone', ''), '[^0-9]', '', 'g');
+    if pg_catalog.char_length(v_digits) >= 7 then
+      select m.customer_id into v_customer
+      from app.contact_methods m
+      join app.customers c on c.company_id = m.company_id and c.id = m.customer_id and c.deleted_at is null
+      where m.company_id = v_company and m.kind <> 'email'
+        and pg_catalog.right(pg_catalog.regexp_replace(m.value, '[^0-9]', '', 'g'), 10) = pg_catalog.right(v_digits, 10)
+      order by m.customer_id limit 1;
+      v_matched := case when v_customer is not null then 'phone' end;
+    end if;
+    if v_customer is null and p_row ? 'email' then
+      select m.customer_id into v_customer
+      from app.contact_methods m
+      join app.customers c on c.company_id = m.company_id and c.id = m.customer_id and c.deleted_at is null
+      where m.company_id = v_company and m.kind = 'email'
+        and pg_catalog.lower(m.value) = pg_catalog.lower(pg_catalog.btrim(p_row ->> 'email'))
+      order by m.customer_id limit 1;
+      v_matched := case when v_customer is not null then 'email' end;
+    end if;
+    v_key := nullif(pg_catalog.regexp_replace(pg_catalog.lower(pg_catalog.concat(p_row ->> 'line1', p_row ->> 'line2',
+               p_row ->> 'city', p_row ->> 'region', p_row ->> 'postal_code')), '[^[:alnum:]]+', '', 'g'), '');
+    if v_customer is null and p_row ? 'line1' and v_key is not null then
+      select l.customer_id, l.id into v_customer, v_location
+      from app.service_locations l
+      join app.customers c on c.company_id = l.company_id and c.id = l.customer_id and c.deleted_at is null
+      where l.company_id = v_company and l.line1 is not null
+        and pg_catalog.regexp_replace(pg_catalog.lower(coalesce(l.line1, '') || coalesce(l.line2, '')
+              || coalesce(l.city, '') || coalesce(l.region, '') || coalesce(l.postal_code, '')),
+              '[^[:alnum:]]+', '', 'g') = v_key
+      order by l.customer_id, l.id limit 1;
+      v_matched := case when v_customer is not null then 'address' end;
+    end if;
   end if;
 
   if v_customer is null then
@@ -349,7 +387,7 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_company uuid := app.company_id();
+  v_company uuid := app.session_company_hint();
   v_job uuid;
   v_customer uuid;
   v_status uuid;
@@ -448,7 +486,7 @@ begin
   end if;
   -- Past completed jobs come in done and out of the way.
   if v_final then
-    update app.jobs j set is_archived = true, archived_at = pg_catalog.now(), archived_by = app.user_id()
+    update app.jobs j set is_archived = true, archived_at = pg_catalog.now(), archived_by = app.session_user_hint()
     where j.company_id = v_company and j.id = v_job and not j.is_archived;
   end if;
   record_id := v_job;
@@ -469,7 +507,7 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_company uuid := app.company_id();
+  v_company uuid := app.session_company_hint();
   v_entry record;
   v_old jsonb;
   v_count integer := 0;
@@ -486,7 +524,7 @@ begin
       from pg_catalog.jsonb_each(v_entry.changes) c;
     end if;
     if v_entry.table_name = 'customers' and v_entry.action = 'INSERT' then
-      update app.customers c set deleted_at = pg_catalog.now(), deleted_by = app.user_id()
+      update app.customers c set deleted_at = pg_catalog.now(), deleted_by = app.session_user_hint()
       where c.company_id = v_company and c.id = v_entry.row_id and c.deleted_at is null;
     elsif v_entry.table_name = 'customers' and v_entry.action = 'UPDATE' then
       update app.customers c
@@ -508,7 +546,7 @@ begin
     elsif v_entry.table_name = 'external_refs' and v_entry.action = 'INSERT' then
       delete from app.external_refs r where r.company_id = v_company and r.id = v_entry.row_id;
     elsif v_entry.table_name = 'jobs' and v_entry.action = 'INSERT' then
-      update app.jobs j set is_archived = true, archived_at = pg_catalog.now(), archived_by = app.user_id()
+      update app.jobs j set is_archived = true, archived_at = pg_catalog.now(), archived_by = app.session_user_hint()
       where j.company_id = v_company and j.id = v_entry.row_id and not j.is_archived;
     elsif v_entry.table_name = 'jobs' and v_entry.action = 'UPDATE' then
       update app.jobs j
