@@ -221,6 +221,8 @@ declare
   v_location uuid;
   v_digits text;
   v_key text;
+  v_tags text[];
+  v_primary boolean;
   v_contact uuid;
   v_matched text;
   v_changed boolean;
@@ -281,13 +283,17 @@ begin
     end if;
   end if;
 
+  -- Computed here, not as subqueries inside the writes (Citus refuses a
+  -- subquery in INSERT … VALUES).
+  v_tags := case when p_row ? 'tags' then array(select pg_catalog.jsonb_array_elements_text(p_row -> 'tags')) end;
+
   if v_customer is null then
     if v_name is null then
       raise exception 'a new customer needs a name' using errcode = 'FO422', column = 'name';
     end if;
     insert into app.customers (name, email, phone, address, notes, tags)
     values (v_name, p_row ->> 'email', p_row ->> 'phone', v_address, p_row ->> 'notes',
-            coalesce(array(select pg_catalog.jsonb_array_elements_text(p_row -> 'tags')), '{}'))
+            coalesce(v_tags, '{}'))
     returning id into v_customer;
     -- Its first location was made by app.create_first_location.
     update app.service_locations l
@@ -304,14 +310,12 @@ begin
         phone = coalesce(p_row ->> 'phone', c.phone),
         address = coalesce(v_address, c.address),
         notes = coalesce(p_row ->> 'notes', c.notes),
-        tags = case when p_row ? 'tags'
-                    then array(select pg_catalog.jsonb_array_elements_text(p_row -> 'tags')) else c.tags end
+        tags = coalesce(v_tags, c.tags)
     where c.company_id = v_company and c.id = v_customer and c.deleted_at is null
       and (c.name, c.email, c.phone, c.address, c.notes, c.tags) is distinct from
           (coalesce(v_name, c.name), coalesce(p_row ->> 'email', c.email), coalesce(p_row ->> 'phone', c.phone),
            coalesce(v_address, c.address), coalesce(p_row ->> 'notes', c.notes),
-           case when p_row ? 'tags'
-                then array(select pg_catalog.jsonb_array_elements_text(p_row -> 'tags')) else c.tags end);
+           coalesce(v_tags, c.tags));
     v_changed := found;
     if p_row ? 'line1' then
       if v_location is null then
@@ -354,11 +358,11 @@ begin
                      and pg_catalog.right(pg_catalog.regexp_replace(m.value, '[^0-9]', '', 'g'), 10)
                        = pg_catalog.right(pg_catalog.regexp_replace(v_value, '[^0-9]', '', 'g'), 10) end
       ) then
+        v_primary := not exists (select 1 from app.contact_methods m
+                                 where m.company_id = v_company and m.contact_id = v_contact and m.kind = v_kind
+                                   and m.is_primary);
         insert into app.contact_methods (customer_id, contact_id, kind, value, is_primary)
-        values (v_customer, v_contact, v_kind, v_value,
-                not exists (select 1 from app.contact_methods m
-                            where m.company_id = v_company and m.contact_id = v_contact and m.kind = v_kind
-                              and m.is_primary));
+        values (v_customer, v_contact, v_kind, v_value, v_primary);
         if outcome = 'skipped' then
           outcome := 'updated';
         end if;
@@ -511,6 +515,9 @@ declare
   v_entry record;
   v_old jsonb;
   v_count integer := 0;
+  v_customer app.customers%rowtype;
+  v_location app.service_locations%rowtype;
+  v_job app.jobs%rowtype;
 begin
   for v_entry in
     select a.table_name, a.row_id, a.action, a.changes from app.audit_log a
@@ -527,17 +534,20 @@ begin
       update app.customers c set deleted_at = pg_catalog.now(), deleted_by = app.session_user_hint()
       where c.company_id = v_company and c.id = v_entry.row_id and c.deleted_at is null;
     elsif v_entry.table_name = 'customers' and v_entry.action = 'UPDATE' then
+      -- The row as it is, with the old values laid over it (read first, not
+      -- joined into the UPDATE: one plain statement per shard for Citus).
+      select * into v_customer from app.customers c where c.company_id = v_company and c.id = v_entry.row_id;
+      v_customer := pg_catalog.jsonb_populate_record(v_customer, v_old);
       update app.customers c
-      set name = p.name, email = p.email, phone = p.phone, address = p.address, notes = p.notes, tags = p.tags
-      from (select (pg_catalog.jsonb_populate_record(c2, v_old)).* from app.customers c2
-            where c2.company_id = v_company and c2.id = v_entry.row_id) p
+      set name = v_customer.name, email = v_customer.email, phone = v_customer.phone, address = v_customer.address,
+          notes = v_customer.notes, tags = v_customer.tags
       where c.company_id = v_company and c.id = v_entry.row_id;
     elsif v_entry.table_name = 'service_locations' and v_entry.action = 'UPDATE' then
+      select * into v_location from app.service_locations l where l.company_id = v_company and l.id = v_entry.row_id;
+      v_location := pg_catalog.jsonb_populate_record(v_location, v_old);
       update app.service_locations l
-      set line1 = p.line1, line2 = p.line2, city = p.city, region = p.region, postal_code = p.postal_code,
-          country = p.country
-      from (select (pg_catalog.jsonb_populate_record(l2, v_old)).* from app.service_locations l2
-            where l2.company_id = v_company and l2.id = v_entry.row_id) p
+      set line1 = v_location.line1, line2 = v_location.line2, city = v_location.city, region = v_location.region,
+          postal_code = v_location.postal_code, country = v_location.country
       where l.company_id = v_company and l.id = v_entry.row_id;
     elsif v_entry.table_name = 'contact_methods' and v_entry.action = 'INSERT' then
       delete from app.contact_methods m where m.company_id = v_company and m.id = v_entry.row_id;
@@ -549,13 +559,13 @@ begin
       update app.jobs j set is_archived = true, archived_at = pg_catalog.now(), archived_by = app.session_user_hint()
       where j.company_id = v_company and j.id = v_entry.row_id and not j.is_archived;
     elsif v_entry.table_name = 'jobs' and v_entry.action = 'UPDATE' then
+      select * into v_job from app.jobs j where j.company_id = v_company and j.id = v_entry.row_id;
+      v_job := pg_catalog.jsonb_populate_record(v_job, v_old);
       update app.jobs j
-      set customer_id = p.customer_id, status_id = p.status_id, assigned_worker_id = p.assigned_worker_id,
-          title = p.title, description = p.description, scheduled_at = p.scheduled_at,
-          service_location_id = p.service_location_id, is_archived = p.is_archived, archived_at = p.archived_at,
-          archived_by = p.archived_by
-      from (select (pg_catalog.jsonb_populate_record(j2, v_old)).* from app.jobs j2
-            where j2.company_id = v_company and j2.id = v_entry.row_id) p
+      set customer_id = v_job.customer_id, status_id = v_job.status_id, assigned_worker_id = v_job.assigned_worker_id,
+          title = v_job.title, description = v_job.description, scheduled_at = v_job.scheduled_at,
+          service_location_id = v_job.service_location_id, is_archived = v_job.is_archived,
+          archived_at = v_job.archived_at, archived_by = v_job.archived_by
       where j.company_id = v_company and j.id = v_entry.row_id;
     else
       continue;
