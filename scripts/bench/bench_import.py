@@ -60,7 +60,7 @@ def main() -> None:
         seconds = time.monotonic() - started
     finally:
         subprocess.run([str(binary), "db", "stop"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    summary = run.stdout.strip().splitlines()[0]
+    summary = next((l for l in run.stdout.splitlines() if l.startswith("imported")), "")
     load = os.getloadavg()[0]
     line = (f"{args.rows:,} customer rows imported in {seconds:.1f} s ({args.rows / seconds:,.0f} rows/s; "
             f"target: under 60 s), {'debug' if args.debug else 'release'} build, load average {load:.1f} "
