@@ -75,6 +75,8 @@ alter function app.audit_row() set citus.allow_nested_distributed_execution = on
 -- companies because there was a parallel operation on a distributed table".)
 alter function auth.request_context() reset plan_cache_mode;
 alter function app.audit_row() reset plan_cache_mode;
+-- The import's rows likewise (db/migrations/0029).
+alter function app.import_rows(text, uuid, text, jsonb) reset plan_cache_mode;
 alter function app.create_default_statuses() set citus.allow_nested_distributed_execution = on;
 
 -- Citus writes an INSERT to a shard with every defaulted column spelled out

@@ -5,7 +5,7 @@
 -- why), each committed so that the last one can check what B kept.
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-select plan(138);
+select plan(150);
 \ir fixtures/tenants.sql
 
 -- ---------------------------------------------------------------- admin of A
@@ -167,6 +167,22 @@ select throws_ok(format($$ insert into app.communications (customer_id, channel,
 select throws_ok(format($$ insert into app.communications (customer_id, job_id, channel, direction, summary)
                            values (%L, %L, 'call', 'inbound', 'x') $$, pg_temp.id('A.cust2'), pg_temp.id('A.job1')),
   'FO422', null, 'admin A cannot name another customer''s job in a log entry (app.check_communication_job)');
+
+-- Imports (migration 0029): the company's own runs, links and mappings.
+select set_eq($$ select id from app.imports $$, array[pg_temp.id('A.import')], 'admin A reads A''s imports only');
+select set_eq($$ select id from app.external_refs $$, array[pg_temp.id('A.ref')], 'admin A reads A''s external ids only');
+select set_eq($$ select id from app.import_mappings $$, array[pg_temp.id('A.mapping')], 'admin A reads A''s mappings only');
+select is(pg_temp.affected(format($$ update app.imports set state = 'undone' where id = %L $$,
+    pg_temp.id('B.import'))), 0::bigint, 'admin A cannot touch B''s imports');
+select is(pg_temp.affected(format($$ delete from app.external_refs where id = %L $$,
+    pg_temp.id('B.ref'))), 0::bigint, 'admin A cannot delete B''s external ids');
+select is(pg_temp.affected(format($$ update app.import_mappings set mapping = '{}' where id = %L $$,
+    pg_temp.id('B.mapping'))), 0::bigint, 'admin A cannot edit B''s mappings');
+select throws_ok(format($$ insert into app.external_refs (source, kind, external_id, record_id, import_id)
+                           values ('spreadsheet', 'customer', 'X-2', %L, %L) $$, pg_temp.id('A.cust1'), pg_temp.id('B.import')),
+  '23503', null, 'admin A cannot link to B''s import (composite foreign key)');
+select throws_ok($$ update app.external_refs set record_id = record_id $$, '42501', null,
+  'admin A cannot re-point an external id');
 reset role;
 select pg_temp.lend_temp(false);
 commit;
@@ -263,6 +279,9 @@ select throws_ok($$ insert into app.customers (name) values ('x') $$, '42501', '
   'worker A cannot create customers');
 select throws_ok($$ select count(*) from app.communications $$, '42501', 'permission denied for table communications',
   'worker A cannot read the communication log (staff only)');
+select throws_ok($$ select count(*) from app.imports $$, '42501', 'permission denied for table imports',
+  'worker A cannot read imports');
+select throws_ok($$ select app.undo_import(0) $$, '42501', null, 'worker A cannot undo an import');
 select throws_ok($$ select * from auth.search_customer_matches('customer', 100) $$, '42501', null,
   'worker A may not call the admins'' customer search');
 reset role;
@@ -341,6 +360,10 @@ select set_eq($$ select distinct job_id from app.audit_log $$, array[pg_temp.id(
   'customer A reads the timeline of its own unarchived job only');
 select throws_ok($$ select count(*) from app.communications $$, '42501', 'permission denied for table communications',
   'customer A cannot read the communication log, not even its own customer''s');
+select throws_ok($$ select count(*) from app.external_refs $$, '42501', 'permission denied for table external_refs',
+  'customer A cannot read external ids');
+select throws_ok($$ select * from app.import_rows('customers', gen_random_uuid(), 'x', '[]') $$, '42501', null,
+  'customer A cannot import');
 
 -- Sessions: everyone may end its own session, nobody another's.
 select is(pg_temp.affected(format($$ update app.sessions set revoked_at = now() where id = %L $$,

@@ -39,6 +39,9 @@ expected = [
     "/api/v1/customers/search", "/api/v1/customers/{id}/communications",
     "/api/v1/customers/{id}/communications/{communication_id}",
     "/api/v1/custom-fields", "/api/v1/custom-fields/{id}",
+    "/api/v1/imports", "/api/v1/imports/preview", "/api/v1/imports/{id}", "/api/v1/imports/{id}/errors.csv",
+    "/api/v1/imports/{id}/undo", "/api/v1/import-mappings", "/api/v1/import-mappings/{id}",
+    "/api/v1/export.zip", "/api/v1/customers.csv", "/api/v1/jobs.csv",
 ]
 missing = [path for path in expected if path not in document["paths"]]
 if missing:

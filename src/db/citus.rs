@@ -83,6 +83,10 @@ pub const TABLES: &[(&str, Placement)] = &[
     ("app.messages", Placement::ByCompany),
     ("app.message_reads", Placement::ByCompany),
     ("app.email_changes", Placement::ByCompany),
+    // Imports (migration 0029): the import before the links that name it.
+    ("app.imports", Placement::ByCompany),
+    ("app.external_refs", Placement::ByCompany),
+    ("app.import_mappings", Placement::ByCompany),
     // Failed sign-ins are not tenant data and are only read by the sign-in
     // functions, which run on the coordinator.
     ("app.login_failures", Placement::Coordinator),

@@ -12,8 +12,10 @@ pub mod communications;
 pub mod contacts;
 pub mod custom_fields;
 pub mod customers;
+pub mod export;
 pub mod health;
 pub mod history;
+pub mod imports;
 pub mod job_requests;
 pub mod jobs;
 pub mod messages;
@@ -65,6 +67,7 @@ use shared::{idempotency, middleware, AppState, Error};
         (name = "notifications", description = "Your notification mails, and the unsubscribe link they carry"),
         (name = "messages", description = "Conversations of job requests and jobs, read markers and unread counts"),
         (name = "portal", description = "The customer portal: its public page and your company's settings"),
+        (name = "imports", description = "Import from spreadsheets and other systems, and export everything (admins)"),
     )
 )]
 pub struct ApiDoc;
@@ -105,6 +108,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(messages::router())
         .merge(notifications::router())
         .merge(profile::router())
+        .merge(imports::router())
+        .merge(export::router())
         .split_for_parts()
 }
 

@@ -449,6 +449,14 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
              values ('{b}', '{}', 'x@evil.test', sha256('x'), now() + interval '1 day')",
             victim.customer
         ),
+        // Imports (migration 0029).
+        format!("update app.imports set state = 'undone', errors = '[]' where company_id = '{b}'"),
+        format!("delete from app.external_refs where company_id = '{b}'"),
+        format!(
+            "insert into app.import_mappings (company_id, kind, name, source, mapping) \
+             values ('{b}', 'customers', 'pwned', 'pwned', '{{}}')"
+        ),
+        format!("update app.import_mappings set mapping = '{{}}' where company_id = '{b}'"),
         format!("update app.job_requests set title = 'pwned' where company_id = '{b}'"),
         format!("insert into app.job_requests (company_id, customer_id, title) values ('{b}', '{}', 'pwned')", victim.customer),
         format!("delete from app.job_request_changes where company_id = '{b}'"),

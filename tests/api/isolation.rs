@@ -190,6 +190,27 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         .await;
     assert!(valued.status.is_success(), "{:?}", valued.body);
 
+    // A's import, with a refused row, and a saved mapping (migration 0029).
+    let import = app
+        .client
+        .post(app.url("/api/v1/imports?kind=customers&dry_run=false&file_name=Secret.csv"))
+        .bearer_auth(&a.admin.access)
+        .body("Name,Email\nSecret imported,\nSecret refused,not-an-email\n")
+        .send()
+        .await
+        .expect("import sent");
+    assert_eq!(import.status(), StatusCode::CREATED);
+    let import: Value = import.json().await.expect("import report");
+    let import_id = import["import"]["id"].as_str().expect("import").to_owned();
+    let mapping = app
+        .post(
+            "/api/v1/import-mappings",
+            &a.admin.access,
+            json!({"kind": "customers", "name": "Secret mapping", "mapping": {"name": "Name"}}),
+        )
+        .await;
+    let mapping_id = mapping.id().to_string();
+
     // A job of B's own, to aim B's legitimate writes at A's ids.
     let b_job =
         app.create_job(&b.admin.access, json!({"customer_id": b.customer_id, "title": "B job"})).await;
@@ -400,6 +421,15 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
             "/api/v1/job-requests".into(),
             Some(json!({"title": "x", "service_location_id": a_location})),
         ),
+        // A's imports and mappings (migration 0029); B's exports and lists.
+        (Method::GET, format!("/api/v1/imports/{import_id}"), None),
+        (Method::GET, format!("/api/v1/imports/{import_id}/errors.csv"), None),
+        (Method::POST, format!("/api/v1/imports/{import_id}/undo"), Some(json!({}))),
+        (Method::DELETE, format!("/api/v1/import-mappings/{mapping_id}"), None),
+        (Method::GET, "/api/v1/imports".into(), None),
+        (Method::GET, "/api/v1/import-mappings".into(), None),
+        (Method::GET, "/api/v1/customers.csv".into(), None),
+        (Method::GET, "/api/v1/jobs.csv".into(), None),
         // Asking for A's admin's reset link is open to anyone (it mails A's
         // admin, never the asker), so only the confirmation is in the matrix.
         (
@@ -427,6 +457,8 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         request_id.clone(),
         message_id.clone(),
         note_id.clone(),
+        import_id.clone(),
+        mapping_id.clone(),
     ]
     .into_iter()
     .chain(a_statuses.iter().map(ToString::to_string))

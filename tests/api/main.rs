@@ -13,6 +13,7 @@ mod helpers;
 mod history;
 mod hygiene;
 mod idempotency;
+mod imports;
 mod injection;
 mod isolation;
 mod job_requests;

@@ -474,6 +474,11 @@ pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
         "service_location_id",
         "is required: the customer has several service locations",
     ),
+    // Imports (migration 0029).
+    ("import_mappings_name_key", "", "a mapping of this kind already has this name"),
+    ("import_mappings_name_length", "name", "must be 1 to 100 characters"),
+    ("imports_file_name_length", "file_name", "must be 1 to 255 characters"),
+    ("external_refs_external_id_length", "external_id", "must be 1 to 200 characters"),
 ];
 
 /// Named constraints no request can break with what it sends, so no user
@@ -661,6 +666,26 @@ pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
     ("contact_locations_pair_key", "the handler writes each location once, only those not linked yet"),
     ("contact_locations_company_fkey", "company_id comes from the context"),
     ("contact_locations_contact_fkey", "the contact the handler just locked"),
+    // Imports (migration 0029): the handlers check or generate each of these first.
+    ("imports_pkey", "ids are generated"),
+    ("imports_company_fkey", "company_id comes from the context"),
+    ("imports_kind", "an enum on the way in"),
+    ("imports_state", "set by the server: dry_run, applied or undone"),
+    ("imports_source_format", "the preset is checked to the same rule first"),
+    ("imports_mapping_object", "the server always writes an object"),
+    ("imports_errors_array", "the server always writes an array"),
+    ("imports_counts_positive", "counted by the server from zero"),
+    ("external_refs_pkey", "ids are generated"),
+    ("external_refs_key", "looked up before one is inserted, within the import's transaction"),
+    ("external_refs_kind", "written by app.import_customer_row and app.import_job_row only"),
+    ("external_refs_source_format", "the import's source, checked first"),
+    ("external_refs_company_fkey", "company_id comes from the context"),
+    ("external_refs_import_fkey", "the import's own record, inserted first"),
+    ("import_mappings_pkey", "ids are generated"),
+    ("import_mappings_company_fkey", "company_id comes from the context"),
+    ("import_mappings_kind", "an enum on the way in"),
+    ("import_mappings_source_format", "checked to the same rule first"),
+    ("import_mappings_mapping_object", "the server always writes an object"),
 ];
 
 #[cfg(test)]

@@ -35,6 +35,7 @@ const surfaces: Surface[] = [
       { pattern: 'adminCustomer', page: () => import('./routes/admin/CustomerRoute') },
       { pattern: 'adminStatuses', page: () => import('./routes/admin/StatusesRoute') },
       { pattern: 'adminCustomFields', page: () => import('./routes/admin/CustomFieldsRoute') },
+      { pattern: 'adminImports', page: () => import('./routes/admin/ImportsRoute') },
       { pattern: 'adminUsers', page: () => import('./routes/admin/UsersRoute') },
       { pattern: 'adminRequests', page: () => import('./routes/admin/RequestsRoute') },
       { pattern: 'adminRequest', page: () => import('./routes/admin/RequestRoute') },

@@ -9,6 +9,7 @@ const nav: NavItem[] = [
   { to: paths.admin.customers, label: 'Customers' },
   { to: paths.admin.statuses, label: 'Statuses' },
   { to: paths.admin.customFields, label: 'Custom fields' },
+  { to: paths.admin.imports, label: 'Import' },
   { to: paths.admin.users, label: 'Users' },
   { to: paths.admin.portal, label: 'Portal' },
 ];

@@ -233,6 +233,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The company's customers as CSV (deleted ones too, with `deleted_at`). */
+        get: operations["customers_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/search": {
         parameters: {
             query?: never;
@@ -359,6 +376,155 @@ export type paths = {
          *     link (7 days, single use) is mailed; it works in every registration mode.
          */
         post: operations["invite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/export.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything the company owns, as CSV files in one zip. */
+        get: operations["export_zip"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/import-mappings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The company's saved mappings. */
+        get: operations["list_mappings"];
+        put?: never;
+        /** Saves a mapping under a name (replacing one of that kind and name). */
+        post: operations["save_mapping"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/import-mappings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Deletes a saved mapping. */
+        delete: operations["delete_mapping"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The company's imports, newest first. */
+        get: operations["list_imports"];
+        put?: never;
+        /**
+         * Imports a file: a dry run by default (`dry_run=false` applies it). The
+         *     body is the file itself, CSV (UTF-8, with or without BOM, or
+         *     Windows-1252) or .xlsx (its first sheet).
+         */
+        post: operations["create_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reads a file's headers and proposes a mapping; imports nothing. */
+        post: operations["preview_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One import, with its refused rows. */
+        get: operations["get_import"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}/errors.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The refused rows as CSV: the file's columns, then `row` and `reason`,
+         *     ready to fix and upload again.
+         */
+        get: operations["import_errors_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undoes an applied import within 24 hours, as one step: what it created is
+         *     deleted (customers as the API deletes them; jobs archived), what it
+         *     updated gets its old values back from the history.
+         */
+        post: operations["undo_import"];
         delete?: never;
         options?: never;
         head?: never;
@@ -656,6 +822,23 @@ export type paths = {
         put?: never;
         /** Creates a job (optionally assigned, scheduled, with tasks). */
         post: operations["create_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The company's jobs as CSV (archived ones too). */
+        get: operations["jobs_csv"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1774,6 +1957,87 @@ export type components = {
             /** @description The changed row's table: `jobs`, `job_tasks`, `job_notes` or `share_links`. */
             table: string;
         };
+        /** @description One import run. */
+        Import: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            created_by?: string | null;
+            /** Format: int32 */
+            created_count: number;
+            file_name: string;
+            headers: string[];
+            /** Format: uuid */
+            id: string;
+            /** @description `customers` or `jobs`. */
+            kind: string;
+            /** @description FieldOps field → the file's column. */
+            mapping: {
+                [key: string]: string;
+            };
+            /** Format: int32 */
+            refused_count: number;
+            /** Format: int32 */
+            skipped_count: number;
+            /**
+             * @description The source system (a preset's name, or `spreadsheet`): external ids
+             *     are unique per source.
+             */
+            source: string;
+            /** @description `dry_run`, `applied` or `undone`. */
+            state: string;
+            /**
+             * Format: date-time
+             * @description Until when an applied import can be undone.
+             */
+            undo_deadline?: string | null;
+            /** Format: date-time */
+            undone_at?: string | null;
+            /** Format: int32 */
+            updated_count: number;
+        };
+        ImportDetail: {
+            errors: components["schemas"]["RowError"][];
+            import: components["schemas"]["Import"];
+        };
+        /** @description A saved mapping. */
+        ImportMapping: {
+            /** Format: uuid */
+            id: string;
+            kind: string;
+            mapping: {
+                [key: string]: string;
+            };
+            name: string;
+            source: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description What FieldOps makes of a file before importing it. */
+        ImportPreview: {
+            encoding: string;
+            /** @description The fields a column may fill. */
+            fields: string[];
+            headers: string[];
+            /** @description The saved mapping asked for, else the one proposed from the headers. */
+            mapping: {
+                [key: string]: string;
+            };
+            presets: string[];
+            /** @description The first five rows. */
+            sample: string[][];
+        };
+        /**
+         * @description An import's result: the record with its counts, the matched rows and the
+         *     refused ones (the first 1,000 of each; errors.csv has up to 10,000).
+         */
+        ImportReport: {
+            /** @description `utf-8`, `utf-8-bom`, `windows-1252` or `xlsx`. */
+            encoding: string;
+            errors: components["schemas"]["RowError"][];
+            import: components["schemas"]["Import"];
+            matches: components["schemas"]["RowMatch"][];
+        };
         Invitation: {
             /** Format: uuid */
             customer_id: string;
@@ -1900,6 +2164,11 @@ export type components = {
             /** Format: int32 */
             version: number;
         };
+        /**
+         * @description What a file holds.
+         * @enum {string}
+         */
+        Kind: "customers" | "jobs";
         /** @description How to get in: for admins and for the worker of an open job there only. */
         LocationAccess: {
             access_notes?: string | null;
@@ -2133,6 +2402,48 @@ export type components = {
                 source: components["schemas"]["Source"];
                 /** @description The changed row's table: `jobs`, `job_tasks`, `job_notes` or `share_links`. */
                 table: string;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list; `next_cursor` is absent on the last page. */
+        Page_Import: {
+            items: {
+                /** Format: date-time */
+                created_at: string;
+                /** Format: uuid */
+                created_by?: string | null;
+                /** Format: int32 */
+                created_count: number;
+                file_name: string;
+                headers: string[];
+                /** Format: uuid */
+                id: string;
+                /** @description `customers` or `jobs`. */
+                kind: string;
+                /** @description FieldOps field → the file's column. */
+                mapping: {
+                    [key: string]: string;
+                };
+                /** Format: int32 */
+                refused_count: number;
+                /** Format: int32 */
+                skipped_count: number;
+                /**
+                 * @description The source system (a preset's name, or `spreadsheet`): external ids
+                 *     are unique per source.
+                 */
+                source: string;
+                /** @description `dry_run`, `applied` or `undone`. */
+                state: string;
+                /**
+                 * Format: date-time
+                 * @description Until when an applied import can be undone.
+                 */
+                undo_deadline?: string | null;
+                /** Format: date-time */
+                undone_at?: string | null;
+                /** Format: int32 */
+                updated_count: number;
             }[];
             next_cursor?: string | null;
         };
@@ -2519,6 +2830,42 @@ export type components = {
          * @enum {string}
          */
         Role: "ADMIN" | "WORKER" | "CUSTOMER";
+        /**
+         * @description A refused row: its number in the file (the header is row 1), the column
+         *     at fault and why; `values` are the row as it was, for errors.csv.
+         */
+        RowError: {
+            column: string;
+            message: string;
+            /** Format: int32 */
+            row: number;
+            values: string[];
+        };
+        /**
+         * @description A row that matched an existing record: by `external_id`, `phone`,
+         *     `email` or `address`. In a dry run, what would be updated.
+         */
+        RowMatch: {
+            /** @description The customer's name or the job's title. */
+            label: string;
+            matched_by: string;
+            /** @description `updated` or `skipped` (nothing to change). */
+            outcome: string;
+            /** Format: uuid */
+            record_id: string;
+            /** Format: int32 */
+            row: number;
+        };
+        SaveMapping: {
+            kind: components["schemas"]["Kind"];
+            mapping: {
+                [key: string]: string;
+            };
+            /** @description 1 to 100 characters; saving under a name again replaces it. */
+            name: string;
+            /** @description The preset or source the mapping is for (default `spreadsheet`). */
+            source?: string | null;
+        };
         ServiceLocation: {
             access?: null | components["schemas"]["LocationAccess"];
             address: components["schemas"]["Address"];
@@ -3761,6 +4108,35 @@ export interface operations {
             };
         };
     };
+    customers_csv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every customer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     search_customers: {
         parameters: {
             query: {
@@ -4368,6 +4744,447 @@ export interface operations {
             };
             /** @description Invalid email */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_zip: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description customers, locations, contacts, contact_methods, statuses, jobs, tasks, notes, users and history, as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": number[];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_mappings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every saved mapping, by kind and name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportMapping"][];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    save_mapping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveMapping"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportMapping"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid name, source or mapping */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_mapping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Mapping id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such mapping in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_imports: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of imports */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Import"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_import: {
+        parameters: {
+            query: {
+                kind: components["schemas"]["Kind"];
+                /**
+                 * @description `servicefusion`, `jobber`, `housecallpro`, or another source name
+                 *     (a-z, 0-9, `_`, `-`); default `spreadsheet`.
+                 */
+                preset?: string;
+                /** @description The uploaded file's name, for the record. */
+                file_name?: string;
+                /**
+                 * @description The mapping as JSON (`{"name": "Customer Name", …}`); default: the
+                 *     saved mapping named by `mapping_name`, else the one proposed.
+                 */
+                mapping?: string;
+                mapping_name?: string;
+                /** @description Default true: report what would happen and change nothing. */
+                dry_run?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The file (CSV or .xlsx) */
+        requestBody: {
+            content: {
+                "text/csv": number[];
+            };
+        };
+        responses: {
+            /** @description Run and recorded: counts, matches, refused rows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is larger than 64 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unreadable file, or a mapping that names unknown fields or columns */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_import: {
+        parameters: {
+            query: {
+                kind: components["schemas"]["Kind"];
+                /**
+                 * @description `servicefusion`, `jobber`, `housecallpro`, or another source name
+                 *     (a-z, 0-9, `_`, `-`); default `spreadsheet`.
+                 */
+                preset?: string;
+                /** @description The uploaded file's name, for the record. */
+                file_name?: string;
+                /**
+                 * @description The mapping as JSON (`{"name": "Customer Name", …}`); default: the
+                 *     saved mapping named by `mapping_name`, else the one proposed.
+                 */
+                mapping?: string;
+                mapping_name?: string;
+                /** @description Default true: report what would happen and change nothing. */
+                dry_run?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The file (CSV or .xlsx) */
+        requestBody: {
+            content: {
+                "text/csv": number[];
+            };
+        };
+        responses: {
+            /** @description Headers, the proposed mapping and a sample */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportPreview"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is larger than 64 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unreadable file */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Import id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The import */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportDetail"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such import in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_errors_csv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Import id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The refused rows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such import in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    undo_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Import id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Undone */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such import in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dry run, already undone, or past its 24 hours */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5426,6 +6243,35 @@ export interface operations {
             };
             /** @description Invalid fields, or ids not of your company */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    jobs_csv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not an admin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
