@@ -7,6 +7,7 @@
 
 pub mod shared;
 
+pub mod attachments;
 pub mod auth;
 pub mod communications;
 pub mod contacts;
@@ -60,6 +61,7 @@ use shared::{idempotency, middleware, AppState, Error};
         (name = "share-links", description = "Read-only links to one job"),
         (name = "job-requests", description = "What customers ask for, from draft to job, with every change"),
         (name = "portal", description = "The customer portal: its public page and your company's settings"),
+        (name = "attachments", description = "Photos and documents on jobs and job requests"),
     )
 )]
 pub struct ApiDoc;
@@ -97,6 +99,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(share::router())
         .merge(portal::router())
         .merge(job_requests::router())
+        .merge(attachments::router())
         .split_for_parts()
 }
 

@@ -440,6 +440,15 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
             "insert into app.job_request_changes (company_id, request_id, customer_id, field) \
              select company_id, id, customer_id, 'pwned' from app.job_requests where company_id = '{b}'"
         ),
+        // Attachments (migration 0028): B's files, and a row naming B's job.
+        format!("update app.attachments set visibility = 'customer', caption = 'pwned' where company_id = '{b}'"),
+        format!("update app.attachments set deleted_at = now() where company_id = '{b}'"),
+        format!("delete from app.attachments where company_id = '{b}'"),
+        format!(
+            "insert into app.attachments (company_id, job_id, storage_key, file_name) \
+             values ('{b}', '{}', '{b}/00000000000000000000000000000000', 'pwned.txt')",
+            victim.job
+        ),
     ]
     .into_iter()
     .map(|sql| Step { sql, expect: Expect::Untouched })
