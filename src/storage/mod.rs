@@ -33,11 +33,15 @@ use crate::config::StorageConfig;
 const PART_BYTES: usize = 5 * 1024 * 1024;
 const PARTS_IN_FLIGHT: usize = 2;
 
-/// The AWS settings passed from the configuration's lookup, so that a test can
-/// point one server at its own S3 endpoint without touching the process's
-/// environment (object_store's `from_env` reads the same names).
+/// The S3 settings read, through the configuration's lookup (so a blank one
+/// counts as unset, and a test can point one server at its own endpoint
+/// without touching the process's environment). object_store's own names.
 pub const AWS_SETTINGS: &[&str] = &[
     "AWS_ENDPOINT",
+    "AWS_ENDPOINT_URL",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
@@ -65,7 +69,7 @@ impl std::fmt::Debug for Storage {
 impl Storage {
     pub fn from_config(config: &StorageConfig) -> anyhow::Result<Storage> {
         let store: Arc<dyn ObjectStore> = if config.url.starts_with("s3://") {
-            let mut builder = AmazonS3Builder::from_env().with_url(config.url.clone());
+            let mut builder = AmazonS3Builder::new().with_url(config.url.clone());
             for (key, value) in &config.aws {
                 let key = AmazonS3ConfigKey::from_str(&key.to_ascii_lowercase())
                     .with_context(|| format!("{key} is no S3 setting"))?;

@@ -32,10 +32,18 @@ pub fn make(bytes: &[u8]) -> anyhow::Result<(Vec<u8>, Vec<u8>)> {
     let orientation = decoder.orientation().context("reading the orientation")?;
     let mut image = DynamicImage::from_decoder(decoder).context("decoding the image")?;
     image.apply_orientation(orientation);
-    let medium = image.thumbnail(MEDIUM, MEDIUM);
-    drop(image);
-    let small = medium.thumbnail(SMALL, SMALL);
+    let medium = shrink(image, MEDIUM);
+    let small = shrink(medium.clone(), SMALL);
     Ok((encode(&small)?, encode(&medium)?))
+}
+
+/// At most `side` pixels on its longest side; a smaller image stays as it is.
+fn shrink(image: DynamicImage, side: u32) -> DynamicImage {
+    if image.width() <= side && image.height() <= side {
+        image
+    } else {
+        image.thumbnail(side, side)
+    }
 }
 
 fn encode(image: &DynamicImage) -> anyhow::Result<Vec<u8>> {
@@ -58,5 +66,7 @@ mod tests {
         let medium = image::load_from_memory(&medium).unwrap();
         assert_eq!((small.width(), small.height()), (240, 160));
         assert_eq!((medium.width(), medium.height()), (1024, 683));
+        let (_, medium) = make(&encode(&DynamicImage::new_rgb8(800, 600)).unwrap()).unwrap();
+        assert_eq!(image::load_from_memory(&medium).unwrap().width(), 800, "never enlarged");
     }
 }
