@@ -149,3 +149,43 @@ begin
   return found;
 end
 $$;
+
+-- A share link's page shows the job's customer-visible photos (the public
+-- page has no login, so no policy to read them under): exactly while the link
+-- opens (auth.open_share_link's conditions), over the sign-in pool. The keys
+-- never leave the server; it streams the bytes itself.
+create function auth.share_photos(p_company_id uuid, p_token_hash bytea)
+returns table (id uuid, file_name text, caption text, photo_group text, storage_key text,
+               thumb_small_key text, thumb_medium_key text, content_type text, size_bytes bigint)
+language plpgsql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_link app.share_links%rowtype;
+begin
+  select * into v_link from app.share_links l
+  where l.company_id = p_company_id and l.token_hash = p_token_hash
+    and l.revoked_at is null and l.expires_at > pg_catalog.now();
+  if not found then
+    return;
+  end if;
+  if not exists (
+    select 1
+      from app.jobs j
+      join app.companies c on c.id = j.company_id
+      join app.customers cu on cu.company_id = j.company_id and cu.id = j.customer_id
+     where j.company_id = v_link.company_id and j.id = v_link.job_id and not j.is_archived
+       and j.customer_id = v_link.customer_id and cu.deleted_at is null and c.is_active
+  ) then
+    return;
+  end if;
+  return query
+    select a.id, a.file_name, a.caption, a.photo_group, a.storage_key, a.thumb_small_key, a.thumb_medium_key,
+           a.content_type, a.size_bytes
+      from app.attachments a
+     where a.company_id = v_link.company_id and a.job_id = v_link.job_id
+       and a.visibility = 'customer' and a.state = 'stored' and a.deleted_at is null
+       and a.content_type like 'image/%'
+     order by a.created_at, a.id;
+end
+$$;

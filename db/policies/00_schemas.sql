@@ -139,5 +139,6 @@ grant execute on function auth.attachment_bytes_used()
   to fieldops_admin, fieldops_worker, fieldops_customer;
 grant execute on function
   auth.attachments_to_purge(interval, interval, integer),
-  auth.attachment_purged(uuid, uuid, interval, interval)
+  auth.attachment_purged(uuid, uuid, interval, interval),
+  auth.share_photos(uuid, bytea)
   to fieldops_login;

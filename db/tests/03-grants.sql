@@ -200,6 +200,7 @@ insert into expected_grant values
   ('auth.attachment_bytes_used()', 'fieldops_worker', 'EXECUTE', null),
   ('auth.attachments_to_purge(interval,interval,integer)', 'fieldops_login', 'EXECUTE', null),
   ('auth.attachment_purged(uuid,uuid,interval,interval)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.share_photos(uuid,bytea)', 'fieldops_login', 'EXECUTE', null),
   ('app.portal_settings', 'fieldops_admin', 'SELECT', null),
   ('app.portal_settings', 'fieldops_admin', 'INSERT', '{registration_mode,locked_fields,job_status_mails}'),
   ('app.portal_settings', 'fieldops_admin', 'UPDATE', '{registration_mode,locked_fields,job_status_mails}'),

@@ -122,6 +122,7 @@ on_both_backends!(
     an_upload_cut_off_mid_stream_leaves_no_row_and_no_object,
     the_sweeper_removes_crashed_uploads_and_expired_deletions,
     a_20_mb_upload_streams_without_holding_it_or_a_connection,
+    a_share_link_shows_only_customer_visible_photos_while_it_opens,
 );
 
 /// Uploads `bytes` as `name` to `path` (`/api/v1/jobs/{id}/attachments?...`).
@@ -886,4 +887,74 @@ async fn a_20_mb_upload_streams_without_holding_it_or_a_connection(backend: Back
     let (status, _, bytes) = download(app, &id, "", &c.admin.access).await;
     assert_eq!(status, StatusCode::OK);
     assert!(bytes == body, "the download is the upload");
+}
+
+async fn a_share_link_shows_only_customer_visible_photos_while_it_opens(backend: Backend) {
+    let env = Env::start(backend, &[]).await;
+    let app = &env.app;
+    let c = app.company("acme").await;
+    let (job, _) = job_and_request(app, &c).await;
+    let path = format!("/api/v1/jobs/{job}/attachments");
+    let shown = jpeg(500, 400);
+    let visible = upload(
+        app,
+        &format!("{path}?visibility=customer&group=after"),
+        &c.worker.access,
+        "done.jpg",
+        shown.clone(),
+    )
+    .await;
+    upload(app, &path, &c.worker.access, "internal.jpg", jpeg(50, 50)).await;
+    upload(app, &format!("{path}?visibility=customer"), &c.admin.access, "quote.pdf", pdf("quote")).await;
+    let link = app.post(&format!("/api/v1/jobs/{job}/share-links"), &c.admin.access, json!({})).await;
+    let token = link.body["token"].as_str().expect("token").to_owned();
+
+    let photos = app.request(Method::GET, &format!("/api/v1/share/{token}/photos"), None, None).await;
+    assert_eq!(photos.status, StatusCode::OK, "{:?}", photos.body);
+    let names: Vec<&str> = photos
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|p| p["file_name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["done.jpg"], "only customer-visible photos: no internal one, no document");
+    let id = visible.body["id"].as_str().expect("id");
+    let original =
+        app.client.get(app.url(&format!("/api/v1/share/{token}/photos/{id}"))).send().await.expect("photo");
+    assert_eq!(original.status(), StatusCode::OK);
+    assert_eq!(original.bytes().await.expect("bytes").to_vec(), shown);
+    let small = app
+        .client
+        .get(app.url(&format!("/api/v1/share/{token}/photos/{id}?variant=small")))
+        .send()
+        .await
+        .expect("small");
+    assert_eq!(small.headers()["content-type"], "image/jpeg");
+    // Another id (an internal photo's, a document's) is not on the link.
+    let internal_id: Uuid =
+        sqlx::query_scalar("select id from app.attachments where file_name = 'internal.jpg'")
+            .fetch_one(&app.owner)
+            .await
+            .expect("id");
+    let refused = app
+        .client
+        .get(app.url(&format!("/api/v1/share/{token}/photos/{internal_id}")))
+        .send()
+        .await
+        .expect("internal");
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+
+    // Revoked, the link shows nothing.
+    let link_id = link.body["id"].as_str().expect("link id");
+    assert_eq!(
+        app.delete(&format!("/api/v1/share-links/{link_id}"), &c.admin.access).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let gone = app.request(Method::GET, &format!("/api/v1/share/{token}/photos"), None, None).await;
+    assert_eq!(gone.status, StatusCode::OK);
+    assert_eq!(gone.body, json!([]));
+    let gone =
+        app.client.get(app.url(&format!("/api/v1/share/{token}/photos/{id}"))).send().await.expect("photo");
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
 }

@@ -64,6 +64,15 @@ test('a worker photographs the work before and after on a phone, and the admin s
   const files = await admin.call('GET', `/jobs/${job.id}/attachments`);
   expect(files.map((f: { group: string }) => f.group).sort()).toEqual(['after', 'after', 'before', 'before']);
   expect(files.every((f: { has_thumbnails: boolean }) => f.has_thumbnails)).toBe(true);
+
+  // Marked for the customer, one photo shows on the job's share link; the internal ones do not.
+  await admin.call('PATCH', `/attachments/${files[0].id}`, { visibility: 'customer' });
+  const link = await admin.call('POST', `/jobs/${job.id}/share-links`, {});
+  await page.goto(new URL(link.url).pathname);
+  const shared = page.getByRole('list', { name: 'Photos' }).getByRole('img');
+  await expect(shared).toHaveCount(1);
+  await expect.poll(() => shared.evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBe(240);
+  await shot(page, 'share-page-photos-mobile');
 });
 
 test('a customer attaches a PDF drawing to a request', async ({ page, request }) => {

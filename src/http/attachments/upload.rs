@@ -155,13 +155,15 @@ async fn upload(
         Parent::Job(id) => require_job_visible(&mut ctx, id).await?,
         Parent::Request(id) => require_request_visible(&mut ctx, id).await?,
     }
+    // Before any write: on Citus a definer function may not read shards this
+    // transaction has written as the caller (a dead attempt's removal, below).
+    let used = quota_used(&mut ctx).await?;
     if let Some(key) = &key {
         if let Some(replay) = earlier_attempt(&mut ctx, &state.storage, key, parent).await? {
             ctx.commit().await?;
             return Ok(replay);
         }
     }
-    let used = quota_used(&mut ctx).await?;
     if used >= limits.quota_bytes as i64 {
         return Err(quota_exceeded(limits.quota_bytes));
     }

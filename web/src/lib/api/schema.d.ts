@@ -1083,6 +1083,40 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/share/{token}/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer-visible photos of the job a share link shows. */
+        get: operations["share_photos"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/share/{token}/photos/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One photo of a shared job, streamed. */
+        get: operations["share_photo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -2399,6 +2433,19 @@ export type components = {
             body: string;
             /** Format: date-time */
             created_at: string;
+        };
+        /**
+         * @description A customer-visible photo of the shared job. `url` serves it (no login:
+         *     the link's token is in the path).
+         */
+        SharePhoto: {
+            caption: string;
+            file_name: string;
+            /** @description `before`, `after` or `none`. */
+            group: string;
+            has_thumbnails: boolean;
+            /** Format: uuid */
+            id: string;
         };
         ShareStatus: {
             color: string;
@@ -6694,6 +6741,75 @@ export interface operations {
                 };
             };
             /** @description Unknown, expired or revoked link */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    share_photos: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The link's token */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The photos, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharePhoto"][];
+                };
+            };
+            /** @description Unknown, expired or revoked link */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    share_photo: {
+        parameters: {
+            query?: {
+                /** @description `small` (240 px) or `medium` (1024 px); the original when absent. */
+                variant?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The link's token */
+                token: string;
+                /** @description Photo id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": number[];
+                };
+            };
+            /** @description Unknown, expired or revoked link, or no such photo on it */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -24,7 +24,8 @@ export function Attachments({ parent, mode }: { parent: Parent; mode: Mode }) {
   const userId = useAuthed().user.id;
   return (
     <div className="stack attachments">
-      <Uploader parent={parent} mode={mode} />
+      {/* A customer adds files to its requests only; its jobs' files are the company's. */}
+      {mode === 'customer' && parent.kind === 'job' ? null : <Uploader parent={parent} mode={mode} />}
       <QueryState query={files} loading="Loading the files…">
         {(data) => <Gallery parent={parent} files={data} canDelete={(f) => mode === 'admin' || f.uploaded_by === userId} />}
       </QueryState>
@@ -116,7 +117,7 @@ export function Uploader({ parent, mode }: { parent: Parent; mode: Mode }) {
                   <span role="alert" className="error-text">
                     {u.error}
                   </span>
-                  <Button size="sm" onClick={() => void send(u)}>
+                  <Button size="lg" onClick={() => void send(u)}>
                     Retry
                   </Button>
                 </>
@@ -133,7 +134,7 @@ export function Uploader({ parent, mode }: { parent: Parent; mode: Mode }) {
 function FilePicker({ label, accept, capture, onFiles }: { label: string; accept?: string; capture?: boolean; onFiles: (files: FileList | null) => void }) {
   const input = useRef<HTMLInputElement>(null);
   return (
-    <label className="btn btn-secondary btn-md file-picker">
+    <label className="btn btn-secondary btn-lg file-picker">
       {label}
       <input
         ref={input}
