@@ -99,14 +99,15 @@ create trigger attachments_audit after insert or update or delete on app.attachm
   for each row execute function app.audit_row('company_id', 'job_id');
 
 -- The company's stored bytes, for its quota: every file of the company,
--- which no worker or customer can sum under its own policies. The company
--- comes from the verified context. Called on its own, never joined.
-create function auth.attachment_bytes_used() returns bigint
+-- which no worker or customer can sum under its own policies. Over the
+-- server's sign-in pool, with the company of the verified token (on Citus a
+-- definer called inside a request reads the shards under the caller's role).
+create function auth.attachment_bytes_used(p_company_id uuid) returns bigint
 language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_company uuid := app.company_id();
+  v_company uuid := p_company_id;
   v_used bigint;
 begin
   select coalesce(sum(a.size_bytes), 0)::bigint into v_used

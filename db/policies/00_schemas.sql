@@ -132,12 +132,11 @@ grant execute on function
   auth.filter_jobs(jsonb, text, boolean, uuid, uuid, uuid, timestamptz, uuid, integer)
   to fieldops_admin;
 
--- Attachments (db/migrations/0028): the company's stored bytes for its quota,
--- company from the context, for every role that uploads, and the sweeper of
--- unfinished uploads and expired deletions, over the sign-in pool only.
-grant execute on function auth.attachment_bytes_used()
-  to fieldops_admin, fieldops_worker, fieldops_customer;
+-- Attachments (db/migrations/0028): the company's stored bytes for its quota
+-- (the verified token's company), the sweeper of unfinished uploads and
+-- expired deletions, and a share link's photos, over the sign-in pool only.
 grant execute on function
+  auth.attachment_bytes_used(uuid),
   auth.attachments_to_purge(interval, interval, integer),
   auth.attachment_purged(uuid, uuid, interval, interval),
   auth.share_photos(uuid, bytea)

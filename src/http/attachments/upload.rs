@@ -155,9 +155,7 @@ async fn upload(
         Parent::Job(id) => require_job_visible(&mut ctx, id).await?,
         Parent::Request(id) => require_request_visible(&mut ctx, id).await?,
     }
-    // Before any write: on Citus a definer function may not read shards this
-    // transaction has written as the caller (a dead attempt's removal, below).
-    let used = quota_used(&mut ctx).await?;
+    let used = quota_used(&state, user).await?;
     if let Some(key) = &key {
         if let Some(replay) = earlier_attempt(&mut ctx, &state.storage, key, parent).await? {
             ctx.commit().await?;
@@ -241,7 +239,7 @@ async fn mark_stored(state: &AppState, user: CurrentUser, id: Uuid, received: &R
     sqlx::query!("select pg_advisory_xact_lock(hashtextextended($1::uuid::text, 28))", user.company_id)
         .execute(&mut *ctx.tx)
         .await?;
-    if quota_used(&mut ctx).await? + received.size as i64 > limits.quota_bytes as i64 {
+    if quota_used(state, user).await? + received.size as i64 > limits.quota_bytes as i64 {
         return Err(quota_exceeded(limits.quota_bytes));
     }
     let stored = sqlx::query_scalar!(
@@ -467,9 +465,12 @@ async fn earlier_attempt(
     Ok(None)
 }
 
-async fn quota_used(ctx: &mut Ctx) -> Result<i64> {
-    Ok(sqlx::query_scalar!(r#"select auth.attachment_bytes_used() as "used!""#)
-        .fetch_one(&mut *ctx.tx)
+/// The company's stored bytes, over the sign-in pool: a worker's or
+/// customer's policies hide most of the company's files, and on Citus a
+/// definer called inside the request would read them under those policies.
+async fn quota_used(state: &AppState, user: CurrentUser) -> Result<i64> {
+    Ok(sqlx::query_scalar!(r#"select auth.attachment_bytes_used($1) as "used!""#, user.company_id)
+        .fetch_one(&state.login_db)
         .await?)
 }
 
