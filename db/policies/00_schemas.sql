@@ -159,3 +159,13 @@ grant execute on function
   app.import_job_row(uuid, text, jsonb),
   app.undo_import(bigint)
   to fieldops_admin;
+
+-- Attachments (db/migrations/0028): the company's stored bytes for its quota
+-- (the verified token's company), the sweeper of unfinished uploads and
+-- expired deletions, and a share link's photos, over the sign-in pool only.
+grant execute on function
+  auth.attachment_bytes_used(uuid),
+  auth.attachments_to_purge(interval, interval, integer),
+  auth.attachment_purged(uuid, uuid, interval, interval),
+  auth.share_photos(uuid, bytea)
+  to fieldops_login;

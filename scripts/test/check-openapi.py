@@ -36,6 +36,8 @@ expected = [
     "/api/v1/jobs/{id}/messages/read", "/api/v1/messages/unread", "/api/v1/me/notifications",
     "/api/v1/portal/{slug}/unsubscribe", "/api/v1/me/profile", "/api/v1/me/email", "/api/v1/me/email/confirm",
     "/api/v1/portal-report",
+    "/api/v1/jobs/{id}/attachments", "/api/v1/job-requests/{id}/attachments", "/api/v1/attachments/{id}",
+    "/api/v1/attachments/{id}/content", "/api/v1/share/{token}/photos", "/api/v1/share/{token}/photos/{id}",
     "/api/v1/customers/search", "/api/v1/customers/{id}/communications",
     "/api/v1/customers/{id}/communications/{communication_id}",
     "/api/v1/custom-fields", "/api/v1/custom-fields/{id}",

@@ -87,6 +87,8 @@ pub const TABLES: &[(&str, Placement)] = &[
     ("app.imports", Placement::ByCompany),
     ("app.external_refs", Placement::ByCompany),
     ("app.import_mappings", Placement::ByCompany),
+    // After the jobs, requests and users its keys point at (migration 0028).
+    ("app.attachments", Placement::ByCompany),
     // Failed sign-ins are not tenant data and are only read by the sign-in
     // functions, which run on the coordinator.
     ("app.login_failures", Placement::Coordinator),
@@ -383,6 +385,11 @@ const PROBES: &[(&str, &str)] = &[
     (
         "exists (select 1 from app.job_requests r where r.company_id = {t}.company_id and r.id = {t}.request_id offset 0)",
         "app.job_request_is_visible({t}.company_id, {t}.request_id)",
+    ),
+    // An attachment of a job request: the caller sees the request (migration 0028).
+    (
+        "exists (select 1 from app.job_requests r where r.company_id = {t}.company_id and r.id = {t}.job_request_id offset 0)",
+        "app.job_request_is_visible({t}.company_id, {t}.job_request_id)",
     ),
     // A location's gate code: the caller sees an open job there (migration 0020).
     (

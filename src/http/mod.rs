@@ -7,6 +7,7 @@
 
 pub mod shared;
 
+pub mod attachments;
 pub mod auth;
 pub mod communications;
 pub mod contacts;
@@ -68,6 +69,7 @@ use shared::{idempotency, middleware, AppState, Error};
         (name = "messages", description = "Conversations of job requests and jobs, read markers and unread counts"),
         (name = "portal", description = "The customer portal: its public page and your company's settings"),
         (name = "imports", description = "Import from spreadsheets and other systems, and export everything (admins)"),
+        (name = "attachments", description = "Photos and documents on jobs and job requests"),
     )
 )]
 pub struct ApiDoc;
@@ -110,6 +112,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(profile::router())
         .merge(imports::router())
         .merge(export::router())
+        .merge(attachments::router())
         .split_for_parts()
 }
 

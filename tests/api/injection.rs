@@ -485,6 +485,15 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
              values ('{b}', '{}', 'x@evil.test', sha256('x'), now() + interval '1 day')",
             victim.admin
         ),
+        // Attachments (migration 0028): B's files, and a row naming B's job.
+        format!("update app.attachments set visibility = 'customer', caption = 'pwned' where company_id = '{b}'"),
+        format!("update app.attachments set deleted_at = now() where company_id = '{b}'"),
+        format!("delete from app.attachments where company_id = '{b}'"),
+        format!(
+            "insert into app.attachments (company_id, job_id, storage_key, file_name) \
+             values ('{b}', '{}', '{b}/00000000000000000000000000000000', 'pwned.txt')",
+            victim.job
+        ),
     ]
     .into_iter()
     .map(|sql| Step { sql, expect: Expect::Untouched })

@@ -224,6 +224,27 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         .await;
     let b_contact_id = b_contact.id();
 
+    // A's files (migration 0028): an internal photo of the job, the customer's drawing.
+    let photo = crate::attachments::upload(
+        &app,
+        &format!("/api/v1/jobs/{job_id}/attachments"),
+        &a.worker.access,
+        "Secret photo.jpg",
+        crate::attachments::jpeg(64, 48),
+    )
+    .await;
+    assert_eq!(photo.status, StatusCode::CREATED, "{:?}", photo.body);
+    let photo_id = photo.id().to_string();
+    let drawing = crate::attachments::upload(
+        &app,
+        &format!("/api/v1/job-requests/{request_id}/attachments"),
+        &a.customer.access,
+        "Secret drawing.pdf",
+        crate::attachments::pdf("Secret"),
+    )
+    .await;
+    assert_eq!(drawing.status, StatusCode::CREATED, "{:?}", drawing.body);
+    let drawing_id = drawing.id().to_string();
     let before = app.fingerprint(a.id).await;
     let requests: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/api/v1/jobs/{job_id}"), None),
@@ -430,6 +451,23 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         (Method::GET, "/api/v1/import-mappings".into(), None),
         (Method::GET, "/api/v1/customers.csv".into(), None),
         (Method::GET, "/api/v1/jobs.csv".into(), None),
+        // A's files (migration 0028).
+        (Method::GET, format!("/api/v1/jobs/{job_id}/attachments"), None),
+        (Method::POST, format!("/api/v1/jobs/{job_id}/attachments"), Some(json!({"pwned": true}))),
+        (Method::GET, format!("/api/v1/job-requests/{request_id}/attachments"), None),
+        (
+            Method::POST,
+            format!("/api/v1/job-requests/{request_id}/attachments"),
+            Some(json!({"pwned": true})),
+        ),
+        (Method::GET, format!("/api/v1/attachments/{photo_id}"), None),
+        (Method::GET, format!("/api/v1/attachments/{photo_id}/content"), None),
+        (Method::GET, format!("/api/v1/attachments/{photo_id}/content?variant=small"), None),
+        (Method::PATCH, format!("/api/v1/attachments/{photo_id}"), Some(json!({"visibility": "customer"}))),
+        (Method::DELETE, format!("/api/v1/attachments/{photo_id}"), None),
+        (Method::GET, format!("/api/v1/attachments/{drawing_id}"), None),
+        (Method::GET, format!("/api/v1/attachments/{drawing_id}/content"), None),
+        (Method::DELETE, format!("/api/v1/attachments/{drawing_id}"), None),
         // Asking for A's admin's reset link is open to anyone (it mails A's
         // admin, never the asker), so only the confirmation is in the matrix.
         (
@@ -459,6 +497,8 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         note_id.clone(),
         import_id.clone(),
         mapping_id.clone(),
+        photo_id.clone(),
+        drawing_id.clone(),
     ]
     .into_iter()
     .chain(a_statuses.iter().map(ToString::to_string))

@@ -1,6 +1,7 @@
 //! API tests: real HTTP against the real router over a real PostgreSQL, with the
 //! server connected as `fieldops_authenticator` (never a superuser or owner).
 
+mod attachments;
 mod auth;
 mod boundary;
 mod catalog;

@@ -44,7 +44,8 @@ async fn company_b_ids(app: &TestApp, company_id: Uuid) -> Vec<Uuid> {
          union select id from app.notification_preferences where company_id = $1
          union select id from app.imports where company_id = $1
          union select id from app.external_refs where company_id = $1
-         union select id from app.import_mappings where company_id = $1",
+         union select id from app.import_mappings where company_id = $1
+         union select id from app.attachments where company_id = $1",
     )
     .bind(company_id)
     .fetch_all(&app.owner)
@@ -130,6 +131,15 @@ async fn company_a_reaches_nothing_of_company_b_through_any_route() {
         app.post(&format!("/api/v1/jobs/{}/notes", b_job.id()), &b.admin.access, note).await;
     }
     app.post(&format!("/api/v1/jobs/{}/share-links", b_job.id()), &b.admin.access, json!({})).await;
+    let photo = crate::attachments::upload(
+        &app,
+        &format!("/api/v1/jobs/{}/attachments?visibility=customer", b_job.id()),
+        &b.admin.access,
+        &format!("{MARKER} photo.jpg"),
+        crate::attachments::jpeg(64, 48),
+    )
+    .await;
+    assert_eq!(photo.status, StatusCode::CREATED, "{:?}", photo.body);
     app.post("/api/v1/job-statuses", &b.admin.access, json!({"name": format!("{MARKER} status")})).await;
     let logged = app
         .post(

@@ -41,6 +41,9 @@ pub enum Error {
     PreconditionFailed,
     #[error("request body too large")]
     PayloadTooLarge,
+    /// A 413 that says which limit (an attachment's size, the company's quota).
+    #[error("{0}")]
+    TooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("too many requests")]
@@ -134,6 +137,7 @@ impl IntoResponse for Error {
                 "precondition-failed",
                 "the resource changed since you read it; reload and try again",
             ),
+            Error::TooLarge(detail) => Answer::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", detail),
             Error::PayloadTooLarge => Answer::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload-too-large",
@@ -356,6 +360,9 @@ pub fn constraint_field(constraint: &str) -> Option<(&'static str, &'static str)
 /// trigger error that names one) is either here, with what a user is told, or
 /// in [`INTERNAL_CONSTRAINTS`]; the test below fails otherwise.
 pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
+    // Attachments (migration 0028): two uploads racing with one Idempotency-Key.
+    ("attachments_idempotency_key", "", "an upload with this Idempotency-Key is still running"),
+    ("attachments_caption_length", "caption", "must be at most 500 characters"),
     // Custom fields (migration 0023). custom_fields_invalid names its field in
     // its message (see custom_field_problem); this is the fallback.
     ("custom_fields_invalid", "custom_fields", "does not match the company's custom fields"),
@@ -485,6 +492,25 @@ pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
 /// message is owed; should one fire anyway, it is logged as unmapped and
 /// answered with the generic 409/422. Each with the reason.
 pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
+    // Attachments (migration 0028): every column but the caption is the server's.
+    ("attachments_pkey", "ids are generated"),
+    ("attachments_company_fkey", "company_id comes from the context"),
+    ("attachments_job_fkey", "the job is found visible in the same transaction first"),
+    ("attachments_request_fkey", "the request is found visible in the same transaction first"),
+    ("attachments_uploader_fkey", "uploaded_by comes from the context"),
+    ("attachments_deleter_fkey", "deleted_by is the signed-in user"),
+    ("attachments_one_parent", "the route names exactly one parent"),
+    ("attachments_storage_key_key", "storage keys hold 128 random bits"),
+    ("attachments_storage_key_format", "the server makes the key from the context's company"),
+    ("attachments_thumb_keys", "the server derives thumbnail keys from the storage key"),
+    ("attachments_file_name_length", "file names are sanitized to 1 to 200 safe characters"),
+    ("attachments_visibility", "an enum in the API"),
+    ("attachments_photo_group", "an enum in the API"),
+    ("attachments_state", "the server writes pending, then stored"),
+    ("attachments_stored_complete", "the server fills type, size and checksum as it marks a file stored"),
+    ("attachments_size", "a byte count"),
+    ("attachments_idempotency_key_length", "the key is checked to be 1 to 255 characters"),
+    ("attachments_deleted_together", "a delete sets both"),
     ("custom_field_definitions_pkey", "ids are generated"),
     ("custom_field_definitions_company_fkey", "company_id comes from the context"),
     ("customers_custom_fields_object", "the API always writes an object (the trigger says so first)"),

@@ -1,5 +1,6 @@
 import { useParams } from 'react-router';
 import { Card } from '@/components/ui';
+import { Attachments } from '@/features/attachments/components/Attachments';
 import { HistoryPanel } from '@/features/history/components/HistoryPanel';
 import { JobDetailPage } from '@/features/jobs/components/admin/JobDetailPage';
 import { AddNoteForm, NotesList } from '@/features/notes/components/Notes';
@@ -19,6 +20,9 @@ function main(job: JobDetail) {
   return (
     <>
       <TasksCard job={job} mode="admin" />
+      <Card title="Photos and documents">
+        <Attachments parent={{ kind: 'job', id: job.id }} mode="admin" />
+      </Card>
       <Card title="Notes">
         <AddNoteForm jobId={job.id} />
         <NotesList notes={job.notes} />

@@ -1,5 +1,6 @@
 import { useParams } from 'react-router';
 import { Card } from '@/components/ui';
+import { Attachments } from '@/features/attachments/components/Attachments';
 import { Timeline } from '@/features/history/components/Timeline';
 import { PortalJobPage } from '@/features/jobs/components/portal/PortalJobPage';
 import { CustomerUpdates } from '@/features/notes/components/Notes';
@@ -22,6 +23,9 @@ function panels(job: JobDetail) {
         <Timeline jobId={job.id} />
       </Card>
       <CustomerUpdates notes={job.notes} />
+      <Card title="Photos and documents">
+        <Attachments parent={{ kind: 'job', id: job.id }} mode="customer" />
+      </Card>
       <Conversation thread={{ kind: 'job', id: job.id }} staff={false} />
     </>
   );

@@ -1,5 +1,6 @@
 import { useParams } from 'react-router';
 import { Panel, TaskProgress } from '@/components/ui';
+import { Attachments } from '@/features/attachments/components/Attachments';
 import { Timeline } from '@/features/history/components/Timeline';
 import { WorkerJobPage } from '@/features/jobs/components/worker/WorkerJobPage';
 import { AddNoteForm, NotesList } from '@/features/notes/components/Notes';
@@ -19,6 +20,9 @@ function panels(job: JobDetail) {
     <>
       <Panel id="tasks" title="Tasks" aside={<TaskProgress done={job.tasks_done} total={job.tasks_total} />}>
         <TaskList job={job} mode="worker" />
+      </Panel>
+      <Panel id="photos" title="Photos">
+        <Attachments parent={{ kind: 'job', id: job.id }} mode="worker" />
       </Panel>
       <Panel id="notes" title="Notes">
         <AddNoteForm jobId={job.id} large />
