@@ -3243,6 +3243,7 @@ export type components = {
         Unsubscribe: {
             /** @description The token of the mail's link (after `#token=`). */
             token: string;
+        };
         UpdateAttachment: {
             caption?: string | null;
             group?: null | components["schemas"]["PhotoGroup"];
