@@ -79,7 +79,7 @@ export function JobDetailPage({ jobId, main, aside }: { jobId: string; main: (jo
                 <Schedule job={j} />
                 <JobCustomFields job={j} />
                 <h3 className="subheading">Customer</h3>
-                <CustomerContact customer={j.customer} />
+                <CustomerContact customer={j.customer} showAddress={!j.service_location} />
                 <CustomerCustomFields customer={j.customer} />
                 {j.service_location || j.site_contact ? <h3 className="subheading">Where</h3> : null}
                 <JobPlace job={j} />

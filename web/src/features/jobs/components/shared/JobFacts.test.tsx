@@ -2,7 +2,7 @@ import { screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobDetail } from '@/lib/api/types';
 import { renderWithProviders } from '@/test/render';
-import { CustomerCustomFields, JobPlace } from './JobFacts';
+import { CustomerContact, CustomerCustomFields, JobPlace } from './JobFacts';
 
 const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
 const definition = (entity: string, key: string, label: string) => ({
@@ -72,5 +72,19 @@ describe('CustomerCustomFields', () => {
     renderWithProviders(<CustomerCustomFields customer={{ custom_fields: { dog: 'Yes, friendly' } }} />);
     expect(await screen.findByText('Dog on site')).toBeInTheDocument();
     expect(screen.getByText('Yes, friendly')).toBeInTheDocument();
+  });
+});
+
+describe('CustomerContact', () => {
+  const customer = { id: 'c1', name: 'Harbor Apartments', phone: null, address: '12 Quay Street', custom_fields: {} } as unknown as JobDetail['customer'];
+
+  it('links the customer address when the job names no location', () => {
+    renderWithProviders(<CustomerContact customer={customer} />);
+    expect(screen.getByRole('link', { name: /12 Quay Street/ })).toBeInTheDocument();
+  });
+
+  it('leaves it out when the job has a location (that is where to go)', () => {
+    renderWithProviders(<CustomerContact customer={customer} showAddress={false} />);
+    expect(screen.queryByRole('link')).toBeNull();
   });
 });

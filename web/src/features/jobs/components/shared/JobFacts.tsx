@@ -3,12 +3,16 @@ import { useCustomFields } from '@/lib/api/customFields';
 import { formatDateTime, mapHref, telHref } from '@/lib/format';
 import type { JobDetail } from '@/lib/api/types';
 
-/** Customer contact as tap-to-call, tap-to-mail and tap-to-map links. */
-export function CustomerContact({ customer }: { customer: JobDetail['customer'] }) {
+/**
+ * Customer contact as tap-to-call, tap-to-mail and tap-to-map links. The
+ * customer's own address only when the job names no location (which is then
+ * the place to go, shown by JobPlace).
+ */
+export function CustomerContact({ customer, showAddress = true }: { customer: JobDetail['customer']; showAddress?: boolean }) {
   return (
     <div className="contact">
       <p className="contact-name">{customer.name}</p>
-      {customer.address ? (
+      {showAddress && customer.address ? (
         <a className="contact-link" href={mapHref(customer.address)} target="_blank" rel="noreferrer">
           <Icon d="M12 21s-7-6.2-7-11a7 7 0 1114 0c0 4.8-7 11-7 11zm0-8.5a2.5 2.5 0 100-5 2.5 2.5 0 000 5z" />
           <span>

@@ -22,7 +22,7 @@ export function WorkerJobPage({ jobId, panels }: { jobId: string; panels: (job: 
             <StatusBadge name={j.status.name} color={j.status.color} final={j.status.is_final} />
           </header>
           <Panel id="where" title="Customer">
-            <CustomerContact customer={j.customer} />
+            <CustomerContact customer={j.customer} showAddress={!j.service_location} />
             <JobPlace job={j} />
             <CustomerCustomFields customer={j.customer} />
             <Schedule job={j} />
