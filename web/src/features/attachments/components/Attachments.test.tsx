@@ -94,6 +94,19 @@ describe('attachments', () => {
     expect(first.headers['Idempotency-Key']).toBeTruthy();
   });
 
+  it('an admin files a document on a customer, for the customer to see when ticked', async () => {
+    RecordingXhr.sent = [];
+    RecordingXhr.answers = [201];
+    vi.stubGlobal('XMLHttpRequest', RecordingXhr);
+    renderWithProviders(<Uploader parent={{ kind: 'customer', id: 'cust-1' }} mode="admin" />);
+
+    await userEvent.click(screen.getByLabelText(/Visible to/));
+    const plan = new File(['%PDF-1.4'], 'site plan.pdf', { type: 'application/pdf' });
+    fireEvent.change(screen.getByLabelText('Choose files'), { target: { files: [plan] } });
+    await waitFor(() => expect(screen.getByText('Uploaded')).toBeInTheDocument());
+    expect(RecordingXhr.sent.map((r) => r.url)).toEqual(['/api/v1/customers/cust-1/attachments?visibility=customer']);
+  });
+
   it('a worker picks photos from the camera, several at once', () => {
     renderWithProviders(<Uploader parent={{ kind: 'job', id: 'job-1' }} mode="worker" />);
     for (const label of ['Before photos', 'After photos']) {
