@@ -61,6 +61,9 @@ grant execute on function
   app.job_is_visible(uuid, uuid), app.customer_has_visible_job(uuid, uuid), app.worker_has_visible_job(uuid, uuid),
   app.location_has_visible_open_job(uuid, uuid), app.job_request_is_visible(uuid, uuid)
   to fieldops_admin, fieldops_worker, fieldops_customer;
+-- The same for a file's note or customer (migration 0036).
+grant execute on function app.job_note_is_visible(uuid, uuid), app.customer_is_visible(uuid, uuid)
+  to fieldops_admin, fieldops_worker, fieldops_customer;
 
 -- The sign-in flow, over the login role's pool only.
 grant execute on function

@@ -13,6 +13,8 @@ peak RSS. Writes docs/performance.md and docs/performance-scale.png (or, with
 """
 import argparse
 import base64
+import http.client
+import multiprocessing
 import json
 import os
 import platform
@@ -29,6 +31,9 @@ import urllib.parse
 import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import photos  # noqa: E402  (scripts/bench/photos.py, beside this file)
 
 ROOT = Path(__file__).resolve().parents[2]  # scripts/bench/bench.py
 # The smoke run checks that the pipeline works, not its figures: it uses the
@@ -121,8 +126,8 @@ class Bench:
         self.results["dataset"] = dict(zip(keys, map(int, counts)))
         print("dataset:", self.results["dataset"], flush=True)
 
-    def start_server(self):
-        env = dict(self.env, DATABASE_URL=f"postgres://fieldops_authenticator@127.0.0.1:{self.db_port}/fieldops",
+    def start_server(self, **extra):
+        env = dict(self.env, **extra, DATABASE_URL=f"postgres://fieldops_authenticator@127.0.0.1:{self.db_port}/fieldops",
                    BIND_ADDR=f"127.0.0.1:{self.http_port}", APP_ENV="production",
                    JWT_SECRET="bench-secret-bench-secret-bench-secret-0123456789",
                    DB_MAX_CONNECTIONS=str(self.args.pool), LOGIN_FAILURES_PER_MINUTE="1000000",
@@ -358,6 +363,93 @@ end
         if result["errors"]:
             self.results.setdefault("failures", []).append(f"soak errors: {result['errors']}")
 
+    def photo_upload(self, who):
+        """Issue #18's figure: 100 photos of about 3 MB uploaded from 16
+        connections while one more connection reads job details, against a
+        server of its own (so its peak RSS is this scenario's). Fails when the
+        peak RSS reaches 200 MB or the read's p99 under the uploads is over
+        twice its p99 with the server idle."""
+        files_dir = ROOT / "target" / "bench-files"
+        self.forget_photo_uploads(who, files_dir)
+        self.stop_server()
+        self.start_server(STORAGE_URL=str(files_dir))
+        try:
+            result = self.measure_photo_upload(who)
+        finally:
+            self.stop_server()
+            self.forget_photo_uploads(who, files_dir)
+        self.results["photo_upload"] = result
+        failures = self.results.setdefault("failures", [])
+        if result["stored"] != PHOTO_COUNT or result["with_thumbnails"] != PHOTO_COUNT:
+            failures.append(f"photo upload: {result['stored']} of {PHOTO_COUNT} stored, "
+                            f"{result['with_thumbnails']} with thumbnails, errors {result['errors'][:3]}")
+        if result["rss_peak_mb"] >= 200:
+            failures.append(f"photo upload: peak RSS {result['rss_peak_mb']} MB (target < 200 MB)")
+        if result["loaded"]["p99"] > 2 * result["idle"]["p99"]:
+            failures.append(f"photo upload: job detail p99 {result['loaded']['p99']} ms under the uploads, "
+                            f"{result['idle']['p99']} ms idle (target ≤ 2×)")
+
+    def measure_photo_upload(self, who):
+        paths = photos.photos(ROOT / "target" / "bench-photos", PHOTO_COUNT)
+        admin = who["admin"]
+        cid = admin["claims"]["cid"]
+        jobs = self.psql(f"""
+            select j.id from app.jobs j where j.company_id = '{cid}' and not j.is_archived
+            order by j.created_at desc limit 125""").split()
+        # Uploads go to 25 jobs; the reads go to 100 others.
+        targets, reads = jobs[:25], [f"/api/v1/jobs/{j}" for j in jobs[25:]]
+        pid = self.server.pid
+        # A warm-up first: the reads' pages come into the caches before either measurement.
+        warm_until = time.time() + 2
+        probe(self.http_port, admin["token"], reads, lambda: time.time() < warm_until, pid)
+        idle_until = time.time() + self.args.duration
+        idle = probe(self.http_port, admin["token"], reads, lambda: time.time() < idle_until, pid)
+        done = multiprocessing.Event()
+        outcomes = multiprocessing.Queue()
+        uploader = multiprocessing.Process(target=upload_photos, daemon=True, args=(
+            self.http_port, admin["token"], targets, [str(p) for p in paths], PHOTO_CONNECTIONS, outcomes, done))
+        load_before = os.getloadavg()
+        started = time.time()
+        uploader.start()
+        loaded = probe(self.http_port, admin["token"], reads, lambda: not done.is_set(), pid)
+        seconds = round(time.time() - started, 1)
+        answers = [outcomes.get(timeout=60) for _ in paths]
+        uploader.join(timeout=60)
+        status = Path(f"/proc/{pid}/status").read_text()
+        hwm = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) // 1024
+        stored = [a for a in answers if a["status"] == 201]
+        upload_ms = sorted(a["ms"] for a in answers)
+        result = {
+            "photos": len(paths), "connections": PHOTO_CONNECTIONS,
+            "mean_bytes": round(statistics.mean(p.stat().st_size for p in paths)),
+            "seconds": seconds, "mb_per_s": round(sum(p.stat().st_size for p in paths) / 1e6 / max(seconds, 0.1), 1),
+            "stored": len(stored), "with_thumbnails": sum(1 for a in stored if a.get("has_thumbnails")),
+            "errors": [a for a in answers if a["status"] != 201],
+            "upload_p50": percentile(upload_ms, 50), "upload_p99": percentile(upload_ms, 99),
+            "idle": idle["latency"], "loaded": loaded["latency"],
+            "rss_peak_mb": max(hwm, loaded["rss_max_mb"]), "rss_samples_mb": loaded["rss_samples_mb"],
+            "loadavg_before": [round(x, 2) for x in load_before], "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+        }
+        print(f"photos  {PHOTO_UPLOAD}: {result['stored']}/{len(paths)} stored "
+              f"({result['with_thumbnails']} with thumbnails) in {seconds} s, {result['mb_per_s']} MB/s, "
+              f"upload p50 {result['upload_p50']} ms p99 {result['upload_p99']} ms", flush=True)
+        print(f"photos  job detail p99 idle {idle['latency']['p99']} ms ({idle['latency']['n']} reads), "
+              f"under the uploads {loaded['latency']['p99']} ms ({loaded['latency']['n']} reads); "
+              f"peak RSS {result['rss_peak_mb']} MB; load average {result['loadavg_before']} → {result['loadavg_after']}",
+              flush=True)
+        return result
+
+    def forget_photo_uploads(self, who, files_dir):
+        """The scenario's files and rows go again, so reruns start alike (and
+        the dataset stays as seed-bench made it). As the superuser, with
+        triggers off: the audit trigger wants a request's context."""
+        self.psql(f"""
+            begin;
+            set local session_replication_role = replica;
+            delete from app.attachments where company_id = '{who['admin']['claims']['cid']}';
+            commit;""")
+        shutil.rmtree(files_dir, ignore_errors=True)
+
     def explain_context(self, claims):
         """The context as psql statements (one message each), the transaction open.
         On one server `begin` comes first: psql cannot send the batch as one message."""
@@ -403,6 +495,7 @@ end
             connections = self.args.connections
             duration = self.args.duration
             large_scenarios = self.scenarios(large)
+            photo_upload = not self.smoke and (not self.args.only or self.args.only in PHOTO_UPLOAD)
             if self.args.only:
                 large_scenarios = [sc for sc in large_scenarios if self.args.only in sc[0]]
             for name, who, method, paths, body, statements in large_scenarios:
@@ -413,6 +506,8 @@ end
                           f"  errors {api['errors']}", flush=True)
                     self.results["scenarios"].append({"scenario": name, "connections": c, "api": api})
             if self.args.only:
+                if photo_upload:
+                    self.photo_upload(large)
                 return self.only_report(large_scenarios)
             # The same reads in a small tenant: does latency depend on the tenant's size?
             mid = connections[len(connections) // 2]
@@ -444,6 +539,8 @@ end
                 self.soak(large, small, max(connections), self.args.soak)
             status = Path(f"/proc/{self.server.pid}/status").read_text()
             self.results["rss"] = {k: int(re.search(rf"{k}:\s+(\d+)", status).group(1)) // 1024 for k in ("VmHWM", "VmRSS")}
+            if photo_upload:
+                self.photo_upload(large)
         finally:
             self.stop_server()
         # The database's own limit, with the API out of the way.
@@ -539,6 +636,9 @@ end
             f"Server memory under the {max(self.args.connections)}-connection load: peak RSS **{r['rss']['VmHWM']} MB** "
             f"(RSS at the end {r['rss']['VmRSS']} MB).",
         ]
+        photo = r.get("photo_upload")
+        if photo:
+            lines += ["", *photo_upload_lines(photo)]
         soak = r.get("soak")
         if soak:
             rss = [m for _, m in soak["rss_samples"]]
@@ -586,6 +686,93 @@ end
         print(f"report: {out_dir / 'performance.md'}")
 
 
+PHOTO_UPLOAD = "photo upload (100 photos of 3 MB, 16 connections)"
+PHOTO_COUNT = 100
+PHOTO_CONNECTIONS = 16
+
+
+def photo_upload_lines(photo):
+    """The photo upload scenario's figures, for the report."""
+    return [
+        f"Photo upload: {photo['photos']} JPEGs of {photo['mean_bytes'] / 1e6:.1f} MB (4032×3024, EXIF with a GPS position) "
+        f"from {photo['connections']} connections: **{photo['stored']} stored, {photo['with_thumbnails']} with thumbnails, "
+        f"in {photo['seconds']} s** ({photo['mb_per_s']} MB/s; an upload's p50 {photo['upload_p50']} ms, p99 "
+        f"{photo['upload_p99']} ms). Meanwhile one more connection read job details: **p99 {photo['loaded']['p99']} ms** "
+        f"({photo['loaded']['n']} reads) against **{photo['idle']['p99']} ms idle** ({photo['idle']['n']} reads). "
+        f"Server peak RSS **{photo['rss_peak_mb']} MB**. Load average {photo['loadavg_before']} before, "
+        f"{photo['loadavg_after']} after.",
+    ]
+
+
+def probe(port, token, paths, go_on, pid):
+    """One connection reading `paths` in turn while `go_on()`: the latencies,
+    and the server's RSS sampled every 100 ms."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Bearer {token}"}
+    latencies, samples, next_sample, i = [], [], 0.0, 0
+    while go_on():
+        started = time.perf_counter()
+        conn.request("GET", paths[i % len(paths)], headers=headers)
+        response = conn.getresponse()
+        response.read()
+        latencies.append((time.perf_counter() - started) * 1000)
+        if response.status != 200:
+            raise SystemExit(f"probe: {paths[i % len(paths)]} answered {response.status}")
+        i += 1
+        if time.time() >= next_sample:
+            rss = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())
+            samples.append(int(rss.group(1)) // 1024)
+            next_sample = time.time() + 0.1
+    conn.close()
+    latencies.sort()
+    return {"latency": {"n": len(latencies), "p50": percentile(latencies, 50), "p99": percentile(latencies, 99)},
+            "rss_max_mb": max(samples, default=0), "rss_samples_mb": samples[::10]}
+
+
+def upload_photos(port, token, jobs, paths, connections, outcomes, done):
+    """In a process of its own (so its threads do not slow the probe): the
+    photos uploaded from `connections` keep-alive connections, each answer
+    put on `outcomes`; `done` is set when all are in."""
+    import queue
+    import threading
+
+    work = queue.Queue()
+    for i, path in enumerate(paths):
+        work.put((jobs[i % len(jobs)], path, "before" if i % 2 == 0 else "after"))
+
+    def connection():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        while True:
+            try:
+                job, path, group = work.get_nowait()
+            except queue.Empty:
+                break
+            body = Path(path).read_bytes()
+            started = time.perf_counter()
+            try:
+                conn.request("POST", f"/api/v1/jobs/{job}/attachments?group={group}", body=body, headers={
+                    "Authorization": f"Bearer {token}", "Content-Type": "image/jpeg",
+                    "X-File-Name": Path(path).name})
+                response = conn.getresponse()
+                answer = json.loads(response.read() or b"null")
+                status = response.status
+            except (OSError, http.client.HTTPException) as error:
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                answer, status = {"error": str(error)}, 0
+            outcomes.put({"status": status, "ms": (time.perf_counter() - started) * 1000,
+                          "has_thumbnails": isinstance(answer, dict) and answer.get("has_thumbnails"),
+                          "detail": None if status == 201 else answer})
+        conn.close()
+
+    threads = [threading.Thread(target=connection) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    done.set()
+
+
 def with_limit(path, limit):
     """`path` asking for `limit` rows."""
     if "limit=" in path:
@@ -621,6 +808,11 @@ def targets_section(r, connections):
                        f"{search['api']['p99']} ms", search["api"]["p99"] < 50))
     if r.get("rss"):
         checks.append((f"peak RSS < 100 MB at {top} connections", f"{r['rss']['VmHWM']} MB", r["rss"]["VmHWM"] < 100))
+    photo = r.get("photo_upload")
+    if photo:
+        checks.append((f"{PHOTO_UPLOAD}: peak RSS < 200 MB", f"{photo['rss_peak_mb']} MB", photo["rss_peak_mb"] < 200))
+        checks.append((f"{PHOTO_UPLOAD}: job detail p99 ≤ 2× idle", f"{photo['loaded']['p99']} ms vs {photo['idle']['p99']} ms",
+                       photo["loaded"]["p99"] <= 2 * photo["idle"]["p99"]))
     lines = ["## Targets, judged by this run", "", "| target | measured | holds |", "|---|---:|---|"]
     lines += [f"| {what} | {measured} | {'yes' if ok else '**no**'} |" for what, measured, ok in checks]
     return lines

@@ -38,6 +38,7 @@ expected = [
     "/api/v1/portal-report",
     "/api/v1/jobs/{id}/attachments", "/api/v1/job-requests/{id}/attachments", "/api/v1/attachments/{id}",
     "/api/v1/attachments/{id}/content", "/api/v1/share/{token}/photos", "/api/v1/share/{token}/photos/{id}",
+    "/api/v1/job-notes/{id}/attachments", "/api/v1/customers/{id}/attachments",
     "/api/v1/customers/search", "/api/v1/customers/{id}/communications",
     "/api/v1/customers/{id}/communications/{communication_id}",
     "/api/v1/custom-fields", "/api/v1/custom-fields/{id}",

@@ -391,6 +391,16 @@ const PROBES: &[(&str, &str)] = &[
         "exists (select 1 from app.job_requests r where r.company_id = {t}.company_id and r.id = {t}.job_request_id offset 0)",
         "app.job_request_is_visible({t}.company_id, {t}.job_request_id)",
     ),
+    // An attachment of a job note or of a customer: the caller sees the note
+    // or the customer (migration 0036).
+    (
+        "exists (select 1 from app.job_notes n where n.company_id = {t}.company_id and n.id = {t}.note_id offset 0)",
+        "app.job_note_is_visible({t}.company_id, {t}.note_id)",
+    ),
+    (
+        "exists (select 1 from app.customers c where c.company_id = {t}.company_id and c.id = {t}.customer_id offset 0)",
+        "app.customer_is_visible({t}.company_id, {t}.customer_id)",
+    ),
     // A location's gate code: the caller sees an open job there (migration 0020).
     (
         "exists (select 1 from app.jobs j where j.company_id = {t}.company_id and j.service_location_id = {t}.location_id and not j.is_archived offset 0)",

@@ -55,9 +55,11 @@ pub const AWS_SETTINGS: &[&str] = &[
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
     pub config: Arc<StorageConfig>,
-    /// Decoding a photo takes tens of megabytes: two at a time, whatever the
-    /// number of uploads, keeps the server's memory bounded.
+    /// Decoding a photo takes tens of megabytes: one photo read for its
+    /// thumbnails at a time, whatever the number of uploads, keeps the
+    /// server's memory bounded (waiting uploads hold no bytes).
     pub decoding: Arc<Semaphore>,
+    pub thumbnails: thumbnails::Thumbnailer,
 }
 
 impl std::fmt::Debug for Storage {
@@ -82,7 +84,12 @@ impl Storage {
                 .with_context(|| format!("STORAGE_URL: creating the directory {dir}"))?;
             Arc::new(LocalFileSystem::new_with_prefix(dir).with_context(|| format!("STORAGE_URL: {dir}"))?)
         };
-        Ok(Storage { store, config: Arc::new(config.clone()), decoding: Arc::new(Semaphore::new(2)) })
+        Ok(Storage {
+            store,
+            config: Arc::new(config.clone()),
+            decoding: Arc::new(Semaphore::new(1)),
+            thumbnails: thumbnails::Thumbnailer::start()?,
+        })
     }
 
     /// Starts writing a new object; nothing is visible at `key` until

@@ -123,6 +123,7 @@ on_both_backends!(
     the_sweeper_removes_crashed_uploads_and_expired_deletions,
     a_20_mb_upload_streams_without_holding_it_or_a_connection,
     a_share_link_shows_only_customer_visible_photos_while_it_opens,
+    notes_and_customers_files_are_as_visible_as_their_parent,
 );
 
 /// Uploads `bytes` as `name` to `path` (`/api/v1/jobs/{id}/attachments?...`).
@@ -957,4 +958,157 @@ async fn a_share_link_shows_only_customer_visible_photos_while_it_opens(backend:
     let gone =
         app.client.get(app.url(&format!("/api/v1/share/{token}/photos/{id}"))).send().await.expect("photo");
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+}
+
+/// Files on notes and customers (migration 0036): a note's file as the note
+/// (an internal note's files never reach the customer), a customer's file to
+/// the staff who see that customer and, customer-visible, to the customer.
+async fn notes_and_customers_files_are_as_visible_as_their_parent(backend: Backend) {
+    let env = Env::start(backend, &[]).await;
+    let app = &env.app;
+    let c = app.company("acme").await;
+    let b = app.company("bolt").await;
+    let (job, _) = job_and_request(app, &c).await;
+    let internal_note = note_on(app, job, &c.admin.access, "internal").await;
+    let shared_note = note_on(app, job, &c.admin.access, "customer").await;
+    let internal_path = format!("/api/v1/job-notes/{internal_note}/attachments");
+    let shared_path = format!("/api/v1/job-notes/{shared_note}/attachments");
+    let customer_path = format!("/api/v1/customers/{}/attachments", c.customer_id);
+
+    // A note's file takes the note's visibility, whatever the upload asks.
+    let valve = upload(
+        app,
+        &format!("{internal_path}?visibility=customer"),
+        &c.worker.access,
+        "valve.jpg",
+        jpeg(320, 240),
+    )
+    .await;
+    assert_eq!(valve.status, StatusCode::CREATED, "{:?}", valve.body);
+    assert_eq!(valve.body["note_id"], internal_note.to_string());
+    assert_eq!(valve.body["job_id"], Value::Null);
+    assert_eq!(valve.body["visibility"], "internal");
+    assert_eq!(valve.body["has_thumbnails"], true);
+    let report = upload(app, &shared_path, &c.admin.access, "Report.pdf", pdf("report")).await;
+    assert_eq!(report.status, StatusCode::CREATED, "{:?}", report.body);
+    assert_eq!(report.body["visibility"], "customer");
+    assert_problem(
+        &upload(app, &shared_path, &c.customer.access, "x.pdf", pdf("x")).await,
+        StatusCode::FORBIDDEN,
+    );
+
+    // A customer's files: admins upload them, internal unless asked.
+    let contract = upload(app, &customer_path, &c.admin.access, "Contract.pdf", pdf("contract")).await;
+    assert_eq!(contract.status, StatusCode::CREATED, "{:?}", contract.body);
+    assert_eq!(contract.body["customer_id"], c.customer_id.to_string());
+    assert_eq!(contract.body["visibility"], "internal");
+    let plan = upload(
+        app,
+        &format!("{customer_path}?visibility=customer"),
+        &c.admin.access,
+        "Plan.pdf",
+        pdf("plan"),
+    )
+    .await;
+    assert_eq!(plan.status, StatusCode::CREATED, "{:?}", plan.body);
+    assert_problem(
+        &upload(app, &customer_path, &c.worker.access, "x.pdf", pdf("x")).await,
+        StatusCode::FORBIDDEN,
+    );
+    assert_problem(
+        &upload(app, &customer_path, &c.customer.access, "x.pdf", pdf("x")).await,
+        StatusCode::FORBIDDEN,
+    );
+
+    let names = |reply: Reply| -> Vec<String> {
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        reply
+            .body
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|f| f["file_name"].as_str().expect("name").to_owned())
+            .collect()
+    };
+    assert_eq!(names(app.get(&internal_path, &c.admin.access).await), ["valve.jpg"]);
+    assert_eq!(names(app.get(&internal_path, &c.worker.access).await), ["valve.jpg"]);
+    assert_eq!(names(app.get(&shared_path, &c.customer.access).await), ["Report.pdf"]);
+    assert_eq!(names(app.get(&customer_path, &c.admin.access).await), ["Contract.pdf", "Plan.pdf"]);
+    // The worker sees the customer of its job, and so its files.
+    assert_eq!(names(app.get(&customer_path, &c.worker.access).await), ["Contract.pdf", "Plan.pdf"]);
+    assert_eq!(names(app.get(&customer_path, &c.customer.access).await), ["Plan.pdf"]);
+    // The internal note is not there for the customer, nor are its files, even
+    // after an admin marks one customer-visible: the note still hides it.
+    assert_problem(&app.get(&internal_path, &c.customer.access).await, StatusCode::NOT_FOUND);
+    let valve_id = valve.body["id"].as_str().expect("id").to_owned();
+    let shown = app
+        .request(
+            Method::PATCH,
+            &format!("/api/v1/attachments/{valve_id}"),
+            Some(&c.admin.access),
+            Some(json!({"visibility": "customer"})),
+        )
+        .await;
+    assert_eq!(shown.status, StatusCode::OK, "{:?}", shown.body);
+    assert_problem(
+        &app.get(&format!("/api/v1/attachments/{valve_id}"), &c.customer.access).await,
+        StatusCode::NOT_FOUND,
+    );
+    let (status, _, _) = download(app, &valve_id, "", &c.customer.access).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let contract_id = contract.body["id"].as_str().expect("id").to_owned();
+    assert_problem(
+        &app.get(&format!("/api/v1/attachments/{contract_id}"), &c.customer.access).await,
+        StatusCode::NOT_FOUND,
+    );
+
+    // A customer the worker has no job for: neither it nor its files.
+    let other = app.post("/api/v1/customers", &c.admin.access, json!({"name": "Other customer"})).await;
+    assert_eq!(other.status, StatusCode::CREATED, "{:?}", other.body);
+    let other_path = format!("/api/v1/customers/{}/attachments", other.id());
+    let other_file = upload(app, &other_path, &c.admin.access, "Other.pdf", pdf("other")).await;
+    assert_eq!(other_file.status, StatusCode::CREATED, "{:?}", other_file.body);
+    assert_problem(&app.get(&other_path, &c.worker.access).await, StatusCode::NOT_FOUND);
+    assert_problem(&app.get(&other_path, &c.customer.access).await, StatusCode::NOT_FOUND);
+    let other_id = other_file.body["id"].as_str().expect("id").to_owned();
+    assert_problem(
+        &app.get(&format!("/api/v1/attachments/{other_id}"), &c.worker.access).await,
+        StatusCode::NOT_FOUND,
+    );
+
+    // Another company: 404 for the parents and for every file.
+    let before = app.fingerprint(c.id).await;
+    for token in [&b.admin.access, &b.worker.access, &b.customer.access] {
+        for path in [&internal_path, &shared_path, &customer_path] {
+            let listed = app.get(path, token).await;
+            assert!(
+                matches!(listed.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+                "{path}: {listed:?}"
+            );
+            let uploaded = upload(app, path, token, "x.pdf", pdf("x")).await;
+            assert!(
+                matches!(uploaded.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+                "{path}: {uploaded:?}"
+            );
+        }
+        for id in [&valve_id, &contract_id, &other_id] {
+            assert_problem(
+                &app.get(&format!("/api/v1/attachments/{id}"), token).await,
+                StatusCode::NOT_FOUND,
+            );
+        }
+    }
+    assert_eq!(app.fingerprint(c.id).await, before);
+}
+
+async fn note_on(app: &TestApp, job: Uuid, token: &str, visibility: &str) -> Uuid {
+    let reply = app
+        .post(
+            &format!("/api/v1/jobs/{job}/notes"),
+            token,
+            json!({"body": format!("A {visibility} note"), "visibility": visibility}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    reply.id()
 }

@@ -494,6 +494,12 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
              values ('{b}', '{}', '{b}/00000000000000000000000000000000', 'pwned.txt')",
             victim.job
         ),
+        // A row naming B's customer (migration 0036).
+        format!(
+            "insert into app.attachments (company_id, customer_id, storage_key, file_name) \
+             values ('{b}', '{}', '{b}/00000000000000000000000000000001', 'pwned.txt')",
+            victim.customer
+        ),
     ]
     .into_iter()
     .map(|sql| Step { sql, expect: Expect::Untouched })

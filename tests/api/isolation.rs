@@ -245,6 +245,32 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
     .await;
     assert_eq!(drawing.status, StatusCode::CREATED, "{:?}", drawing.body);
     let drawing_id = drawing.id().to_string();
+    // A's files on a job note and on the customer (migration 0036).
+    let file_note = app
+        .post(&format!("/api/v1/jobs/{job_id}/notes"), &a.admin.access, json!({"body": "Secret file note"}))
+        .await;
+    assert_eq!(file_note.status, StatusCode::CREATED, "{:?}", file_note.body);
+    let file_note_id = file_note.id();
+    let note_photo = crate::attachments::upload(
+        &app,
+        &format!("/api/v1/job-notes/{file_note_id}/attachments"),
+        &a.worker.access,
+        "Secret note photo.jpg",
+        crate::attachments::jpeg(64, 48),
+    )
+    .await;
+    assert_eq!(note_photo.status, StatusCode::CREATED, "{:?}", note_photo.body);
+    let note_photo_id = note_photo.id().to_string();
+    let contract = crate::attachments::upload(
+        &app,
+        &format!("/api/v1/customers/{customer_id}/attachments?visibility=customer"),
+        &a.admin.access,
+        "Secret contract.pdf",
+        crate::attachments::pdf("Secret"),
+    )
+    .await;
+    assert_eq!(contract.status, StatusCode::CREATED, "{:?}", contract.body);
+    let contract_id = contract.id().to_string();
     let before = app.fingerprint(a.id).await;
     let requests: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/api/v1/jobs/{job_id}"), None),
@@ -468,6 +494,18 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         (Method::GET, format!("/api/v1/attachments/{drawing_id}"), None),
         (Method::GET, format!("/api/v1/attachments/{drawing_id}/content"), None),
         (Method::DELETE, format!("/api/v1/attachments/{drawing_id}"), None),
+        // A's files on a note and on the customer (migration 0036).
+        (Method::GET, format!("/api/v1/job-notes/{file_note_id}/attachments"), None),
+        (Method::POST, format!("/api/v1/job-notes/{file_note_id}/attachments"), Some(json!({"pwned": true}))),
+        (Method::GET, format!("/api/v1/customers/{customer_id}/attachments"), None),
+        (Method::POST, format!("/api/v1/customers/{customer_id}/attachments"), Some(json!({"pwned": true}))),
+        (Method::GET, format!("/api/v1/attachments/{note_photo_id}"), None),
+        (Method::GET, format!("/api/v1/attachments/{note_photo_id}/content"), None),
+        (Method::PATCH, format!("/api/v1/attachments/{note_photo_id}"), Some(json!({"caption": "pwned"}))),
+        (Method::DELETE, format!("/api/v1/attachments/{note_photo_id}"), None),
+        (Method::GET, format!("/api/v1/attachments/{contract_id}"), None),
+        (Method::GET, format!("/api/v1/attachments/{contract_id}/content"), None),
+        (Method::DELETE, format!("/api/v1/attachments/{contract_id}"), None),
         // Asking for A's admin's reset link is open to anyone (it mails A's
         // admin, never the asker), so only the confirmation is in the matrix.
         (
@@ -486,6 +524,9 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         communication_id.clone(),
         field_id.clone(),
         customer_id.to_string(),
+        file_note_id.to_string(),
+        note_photo_id.clone(),
+        contract_id.clone(),
         worker_id.to_string(),
         admin_id.to_string(),
         mail_id.to_string(),

@@ -102,3 +102,41 @@ test('a customer attaches a PDF drawing to a request', async ({ page, request })
     ['cabinet-drawing.pdf', 'customer', 'application/pdf'],
   ]);
 });
+
+test("a worker attaches a photo to a note, and the office files a site plan on the customer that the customer sees", async ({ page, browser, request }) => {
+  const admin = await Api.as(request, logins.acmeAdmin);
+  const wendy = await admin.userId('wendy@acme.example');
+  const customer = await admin.customerId('Riverside Cafe');
+  const job = await admin.createJob({ customer_id: customer, title: `Check the cabinet hinges${TAG}`, assigned_worker_id: wendy });
+  const note = await admin.call('POST', `/jobs/${job.id}/notes`, { body: `Hinge is cracked${TAG}`, visibility: 'internal' });
+
+  // The worker opens the note's files and adds a photo.
+  await signIn(page, logins.wendy);
+  await page.goto(`/worker/jobs/${job.id}`);
+  const notes = page.getByRole('list', { name: 'Notes' });
+  await notes.getByText('Files').click();
+  await notes.getByLabel('Before photos').setInputFiles([await photo(page, 'hinge.jpg', '#444488')]);
+  await expect(notes.getByRole('list', { name: 'Uploads' }).getByText('Uploaded')).toBeVisible();
+  await expect(notes.getByRole('region', { name: 'Before photos' }).getByRole('img', { name: 'hinge.jpg' })).toBeVisible();
+  const noteFiles = await admin.call('GET', `/job-notes/${note.id}/attachments`);
+  expect(noteFiles.map((f: { file_name: string; visibility: string }) => [f.file_name, f.visibility])).toEqual([['hinge.jpg', 'internal']]);
+
+  // The office files a site plan on the customer's page, for the customer to see.
+  const office = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const desk = await office.newPage();
+  await signIn(desk, logins.acmeAdmin);
+  await desk.goto(`/admin/customers/${customer}`);
+  await desk.getByLabel(/Visible to/).check();
+  const plan = '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n';
+  await desk.getByLabel('Choose files').setInputFiles({ name: 'site-plan.pdf', mimeType: 'application/pdf', buffer: Buffer.from(plan) });
+  await expect(desk.getByRole('list', { name: 'Uploads' }).getByText('Uploaded')).toBeVisible();
+  await expect(desk.getByRole('list', { name: 'Documents' }).getByRole('button', { name: 'site-plan.pdf' }).first()).toBeVisible();
+  await expectAccessible(desk, 'customer page with files');
+  await office.close();
+
+  // The customer's login sees the plan, and never the internal note's photo.
+  const riverside = await Api.as(request, logins.riverside);
+  const mine = await riverside.call('GET', `/customers/${customer}/attachments`);
+  expect(mine.some((f: { file_name: string; visibility: string }) => f.file_name === 'site-plan.pdf' && f.visibility === 'customer')).toBe(true);
+  await riverside.call('GET', `/job-notes/${note.id}/attachments`, undefined, [404]);
+});

@@ -1,8 +1,10 @@
-//! Photos and documents on jobs and job requests (docs/attachments.md).
+//! Photos and documents on jobs, job requests, job notes and customers
+//! (docs/attachments.md).
 //!
 //! The row (app.attachments) is under the parent's row-level security: a
-//! worker sees the files of its jobs, a customer only the customer-visible
-//! files of its own jobs and requests. The bytes are in object storage
+//! worker sees the files of its jobs, their notes and their customers, a
+//! customer only the customer-visible files of its own jobs, requests,
+//! shared notes and customer record. The bytes are in object storage
 //! (src/storage/) and reach a client only through [`download`], after the
 //! row was read under those policies. Uploads are [`upload`]'s.
 
@@ -30,8 +32,31 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_job_attachments, upload::upload_to_job))
         .routes(routes!(list_request_attachments, upload::upload_to_request))
+        .routes(routes!(list_note_attachments, upload::upload_to_note))
+        .routes(routes!(list_customer_attachments, upload::upload_to_customer))
         .routes(routes!(get_attachment, update_attachment, delete_attachment))
         .routes(routes!(download::download))
+}
+
+/// A file's one parent (the route names it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Parent {
+    Job(Uuid),
+    Request(Uuid),
+    Note(Uuid),
+    Customer(Uuid),
+}
+
+impl Parent {
+    /// The parent as the table's four columns, one of them set.
+    fn columns(self) -> [Option<Uuid>; 4] {
+        match self {
+            Parent::Job(id) => [Some(id), None, None, None],
+            Parent::Request(id) => [None, Some(id), None, None],
+            Parent::Note(id) => [None, None, Some(id), None],
+            Parent::Customer(id) => [None, None, None, Some(id)],
+        }
+    }
 }
 
 /// Who may see a file besides staff.
@@ -95,6 +120,8 @@ pub struct Attachment {
     pub id: Uuid,
     pub job_id: Option<Uuid>,
     pub job_request_id: Option<Uuid>,
+    pub note_id: Option<Uuid>,
+    pub customer_id: Option<Uuid>,
     pub file_name: String,
     /// Detected from the bytes, never taken from the client.
     pub content_type: String,
@@ -114,6 +141,8 @@ struct Row {
     id: Uuid,
     job_id: Option<Uuid>,
     job_request_id: Option<Uuid>,
+    note_id: Option<Uuid>,
+    customer_id: Option<Uuid>,
     file_name: String,
     content_type: Option<String>,
     size_bytes: Option<i64>,
@@ -132,6 +161,8 @@ impl From<Row> for Attachment {
             id: r.id,
             job_id: r.job_id,
             job_request_id: r.job_request_id,
+            note_id: r.note_id,
+            customer_id: r.customer_id,
             file_name: r.file_name,
             content_type: r.content_type.unwrap_or_default(),
             size_bytes: r.size_bytes.unwrap_or_default(),
@@ -146,20 +177,24 @@ impl From<Row> for Attachment {
     }
 }
 
-/// The stored, undeleted files of a job or of a request, oldest first.
-async fn list_for(ctx: &mut Ctx, job_id: Option<Uuid>, request_id: Option<Uuid>) -> Result<Vec<Attachment>> {
+/// The stored, undeleted files of one parent, oldest first.
+async fn list_for(ctx: &mut Ctx, parent: Parent) -> Result<Vec<Attachment>> {
+    let [job_id, request_id, note_id, customer_id] = parent.columns();
     let rows = sqlx::query_as!(
         Row,
-        r#"select id, job_id, job_request_id, file_name, content_type, size_bytes, sha256, visibility, caption,
-                  photo_group, thumb_small_key, uploaded_by, created_at
+        r#"select id, job_id, job_request_id, note_id, customer_id, file_name, content_type, size_bytes, sha256,
+                  visibility, caption, photo_group, thumb_small_key, uploaded_by, created_at
              from app.attachments
             where company_id = $1
-              and (($2::uuid is not null and job_id = $2) or ($3::uuid is not null and job_request_id = $3))
+              and (($2::uuid is not null and job_id = $2) or ($3::uuid is not null and job_request_id = $3)
+                   or ($4::uuid is not null and note_id = $4) or ($5::uuid is not null and customer_id = $5))
               and state = 'stored' and deleted_at is null
             order by created_at, id"#,
         ctx.user.company_id,
         job_id,
         request_id,
+        note_id,
+        customer_id,
     )
     .fetch_all(&mut *ctx.tx)
     .await?;
@@ -170,8 +205,8 @@ async fn list_for(ctx: &mut Ctx, job_id: Option<Uuid>, request_id: Option<Uuid>)
 async fn find(ctx: &mut Ctx, id: Uuid) -> Result<Attachment> {
     let row = sqlx::query_as!(
         Row,
-        r#"select id, job_id, job_request_id, file_name, content_type, size_bytes, sha256, visibility, caption,
-                  photo_group, thumb_small_key, uploaded_by, created_at
+        r#"select id, job_id, job_request_id, note_id, customer_id, file_name, content_type, size_bytes, sha256,
+                  visibility, caption, photo_group, thumb_small_key, uploaded_by, created_at
              from app.attachments
             where company_id = $1 and id = $2 and state = 'stored' and deleted_at is null"#,
         ctx.user.company_id,
@@ -182,19 +217,51 @@ async fn find(ctx: &mut Ctx, id: Uuid) -> Result<Attachment> {
     row.map(Attachment::from).ok_or(Error::NotFound)
 }
 
-async fn require_request_visible(ctx: &mut Ctx, id: Uuid) -> Result<()> {
-    let visible = sqlx::query_scalar!(
-        r#"select exists (select 1 from app.job_requests where company_id = $2 and id = $1) as "exists!""#,
-        id,
-        ctx.user.company_id
-    )
-    .fetch_one(&mut *ctx.tx)
-    .await?;
+/// Whether the caller sees the parent, under the parent's own policies (404
+/// if not); for a note, also its visibility, which the note's files take.
+async fn require_parent_visible(ctx: &mut Ctx, parent: Parent) -> Result<Option<Visibility>> {
+    let company_id = ctx.user.company_id;
+    let visible = match parent {
+        Parent::Job(id) => return require_job_visible(ctx, id).await.map(|()| None),
+        Parent::Note(id) => {
+            let visibility = sqlx::query_scalar!(
+                r#"select visibility::text as "visibility!" from app.job_notes where company_id = $2 and id = $1"#,
+                id,
+                company_id
+            )
+            .fetch_optional(&mut *ctx.tx)
+            .await?;
+            return visibility.map(|v| Some(Visibility::from_db(&v))).ok_or(Error::NotFound);
+        }
+        Parent::Request(id) => sqlx::query_scalar!(
+            r#"select exists (select 1 from app.job_requests where company_id = $2 and id = $1) as "exists!""#,
+            id,
+            company_id
+        )
+        .fetch_one(&mut *ctx.tx)
+        .await?,
+        // Admins see every customer, a worker those of its jobs, a customer login its own.
+        Parent::Customer(id) => sqlx::query_scalar!(
+            r#"select exists (select 1 from app.customers where company_id = $2 and id = $1) as "exists!""#,
+            id,
+            company_id
+        )
+        .fetch_one(&mut *ctx.tx)
+        .await?,
+    };
     if visible {
-        Ok(())
+        Ok(None)
     } else {
         Err(Error::NotFound)
     }
+}
+
+/// A parent's files, once the caller is found to see the parent.
+async fn list_of(mut ctx: Ctx, parent: Parent) -> Result<AppJson<Vec<Attachment>>> {
+    require_parent_visible(&mut ctx, parent).await?;
+    let files = list_for(&mut ctx, parent).await?;
+    ctx.commit().await?;
+    Ok(AppJson(files))
 }
 
 /// A job's files (a customer: the customer-visible ones).
@@ -207,14 +274,8 @@ async fn require_request_visible(ctx: &mut Ctx, id: Uuid) -> Result<()> {
         (status = 404, description = "No such job visible to you", body = Problem),
     )
 )]
-async fn list_job_attachments(
-    mut ctx: Ctx,
-    AppPath(job_id): AppPath<Uuid>,
-) -> Result<AppJson<Vec<Attachment>>> {
-    require_job_visible(&mut ctx, job_id).await?;
-    let files = list_for(&mut ctx, Some(job_id), None).await?;
-    ctx.commit().await?;
-    Ok(AppJson(files))
+async fn list_job_attachments(ctx: Ctx, AppPath(job_id): AppPath<Uuid>) -> Result<AppJson<Vec<Attachment>>> {
+    list_of(ctx, Parent::Job(job_id)).await
 }
 
 /// A job request's files (admins, and the customer whose request it is).
@@ -229,14 +290,46 @@ async fn list_job_attachments(
     )
 )]
 async fn list_request_attachments(
-    mut ctx: Ctx,
+    ctx: Ctx,
     AppPath(request_id): AppPath<Uuid>,
 ) -> Result<AppJson<Vec<Attachment>>> {
     ctx.require(&[Role::Admin, Role::Customer])?;
-    require_request_visible(&mut ctx, request_id).await?;
-    let files = list_for(&mut ctx, None, Some(request_id)).await?;
-    ctx.commit().await?;
-    Ok(AppJson(files))
+    list_of(ctx, Parent::Request(request_id)).await
+}
+
+/// A job note's files (a customer: those of shared notes, customer-visible).
+#[utoipa::path(
+    get, path = "/api/v1/job-notes/{id}/attachments", tag = "attachments",
+    params(("id" = Uuid, Path, description = "Job note id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The note's files, oldest first", body = Vec<Attachment>),
+        (status = 404, description = "No such note visible to you", body = Problem),
+    )
+)]
+async fn list_note_attachments(
+    ctx: Ctx,
+    AppPath(note_id): AppPath<Uuid>,
+) -> Result<AppJson<Vec<Attachment>>> {
+    list_of(ctx, Parent::Note(note_id)).await
+}
+
+/// A customer's files (admins; a worker those of its jobs' customers; a
+/// customer login its own customer-visible ones).
+#[utoipa::path(
+    get, path = "/api/v1/customers/{id}/attachments", tag = "attachments",
+    params(("id" = Uuid, Path, description = "Customer id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The customer's files, oldest first", body = Vec<Attachment>),
+        (status = 404, description = "No such customer visible to you", body = Problem),
+    )
+)]
+async fn list_customer_attachments(
+    ctx: Ctx,
+    AppPath(customer_id): AppPath<Uuid>,
+) -> Result<AppJson<Vec<Attachment>>> {
+    list_of(ctx, Parent::Customer(customer_id)).await
 }
 
 /// One file's details.

@@ -26,14 +26,13 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{find, require_request_visible, Attachment, UploadParams, Visibility};
+use super::{find, require_parent_visible, Attachment, Parent, UploadParams, Visibility};
 use crate::{
     auth::Role,
     http::shared::{
         context::{Ctx, CurrentUser},
         error::{Error, Problem, Result},
         extract::{AppJson, AppPath, AppQuery},
-        job_visibility::require_job_visible,
         AppState,
     },
     storage::{exif, sniff, sweeper::interval, thumbnails, Storage, Upload},
@@ -46,11 +45,13 @@ const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 /// it (409); an older one belongs to an upload that died and is replaced.
 const PENDING_LEASE_SECS: f64 = 60.0;
 
-#[derive(Debug, Clone, Copy)]
-enum Parent {
-    Job(Uuid),
-    Request(Uuid),
-}
+/// How long an upload's answer waits for the photo's thumbnails. The
+/// thumbnail thread makes one at a time and yields the CPU to requests, so
+/// on a busy server a burst of photos queues there; past this wait the
+/// answer goes without them (`has_thumbnails: false`, the gallery shows the
+/// photo itself) and they follow in the background, rather than the upload
+/// running into the request timeout.
+const THUMBNAIL_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Uploads a photo or document to a job (admins, and the job's worker).
 #[utoipa::path(
@@ -125,6 +126,81 @@ pub async fn upload_to_request(
     upload(state, user, Parent::Request(request_id), params, &headers, body).await
 }
 
+/// Attaches a photo or document to a job note (admins, and the worker of the
+/// note's job). The file is as visible as the note: a shared note's files
+/// are customer-visible, an internal note's internal.
+#[utoipa::path(
+    post, path = "/api/v1/job-notes/{id}/attachments", tag = "attachments",
+    params(
+        ("id" = Uuid, Path, description = "Job note id"),
+        ("X-File-Name" = Option<String>, Header, description = "The file's name, percent-encoded UTF-8"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key store the file once"),
+        UploadParams,
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file's bytes"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Stored", body = Attachment),
+        (status = 200, description = "A retry: the file its key stored", body = Attachment),
+        (status = 403, description = "Customers do not attach files to notes", body = Problem),
+        (status = 404, description = "No such note visible to you", body = Problem),
+        (status = 409, description = "The first upload with this key is still running", body = Problem),
+        (status = 413, description = "Larger than the file limit, or the company's quota is used up", body = Problem),
+        (status = 415, description = "A type that is not accepted, mismatched or two in one", body = Problem),
+        (status = 422, description = "Invalid options", body = Problem),
+    )
+)]
+pub async fn upload_to_note(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppPath(note_id): AppPath<Uuid>,
+    AppQuery(params): AppQuery<UploadParams>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    if user.role == Role::Customer {
+        return Err(Error::Forbidden);
+    }
+    upload(state, user, Parent::Note(note_id), params, &headers, body).await
+}
+
+/// Attaches a document or photo to a customer (admins): internal unless
+/// `visibility=customer` shows it to the customer's logins.
+#[utoipa::path(
+    post, path = "/api/v1/customers/{id}/attachments", tag = "attachments",
+    params(
+        ("id" = Uuid, Path, description = "Customer id"),
+        ("X-File-Name" = Option<String>, Header, description = "The file's name, percent-encoded UTF-8"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key store the file once"),
+        UploadParams,
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file's bytes"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Stored", body = Attachment),
+        (status = 200, description = "A retry: the file its key stored", body = Attachment),
+        (status = 403, description = "Admins attach files to customers", body = Problem),
+        (status = 404, description = "No such customer", body = Problem),
+        (status = 409, description = "The first upload with this key is still running", body = Problem),
+        (status = 413, description = "Larger than the file limit, or the company's quota is used up", body = Problem),
+        (status = 415, description = "A type that is not accepted, mismatched or two in one", body = Problem),
+        (status = 422, description = "Invalid options", body = Problem),
+    )
+)]
+pub async fn upload_to_customer(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppPath(customer_id): AppPath<Uuid>,
+    AppQuery(params): AppQuery<UploadParams>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    if user.role != Role::Admin {
+        return Err(Error::Forbidden);
+    }
+    upload(state, user, Parent::Customer(customer_id), params, &headers, body).await
+}
+
 async fn upload(
     state: AppState,
     user: CurrentUser,
@@ -151,10 +227,8 @@ async fn upload(
 
     // 1. The pending row, in a transaction of its own.
     let mut ctx = Ctx::open(&state, user).await?;
-    match parent {
-        Parent::Job(id) => require_job_visible(&mut ctx, id).await?,
-        Parent::Request(id) => require_request_visible(&mut ctx, id).await?,
-    }
+    // A note's file is shown to whom the note is shown.
+    let visibility = require_parent_visible(&mut ctx, parent).await?.unwrap_or(visibility);
     let used = quota_used(&state, user).await?;
     if let Some(key) = &key {
         if let Some(replay) = earlier_attempt(&mut ctx, &state.storage, key, parent).await? {
@@ -168,14 +242,18 @@ async fn upload(
     let storage_key = crate::storage::new_key(user.company_id);
     let caption = params.caption.as_deref().map(str::trim).unwrap_or_default();
     let group = params.group.unwrap_or_default().as_str();
-    // Two statements: a customer may not name a job_id column at all.
+    // Two statements: a customer may name no parent column but the request's.
     let id = match parent {
-        Parent::Job(job_id) => {
+        Parent::Job(_) | Parent::Note(_) | Parent::Customer(_) => {
+            let [job_id, _, note_id, customer_id] = parent.columns();
             sqlx::query_scalar!(
                 r#"insert into app.attachments
-                     (job_id, storage_key, file_name, visibility, caption, photo_group, idempotency_key)
-                   values ($1, $2, $3, $4, $5, $6, $7) returning id"#,
+                     (job_id, note_id, customer_id, storage_key, file_name, visibility, caption, photo_group,
+                      idempotency_key)
+                   values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id"#,
                 job_id,
+                note_id,
+                customer_id,
                 storage_key,
                 file_name,
                 visibility.as_str(),
@@ -222,7 +300,9 @@ async fn upload(
     pending.disarm();
 
     if thumbnails::decodable(received.mime) {
-        add_thumbnails(&state, user, id, &storage_key).await;
+        let made = tokio::spawn(add_thumbnails(state.clone(), user, id, storage_key));
+        // Past the wait the task goes on alone: the answer says no thumbnails yet.
+        let _ = tokio::time::timeout(THUMBNAIL_WAIT, made).await;
     }
     let mut ctx = Ctx::open(&state, user).await?;
     let file = find(&mut ctx, id).await?;
@@ -426,7 +506,8 @@ async fn earlier_attempt(
     parent: Parent,
 ) -> Result<Option<Response>> {
     let earlier = sqlx::query!(
-        r#"select id, job_id, job_request_id, state, storage_key, deleted_at is not null as "deleted!",
+        r#"select id, job_id, job_request_id, note_id, customer_id, state, storage_key,
+                  deleted_at is not null as "deleted!",
                   created_at > now() - make_interval(secs => $4) as "running!"
              from app.attachments
             where company_id = $1 and uploaded_by = $2 and idempotency_key = $3"#,
@@ -438,10 +519,8 @@ async fn earlier_attempt(
     .fetch_optional(&mut *ctx.tx)
     .await?;
     let Some(earlier) = earlier else { return Ok(None) };
-    let same_parent = match parent {
-        Parent::Job(id) => earlier.job_id == Some(id),
-        Parent::Request(id) => earlier.job_request_id == Some(id),
-    };
+    let same_parent =
+        parent.columns() == [earlier.job_id, earlier.job_request_id, earlier.note_id, earlier.customer_id];
     if !same_parent || earlier.deleted {
         return Err(Error::field("Idempotency-Key", "was already used for a different upload"));
     }
@@ -476,15 +555,15 @@ async fn quota_used(state: &AppState, user: CurrentUser) -> Result<i64> {
 
 /// Thumbnails of a stored photo. A failure leaves the photo without them:
 /// the gallery then shows the full size.
-async fn add_thumbnails(state: &AppState, user: CurrentUser, id: Uuid, key: &str) {
+async fn add_thumbnails(state: AppState, user: CurrentUser, id: Uuid, key: String) {
     let made = async {
         let _permit = state.storage.decoding.acquire().await?;
-        let original = state.storage.read(key).await?;
-        let (small, medium) = tokio::task::spawn_blocking(move || thumbnails::make(&original)).await??;
+        let original = state.storage.read(&key).await?;
+        let (small, medium) = state.storage.thumbnails.make(original).await?;
         let (small_key, medium_key) = (format!("{key}.s"), format!("{key}.m"));
         state.storage.put(&small_key, small.into()).await?;
         state.storage.put(&medium_key, medium.into()).await?;
-        let mut ctx = Ctx::open(state, user).await?;
+        let mut ctx = Ctx::open(&state, user).await?;
         sqlx::query!(
             "update app.attachments set thumb_small_key = $3, thumb_medium_key = $4 where company_id = $1 and id = $2",
             user.company_id,

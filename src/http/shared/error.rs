@@ -497,6 +497,8 @@ pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
     ("attachments_company_fkey", "company_id comes from the context"),
     ("attachments_job_fkey", "the job is found visible in the same transaction first"),
     ("attachments_request_fkey", "the request is found visible in the same transaction first"),
+    ("attachments_note_fkey", "the note is found visible in the same transaction first"),
+    ("attachments_customer_fkey", "the customer is found visible in the same transaction first"),
     ("attachments_uploader_fkey", "uploaded_by comes from the context"),
     ("attachments_deleter_fkey", "deleted_by is the signed-in user"),
     ("attachments_one_parent", "the route names exactly one parent"),

@@ -329,6 +329,30 @@ export type paths = {
         patch: operations["update_customer"];
         trace?: never;
     };
+    "/api/v1/customers/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A customer's files (admins; a worker those of its jobs' customers; a
+         *     customer login its own customer-visible ones).
+         */
+        get: operations["list_customer_attachments"];
+        put?: never;
+        /**
+         * Attaches a document or photo to a customer (admins): internal unless
+         *     `visibility=customer` shows it to the customer's logins.
+         */
+        post: operations["upload_to_customer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/{id}/communications": {
         parameters: {
             query?: never;
@@ -564,6 +588,28 @@ export type paths = {
          *     updated gets its old values back from the history.
          */
         post: operations["undo_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/job-notes/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job note's files (a customer: those of shared notes, customer-visible). */
+        get: operations["list_note_attachments"];
+        put?: never;
+        /**
+         * Attaches a photo or document to a job note (admins, and the worker of the
+         *     note's job). The file is as visible as the note: a shared note's files
+         *     are customer-visible, an internal note's internal.
+         */
+        post: operations["upload_to_note"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1631,6 +1677,8 @@ export type components = {
             content_type: string;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
+            customer_id?: string | null;
             file_name: string;
             group: components["schemas"]["PhotoGroup"];
             /** @description Whether `?variant=small` and `?variant=medium` exist (decodable images). */
@@ -1641,6 +1689,8 @@ export type components = {
             job_id?: string | null;
             /** Format: uuid */
             job_request_id?: string | null;
+            /** Format: uuid */
+            note_id?: string | null;
             /** @description SHA-256 of the stored bytes, lowercase hex. */
             sha256: string;
             /** Format: int64 */
@@ -4615,6 +4665,140 @@ export interface operations {
             };
         };
     };
+    list_customer_attachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer's files, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"][];
+                };
+            };
+            /** @description No such customer visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_to_customer: {
+        parameters: {
+            query?: {
+                /** @description `internal` (default) or `customer`; a customer's uploads are always `customer`. */
+                visibility?: "internal" | "customer";
+                /** @description `before`, `after` or `none` (default). */
+                group?: "before" | "after" | "none";
+                caption?: string;
+            };
+            header?: {
+                /** @description The file's name, percent-encoded UTF-8 */
+                "X-File-Name"?: string | null;
+                /** @description Retries with the same key store the file once */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file's bytes */
+        requestBody: {
+            content: {
+                "application/octet-stream": number[];
+            };
+        };
+        responses: {
+            /** @description A retry: the file its key stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description Stored */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description Admins attach files to customers */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The first upload with this key is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Larger than the file limit, or the company's quota is used up */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A type that is not accepted, mismatched or two in one */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid options */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_communications: {
         parameters: {
             query?: {
@@ -5501,6 +5685,140 @@ export interface operations {
             };
             /** @description A dry run, already undone, or past its 24 hours */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_note_attachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job note id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The note's files, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"][];
+                };
+            };
+            /** @description No such note visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_to_note: {
+        parameters: {
+            query?: {
+                /** @description `internal` (default) or `customer`; a customer's uploads are always `customer`. */
+                visibility?: "internal" | "customer";
+                /** @description `before`, `after` or `none` (default). */
+                group?: "before" | "after" | "none";
+                caption?: string;
+            };
+            header?: {
+                /** @description The file's name, percent-encoded UTF-8 */
+                "X-File-Name"?: string | null;
+                /** @description Retries with the same key store the file once */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description Job note id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file's bytes */
+        requestBody: {
+            content: {
+                "application/octet-stream": number[];
+            };
+        };
+        responses: {
+            /** @description A retry: the file its key stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description Stored */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description Customers do not attach files to notes */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such note visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The first upload with this key is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Larger than the file limit, or the company's quota is used up */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A type that is not accepted, mismatched or two in one */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid options */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,6 +1,6 @@
 import { useParams } from 'react-router';
 import { Card } from '@/components/ui';
-import { Attachments } from '@/features/attachments/components/Attachments';
+import { Attachments, NoteFiles } from '@/features/attachments/components/Attachments';
 import { HistoryPanel } from '@/features/history/components/HistoryPanel';
 import { JobDetailPage } from '@/features/jobs/components/admin/JobDetailPage';
 import { AddNoteForm, NotesList } from '@/features/notes/components/Notes';
@@ -25,7 +25,7 @@ function main(job: JobDetail) {
       </Card>
       <Card title="Notes">
         <AddNoteForm jobId={job.id} />
-        <NotesList notes={job.notes} />
+        <NotesList notes={job.notes} files={(noteId) => <NoteFiles noteId={noteId} mode="admin" />} />
       </Card>
       <HistoryPanel job={job} />
       <Conversation thread={{ kind: 'job', id: job.id }} staff />

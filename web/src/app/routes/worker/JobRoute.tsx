@@ -1,6 +1,6 @@
 import { useParams } from 'react-router';
 import { Panel, TaskProgress } from '@/components/ui';
-import { Attachments } from '@/features/attachments/components/Attachments';
+import { Attachments, NoteFiles } from '@/features/attachments/components/Attachments';
 import { Timeline } from '@/features/history/components/Timeline';
 import { WorkerJobPage } from '@/features/jobs/components/worker/WorkerJobPage';
 import { AddNoteForm, NotesList } from '@/features/notes/components/Notes';
@@ -26,7 +26,7 @@ function panels(job: JobDetail) {
       </Panel>
       <Panel id="notes" title="Notes">
         <AddNoteForm jobId={job.id} large />
-        <NotesList notes={job.notes} />
+        <NotesList notes={job.notes} files={(noteId) => <NoteFiles noteId={noteId} mode="worker" />} />
       </Panel>
       <Conversation thread={{ kind: 'job', id: job.id }} staff large />
       <Panel id="activity" title="Activity">

@@ -7,8 +7,8 @@ import type { ResponseOf } from '@/lib/api/types';
 export type Attachment = ResponseOf<'/api/v1/attachments/{id}', 'get'>;
 export type PhotoGroup = Attachment['group'];
 export type Visibility = Attachment['visibility'];
-/** What files hang off: a job, or a customer's job request. */
-export type Parent = { kind: 'job' | 'request'; id: string };
+/** What files hang off: a job, a customer's job request, a job note, or a customer. */
+export type Parent = { kind: 'job' | 'request' | 'note' | 'customer'; id: string };
 export type Variant = 'original' | 'small' | 'medium';
 
 export const attachmentKeys = {
@@ -17,18 +17,23 @@ export const attachmentKeys = {
   content: (id: string, variant: Variant) => [...attachmentKeys.all, 'content', id, variant] as const,
 };
 
+const collections = { job: 'jobs', request: 'job-requests', note: 'job-notes', customer: 'customers' } as const;
+
 function uploadPath(parent: Parent): string {
-  return parent.kind === 'job' ? `/api/v1/jobs/${parent.id}/attachments` : `/api/v1/job-requests/${parent.id}/attachments`;
+  return `/api/v1/${collections[parent.kind]}/${parent.id}/attachments`;
 }
 
-// GET /jobs/{id}/attachments and GET /job-requests/{id}/attachments
+// GET /jobs/{id}/attachments, /job-requests/{id}/attachments, /job-notes/{id}/attachments, /customers/{id}/attachments
 export function attachmentsQuery(parent: Parent) {
+  const path = { params: { path: { id: parent.id } } };
   return queryOptions({
     queryKey: attachmentKeys.list(parent),
-    queryFn: () =>
-      parent.kind === 'job'
-        ? unwrap(api.GET('/api/v1/jobs/{id}/attachments', { params: { path: { id: parent.id } } }))
-        : unwrap(api.GET('/api/v1/job-requests/{id}/attachments', { params: { path: { id: parent.id } } })),
+    queryFn: () => {
+      if (parent.kind === 'job') return unwrap(api.GET('/api/v1/jobs/{id}/attachments', path));
+      if (parent.kind === 'request') return unwrap(api.GET('/api/v1/job-requests/{id}/attachments', path));
+      if (parent.kind === 'note') return unwrap(api.GET('/api/v1/job-notes/{id}/attachments', path));
+      return unwrap(api.GET('/api/v1/customers/{id}/attachments', path));
+    },
   });
 }
 

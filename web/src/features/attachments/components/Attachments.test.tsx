@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderWithProviders } from '@/test/render';
 import { type Attachment, uploadQuery } from '../api/attachments';
-import { Uploader } from './Attachments';
+import { NoteFiles, Uploader } from './Attachments';
 import { formatSize, gallerySections } from './gallery';
 
 const file = (id: string, type: string, group: Attachment['group']) =>
@@ -92,6 +92,28 @@ describe('attachments', () => {
     expect(first.headers['X-File-Name']).toBe('valve.jpg');
     expect(second.headers['Idempotency-Key']).toBe(first.headers['Idempotency-Key']);
     expect(first.headers['Idempotency-Key']).toBeTruthy();
+  });
+
+  it('an admin files a document on a customer, for the customer to see when ticked', async () => {
+    RecordingXhr.sent = [];
+    RecordingXhr.answers = [201];
+    vi.stubGlobal('XMLHttpRequest', RecordingXhr);
+    renderWithProviders(<Uploader parent={{ kind: 'customer', id: 'cust-1' }} mode="admin" />);
+
+    await userEvent.click(screen.getByLabelText(/Visible to/));
+    const plan = new File(['%PDF-1.4'], 'site plan.pdf', { type: 'application/pdf' });
+    fireEvent.change(screen.getByLabelText('Choose files'), { target: { files: [plan] } });
+    await waitFor(() => expect(screen.getByText('Uploaded')).toBeInTheDocument());
+    expect(RecordingXhr.sent.map((r) => r.url)).toEqual(['/api/v1/customers/cust-1/attachments?visibility=customer']);
+  });
+
+  it("asks for a note's files only once someone opens them", () => {
+    const fetchMock = vi.fn(() => Promise.resolve(new Response('[]', { headers: { 'content-type': 'application/json' } })));
+    vi.stubGlobal('fetch', fetchMock);
+    renderWithProviders(<NoteFiles noteId="note-1" mode="admin" />);
+    expect(screen.getByText('Files')).toBeInTheDocument();
+    expect(screen.queryByLabelText('Choose files')).not.toBeInTheDocument();
+    expect(fetchMock).not.toHaveBeenCalled();
   });
 
   it('a worker picks photos from the camera, several at once', () => {

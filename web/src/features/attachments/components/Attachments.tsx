@@ -18,7 +18,21 @@ import { formatSize, gallerySections, newUploadKey } from './gallery';
 /** Who is looking: what they may upload and delete follows (the server decides anyway). */
 export type Mode = 'admin' | 'worker' | 'customer';
 
-/** A job's or request's files: the uploader for the role, then the gallery. */
+/**
+ * A note's files, behind a disclosure: a job page lists many notes, and each
+ * note's files are fetched only once someone opens them.
+ */
+export function NoteFiles({ noteId, mode }: { noteId: string; mode: Mode }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details className="note-files" onToggle={(event) => setOpen(event.currentTarget.open)}>
+      <summary>Files</summary>
+      {open ? <Attachments parent={{ kind: 'note', id: noteId }} mode={mode} /> : null}
+    </details>
+  );
+}
+
+/** A job's, request's, note's or customer's files: the uploader for the role, then the gallery. */
 export function Attachments({ parent, mode }: { parent: Parent; mode: Mode }) {
   const files = useAttachments(parent);
   const userId = useAuthed().user.id;

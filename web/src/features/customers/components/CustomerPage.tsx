@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import {
   BackLink,
@@ -62,10 +62,12 @@ interface CustomerPageProps {
   jobs: CustomerJob[] | undefined;
   /** "New job" for this customer, when the route offers it. */
   newJobHref?: string;
+  /** The customer's files panel, from the attachments feature (composed by the route). */
+  files?: ReactNode;
 }
 
 /** One customer: header, locations, contacts, jobs, and the timeline of communications and jobs. */
-export function CustomerPage({ customerId, jobs, newJobHref }: CustomerPageProps) {
+export function CustomerPage({ customerId, jobs, newJobHref, files }: CustomerPageProps) {
   const customer = useCustomer(customerId);
   const back = <BackLink to={paths.admin.customers}>All customers</BackLink>;
   return (
@@ -79,6 +81,7 @@ export function CustomerPage({ customerId, jobs, newJobHref }: CustomerPageProps
             <ContactsPanel customerId={c.id} />
             <JobsPanel jobs={jobs} />
             <TimelinePanel customerId={c.id} jobs={jobs} />
+            {files}
           </div>
         </div>
       )}

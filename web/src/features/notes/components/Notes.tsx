@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Button, Card, FormError, TextArea, toast, UpdateList } from '@/components/ui';
 import { formatDateTime } from '@/lib/format';
 import { useFormState } from '@/lib/forms';
@@ -6,7 +6,8 @@ import type { JobDetail } from '@/lib/api/types';
 import { useCreateNote } from '../api/notes';
 import { noteSchema } from './schemas';
 
-export function NotesList({ notes }: { notes: JobDetail['notes'] }) {
+/** The job's notes, newest first; `files` renders a note's files (the attachments feature, composed by the route). */
+export function NotesList({ notes, files }: { notes: JobDetail['notes']; files?: (noteId: string) => ReactNode }) {
   if (notes.length === 0) return <p className="muted">No notes yet.</p>;
   return (
     <ol className="notes" aria-label="Notes">
@@ -24,6 +25,7 @@ export function NotesList({ notes }: { notes: JobDetail['notes'] }) {
               )}
             </div>
             <p className="note-body">{note.body}</p>
+            {files?.(note.id)}
           </li>
         ))}
     </ol>
