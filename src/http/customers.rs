@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::{
+    extract::State,
     http::{header, StatusCode},
     response::IntoResponse,
 };
@@ -307,6 +308,7 @@ async fn list_customers(
     )
 )]
 async fn search_customers(
+    State(state): State<AppState>,
     mut ctx: Ctx,
     AppQuery(params): AppQuery<SearchParams>,
 ) -> Result<AppJson<CustomerSearch>> {
@@ -320,14 +322,69 @@ async fn search_customers(
         return Err(Error::field("q", "must be at most 200 characters"));
     }
     // Indexed under RLS through auth.search_customer_matches (migration 0024),
-    // which returns ids only; the rows are read here under the caller's
-    // policies. Two statements, not a join: joined with app.customers the
-    // statement is routed to the company's shard whole on Citus, and the
-    // function's own lookups would then run nested inside a shard's query.
+    // which returns ids only; the rows are read under the caller's policies.
+    let mut items = if state.topology().await?.is_citus() {
+        search_then_read(&mut ctx, &params.q, limit).await?
+    } else {
+        search_joined(&mut ctx, &params.q, limit).await?
+    };
+    ctx.commit().await?;
+    // Ordered here, not by the statement, so both topologies order alike
+    // (the function ranks; equal ranks go by name, then id).
+    items.sort_by_cached_key(|m| (std::cmp::Reverse(m.rank), m.customer.name.to_lowercase(), m.customer.id));
+    Ok(AppJson(CustomerSearch { items }))
+}
+
+/// One server: the matches joined with the customers in one statement. The
+/// type-ahead's cost is mostly per statement (a round trip, a portal, a
+/// second executor start), not per row: measured in docs/performance.md.
+async fn search_joined(ctx: &mut Ctx, q: &str, limit: i64) -> Result<Vec<CustomerMatch>> {
+    let rows = sqlx::query!(
+        r#"select s.matched as "matched!", s.rank as "rank!",
+                  c.id, c.account_number, c.name, c.email, c.phone, c.address, c.tags, c.do_not_service, c.notes,
+                  c.parent_customer_id, c.custom_fields as "custom_fields: Json<CustomFields>",
+                  c.created_at, c.updated_at, c.version
+           from auth.search_customer_matches($1, $2) s
+           join app.customers c on c.company_id = $3 and c.id = s.customer_id"#,
+        q,
+        limit as i32,
+        ctx.user.company_id,
+    )
+    .fetch_all(&mut *ctx.tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CustomerMatch {
+            customer: Customer {
+                id: r.id,
+                account_number: r.account_number,
+                name: r.name,
+                email: r.email,
+                phone: r.phone,
+                address: r.address,
+                tags: r.tags,
+                do_not_service: r.do_not_service,
+                notes: r.notes,
+                parent_customer_id: r.parent_customer_id,
+                custom_fields: r.custom_fields,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+                version: r.version,
+            },
+            matched: r.matched,
+            rank: r.rank,
+        })
+        .collect())
+}
+
+/// Citus: two statements, not a join. Joined with app.customers the statement
+/// is routed to the company's shard whole, and the function's own lookups
+/// would then run nested inside a shard's query.
+async fn search_then_read(ctx: &mut Ctx, q: &str, limit: i64) -> Result<Vec<CustomerMatch>> {
     let matches = sqlx::query!(
         r#"select customer_id as "customer_id!", matched as "matched!", rank as "rank!"
            from auth.search_customer_matches($1, $2)"#,
-        params.q,
+        q,
         limit as i32,
     )
     .fetch_all(&mut *ctx.tx)
@@ -347,21 +404,13 @@ async fn search_customers(
     .into_iter()
     .map(|c| (c.id, c))
     .collect();
-    ctx.commit().await?;
-    let mut items: Vec<CustomerMatch> = matches
+    Ok(matches
         .into_iter()
         .filter_map(|m| {
             let customer = customers.remove(&m.customer_id)?;
             Some(CustomerMatch { customer, matched: m.matched, rank: m.rank })
         })
-        .collect();
-    items.sort_by(|a, b| {
-        b.rank
-            .cmp(&a.rank)
-            .then_with(|| a.customer.name.to_lowercase().cmp(&b.customer.name.to_lowercase()))
-            .then_with(|| a.customer.id.cmp(&b.customer.id))
-    });
-    Ok(AppJson(CustomerSearch { items }))
+        .collect())
 }
 
 /// Creates a customer.
