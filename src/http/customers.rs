@@ -24,7 +24,7 @@ use crate::http::shared::{
     contacts::MethodKind,
     context::Ctx,
     custom_fields::{self, CustomFieldFilter, CustomFieldParams, CustomFieldValue, CustomFields, Entity},
-    duplicates::{refuse_duplicates, Probe},
+    duplicates::{self, phone_key, refuse_duplicates, Probe},
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
     like::like_pattern,
@@ -169,6 +169,10 @@ pub struct UpdateCustomer {
     /// `null` is removed, the others stay.
     #[schema(value_type = Option<HashMap<String, CustomFieldValue>>)]
     pub custom_fields: Option<CustomFields>,
+    /// Save it even though a new phone, email or address matches records of
+    /// another customer of the company (otherwise: 409 with the likely
+    /// duplicates). Values the customer already had are not checked again.
+    pub allow_duplicate: Option<bool>,
 }
 
 impl UpdateCustomer {
@@ -546,6 +550,7 @@ async fn get_customer(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<impl I
     responses(
         (status = 200, description = "Updated", body = Customer),
         (status = 404, description = "No such customer in your company", body = Problem),
+        (status = 409, description = "A new phone, email or address matches another customer's records (`duplicates`); `allow_duplicate` saves it anyway", body = Problem),
         (status = 412, description = "Changed since read (If-Match)", body = Problem),
         (status = 422, description = "Invalid fields", body = Problem),
     )
@@ -559,6 +564,9 @@ async fn update_customer(
     ctx.require(&[Role::Admin])?;
     body.check()?;
     let tags = body.tags.as_deref().map(clean_tags).transpose()?;
+    if body.allow_duplicate != Some(true) {
+        refuse_duplicate_edit(&mut ctx, id, &body).await?;
+    }
     let email = body.email.clone().flatten();
     let phone = body.phone.clone().flatten();
     let address = body.address.clone().flatten();
@@ -606,6 +614,49 @@ async fn update_customer(
     let customer = edited(edit.found, edit.row, if_match)?;
     ctx.commit().await?;
     Ok((etag(customer.version), AppJson(customer)))
+}
+
+/// The duplicate check of a create, for an edit of the legacy phone, email
+/// and address. Only a value that changes is probed, so a customer once saved
+/// with `allow_duplicate` is not refused again at every later save of its
+/// form; and its own contacts and locations are not its duplicates.
+async fn refuse_duplicate_edit(ctx: &mut Ctx, id: Uuid, body: &UpdateCustomer) -> Result<()> {
+    let given = |field: &Option<Option<String>>| {
+        blank_to_none(field.as_ref().and_then(Option::as_deref)).map(str::to_owned)
+    };
+    let (email, phone, address) = (given(&body.email), given(&body.phone), given(&body.address));
+    if email.is_none() && phone.is_none() && address.is_none() {
+        return Ok(());
+    }
+    let Some(current) = sqlx::query!(
+        "select email, phone, address from app.customers where company_id = $1 and id = $2 and deleted_at is null",
+        ctx.user.company_id,
+        id
+    )
+    .fetch_optional(&mut *ctx.tx)
+    .await?
+    else {
+        // The edit itself answers 404.
+        return Ok(());
+    };
+    let probe = Probe {
+        phones: phone
+            .filter(|p| current.phone.as_deref().map(phone_key) != Some(phone_key(p)))
+            .into_iter()
+            .collect(),
+        emails: email
+            .filter(|e| current.email.as_deref().map(str::to_lowercase) != Some(e.to_lowercase()))
+            .into_iter()
+            .collect(),
+        address: address.filter(|a| current.address.as_deref().map(str::trim) != Some(a.as_str())),
+    };
+    let candidates: Vec<_> =
+        duplicates::find(ctx, &probe).await?.into_iter().filter(|c| c.customer_id != id).collect();
+    if candidates.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Duplicates(candidates))
+    }
 }
 
 /// Deletes a customer (soft: its jobs and history stay).
