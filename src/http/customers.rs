@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::{
+    extract::State,
     http::{header, StatusCode},
     response::IntoResponse,
 };
@@ -23,7 +24,7 @@ use crate::http::shared::{
     contacts::MethodKind,
     context::Ctx,
     custom_fields::{self, CustomFieldFilter, CustomFieldParams, CustomFieldValue, CustomFields, Entity},
-    duplicates::{refuse_duplicates, Probe},
+    duplicates::{self, phone_key, refuse_duplicates, Probe},
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
     like::like_pattern,
@@ -168,6 +169,10 @@ pub struct UpdateCustomer {
     /// `null` is removed, the others stay.
     #[schema(value_type = Option<HashMap<String, CustomFieldValue>>)]
     pub custom_fields: Option<CustomFields>,
+    /// Save it even though a new phone, email or address matches records of
+    /// another customer of the company (otherwise: 409 with the likely
+    /// duplicates). Values the customer already had are not checked again.
+    pub allow_duplicate: Option<bool>,
 }
 
 impl UpdateCustomer {
@@ -307,6 +312,7 @@ async fn list_customers(
     )
 )]
 async fn search_customers(
+    State(state): State<AppState>,
     mut ctx: Ctx,
     AppQuery(params): AppQuery<SearchParams>,
 ) -> Result<AppJson<CustomerSearch>> {
@@ -320,14 +326,69 @@ async fn search_customers(
         return Err(Error::field("q", "must be at most 200 characters"));
     }
     // Indexed under RLS through auth.search_customer_matches (migration 0024),
-    // which returns ids only; the rows are read here under the caller's
-    // policies. Two statements, not a join: joined with app.customers the
-    // statement is routed to the company's shard whole on Citus, and the
-    // function's own lookups would then run nested inside a shard's query.
+    // which returns ids only; the rows are read under the caller's policies.
+    let mut items = if state.topology().await?.is_citus() {
+        search_then_read(&mut ctx, &params.q, limit).await?
+    } else {
+        search_joined(&mut ctx, &params.q, limit).await?
+    };
+    ctx.commit().await?;
+    // Ordered here, not by the statement, so both topologies order alike
+    // (the function ranks; equal ranks go by name, then id).
+    items.sort_by_cached_key(|m| (std::cmp::Reverse(m.rank), m.customer.name.to_lowercase(), m.customer.id));
+    Ok(AppJson(CustomerSearch { items }))
+}
+
+/// One server: the matches joined with the customers in one statement. The
+/// type-ahead's cost is mostly per statement (a round trip, a portal, a
+/// second executor start), not per row: measured in docs/performance.md.
+async fn search_joined(ctx: &mut Ctx, q: &str, limit: i64) -> Result<Vec<CustomerMatch>> {
+    let rows = sqlx::query!(
+        r#"select s.matched as "matched!", s.rank as "rank!",
+                  c.id, c.account_number, c.name, c.email, c.phone, c.address, c.tags, c.do_not_service, c.notes,
+                  c.parent_customer_id, c.custom_fields as "custom_fields: Json<CustomFields>",
+                  c.created_at, c.updated_at, c.version
+           from auth.search_customer_matches($1, $2) s
+           join app.customers c on c.company_id = $3 and c.id = s.customer_id"#,
+        q,
+        limit as i32,
+        ctx.user.company_id,
+    )
+    .fetch_all(&mut *ctx.tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CustomerMatch {
+            customer: Customer {
+                id: r.id,
+                account_number: r.account_number,
+                name: r.name,
+                email: r.email,
+                phone: r.phone,
+                address: r.address,
+                tags: r.tags,
+                do_not_service: r.do_not_service,
+                notes: r.notes,
+                parent_customer_id: r.parent_customer_id,
+                custom_fields: r.custom_fields,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+                version: r.version,
+            },
+            matched: r.matched,
+            rank: r.rank,
+        })
+        .collect())
+}
+
+/// Citus: two statements, not a join. Joined with app.customers the statement
+/// is routed to the company's shard whole, and the function's own lookups
+/// would then run nested inside a shard's query.
+async fn search_then_read(ctx: &mut Ctx, q: &str, limit: i64) -> Result<Vec<CustomerMatch>> {
     let matches = sqlx::query!(
         r#"select customer_id as "customer_id!", matched as "matched!", rank as "rank!"
            from auth.search_customer_matches($1, $2)"#,
-        params.q,
+        q,
         limit as i32,
     )
     .fetch_all(&mut *ctx.tx)
@@ -347,21 +408,13 @@ async fn search_customers(
     .into_iter()
     .map(|c| (c.id, c))
     .collect();
-    ctx.commit().await?;
-    let mut items: Vec<CustomerMatch> = matches
+    Ok(matches
         .into_iter()
         .filter_map(|m| {
             let customer = customers.remove(&m.customer_id)?;
             Some(CustomerMatch { customer, matched: m.matched, rank: m.rank })
         })
-        .collect();
-    items.sort_by(|a, b| {
-        b.rank
-            .cmp(&a.rank)
-            .then_with(|| a.customer.name.to_lowercase().cmp(&b.customer.name.to_lowercase()))
-            .then_with(|| a.customer.id.cmp(&b.customer.id))
-    });
-    Ok(AppJson(CustomerSearch { items }))
+        .collect())
 }
 
 /// Creates a customer.
@@ -497,6 +550,7 @@ async fn get_customer(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<impl I
     responses(
         (status = 200, description = "Updated", body = Customer),
         (status = 404, description = "No such customer in your company", body = Problem),
+        (status = 409, description = "A new phone, email or address matches another customer's records (`duplicates`); `allow_duplicate` saves it anyway", body = Problem),
         (status = 412, description = "Changed since read (If-Match)", body = Problem),
         (status = 422, description = "Invalid fields", body = Problem),
     )
@@ -510,6 +564,9 @@ async fn update_customer(
     ctx.require(&[Role::Admin])?;
     body.check()?;
     let tags = body.tags.as_deref().map(clean_tags).transpose()?;
+    if body.allow_duplicate != Some(true) {
+        refuse_duplicate_edit(&mut ctx, id, &body).await?;
+    }
     let email = body.email.clone().flatten();
     let phone = body.phone.clone().flatten();
     let address = body.address.clone().flatten();
@@ -557,6 +614,49 @@ async fn update_customer(
     let customer = edited(edit.found, edit.row, if_match)?;
     ctx.commit().await?;
     Ok((etag(customer.version), AppJson(customer)))
+}
+
+/// The duplicate check of a create, for an edit of the legacy phone, email
+/// and address. Only a value that changes is probed, so a customer once saved
+/// with `allow_duplicate` is not refused again at every later save of its
+/// form; and its own contacts and locations are not its duplicates.
+async fn refuse_duplicate_edit(ctx: &mut Ctx, id: Uuid, body: &UpdateCustomer) -> Result<()> {
+    let given = |field: &Option<Option<String>>| {
+        blank_to_none(field.as_ref().and_then(Option::as_deref)).map(str::to_owned)
+    };
+    let (email, phone, address) = (given(&body.email), given(&body.phone), given(&body.address));
+    if email.is_none() && phone.is_none() && address.is_none() {
+        return Ok(());
+    }
+    let Some(current) = sqlx::query!(
+        "select email, phone, address from app.customers where company_id = $1 and id = $2 and deleted_at is null",
+        ctx.user.company_id,
+        id
+    )
+    .fetch_optional(&mut *ctx.tx)
+    .await?
+    else {
+        // The edit itself answers 404.
+        return Ok(());
+    };
+    let probe = Probe {
+        phones: phone
+            .filter(|p| current.phone.as_deref().map(phone_key) != Some(phone_key(p)))
+            .into_iter()
+            .collect(),
+        emails: email
+            .filter(|e| current.email.as_deref().map(str::to_lowercase) != Some(e.to_lowercase()))
+            .into_iter()
+            .collect(),
+        address: address.filter(|a| current.address.as_deref().map(str::trim) != Some(a.as_str())),
+    };
+    let candidates: Vec<_> =
+        duplicates::find(ctx, &probe).await?.into_iter().filter(|c| c.customer_id != id).collect();
+    if candidates.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Duplicates(candidates))
+    }
 }
 
 /// Deletes a customer (soft: its jobs and history stay).

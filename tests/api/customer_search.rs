@@ -491,3 +491,75 @@ async fn the_communication_log_is_staff_only_newest_first_and_edited_by_its_auth
         StatusCode::NO_CONTENT
     );
 }
+
+#[tokio::test]
+async fn a_customer_edit_is_checked_for_duplicates_as_a_create_is() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let globex = app.company("globex").await;
+    let admin = &acme.admin.access;
+    let harbor = harbor(&app, &acme).await;
+    let other = app.create_customer(admin, "Other Owner").await;
+    let path = format!("/api/v1/customers/{other}");
+
+    // Harbor's phone in another formatting, its email in other case, its
+    // address on one line: each a 409 naming Harbor, and nothing saved.
+    for (field, value, matched) in [
+        ("phone", "555.010.2000", "phone"),
+        ("email", "OFFICE@harbor.example", "email"),
+        ("address", "12 Quay Street, Portsmouth 03801", "address"),
+    ] {
+        let reply = app.patch(&path, admin, json!({ field: value })).await;
+        assert_problem(&reply, StatusCode::CONFLICT);
+        assert_eq!(reply.body["type"], "urn:fieldops:problem:duplicate");
+        assert_eq!(reply.body["duplicates"][0]["customer_id"], json!(harbor), "{field}");
+        assert_eq!(reply.body["duplicates"][0]["matched"], matched, "{field}");
+        let saved = app.get(&path, admin).await;
+        assert_eq!(saved.body[field], Value::Null, "a refused edit saves nothing ({field})");
+        assert_eq!(saved.body["version"], 1);
+    }
+
+    // The person knows better: saved, and later saves of the same form (the
+    // same values sent again) are not refused.
+    let form = json!({"name": "Other Owner", "phone": "555.010.2000", "email": "fresh@other.example"});
+    let mut allowed = form.clone();
+    allowed["allow_duplicate"] = json!(true);
+    let reply = app.patch(&path, admin, allowed).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_eq!(reply.body["phone"], "555.010.2000");
+    let reply = app.patch(&path, admin, json!({"name": "Other Owner Ltd", "phone": "(555) 010-2000"})).await;
+    assert_eq!(reply.status, StatusCode::OK, "the same number reformatted is not new: {:?}", reply.body);
+
+    // A customer's own records are not its duplicates: Harbor keeps or
+    // re-types its own phone and email.
+    let reply = app
+        .patch(
+            &format!("/api/v1/customers/{harbor}"),
+            admin,
+            json!({"phone": "555 010 2000", "email": "office@HARBOR.example", "address": "12 Quay Street"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+
+    // Clearing a field, or a value nobody has, needs no check.
+    let reply = app.patch(&path, admin, json!({"email": null, "phone": "603 555 0199"})).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+
+    // Never across companies: Globex may hold Harbor's phone and email, and
+    // learns nothing of Acme.
+    let mine = app.create_customer(&globex.admin.access, "Globex Client").await;
+    let reply = app
+        .patch(
+            &format!("/api/v1/customers/{mine}"),
+            &globex.admin.access,
+            json!({"phone": "+1 (555) 010-2000", "email": "office@harbor.example"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+
+    // An unknown customer is still a 404, duplicate or not.
+    let reply = app
+        .patch(&format!("/api/v1/customers/{}", Uuid::new_v4()), admin, json!({"phone": "555 010 2000"}))
+        .await;
+    assert_problem(&reply, StatusCode::NOT_FOUND);
+}

@@ -3336,6 +3336,12 @@ export type components = {
         UpdateCustomer: {
             address?: string | null;
             /**
+             * @description Save it even though a new phone, email or address matches records of
+             *     another customer of the company (otherwise: 409 with the likely
+             *     duplicates). Values the customer already had are not checked again.
+             */
+            allow_duplicate?: boolean | null;
+            /**
              * @description Merged into the stored values: the keys sent are set, a key sent as
              *     `null` is removed, the others stay.
              */
@@ -4638,6 +4644,15 @@ export interface operations {
             };
             /** @description No such customer in your company */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A new phone, email or address matches another customer's records (`duplicates`); `allow_duplicate` saves it anyway */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { session } from '@/lib/auth/session';
 import { renderWithProviders } from '@/test/render';
 import { CustomerPage, interleave } from './CustomerPage';
+import { CustomerForm } from './CustomersPage';
 
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' } });
@@ -49,6 +50,12 @@ const jobs = [
 ];
 
 type Handler = (url: URL, request: Request) => Response | undefined;
+
+/** A 409 `duplicate` naming Quay Holdings (#7), matched by one of its contacts or locations. */
+const duplicateProblem = (kind: 'contact' | 'location', matched: string) => ({
+  type: 'urn:fieldops:problem:duplicate', title: 'Conflict', status: 409, detail: 'likely duplicates exist',
+  duplicates: [{ customer_id: 'c9', account_number: 7, customer_name: 'Quay Holdings', kind, record_id: kind === 'contact' ? 'k9' : 'l9', matched }],
+});
 
 function serve(extra: Handler = () => undefined) {
   const requests: { method: string; path: string; body: unknown }[] = [];
@@ -143,11 +150,7 @@ describe('CustomerPage', () => {
   });
 
   it('warns of a likely duplicate location, links the existing customer, and creates anyway on request', async () => {
-    const duplicate = {
-      type: 'urn:fieldops:problem:duplicate', title: 'Conflict', status: 409,
-      detail: 'likely duplicates exist',
-      duplicates: [{ customer_id: 'c9', account_number: 7, customer_name: 'Quay Holdings', kind: 'location', record_id: 'l9', matched: 'address' }],
-    };
+    const duplicate = duplicateProblem('location', 'address');
     // The first POST answers 409 with a candidate, the second (allow_duplicate) 201.
     let posts = 0;
     const requests = serve((url, request) => {
@@ -175,6 +178,31 @@ describe('CustomerPage', () => {
 });
 
 describe('CustomerPage edits', () => {
+  it("warns when an edit's new phone is another customer's, and saves anyway on request", async () => {
+    const duplicate = duplicateProblem('contact', 'phone');
+    // The first PATCH answers 409 with a candidate, the second (allow_duplicate) 200.
+    let patches = 0;
+    const requests = serve((_url, request) => {
+      if (request.method !== 'PATCH') return undefined;
+      patches += 1;
+      return patches === 1 ? json(duplicate, 409) : json({ ...customer, phone: '603 555 0101', version: 2 });
+    });
+    const done = vi.fn();
+    renderWithProviders(<CustomerForm customer={customer} onDone={done} />);
+    await userEvent.type(await screen.findByLabelText(/Phone/), '603 555 0101');
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }));
+
+    const warning = await screen.findByRole('alert');
+    expect(within(warning).getByRole('link', { name: 'Quay Holdings (#7)' })).toHaveAttribute('href', '/admin/customers/c9');
+    expect(warning).toHaveTextContent('same phone as one of its contacts');
+    expect(done).not.toHaveBeenCalled();
+
+    await userEvent.click(within(warning).getByRole('button', { name: 'Save anyway' }));
+    await waitFor(() => expect(done).toHaveBeenCalledOnce());
+    const bodies = requests.filter((r) => r.method === 'PATCH').map((r) => r.body as { allow_duplicate: boolean; phone: string });
+    expect(bodies.map((b) => [b.phone, b.allow_duplicate])).toEqual([['603 555 0101', false], ['603 555 0101', true]]);
+  });
+
   it('edits a contact: the mobile changes, the other methods are kept', async () => {
     const withFax = { ...contact, methods: [...contact.methods, { id: 'm3', kind: 'fax', value: '603 555 0000', is_primary: true }] };
     const requests = serve((url, request) => {
@@ -246,10 +274,7 @@ describe('CustomerPage edits', () => {
   });
 
   it('an edit moving a location onto the address of another asks first, then saves anyway', async () => {
-    const duplicate = {
-      type: 'urn:fieldops:problem:duplicate', title: 'Conflict', status: 409, detail: 'likely duplicates exist',
-      duplicates: [{ customer_id: 'c9', account_number: 7, customer_name: 'Quay Holdings', kind: 'location', record_id: 'l9', matched: 'address' }],
-    };
+    const duplicate = duplicateProblem('location', 'address');
     let patches = 0;
     const requests = serve((_url, request) => {
       if (request.method !== 'PATCH') return undefined;

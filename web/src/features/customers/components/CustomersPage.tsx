@@ -91,7 +91,7 @@ export function CustomerForm({ customer, onDone }: { customer: Customer | null; 
 
   const duplicates = useDuplicateAwareSave();
   const created = () => {
-    toast('Customer created');
+    toast(customer ? 'Customer saved' : 'Customer created');
     onDone();
   };
   const save = (element: HTMLFormElement) => {
@@ -103,17 +103,21 @@ export function CustomerForm({ customer, onDone }: { customer: Customer | null; 
       return Promise.resolve();
     }
     return form.submit(customerSchema, raw, async (values) => {
-      if (customer) {
-        // An edit is merged by the server; an emptied field is sent as null, which removes it.
-        await update.mutateAsync({ id: customer.id, ...values, custom_fields: custom.values as CustomFieldValues });
-        toast('Customer saved');
-        onDone();
-        return;
-      }
-      // A new one may repeat an existing customer's phone, email or address:
-      // then the candidates are shown instead (pick one, or create anyway).
+      // A new one, or a new phone, email or address of an edit, may repeat
+      // another customer's: then the candidates are shown instead (pick one,
+      // or go ahead anyway).
       const done = await duplicates.attempt(async (allowDuplicate) => {
-        await create.mutateAsync({ ...values, custom_fields: present(custom.values), allow_duplicate: allowDuplicate });
+        if (customer) {
+          // An edit is merged by the server; an emptied field is sent as null, which removes it.
+          await update.mutateAsync({
+            id: customer.id,
+            ...values,
+            custom_fields: custom.values as CustomFieldValues,
+            allow_duplicate: allowDuplicate,
+          });
+        } else {
+          await create.mutateAsync({ ...values, custom_fields: present(custom.values), allow_duplicate: allowDuplicate });
+        }
       });
       if (done) created();
     });
@@ -129,7 +133,8 @@ export function CustomerForm({ customer, onDone }: { customer: Customer | null; 
       {duplicates.duplicates.length > 0 && duplicates.pending ? (
         <DuplicateWarning
           candidates={duplicates.duplicates}
-          busy={create.isPending}
+          busy={create.isPending || update.isPending}
+          anyway={customer ? 'Save anyway' : 'Create anyway'}
           onCreateAnyway={() => void duplicates.pending?.().then(created, form.fail)}
         />
       ) : null}
