@@ -15,7 +15,7 @@ async fn first_location(app: &TestApp, company: &Company) -> String {
     reply.body["items"][0]["id"].as_str().expect("a location").to_owned()
 }
 
-async fn draft(app: &TestApp, company: &Company, title: &str) -> Reply {
+pub(crate) async fn draft(app: &TestApp, company: &Company, title: &str) -> Reply {
     let location = first_location(app, company).await;
     let reply = app
         .post(
@@ -336,4 +336,84 @@ async fn the_portal_report_counts_this_companys_requests_per_week_and_state() {
     for token in [&acme.worker.access, &acme.customer.access] {
         assert_problem(&app.get("/api/v1/portal-report", token).await, StatusCode::FORBIDDEN);
     }
+}
+
+#[tokio::test]
+async fn the_weekly_portal_report_counts_registrations_submissions_decisions_and_reasons() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let globex = app.company("globex").await;
+    let (customer, admin) = (&acme.customer.access, &acme.admin.access);
+    lock(&app, &acme, json!([])).await;
+    let registered = app
+        .request(
+            Method::POST,
+            "/api/v1/portal/acme/register",
+            None,
+            Some(json!({"name": "Rita", "email": "rita@home.test", "password": "violet tractor hums beside quiet lanterns",
+                        "accept_terms": true})),
+        )
+        .await;
+    assert_eq!(registered.status, StatusCode::ACCEPTED, "{:?}", registered.body);
+    let mut ids = Vec::new();
+    for title in ["One", "Two", "Three", "Four"] {
+        let id = draft(&app, &acme, title).await.id();
+        app.post(&format!("/api/v1/job-requests/{id}/submit"), customer, json!({})).await;
+        ids.push(id);
+    }
+    draft(&app, &acme, "Never submitted").await;
+    for id in &ids[..2] {
+        let reply = app.post(&format!("/api/v1/job-requests/{id}/approve"), admin, json!({})).await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    }
+    for id in &ids[2..] {
+        let reply = app
+            .post(&format!("/api/v1/job-requests/{id}/reject"), admin, json!({"reason": "Too far away "}))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    }
+    // The approvals took 10 and 20 hours: the submissions move back in time.
+    for (id, hours) in ids[..2].iter().zip([10, 20]) {
+        sqlx::query(
+            "update app.job_requests set submitted_at = decided_at - make_interval(hours => $3)
+             where company_id = $1 and id = $2",
+        )
+        .bind(acme.id)
+        .bind(id)
+        .bind(hours)
+        .execute(&app.owner)
+        .await
+        .expect("backdated");
+    }
+    let other = draft(&app, &globex, "Elsewhere").await.id();
+    app.post(&format!("/api/v1/job-requests/{other}/submit"), &globex.customer.access, json!({})).await;
+
+    let report = app.get("/api/v1/portal-report/weekly?weeks=4", admin).await;
+    assert_eq!(report.status, StatusCode::OK, "{:?}", report.body);
+    let weeks = report.body["weeks"].as_array().expect("weeks");
+    assert_eq!(weeks.len(), 4, "every week, empty ones too");
+    let total = |field: &str| weeks.iter().map(|w| w[field].as_i64().unwrap_or(0)).sum::<i64>();
+    // A submission moved back 20 hours may land in last week on a Monday.
+    assert_eq!(
+        (total("registrations"), total("submitted"), total("approved"), total("rejected")),
+        (1, 4, 2, 2),
+        "{weeks:?}"
+    );
+    let this_week = &weeks[3];
+    assert_eq!(this_week["approval_hours_median"], 15.0, "{this_week:?}");
+    assert_eq!(this_week["approval_hours_p90"], 19.0, "{this_week:?}");
+    assert_eq!(weeks[0]["approval_hours_median"], Value::Null);
+    assert_eq!(report.body["rejection_reasons"], json!([{"reason": "Too far away", "count": 2}]));
+
+    assert_problem(
+        &app.get("/api/v1/portal-report/weekly?weeks=105", admin).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+    for token in [&acme.worker.access, customer] {
+        assert_problem(&app.get("/api/v1/portal-report/weekly", token).await, StatusCode::FORBIDDEN);
+    }
+    let globex_report = app.get("/api/v1/portal-report/weekly?weeks=1", &globex.admin.access).await;
+    assert_eq!(globex_report.body["weeks"][0]["submitted"], 1, "{:?}", globex_report.body);
+    assert_eq!(globex_report.body["weeks"][0]["registrations"], 0);
+    assert_eq!(globex_report.body["rejection_reasons"], json!([]));
 }

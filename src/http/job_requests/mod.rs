@@ -39,6 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(history::request_history))
         .routes(routes!(history::request_history_csv))
         .routes(routes!(report::portal_report))
+        .routes(routes!(report::portal_overview))
 }
 
 /// A job request.
