@@ -417,3 +417,65 @@ async fn the_weekly_portal_report_counts_registrations_submissions_decisions_and
     assert_eq!(globex_report.body["weeks"][0]["registrations"], 0);
     assert_eq!(globex_report.body["rejection_reasons"], json!([]));
 }
+
+#[tokio::test]
+async fn the_review_queue_filters_by_customer_and_place() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let admin = &acme.admin.access;
+    let first = draft(&app, &acme, "At the first place").await.id();
+    app.post(&format!("/api/v1/job-requests/{first}/submit"), &acme.customer.access, json!({})).await;
+    let location = first_location(&app, &acme).await;
+    // Another customer of acme with a login and a place of its own.
+    let other = app.create_customer(admin, "Other customer").await;
+    let place =
+        app.post(&format!("/api/v1/customers/{other}/locations"), admin, json!({"name": "Depot"})).await;
+    assert_eq!(place.status, StatusCode::CREATED, "{:?}", place.body);
+    let login = app
+        .post(
+            "/api/v1/users",
+            admin,
+            json!({"name": "Other", "email": "other@acme.test", "password": PASSWORD, "role": "CUSTOMER", "customer_id": other}),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::CREATED, "{:?}", login.body);
+    let other_login = app.login("acme", "other@acme.test").await;
+    let second = app
+        .post(
+            "/api/v1/job-requests",
+            &other_login.access,
+            json!({"title": "At the depot", "service_location_id": place.id()}),
+        )
+        .await
+        .id();
+    app.post(&format!("/api/v1/job-requests/{second}/submit"), &other_login.access, json!({})).await;
+
+    let titles = |reply: &Reply| -> Vec<String> {
+        reply.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|r| r["title"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    let queue = "/api/v1/job-requests?state=submitted";
+    assert_eq!(titles(&app.get(queue, admin).await), ["At the first place", "At the depot"]);
+    assert_eq!(titles(&app.get(&format!("{queue}&customer_id={other}"), admin).await), ["At the depot"]);
+    assert_eq!(
+        titles(
+            &app.get(
+                &format!("{queue}&customer_id={}&service_location_id={location}", acme.customer_id),
+                admin
+            )
+            .await
+        ),
+        ["At the first place"]
+    );
+    assert_eq!(
+        titles(&app.get(&format!("{queue}&service_location_id={}", place.id()), admin).await),
+        ["At the depot"]
+    );
+    // A customer naming another customer still gets its own only.
+    let own = app.get(&format!("/api/v1/job-requests?customer_id={other}"), &acme.customer.access).await;
+    assert_eq!(titles(&own), ["At the first place"]);
+}

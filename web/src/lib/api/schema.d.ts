@@ -5720,6 +5720,8 @@ export interface operations {
                 state?: string;
                 /** @description `low`, `normal` or `urgent`. */
                 urgency?: string;
+                /** @description Staff: one customer's requests (a customer always gets its own only). */
+                customer_id?: string;
                 service_location_id?: string;
                 /** @description Only requests created at least this many hours ago. */
                 older_than_hours?: number;
