@@ -25,6 +25,8 @@ pub struct Application {
     mail_wake: mail::Wake,
     /// Attachments' storage, which the sweeper cleans.
     storage: storage::Storage,
+    /// Where the web app is, for the links of the daily request digest.
+    public_url: String,
 }
 
 impl Application {
@@ -58,8 +60,9 @@ impl Application {
             tracing::warn!("SMTP_URL is not set: mail is queued in app.mail_outbox but not sent");
         }
         let mail_wake = state.mail.clone();
+        let public_url = state.config.server.public_url.clone();
         let router = http::router_with(state, extra);
-        Ok(Application { listener, router, metrics, login_db, mail, mail_wake, storage })
+        Ok(Application { listener, router, metrics, login_db, mail, mail_wake, storage, public_url })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -76,6 +79,11 @@ impl Application {
         let purge = tokio::spawn(purge_idempotency_keys(self.login_db.clone()));
         let sweeper = tokio::spawn(storage::sweeper::run(self.login_db.clone(), self.storage.clone()));
         let sender = self.mail.map(|sender| tokio::spawn(sender.run(self.mail_wake.clone())));
+        let digest = tokio::spawn(mail::digest::run(
+            self.login_db.clone(),
+            self.public_url.clone(),
+            self.mail_wake.clone(),
+        ));
         let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
         let metrics = self.metrics.map(|exporter| {
             tokio::spawn(exporter.run(async move {
@@ -90,6 +98,8 @@ impl Application {
         purge.abort();
         // An object being removed now is removed again by the next sweep.
         sweeper.abort();
+        // A digest being queued now rolls back with its claim; the next start queues it.
+        digest.abort();
         // A mail being delivered now stays claimed until its lease ends, then
         // another replica (or the next start) sends it.
         if let Some(sender) = sender {

@@ -163,6 +163,17 @@ grant execute on function
   app.undo_import(bigint)
   to fieldops_admin;
 
+-- The daily digest of waiting requests (db/migrations/0038): the task of
+-- `fieldops serve` finds the companies due, claims a day and reads what to
+-- mail, over the sign-in pool only.
+grant execute on function
+  auth.digests_due(timestamptz),
+  auth.digest_claim(uuid, date),
+  auth.digest_pending(uuid, integer),
+  auth.digest_recipients(uuid),
+  auth.digest_recorded(uuid, date, integer, integer)
+  to fieldops_login;
+
 -- Attachments (db/migrations/0028): the company's stored bytes for its quota
 -- (the verified token's company), the sweeper of unfinished uploads and
 -- expired deletions, and a share link's photos, over the sign-in pool only.

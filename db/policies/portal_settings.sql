@@ -16,8 +16,8 @@ alter table app.portal_settings force row level security;
 
 revoke all on app.portal_settings from public, fieldops_login, fieldops_authenticator, fieldops_admin,
   fieldops_worker, fieldops_customer;
-grant select, insert (registration_mode, locked_fields, job_status_mails),
-  update (registration_mode, locked_fields, job_status_mails)
+grant select, insert (registration_mode, locked_fields, job_status_mails, digest_hour),
+  update (registration_mode, locked_fields, job_status_mails, digest_hour)
   on app.portal_settings to fieldops_admin;
 
 create policy portal_settings_owner_all on app.portal_settings to fieldops_owner

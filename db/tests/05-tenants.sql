@@ -5,7 +5,7 @@
 -- why), each committed so that the last one can check what B kept.
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-select plan(150);
+select plan(158);
 \ir fixtures/tenants.sql
 
 -- ---------------------------------------------------------------- admin of A
@@ -111,6 +111,19 @@ select throws_ok(format($$ insert into app.portal_invitations (customer_id, emai
   '23503', null, 'admin A cannot invite for B''s customer (composite foreign key)');
 select throws_ok($$ select count(*) from app.portal_verification_tokens $$, '42501', null,
   'admin A cannot read verification tokens');
+-- The daily digest and invitations' revocation (migration 0038).
+select set_eq($$ select user_id from app.digest_recipients $$, array[pg_temp.id('A.admin')],
+  'admin A sees A''s digest recipients only');
+select is(pg_temp.affected(format($$ delete from app.digest_recipients where id = %L $$, pg_temp.id('B.digest.recipient'))),
+  0::bigint, 'admin A cannot remove B''s digest recipient');
+select throws_ok(format($$ insert into app.digest_recipients (user_id) values (%L) $$, pg_temp.id('B.admin')),
+  '23503', null, 'admin A cannot choose B''s admin (composite foreign key)');
+select set_eq($$ select id from app.digest_runs $$, array[pg_temp.id('A.digest.run')],
+  'admin A sees A''s digest runs only');
+select throws_ok($$ insert into app.digest_runs (digest_date) values (current_date + 1) $$, '42501', null,
+  'admin A cannot claim a digest day: only auth.digest_claim does');
+select is(pg_temp.affected(format($$ delete from app.portal_invitations where id = %L $$, pg_temp.id('B.portal.invitation'))),
+  0::bigint, 'admin A cannot revoke B''s invitation');
 -- Approving makes the customer login, with the hash chosen at registration.
 select is((select (r ->> 'state') || ' ' || (r ->> 'user_id' is not null) || ' ' || (r ->> 'customer_id' is not null)
            from pg_temp.inserted($$ update app.portal_accounts set state = 'approved' returning state, user_id, customer_id $$) r),
@@ -234,6 +247,8 @@ select set_eq($$ select name from app.users $$, array['A admin', 'A worker', 'A 
   'worker A sees its company''s staff names, not customer logins');
 select throws_ok($$ select registration_mode from app.portal_settings $$, '42501',
   'permission denied for table portal_settings', 'worker A cannot read the portal settings');
+select throws_ok($$ select user_id from app.digest_recipients $$, '42501',
+  'permission denied for table digest_recipients', 'worker A cannot read the digest recipients');
 select throws_ok($$ select name from app.portal_accounts $$, '42501',
   'permission denied for table portal_accounts', 'worker A cannot read portal registrations');
 select throws_ok($$ select title from app.job_requests $$, '42501',
@@ -327,6 +342,8 @@ select throws_ok($$ select changes from app.audit_log $$, '42501', 'permission d
   'customer A cannot read the full history (changes)');
 select throws_ok($$ select registration_mode from app.portal_settings $$, '42501',
   'permission denied for table portal_settings', 'customer A cannot read the portal settings');
+select throws_ok($$ select digest_date from app.digest_runs $$, '42501',
+  'permission denied for table digest_runs', 'customer A cannot read the digest runs');
 select throws_ok($$ select name from app.portal_accounts $$, '42501',
   'permission denied for table portal_accounts', 'customer A cannot read portal registrations');
 select set_eq($$ select id from app.job_requests $$, array[pg_temp.id('A.request')],

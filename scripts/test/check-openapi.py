@@ -45,6 +45,8 @@ expected = [
     "/api/v1/imports", "/api/v1/imports/preview", "/api/v1/imports/{id}", "/api/v1/imports/{id}/errors.csv",
     "/api/v1/imports/{id}/undo", "/api/v1/import-mappings", "/api/v1/import-mappings/{id}",
     "/api/v1/export.zip", "/api/v1/customers.csv", "/api/v1/jobs.csv",
+    "/api/v1/portal-digest", "/api/v1/portal-invitations", "/api/v1/portal-invitations/{id}",
+    "/api/v1/portal-report/weekly",
 ]
 missing = [path for path in expected if path not in document["paths"]]
 if missing:

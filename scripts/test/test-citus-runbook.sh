@@ -70,7 +70,7 @@ TABLES=(companies customers users sessions refresh_tokens job_statuses jobs job_
   contact_methods contact_locations mail_outbox password_reset_tokens communications custom_field_definitions
   portal_settings portal_accounts portal_verification_tokens portal_invitations job_requests job_request_changes
   notification_preferences unsubscribe_tokens messages message_reads email_changes
-  imports external_refs import_mappings attachments)
+  imports external_refs import_mappings attachments digest_recipients digest_runs)
 # All but companies (a reference table) and login_failures (on the coordinator)
 # are distributed by company_id (src/db/citus.rs, TABLES).
 DISTRIBUTED=$((${#TABLES[@]} - 2))

@@ -76,6 +76,9 @@ pub const TABLES: &[(&str, Placement)] = &[
     ("app.portal_accounts", Placement::ByCompany),
     ("app.portal_verification_tokens", Placement::ByCompany),
     ("app.portal_invitations", Placement::ByCompany),
+    // After the users its key points at (migration 0038).
+    ("app.digest_recipients", Placement::ByCompany),
+    ("app.digest_runs", Placement::ByCompany),
     ("app.job_requests", Placement::ByCompany),
     ("app.job_request_changes", Placement::ByCompany),
     ("app.notification_preferences", Placement::ByCompany),

@@ -7,6 +7,7 @@
 //! a directory of `.eml` files in development, retries with backoff and gives
 //! up loudly after a limit. docs/operations.md ("Mail") is the operator's view.
 
+pub mod digest;
 pub mod outbox;
 pub mod sender;
 pub mod templates;

@@ -258,6 +258,64 @@ pub fn request_received(brand: &Brand<'_>, to: &str, name: &str, title: &str, li
     )
 }
 
+/// One waiting request in the daily digest.
+pub struct DigestItem<'a> {
+    pub title: &'a str,
+    pub customer: &'a str,
+    /// How long it has waited, in words ("3 days").
+    pub age: String,
+    pub link: String,
+}
+
+/// The daily digest of submitted requests, oldest first, to one admin.
+/// `more` counts the waiting requests beyond those listed.
+pub fn request_digest(
+    brand: &Brand<'_>,
+    to: &str,
+    name: &str,
+    items: &[DigestItem<'_>],
+    more: usize,
+    queue: &str,
+) -> Mail {
+    let company = brand.company_name;
+    let waiting = items.len() + more;
+    let noun = if waiting == 1 { "request waits" } else { "requests wait" };
+    let mut text =
+        format!("Hello {name},\n\n{waiting} job {noun} for review at {company}, oldest first:\n\n");
+    let mut rows = String::new();
+    for item in items {
+        text.push_str(&format!(
+            "- {} ({}, waiting {})\n  {}\n",
+            item.title, item.customer, item.age, item.link
+        ));
+        rows.push_str(&format!(
+            "<li style=\"margin-bottom:8px\"><a href=\"{link}\">{title}</a><br>\
+             <span style=\"font-size:13px;color:#475569\">{customer}, waiting {age}</span></li>",
+            link = escape(&item.link),
+            title = escape(item.title),
+            customer = escape(item.customer),
+            age = escape(&item.age),
+        ));
+    }
+    let more_text = if more > 0 { format!("\n…and {more} more.\n") } else { String::new() };
+    text.push_str(&format!("{more_text}\nThe review queue: {queue}\n\n— {company}\n"));
+    let body = format!(
+        "<p>Hello {name},</p><p>{waiting} job {noun} for review, oldest first:</p><ul>{rows}</ul>{more_html}\
+         <p><a href=\"{queue}\" style=\"{style}\">Open the review queue</a></p>",
+        name = escape(name),
+        more_html = if more > 0 { format!("<p>…and {more} more.</p>") } else { String::new() },
+        queue = escape(queue),
+        style = button_style(brand.color),
+    );
+    Mail {
+        kind: "request_digest",
+        to: to.to_owned(),
+        subject: format!("{waiting} job {noun} for review ({company})"),
+        text,
+        html: layout(brand, &body),
+    }
+}
+
 /// A mail whose point is one link: a greeting, why, the link as a button and
 /// as text, and what to know about it.
 struct LinkMail<'a> {
@@ -406,6 +464,34 @@ mod tests {
         assert!(!mail.html.contains("<script>") && !mail.html.contains("Ann <b>"));
         let account = account_decided(&brand, "a@x.test", "A", "https://x.test/p/acme", Some("no"));
         assert!(!account.text.contains("unsubscribe"), "account mails cannot be turned off");
+    }
+
+    #[test]
+    fn the_digest_lists_each_request_with_its_link_and_escapes_them() {
+        let brand = Brand { company_name: "Acme", color: "#0a7f3c" };
+        let items = [
+            DigestItem {
+                title: "Leak <b>",
+                customer: "Ann & Co",
+                age: "3 days".into(),
+                link: "https://x.test/admin/requests/1".into(),
+            },
+            DigestItem {
+                title: "Boiler",
+                customer: "Bob",
+                age: "2 hours".into(),
+                link: "https://x.test/admin/requests/2".into(),
+            },
+        ];
+        let mail = request_digest(&brand, "admin@x.test", "Ada", &items, 1, "https://x.test/admin/requests");
+        assert_eq!(mail.kind, "request_digest");
+        assert_eq!(mail.subject, "3 job requests wait for review (Acme)");
+        let leak = mail.text.find("Leak <b> (Ann & Co, waiting 3 days)").expect("the first item");
+        let boiler = mail.text.find("Boiler (Bob, waiting 2 hours)").expect("the second item");
+        assert!(leak < boiler, "in the order given: oldest first");
+        assert!(mail.text.contains("https://x.test/admin/requests/2") && mail.text.contains("1 more"));
+        assert!(mail.html.contains("Leak &lt;b&gt;") && !mail.html.contains("Leak <b>"));
+        assert!(mail.html.contains("href=\"https://x.test/admin/requests/1\""));
     }
 
     #[test]

@@ -199,6 +199,12 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
                 "select app.notify_customer('{b}', '{}', null, 'job_status', '{{}}'::jsonb)",
                 victim.customer
             )),
+            // The daily request digest (migration 0038): the sign-in pool's only.
+            fail("select * from auth.digests_due(now() + interval '1 day')"),
+            fail(format!("select auth.digest_claim('{b}', current_date + 1)")),
+            fail(format!("select * from auth.digest_pending('{b}', 1000)")),
+            fail(format!("select * from auth.digest_recipients('{b}')")),
+            fail(format!("select auth.digest_recorded('{b}', current_date, 0, 0)")),
             // A contact's locations are computed for the session by triggers
             // only (migration 0025).
             fail(format!("select app.contact_location_scope('{b}', '{}')", Uuid::new_v4())),
@@ -485,6 +491,13 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
              values ('{b}', '{}', 'x@evil.test', sha256('x'), now() + interval '1 day')",
             victim.admin
         ),
+        // The daily digest and invitations (migration 0038).
+        format!("insert into app.digest_recipients (company_id, user_id) values ('{b}', '{}')", victim.admin),
+        format!("delete from app.digest_recipients where company_id = '{b}'"),
+        format!("insert into app.digest_runs (company_id, digest_date) values ('{b}', current_date + 1)"),
+        format!("delete from app.digest_runs where company_id = '{b}'"),
+        format!("update app.portal_settings set digest_hour = 0 where company_id = '{b}'"),
+        format!("delete from app.portal_invitations where company_id = '{b}'"),
         // Attachments (migration 0028): B's files, and a row naming B's job.
         format!("update app.attachments set visibility = 'customer', caption = 'pwned' where company_id = '{b}'"),
         format!("update app.attachments set deleted_at = now() where company_id = '{b}'"),

@@ -271,6 +271,51 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
     .await;
     assert_eq!(contract.status, StatusCode::CREATED, "{:?}", contract.body);
     let contract_id = contract.id().to_string();
+    // A's daily digest (migration 0038): its admin chosen, a day's digest
+    // queued; a rejected request with its reason for the weekly report.
+    let digest = app
+        .put("/api/v1/portal-digest", &a.admin.access, json!({"hour": 6, "recipient_ids": [admin_id]}))
+        .await;
+    assert_eq!(digest.status, StatusCode::OK, "{:?}", digest.body);
+    let tomorrow =
+        (chrono::Utc::now() + chrono::Days::new(1)).date_naive().and_hms_opt(7, 0, 0).expect("7:00");
+    let digested = fieldops::mail::digest::run_due(&app.login, "http://x.test", tomorrow.and_utc())
+        .await
+        .expect("A's digest");
+    assert_eq!(digested, 1);
+    let declined = app
+        .post(
+            "/api/v1/job-requests",
+            &a.customer.access,
+            json!({"title": "Secret declined", "service_location_id": a_location}),
+        )
+        .await;
+    let declined_id = declined.id();
+    app.post(&format!("/api/v1/job-requests/{declined_id}/submit"), &a.customer.access, json!({})).await;
+    let rejected = app
+        .post(
+            &format!("/api/v1/job-requests/{declined_id}/reject"),
+            &a.admin.access,
+            json!({"reason": "Secret reason"}),
+        )
+        .await;
+    assert_eq!(rejected.status, StatusCode::OK, "{:?}", rejected.body);
+    // A real unsubscribe link of A's (the mail of the customer's message to
+    // A's admins), and an email-change token B made up naming company A.
+    let mailed: String = sqlx::query_scalar(
+        "select text_body from app.mail_outbox where company_id = $1 and kind = 'new_message' limit 1",
+    )
+    .bind(a.id)
+    .fetch_one(&app.owner)
+    .await
+    .expect("A's message mail");
+    let unsubscribe_token = mailed
+        .split("/unsubscribe#token=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("an unsubscribe link")
+        .to_owned();
+    let forged_email_change = fieldops::auth::tokens::generate(a.id);
     let before = app.fingerprint(a.id).await;
     let requests: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/api/v1/jobs/{job_id}"), None),
@@ -506,6 +551,17 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         (Method::GET, format!("/api/v1/attachments/{contract_id}"), None),
         (Method::GET, format!("/api/v1/attachments/{contract_id}/content"), None),
         (Method::DELETE, format!("/api/v1/attachments/{contract_id}"), None),
+        // A's digest, invitations and weekly report (migration 0038).
+        (Method::GET, "/api/v1/portal-digest".into(), None),
+        (Method::PUT, "/api/v1/portal-digest".into(), Some(json!({"hour": 8, "recipient_ids": [admin_id]}))),
+        (Method::GET, "/api/v1/portal-invitations?state=all".into(), None),
+        (Method::DELETE, format!("/api/v1/portal-invitations/{invitation_id}"), None),
+        (Method::GET, "/api/v1/portal-report/weekly?weeks=104".into(), None),
+        // The caller's own preference and email, never A's (migration 0030);
+        // A's unsubscribe link at B's portal.
+        (Method::GET, "/api/v1/me/notifications".into(), None),
+        (Method::POST, "/api/v1/me/email/confirm".into(), Some(json!({"token": forged_email_change}))),
+        (Method::POST, "/api/v1/portal/bolt/unsubscribe".into(), Some(json!({"token": unsubscribe_token}))),
         // Asking for A's admin's reset link is open to anyone (it mails A's
         // admin, never the asker), so only the confirmation is in the matrix.
         (
@@ -540,6 +596,7 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         mapping_id.clone(),
         photo_id.clone(),
         drawing_id.clone(),
+        declined_id.to_string(),
     ]
     .into_iter()
     .chain(a_statuses.iter().map(ToString::to_string))

@@ -449,3 +449,157 @@ async fn a_mail_is_given_up_after_its_last_attempt() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(sink.messages().is_empty());
 }
+
+/// A request of `company`'s customer, submitted.
+async fn submitted(app: &TestApp, company: &crate::helpers::Company, title: &str) -> Uuid {
+    let id = crate::job_requests::draft(app, company, title).await.id();
+    let reply =
+        app.post(&format!("/api/v1/job-requests/{id}/submit"), &company.customer.access, json!({})).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    id
+}
+
+/// `day` days from today (UTC) at `hour`:`minute`: a fixed time for the
+/// digest, after every request the test makes (their ages are positive) and
+/// never today's (the server's own digest task, running on the clock, cannot
+/// take the test's days).
+fn day_at(day: u64, hour: u32, minute: u32) -> chrono::DateTime<chrono::Utc> {
+    let date = chrono::Utc::now().date_naive() + chrono::Days::new(day);
+    date.and_hms_opt(hour, minute, 0).expect("a time of day").and_utc()
+}
+
+async fn digest(app: &TestApp, at: chrono::DateTime<chrono::Utc>) -> usize {
+    fieldops::mail::digest::run_due(&app.login, "http://app.test", at).await.expect("the digest runs")
+}
+
+#[tokio::test]
+async fn the_daily_digest_mails_the_chosen_admins_the_waiting_requests_once_a_day() {
+    let sink = SmtpSink::start().await;
+    let app = app_with(&sink, &[]).await;
+    let acme = app.company("acme").await;
+    let globex = app.company("globex").await;
+    let chosen = app
+        .put(
+            "/api/v1/portal-digest",
+            &acme.admin.access,
+            json!({"hour": 8, "recipient_ids": [acme.admin.user_id]}),
+        )
+        .await;
+    assert_eq!(chosen.status, StatusCode::OK, "{:?}", chosen.body);
+    assert_eq!(chosen.body["hour"], 8);
+    let reply = app
+        .put(
+            "/api/v1/portal-digest",
+            &globex.admin.access,
+            json!({"hour": 6, "recipient_ids": [globex.admin.user_id]}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+
+    // Day 1: nothing waits anywhere. The day is claimed, nobody is mailed.
+    assert_eq!(digest(&app, day_at(1, 7, 59)).await, 0, "before acme's hour; globex has nothing");
+    assert_eq!(digest(&app, day_at(1, 8, 0)).await, 0);
+    let runs: Vec<(Uuid, i32, i32)> =
+        sqlx::query_as("select company_id, requests, mails from app.digest_runs order by company_id")
+            .fetch_all(&app.owner)
+            .await
+            .expect("runs");
+    assert_eq!(runs.len(), 2, "each company's day 1 is claimed: {runs:?}");
+    assert!(runs.iter().all(|(_, requests, mails)| *requests == 0 && *mails == 0), "{runs:?}");
+
+    let first = submitted(&app, &acme, "Leaking tap").await;
+    let second = submitted(&app, &acme, "Broken <boiler>").await;
+    crate::job_requests::draft(&app, &acme, "Still a draft").await;
+    submitted(&app, &globex, "Globex gutter").await;
+    // Requests now wait, but day 1's digest ran already.
+    assert_eq!(digest(&app, day_at(1, 23, 0)).await, 0, "never twice the same day");
+
+    // Day 2, two replicas at once: one of them queues each company's mail.
+    let (a, b) = tokio::join!(digest(&app, day_at(2, 8, 30)), digest(&app, day_at(2, 8, 30)));
+    assert_eq!(a + b, 2, "one mail per company, whichever replica claimed it");
+    // Three "request received" mails to the customers, then the two digests.
+    sink.wait_for(5).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let messages: Vec<Value> = sink
+        .messages()
+        .into_iter()
+        .filter(|m| m["subject"].as_str().is_some_and(|s| s.contains("for review")))
+        .collect();
+    assert_eq!(messages.len(), 2, "no duplicate: {messages:?}");
+    let to_acme = messages
+        .iter()
+        .find(|m| m["rcpt_tos"] == json!(["admin@acme.test"]))
+        .unwrap_or_else(|| panic!("acme's digest in {messages:?}"));
+    assert_eq!(to_acme["subject"], "2 job requests wait for review (Company acme)");
+    let text = to_acme["text"].as_str().expect("a text part");
+    let leak = text
+        .find("Leaking tap (Customer of acme, waiting 2 days)")
+        .unwrap_or_else(|| panic!("the first request in {text}"));
+    let boiler = text.find("Broken <boiler> (Customer of acme").expect("the second request");
+    assert!(leak < boiler, "oldest first: {text}");
+    assert!(text.contains(&format!("http://app.test/admin/requests/{first}")));
+    assert!(text.contains(&format!("http://app.test/admin/requests/{second}")));
+    assert!(!text.contains("Still a draft") && !text.contains("Globex"), "{text}");
+    let html = to_acme["html"].as_str().expect("an HTML part");
+    assert!(html.contains("Broken &lt;boiler&gt;") && !html.contains("<boiler>"));
+    let to_globex =
+        messages.iter().find(|m| m["rcpt_tos"] == json!(["admin@globex.test"])).expect("globex's");
+    assert!(to_globex["text"]
+        .as_str()
+        .is_some_and(|t| t.contains("Globex gutter") && !t.contains("Leaking")));
+
+    let seen = app.get("/api/v1/portal-digest", &acme.admin.access).await;
+    assert_eq!(seen.body["last_run"]["requests"], 2, "{:?}", seen.body);
+    assert_eq!(seen.body["last_run"]["mails"], 1);
+
+    // Nobody chosen: no mail, whatever waits.
+    let none =
+        app.put("/api/v1/portal-digest", &acme.admin.access, json!({"hour": 8, "recipient_ids": []})).await;
+    assert_eq!(none.body["recipient_ids"], json!([]));
+    assert_eq!(digest(&app, day_at(3, 9, 0)).await, 1, "globex's only");
+}
+
+#[tokio::test]
+async fn only_admins_choose_admins_of_their_own_company() {
+    let app = spawn_app_configured(axum::Router::new(), &[]).await;
+    let acme = app.company("acme").await;
+    let globex = app.company("globex").await;
+    let admin = &acme.admin.access;
+    let defaults = app.get("/api/v1/portal-digest", admin).await;
+    assert_eq!(defaults.body, json!({"hour": 7, "recipient_ids": [], "last_run": null}));
+    for (body, field) in [
+        (json!({"hour": 24, "recipient_ids": []}), "hour"),
+        (json!({"hour": 8, "recipient_ids": [acme.worker.user_id]}), "recipient_ids"),
+        (json!({"hour": 8, "recipient_ids": [acme.customer.user_id]}), "recipient_ids"),
+        (json!({"hour": 8, "recipient_ids": [globex.admin.user_id]}), "recipient_ids"),
+        (json!({"hour": 8, "recipient_ids": [acme.admin.user_id, acme.admin.user_id]}), "recipient_ids"),
+    ] {
+        let reply = app.put("/api/v1/portal-digest", admin, body.clone()).await;
+        assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(reply.body["errors"][field].is_array(), "{body}: {:?}", reply.body);
+    }
+    assert_problem(
+        &app.put("/api/v1/portal-digest", admin, json!({"hour": 8, "recipients": []})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+    for token in [&acme.worker.access, &acme.customer.access] {
+        assert_problem(&app.get("/api/v1/portal-digest", token).await, StatusCode::FORBIDDEN);
+        assert_problem(
+            &app.put("/api/v1/portal-digest", token, json!({"hour": 8, "recipient_ids": []})).await,
+            StatusCode::FORBIDDEN,
+        );
+    }
+    let count: i64 = sqlx::query_scalar("select count(*) from app.digest_recipients")
+        .fetch_one(&app.owner)
+        .await
+        .expect("count");
+    assert_eq!(count, 0, "nothing refused was saved");
+    // The hour lives with the portal settings, which keep the rest.
+    let saved = app
+        .put("/api/v1/portal-digest", admin, json!({"hour": 5, "recipient_ids": [acme.admin.user_id]}))
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{:?}", saved.body);
+    let settings = app.get("/api/v1/portal-settings", admin).await;
+    assert_eq!(settings.body["registration_mode"], "invitation");
+    assert_eq!(app.get("/api/v1/portal-digest", &globex.admin.access).await.body["recipient_ids"], json!([]));
+}

@@ -493,3 +493,72 @@ async fn refusing_a_registered_and_an_unknown_address_takes_the_same_work() {
     let _ = server.wait();
     assert_eq!(work, [2, 2], "argon2 verifications: registered address, unknown address");
 }
+
+#[tokio::test]
+async fn staff_list_pending_invitations_and_revoke_one_whose_link_then_fails() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let bolt = app.company("bolt").await;
+    let admin = &acme.admin.access;
+    let invite = |email: &'static str| {
+        let path = format!("/api/v1/customers/{}/portal-invitations", acme.customer_id);
+        let app = &app;
+        async move {
+            let reply = app.post(&path, admin, json!({"email": email})).await;
+            assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+            reply.id()
+        }
+    };
+    let used = invite("used@home.test").await;
+    let revoked = invite("revoked@home.test").await;
+    let kept = invite("kept@home.test").await;
+    let token = mailed_token(&app, acme.id, "portal_invitation", "used@home.test", "#invitation=").await;
+    let mut body = registration("used@home.test");
+    body["invitation"] = json!(token);
+    assert_eq!(register(&app, "acme", body).await.status, StatusCode::CREATED);
+
+    let pending = app.get("/api/v1/portal-invitations", admin).await;
+    assert_eq!(pending.status, StatusCode::OK, "{:?}", pending.body);
+    let emails: Vec<&str> =
+        pending.body["items"].as_array().expect("items").iter().filter_map(|i| i["email"].as_str()).collect();
+    assert_eq!(emails, ["kept@home.test", "revoked@home.test"], "newest first, the used one left out");
+    assert_eq!(pending.body["items"][0]["customer_name"], "Customer of acme");
+    assert!(pending.body["items"][0].get("token_hash").is_none());
+    let used_list = app.get("/api/v1/portal-invitations?state=used", admin).await;
+    assert_eq!(used_list.body["items"][0]["id"], json!(used));
+    assert_problem(
+        &app.get("/api/v1/portal-invitations?state=maybe", admin).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+
+    // Another company, a worker and a customer revoke nothing.
+    for (token, status) in [
+        (&bolt.admin.access, StatusCode::NOT_FOUND),
+        (&acme.worker.access, StatusCode::FORBIDDEN),
+        (&acme.customer.access, StatusCode::FORBIDDEN),
+    ] {
+        assert_problem(&app.delete(&format!("/api/v1/portal-invitations/{revoked}"), token).await, status);
+    }
+    assert_eq!(app.get("/api/v1/portal-invitations", &bolt.admin.access).await.body["items"], json!([]));
+
+    let reply = app.delete(&format!("/api/v1/portal-invitations/{revoked}"), admin).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{:?}", reply.body);
+    assert_problem(
+        &app.delete(&format!("/api/v1/portal-invitations/{revoked}"), admin).await,
+        StatusCode::NOT_FOUND,
+    );
+    assert_problem(
+        &app.delete(&format!("/api/v1/portal-invitations/{used}"), admin).await,
+        StatusCode::CONFLICT,
+    );
+    let token = mailed_token(&app, acme.id, "portal_invitation", "revoked@home.test", "#invitation=").await;
+    let mut body = registration("revoked@home.test");
+    body["invitation"] = json!(token);
+    let refused = register(&app, "acme", body).await;
+    assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body["errors"]["invitation"].is_array(), "{:?}", refused.body);
+    let left: Vec<Value> =
+        app.get("/api/v1/portal-invitations", admin).await.body["items"].as_array().expect("items").clone();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0]["id"], json!(kept));
+}

@@ -94,3 +94,49 @@ test('portal: staff decline a request with a reason, which the customer sees', a
   await expect(page.getByTestId('request-state')).toHaveText('Declined');
   await expect(page.getByText('We do not paint fences').first()).toBeVisible();
 });
+
+test('portal: the admin revokes an invitation, chooses the digest, reads the weekly report and filters the queue by place', async ({ page, request }) => {
+  const admin = await Api.as(request, logins.acmeAdmin);
+  const customer = await Api.as(request, logins.riverside);
+  const customerName = 'Riverside Cafe';
+  const customerId = await admin.customerId(customerName);
+  const places = await admin.call('GET', `/customers/${customerId}/locations`);
+  const place = places.items[0];
+  const invited = `revoke-${RUN}@home.example`;
+  await admin.call('POST', `/customers/${customerId}/portal-invitations`, { email: invited });
+  // A request at the customer's first place, waiting; another declined with a reason.
+  const waiting = await customer.call('POST', '/job-requests', { title: `Gate hinge ${RUN}`, service_location_id: place.id });
+  await customer.call('POST', `/job-requests/${waiting.id}/submit`, {});
+  const declined = await customer.call('POST', '/job-requests', { title: `Roof ${RUN}` });
+  await customer.call('POST', `/job-requests/${declined.id}/submit`, {});
+  await admin.call('POST', `/job-requests/${declined.id}/reject`, { reason: `Too high ${RUN}` });
+
+  await signIn(page, logins.acmeAdmin);
+  await page.goto('/admin/portal');
+  const invitations = page.getByRole('list', { name: 'Open invitations' });
+  await expect(invitations.getByText(invited)).toBeVisible();
+  await page.getByRole('button', { name: `Revoke the invitation of ${invited}` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+  await expect(page.getByText(invited)).toHaveCount(0);
+
+  const digest = page.getByRole('form', { name: 'Daily digest' });
+  const myself = `(${logins.acmeAdmin.email})`;
+  await digest.getByLabel(myself).check();
+  await digest.getByLabel('Send it from').selectOption('9');
+  await digest.getByRole('button', { name: 'Save digest' }).click();
+  await expect(page.getByText('Digest saved')).toBeVisible();
+  await page.reload();
+  await expect(digest.getByLabel(myself)).toBeChecked();
+  await expect(digest.getByLabel('Send it from')).toHaveValue('9');
+
+  const reasons = page.getByRole('region', { name: 'Why requests were declined' });
+  await expect(reasons.getByText(`Too high ${RUN}`)).toBeVisible();
+  await expect(page.getByRole('figure', { name: 'The portal per week' })).toBeVisible();
+  await expectAccessible(page, 'portal admin: invitations, digest, weekly report');
+
+  await page.goto('/admin/requests');
+  await page.getByLabel('Customer', { exact: true }).selectOption({ label: customerName });
+  await page.getByLabel('Place').selectOption({ label: place.name });
+  await expect(page.getByRole('link', { name: new RegExp(`Gate hinge ${RUN}`) })).toBeVisible();
+  await expectAccessible(page, 'review queue filtered by place');
+});

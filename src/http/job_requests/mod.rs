@@ -39,6 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(history::request_history))
         .routes(routes!(history::request_history_csv))
         .routes(routes!(report::portal_report))
+        .routes(routes!(report::portal_overview))
 }
 
 /// A job request.
@@ -75,6 +76,8 @@ pub struct RequestFilter {
     pub state: Option<String>,
     /// `low`, `normal` or `urgent`.
     pub urgency: Option<String>,
+    /// Staff: one customer's requests (a customer always gets its own only).
+    pub customer_id: Option<Uuid>,
     pub service_location_id: Option<Uuid>,
     /// Only requests created at least this many hours ago.
     pub older_than_hours: Option<i32>,
@@ -138,7 +141,7 @@ async fn list_requests(
                  order by created_at, id
                  limit $9) r"#,
         ctx.user.company_id,
-        own_customer(&ctx),
+        own_customer(&ctx).or(filter.customer_id),
         filter.state,
         filter.urgency,
         filter.service_location_id,

@@ -116,10 +116,7 @@ async fn list_accounts(
     AppQuery(filter): AppQuery<AccountFilter>,
 ) -> Result<AppJson<Page<PortalAccount>>> {
     ctx.require(&[Role::Admin])?;
-    let state = filter.state.as_deref().unwrap_or("pending");
-    if !STATES.contains(&state) {
-        return Err(Error::field("state", "must be unverified, pending, approved or rejected"));
-    }
+    let state = super::state_filter(filter.state.as_deref(), "pending", &STATES)?;
     let page = PageParams { limit: filter.limit, cursor: filter.cursor };
     let (limit, after): (_, Option<(DateTime<Utc>, Uuid)>) = page.start()?;
     let (after_at, after_id) = after.unzip();

@@ -4,6 +4,8 @@
 //! that table, which [`PortalSettings::default`] mirrors.
 
 mod accounts;
+mod digest;
+mod invitations;
 mod registration;
 mod settings;
 
@@ -11,10 +13,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::http::shared::AppState;
+use crate::http::shared::{
+    error::{Error, Result},
+    AppState,
+};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    settings::router().merge(registration::router()).merge(accounts::router())
+    settings::router()
+        .merge(registration::router())
+        .merge(accounts::router())
+        .merge(digest::router())
+        .merge(invitations::router())
 }
 
 /// Who may register on the company's portal.
@@ -74,4 +83,15 @@ impl Default for PortalSettings {
             version: 0,
         }
     }
+}
+
+/// A list's `state` filter: `given`, or `default` when absent, refused with a
+/// 422 naming the allowed values when it is none of them.
+fn state_filter<'a>(given: Option<&'a str>, default: &'a str, allowed: &[&str]) -> Result<&'a str> {
+    let state = given.unwrap_or(default);
+    if allowed.contains(&state) {
+        return Ok(state);
+    }
+    let (last, rest) = allowed.split_last().unwrap_or((&"", &[]));
+    Err(Error::field("state", format!("must be {} or {last}", rest.join(", "))))
 }

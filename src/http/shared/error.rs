@@ -714,6 +714,15 @@ pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
     ("import_mappings_kind", "an enum on the way in"),
     ("import_mappings_source_format", "checked to the same rule first"),
     ("import_mappings_mapping_object", "the server always writes an object"),
+    ("portal_settings_digest_hour", "validated as 0 to 23 before saving"),
+    ("digest_recipients_pkey", "ids are generated"),
+    ("digest_recipients_company_fkey", "company_id comes from the context"),
+    ("digest_recipients_user_key", "inserted with ON CONFLICT DO NOTHING on it"),
+    ("digest_recipients_user_fkey", "each id is checked to be an active admin of the company first"),
+    ("digest_runs_pkey", "ids are generated"),
+    ("digest_runs_company_fkey", "written by auth.digest_claim for a company auth.digests_due found"),
+    ("digest_runs_company_date_key", "auth.digest_claim inserts with ON CONFLICT DO NOTHING on it"),
+    ("digest_runs_counts", "auth.digest_recorded writes counts of rows"),
 ];
 
 #[cfg(test)]

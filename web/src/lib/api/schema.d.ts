@@ -1325,6 +1325,61 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/portal-digest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The daily digest's recipients and hour (admins). */
+        get: operations["get_digest"];
+        /** Chooses who receives the daily digest and from which hour (admins). */
+        put: operations["put_digest"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal-invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Portal invitations of your company (admins), newest first: by default
+         *     those still waiting to be used.
+         */
+        get: operations["list_invitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal-invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revokes an invitation not used yet (admins): its link stops working. */
+        delete: operations["revoke_invitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/portal-report": {
         parameters: {
             query?: never;
@@ -1337,6 +1392,27 @@ export type paths = {
          *     without requests are left out.
          */
         get: operations["portal_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal-report/weekly": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The portal per week (admins): registrations, requests submitted,
+         *     approvals and rejections, approval time (median and 90th percentile), and
+         *     the period's rejection reasons.
+         */
+        get: operations["portal_overview"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2093,6 +2169,34 @@ export type components = {
         CustomerSearch: {
             items: components["schemas"]["CustomerMatch"][];
         };
+        /** @description One day's digest. */
+        DigestRun: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date */
+            digest_date: string;
+            /**
+             * Format: int32
+             * @description The mails queued (none when nothing waited).
+             */
+            mails: number;
+            /**
+             * Format: int32
+             * @description The requests waiting that day.
+             */
+            requests: number;
+        };
+        /** @description Who receives the daily digest of waiting requests, and when. */
+        DigestSettings: {
+            /**
+             * Format: int32
+             * @description The hour of the day (0 to 23, UTC) from which the day's digest goes out.
+             */
+            hour: number;
+            last_run?: null | components["schemas"]["DigestRun"];
+            /** @description The admins who receive it; none: nobody is mailed. */
+            recipient_ids: string[];
+        };
         /** @enum {string} */
         Direction: "inbound" | "outbound";
         /** @description Which kind of record matched. */
@@ -2236,6 +2340,24 @@ export type components = {
             expires_at: string;
             /** Format: uuid */
             id: string;
+        };
+        /** @description An invitation as staff see it (never its token). */
+        InvitationListed: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            customer_id: string;
+            customer_name: string;
+            email: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When someone registered with it; null while it is unused.
+             */
+            used_at?: string | null;
         };
         /**
          * @description A job with everything its page shows. Like [`JobSummary`], but with the
@@ -2638,6 +2760,27 @@ export type components = {
             next_cursor?: string | null;
         };
         /** @description One page of a list; `next_cursor` is absent on the last page. */
+        Page_InvitationListed: {
+            items: {
+                /** Format: date-time */
+                created_at: string;
+                /** Format: uuid */
+                customer_id: string;
+                customer_name: string;
+                email: string;
+                /** Format: date-time */
+                expires_at: string;
+                /** Format: uuid */
+                id: string;
+                /**
+                 * Format: date-time
+                 * @description When someone registered with it; null while it is unused.
+                 */
+                used_at?: string | null;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list; `next_cursor` is absent on the last page. */
         Page_JobRequest: {
             items: {
                 /** Format: date-time */
@@ -2890,6 +3033,13 @@ export type components = {
             /** Format: int32 */
             version: number;
         };
+        /** @description The portal report of the period. */
+        PortalOverview: {
+            /** @description The rejection reasons of the period, most frequent first (at most 20). */
+            rejection_reasons: components["schemas"]["ReasonCount"][];
+            /** @description Every week of the period, oldest first, empty weeks included. */
+            weeks: components["schemas"]["PortalWeek"][];
+        };
         /** @description What anyone may know of a company's portal before signing in. */
         PortalPage: {
             /** @description `#rrggbb` */
@@ -2909,6 +3059,44 @@ export type components = {
              * @description 0 until the settings are first saved (the defaults apply until then).
              */
             version: number;
+        };
+        /**
+         * @description One week (from Monday, UTC) of the portal: who registered, what was
+         *     submitted, and how long approvals took.
+         */
+        PortalWeek: {
+            /**
+             * Format: double
+             * @description Of the week's approvals, the median hours from submission to approval.
+             */
+            approval_hours_median?: number | null;
+            /**
+             * Format: double
+             * @description Of the week's approvals, the 90th percentile hours.
+             */
+            approval_hours_p90?: number | null;
+            /**
+             * Format: int64
+             * @description Requests approved that week.
+             */
+            approved: number;
+            /**
+             * Format: int64
+             * @description Portal registrations made that week (any state now).
+             */
+            registrations: number;
+            /**
+             * Format: int64
+             * @description Requests rejected that week.
+             */
+            rejected: number;
+            /**
+             * Format: int64
+             * @description Requests submitted that week.
+             */
+            submitted: number;
+            /** Format: date */
+            week: string;
         };
         Problem: {
             detail: string;
@@ -2944,11 +3132,26 @@ export type components = {
             location_ids: string[];
             restricted_to_locations: boolean;
         };
+        PutDigest: {
+            /**
+             * Format: int32
+             * @description 0 to 23 (UTC).
+             */
+            hour: number;
+            /** @description Active admins of your company, each at most once. */
+            recipient_ids: string[];
+        };
         PutPortalSettings: {
             job_status_mails: boolean;
             /** @description Each field at most once. */
             locked_fields: components["schemas"]["RequestField"][];
             registration_mode: components["schemas"]["RegistrationMode"];
+        };
+        /** @description A rejection reason and how often it was given in the period. */
+        ReasonCount: {
+            /** Format: int64 */
+            count: number;
+            reason: string;
         };
         RefreshRequest: {
             /** @description Omit when the browser's refresh cookie carries it. */
@@ -5850,6 +6053,8 @@ export interface operations {
                 state?: string;
                 /** @description `low`, `normal` or `urgent`. */
                 urgency?: string;
+                /** @description Staff: one customer's requests (a customer always gets its own only). */
+                customer_id?: string;
                 service_location_id?: string;
                 /** @description Only requests created at least this many hours ago. */
                 older_than_hours?: number;
@@ -8191,6 +8396,195 @@ export interface operations {
             };
         };
     };
+    get_digest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The digest settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DigestSettings"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_digest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutDigest"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DigestSettings"];
+                };
+            };
+            /** @description Malformed body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An hour out of range, or a recipient who is not an active admin of yours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_invitations: {
+        parameters: {
+            query?: {
+                /** @description `pending` (default: unused and not expired), `used`, `expired` or `all`. */
+                state?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of invitations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_InvitationListed"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown state */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invitation id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such invitation in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already used: the account exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     portal_report: {
         parameters: {
             query?: {
@@ -8210,6 +8604,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WeekCount"][];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `weeks` out of range */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    portal_overview: {
+        parameters: {
+            query?: {
+                /** @description How many weeks back, this one included (1 to 104; default 12). */
+                weeks?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The period's weeks and rejection reasons */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalOverview"];
                 };
             };
             /** @description Not an admin */

@@ -113,3 +113,12 @@ export const myLocationsQuery = (customerId: string) =>
   });
 export const useMyLocations = (customerId: string | null | undefined) =>
   useQuery({ ...myLocationsQuery(customerId ?? ''), enabled: Boolean(customerId) });
+
+// GET /customers?limit=100: the staff's queue filter by customer, by name.
+export const queueCustomersQuery = () =>
+  queryOptions({
+    queryKey: ['job-requests', 'queue-customers'] as const,
+    queryFn: ({ signal }) => unwrap(api.GET('/api/v1/customers', { params: { query: { limit: 100 } }, signal })),
+    staleTime: 60_000,
+  });
+export const useQueueCustomers = () => useQuery(queueCustomersQuery());

@@ -166,4 +166,29 @@ describe('ReviewQueuePage', () => {
       expect(calls.some((c) => c.path === '/api/v1/job-requests' && c.query?.includes('older_than_hours=72'))).toBe(true),
     );
   });
+
+  it('filters by a customer, then by one of its places', async () => {
+    const CUSTOMER = '22222222-2222-4222-8222-222222222222';
+    const PLACE = '33333333-3333-4333-8333-333333333333';
+    const calls = server({
+      'GET /api/v1/job-requests': [json(200, { items: [request('submitted')], next_cursor: null })],
+      'GET /api/v1/customers': [json(200, { items: [{ id: CUSTOMER, name: 'Elm Street Dental' }], next_cursor: null })],
+      [`GET /api/v1/customers/${CUSTOMER}/locations`]: [json(200, { items: [{ id: PLACE, name: 'Building C' }], next_cursor: null })],
+    });
+    renderWithProviders(<ReviewQueuePage />);
+    expect(await screen.findByText('Leaking tap')).toBeInTheDocument();
+    expect(screen.queryByLabelText('Place')).toBeNull();
+    await userEvent.selectOptions(await screen.findByLabelText('Customer'), await screen.findByRole('option', { name: 'Elm Street Dental' }));
+    await vi.waitFor(() =>
+      expect(calls.some((c) => c.path === '/api/v1/job-requests' && c.query?.includes(`customer_id=${CUSTOMER}`))).toBe(true),
+    );
+    await userEvent.selectOptions(screen.getByLabelText('Place'), await screen.findByRole('option', { name: 'Building C' }));
+    await vi.waitFor(() =>
+      expect(
+        calls.some(
+          (c) => c.path === '/api/v1/job-requests' && c.query?.includes(`customer_id=${CUSTOMER}`) && c.query.includes(`service_location_id=${PLACE}`),
+        ),
+      ).toBe(true),
+    );
+  });
 });

@@ -1,21 +1,27 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { Empty, PageHeader, QueryState, useTitle } from '@/components/ui';
+import { Empty, Options, PageHeader, QueryState, useTitle } from '@/components/ui';
 import { SelectField } from '@/components/ui/Field';
 import { formatDateTime } from '@/lib/format';
 import { paths } from '@/lib/paths';
-import { useRequests } from '../api/requests';
+import { useMyLocations, useQueueCustomers, useRequests } from '../api/requests';
 
-/** The staff's queue: submitted requests, oldest first. */
+/** The staff's queue: submitted requests, oldest first, filtered by urgency, age, customer and place. */
 export function ReviewQueuePage() {
   useTitle('Requests to review');
   const [urgency, setUrgency] = useState('');
   const [age, setAge] = useState('');
+  const [customerId, setCustomerId] = useState('');
+  const [locationId, setLocationId] = useState('');
+  const customers = useQueueCustomers();
+  const locations = useMyLocations(customerId || null);
   const requests = useRequests({
     state: 'submitted',
     limit: 100,
     ...(urgency ? { urgency } : {}),
     ...(age ? { older_than_hours: Number(age) } : {}),
+    ...(customerId ? { customer_id: customerId } : {}),
+    ...(locationId ? { service_location_id: locationId } : {}),
   });
   return (
     <div className="page">
@@ -32,6 +38,24 @@ export function ReviewQueuePage() {
         <option value="72">More than 3 days</option>
         <option value="168">More than a week</option>
       </SelectField>
+      <SelectField
+        label="Customer"
+        name="customer_id"
+        value={customerId}
+        onChange={(e) => {
+          setCustomerId(e.target.value);
+          setLocationId('');
+        }}
+      >
+        <option value="">Any customer</option>
+        <Options items={customers.data?.items} />
+      </SelectField>
+      {customerId ? (
+        <SelectField label="Place" name="service_location_id" value={locationId} onChange={(e) => setLocationId(e.target.value)}>
+          <option value="">Any of their places</option>
+          <Options items={locations.data?.items} />
+        </SelectField>
+      ) : null}
       <QueryState query={requests} loading="Loading the queue…">
         {(data) =>
           data.items.length === 0 ? (

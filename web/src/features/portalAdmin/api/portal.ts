@@ -62,3 +62,64 @@ export const reportQuery = (weeks: number) =>
     queryFn: ({ signal }) => unwrap(api.GET('/api/v1/portal-report', { params: { query: { weeks } }, signal })),
   });
 export const useReport = (weeks: number) => useQuery(reportQuery(weeks));
+
+export type DigestSettings = ResponseOf<'/api/v1/portal-digest', 'get'>;
+export type DigestInput = BodyOf<'/api/v1/portal-digest', 'put'>;
+export type Invitation = ResponseOf<'/api/v1/portal-invitations', 'get'>['items'][number];
+export type PortalOverview = ResponseOf<'/api/v1/portal-report/weekly', 'get'>;
+export type PortalWeek = PortalOverview['weeks'][number];
+
+// GET /portal-digest
+export const digestQuery = () =>
+  queryOptions({
+    queryKey: ['portal', 'digest'] as const,
+    queryFn: ({ signal }) => unwrap(api.GET('/api/v1/portal-digest', { signal })),
+  });
+export const useDigest = () => useQuery(digestQuery());
+
+// PUT /portal-digest {hour, recipient_ids}
+export function useSaveDigest() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: DigestInput) => unwrap(api.PUT('/api/v1/portal-digest', { body })),
+    onSuccess: (saved) => {
+      client.setQueryData(['portal', 'digest'], saved);
+      // The hour is saved with the portal settings, whose version moved.
+      void client.invalidateQueries({ queryKey: portalKeys.settings });
+    },
+  });
+}
+
+// GET /users?role=ADMIN: who may receive the digest.
+export const adminsQuery = () =>
+  queryOptions({
+    queryKey: ['portal', 'admins'] as const,
+    queryFn: ({ signal }) => unwrap(api.GET('/api/v1/users', { params: { query: { role: 'ADMIN' } }, signal })),
+  });
+export const useAdmins = () => useQuery(adminsQuery());
+
+// GET /portal-invitations (those still waiting to be used)
+export const invitationsQuery = () =>
+  queryOptions({
+    queryKey: ['portal', 'invitations'] as const,
+    queryFn: ({ signal }) =>
+      unwrap(api.GET('/api/v1/portal-invitations', { params: { query: { state: 'pending', limit: 100 } }, signal })),
+  });
+export const useInvitations = () => useQuery(invitationsQuery());
+
+// DELETE /portal-invitations/{id}
+export function useRevokeInvitation() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE('/api/v1/portal-invitations/{id}', { params: { path: { id } } })),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['portal', 'invitations'] }),
+  });
+}
+
+// GET /portal-report/weekly?weeks=: registrations, submissions, decisions, approval time, reasons.
+export const overviewQuery = (weeks: number) =>
+  queryOptions({
+    queryKey: ['portal', 'overview', weeks] as const,
+    queryFn: ({ signal }) => unwrap(api.GET('/api/v1/portal-report/weekly', { params: { query: { weeks } }, signal })),
+  });
+export const useOverview = (weeks: number) => useQuery(overviewQuery(weeks));

@@ -12,6 +12,9 @@ import {
   type RegistrationMode,
   type RequestField,
 } from '../api/portal';
+import { DigestCard } from './DigestSettingsForm';
+import { InvitationsList } from './InvitationsList';
+import { PortalReport } from './PortalReport';
 import { RequestsChart } from './RequestsChart';
 
 const FIELDS: { field: RequestField; label: string }[] = [
@@ -36,6 +39,15 @@ export function PortalAdminPage() {
       </Card>
       <Card title="Registrations waiting for approval">
         <PendingAccounts />
+      </Card>
+      <Card title="Open invitations">
+        <InvitationsList />
+      </Card>
+      <Card title="Daily digest of waiting requests">
+        <DigestCard />
+      </Card>
+      <Card title="The portal per week">
+        <PortalReport />
       </Card>
       <Card title="Requests per week">
         <RequestsChart />
