@@ -131,3 +131,14 @@ grant execute on function
   auth.filter_customers(jsonb, text, text, uuid, integer),
   auth.filter_jobs(jsonb, text, boolean, uuid, uuid, uuid, timestamptz, uuid, integer)
   to fieldops_admin;
+
+-- Organizations (db/migrations/0027): a sign-in without a company, the
+-- memberships of the identity it proved, the identity behind a session (for
+-- the membership list and the switch) and the company used last, all over
+-- the sign-in pool, never from a request.
+grant execute on function
+  auth.identity_login_attempt(text, text, integer, interval),
+  auth.identity_memberships(uuid),
+  auth.session_identity(uuid, uuid, uuid, text),
+  auth.remember_company(uuid, uuid)
+  to fieldops_login;

@@ -67,6 +67,7 @@ insert into expected_policy values
   ('jobs',             'jobs_customer_select',          'SELECT', '{fieldops_customer}'),
   ('idempotency_keys', 'idempotency_keys_owner_all',    'ALL',    '{fieldops_owner}'),
   ('idempotency_keys', 'idempotency_keys_own',          'ALL',    '{fieldops_admin,fieldops_worker}'),
+  ('identities',       'identities_owner_all',          'ALL',    '{fieldops_owner}'),
   ('login_failures',   'login_failures_owner_all',      'ALL',    '{fieldops_owner}'),
   ('mail_outbox',      'mail_outbox_owner_all',         'ALL',    '{fieldops_owner}'),
   ('mail_outbox',      'mail_outbox_admin_insert',      'INSERT', '{fieldops_admin}'),

@@ -68,10 +68,11 @@ SECRET=runbook-secret-runbook-secret-runbook-0123456789
 TABLES=(companies customers users sessions refresh_tokens job_statuses jobs job_tasks job_notes share_links
   share_link_opens audit_log idempotency_keys login_failures service_locations service_location_access contacts
   contact_methods contact_locations mail_outbox password_reset_tokens communications custom_field_definitions
-  portal_settings portal_accounts portal_verification_tokens portal_invitations job_requests job_request_changes)
-# All but companies (a reference table) and login_failures (on the coordinator)
-# are distributed by company_id (src/db/citus.rs, TABLES).
-DISTRIBUTED=$((${#TABLES[@]} - 2))
+  portal_settings portal_accounts portal_verification_tokens portal_invitations job_requests job_request_changes
+  identities)
+# All but companies and identities (reference tables) and login_failures (on
+# the coordinator) are distributed by company_id (src/db/citus.rs, TABLES).
+DISTRIBUTED=$((${#TABLES[@]} - 3))
 
 say() { printf '== runbook: %s\n' "$*"; }
 fail() {

@@ -49,6 +49,9 @@ pub async fn detect(conn: &mut PgConnection) -> anyhow::Result<Topology> {
 /// after the tables its foreign keys point at).
 pub const TABLES: &[(&str, Placement)] = &[
     ("app.companies", Placement::Reference),
+    // People, across companies (migration 0027): the memberships of every
+    // shard point at them, and sign-in finds them by address.
+    ("app.identities", Placement::Reference),
     ("app.customers", Placement::ByCompany),
     // Before app.jobs, whose keys point at them (migration 0020).
     ("app.service_locations", Placement::ByCompany),

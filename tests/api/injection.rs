@@ -183,6 +183,15 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
             fail(format!("select * from auth.portal_verify('{b}', sha256('x'))")),
             fail("select * from auth.portal_account_status('bolt', 'x@x.test')"),
             fail(format!("select auth.portal_register_invited('{b}', sha256('x'), 'x', 'x@x.test', null, 'x')")),
+            // People in several companies (migration 0027): the sign-in pool's only.
+            fail("select * from auth.identity_login_attempt('admin@bolt.test', '10.0.0.1', 1000, interval '1 minute')"),
+            fail(format!("select * from auth.identity_memberships('{}')", Uuid::new_v4())),
+            fail(format!(
+                "select * from auth.session_identity('{}', '{}', '{b}', 'ADMIN')",
+                Uuid::new_v4(),
+                victim.admin
+            )),
+            fail(format!("select auth.remember_company('{}', '{b}')", victim.admin)),
             // A contact's locations are computed for the session by triggers
             // only (migration 0025).
             fail(format!("select app.contact_location_scope('{b}', '{}')", Uuid::new_v4())),
@@ -417,6 +426,12 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
              values ('{b}', '{}', 'call', 'inbound', 'pwned')",
             victim.customer
         ),
+        // People (migration 0027): no request role reaches an identity, nor
+        // joins one to its company without a password of the membership's own.
+        "update app.identities set password_hash = 'pwned', last_company_id = null".to_owned(),
+        "delete from app.identities".to_owned(),
+        "insert into app.users (name, email, password_hash, role) values ('x', 'admin@bolt.test', null, 'ADMIN')"
+            .to_owned(),
         format!("update app.password_reset_tokens set expires_at = now() + interval '10 years' where company_id = '{b}'"),
         format!(
             "insert into app.password_reset_tokens (company_id, user_id, token_hash, expires_at) \

@@ -367,6 +367,10 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
             "/api/v1/job-requests".into(),
             Some(json!({"title": "x", "service_location_id": a_location})),
         ),
+        // People in several companies (migration 0027): B's people are no
+        // members of A.
+        (Method::GET, "/api/v1/auth/memberships".into(), None),
+        (Method::POST, "/api/v1/auth/switch".into(), Some(json!({"company": a.slug}))),
         // Asking for A's admin's reset link is open to anyone (it mails A's
         // admin, never the asker), so only the confirmation is in the matrix.
         (
@@ -392,6 +396,7 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         account_id.to_string(),
         invitation_id.clone(),
         request_id.clone(),
+        a.id.to_string(),
     ]
     .into_iter()
     .chain(a_statuses.iter().map(ToString::to_string))

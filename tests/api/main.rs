@@ -19,6 +19,7 @@ mod job_requests;
 mod jobs;
 mod lifecycle;
 mod mail;
+mod organizations;
 mod pooling;
 mod portal;
 mod portal_accounts;

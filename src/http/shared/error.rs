@@ -381,6 +381,11 @@ pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
     ("job_requests_field_locked", "locked_fields", "the company locks this field once a request is approved"),
     ("portal_accounts_rejected_reason", "reason", "must be 1 to 2000 characters"),
     ("users_email_format", "email", "is not a valid email address"),
+    // A user's identity (migration 0027), written by the users trigger before
+    // the row's own checks run: the same rules, so the same messages.
+    ("identities_email_format", "email", "is not a valid email address"),
+    ("identities_name_length", "name", "must be 1 to 200 characters"),
+    ("identities_email_key", "email", "was just taken by another account; try again"),
     ("users_name_length", "name", "must be 1 to 200 characters"),
     ("users_customer_link", "customer_id", "is required for CUSTOMER users and not allowed for others"),
     ("users_customer_fkey", "customer_id", "does not name a customer of this company"),
@@ -479,6 +484,9 @@ pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
 /// message is owed; should one fire anyway, it is logged as unmapped and
 /// answered with the generic 409/422. Each with the reason.
 pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
+    ("identities_pkey", "ids are generated"),
+    ("identities_last_company_fkey", "set by auth.remember_company from a live membership"),
+    ("users_identity_fkey", "set by the users trigger to an identity it found or made"),
     ("custom_field_definitions_pkey", "ids are generated"),
     ("custom_field_definitions_company_fkey", "company_id comes from the context"),
     ("customers_custom_fields_object", "the API always writes an object (the trigger says so first)"),

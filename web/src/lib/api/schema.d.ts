@@ -11,8 +11,15 @@ export type paths = {
         get?: never;
         put?: never;
         /**
-         * Signs in with company slug, email and password.
-         * @description Every failure (unknown company, unknown email, wrong password, deleted or
+         * Signs in with email and password, and the company's slug when the client
+         *     knows it.
+         * @description With `company`: that membership, as always. Without it: the person's live
+         *     memberships decide. One: straight in. Several: straight into the company
+         *     used last if it is among them, with `memberships` in the answer so the
+         *     client can offer a switch; else a 409 whose `memberships` list the
+         *     companies to choose from (send the sign-in again with one of their slugs).
+         *
+         *     Every failure (unknown company, unknown email, wrong password, deleted or
          *     deactivated user, inactive company) answers the same 401 after the same work.
          *     The one exception: the right password of a portal registration that is not
          *     approved (yet) answers 403 with the reason (confirm the email, wait for
@@ -51,6 +58,27 @@ export type paths = {
         };
         /** The signed-in user and company. */
         get: operations["me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/memberships": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The companies the signed-in person may switch to, this one included.
+         * @description A membership that signs in with a password of its own (one company's
+         *     admin set it) speaks for that membership only: its list is itself.
+         */
+        get: operations["list_memberships"];
         put?: never;
         post?: never;
         delete?: never;
@@ -118,6 +146,27 @@ export type paths = {
          *     is ever presented again the whole session is revoked (token theft).
          */
         post: operations["refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/switch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Switches to another company of the same person without the password: a
+         *     new session of that membership, with its own tokens. The caller's token
+         *     keeps working until it expires or is signed out.
+         */
+        post: operations["switch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1677,10 +1726,40 @@ export type components = {
             gate_code?: string | null;
         };
         LoginRequest: {
-            /** @description The company's slug, e.g. `acme`. */
-            company: string;
+            /**
+             * @description The company's slug, e.g. `acme`. Optional: without it the person's
+             *     memberships decide (see the endpoint).
+             */
+            company?: string | null;
             email: string;
             password: string;
+        };
+        /** @description One company the person may act in. */
+        Membership: {
+            /** @description Brand color, `#rrggbb`. */
+            color: string;
+            /** Format: uuid */
+            company_id: string;
+            /** @description The company the token that asked (or the one just issued) acts in. */
+            current: boolean;
+            name: string;
+            role: components["schemas"]["Role"];
+            slug: string;
+        };
+        /**
+         * @description The 409 of a sign-in without `company` when the person has several
+         *     memberships and none was used last: a problem+json with the choices.
+         */
+        MembershipChoice: {
+            detail: string;
+            memberships: components["schemas"]["Membership"][];
+            /** Format: int32 */
+            status: number;
+            title: string;
+            type: string;
+        };
+        MembershipList: {
+            memberships: components["schemas"]["Membership"][];
         };
         /** @enum {string} */
         MethodKind: "mobile" | "office_phone" | "email" | "fax";
@@ -2331,6 +2410,10 @@ export type components = {
             is_final: boolean;
             name: string;
         };
+        SwitchRequest: {
+            /** @description The slug of the company to switch to. */
+            company: string;
+        };
         Task: {
             /** Format: date-time */
             completed_at?: string | null;
@@ -2393,6 +2476,11 @@ export type components = {
              * @description Access token lifetime in seconds.
              */
             expires_in: number;
+            /**
+             * @description Every company the person may switch to, this one included (a sign-in
+             *     without `company`, and a switch).
+             */
+            memberships?: components["schemas"]["Membership"][] | null;
             /** @description Absent for browser clients, which receive it as an HttpOnly cookie. */
             refresh_token?: string | null;
             /** @description Always `Bearer`. */
@@ -2649,6 +2737,15 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No `company` given and several memberships, none used last: choose one */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembershipChoice"];
+                };
+            };
             /** @description Invalid body */
             422: {
                 headers: {
@@ -2703,6 +2800,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Profile"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_memberships: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The person's live memberships */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembershipList"];
                 };
             };
             /** @description Not signed in */
@@ -2832,6 +2958,66 @@ export interface operations {
             };
             /** @description Unknown, expired, revoked or reused refresh token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    switch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SwitchRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed in to the other company */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This membership signs in with a password of its own and cannot switch */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No live membership in that company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid body */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,347 @@
+-- Organizations (issue #15): one person, several companies.
+--
+-- app.users stays what every foreign key, audit actor and request context
+-- already names: a membership of one company, keyed (company_id, id), with its
+-- role, customer and active flag. The person behind it, the one who signs in,
+-- is a new global row, app.identities: the email (unique, case-insensitively),
+-- the password and the company used last. Each membership points at its
+-- identity (app.users.identity_id).
+--
+-- Passwords. Before this migration every user row had its own password, and
+-- one address could have different passwords in different companies. To keep
+-- every one of those logins working:
+--   * app.users.password_hash becomes the membership's *own* password and is
+--     null for a membership that signs in with its identity's password;
+--   * the backfill gives each identity the password of the address's most
+--     recently changed live membership, and clears the hash of every
+--     membership whose password was that same hash;
+--   * a sign-in that names a company checks that membership's own password
+--     when it has one, else the identity's (auth.login_lookup below), so
+--     `company + email + old password` keeps working for everybody;
+--   * a sign-in without a company checks the identity's password;
+--   * only a session of a membership that uses the identity's password may
+--     list the person's other memberships or switch into them: a membership's
+--     own password (set by one company's admin) proves nothing about the
+--     person's other companies;
+--   * a password reset (the person proves the address) sets the identity's
+--     password and clears every own password of its memberships: from then
+--     on one password opens all of them.
+-- The rules of who writes which password are in app.users_link_identity().
+
+create table app.identities (
+  id uuid not null default gen_random_uuid(),
+  email text not null,
+  name text not null,
+  password_hash text not null,
+  -- The company of the last sign-in or switch: a sign-in without a company
+  -- goes straight back into it.
+  last_company_id uuid,
+  created_at timestamptz not null default now(),
+  -- Set by the functions that change the row (app.stamp_row() would record a
+  -- user id, which names a membership in one company, not a person).
+  updated_at timestamptz not null default now(),
+  constraint identities_pkey primary key (id),
+  constraint identities_last_company_fkey foreign key (last_company_id)
+    references app.companies (id) on delete set null,
+  constraint identities_name_length check (char_length(name) between 1 and 200),
+  constraint identities_email_format check (email ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' and char_length(email) <= 254)
+);
+create unique index identities_email_key on app.identities (lower(email));
+
+-- One identity per address, named and keyed by its newest live membership.
+insert into app.identities (email, name, password_hash)
+select distinct on (lower(u.email)) u.email, u.name, u.password_hash
+from app.users u
+order by lower(u.email), (u.deleted_at is null) desc, u.updated_at desc, u.created_at desc, u.id;
+
+alter table app.users add column identity_id uuid,
+  -- When the membership's password (its own or its identity's) last changed:
+  -- the history records a change even when the hash lives on the identity.
+  add column password_changed_at timestamptz;
+
+update app.users u set identity_id = i.id
+from app.identities i
+where lower(i.email) = lower(u.email);
+
+-- The memberships whose password is the identity's use it from now on.
+alter table app.users alter column password_hash drop not null;
+update app.users u set password_hash = null
+from app.identities i
+where i.id = u.identity_id and u.password_hash = i.password_hash;
+
+alter table app.users alter column identity_id set not null,
+  add constraint users_identity_fkey foreign key (identity_id) references app.identities (id);
+create index users_identity_idx on app.users (identity_id, company_id);
+
+-- Keeps a membership and its identity together on every path that writes a
+-- user (an admin's create or edit, a portal registration, create-company, the
+-- demo, a DBA): a request role cannot reach app.identities itself.
+--
+-- * A new address gets a new identity holding the password given; the
+--   membership keeps none of its own.
+-- * An address that already has an identity joins it, and the password given
+--   stays the membership's own: one company's admin never sets the password
+--   a person uses for the other companies. (Unless the identity has no other
+--   live membership: then the password becomes the identity's.)
+-- * An email change moves the membership: a sole membership renames its
+--   identity (if the new address is free), any other joins or creates the new
+--   address's identity, taking the password it signed in with along.
+-- * A new password for a membership goes to the identity when the identity
+--   has no other live membership, else it stays the membership's own.
+create function app.users_link_identity() returns trigger
+language plpgsql security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_old app.identities%rowtype;
+  v_target uuid;
+  v_sole boolean;
+begin
+  -- A membership with no password of its own signs in with its identity's.
+  -- Only the sign-in flow and the owner make one: an admin's request that
+  -- could would add any address's person to its company without a word.
+  if new.password_hash is null and (tg_op = 'INSERT' or old.password_hash is not null)
+     and session_user = 'fieldops_authenticator' then
+    raise exception 'a membership made or edited in a request keeps a password' using errcode = '42501';
+  end if;
+  if tg_op = 'UPDATE' then
+    select * into v_old from app.identities i where i.id = old.identity_id;
+  end if;
+
+  if tg_op = 'INSERT' or lower(new.email) is distinct from lower(old.email) then
+    select i.id into v_target from app.identities i where lower(i.email) = lower(new.email);
+    if tg_op = 'UPDATE' and v_target is null and not exists (
+      select 1 from app.users u
+      where u.identity_id = old.identity_id and not (u.company_id = old.company_id and u.id = old.id)
+        and u.deleted_at is null
+    ) then
+      update app.identities i set email = new.email, updated_at = pg_catalog.now() where i.id = old.identity_id;
+    elsif v_target is null then
+      insert into app.identities (email, name, password_hash)
+      values (new.email, new.name, coalesce(new.password_hash, v_old.password_hash))
+      returning id into v_target;
+      new.identity_id := v_target;
+      new.password_hash := null;
+      return new;
+    else
+      -- The password the membership signed in with goes along.
+      new.identity_id := v_target;
+      new.password_hash := coalesce(new.password_hash, v_old.password_hash);
+    end if;
+  end if;
+
+  if tg_op = 'UPDATE' and new.password_hash is distinct from old.password_hash then
+    new.password_changed_at := pg_catalog.now();
+  end if;
+  if new.password_hash is not null
+     and (tg_op = 'INSERT' or new.password_hash is distinct from old.password_hash
+          or new.identity_id is distinct from old.identity_id) then
+    select not exists (
+      select 1 from app.users u
+      where u.identity_id = new.identity_id and not (u.company_id = new.company_id and u.id = new.id)
+        and u.deleted_at is null
+    ) into v_sole;
+    -- Nobody else signs in with this identity (a new address, or one whose
+    -- other memberships are all deleted): the password becomes the
+    -- identity's, and an old password of a deleted membership stops working.
+    if v_sole then
+      update app.identities i set password_hash = new.password_hash, name = new.name, updated_at = pg_catalog.now()
+      where i.id = new.identity_id;
+      new.password_hash := null;
+      if tg_op = 'UPDATE' then
+        -- The after-update trigger sees no change of this row's hash now:
+        -- end the membership's other sessions here, as it would have.
+        update app.sessions s set revoked_at = pg_catalog.now(), revoked_reason = 'password changed'
+        where s.company_id = new.company_id and s.user_id = new.id and s.revoked_at is null
+          and s.id is distinct from app.session_id();
+      end if;
+    end if;
+  end if;
+  return new;
+end
+$$;
+
+create trigger users_link_identity before insert or update of email, password_hash on app.users
+for each row execute function app.users_link_identity();
+
+-- A sign-in naming a company: the membership's own password if it has one,
+-- else its identity's.
+create or replace function auth.login_lookup(p_company_slug text, p_email text)
+returns table (user_id uuid, company_id uuid, role app.user_role, customer_id uuid, password_hash text,
+               name text, email text, company_name text, company_slug text, company_color text)
+language plpgsql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_company app.companies%rowtype;
+begin
+  select * into v_company from app.companies c where c.slug = lower(p_company_slug) and c.is_active;
+  if not found then
+    return;
+  end if;
+  return query
+  select u.id, u.company_id, u.role, u.customer_id, coalesce(u.password_hash, i.password_hash),
+         u.name, u.email, v_company.name, v_company.slug, v_company.color
+  from app.users u
+  join app.identities i on i.id = u.identity_id
+  where u.company_id = v_company.id
+    and lower(u.email) = lower(p_email)
+    and u.deleted_at is null
+    and u.is_active
+    -- A customer login signs in only while its customer exists.
+    and (u.customer_id is null or exists (
+      select 1 from app.customers cu
+      where cu.company_id = u.company_id and cu.id = u.customer_id and cu.deleted_at is null));
+end
+$$;
+
+-- The live memberships of an identity a sign-in or a session has proved:
+-- active, not deleted, in an active company, a customer login only while its
+-- customer exists. `uses_identity_password` says whether the membership signs
+-- in with the identity's password (see the header).
+create function auth.identity_memberships(p_identity_id uuid)
+returns table (user_id uuid, company_id uuid, role app.user_role, customer_id uuid, name text, email text,
+               company_name text, company_slug text, company_color text, uses_identity_password boolean)
+language plpgsql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  return query
+  select u.id, u.company_id, u.role, u.customer_id, u.name, u.email, c.name, c.slug, c.color,
+         u.password_hash is null
+  from app.users u
+  join app.companies c on c.id = u.company_id
+  where u.identity_id = p_identity_id
+    and u.deleted_at is null
+    and u.is_active
+    and c.is_active
+    and (u.customer_id is null or exists (
+      select 1 from app.customers cu
+      where cu.company_id = u.company_id and cu.id = u.customer_id and cu.deleted_at is null))
+  order by c.name, c.slug;
+end
+$$;
+
+-- A sign-in without a company: throttled and counted like auth.login_attempt
+-- (its account key is the address alone, `*:` then the email), answering the
+-- identity's password and the company it used last.
+create function auth.identity_login_attempt(
+  p_email text,
+  p_client_ip text,
+  p_limit integer,
+  p_window interval
+) returns table (attempt_id bigint, retry_after integer, identity_id uuid, password_hash text, last_company_id uuid)
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_email text := auth.login_normal(p_email);
+  v_key text := '*:' || pg_catalog.lower(v_email);
+  v_retry integer;
+  v_attempt bigint;
+begin
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('fieldops.login.account:' || v_key, 0));
+  if p_client_ip is not null then
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('fieldops.login.address:' || p_client_ip, 0));
+  end if;
+  v_retry := auth.login_retry_after(v_key, p_client_ip, p_limit, p_window);
+  if v_retry > 0 then
+    return query select null::bigint, v_retry, null::uuid, null::text, null::uuid;
+    return;
+  end if;
+  insert into app.login_failures (account_key, client_ip) values (v_key, p_client_ip)
+  returning id into v_attempt;
+  delete from app.login_failures where failed_at < pg_catalog.now() - interval '1 day';
+  return query
+    select v_attempt, 0, i.id, i.password_hash, i.last_company_id
+    from (select 1) one
+    left join app.identities i on pg_catalog.lower(i.email) = pg_catalog.lower(v_email)
+    limit 1;
+end
+$$;
+
+-- The identity behind a live session (same checks as auth.require_session),
+-- and whether the session may speak for it: only when its membership signs in
+-- with the identity's password. No row: the session is not live.
+create function auth.session_identity(p_session_id uuid, p_user_id uuid, p_company_id uuid, p_role text)
+returns table (identity_id uuid, speaks_for_identity boolean)
+language plpgsql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  return query
+  select u.identity_id, u.password_hash is null
+  from app.sessions s
+  join app.users u on u.company_id = s.company_id and u.id = s.user_id
+  join app.companies c on c.id = s.company_id
+  where s.company_id = p_company_id
+    and s.id = p_session_id
+    and s.user_id = p_user_id
+    and s.revoked_at is null
+    and s.expires_at > pg_catalog.now()
+    and s.role::text = p_role
+    and u.role::text = p_role
+    and u.customer_id is not distinct from s.customer_id
+    and u.deleted_at is null
+    and u.is_active
+    and c.is_active;
+end
+$$;
+
+-- Remembers the company an identity signed in to or switched to last. Not
+-- a sign-in with a membership's own password: that proves nothing about the
+-- person, who should not land in that company by default because of it.
+create function auth.remember_company(p_user_id uuid, p_company_id uuid)
+returns void
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  update app.identities i set last_company_id = p_company_id
+  from app.users u
+  where u.company_id = p_company_id and u.id = p_user_id and i.id = u.identity_id
+    and u.password_hash is null
+    and i.last_company_id is distinct from p_company_id;
+end
+$$;
+
+-- A password reset proves the address: it sets the identity's password and
+-- clears every membership's own, and ends the sessions of all of them.
+create or replace function auth.complete_password_reset(p_company_id uuid, p_token_hash bytea, p_password_hash text)
+returns uuid
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_token app.password_reset_tokens%rowtype;
+  v_identity uuid;
+begin
+  select * into v_token from app.password_reset_tokens t
+  where t.company_id = p_company_id and t.token_hash = p_token_hash
+  for update;
+  if not found or v_token.used_at is not null or v_token.expires_at <= pg_catalog.now() then
+    return null;
+  end if;
+  select u.identity_id into v_identity from app.users u
+  where u.company_id = v_token.company_id and u.id = v_token.user_id
+    and u.deleted_at is null and u.is_active;
+  if not found then
+    return null;
+  end if;
+  perform 1 from app.companies c where c.id = v_token.company_id and c.is_active;
+  if not found then
+    return null;
+  end if;
+
+  update app.password_reset_tokens t set used_at = pg_catalog.now()
+  where t.company_id = v_token.company_id and t.user_id = v_token.user_id and t.used_at is null;
+  update app.sessions s set revoked_at = pg_catalog.now(), revoked_reason = 'password reset'
+  from app.users u
+  where u.identity_id = v_identity and s.company_id = u.company_id and s.user_id = u.id
+    and s.revoked_at is null;
+  update app.identities i set password_hash = p_password_hash, updated_at = pg_catalog.now() where i.id = v_identity;
+  update app.users u set password_hash = null
+  where u.identity_id = v_identity and u.password_hash is not null;
+  return v_token.user_id;
+end
+$$;

@@ -1,0 +1,145 @@
+-- People in several companies (db/migrations/0027, docs/organizations.md):
+-- app.identities is reachable by no request role; the users trigger keeps
+-- each membership with its identity and decides whose password a new one is;
+-- the sign-in pool's functions answer for one identity each; a password
+-- reset gives the person one password for every membership.
+-- One transaction per acting role (fixtures/tenants.sql says why).
+set search_path = tap, public;
+grant usage on schema tap to fieldops_owner, fieldops_login, fieldops_authenticator, fieldops_admin,
+  fieldops_worker, fieldops_customer;
+select plan(41);
+\ir fixtures/tenants.sql
+
+-- ------------------------------------------------------------ no request role
+select is(has_table_privilege(r, 'app.identities', p), false, format('%s has no %s on app.identities', r, p))
+from unnest(array['fieldops_login', 'fieldops_authenticator', 'fieldops_admin', 'fieldops_worker',
+                  'fieldops_customer']) r,
+     unnest(array['SELECT', 'UPDATE']) p;
+
+begin;
+set local role fieldops_admin;
+select pg_temp.ctx('A.admin');
+select throws_ok($$ select count(*) from app.identities $$, '42501', null,
+  'an admin cannot read identities, not even its own');
+select throws_ok($$ update app.identities set password_hash = 'x' $$, '42501', null,
+  'an admin cannot write identities');
+commit;
+
+-- ------------------------------------------------------------ the fixture
+select is(pg_temp.count_of(format($$ select 1 from app.users u join app.identities i on i.id = u.identity_id
+                                     where u.company_id in (%L, %L) and lower(i.email) = lower(u.email)
+                                       and u.password_hash is null $$, pg_temp.id('A'), pg_temp.id('B'))),
+  8::bigint, 'each fixture user has its own identity, which holds its password');
+
+-- ------------------------------------------------------------ the users trigger
+-- A's admin adds Pat: a new address, a new identity with the password given.
+begin;
+set local role fieldops_admin;
+select pg_temp.ctx('A.admin');
+select lives_ok($$ insert into app.users (name, email, password_hash, role)
+                   values ('Pat', 'Pat@pgtap.test', 'pat-identity', 'WORKER') $$, 'A adds Pat');
+commit;
+select is((select password_hash from app.identities where lower(email) = 'pat@pgtap.test'), 'pat-identity',
+  'a new address gets an identity holding the password given');
+select is(pg_temp.count_of(format($$ select 1 from app.users where company_id = %L and lower(email) = 'pat@pgtap.test'
+                                     and password_hash is null $$, pg_temp.id('A'))),
+  1::bigint, '... and the membership keeps none of its own');
+
+-- B's admin adds the same address with a password of its choosing.
+begin;
+set local role fieldops_admin;
+select pg_temp.ctx('B.admin');
+select lives_ok($$ insert into app.users (name, email, password_hash, role)
+                   values ('Pat at B', 'pat@PGTAP.test', 'b-chosen', 'ADMIN') $$, 'B adds Pat too');
+select lives_ok($$ update app.users set password_hash = 'b-chosen-2' where lower(email) = 'pat@pgtap.test' $$,
+  'B changes that password');
+commit;
+select is((select count(*) from app.identities where lower(email) = 'pat@pgtap.test'), 1::bigint,
+  'one person: B''s membership joins the identity');
+select is((select password_hash from app.identities where lower(email) = 'pat@pgtap.test'), 'pat-identity',
+  'B''s admin never sets the password Pat uses for A');
+select is(pg_temp.count_of(format($$ select 1 from app.users where company_id = %L and lower(email) = 'pat@pgtap.test'
+                                     and password_hash = 'b-chosen-2' and password_changed_at is not null $$,
+                                  pg_temp.id('B'))),
+  1::bigint, 'the password B chose stays B''s membership''s own');
+
+-- A sole membership renames its identity; a shared one moves.
+begin;
+set local role fieldops_admin;
+select pg_temp.ctx('A.admin');
+select lives_ok($$ update app.users set email = 'worker2-renamed@a.test' where id = $$ || quote_literal(pg_temp.id('A.worker2')),
+  'A renames its worker2');
+commit;
+select is((select i.email from app.identities i join app.users u on u.identity_id = i.id
+           where u.company_id = pg_temp.id('A') and u.id = pg_temp.id('A.worker2')),
+  'worker2-renamed@a.test', 'a sole membership renames its identity');
+select is((select count(*) from app.identities where lower(email) = 'worker2@a.test'), 0::bigint,
+  '... and leaves no identity behind');
+
+-- ------------------------------------------------------------ the sign-in pool
+select id as pat from app.identities where lower(email) = 'pat@pgtap.test' \gset
+select id as pat_a from app.users where company_id = pg_temp.id('A') and lower(email) = 'pat@pgtap.test' \gset
+select id as pat_b from app.users where company_id = pg_temp.id('B') and lower(email) = 'pat@pgtap.test' \gset
+insert into app.sessions (id, company_id, user_id, expires_at)
+values (pg_temp.id('A.pat.session'), pg_temp.id('A'), :'pat_a', now() + interval '1 hour'),
+       (pg_temp.id('B.pat.session'), pg_temp.id('B'), :'pat_b', now() + interval '1 hour');
+
+set role fieldops_login;
+select is((select row(identity_id, password_hash)::text
+           from auth.identity_login_attempt(' PAT@pgtap.test ', '10.12.0.1', 5, interval '1 minute')),
+  row(:'pat'::uuid, 'pat-identity')::text, 'a sign-in without company finds the identity by address, in any spelling');
+select is((select row(attempt_id is not null, identity_id)::text
+           from auth.identity_login_attempt('nobody@pgtap.test', '10.12.0.2', 5, interval '1 minute')),
+  row(true, null::uuid)::text, 'an unknown address is counted and finds nothing');
+select is((select row(retry_after > 0, identity_id)::text
+           from auth.identity_login_attempt('pat@pgtap.test', '10.12.0.3', 1, interval '1 minute')),
+  row(true, null::uuid)::text, 'the address is throttled like any sign-in, and learns nothing');
+select results_eq(
+  format($$ select company_slug, role::text, uses_identity_password from auth.identity_memberships(%L) $$, :'pat'),
+  $$ values ('pgtap-a'::text, 'WORKER'::text, true), ('pgtap-b', 'ADMIN', false) $$,
+  'Pat''s memberships: A with the identity''s password, B with its own');
+select is((select row(identity_id, speaks_for_identity)::text
+           from auth.session_identity(pg_temp.id('A.pat.session'), :'pat_a', pg_temp.id('A'), 'WORKER')),
+  row(:'pat'::uuid, true)::text, 'a session of A''s membership speaks for Pat');
+select is((select row(identity_id, speaks_for_identity)::text
+           from auth.session_identity(pg_temp.id('B.pat.session'), :'pat_b', pg_temp.id('B'), 'ADMIN')),
+  row(:'pat'::uuid, false)::text, 'a session of B''s (its own password) does not');
+select is((select count(*)::int
+           from auth.session_identity(pg_temp.id('A.pat.session'), :'pat_a', pg_temp.id('B'), 'WORKER')), 0,
+  'a session claimed for another company is no session');
+select is((select count(*)::int
+           from auth.session_identity(pg_temp.id('A.pat.session'), :'pat_a', pg_temp.id('A'), 'ADMIN')), 0,
+  'a session claimed with another role is no session');
+select lives_ok(format($$ select auth.remember_company(%L, %L) $$, :'pat_b', pg_temp.id('B')),
+  'a sign-in with B''s own password');
+reset role;
+select is((select last_company_id from app.identities where id = :'pat'), null::uuid,
+  '... is not remembered as Pat''s company');
+set role fieldops_login;
+select lives_ok(format($$ select auth.remember_company(%L, %L) $$, :'pat_a', pg_temp.id('A')),
+  'a sign-in to A');
+reset role;
+select is((select last_company_id from app.identities where id = :'pat'), pg_temp.id('A'), '... is');
+
+-- A reset through B's membership proves the address: one password for all.
+set role fieldops_login;
+select lives_ok(format($$ select auth.create_password_reset(%L, %L, sha256('pgtap reset of Pat'), now() + interval '1 hour') $$,
+                       pg_temp.id('B'), :'pat_b'), 'a reset of Pat''s B membership');
+select is(auth.complete_password_reset(pg_temp.id('B'), sha256('pgtap reset of Pat'), 'pat-reset'), :'pat_b'::uuid,
+  '... spent');
+reset role;
+select is((select password_hash from app.identities where id = :'pat'), 'pat-reset',
+  'the reset sets the identity''s password');
+select is(pg_temp.count_of(format($$ select 1 from app.users where company_id = %L and id = %L and password_hash is null $$,
+                                  pg_temp.id('B'), :'pat_b'))
+          + pg_temp.count_of(format($$ select 1 from app.users where company_id = %L and id = %L and password_hash is null $$,
+                                    pg_temp.id('A'), :'pat_a')),
+  2::bigint, '... and clears every membership''s own');
+select is(pg_temp.count_of(format($$ select 1 from app.sessions where company_id = %L and user_id = %L and revoked_at is null $$,
+                                  pg_temp.id('A'), :'pat_a'))
+          + pg_temp.count_of(format($$ select 1 from app.sessions where company_id = %L and user_id = %L and revoked_at is null $$,
+                                    pg_temp.id('B'), :'pat_b')),
+  0::bigint, '... and ends the sessions of every membership');
+
+select pg_temp.drop_fixture();
+select * from finish();
