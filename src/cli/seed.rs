@@ -128,6 +128,40 @@ pub async fn seed_demo(owner: &PgPool) -> anyhow::Result<Vec<DemoLogin>> {
         }
         logins.push(login(&customer_email, Role::Customer));
     }
+    logins.extend(seed_office_manager(owner, &hash).await?);
+    Ok(logins)
+}
+
+/// The office manager of both demo companies: one person, an admin in each,
+/// who signs in once and switches (docs/organizations.md).
+pub const OFFICE_MANAGER: &str = "morgan@office.example";
+
+async fn seed_office_manager(owner: &PgPool, hash: &str) -> anyhow::Result<Vec<DemoLogin>> {
+    let mut logins = Vec::new();
+    for (n, demo) in DEMO_COMPANIES.iter().enumerate() {
+        // The first membership brings the password (and makes the person);
+        // the others have none of their own: they open with the person's.
+        let own_hash = (n == 0).then_some(hash);
+        sqlx::query!(
+            "insert into app.users (company_id, name, email, password_hash, role)
+             select c.id, 'Morgan Office', $2, $3, 'ADMIN' from app.companies c
+             where c.slug = $1
+               and not exists (select 1 from app.users u
+                               where u.company_id = c.id and lower(u.email) = lower($2) and u.deleted_at is null)",
+            demo.slug,
+            OFFICE_MANAGER,
+            own_hash,
+        )
+        .execute(owner)
+        .await
+        .with_context(|| format!("adding the office manager to {}", demo.slug))?;
+        logins.push(DemoLogin {
+            company: demo.slug.to_owned(),
+            email: OFFICE_MANAGER.to_owned(),
+            password: DEMO_PASSWORD.to_owned(),
+            role: Role::Admin,
+        });
+    }
     Ok(logins)
 }
 
