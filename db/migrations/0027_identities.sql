@@ -345,3 +345,128 @@ begin
   return v_token.user_id;
 end
 $$;
+
+-- Invitations: an admin invites an address to join the company with a role.
+-- The link's token is stored as its digest, works once, for 7 days, until
+-- revoked. Accepting makes the membership: for a new address a new person
+-- (name and password given), else the existing person, who proves itself by
+-- being signed in or by its password (auth.accept_invitation).
+create table app.invitations (
+  company_id uuid not null default app.session_company_hint()
+    constraint invitations_company_fkey references app.companies (id) on delete cascade,
+  id uuid not null default gen_random_uuid(),
+  email text not null,
+  -- Staff only: customers join through the portal and its own invitations.
+  role app.user_role not null,
+  token_hash bytea not null,
+  expires_at timestamptz not null,
+  accepted_at timestamptz,
+  user_id uuid,
+  revoked_at timestamptz,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  created_by uuid,
+  updated_by uuid,
+  version integer not null default 1,
+  constraint invitations_pkey primary key (company_id, id),
+  constraint invitations_token_key unique (company_id, token_hash),
+  constraint invitations_user_fkey foreign key (company_id, user_id) references app.users (company_id, id),
+  constraint invitations_role_staff check (role in ('ADMIN', 'WORKER')),
+  constraint invitations_email_format check (email ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' and char_length(email) <= 254),
+  constraint invitations_hash_length check (octet_length(token_hash) = 32),
+  constraint invitations_accepted check ((accepted_at is null) = (user_id is null)),
+  constraint invitations_settled_once check (accepted_at is null or revoked_at is null)
+);
+create index invitations_pending_idx on app.invitations (company_id, created_at desc, id)
+  where accepted_at is null and revoked_at is null;
+
+create trigger invitations_stamp before insert or update on app.invitations
+for each row execute function app.stamp_row();
+create trigger invitations_audit after insert or update or delete on app.invitations
+for each row execute function app.audit_row('company_id');
+
+-- The invitation a link names, for the accept page and the accepting: its
+-- company, address, role and state, and whether the address has a person
+-- (who must then prove itself). Nothing for an unknown digest.
+create function auth.invitation_status(p_company_id uuid, p_token_hash bytea)
+returns table (email text, role app.user_role, company_name text, company_slug text, company_color text,
+               state text, identity_id uuid)
+language plpgsql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  return query
+  select v.email, v.role, c.name, c.slug, c.color,
+         case when v.accepted_at is not null then 'accepted'
+              when v.revoked_at is not null then 'revoked'
+              when v.expires_at <= pg_catalog.now() then 'expired'
+              else 'pending' end,
+         i.id
+  from app.invitations v
+  join app.companies c on c.id = v.company_id and c.is_active
+  left join app.identities i on pg_catalog.lower(i.email) = pg_catalog.lower(v.email)
+  where v.company_id = p_company_id and v.token_hash = p_token_hash;
+end
+$$;
+
+-- Spends an invitation: the membership of the person `p_identity_id` (whom
+-- the server verified: signed in as them, or their password), or, for an
+-- address with no person yet, a new one with `p_name` and `p_password_hash`.
+-- Answers the outcome ('accepted', 'invalid', 'member' already, 'identity'
+-- when the address has a person the server did not verify) and the
+-- membership made.
+create function auth.accept_invitation(p_company_id uuid, p_token_hash bytea, p_identity_id uuid, p_name text,
+                                       p_password_hash text)
+returns table (outcome text, user_id uuid)
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_invitation app.invitations%rowtype;
+  v_identity app.identities%rowtype;
+  v_user uuid;
+begin
+  select * into v_invitation from app.invitations v
+  where v.company_id = p_company_id and v.token_hash = p_token_hash
+  for update;
+  if not found or v_invitation.accepted_at is not null or v_invitation.revoked_at is not null
+     or v_invitation.expires_at <= pg_catalog.now() then
+    return query select 'invalid'::text, null::uuid;
+    return;
+  end if;
+  perform 1 from app.companies c where c.id = p_company_id and c.is_active;
+  if not found then
+    return query select 'invalid'::text, null::uuid;
+    return;
+  end if;
+  select * into v_identity from app.identities i where pg_catalog.lower(i.email) = pg_catalog.lower(v_invitation.email);
+  if found and v_identity.id is distinct from p_identity_id then
+    return query select 'identity'::text, null::uuid;
+    return;
+  end if;
+  if not found and p_identity_id is not null then
+    return query select 'identity'::text, null::uuid;
+    return;
+  end if;
+  perform 1 from app.users u
+  where u.company_id = p_company_id and pg_catalog.lower(u.email) = pg_catalog.lower(v_invitation.email)
+    and u.deleted_at is null;
+  if found then
+    return query select 'member'::text, null::uuid;
+    return;
+  end if;
+  -- A person's new membership has no password of its own (it opens with the
+  -- person's); a new person's gets the one given, which the users trigger
+  -- moves to the new identity.
+  insert into app.users (company_id, name, email, password_hash, role)
+  values (p_company_id,
+          coalesce(v_identity.name, pg_catalog.btrim(p_name)),
+          coalesce(v_identity.email, v_invitation.email),
+          case when v_identity.id is null then p_password_hash end,
+          v_invitation.role)
+  returning id into v_user;
+  update app.invitations v set accepted_at = pg_catalog.now(), user_id = v_user
+  where v.company_id = p_company_id and v.id = v_invitation.id;
+  return query select 'accepted'::text, v_user;
+end
+$$;

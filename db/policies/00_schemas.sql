@@ -134,11 +134,14 @@ grant execute on function
 
 -- Organizations (db/migrations/0027): a sign-in without a company, the
 -- memberships of the identity it proved, the identity behind a session (for
--- the membership list and the switch) and the company used last, all over
--- the sign-in pool, never from a request.
+-- the membership list and the switch), the company used last, and an
+-- invitation's state and its accepting, all over the sign-in pool, never
+-- from a request.
 grant execute on function
   auth.identity_login_attempt(text, text, integer, interval),
   auth.identity_memberships(uuid),
   auth.session_identity(uuid, uuid, uuid, text),
-  auth.remember_company(uuid, uuid)
+  auth.remember_company(uuid, uuid),
+  auth.invitation_status(uuid, bytea),
+  auth.accept_invitation(uuid, bytea, uuid, text, text)
   to fieldops_login;

@@ -35,7 +35,7 @@ select exists (select 1 from pg_extension where extname = 'citus') as citus \gse
 -- The tables. Adding one? List it here, then make every test below pass.
 select tables_are('app', array[
   'audit_log', 'communications', 'companies', 'contact_locations', 'contact_methods', 'contacts', 'custom_field_definitions', 'customers',
-  'identities', 'idempotency_keys', 'job_notes', 'job_request_changes', 'job_requests', 'job_statuses', 'job_tasks', 'jobs', 'login_failures',
+  'identities', 'idempotency_keys', 'invitations', 'job_notes', 'job_request_changes', 'job_requests', 'job_statuses', 'job_tasks', 'jobs', 'login_failures',
   'mail_outbox', 'password_reset_tokens', 'portal_accounts', 'portal_invitations', 'portal_settings', 'portal_verification_tokens',
   'refresh_tokens', 'service_location_access', 'service_locations', 'sessions', 'share_link_opens', 'share_links', 'users'
 ], 'schema app holds exactly the tables the policy tests know');

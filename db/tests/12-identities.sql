@@ -7,7 +7,7 @@
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_login, fieldops_authenticator, fieldops_admin,
   fieldops_worker, fieldops_customer;
-select plan(41);
+select plan(55);
 \ir fixtures/tenants.sql
 
 -- ------------------------------------------------------------ no request role
@@ -140,6 +140,52 @@ select is(pg_temp.count_of(format($$ select 1 from app.sessions where company_id
           + pg_temp.count_of(format($$ select 1 from app.sessions where company_id = %L and user_id = %L and revoked_at is null $$,
                                     pg_temp.id('B'), :'pat_b')),
   0::bigint, '... and ends the sessions of every membership');
+
+-- ------------------------------------------------------------ invitations
+insert into app.invitations (id, company_id, email, role, token_hash, expires_at)
+values (pg_temp.id('B.invitation'), pg_temp.id('B'), 'someone@pgtap.test', 'WORKER', sha256('pgtap invitation of B'),
+        now() + interval '7 days');
+begin;
+set local role fieldops_admin;
+select pg_temp.ctx('A.admin');
+select lives_ok($$ insert into app.invitations (email, role, token_hash, expires_at)
+                   values ('worker@b.test', 'WORKER', sha256('pgtap invitation of A'), now() + interval '7 days') $$,
+  'admin A invites B''s worker to A');
+select throws_ok($$ insert into app.invitations (email, role, token_hash, expires_at)
+                    values ('x@pgtap.test', 'CUSTOMER', sha256('pgtap customer'), now() + interval '7 days') $$,
+  '23514', null, 'customers are not invited as staff');
+select throws_ok($$ select token_hash from app.invitations $$, '42501', null, 'admin A cannot read invitation digests');
+select is((select count(*) from app.invitations where company_id = pg_temp.id('B')), 0::bigint,
+  'admin A sees none of B''s invitations');
+select is(pg_temp.affected(format($$ update app.invitations set revoked_at = now() where id = %L $$, pg_temp.id('B.invitation'))),
+  0::bigint, 'admin A cannot revoke B''s invitation');
+select throws_ok($$ delete from app.invitations $$, '42501', null, 'admin A cannot delete invitations');
+commit;
+begin;
+set local role fieldops_worker;
+select pg_temp.ctx('A.worker');
+select throws_ok($$ select count(*) from app.invitations $$, '42501', null, 'a worker reads no invitation');
+commit;
+
+select id as b_worker from app.identities where lower(email) = 'worker@b.test' \gset
+set role fieldops_login;
+select is((select row(state, identity_id)::text from auth.invitation_status(pg_temp.id('A'), sha256('pgtap invitation of A'))),
+  row('pending', :'b_worker'::uuid)::text, 'the link names a pending invitation of a person who exists');
+select is((select count(*)::int from auth.invitation_status(pg_temp.id('B'), sha256('pgtap invitation of A'))), 0,
+  'under another company the digest is unknown');
+select is((select outcome from auth.accept_invitation(pg_temp.id('A'), sha256('pgtap invitation of A'), null, 'Mallory', 'x')),
+  'identity', 'an existing person is never made again without proving itself');
+select is((select outcome from auth.accept_invitation(pg_temp.id('A'), sha256('pgtap invitation of A'), :'pat', null, null)),
+  'identity', 'nor accepted as another person');
+select is((select outcome from auth.accept_invitation(pg_temp.id('A'), sha256('pgtap invitation of A'), :'b_worker', null, null)),
+  'accepted', 'the invited person accepts');
+select is((select outcome from auth.accept_invitation(pg_temp.id('A'), sha256('pgtap invitation of A'), :'b_worker', null, null)),
+  'invalid', 'once');
+reset role;
+select is(pg_temp.count_of(format($$ select 1 from app.users where company_id = %L and lower(email) = 'worker@b.test'
+                                     and role = 'WORKER' and password_hash is null
+                                     and identity_id = %L $$, pg_temp.id('A'), :'b_worker')),
+  1::bigint, 'the membership joins the person, with the person''s password');
 
 select pg_temp.drop_fixture();
 select * from finish();

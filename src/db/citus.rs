@@ -81,6 +81,8 @@ pub const TABLES: &[(&str, Placement)] = &[
     ("app.portal_invitations", Placement::ByCompany),
     ("app.job_requests", Placement::ByCompany),
     ("app.job_request_changes", Placement::ByCompany),
+    // After the users its accepted membership points at (migration 0027).
+    ("app.invitations", Placement::ByCompany),
     // Failed sign-ins are not tenant data and are only read by the sign-in
     // functions, which run on the coordinator.
     ("app.login_failures", Placement::Coordinator),

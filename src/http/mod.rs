@@ -14,6 +14,7 @@ pub mod custom_fields;
 pub mod customers;
 pub mod health;
 pub mod history;
+pub mod invitations;
 pub mod job_requests;
 pub mod jobs;
 pub mod notes;
@@ -60,6 +61,7 @@ use shared::{idempotency, middleware, AppState, Error};
         (name = "share-links", description = "Read-only links to one job"),
         (name = "job-requests", description = "What customers ask for, from draft to job, with every change"),
         (name = "portal", description = "The customer portal: its public page and your company's settings"),
+        (name = "invitations", description = "Invitations of people to join your company as staff, and their accepting"),
     )
 )]
 pub struct ApiDoc;
@@ -97,6 +99,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(share::router())
         .merge(portal::router())
         .merge(job_requests::router())
+        .merge(invitations::router())
         .split_for_parts()
 }
 

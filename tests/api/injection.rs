@@ -192,6 +192,8 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
                 victim.admin
             )),
             fail(format!("select auth.remember_company('{}', '{b}')", victim.admin)),
+            fail(format!("select * from auth.invitation_status('{b}', sha256('x'))")),
+            fail(format!("select * from auth.accept_invitation('{b}', sha256('x'), null, 'x', 'x')")),
             // A contact's locations are computed for the session by triggers
             // only (migration 0025).
             fail(format!("select app.contact_location_scope('{b}', '{}')", Uuid::new_v4())),
@@ -430,6 +432,11 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
         // joins one to its company without a password of the membership's own.
         "update app.identities set password_hash = 'pwned', last_company_id = null".to_owned(),
         "delete from app.identities".to_owned(),
+        format!("update app.invitations set revoked_at = now() where company_id = '{b}'"),
+        format!(
+            "insert into app.invitations (company_id, email, role, token_hash, expires_at) \
+             values ('{b}', 'x@evil.test', 'ADMIN', sha256('x'), now() + interval '1 day')"
+        ),
         "insert into app.users (name, email, password_hash, role) values ('x', 'admin@bolt.test', null, 'ADMIN')"
             .to_owned(),
         format!("update app.password_reset_tokens set expires_at = now() + interval '10 years' where company_id = '{b}'"),

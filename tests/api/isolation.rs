@@ -91,6 +91,16 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         .await;
     assert_eq!(invitation.status, StatusCode::CREATED);
     let invitation_id = invitation.id().to_string();
+    // A's invitation of a new member (migration 0027).
+    let staff_invitation_id = app
+        .post(
+            "/api/v1/invitations",
+            &a.admin.access,
+            json!({"email": "secret.hire@people.test", "role": "ADMIN"}),
+        )
+        .await
+        .id()
+        .to_string();
 
     // A job request of A's customer, submitted, with its history.
     let a_locations =
@@ -371,6 +381,8 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         // members of A.
         (Method::GET, "/api/v1/auth/memberships".into(), None),
         (Method::POST, "/api/v1/auth/switch".into(), Some(json!({"company": a.slug}))),
+        (Method::GET, "/api/v1/invitations".into(), None),
+        (Method::DELETE, format!("/api/v1/invitations/{staff_invitation_id}"), None),
         // Asking for A's admin's reset link is open to anyone (it mails A's
         // admin, never the asker), so only the confirmation is in the matrix.
         (
@@ -397,6 +409,7 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         invitation_id.clone(),
         request_id.clone(),
         a.id.to_string(),
+        staff_invitation_id.clone(),
     ]
     .into_iter()
     .chain(a_statuses.iter().map(ToString::to_string))

@@ -449,3 +449,43 @@ async fn a_mail_is_given_up_after_its_last_attempt() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(sink.messages().is_empty());
 }
+
+#[tokio::test]
+async fn an_invitation_mail_arrives_in_the_company_colours_and_its_link_makes_the_membership() {
+    let sink = SmtpSink::start().await;
+    let app = app_with(&sink, &[]).await;
+    let acme = app.company("acme").await;
+    let invited = app
+        .post(
+            "/api/v1/invitations",
+            &acme.admin.access,
+            json!({"email": "new.hire@people.test", "role": "WORKER"}),
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{:?}", invited.body);
+
+    let messages = sink.wait_for(1).await;
+    let mail = &messages[0];
+    assert_eq!(mail["rcpt_tos"], json!(["new.hire@people.test"]));
+    assert!(mail["subject"].as_str().is_some_and(|s| s.contains("Company acme")), "{mail}");
+    assert!(mail["html"].as_str().is_some_and(|h| h.contains("#123456")), "{mail}");
+    let text = mail["text"].as_str().expect("a plain-text part");
+    let marker = "http://app.test/invitations/accept#token=";
+    let token = text
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix(marker))
+        .unwrap_or_else(|| panic!("no invitation link in {text}"));
+
+    let accepted = app
+        .request(
+            Method::POST,
+            "/api/v1/invitations/accept",
+            None,
+            Some(json!({"token": token, "name": "New Hire", "password": STRONG})),
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::CREATED, "{:?}", accepted.body);
+    assert_eq!(app.login_reply("acme", "new.hire@people.test", STRONG).await.status, StatusCode::OK);
+    let states = outbox_states(&app, acme.id).await;
+    assert_eq!(states.iter().map(|s| s.1.as_str()).collect::<Vec<_>>(), ["sent"]);
+}

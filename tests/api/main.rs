@@ -14,6 +14,7 @@ mod history;
 mod hygiene;
 mod idempotency;
 mod injection;
+mod invitations;
 mod isolation;
 mod job_requests;
 mod jobs;

@@ -38,7 +38,8 @@ async fn company_b_ids(app: &TestApp, company_id: Uuid) -> Vec<Uuid> {
          union select id from app.portal_verification_tokens where company_id = $1
          union select id from app.job_requests where company_id = $1
          union select id from app.job_request_changes where company_id = $1
-         union select id from app.communications where company_id = $1",
+         union select id from app.communications where company_id = $1
+         union select id from app.invitations where company_id = $1",
     )
     .bind(company_id)
     .fetch_all(&app.owner)

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { PASSWORD, expectAccessible, shot } from './helpers';
+import { PASSWORD, RUN, expectAccessible, logins, mailedLink, shot, signIn } from './helpers';
 
 // The demo's office manager is an admin of both demo companies
 // (src/cli/seed.rs, docs/organizations.md).
@@ -68,4 +68,31 @@ test('a person of two companies signs in once, switches, and sees the other comp
   await expect(page.getByTestId('company-name')).toHaveText(ACME.name);
   await expect(topbar(page)).toHaveCSS('background-color', ACME.color);
   expect(await listedJobs(page)).toEqual(acmeJobs);
+});
+
+test('an admin invites a new person, who accepts from the mail and lands in the company', async ({ page }) => {
+  test.skip(!process.env.E2E_MAIL_DIR, 'needs E2E_MAIL_DIR, the server’s MAIL_DIR (scripts/test/test-web.sh sets both)');
+  const email = `invited-${RUN}@people.example`;
+  await signIn(page, logins.acmeAdmin);
+  await page.getByRole('link', { name: 'Invitations' }).click();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Role').selectOption('WORKER');
+  await page.getByRole('button', { name: 'Send invitation' }).click();
+  await expect(page.getByText(`Invitation sent to ${email}.`)).toBeVisible();
+  const pending = page.getByRole('list', { name: 'Pending invitations' });
+  await expect(pending).toContainText(email);
+  await expectAccessible(page, 'invitations');
+  await shot(page, 'admin-invitations-desktop');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+
+  const link = new URL(await mailedLink(email, /https?:\/\/\S+\/invitations\/accept#token=[A-Za-z0-9_-]+/));
+  await page.goto(link.pathname + link.hash);
+  await expect(page.getByText(`invites ${email}`)).toBeVisible();
+  await expectAccessible(page, 'accept an invitation');
+  await page.getByLabel('Your name').fill('Ivy Invited');
+  await page.getByLabel('Choose a password').fill('violet tractor hums beside quiet lanterns');
+  await page.getByRole('button', { name: 'Accept the invitation' }).click();
+  await expect(page).toHaveURL(/\/worker$/);
+  await expect(page.getByTestId('company-name')).toHaveText(ACME.name);
+  await expect(page.getByTestId('company-role')).toHaveText('— Field worker');
 });

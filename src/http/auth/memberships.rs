@@ -21,12 +21,13 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::{signed_in, LoginRequest, LoginUser, TokenResponse};
-use crate::auth::{password, Role};
+use crate::auth::Role;
 use crate::http::shared::{
     client_addr::ClientAddr,
     context::CurrentUser,
     error::{Error, Problem, Result},
     extract::AppJson,
+    identity::{attempt_succeeded, session_identity, verify_password},
     AppState,
 };
 
@@ -129,25 +130,6 @@ async fn identity_memberships(state: &AppState, identity_id: Uuid) -> Result<Vec
     .await?)
 }
 
-/// The identity behind the caller's live session, and whether the session
-/// may speak for it (its membership signs in with the identity's password).
-/// A session that is no longer live is a 401, as on every other endpoint.
-async fn session_identity(state: &AppState, user: &CurrentUser) -> Result<(Uuid, bool)> {
-    let row = sqlx::query!(
-        r#"select identity_id as "identity_id!", speaks_for_identity as "speaks_for_identity!"
-           from auth.session_identity($1, $2, $3, $4)"#,
-        user.session_id,
-        user.user_id,
-        user.company_id,
-        // As text, as in GET /auth/me: the login role may not name app's types.
-        user.role.as_str(),
-    )
-    .fetch_optional(&state.login_db)
-    .await?
-    .ok_or(Error::Unauthorized)?;
-    Ok((row.identity_id, row.speaks_for_identity))
-}
-
 /// A sign-in without `company` (see `login`): the identity's password, then
 /// its memberships decide.
 pub(super) async fn login_without_company(
@@ -157,31 +139,8 @@ pub(super) async fn login_without_company(
     jar: CookieJar,
     body: &LoginRequest,
 ) -> Result<Response> {
-    let attempt = sqlx::query!(
-        r#"select attempt_id, retry_after as "retry_after!", identity_id, password_hash, last_company_id
-           from auth.identity_login_attempt($1, $2, $3, interval '1 minute')"#,
-        body.email,
-        client_ip,
-        state.auth.login_failures_per_minute as i32,
-    )
-    .fetch_one(&state.login_db)
-    .await?;
-    let Some(attempt_id) = attempt.attempt_id.filter(|_| attempt.retry_after <= 0) else {
-        tracing::warn!("login without company throttled");
-        crate::metrics::login_throttled();
-        return Err(Error::TooManyRequests { retry_after_secs: attempt.retry_after.max(1) as u64 });
-    };
-    crate::metrics::password_verified();
-    let verified = password::verify(body.password.clone(), attempt.password_hash.clone()).await?;
-    let identity_id = match attempt.identity_id {
-        Some(identity_id) if verified => identity_id,
-        _ => {
-            tracing::info!("failed login without company");
-            crate::metrics::login_failed();
-            return Err(Error::InvalidCredentials);
-        }
-    };
-    let mut rows = identity_memberships(state, identity_id).await?;
+    let person = verify_password(state, &body.email, client_ip.clone(), body.password.clone()).await?;
+    let mut rows = identity_memberships(state, person.identity_id).await?;
     if rows.is_empty() {
         // Every membership deleted or deactivated: the same 401 as a wrong
         // password, and counted as a failure like one.
@@ -189,11 +148,11 @@ pub(super) async fn login_without_company(
         crate::metrics::login_failed();
         return Err(Error::InvalidCredentials);
     }
-    sqlx::query!("select auth.login_attempt_succeeded($1)", attempt_id).execute(&state.login_db).await?;
+    attempt_succeeded(state, person.attempt_id).await?;
 
     let chosen = if rows.len() == 1 {
         0
-    } else if let Some(last) = rows.iter().position(|row| Some(row.company_id) == attempt.last_company_id) {
+    } else if let Some(last) = rows.iter().position(|row| Some(row.company_id) == person.last_company_id) {
         last
     } else {
         return Ok(choose_company(listed(&rows, Uuid::nil())));

@@ -36,6 +36,7 @@ const surfaces: Surface[] = [
       { pattern: 'adminStatuses', page: () => import('./routes/admin/StatusesRoute') },
       { pattern: 'adminCustomFields', page: () => import('./routes/admin/CustomFieldsRoute') },
       { pattern: 'adminUsers', page: () => import('./routes/admin/UsersRoute') },
+      { pattern: 'adminInvitations', page: () => import('./routes/admin/InvitationsRoute') },
       { pattern: 'adminRequests', page: () => import('./routes/admin/RequestsRoute') },
       { pattern: 'adminRequest', page: () => import('./routes/admin/RequestRoute') },
     ],
@@ -69,6 +70,7 @@ const publicPages: PageRoute[] = [
   { pattern: 'portalRegister', page: () => import('./routes/PortalRegisterRoute') },
   { pattern: 'portalInvited', page: () => import('./routes/PortalRegisterRoute') },
   { pattern: 'portalVerify', page: () => import('./routes/PortalVerifyRoute') },
+  { pattern: 'acceptInvitation', page: () => import('./routes/AcceptInvitationRoute') },
 ];
 
 function lazyPage(page: Page): RouteObject['lazy'] {

@@ -8,6 +8,7 @@ const nav: NavItem[] = [
   { to: paths.admin.statuses, label: 'Statuses' },
   { to: paths.admin.customFields, label: 'Custom fields' },
   { to: paths.admin.users, label: 'Users' },
+  { to: paths.admin.invitations, label: 'Invitations' },
 ];
 
 export default function AdminLayout() {
