@@ -296,12 +296,15 @@ returns void
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+  v_identity uuid;
 begin
+  -- Two statements: on Citus an UPDATE of a reference table cannot join a
+  -- distributed one.
+  select u.identity_id into v_identity from app.users u
+  where u.company_id = p_company_id and u.id = p_user_id and u.password_hash is null;
   update app.identities i set last_company_id = p_company_id
-  from app.users u
-  where u.company_id = p_company_id and u.id = p_user_id and i.id = u.identity_id
-    and u.password_hash is null
-    and i.last_company_id is distinct from p_company_id;
+  where i.id = v_identity and i.last_company_id is distinct from p_company_id;
 end
 $$;
 
