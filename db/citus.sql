@@ -76,10 +76,6 @@ alter function app.audit_row() set citus.allow_nested_distributed_execution = on
 alter function auth.request_context() reset plan_cache_mode;
 alter function app.audit_row() reset plan_cache_mode;
 alter function app.create_default_statuses() set citus.allow_nested_distributed_execution = on;
--- The users trigger of migration 0027 runs on a membership's shard and finds
--- or makes its person (app.identities, a reference table), and looks at the
--- person's other memberships, in other companies' shards.
-alter function app.users_link_identity() set citus.allow_nested_distributed_execution = on;
 
 -- Citus writes an INSERT to a shard with every defaulted column spelled out
 -- (evaluated on the coordinator), so a request role needs INSERT on those
