@@ -42,7 +42,8 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 fieldops \
- && useradd --system --uid 10001 --gid fieldops --home-dir /app --shell /usr/sbin/nologin fieldops
+ && useradd --system --uid 10001 --gid fieldops --home-dir /app --shell /usr/sbin/nologin fieldops \
+ && mkdir -p /app/files && chown fieldops:fieldops /app/files
 WORKDIR /app
 COPY --from=server /out/fieldops /usr/local/bin/fieldops
 COPY --from=web /src/web/dist/ /app/web/dist/
@@ -53,6 +54,7 @@ COPY db/ /app/db/
 ENV APP_ENV=production \
     BIND_ADDR=0.0.0.0:8080 \
     WEB_DIR=/app/web/dist \
+    STORAGE_URL=/app/files \
     RUST_LOG=info,sqlx=warn,tower_http=info
 
 USER 10001:10001

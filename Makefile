@@ -28,6 +28,7 @@ test-citus:
 bench:
 	@scripts/setup/install-deps.sh
 	scripts/setup/python-env.sh python3 scripts/bench/bench.py
+	scripts/setup/python-env.sh python3 scripts/bench/bench_import.py
 
 bench-data:
 	@scripts/setup/install-deps.sh

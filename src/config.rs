@@ -99,6 +99,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub embedded: EmbeddedConfig,
     pub mail: MailConfig,
+    pub storage: StorageConfig,
 }
 
 /// The HTTP server: where it listens, what it serves, whom it believes.
@@ -170,6 +171,82 @@ pub struct MailConfig {
     /// How often the sender looks for due mail it was not told about (mail
     /// queued by another replica, retries).
     pub poll_interval: Duration,
+}
+
+/// Attachments: where their bytes live and the limits on them
+/// (docs/attachments.md).
+#[derive(Debug, Clone)]
+pub struct StorageConfig {
+    /// `STORAGE_URL`: `s3://bucket[/prefix]` (endpoint and credentials from
+    /// the standard `AWS_*` variables), `file:///absolute/dir`, or a plain
+    /// directory; by default `files/` beside the embedded cluster's data.
+    pub url: String,
+    /// `ATTACHMENT_MAX_BYTES`: one file's limit.
+    pub max_file_bytes: u64,
+    /// `ATTACHMENT_QUOTA_BYTES`: what one company may keep in all.
+    pub quota_bytes: u64,
+    /// `ATTACHMENT_KEEP_LOCATION`: keep photos' GPS position (off: removed).
+    pub keep_location: bool,
+    /// `ATTACHMENT_RETENTION_SECONDS`: how long a deleted file's bytes stay.
+    pub retention: Duration,
+    /// `ATTACHMENT_PENDING_SECONDS`: an upload not finished by then is
+    /// abandoned and swept (longer than any upload may take).
+    pub pending_timeout: Duration,
+    /// `ATTACHMENT_SWEEP_SECONDS`: how often the sweeper runs.
+    pub sweep_interval: Duration,
+    /// The S3 settings that were set (`crate::storage::AWS_SETTINGS`).
+    pub aws: Vec<(String, String)>,
+}
+
+impl StorageConfig {
+    fn from_lookup(
+        data_dir: &std::path::Path,
+        get: impl Fn(&str) -> Option<String> + Copy,
+    ) -> anyhow::Result<Self> {
+        let url = get("STORAGE_URL").map(|u| u.trim().to_owned()).unwrap_or_else(|| {
+            data_dir.parent().unwrap_or(std::path::Path::new(".")).join("files").display().to_string()
+        });
+        let bytes = |key: &str, default: u64| -> anyhow::Result<u64> {
+            match get(key) {
+                Some(v) => v.trim().parse().with_context(|| format!("{key} must be a number of bytes")),
+                None => Ok(default),
+            }
+        };
+        let keep_location =
+            match get("ATTACHMENT_KEEP_LOCATION").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+                None | Some("false" | "0" | "no") => false,
+                Some("true" | "1" | "yes") => true,
+                Some(other) => bail!("ATTACHMENT_KEEP_LOCATION must be true or false, not {other:?}"),
+            };
+        Ok(StorageConfig {
+            url,
+            max_file_bytes: bytes("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)?,
+            quota_bytes: bytes("ATTACHMENT_QUOTA_BYTES", 10 * 1024 * 1024 * 1024)?,
+            keep_location,
+            retention: fractional_seconds(
+                get,
+                "ATTACHMENT_RETENTION_SECONDS",
+                Duration::from_secs(30 * 86400),
+                true,
+            )?,
+            pending_timeout: fractional_seconds(
+                get,
+                "ATTACHMENT_PENDING_SECONDS",
+                Duration::from_secs(3600),
+                false,
+            )?,
+            sweep_interval: fractional_seconds(
+                get,
+                "ATTACHMENT_SWEEP_SECONDS",
+                Duration::from_secs(300),
+                false,
+            )?,
+            aws: crate::storage::AWS_SETTINGS
+                .iter()
+                .filter_map(|key| get(key).map(|value| ((*key).to_owned(), value)))
+                .collect(),
+        })
+    }
 }
 
 /// Where mail goes.
@@ -359,6 +436,8 @@ impl Config {
         };
 
         let mail = MailConfig::from_lookup(env, get)?;
+        let data_dir = PathBuf::from(get("FIELDOPS_DATA_DIR").unwrap_or_else(|| ".data/postgres".to_owned()));
+        let storage = StorageConfig::from_lookup(&data_dir, get)?;
 
         Ok(Config {
             env,
@@ -396,13 +475,9 @@ impl Config {
                     true,
                 )?,
             },
-            embedded: EmbeddedConfig {
-                data_dir: PathBuf::from(
-                    get("FIELDOPS_DATA_DIR").unwrap_or_else(|| ".data/postgres".to_owned()),
-                ),
-                port: embedded_port,
-            },
+            embedded: EmbeddedConfig { data_dir, port: embedded_port },
             mail,
+            storage,
         })
     }
 

@@ -14,4 +14,5 @@ pub mod http;
 pub mod mail;
 pub mod metrics;
 pub mod startup;
+pub mod storage;
 pub mod telemetry;

@@ -9,7 +9,7 @@ use crate::{
     auth::password,
     config::{AuthConfig, Config},
     http::{self, shared::AppState},
-    mail, metrics,
+    mail, metrics, storage,
 };
 
 pub struct Application {
@@ -23,6 +23,8 @@ pub struct Application {
     /// The mail sender (`None` without a transport), and what wakes it.
     mail: Option<mail::sender::Sender>,
     mail_wake: mail::Wake,
+    /// Attachments' storage, which the sweeper cleans.
+    storage: storage::Storage,
 }
 
 impl Application {
@@ -48,7 +50,8 @@ impl Application {
         };
         // Pay for the dummy hash now, not on the first unknown-user login.
         tokio::task::spawn_blocking(password::dummy_hash).await?;
-        let state = AppState::new(db, config, auth);
+        let state = AppState::new(db, config, auth)?;
+        let storage = state.storage.clone();
         let login_db = state.login_db.clone();
         let mail = mail::sender::Sender::new(login_db.clone(), &state.config.mail)?;
         if mail.is_none() {
@@ -56,7 +59,7 @@ impl Application {
         }
         let mail_wake = state.mail.clone();
         let router = http::router_with(state, extra);
-        Ok(Application { listener, router, metrics, login_db, mail, mail_wake })
+        Ok(Application { listener, router, metrics, login_db, mail, mail_wake, storage })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -71,6 +74,7 @@ impl Application {
     /// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let purge = tokio::spawn(purge_idempotency_keys(self.login_db.clone()));
+        let sweeper = tokio::spawn(storage::sweeper::run(self.login_db.clone(), self.storage.clone()));
         let sender = self.mail.map(|sender| tokio::spawn(sender.run(self.mail_wake.clone())));
         let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
         let metrics = self.metrics.map(|exporter| {
@@ -84,6 +88,8 @@ impl Application {
                 .await
                 .context("serving HTTP");
         purge.abort();
+        // An object being removed now is removed again by the next sweep.
+        sweeper.abort();
         // A mail being delivered now stays claimed until its lease ends, then
         // another replica (or the next start) sends it.
         if let Some(sender) = sender {

@@ -48,6 +48,13 @@ grant execute on function
 grant execute on function app.session_company_hint(), app.session_user_hint()
   to fieldops_admin, fieldops_worker, fieldops_customer;
 
+-- The duplicate check's address key (db/migrations/0032) is an index
+-- expression of app.service_locations: PostgreSQL checks EXECUTE on it for
+-- whoever writes a location. A pure function of its arguments: it reads no
+-- table and reveals nothing.
+grant execute on function app.address_key(text, text, text, text, text)
+  to fieldops_admin, fieldops_worker, fieldops_customer;
+
 -- The policies' "can the caller see this job?" on Citus (db/migrations/0016):
 -- invoker's rights, so they answer only what app.jobs' policies let the caller see.
 grant execute on function
@@ -132,7 +139,38 @@ grant execute on function
   auth.filter_jobs(jsonb, text, boolean, uuid, uuid, uuid, timestamptz, uuid, integer)
   to fieldops_admin;
 
--- Organizations (db/migrations/0027): a sign-in without a company, the
+-- The one-click unsubscribe link of notification mails (db/migrations/0030),
+-- over the sign-in pool, without signing in.
+grant execute on function auth.portal_unsubscribe(uuid, bytea) to fieldops_login;
+
+-- A login's email change (db/migrations/0030): requested and confirmed over
+-- the sign-in pool, the user named by the server from the verified session.
+grant execute on function
+  auth.email_change_request(uuid, uuid, text, bytea, timestamptz),
+  auth.email_change_confirm(uuid, bytea)
+  to fieldops_login;
+
+-- Imports (db/migrations/0029): invoker's rights, so every row an import
+-- writes or an undo reverts passes the admin's own policies; they only save
+-- round trips.
+grant execute on function
+  app.import_rows(text, uuid, text, jsonb),
+  app.import_customer_row(uuid, text, jsonb),
+  app.import_job_row(uuid, text, jsonb),
+  app.undo_import(bigint)
+  to fieldops_admin;
+
+-- Attachments (db/migrations/0028): the company's stored bytes for its quota
+-- (the verified token's company), the sweeper of unfinished uploads and
+-- expired deletions, and a share link's photos, over the sign-in pool only.
+grant execute on function
+  auth.attachment_bytes_used(uuid),
+  auth.attachments_to_purge(interval, interval, integer),
+  auth.attachment_purged(uuid, uuid, interval, interval),
+  auth.share_photos(uuid, bytea)
+  to fieldops_login;
+
+-- Organizations (db/migrations/0034): a sign-in without a company, the
 -- memberships of the identity it proved, the identity behind a session (for
 -- the membership list and the switch), the company used last, and an
 -- invitation's state and its accepting, all over the sign-in pool, never
@@ -145,3 +183,11 @@ grant execute on function
   auth.invitation_status(uuid, bytea),
   auth.accept_invitation(uuid, bytea, uuid, text, text)
   to fieldops_login;
+
+-- A membership's person, found or made before an admin's request writes the
+-- membership or approves a portal login (db/migrations/0034): the company and
+-- the admin role from the verified context.
+grant execute on function
+  auth.link_membership(uuid, text, text, text),
+  auth.link_portal_account(uuid)
+  to fieldops_admin;

@@ -1,5 +1,5 @@
 -- app.identities: the people who sign in (email, password, company used
--- last), one row per address across all companies (db/migrations/0027).
+-- last), one row per address across all companies (db/migrations/0034).
 -- Not tenant data: a person's memberships are app.users rows, one per company.
 --
 -- owner:    everything.

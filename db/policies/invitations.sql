@@ -1,5 +1,5 @@
 -- app.invitations: an admin's invitation of an address to join the company
--- with a staff role (7 days, single use, revocable; migration 0027).
+-- with a staff role (7 days, single use, revocable; migration 0034).
 --
 -- owner:                     everything (auth.accept_invitation runs as owner).
 -- login (fieldops_login):    nothing directly; reads and spends an invitation

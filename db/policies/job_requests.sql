@@ -20,7 +20,7 @@ alter table app.job_requests force row level security;
 revoke all on app.job_requests from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
 grant select,
   update (service_location_id, title, description, preferred_windows, urgency, state, rejected_reason, job_id,
-          change_reason)
+          change_reason, decided_mail)
   on app.job_requests to fieldops_admin;
 grant select,
   insert (customer_id, service_location_id, title, description, preferred_windows, urgency),

@@ -4,6 +4,9 @@
 -- admin:    reads, creates and edits every job of its company (incl. assignment
 --           and archive); no DELETE grant, jobs are archived.
 -- worker:   reads the jobs assigned to it; may change status_id only (column grant).
+-- status_mail (migration 0030) is the status mail the server renders for a
+-- status change, which app.job_status_mailed() queues and clears: writable
+-- with status_id, never stored, so nobody reads it.
 -- customer: reads its own customer's unarchived jobs, and when its contact is
 --           limited to some locations (migration 0025), only the jobs at
 --           those; writes nothing.
@@ -20,13 +23,13 @@ grant select,
       insert (customer_id, status_id, assigned_worker_id, title, description, scheduled_at,
               service_location_id, site_contact_id, custom_fields),
       update (customer_id, status_id, assigned_worker_id, title, description, scheduled_at,
-              service_location_id, site_contact_id, is_archived, archived_at, archived_by, custom_fields)
+              service_location_id, site_contact_id, is_archived, archived_at, archived_by, custom_fields, status_mail)
   on app.jobs to fieldops_admin;
 -- Every column but custom_fields and customer_custom_fields.
 grant select (id, company_id, customer_id, status_id, assigned_worker_id, title, description, scheduled_at,
               completed_at, is_archived, archived_at, archived_by, created_at, updated_at, created_by,
               updated_by, version, service_location_id, site_contact_id, worker_custom_fields),
-      update (status_id)
+      update (status_id, status_mail)
   on app.jobs to fieldops_worker;
 grant select (id, company_id, customer_id, status_id, assigned_worker_id, title, description,
               scheduled_at, completed_at, is_archived, created_at, updated_at, version,

@@ -8,7 +8,9 @@
 -- worker:   reads id, name and role of its own company's staff (admins, workers),
 --           for note authors and assignment names.
 -- customer: reads id, name and role of itself and of the workers assigned to its
---           visible jobs (the worker's name is all it gets).
+--           visible jobs (the worker's name is all it gets); renames itself
+--           (its profile, migration 0030; its email changes only by
+--           confirming the new address, over the sign-in pool).
 -- password_hash is readable by no request role at all; the login step reads it
 -- through auth.login_lookup().
 
@@ -16,13 +18,19 @@ alter table app.users enable row level security;
 alter table app.users force row level security;
 
 revoke all on app.users from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
+-- identity_id: the person auth.link_membership() answered for a new
+-- membership or a new address (db/migrations/0034); an opaque id, the
+-- person's row stays out of reach.
 grant select (id, company_id, name, email, role, customer_id, contact_id, is_active, deleted_at, deleted_by,
-              created_at, updated_at, created_by, updated_by, version)
+              created_at, updated_at, created_by, updated_by, version, identity_id)
   on app.users to fieldops_admin;
-grant insert (name, email, password_hash, role, customer_id, contact_id, is_active) on app.users to fieldops_admin;
-grant update (name, email, password_hash, role, customer_id, contact_id, is_active, deleted_at, deleted_by)
+grant insert (name, email, password_hash, role, customer_id, contact_id, is_active, identity_id)
+  on app.users to fieldops_admin;
+grant update (name, email, password_hash, role, customer_id, contact_id, is_active, deleted_at, deleted_by,
+              identity_id)
   on app.users to fieldops_admin;
 grant select (id, company_id, name, role) on app.users to fieldops_worker, fieldops_customer;
+grant update (name) on app.users to fieldops_customer;
 
 create policy users_owner_all on app.users to fieldops_owner
   using (true) with check (true);
@@ -53,3 +61,7 @@ create policy users_customer_select on app.users for select to fieldops_customer
             select 1 from app.jobs j where j.company_id = users.company_id and j.assigned_worker_id = users.id offset 0))
     )
   );
+
+create policy users_customer_update on app.users for update to fieldops_customer
+  using (company_id = (select app.company_id()) and id = (select app.user_id()))
+  with check (company_id = (select app.company_id()) and id = (select app.user_id()));

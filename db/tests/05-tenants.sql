@@ -5,7 +5,7 @@
 -- why), each committed so that the last one can check what B kept.
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-select plan(123);
+select plan(150);
 \ir fixtures/tenants.sql
 
 -- ---------------------------------------------------------------- admin of A
@@ -125,6 +125,19 @@ select throws_ok($$ insert into app.job_request_changes (request_id, customer_id
 select throws_ok($$ delete from app.job_requests $$, '42501', null, 'admin A cannot delete job requests');
 select throws_ok(format($$ update app.job_requests set state = 'approved' where id = %L $$, pg_temp.id('A.request')),
   'FO422', null, 'admin A cannot approve a draft (the trigger''s moves)');
+-- Conversations (migration 0030).
+select set_eq($$ select id from app.messages $$,
+  array[pg_temp.id('A.request.msg'), pg_temp.id('A.request.note'), pg_temp.id('A.job1.msg'), pg_temp.id('A.job1.note')],
+  'admin A reads every message of A, internal notes included, and none of B');
+select throws_ok(format($$ insert into app.messages (request_id, body) values (%L, 'x') $$, pg_temp.id('B.request')),
+  '23503', null, 'admin A cannot write into B''s request thread (composite foreign key)');
+select is((select author_role || ' ' || author_name
+           from pg_temp.inserted(format($$ insert into app.messages (job_id, body, internal) values (%L, 'noted', true)
+                                          returning author_role, author_name $$, pg_temp.id('A.job1'))) r,
+                lateral (select r ->> 'author_role' as author_role, r ->> 'author_name' as author_name) x),
+  'ADMIN A admin', 'admin A''s message is signed by the verified context');
+select throws_ok($$ select count(*) from app.unsubscribe_tokens $$, '42501', null,
+  'admin A cannot read unsubscribe digests');
 -- The bookkeeping columns Citus lets it name on insert are overwritten by
 -- app.stamp_row(), as db/citus.sql says.
 select case when pg_temp.citus()
@@ -154,6 +167,22 @@ select throws_ok(format($$ insert into app.communications (customer_id, channel,
 select throws_ok(format($$ insert into app.communications (customer_id, job_id, channel, direction, summary)
                            values (%L, %L, 'call', 'inbound', 'x') $$, pg_temp.id('A.cust2'), pg_temp.id('A.job1')),
   'FO422', null, 'admin A cannot name another customer''s job in a log entry (app.check_communication_job)');
+
+-- Imports (migration 0029): the company's own runs, links and mappings.
+select set_eq($$ select id from app.imports $$, array[pg_temp.id('A.import')], 'admin A reads A''s imports only');
+select set_eq($$ select id from app.external_refs $$, array[pg_temp.id('A.ref')], 'admin A reads A''s external ids only');
+select set_eq($$ select id from app.import_mappings $$, array[pg_temp.id('A.mapping')], 'admin A reads A''s mappings only');
+select is(pg_temp.affected(format($$ update app.imports set state = 'undone' where id = %L $$,
+    pg_temp.id('B.import'))), 0::bigint, 'admin A cannot touch B''s imports');
+select is(pg_temp.affected(format($$ delete from app.external_refs where id = %L $$,
+    pg_temp.id('B.ref'))), 0::bigint, 'admin A cannot delete B''s external ids');
+select is(pg_temp.affected(format($$ update app.import_mappings set mapping = '{}' where id = %L $$,
+    pg_temp.id('B.mapping'))), 0::bigint, 'admin A cannot edit B''s mappings');
+select throws_ok(format($$ insert into app.external_refs (source, kind, external_id, record_id, import_id)
+                           values ('spreadsheet', 'customer', 'X-2', %L, %L) $$, pg_temp.id('A.cust1'), pg_temp.id('B.import')),
+  '23503', null, 'admin A cannot link to B''s import (composite foreign key)');
+select throws_ok($$ update app.external_refs set record_id = record_id $$, '42501', null,
+  'admin A cannot re-point an external id');
 reset role;
 select pg_temp.lend_temp(false);
 commit;
@@ -209,6 +238,12 @@ select throws_ok($$ select name from app.portal_accounts $$, '42501',
   'permission denied for table portal_accounts', 'worker A cannot read portal registrations');
 select throws_ok($$ select title from app.job_requests $$, '42501',
   'permission denied for table job_requests', 'worker A cannot read job requests');
+select set_eq($$ select id from app.messages where body <> 'noted' $$, array[pg_temp.id('A.job1.msg'), pg_temp.id('A.job1.note')],
+  'worker A reads the conversation of its own job1 only, internal notes included, no request thread');
+select throws_ok(format($$ insert into app.messages (request_id, body) values (%L, 'x') $$, pg_temp.id('A.request')),
+  '42501', null, 'worker A cannot write into a request thread');
+select throws_ok(format($$ insert into app.messages (job_id, body) values (%L, 'x') $$, pg_temp.id('A.job2')),
+  '42501', null, 'worker A cannot write into the thread of a job not assigned to it');
 select is((select count(*) from app.job_statuses), 4::bigint, 'worker A reads A''s statuses');
 
 select is(pg_temp.affected(format($$ update app.jobs set status_id = %L where id = %L $$,
@@ -244,6 +279,9 @@ select throws_ok($$ insert into app.customers (name) values ('x') $$, '42501', '
   'worker A cannot create customers');
 select throws_ok($$ select count(*) from app.communications $$, '42501', 'permission denied for table communications',
   'worker A cannot read the communication log (staff only)');
+select throws_ok($$ select count(*) from app.imports $$, '42501', 'permission denied for table imports',
+  'worker A cannot read imports');
+select throws_ok($$ select app.undo_import(0) $$, '42501', null, 'worker A cannot undo an import');
 select throws_ok($$ select * from auth.search_customer_matches('customer', 100) $$, '42501', null,
   'worker A may not call the admins'' customer search');
 reset role;
@@ -301,10 +339,31 @@ select throws_ok(format($$ update app.job_requests set state = 'approved' where 
   'FO422', null, 'customer A cannot approve its own request');
 select throws_ok(format($$ insert into app.job_requests (customer_id, title) values (%L, 'x') $$, pg_temp.id('A.cust2')),
   '42501', null, 'customer A cannot make a request for another customer');
+select set_eq($$ select id from app.messages $$, array[pg_temp.id('A.request.msg'), pg_temp.id('A.job1.msg')],
+  'customer A reads the messages of its request and job, never an internal note');
+select throws_ok(format($$ insert into app.messages (job_id, body, internal) values (%L, 'x', true) $$, pg_temp.id('A.job1')),
+  '42501', null, 'customer A cannot write an internal note');
+select throws_ok(format($$ insert into app.messages (job_id, body) values (%L, 'x') $$, pg_temp.id('A.job2')),
+  '42501', null, 'customer A cannot write into another customer''s job thread');
+select throws_ok(format($$ insert into app.message_reads (user_id, job_id, last_read_at) values (%L, %L, now()) $$,
+                        pg_temp.id('A.customer'), pg_temp.id('A.job2')),
+  '42501', null, 'customer A cannot keep a read marker for a thread it does not see');
+-- The profile (migration 0030): its own name only.
+select is(pg_temp.affected(format($$ update app.users set name = 'A customer, renamed' where id = %L $$, pg_temp.id('A.customer'))),
+  1::bigint, 'customer A renames itself');
+select is(pg_temp.affected(format($$ update app.users set name = 'pwned' where id = %L $$, pg_temp.id('A.worker'))),
+  0::bigint, 'customer A cannot rename anyone else');
+select throws_ok(format($$ update app.users set email = 'x@evil.test' where id = %L $$, pg_temp.id('A.customer')),
+  '42501', null, 'customer A cannot set its email without confirming it');
+select throws_ok($$ select count(*) from app.email_changes $$, '42501', null, 'customer A cannot read email changes');
 select set_eq($$ select distinct job_id from app.audit_log $$, array[pg_temp.id('A.job1')],
   'customer A reads the timeline of its own unarchived job only');
 select throws_ok($$ select count(*) from app.communications $$, '42501', 'permission denied for table communications',
   'customer A cannot read the communication log, not even its own customer''s');
+select throws_ok($$ select count(*) from app.external_refs $$, '42501', 'permission denied for table external_refs',
+  'customer A cannot read external ids');
+select throws_ok($$ select * from app.import_rows('customers', gen_random_uuid(), 'x', '[]') $$, '42501', null,
+  'customer A cannot import');
 
 -- Sessions: everyone may end its own session, nobody another's.
 select is(pg_temp.affected(format($$ update app.sessions set revoked_at = now() where id = %L $$,

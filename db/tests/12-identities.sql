@@ -1,13 +1,14 @@
--- People in several companies (db/migrations/0027, docs/organizations.md):
--- app.identities is reachable by no request role; the users trigger keeps
--- each membership with its identity and decides whose password a new one is;
+-- People in several companies (db/migrations/0034, docs/organizations.md):
+-- app.identities is reachable by no request role; a request's membership
+-- names the person auth.link_membership() found or made, the owner's the
+-- one the users trigger finds; either decides whose password a new one is;
 -- the sign-in pool's functions answer for one identity each; a password
 -- reset gives the person one password for every membership.
 -- One transaction per acting role (fixtures/tenants.sql says why).
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_login, fieldops_authenticator, fieldops_admin,
   fieldops_worker, fieldops_customer;
-select plan(55);
+select plan(61);
 \ir fixtures/tenants.sql
 
 -- ------------------------------------------------------------ no request role
@@ -31,26 +32,63 @@ select is(pg_temp.count_of(format($$ select 1 from app.users u join app.identiti
                                        and u.password_hash is null $$, pg_temp.id('A'), pg_temp.id('B'))),
   8::bigint, 'each fixture user has its own identity, which holds its password');
 
--- ------------------------------------------------------------ the users trigger
+-- ------------------------------------------------------------ a request's membership
+-- A request finds or makes the person first (auth.link_membership, on the
+-- coordinator on Citus) and names it; the row keeps a password.
+begin;
+set local role fieldops_admin;
+select pg_temp.ctx('A.admin');
+select throws_ok($$ insert into app.users (name, email, password_hash, role)
+                    values ('Nobody', 'nobody@pgtap.test', 'x', 'WORKER') $$, '23502', null,
+  'a request''s membership without its person is refused');
+commit;
+begin;
+set local role fieldops_admin;
+select pg_temp.ctx('A.admin');
+select throws_ok(format($$ insert into app.users (name, email, password_hash, role, identity_id)
+                           values ('Nobody', 'admin@b.test', null, 'WORKER', %L) $$, pg_temp.id('A')), '42501', null,
+  'nor one without a password of its own (it would open with the person''s)');
+commit;
+
+-- The linking functions answer for the caller's company and an admin only.
+begin;
+set local role fieldops_worker;
+select pg_temp.ctx('A.worker');
+select throws_ok($$ select * from auth.link_membership(null, 'w@pgtap.test', 'W', 'x') $$, '42501', null,
+  'a worker links nobody');
+commit;
+begin;
+set local role fieldops_admin;
+select pg_temp.ctx('A.admin');
+select is((select count(*)::int from auth.link_membership(pg_temp.id('B.worker'), 'pwned@pgtap.test', null, 'pwned')), 0,
+  'admin A cannot relink B''s member (no such user in A)');
+select is(auth.link_portal_account(pg_temp.id('B')), null::uuid, 'nor a registration it does not see');
+commit;
+select is((select count(*) from app.identities where lower(email) = 'pwned@pgtap.test'), 0::bigint,
+  '... and nobody was made');
+
 -- A's admin adds Pat: a new address, a new identity with the password given.
 begin;
 set local role fieldops_admin;
 select pg_temp.ctx('A.admin');
-select lives_ok($$ insert into app.users (name, email, password_hash, role)
-                   values ('Pat', 'Pat@pgtap.test', 'pat-identity', 'WORKER') $$, 'A adds Pat');
+select identity_id as pat_link from auth.link_membership(null, 'Pat@pgtap.test', 'Pat', 'pat-identity') \gset
+select lives_ok(format($$ insert into app.users (name, email, password_hash, role, identity_id)
+                          values ('Pat', 'Pat@pgtap.test', 'pat-identity', 'WORKER', %L) $$, :'pat_link'), 'A adds Pat');
 commit;
 select is((select password_hash from app.identities where lower(email) = 'pat@pgtap.test'), 'pat-identity',
   'a new address gets an identity holding the password given');
 select is(pg_temp.count_of(format($$ select 1 from app.users where company_id = %L and lower(email) = 'pat@pgtap.test'
-                                     and password_hash is null $$, pg_temp.id('A'))),
-  1::bigint, '... and the membership keeps none of its own');
+                                     and password_hash = 'pat-identity' $$, pg_temp.id('A'))),
+  1::bigint, '... and the membership''s own is the same: it speaks for Pat');
 
 -- B's admin adds the same address with a password of its choosing.
 begin;
 set local role fieldops_admin;
 select pg_temp.ctx('B.admin');
-select lives_ok($$ insert into app.users (name, email, password_hash, role)
-                   values ('Pat at B', 'pat@PGTAP.test', 'b-chosen', 'ADMIN') $$, 'B adds Pat too');
+select identity_id as pat_link_b from auth.link_membership(null, 'pat@PGTAP.test', 'Pat at B', 'b-chosen') \gset
+select lives_ok(format($$ insert into app.users (name, email, password_hash, role, identity_id)
+                          values ('Pat at B', 'pat@PGTAP.test', 'b-chosen', 'ADMIN', %L) $$, :'pat_link_b'),
+  'B adds Pat too');
 select lives_ok($$ update app.users set password_hash = 'b-chosen-2' where lower(email) = 'pat@pgtap.test' $$,
   'B changes that password');
 commit;
@@ -67,7 +105,9 @@ select is(pg_temp.count_of(format($$ select 1 from app.users where company_id = 
 begin;
 set local role fieldops_admin;
 select pg_temp.ctx('A.admin');
-select lives_ok($$ update app.users set email = 'worker2-renamed@a.test' where id = $$ || quote_literal(pg_temp.id('A.worker2')),
+select identity_id as worker2_link from auth.link_membership(pg_temp.id('A.worker2'), 'worker2-renamed@a.test', null, null) \gset
+select lives_ok(format($$ update app.users set email = 'worker2-renamed@a.test', identity_id = %L where id = %L $$,
+                       :'worker2_link', pg_temp.id('A.worker2')),
   'A renames its worker2');
 commit;
 select is((select i.email from app.identities i join app.users u on u.identity_id = i.id

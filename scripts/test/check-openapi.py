@@ -34,9 +34,18 @@ expected = [
     "/api/v1/job-requests", "/api/v1/job-requests/{id}", "/api/v1/job-requests/{id}/submit",
     "/api/v1/job-requests/{id}/withdraw", "/api/v1/job-requests/{id}/approve", "/api/v1/job-requests/{id}/reject",
     "/api/v1/job-requests/{id}/history", "/api/v1/job-requests/{id}/history.csv",
+    "/api/v1/job-requests/{id}/messages", "/api/v1/job-requests/{id}/messages/read", "/api/v1/jobs/{id}/messages",
+    "/api/v1/jobs/{id}/messages/read", "/api/v1/messages/unread", "/api/v1/me/notifications",
+    "/api/v1/portal/{slug}/unsubscribe", "/api/v1/me/profile", "/api/v1/me/email", "/api/v1/me/email/confirm",
+    "/api/v1/portal-report",
+    "/api/v1/jobs/{id}/attachments", "/api/v1/job-requests/{id}/attachments", "/api/v1/attachments/{id}",
+    "/api/v1/attachments/{id}/content", "/api/v1/share/{token}/photos", "/api/v1/share/{token}/photos/{id}",
     "/api/v1/customers/search", "/api/v1/customers/{id}/communications",
     "/api/v1/customers/{id}/communications/{communication_id}",
     "/api/v1/custom-fields", "/api/v1/custom-fields/{id}",
+    "/api/v1/imports", "/api/v1/imports/preview", "/api/v1/imports/{id}", "/api/v1/imports/{id}/errors.csv",
+    "/api/v1/imports/{id}/undo", "/api/v1/import-mappings", "/api/v1/import-mappings/{id}",
+    "/api/v1/export.zip", "/api/v1/customers.csv", "/api/v1/jobs.csv",
 ]
 missing = [path for path in expected if path not in document["paths"]]
 if missing:

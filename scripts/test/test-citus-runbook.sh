@@ -69,6 +69,8 @@ TABLES=(companies customers users sessions refresh_tokens job_statuses jobs job_
   share_link_opens audit_log idempotency_keys login_failures service_locations service_location_access contacts
   contact_methods contact_locations mail_outbox password_reset_tokens communications custom_field_definitions
   portal_settings portal_accounts portal_verification_tokens portal_invitations job_requests job_request_changes
+  notification_preferences unsubscribe_tokens messages message_reads email_changes
+  imports external_refs import_mappings attachments
   identities invitations)
 # All but companies and identities (reference tables) and login_failures (on
 # the coordinator) are distributed by company_id (src/db/citus.rs, TABLES).

@@ -4,6 +4,7 @@
 #   type-check, OpenAPI types current, Vitest, production build (with the worker
 #   bundle budget), then Playwright in headless Chromium against a real
 #   `fieldops serve` on its own fresh embedded PostgreSQL cluster.
+# Arguments go to Playwright: `scripts/test/test-web.sh e2e/portal.spec.ts` runs one spec.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -80,7 +81,7 @@ curl -fsS "http://$BIND_ADDR/readyz" >/dev/null || { echo "server did not become
 
 status=0
 E2E_BASE_URL="http://$BIND_ADDR" E2E_SCREENSHOT_DIR="$ROOT/web/e2e/.out/screenshots" E2E_PLAIN_NAMES=1 \
-  npx playwright test || status=$?
+  npx playwright test "$@" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- server log (last 40 lines) ---" >&2
   tail -n 40 "$TMP/serve.log" >&2

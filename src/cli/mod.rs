@@ -4,6 +4,7 @@
 //! data; the API tests use it too) and `bench` (the benchmark dataset).
 
 mod bench;
+mod import;
 pub mod seed;
 
 use std::process::ExitCode;
@@ -68,6 +69,26 @@ enum Command {
         /// Jobs of each small tenant.
         #[arg(long)]
         small_jobs: Option<i32>,
+    },
+    /// Import a CSV or .xlsx file of customers or jobs as the company's admin
+    /// (a dry run unless --apply; docs/import.md).
+    Import {
+        /// The company's slug.
+        #[arg(long)]
+        company: String,
+        /// Import as this admin (default: the company's first active admin).
+        #[arg(long)]
+        admin: Option<String>,
+        /// customers or jobs.
+        #[arg(long, value_parser = ["customers", "jobs"])]
+        kind: String,
+        /// servicefusion, jobber, housecallpro, or another source name.
+        #[arg(long)]
+        preset: Option<String>,
+        /// Apply it (default: a dry run that changes nothing).
+        #[arg(long)]
+        apply: bool,
+        file: std::path::PathBuf,
     },
     /// Manage the embedded development cluster.
     Db {
@@ -177,6 +198,26 @@ async fn execute(command: Command, config: Config, auth: Option<AuthConfig>) -> 
         Command::Openapi => {
             println!("{}", crate::http::openapi().to_pretty_json()?);
             Ok(())
+        }
+        Command::Import { company, admin, kind, preset, apply, file } => {
+            let dbs = databases(&config).await?;
+            let owner = db::admin_pool(&dbs.owner_url).await?;
+            let kind = if kind == "jobs" {
+                crate::http::imports::Kind::Jobs
+            } else {
+                crate::http::imports::Kind::Customers
+            };
+            let args = import::ImportArgs {
+                company: &company,
+                admin: admin.as_deref(),
+                kind,
+                file: &file,
+                preset: preset.as_deref(),
+                apply,
+            };
+            let result = import::import(&owner, &config, args).await;
+            dbs.finish(owner).await?;
+            result
         }
         Command::Migrate => {
             let dbs = databases(&config).await?;

@@ -49,7 +49,7 @@ pub async fn detect(conn: &mut PgConnection) -> anyhow::Result<Topology> {
 /// after the tables its foreign keys point at).
 pub const TABLES: &[(&str, Placement)] = &[
     ("app.companies", Placement::Reference),
-    // People, across companies (migration 0027): the memberships of every
+    // People, across companies (migration 0034): the memberships of every
     // shard point at them, and sign-in finds them by address.
     ("app.identities", Placement::Reference),
     ("app.customers", Placement::ByCompany),
@@ -81,8 +81,19 @@ pub const TABLES: &[(&str, Placement)] = &[
     ("app.portal_invitations", Placement::ByCompany),
     ("app.job_requests", Placement::ByCompany),
     ("app.job_request_changes", Placement::ByCompany),
-    // After the users its accepted membership points at (migration 0027).
+    // After the users its accepted membership points at (migration 0034).
     ("app.invitations", Placement::ByCompany),
+    ("app.notification_preferences", Placement::ByCompany),
+    ("app.unsubscribe_tokens", Placement::ByCompany),
+    ("app.messages", Placement::ByCompany),
+    ("app.message_reads", Placement::ByCompany),
+    ("app.email_changes", Placement::ByCompany),
+    // Imports (migration 0029): the import before the links that name it.
+    ("app.imports", Placement::ByCompany),
+    ("app.external_refs", Placement::ByCompany),
+    ("app.import_mappings", Placement::ByCompany),
+    // After the jobs, requests and users its keys point at (migration 0028).
+    ("app.attachments", Placement::ByCompany),
     // Failed sign-ins are not tenant data and are only read by the sign-in
     // functions, which run on the coordinator.
     ("app.login_failures", Placement::Coordinator),
@@ -379,6 +390,11 @@ const PROBES: &[(&str, &str)] = &[
     (
         "exists (select 1 from app.job_requests r where r.company_id = {t}.company_id and r.id = {t}.request_id offset 0)",
         "app.job_request_is_visible({t}.company_id, {t}.request_id)",
+    ),
+    // An attachment of a job request: the caller sees the request (migration 0028).
+    (
+        "exists (select 1 from app.job_requests r where r.company_id = {t}.company_id and r.id = {t}.job_request_id offset 0)",
+        "app.job_request_is_visible({t}.company_id, {t}.job_request_id)",
     ),
     // A location's gate code: the caller sees an open job there (migration 0020).
     (

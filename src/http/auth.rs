@@ -114,14 +114,15 @@ async fn portal_account_refusal(state: &AppState, body: &LoginRequest, company: 
     )
     .fetch_optional(&state.login_db)
     .await?;
-    let Some(account) = account else {
+    // The same argon2 work whether the address registered or not (a dummy
+    // hash without a registration): the time of the refusal tells nothing.
+    crate::metrics::password_verified();
+    let matches =
+        password::verify(body.password.clone(), account.as_ref().map(|a| a.password_hash.clone())).await?;
+    let Some(account) = account.filter(|_| matches) else {
         tracing::info!(company = %company, "failed login");
         return Ok(Error::InvalidCredentials);
     };
-    if !password::verify(body.password.clone(), Some(account.password_hash)).await? {
-        tracing::info!(company = %company, "failed login");
-        return Ok(Error::InvalidCredentials);
-    }
     tracing::info!(company = %company, state = %account.state, "sign-in of a portal account not approved");
     Ok(Error::AccountNotReady(match account.state.as_str() {
         "unverified" => {

@@ -22,7 +22,7 @@ use crate::http::shared::{
     contacts::{load_contact, with_methods, Contact, ContactRow, MethodKind},
     context::Ctx,
     customer_visibility::require_customer_visible,
-    duplicates::{refuse_duplicates, Probe},
+    duplicates::{phone_key, refuse_duplicates, refuse_duplicates_of_edit, Probe},
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
     pagination::{self, Page, PageParams},
@@ -105,6 +105,9 @@ pub struct UpdateContact {
     /// Replaces every method.
     #[validate(length(max = 20, message = "at most 20 methods"), nested)]
     pub methods: Option<Vec<NewMethod>>,
+    /// Keep a new phone or email even though another contact of the company
+    /// has it (otherwise: 409 with the likely duplicates).
+    pub allow_duplicate: Option<bool>,
 }
 
 impl UpdateContact {
@@ -344,6 +347,7 @@ async fn get_contact(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<impl In
         (status = 200, description = "Updated", body = Contact),
         (status = 403, description = "Not an admin", body = Problem),
         (status = 404, description = "No such contact in your company", body = Problem),
+        (status = 409, description = "Another contact has a new phone or email (`duplicates`); `allow_duplicate` keeps it anyway", body = Problem),
         (status = 412, description = "Changed since read (If-Match)", body = Problem),
         (status = 422, description = "Invalid fields", body = Problem),
     )
@@ -372,6 +376,9 @@ async fn update_contact(
     let Some(current) = current else { return Err(Error::NotFound) };
     if if_match.0.is_some_and(|version| version != current.version) {
         return Err(missing_or_stale(true, if_match));
+    }
+    if let Some(methods) = &body.methods {
+        refuse_new_methods_of_others(&mut ctx, id, methods, body.allow_duplicate).await?;
     }
     if body.is_primary == Some(true) {
         clear_primary(&mut ctx, current.customer_id, Some(id)).await?;
@@ -402,6 +409,43 @@ async fn update_contact(
     let contact = load_contact(&mut ctx, id).await?.ok_or(Error::NotFound)?;
     ctx.commit().await?;
     Ok((etag(contact.version), AppJson(contact)))
+}
+
+/// The phones and emails an edit adds that another contact of the company
+/// already has: 409 with the candidates, as on create. The contact's own
+/// methods, kept or reformatted, are not checked again.
+async fn refuse_new_methods_of_others(
+    ctx: &mut Ctx,
+    id: Uuid,
+    methods: &[NewMethod],
+    allow_duplicate: Option<bool>,
+) -> Result<()> {
+    let current = sqlx::query!(
+        "select kind, value from app.contact_methods where company_id = $2 and contact_id = $1",
+        id,
+        ctx.user.company_id
+    )
+    .fetch_all(&mut *ctx.tx)
+    .await?;
+    let (current_emails, current_phones): (Vec<_>, Vec<_>) = current.iter().partition(|m| m.kind == "email");
+    let known_phones: Vec<String> = current_phones.iter().map(|m| phone_key(&m.value)).collect();
+    let known_emails: Vec<String> = current_emails.iter().map(|m| m.value.trim().to_lowercase()).collect();
+    let (emails, phones): (Vec<&NewMethod>, Vec<&NewMethod>) =
+        methods.iter().partition(|m| m.kind == MethodKind::Email);
+    let probe = Probe {
+        phones: phones
+            .iter()
+            .filter(|m| !known_phones.contains(&phone_key(&m.value)))
+            .map(|m| m.value.clone())
+            .collect(),
+        emails: emails
+            .iter()
+            .filter(|m| !known_emails.contains(&m.value.trim().to_lowercase()))
+            .map(|m| m.value.clone())
+            .collect(),
+        address: None,
+    };
+    refuse_duplicates_of_edit(ctx, &probe, allow_duplicate, id).await
 }
 
 /// Deletes a contact and its methods. Refused (409) while a job names it as

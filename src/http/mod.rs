@@ -7,18 +7,24 @@
 
 pub mod shared;
 
+pub mod attachments;
 pub mod auth;
 pub mod communications;
 pub mod contacts;
 pub mod custom_fields;
 pub mod customers;
+pub mod export;
 pub mod health;
 pub mod history;
+pub mod imports;
 pub mod invitations;
 pub mod job_requests;
 pub mod jobs;
+pub mod messages;
 pub mod notes;
+pub mod notifications;
 pub mod portal;
+pub mod profile;
 pub mod service_locations;
 pub mod share;
 pub mod statuses;
@@ -60,8 +66,12 @@ use shared::{idempotency, middleware, AppState, Error};
         (name = "notes", description = "Notes on jobs"),
         (name = "share-links", description = "Read-only links to one job"),
         (name = "job-requests", description = "What customers ask for, from draft to job, with every change"),
+        (name = "notifications", description = "Your notification mails, and the unsubscribe link they carry"),
+        (name = "messages", description = "Conversations of job requests and jobs, read markers and unread counts"),
         (name = "portal", description = "The customer portal: its public page and your company's settings"),
         (name = "invitations", description = "Invitations of people to join your company as staff, and their accepting"),
+        (name = "imports", description = "Import from spreadsheets and other systems, and export everything (admins)"),
+        (name = "attachments", description = "Photos and documents on jobs and job requests"),
     )
 )]
 pub struct ApiDoc;
@@ -100,6 +110,12 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(portal::router())
         .merge(job_requests::router())
         .merge(invitations::router())
+        .merge(messages::router())
+        .merge(notifications::router())
+        .merge(profile::router())
+        .merge(imports::router())
+        .merge(export::router())
+        .merge(attachments::router())
         .split_for_parts()
 }
 

@@ -21,7 +21,7 @@ use crate::http::shared::{
     context::Ctx,
     custom_fields::{self, CustomFieldValue, CustomFields, Entity},
     customer_visibility::require_customer_visible,
-    duplicates::{refuse_duplicates, Probe},
+    duplicates::{refuse_duplicates, refuse_duplicates_of_edit, Probe},
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
     pagination::{self, Page, PageParams},
@@ -68,6 +68,9 @@ pub struct CreateLocation {
 pub struct UpdateLocation {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     pub name: Option<String>,
+    /// Move it even though another location of the company is at the new
+    /// address (otherwise: 409 with the likely duplicates).
+    pub allow_duplicate: Option<bool>,
     /// Replaces the whole address.
     #[validate(nested)]
     pub address: Option<Address>,
@@ -266,6 +269,36 @@ async fn get_location(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<impl I
     Ok((etag(location.version), AppJson(location)))
 }
 
+/// A changed address that another location of the company already has: 409
+/// with the candidates, as on create. An unchanged one (a rename, new access
+/// notes) is not checked again: the location may have been created at a shared
+/// address on purpose.
+async fn refuse_moving_onto_another(
+    ctx: &mut Ctx,
+    id: Uuid,
+    address: &Address,
+    allow_duplicate: Option<bool>,
+) -> Result<()> {
+    let Some(new) = Probe::address_of(address) else { return Ok(()) };
+    // Compared by the duplicate check's own key, so "St." for "Street" is no move.
+    let unchanged = sqlx::query_scalar!(
+        r#"select line1 is not null
+                  and app.address_key(line1, line2, city, region, postal_code)
+                      = app.address_key($3, null, null, null, null) as "unchanged!"
+           from app.service_locations where company_id = $2 and id = $1"#,
+        id,
+        ctx.user.company_id,
+        new
+    )
+    .fetch_optional(&mut *ctx.tx)
+    .await?;
+    if unchanged != Some(false) {
+        return Ok(());
+    }
+    let probe = Probe { address: Some(new), ..Probe::default() };
+    refuse_duplicates_of_edit(ctx, &probe, allow_duplicate, id).await
+}
+
 /// Edits a location; `If-Match` makes the edit conditional on the version read.
 #[utoipa::path(
     patch, path = "/api/v1/service-locations/{id}", tag = "service-locations",
@@ -276,6 +309,7 @@ async fn get_location(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<impl I
         (status = 200, description = "Updated", body = ServiceLocation),
         (status = 403, description = "Not an admin", body = Problem),
         (status = 404, description = "No such location in your company", body = Problem),
+        (status = 409, description = "Another location is at the new address (`duplicates`); `allow_duplicate` moves it anyway", body = Problem),
         (status = 412, description = "Changed since read (If-Match)", body = Problem),
         (status = 422, description = "Invalid fields", body = Problem),
     )
@@ -289,6 +323,9 @@ async fn update_location(
     ctx.require(&[Role::Admin])?;
     body.check()?;
     let address = body.address.as_ref().map(Address::trimmed);
+    if let Some(address) = &address {
+        refuse_moving_onto_another(&mut ctx, id, address, body.allow_duplicate).await?;
+    }
     let parts = address.clone().unwrap_or_default();
     // Every edit, access notes alone included, is a new version of the
     // location: its ETag covers what GET shows.

@@ -29,6 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_share_links, create_share_link))
         .routes(routes!(revoke_share_link))
         .routes(routes!(open_share_link))
+        .routes(routes!(share_photos))
+        .routes(routes!(share_photo))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -113,6 +115,23 @@ pub struct ShareView {
     /// Only the job's fields visible to customers (the database builds this
     /// list from the job's customer projection), in the company's order.
     pub custom_fields: Vec<ShareField>,
+    /// Where the work is, when the job names a service location: its name,
+    /// address and coordinates; never its gate code or access notes.
+    pub location: Option<ShareLocation>,
+}
+
+/// A job's service location as a share link shows it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ShareLocation {
+    pub name: String,
+    pub line1: Option<String>,
+    pub line2: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
 }
 
 /// A job's share links, newest first (tokens are never shown again).
@@ -249,4 +268,125 @@ async fn open_share_link(
     let view = view.ok_or(Error::NotFound)?;
     let view: ShareView = serde_json::from_value(view).map_err(anyhow::Error::from)?;
     Ok(([(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], AppJson(view)))
+}
+
+/// A customer-visible photo of the shared job. `url` serves it (no login:
+/// the link's token is in the path).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SharePhoto {
+    pub id: Uuid,
+    pub file_name: String,
+    pub caption: String,
+    /// `before`, `after` or `none`.
+    pub group: String,
+    pub has_thumbnails: bool,
+}
+
+struct SharedPhoto {
+    id: Option<Uuid>,
+    file_name: Option<String>,
+    caption: Option<String>,
+    photo_group: Option<String>,
+    storage_key: Option<String>,
+    thumb_small_key: Option<String>,
+    thumb_medium_key: Option<String>,
+    content_type: Option<String>,
+    size_bytes: Option<i64>,
+}
+
+/// The shared job's customer-visible photos, exactly while the link opens.
+async fn shared_photos(state: &AppState, token: &str) -> Result<Vec<SharedPhoto>> {
+    if !tokens::looks_valid(token) {
+        return Err(Error::NotFound);
+    }
+    Ok(sqlx::query_as!(
+        SharedPhoto,
+        "select id, file_name, caption, photo_group, storage_key, thumb_small_key, thumb_medium_key, content_type,
+                size_bytes
+           from auth.share_photos($1, $2)",
+        tokens::company_of(token),
+        tokens::digest(token),
+    )
+    .fetch_all(&state.login_db)
+    .await?)
+}
+
+/// The customer-visible photos of the job a share link shows.
+#[utoipa::path(
+    get, path = "/api/v1/share/{token}/photos", tag = "share-links",
+    params(("token" = String, Path, description = "The link's token")),
+    responses(
+        (status = 200, description = "The photos, oldest first", body = Vec<SharePhoto>),
+        (status = 404, description = "Unknown, expired or revoked link", body = Problem),
+    )
+)]
+async fn share_photos(
+    State(state): State<AppState>,
+    AppPath(token): AppPath<String>,
+) -> Result<impl IntoResponse> {
+    let photos: Vec<SharePhoto> = shared_photos(&state, &token)
+        .await?
+        .into_iter()
+        .filter_map(|p| {
+            Some(SharePhoto {
+                id: p.id?,
+                file_name: p.file_name?,
+                caption: p.caption.unwrap_or_default(),
+                group: p.photo_group.unwrap_or_default(),
+                has_thumbnails: p.thumb_small_key.is_some(),
+            })
+        })
+        .collect();
+    Ok(([(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], AppJson(photos)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SharePhotoParams {
+    /// `small` (240 px) or `medium` (1024 px); the original when absent.
+    pub variant: Option<String>,
+}
+
+/// One photo of a shared job, streamed.
+#[utoipa::path(
+    get, path = "/api/v1/share/{token}/photos/{id}", tag = "share-links",
+    params(("token" = String, Path, description = "The link's token"), ("id" = Uuid, Path, description = "Photo id"),
+           SharePhotoParams),
+    responses(
+        (status = 200, description = "The image", content_type = "image/jpeg", body = Vec<u8>),
+        (status = 404, description = "Unknown, expired or revoked link, or no such photo on it", body = Problem),
+    )
+)]
+async fn share_photo(
+    State(state): State<AppState>,
+    AppPath((token, id)): AppPath<(String, Uuid)>,
+    crate::http::shared::extract::AppQuery(params): crate::http::shared::extract::AppQuery<SharePhotoParams>,
+) -> Result<impl IntoResponse> {
+    let photo =
+        shared_photos(&state, &token).await?.into_iter().find(|p| p.id == Some(id)).ok_or(Error::NotFound)?;
+    let (key, content_type, length) = match params.variant.as_deref() {
+        None | Some("original") => {
+            (photo.storage_key, photo.content_type.unwrap_or_default(), photo.size_bytes)
+        }
+        Some("small") => (photo.thumb_small_key, "image/jpeg".to_owned(), None),
+        Some("medium") => (photo.thumb_medium_key, "image/jpeg".to_owned(), None),
+        Some(_) => return Err(Error::field("variant", "must be original, small or medium")),
+    };
+    let key = key.ok_or(Error::NotFound)?;
+    let stream = state.storage.stream(&key).await.map_err(|e| Error::Internal(e.into()))?;
+    let body =
+        axum::body::Body::from_stream(futures_util::TryStreamExt::map_err(stream, std::io::Error::other));
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&content_type).map_err(|e| Error::Internal(e.into()))?,
+    );
+    if let Some(length) = length {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    Ok(response)
 }

@@ -162,13 +162,22 @@ async fn create_user(
     // every other company of connections.
     let password_hash = password::hash(body.password).await?;
     let mut ctx = Ctx::open(&state, caller).await?;
+    let person = link_membership(
+        &mut ctx,
+        None,
+        Some(body.email.trim()),
+        Some(body.name.trim()),
+        Some(&password_hash),
+    )
+    .await?
+    .ok_or(Error::NotFound)?;
     // Emails are kept in the form sign-in compares (NFKC, see
     // auth.login_normal): an address typed in full-width letters must still be
     // the account its owner signs in to.
     let user = sqlx::query_as!(
         User,
-        r#"insert into app.users (name, email, password_hash, role, customer_id, contact_id)
-           values ($1, normalize($2, nfkc), $3, $4, $5, $6)
+        r#"insert into app.users (name, email, password_hash, role, customer_id, contact_id, identity_id)
+           values ($1, normalize($2, nfkc), $3, $4, $5, $6, $7)
            returning id, name, email, role as "role: Role", customer_id, contact_id, is_active, created_at,
                      updated_at, version"#,
         body.name.trim(),
@@ -177,6 +186,7 @@ async fn create_user(
         body.role as Role,
         body.customer_id,
         body.contact_id,
+        person.identity_id,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -242,6 +252,27 @@ async fn update_user(
         None => None,
     };
     let mut ctx = Ctx::open(&state, caller).await?;
+    // The person behind the membership, when the edit touches what links
+    // them: the address or the password. None: no such user (the edit below
+    // answers 404 or 412 as it always did).
+    let mut identity_id = None;
+    let mut password_hash = password_hash;
+    if body.email.is_some() || password_hash.is_some() {
+        if let Some(person) = link_membership(
+            &mut ctx,
+            Some(id),
+            body.email.as_deref().map(str::trim),
+            body.name.as_deref().map(str::trim),
+            password_hash.as_deref(),
+        )
+        .await?
+        {
+            identity_id = Some(person.identity_id);
+            // Moving to another person, a membership that opened with its
+            // old person's password keeps that password as its own.
+            password_hash = password_hash.or(person.own_password_hash);
+        }
+    }
     // `If-Match` makes the edit conditional on the version read, as for customers.
     let mut expected = if_match;
     if let Some(password_hash) = password_hash {
@@ -283,7 +314,8 @@ async fn update_user(
                                    when coalesce($5, customer_id) is distinct from customer_id then null
                                    else contact_id end
                             end,
-               is_active = coalesce($6, is_active)
+               is_active = coalesce($6, is_active),
+               identity_id = coalesce($11, identity_id)
              where company_id = $8 and id = $1 and deleted_at is null and ($7::int is null or version = $7)
              returning id, name, email, role, customer_id, contact_id, is_active, created_at, updated_at, version)
            select exists (select 1 from app.users where company_id = $8 and id = $1 and deleted_at is null)
@@ -299,12 +331,41 @@ async fn update_user(
         ctx.user.company_id,
         body.contact_id.is_some(),
         body.contact_id.flatten(),
+        identity_id,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
     let user = edited(edit.found, edit.row, expected)?;
     ctx.commit().await?;
     Ok((etag(user.version), AppJson(user)))
+}
+
+/// The person a membership write names, found or made (or renamed) by
+/// auth.link_membership() before the row is written: on Citus the
+/// membership's shard may not touch the people's table (db/migrations/0034).
+/// None when `user_id` names no live user of the company.
+struct LinkedPerson {
+    identity_id: Uuid,
+    own_password_hash: Option<String>,
+}
+
+async fn link_membership(
+    ctx: &mut Ctx,
+    user_id: Option<Uuid>,
+    email: Option<&str>,
+    name: Option<&str>,
+    password_hash: Option<&str>,
+) -> Result<Option<LinkedPerson>> {
+    let row = sqlx::query!(
+        r#"select identity_id as "identity_id!", own_password_hash from auth.link_membership($1, $2, $3, $4)"#,
+        user_id,
+        email,
+        name,
+        password_hash,
+    )
+    .fetch_optional(&mut *ctx.tx)
+    .await?;
+    Ok(row.map(|r| LinkedPerson { identity_id: r.identity_id, own_password_hash: r.own_password_hash }))
 }
 
 fn require_admin(caller: &CurrentUser) -> Result<()> {

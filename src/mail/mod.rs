@@ -26,6 +26,15 @@ pub struct Mail {
     pub html: String,
 }
 
+impl Mail {
+    /// The mail as a trigger takes it (subject, text, html), for the mails
+    /// the database addresses itself in the statement that causes them
+    /// (db/migrations/0022, 0030).
+    pub fn for_trigger(&self) -> serde_json::Value {
+        serde_json::json!({"subject": self.subject, "text": self.text, "html": self.html})
+    }
+}
+
 /// Tells this process's sender that mail was queued, so it goes out at once
 /// rather than at the next poll. Only a hint: a lost wake-up costs one poll
 /// interval, and other replicas find the mail by polling.

@@ -29,6 +29,7 @@ pub fn password_reset(brand: &Brand<'_>, to: &str, user_name: &str, link: &str, 
             button: "Choose a new password",
             outro: "The link works once. Setting a new password signs you out everywhere. \
                     If you did not ask for this, ignore this mail: your password stays as it is.",
+            unsubscribe: None,
         },
     )
 }
@@ -51,6 +52,29 @@ pub fn portal_verification(brand: &Brand<'_>, to: &str, name: &str, link: &str, 
             button: "Confirm my email",
             outro:
                 "The link works once. If you did not register, ignore this mail: nothing happens without it.",
+            unsubscribe: None,
+        },
+    )
+}
+
+/// The link that confirms a login's new email, valid for `valid_hours`.
+pub fn email_change(brand: &Brand<'_>, to: &str, name: &str, link: &str, valid_hours: u32) -> Mail {
+    let company = brand.company_name;
+    link_mail(
+        brand,
+        LinkMail {
+            kind: "email_change",
+            to,
+            subject: format!("Confirm your new email for {company}"),
+            name,
+            intro: format!(
+                "you asked to sign in to {company} with this address from now on. \
+                 Open this link within {valid_hours} hours to confirm it:"
+            ),
+            link,
+            button: "Confirm my new email",
+            outro: "The link works once. Until then your old address stays. If you did not ask for this, ignore this mail.",
+            unsubscribe: None,
         },
     )
 }
@@ -74,6 +98,7 @@ pub fn staff_invitation(brand: &Brand<'_>, to: &str, role: &str, link: &str, val
             link,
             button: "Accept the invitation",
             outro: "The link works once. If you did not expect this, ignore this mail.",
+            unsubscribe: None,
         },
     )
 }
@@ -95,6 +120,7 @@ pub fn portal_invitation(brand: &Brand<'_>, to: &str, link: &str, valid_days: u3
             link,
             button: "Create my account",
             outro: "The link works once. If you did not expect this, ignore this mail.",
+            unsubscribe: None,
         },
     )
 }
@@ -107,6 +133,7 @@ pub fn request_decided(
     title: &str,
     link: &str,
     reason: Option<&str>,
+    unsubscribe: &str,
 ) -> Mail {
     let company = brand.company_name;
     let (kind, subject, intro) = match reason {
@@ -132,6 +159,103 @@ pub fn request_decided(
             link,
             button: "Open the request",
             outro: "— sent by FieldOps for your service company.",
+            unsubscribe: Some(unsubscribe),
+        },
+    )
+}
+
+/// The placeholder app.queue_notification() replaces with each recipient's
+/// own unsubscribe token (db/migrations/0030): the server renders a
+/// notification once, before the database picks its recipients.
+pub const UNSUBSCRIBE_TOKEN: &str = "{unsubscribe_token}";
+
+/// The one-click unsubscribe link of a notification mail of the company at `slug`.
+pub fn unsubscribe_link(public_url: &str, slug: &str) -> String {
+    format!("{public_url}/p/{slug}/unsubscribe#token={UNSUBSCRIBE_TOKEN}")
+}
+
+/// A new message in a conversation, to the other side (addressed by the database).
+pub fn new_message(
+    brand: &Brand<'_>,
+    thread: &str,
+    author: &str,
+    body: &str,
+    link: &str,
+    unsubscribe: &str,
+) -> Mail {
+    let company = brand.company_name;
+    let excerpt: String = body.chars().take(500).collect();
+    let more = if excerpt.len() < body.len() { "\u{2026}" } else { "" };
+    link_mail(
+        brand,
+        LinkMail {
+            kind: "new_message",
+            to: "",
+            subject: format!("New message about \u{201c}{thread}\u{201d} ({company})"),
+            name: "there",
+            intro: format!(
+                "{author} wrote about \u{201c}{thread}\u{201d}:\n\n{excerpt}{more}\n\nReply here:"
+            ),
+            link,
+            button: "Open the conversation",
+            outro:
+                "Further messages in the next minutes are not mailed one by one: the conversation shows them.",
+            unsubscribe: Some(unsubscribe),
+        },
+    )
+}
+
+/// A job's new status, to the customer (addressed by the database).
+pub fn job_status(brand: &Brand<'_>, title: &str, status: &str, link: &str, unsubscribe: &str) -> Mail {
+    let company = brand.company_name;
+    link_mail(
+        brand,
+        LinkMail {
+            kind: "job_status",
+            to: "",
+            subject: format!("{title}: {status}"),
+            name: "there",
+            intro: format!(
+                "{company} updated your job \u{201c}{title}\u{201d}: it is {status} now. Follow it here:"
+            ),
+            link,
+            button: "Open the job",
+            outro: "— sent by FieldOps for your service company.",
+            unsubscribe: Some(unsubscribe),
+        },
+    )
+}
+
+/// A portal account approved (`reason` None) or declined with its reason: an
+/// account mail, sent whatever the person's notification preference.
+pub fn account_decided(brand: &Brand<'_>, to: &str, name: &str, link: &str, reason: Option<&str>) -> Mail {
+    let company = brand.company_name;
+    let (kind, subject, intro, button) = match reason {
+        None => (
+            "account_approved",
+            format!("Your {company} portal account is ready"),
+            format!("{company} approved your registration. You can sign in now:"),
+            "Sign in",
+        ),
+        Some(reason) => (
+            "account_rejected",
+            format!("{company} declined your portal registration"),
+            format!("{company} declined your registration on its customer portal. Their reason: {reason}"),
+            "Open the portal",
+        ),
+    };
+    link_mail(
+        brand,
+        LinkMail {
+            kind,
+            to,
+            subject,
+            name,
+            intro,
+            link,
+            button,
+            outro: "— sent by FieldOps for your service company.",
+            unsubscribe: None,
         },
     )
 }
@@ -153,6 +277,7 @@ pub fn request_received(brand: &Brand<'_>, to: &str, name: &str, title: &str, li
             link,
             button: "Open the request",
             outro: "— sent by FieldOps for your service company.",
+            unsubscribe: None,
         },
     )
 }
@@ -168,17 +293,29 @@ struct LinkMail<'a> {
     link: &'a str,
     button: &'a str,
     outro: &'a str,
+    /// The one-click link that turns notification mails off (none on account mails).
+    unsubscribe: Option<&'a str>,
 }
 
 fn link_mail(brand: &Brand<'_>, mail: LinkMail<'_>) -> Mail {
     let company = brand.company_name;
-    let LinkMail { kind, to, subject, name, intro, link, button, outro } = mail;
-    let text = format!("Hello {name},\n\n{intro}\n\n{link}\n\n{outro}\n\n— {company}\n");
+    let LinkMail { kind, to, subject, name, intro, link, button, outro, unsubscribe } = mail;
+    let (stop_text, stop_html) = match unsubscribe {
+        Some(stop) => (
+            format!("\nTo stop these notification mails: {stop}\n"),
+            format!(
+                "<p style=\"font-size:12px;color:#64748b\"><a href=\"{stop}\">Stop these notification mails</a></p>",
+                stop = escape(stop)
+            ),
+        ),
+        None => (String::new(), String::new()),
+    };
+    let text = format!("Hello {name},\n\n{intro}\n\n{link}\n\n{outro}\n\n— {company}\n{stop_text}");
     let body = format!(
-        "<p>Hello {name},</p><p>{intro}</p>\
+        "<p>Hello {name},</p><p style=\"white-space:pre-line\">{intro}</p>\
          <p><a href=\"{link_html}\" style=\"{style}\">{button}</a></p>\
          <p style=\"font-size:13px;color:#475569\">Or copy this address into your browser:<br>{link_html}</p>\
-         <p>{outro}</p>",
+         <p>{outro}</p>{stop_html}",
         name = escape(name),
         intro = escape(&intro),
         link_html = escape(link),
@@ -272,6 +409,27 @@ mod tests {
         assert_eq!(invite.kind, "portal_invitation");
         assert_eq!(invite.to, "bob@x.test");
         assert!(invite.text.contains("#invitation=i") && invite.text.contains("7 days"));
+    }
+
+    #[test]
+    fn a_notification_carries_the_unsubscribe_placeholder_and_escapes_the_message() {
+        let brand = Brand { company_name: "Acme", color: "#0a7f3c" };
+        let stop = unsubscribe_link("https://x.test", "acme");
+        let mail = new_message(
+            &brand,
+            "Leak",
+            "Ann <b>",
+            "<script>x</script>",
+            "https://x.test/portal/requests/1",
+            &stop,
+        );
+        assert_eq!(mail.kind, "new_message");
+        assert!(mail.text.contains("https://x.test/p/acme/unsubscribe#token={unsubscribe_token}"));
+        assert!(mail.html.contains("href=\"https://x.test/p/acme/unsubscribe#token={unsubscribe_token}\""));
+        assert!(mail.text.contains("<script>x</script>"), "the text part is plain text");
+        assert!(!mail.html.contains("<script>") && !mail.html.contains("Ann <b>"));
+        let account = account_decided(&brand, "a@x.test", "A", "https://x.test/p/acme", Some("no"));
+        assert!(!account.text.contains("unsubscribe"), "account mails cannot be turned off");
     }
 
     #[test]

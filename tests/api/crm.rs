@@ -222,6 +222,9 @@ async fn gate_codes_reach_the_assigned_worker_of_an_open_job_and_never_a_custome
         .await;
     assert_eq!(shared.status, StatusCode::OK, "{:?}", shared.body);
     assert!(!leaks_access(&shared.body), "the share link leaked access: {}", shared.body);
+    // It does say where (migration 0033): the place and its coordinates.
+    assert_eq!(shared.body["location"]["name"], "Building C", "{:?}", shared.body);
+    assert_eq!(shared.body["location"]["latitude"], 40.5);
 
     // Another worker, and the same worker once the job is archived: no gate code.
     let other = app

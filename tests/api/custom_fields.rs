@@ -289,6 +289,56 @@ async fn staff_only_fields_never_reach_a_worker_a_customer_or_a_share_link() {
     assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
+/// The job page shows its customer's fields as far as the caller may read
+/// them: a worker learns there is a dog on site, never the account's tier.
+#[tokio::test]
+async fn a_jobs_customer_fields_reach_each_role_as_far_as_visible() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let admin = &acme.admin.access;
+    for body in [
+        json!({"entity": "customer", "key": "tier", "label": "Tier", "field_type": "text"}),
+        json!({"entity": "customer", "key": "dog_on_site", "label": "Dog on site", "field_type": "boolean",
+               "visible_to_workers": true}),
+        json!({"entity": "customer", "key": "billing_ref", "label": "Billing ref", "field_type": "text",
+               "visible_to_workers": true, "visible_to_customers": true}),
+    ] {
+        define(&app, &acme, body).await;
+    }
+    let reply = app
+        .patch(
+            &format!("/api/v1/customers/{}", acme.customer_id),
+            admin,
+            json!({"custom_fields": {"tier": STAFF_SECRET, "dog_on_site": true, "billing_ref": PORTAL_REF}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    let job = app
+        .create_job(
+            admin,
+            json!({"customer_id": acme.customer_id, "title": "Gutter", "assigned_worker_id": acme.worker_id}),
+        )
+        .await
+        .id();
+
+    let seen = |token: &str| {
+        let path = format!("/api/v1/jobs/{job}");
+        let app = &app;
+        let token = token.to_owned();
+        async move {
+            let reply = app.get(&path, &token).await;
+            assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+            reply.body["customer"]["custom_fields"].clone()
+        }
+    };
+    assert_eq!(
+        seen(admin).await,
+        json!({"tier": STAFF_SECRET, "dog_on_site": true, "billing_ref": PORTAL_REF})
+    );
+    assert_eq!(seen(&acme.worker.access).await, json!({"dog_on_site": true, "billing_ref": PORTAL_REF}));
+    assert_eq!(seen(&acme.customer.access).await, json!({"billing_ref": PORTAL_REF}));
+}
+
 #[tokio::test]
 async fn lists_filter_on_custom_fields_by_type() {
     let app = spawn_app().await;

@@ -66,6 +66,11 @@ async fn one_search_finds_customers_by_every_field_and_says_which_matched() {
     for (q, field) in [
         ("harbor apart", "name"),
         ("velasquez", "contact_name"),
+        // A contact's whole or leading name, even shorter than a trigram
+        // (migration 0031: read from the btree before any containment).
+        ("marguerite velasquez", "contact_name"),
+        ("marg", "contact_name"),
+        ("ma", "contact_name"),
         // Phones in another formatting than stored: digits are compared.
         ("555.010.2000", "phone"),
         ("(603) 555 77", "phone"),
@@ -108,7 +113,18 @@ async fn search_never_crosses_companies() {
     let acme = app.company("acme").await;
     let globex = app.company("globex").await;
     harbor(&app, &acme).await;
-    for q in ["harbor", "velasquez", "5550102000", "office@harbor.example", "quay street", "#2", "%", "_"] {
+    for q in [
+        "harbor",
+        "velasquez",
+        "marguerite velasquez",
+        "ma",
+        "5550102000",
+        "office@harbor.example",
+        "quay street",
+        "#2",
+        "%",
+        "_",
+    ] {
         let reply =
             app.get(&format!("/api/v1/customers/search?q={}", urlencode(q)), &globex.admin.access).await;
         assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
@@ -175,7 +191,8 @@ async fn duplicates_are_offered_before_a_customer_location_or_contact_is_created
         .post(
             "/api/v1/customers",
             admin,
-            json!({"name": "Y", "address": "12 Quay St reet, Portsmouth 03801"}),
+            // Abbreviated and punctuated otherwise (migration 0032).
+            json!({"name": "Y", "address": "12 quay St., Portsmouth 03801"}),
         )
         .await;
     assert_problem(&reply, StatusCode::CONFLICT);
@@ -192,6 +209,40 @@ async fn duplicates_are_offered_before_a_customer_location_or_contact_is_created
     allowed["allow_duplicate"] = json!(true);
     let reply = app.post(&format!("/api/v1/customers/{other}/locations"), admin, allowed).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    let shared = reply.id();
+    // Known to share its address: a later edit that keeps it is not refused.
+    let reply =
+        app.patch(&format!("/api/v1/service-locations/{shared}"), admin, json!({"name": "Quay, rear"})).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    let reply = app
+        .patch(
+            &format!("/api/v1/service-locations/{shared}"),
+            admin,
+            json!({"address": {"line1": "12 Quay St.", "city": "Portsmouth", "postal_code": "03801"}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "a reformatted address is the same one: {:?}", reply.body);
+    // An edit that moves a location onto another's address is checked as a create is.
+    let annex = app
+        .post(
+            &format!("/api/v1/customers/{other}/locations"),
+            admin,
+            json!({"name": "Annex", "address": {"line1": "40 Market Square", "city": "Portsmouth"}}),
+        )
+        .await;
+    assert_eq!(annex.status, StatusCode::CREATED, "{:?}", annex.body);
+    let annex = annex.id();
+    let onto_quay =
+        json!({"address": {"line1": "12 Quay Street", "city": "Portsmouth", "postal_code": "03801"}});
+    let reply = app.patch(&format!("/api/v1/service-locations/{annex}"), admin, onto_quay.clone()).await;
+    assert_problem(&reply, StatusCode::CONFLICT);
+    assert_eq!(reply.body["duplicates"][0]["matched"], "address");
+    let unchanged = app.get(&format!("/api/v1/service-locations/{annex}"), admin).await;
+    assert_eq!(unchanged.body["address"]["line1"], "40 Market Square", "a refused edit changes nothing");
+    let mut allowed = onto_quay;
+    allowed["allow_duplicate"] = json!(true);
+    let reply = app.patch(&format!("/api/v1/service-locations/{annex}"), admin, allowed).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
 
     // A contact sharing a method.
     let contact =
@@ -208,6 +259,34 @@ async fn duplicates_are_offered_before_a_customer_location_or_contact_is_created
         )
         .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    let ext = reply.id();
+    // An edit adding another contact's phone is checked as a create is; the
+    // contact's own number, reformatted, is not.
+    let reply = app
+        .patch(
+            &format!("/api/v1/contacts/{ext}"),
+            admin,
+            json!({"methods": [{"kind": "office_phone", "value": "2000"}, {"kind": "mobile", "value": "(603) 555-7788"}]}),
+        )
+        .await;
+    assert_problem(&reply, StatusCode::CONFLICT);
+    assert_eq!(reply.body["duplicates"][0]["matched"], "phone");
+    let reply = app
+        .patch(
+            &format!("/api/v1/contacts/{ext}"),
+            admin,
+            json!({"methods": [{"kind": "office_phone", "value": "20 00"}]}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    let reply = app
+        .patch(
+            &format!("/api/v1/contacts/{ext}"),
+            admin,
+            json!({"methods": [{"kind": "mobile", "value": "603.555.7788"}], "allow_duplicate": true}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
 
     // Company B, creating exactly A's records: no duplicate, no word of A.
     let fingerprint = app.fingerprint(acme.id).await;

@@ -186,6 +186,8 @@ pub async fn spawn_app_configured(extra: axum::Router<AppState>, overrides: &[(&
         // Mail of tests without an SMTP server (tests/api/mail.rs starts one)
         // goes to a directory of the test's own, not the developer's .data/mail.
         ("MAIL_DIR", format!("{}/target/test-mail/{database}", env!("CARGO_MANIFEST_DIR"))),
+        // Attachments' bytes, likewise (tests/api/attachments.rs runs S3 too).
+        ("STORAGE_URL", format!("{}/target/test-files/{database}", env!("CARGO_MANIFEST_DIR"))),
     ]);
     let mut vars = vars;
     for (key, value) in overrides {
@@ -473,6 +475,7 @@ impl TestApp {
                union all select t::text from app.communications t where company_id = $1
                union all select t::text from app.contact_locations t where company_id = $1
                union all select t::text from app.custom_field_definitions t where company_id = $1
+               union all select t::text from app.attachments t where company_id = $1
                union all select t::text from app.companies t where id = $1
              ) rows",
         )

@@ -183,7 +183,23 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
             fail(format!("select * from auth.portal_verify('{b}', sha256('x'))")),
             fail("select * from auth.portal_account_status('bolt', 'x@x.test')"),
             fail(format!("select auth.portal_register_invited('{b}', sha256('x'), 'x', 'x@x.test', null, 'x')")),
-            // People in several companies (migration 0027): the sign-in pool's only.
+            // Conversations and notifications (migration 0030): the unsubscribe
+            // link is the sign-in pool's; the mail queueing is the triggers'.
+            fail(format!("select auth.portal_unsubscribe('{b}', sha256('x'))")),
+            fail(format!(
+                "select auth.email_change_request('{b}', '{}', 'x@evil.test', sha256('x'), now() + interval '1 day')",
+                victim.admin
+            )),
+            fail(format!("select auth.email_change_confirm('{b}', sha256('x'))")),
+            fail(format!(
+                "select app.queue_notification('{b}', '{}', 'x@evil.test', 'new_message', '{{}}'::jsonb)",
+                victim.admin
+            )),
+            fail(format!(
+                "select app.notify_customer('{b}', '{}', null, 'job_status', '{{}}'::jsonb)",
+                victim.customer
+            )),
+            // People in several companies (migration 0034): the sign-in pool's only.
             fail("select * from auth.identity_login_attempt('admin@bolt.test', '10.0.0.1', 1000, interval '1 minute')"),
             fail(format!("select * from auth.identity_memberships('{}')", Uuid::new_v4())),
             fail(format!(
@@ -194,6 +210,13 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
             fail(format!("select auth.remember_company('{}', '{b}')", victim.admin)),
             fail(format!("select * from auth.invitation_status('{b}', sha256('x'))")),
             fail(format!("select * from auth.accept_invitation('{b}', sha256('x'), null, 'x', 'x')")),
+            // The linking (migration 0034): the owner's core is nobody's; an
+            // admin's link answers for its own company only and never sets
+            // the password of a person with memberships elsewhere.
+            fail(format!("select * from app.link_identity('{b}', null, 'admin@bolt.test', 'x', 'pwned')")),
+            any(format!("select * from auth.link_membership('{}', 'pwned@evil.test', 'x', 'pwned')", victim.admin)),
+            any("select * from auth.link_membership(null, 'admin@bolt.test', 'x', 'pwned')"),
+            any(format!("select * from auth.link_portal_account('{}')", victim.customer)),
             // A contact's locations are computed for the session by triggers
             // only (migration 0025).
             fail(format!("select app.contact_location_scope('{b}', '{}')", Uuid::new_v4())),
@@ -428,7 +451,7 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
              values ('{b}', '{}', 'call', 'inbound', 'pwned')",
             victim.customer
         ),
-        // People (migration 0027): no request role reaches an identity, nor
+        // People (migration 0034): no request role reaches an identity, nor
         // joins one to its company without a password of the membership's own.
         "update app.identities set password_hash = 'pwned', last_company_id = null".to_owned(),
         "delete from app.identities".to_owned(),
@@ -455,12 +478,50 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
              values ('{b}', '{}', 'x@evil.test', sha256('x'), now() + interval '1 day')",
             victim.customer
         ),
+        // Imports (migration 0029).
+        format!("update app.imports set state = 'undone', errors = '[]' where company_id = '{b}'"),
+        format!("delete from app.external_refs where company_id = '{b}'"),
+        format!(
+            "insert into app.import_mappings (company_id, kind, name, source, mapping) \
+             values ('{b}', 'customers', 'pwned', 'pwned', '{{}}')"
+        ),
+        format!("update app.import_mappings set mapping = '{{}}' where company_id = '{b}'"),
         format!("update app.job_requests set title = 'pwned' where company_id = '{b}'"),
         format!("insert into app.job_requests (company_id, customer_id, title) values ('{b}', '{}', 'pwned')", victim.customer),
         format!("delete from app.job_request_changes where company_id = '{b}'"),
         format!(
             "insert into app.job_request_changes (company_id, request_id, customer_id, field) \
              select company_id, id, customer_id, 'pwned' from app.job_requests where company_id = '{b}'"
+        ),
+        // Conversations and notifications (migration 0030).
+        format!("insert into app.messages (company_id, job_id, body) values ('{b}', '{}', 'pwned')", victim.job),
+        format!("update app.messages set body = 'pwned' where company_id = '{b}'"),
+        format!("delete from app.messages where company_id = '{b}'"),
+        format!(
+            "insert into app.message_reads (company_id, user_id, job_id, last_read_at) values ('{b}', '{}', '{}', now())",
+            victim.admin, victim.job
+        ),
+        format!("update app.message_reads set last_read_at = now() where company_id = '{b}'"),
+        format!(
+            "insert into app.notification_preferences (company_id, user_id, mail_notifications) values ('{b}', '{}', false)",
+            victim.admin
+        ),
+        format!("update app.notification_preferences set mail_notifications = false where company_id = '{b}'"),
+        format!("delete from app.unsubscribe_tokens where company_id = '{b}'"),
+        format!("update app.users set name = 'pwned' where company_id = '{b}'"),
+        format!(
+            "insert into app.email_changes (company_id, user_id, new_email, token_hash, expires_at) \
+             values ('{b}', '{}', 'x@evil.test', sha256('x'), now() + interval '1 day')",
+            victim.admin
+        ),
+        // Attachments (migration 0028): B's files, and a row naming B's job.
+        format!("update app.attachments set visibility = 'customer', caption = 'pwned' where company_id = '{b}'"),
+        format!("update app.attachments set deleted_at = now() where company_id = '{b}'"),
+        format!("delete from app.attachments where company_id = '{b}'"),
+        format!(
+            "insert into app.attachments (company_id, job_id, storage_key, file_name) \
+             values ('{b}', '{}', '{b}/00000000000000000000000000000000', 'pwned.txt')",
+            victim.job
         ),
     ]
     .into_iter()
@@ -490,7 +551,29 @@ async fn victim_state(app: &TestApp, company: Uuid) -> (String, i64, i64, (i64, 
     .fetch_one(&app.owner)
     .await
     .expect("mail");
-    (app.fingerprint(company).await, history, live_sessions, mail)
+    // The people of B's members (migration 0034): not tenant rows, so not in
+    // the fingerprint, but what a forged link would change. (Two queries: on
+    // Citus a reference table and a distributed one join only on keys.)
+    let identity_ids: Vec<Uuid> =
+        sqlx::query_scalar("select identity_id from app.users where company_id = $1")
+            .bind(company)
+            .fetch_all(&app.owner)
+            .await
+            .expect("members' people");
+    let people: Option<String> = sqlx::query_scalar(
+        "select string_agg(concat_ws(':', id, email, name, password_hash, last_company_id), ',' order by id)
+         from app.identities where id = any($1)",
+    )
+    .bind(&identity_ids)
+    .fetch_one(&app.owner)
+    .await
+    .expect("people");
+    (
+        format!("{}|{}", app.fingerprint(company).await, people.unwrap_or_default()),
+        history,
+        live_sessions,
+        mail,
+    )
 }
 
 async fn seed(app: &TestApp, company: &Company) -> Uuid {

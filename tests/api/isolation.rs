@@ -91,7 +91,7 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         .await;
     assert_eq!(invitation.status, StatusCode::CREATED);
     let invitation_id = invitation.id().to_string();
-    // A's invitation of a new member (migration 0027).
+    // A's invitation of a new member (migration 0034).
     let staff_invitation_id = app
         .post(
             "/api/v1/invitations",
@@ -118,6 +118,26 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
     let submitted =
         app.post(&format!("/api/v1/job-requests/{request_id}/submit"), &a.customer.access, json!({})).await;
     assert_eq!(submitted.status, StatusCode::OK);
+    // A's conversations (migration 0030): a customer's message on the
+    // request, a staff note on the job.
+    let message = app
+        .post(
+            &format!("/api/v1/job-requests/{request_id}/messages"),
+            &a.customer.access,
+            json!({"body": "Secret message"}),
+        )
+        .await;
+    assert_eq!(message.status, StatusCode::CREATED, "{:?}", message.body);
+    let message_id = message.id().to_string();
+    let note = app
+        .post(
+            &format!("/api/v1/jobs/{job_id}/messages"),
+            &a.admin.access,
+            json!({"body": "Secret internal note", "internal": true}),
+        )
+        .await;
+    assert_eq!(note.status, StatusCode::CREATED, "{:?}", note.body);
+    let note_id = note.id().to_string();
 
     // A's customer's location (with a gate code) and contact.
     let locations = app.get(&format!("/api/v1/customers/{customer_id}/locations"), &a.admin.access).await;
@@ -180,6 +200,27 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         .await;
     assert!(valued.status.is_success(), "{:?}", valued.body);
 
+    // A's import, with a refused row, and a saved mapping (migration 0029).
+    let import = app
+        .client
+        .post(app.url("/api/v1/imports?kind=customers&dry_run=false&file_name=Secret.csv"))
+        .bearer_auth(&a.admin.access)
+        .body("Name,Email\nSecret imported,\nSecret refused,not-an-email\n")
+        .send()
+        .await
+        .expect("import sent");
+    assert_eq!(import.status(), StatusCode::CREATED);
+    let import: Value = import.json().await.expect("import report");
+    let import_id = import["import"]["id"].as_str().expect("import").to_owned();
+    let mapping = app
+        .post(
+            "/api/v1/import-mappings",
+            &a.admin.access,
+            json!({"kind": "customers", "name": "Secret mapping", "mapping": {"name": "Name"}}),
+        )
+        .await;
+    let mapping_id = mapping.id().to_string();
+
     // A job of B's own, to aim B's legitimate writes at A's ids.
     let b_job =
         app.create_job(&b.admin.access, json!({"customer_id": b.customer_id, "title": "B job"})).await;
@@ -193,6 +234,27 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         .await;
     let b_contact_id = b_contact.id();
 
+    // A's files (migration 0028): an internal photo of the job, the customer's drawing.
+    let photo = crate::attachments::upload(
+        &app,
+        &format!("/api/v1/jobs/{job_id}/attachments"),
+        &a.worker.access,
+        "Secret photo.jpg",
+        crate::attachments::jpeg(64, 48),
+    )
+    .await;
+    assert_eq!(photo.status, StatusCode::CREATED, "{:?}", photo.body);
+    let photo_id = photo.id().to_string();
+    let drawing = crate::attachments::upload(
+        &app,
+        &format!("/api/v1/job-requests/{request_id}/attachments"),
+        &a.customer.access,
+        "Secret drawing.pdf",
+        crate::attachments::pdf("Secret"),
+    )
+    .await;
+    assert_eq!(drawing.status, StatusCode::CREATED, "{:?}", drawing.body);
+    let drawing_id = drawing.id().to_string();
     let before = app.fingerprint(a.id).await;
     let requests: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/api/v1/jobs/{job_id}"), None),
@@ -372,17 +434,56 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         (Method::GET, format!("/api/v1/job-requests/{request_id}/history.csv"), None),
         (Method::GET, format!("/api/v1/job-requests?service_location_id={a_location}"), None),
         (Method::GET, "/api/v1/job-requests?state=submitted".into(), None),
+        // A's conversations (migration 0030).
+        (Method::GET, format!("/api/v1/job-requests/{request_id}/messages"), None),
+        (Method::POST, format!("/api/v1/job-requests/{request_id}/messages"), Some(json!({"body": "x"}))),
+        (Method::POST, format!("/api/v1/job-requests/{request_id}/messages/read"), None),
+        (Method::GET, format!("/api/v1/jobs/{job_id}/messages"), None),
+        (
+            Method::POST,
+            format!("/api/v1/jobs/{job_id}/messages"),
+            Some(json!({"body": "x", "internal": true})),
+        ),
+        (Method::POST, format!("/api/v1/jobs/{job_id}/messages/read"), None),
+        (Method::GET, "/api/v1/messages/unread".into(), None),
+        (Method::GET, "/api/v1/portal-report?weeks=104".into(), None),
         (
             Method::POST,
             "/api/v1/job-requests".into(),
             Some(json!({"title": "x", "service_location_id": a_location})),
         ),
-        // People in several companies (migration 0027): B's people are no
+        // People in several companies (migration 0034): B's people are no
         // members of A.
         (Method::GET, "/api/v1/auth/memberships".into(), None),
         (Method::POST, "/api/v1/auth/switch".into(), Some(json!({"company": a.slug}))),
         (Method::GET, "/api/v1/invitations".into(), None),
         (Method::DELETE, format!("/api/v1/invitations/{staff_invitation_id}"), None),
+        // A's imports and mappings (migration 0029); B's exports and lists.
+        (Method::GET, format!("/api/v1/imports/{import_id}"), None),
+        (Method::GET, format!("/api/v1/imports/{import_id}/errors.csv"), None),
+        (Method::POST, format!("/api/v1/imports/{import_id}/undo"), Some(json!({}))),
+        (Method::DELETE, format!("/api/v1/import-mappings/{mapping_id}"), None),
+        (Method::GET, "/api/v1/imports".into(), None),
+        (Method::GET, "/api/v1/import-mappings".into(), None),
+        (Method::GET, "/api/v1/customers.csv".into(), None),
+        (Method::GET, "/api/v1/jobs.csv".into(), None),
+        // A's files (migration 0028).
+        (Method::GET, format!("/api/v1/jobs/{job_id}/attachments"), None),
+        (Method::POST, format!("/api/v1/jobs/{job_id}/attachments"), Some(json!({"pwned": true}))),
+        (Method::GET, format!("/api/v1/job-requests/{request_id}/attachments"), None),
+        (
+            Method::POST,
+            format!("/api/v1/job-requests/{request_id}/attachments"),
+            Some(json!({"pwned": true})),
+        ),
+        (Method::GET, format!("/api/v1/attachments/{photo_id}"), None),
+        (Method::GET, format!("/api/v1/attachments/{photo_id}/content"), None),
+        (Method::GET, format!("/api/v1/attachments/{photo_id}/content?variant=small"), None),
+        (Method::PATCH, format!("/api/v1/attachments/{photo_id}"), Some(json!({"visibility": "customer"}))),
+        (Method::DELETE, format!("/api/v1/attachments/{photo_id}"), None),
+        (Method::GET, format!("/api/v1/attachments/{drawing_id}"), None),
+        (Method::GET, format!("/api/v1/attachments/{drawing_id}/content"), None),
+        (Method::DELETE, format!("/api/v1/attachments/{drawing_id}"), None),
         // Asking for A's admin's reset link is open to anyone (it mails A's
         // admin, never the asker), so only the confirmation is in the matrix.
         (
@@ -410,6 +511,12 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         request_id.clone(),
         a.id.to_string(),
         staff_invitation_id.clone(),
+        message_id.clone(),
+        note_id.clone(),
+        import_id.clone(),
+        mapping_id.clone(),
+        photo_id.clone(),
+        drawing_id.clone(),
     ]
     .into_iter()
     .chain(a_statuses.iter().map(ToString::to_string))

@@ -302,3 +302,38 @@ async fn other_customers_and_other_companies_reach_nothing() {
         app.request(Method::GET, "/api/v1/job-requests?state=nonsense", Some(&acme.admin.access), None).await;
     assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn the_portal_report_counts_this_companys_requests_per_week_and_state() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let globex = app.company("globex").await;
+    for title in ["One", "Two"] {
+        draft(&app, &acme, title).await;
+    }
+    let submitted = draft(&app, &acme, "Three").await.id();
+    let sent =
+        app.post(&format!("/api/v1/job-requests/{submitted}/submit"), &acme.customer.access, json!({})).await;
+    assert_eq!(sent.status, StatusCode::OK);
+    draft(&app, &globex, "Elsewhere").await;
+
+    let report = app.get("/api/v1/portal-report?weeks=4", &acme.admin.access).await;
+    assert_eq!(report.status, StatusCode::OK, "{:?}", report.body);
+    let rows: Vec<(String, i64)> = report
+        .body
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| (r["state"].as_str().unwrap_or("").to_owned(), r["count"].as_i64().unwrap_or(0)))
+        .collect();
+    assert_eq!(rows, [("draft".to_owned(), 2), ("submitted".to_owned(), 1)]);
+    assert!(report.body[0]["week"].as_str().is_some_and(|w| w.len() == 10), "{:?}", report.body);
+
+    assert_problem(
+        &app.get("/api/v1/portal-report?weeks=0", &acme.admin.access).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+    for token in [&acme.worker.access, &acme.customer.access] {
+        assert_problem(&app.get("/api/v1/portal-report", token).await, StatusCode::FORBIDDEN);
+    }
+}

@@ -287,10 +287,15 @@ async fn customers_write_nothing_and_see_only_their_own_unarchived_jobs() {
     // In SQL: the customer role has no write grant on anything but ending its
     // own session (logout: app.sessions.revoked_at, under its own policy) and
     // its job requests (migration 0022: drafts, edits, submission; the policy
-    // and app.check_job_request() say which rows and moves).
+    // and app.check_job_request() say which rows and moves), the files it
+    // attaches to them (migration 0028: its own uploads, customer-visible,
+    // under the policy; DELETE only of its own unfinished upload), and since
+    // migration 0030 its conversations' messages (never internal ones), its
+    // own read markers, its own notification preference and its own name.
     let grants: i64 = sqlx::query_scalar(
         "select count(*) from information_schema.role_table_grants
-         where grantee = 'fieldops_customer' and privilege_type in ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')",
+         where grantee = 'fieldops_customer' and privilege_type in ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+           and table_name <> 'attachments'",
     )
     .fetch_one(&app.owner)
     .await
@@ -299,7 +304,8 @@ async fn customers_write_nothing_and_see_only_their_own_unarchived_jobs() {
         "select count(*) from information_schema.column_privileges
          where grantee = 'fieldops_customer' and privilege_type in ('INSERT', 'UPDATE')
            and not (table_name = 'sessions' and column_name in ('revoked_at', 'revoked_reason'))
-           and table_name <> 'job_requests'",
+           and table_name not in ('job_requests', 'attachments', 'messages', 'message_reads', 'notification_preferences')
+           and not (table_name = 'users' and column_name = 'name')",
     )
     .fetch_one(&app.owner)
     .await

@@ -1,6 +1,7 @@
 //! API tests: real HTTP against the real router over a real PostgreSQL, with the
 //! server connected as `fieldops_authenticator` (never a superuser or owner).
 
+mod attachments;
 mod auth;
 mod boundary;
 mod catalog;
@@ -13,6 +14,7 @@ mod helpers;
 mod history;
 mod hygiene;
 mod idempotency;
+mod imports;
 mod injection;
 mod invitations;
 mod isolation;
@@ -20,6 +22,7 @@ mod job_requests;
 mod jobs;
 mod lifecycle;
 mod mail;
+mod messages;
 mod organizations;
 mod pooling;
 mod portal;

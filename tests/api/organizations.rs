@@ -19,18 +19,30 @@ async fn login_without_company(app: &TestApp, email: &str, password: &str) -> Re
 }
 
 /// A membership of `email`'s existing identity in another company, as a DBA
-/// (or, later, an accepted invitation) adds it: with no password of its own.
+/// adds it: the person found first (on Citus nothing on a shard may), then
+/// the membership, with no password of its own.
 async fn add_membership(app: &TestApp, company_id: Uuid, email: &str, role: &str) -> Uuid {
-    sqlx::query_scalar(
-        "insert into app.users (company_id, name, email, password_hash, role)
-         values ($1, 'Pat', $2, null, $3::app.user_role) returning id",
+    let mut tx = app.owner.begin().await.expect("begin");
+    let identity_id: Uuid =
+        sqlx::query_scalar("select identity_id from app.link_identity($1, null, $2, 'Pat', null)")
+            .bind(company_id)
+            .bind(email)
+            .fetch_one(&mut *tx)
+            .await
+            .expect("the person");
+    let id = sqlx::query_scalar(
+        "insert into app.users (company_id, name, email, password_hash, role, identity_id)
+         values ($1, 'Pat', $2, null, $3::app.user_role, $4) returning id",
     )
     .bind(company_id)
     .bind(email)
     .bind(role)
-    .fetch_one(&app.owner)
+    .bind(identity_id)
+    .fetch_one(&mut *tx)
     .await
-    .expect("add membership")
+    .expect("add membership");
+    tx.commit().await.expect("commit");
+    id
 }
 
 /// A user made by a company's admin through the API, as always.

@@ -116,6 +116,19 @@ async fn an_open_portal_registers_verifies_and_makes_a_customer_of_its_own() {
     );
 }
 
+/// The text of the one decision mail of `kind` to `to`.
+async fn decision_mail(app: &TestApp, company: Uuid, kind: &str, to: &str) -> String {
+    sqlx::query_scalar(
+        "select text_body from app.mail_outbox where company_id = $1 and kind = $2 and recipient = $3",
+    )
+    .bind(company)
+    .bind(kind)
+    .bind(to)
+    .fetch_one(&app.owner)
+    .await
+    .expect("exactly one decision mail")
+}
+
 #[tokio::test]
 async fn an_approval_portal_waits_for_staff_who_approve_or_reject() {
     let app = spawn_app().await;
@@ -159,6 +172,8 @@ async fn an_approval_portal_waits_for_staff_who_approve_or_reject() {
     let login = app.login_reply("acme", "ann@home.test", STRONG).await;
     assert_eq!(login.status, StatusCode::OK, "{:?}", login.body);
     assert_eq!(login.body["user"]["customer_id"], json!(acme.customer_id));
+    // The decision is mailed, in the approving transaction.
+    assert!(decision_mail(&app, acme.id, "account_approved", "ann@home.test").await.contains("/p/acme"));
     // Decided once.
     let again =
         app.post(&format!("/api/v1/portal-accounts/{ann}/reject"), admin, json!({"reason": "x"})).await;
@@ -180,6 +195,8 @@ async fn an_approval_portal_waits_for_staff_who_approve_or_reject() {
     let refused = app.login_reply("acme", "bob@home.test", STRONG).await;
     assert_problem(&refused, StatusCode::FORBIDDEN);
     assert!(refused.body["detail"].as_str().is_some_and(|d| d.contains("We do not serve your area")));
+    let mailed = decision_mail(&app, acme.id, "account_rejected", "bob@home.test").await;
+    assert!(mailed.contains("We do not serve your area"), "{mailed}");
     let queue = app.get("/api/v1/portal-accounts?state=rejected", admin).await;
     assert_eq!(queue.body["items"][0]["rejected_reason"], "We do not serve your area");
 
@@ -401,4 +418,78 @@ async fn another_company_neither_sees_nor_decides_nor_verifies_our_accounts() {
     set_mode(&app, &bolt, "open").await;
     assert_eq!(register(&app, "bolt", registration("ivy@home.test")).await.status, StatusCode::ACCEPTED);
     assert_eq!(mails(&app, bolt.id, "portal_verification").await, 1);
+}
+
+/// A port nobody listens on right now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// The argon2 verifications a server process counted (its /metrics).
+async fn verifications(client: &reqwest::Client, metrics: &str) -> u64 {
+    let text =
+        client.get(format!("{metrics}/metrics")).send().await.expect("metrics").text().await.expect("text");
+    text.lines()
+        .find_map(|line| line.strip_prefix("fieldops_password_verifications_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Refusing an address with a registration (pending, wrong password) and one
+/// without costs the same argon2 work: two verifications each, the second
+/// against the registration's hash or a dummy one. Counted by a server
+/// process of its own (metrics are per process; the other tests' sign-ins
+/// run in this one), not timed.
+#[tokio::test]
+async fn refusing_a_registered_and_an_unknown_address_takes_the_same_work() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    set_mode(&app, &acme, "approval").await;
+    assert_eq!(register(&app, "acme", registration("ann@home.test")).await.status, StatusCode::ACCEPTED);
+    let token = mailed_token(&app, acme.id, "portal_verification", "ann@home.test", "#token=").await;
+    assert_eq!(verify(&app, &token).await.body["state"], "pending");
+
+    let (http, metrics) = (free_port(), free_port());
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_fieldops"))
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(app.config_vars.iter().filter(|(k, _)| k.as_str() != "BIND_ADDR"))
+        .env("BIND_ADDR", format!("127.0.0.1:{http}"))
+        .env("METRICS_ADDR", format!("127.0.0.1:{metrics}"))
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn fieldops serve");
+    let (base, metrics) = (format!("http://127.0.0.1:{http}"), format!("http://127.0.0.1:{metrics}"));
+    let client = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..200 {
+        if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status() == StatusCode::OK) {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ready, "the server never became ready");
+
+    let mut work = Vec::new();
+    for email in ["ann@home.test", "nobody@home.test"] {
+        let before = verifications(&client, &metrics).await;
+        let refused = client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"company": "acme", "email": email, "password": "not the password at all"}))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "{email}");
+        work.push(verifications(&client, &metrics).await - before);
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(work, [2, 2], "argon2 verifications: registered address, unknown address");
 }

@@ -39,6 +39,13 @@ async fn company_b_ids(app: &TestApp, company_id: Uuid) -> Vec<Uuid> {
          union select id from app.job_requests where company_id = $1
          union select id from app.job_request_changes where company_id = $1
          union select id from app.communications where company_id = $1
+         union select id from app.messages where company_id = $1
+         union select id from app.message_reads where company_id = $1
+         union select id from app.notification_preferences where company_id = $1
+         union select id from app.imports where company_id = $1
+         union select id from app.external_refs where company_id = $1
+         union select id from app.import_mappings where company_id = $1
+         union select id from app.attachments where company_id = $1
          union select id from app.invitations where company_id = $1",
     )
     .bind(company_id)
@@ -125,6 +132,15 @@ async fn company_a_reaches_nothing_of_company_b_through_any_route() {
         app.post(&format!("/api/v1/jobs/{}/notes", b_job.id()), &b.admin.access, note).await;
     }
     app.post(&format!("/api/v1/jobs/{}/share-links", b_job.id()), &b.admin.access, json!({})).await;
+    let photo = crate::attachments::upload(
+        &app,
+        &format!("/api/v1/jobs/{}/attachments?visibility=customer", b_job.id()),
+        &b.admin.access,
+        &format!("{MARKER} photo.jpg"),
+        crate::attachments::jpeg(64, 48),
+    )
+    .await;
+    assert_eq!(photo.status, StatusCode::CREATED, "{:?}", photo.body);
     app.post("/api/v1/job-statuses", &b.admin.access, json!({"name": format!("{MARKER} status")})).await;
     let logged = app
         .post(
@@ -138,6 +154,22 @@ async fn company_a_reaches_nothing_of_company_b_through_any_route() {
         "/api/v1/custom-fields",
         &b.admin.access,
         json!({"entity": "job", "key": "probe_field", "label": format!("{MARKER} field"), "field_type": "text"}),
+    )
+    .await;
+    // An import of B's, with an external id and a refused row, and a saved mapping (migration 0029).
+    let imported = app
+        .client
+        .post(app.url("/api/v1/imports?kind=customers&dry_run=false"))
+        .bearer_auth(&b.admin.access)
+        .body(format!("ID,Name,Email\nP-1,{MARKER} imported,\nP-2,{MARKER} refused,not-an-email\n"))
+        .send()
+        .await
+        .expect("import sent");
+    assert_eq!(imported.status(), StatusCode::CREATED);
+    app.post(
+        "/api/v1/import-mappings",
+        &b.admin.access,
+        json!({"kind": "customers", "name": format!("{MARKER} mapping"), "mapping": {"name": "Name"}}),
     )
     .await;
     // A reset mail and token of B's admin.

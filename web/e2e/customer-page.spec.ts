@@ -4,7 +4,7 @@ import { Api, MOBILE, RUN, TAG, expectAccessible, logins, shot, signIn } from '.
 // The customer page (issue #16): open a customer, add a location and a
 // contact, log a call, then create a job at that location, finding the
 // customer with the job form's type-ahead by its contact's phone.
-test('admin opens a customer, adds a location and a contact, logs a call, and books a job there from the type-ahead', async ({ page, request }) => {
+test('admin opens a customer, adds a location and a contact, logs a call, and books a job there from the type-ahead', async ({ page, request, browser }) => {
   const api = await Api.as(request, logins.acmeAdmin);
   const name = `Quayside Lofts${TAG}`;
   const customer = await api.call('POST', '/customers', { name, allow_duplicate: true });
@@ -28,11 +28,14 @@ test('admin opens a customer, adds a location and a contact, logs a call, and bo
   await locationDialog.getByLabel('Name').fill('Building C');
   await locationDialog.getByLabel('Street').fill(`${RUN} Wharf Street`);
   await locationDialog.getByLabel('City').fill('Portsmouth');
+  await locationDialog.getByLabel('Gate code').fill('4321#');
+  await locationDialog.getByLabel('Access notes').fill('Keys at the front desk');
   await locationDialog.getByRole('button', { name: 'Add location' }).click();
   await expect(locationDialog).toBeHidden();
   const locations = page.getByRole('region', { name: 'Locations' });
   await expect(locations.getByText('Building C', { exact: true })).toBeVisible();
-  await expect(locations.getByRole('link', { name: 'Map of Building C' })).toHaveAttribute('href', /google\.com\/maps/);
+  await expect(locations.getByRole('link', { name: /open Building C in maps/ })).toHaveAttribute('href', /google\.com\/maps/);
+  await expect(locations.getByText('Gate code: 4321#')).toBeVisible();
 
   // A contact with a mobile and an email: tel: and mailto: links.
   await page.getByRole('button', { name: 'Add contact' }).click();
@@ -81,8 +84,14 @@ test('admin opens a customer, adds a location and a contact, logs a call, and bo
   await expect(location.locator('option', { hasText: 'Building C' })).toHaveCount(1);
   await location.selectOption({ label: `Building C: ${RUN} Wharf Street, Portsmouth` });
   await page.getByRole('combobox', { name: 'Site contact' }).selectOption({ label: `Pat Harbormaster${TAG}, Site manager` });
+  await page.getByLabel('Assigned worker').selectOption({ label: 'Wendy Walker' });
   await page.getByRole('button', { name: 'Create job' }).click();
   await expect(page.getByRole('heading', { name: `Fix the leak${TAG}`, level: 1 })).toBeVisible();
+  // The job page says where: the location, its gate code, the site contact to call.
+  const place = page.getByTestId('job-place');
+  await expect(place.getByText('Building C', { exact: true })).toBeVisible();
+  await expect(place.getByLabel('Access')).toContainText('4321#');
+  await expect(place.getByRole('link', { name: phone })).toHaveAttribute('href', `tel:+1${digits}`);
   // The job is at Building C with Pat as its site contact.
   await expect(page).toHaveURL(/\/admin\/jobs\/[0-9a-f-]{36}$/);
   const created = await api.call('GET', `/jobs/${page.url().split('/').pop()}`);
@@ -97,4 +106,20 @@ test('admin opens a customer, adds a location and a contact, logs a call, and bo
   await page.setViewportSize(MOBILE);
   await expect(page.getByRole('heading', { name, level: 1 })).toBeVisible();
   await shot(page, 'admin-customer-mobile');
+
+  // The assigned worker, on the phone: where to go, the gate code and the
+  // access notes, a tap to map and a tap to call the site contact.
+  const jobId = created.id as string;
+  const worker = await browser.newContext({ viewport: MOBILE, isMobile: true });
+  const phonePage = await worker.newPage();
+  await signIn(phonePage, logins.wendy);
+  await phonePage.goto(`/worker/jobs/${jobId}`);
+  const where = phonePage.getByTestId('job-place');
+  await expect(where.getByText('Building C', { exact: true })).toBeVisible();
+  await expect(where.getByLabel('Access')).toContainText('4321#');
+  await expect(where.getByLabel('Access')).toContainText('Keys at the front desk');
+  await expect(where.getByRole('link', { name: /open Building C in maps/ })).toHaveAttribute('href', /google\.com\/maps/);
+  await expect(where.getByRole('link', { name: phone })).toHaveAttribute('href', `tel:+1${digits}`);
+  await shot(phonePage, 'worker-job-place-mobile');
+  await worker.close();
 });

@@ -38,9 +38,13 @@ test('customer sees their own jobs read-only: no edit controls exist', async ({ 
   await expect(activity.getByRole('listitem')).toHaveCount(2);
   await expect(activity.getByRole('listitem').first()).toContainText('Task done: “Site survey”');
   await expect(activity.getByRole('listitem').last()).toContainText('Job opened as');
-  // Read-only: nothing in the page body can change anything.
+  // Read-only: nothing in the page body can change the job; the one form is
+  // the conversation's, where the customer writes to the shop (issue #17).
   const main = page.locator('main');
-  await expect(main.locator('input, select, textarea, button, [contenteditable="true"]')).toHaveCount(0);
+  await expect(
+    main.locator(':is(input, select, textarea, button, [contenteditable="true"]):not([data-testid="message-form"] *)'),
+  ).toHaveCount(0);
+  await expect(main.getByTestId('message-form')).toHaveCount(1);
   await expectAccessible(page, 'customer job detail');
   await shot(page, 'customer-job-desktop');
   await page.setViewportSize(MOBILE);

@@ -44,7 +44,7 @@ test('worker sees only their jobs, changes status, completes tasks and adds a no
   await page.getByRole('link', { name: new RegExp(mine.title) }).click();
   await expect(page.getByRole('heading', { name: mine.title })).toBeVisible();
   await expect(page.getByRole('link', { name: /Call/ })).toHaveAttribute('href', /^tel:/);
-  await expect(page.getByRole('link', { name: /open in maps/ })).toHaveAttribute('href', /maps/);
+  await expect(page.getByRole('link', { name: /in maps\)$/ })).toHaveAttribute('href', /maps/);
 
   // One tap to change status.
   await page.getByRole('button', { name: 'In progress' }).click();

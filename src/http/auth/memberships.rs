@@ -3,7 +3,7 @@
 //! another of them without the password.
 //!
 //! All of it runs over the sign-in pool through the definer functions of
-//! db/migrations/0027, as `GET /auth/me` does: no request role may read
+//! db/migrations/0034, as `GET /auth/me` does: no request role may read
 //! app.identities, and a request's context names exactly one company. A switch
 //! is a new session of the other membership, issued for it alone; the old
 //! session stays valid until it ends or is revoked.

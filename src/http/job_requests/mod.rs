@@ -7,6 +7,7 @@
 //! (db/migrations/0022, db/policies/job_requests.sql).
 
 mod history;
+mod report;
 mod writes;
 
 use chrono::{DateTime, Utc};
@@ -37,6 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(writes::reject_request))
         .routes(routes!(history::request_history))
         .routes(routes!(history::request_history_csv))
+        .routes(routes!(report::portal_report))
 }
 
 /// A job request.

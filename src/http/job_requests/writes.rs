@@ -18,7 +18,7 @@ use crate::http::shared::{
     extract::{AppJson, AppPath},
     statuses, AppState,
 };
-use crate::mail::{outbox, templates};
+use crate::mail::templates;
 
 /// Edits and submissions a customer may make in an hour (all its logins together).
 const CUSTOMER_CHANGES_PER_HOUR: i64 = 20;
@@ -284,11 +284,17 @@ async fn transition(
 }
 
 /// The staff's decisions (approve with its job, reject with its reason).
-async fn decide(ctx: &mut Ctx, id: Uuid, state: &str, change: Move<'_>) -> Result<JobRequest> {
+async fn decide(
+    ctx: &mut Ctx,
+    id: Uuid,
+    state: &str,
+    change: Move<'_>,
+    decided_mail: Option<serde_json::Value>,
+) -> Result<JobRequest> {
     let edit = sqlx::query!(
         r#"with updated as (
              update app.job_requests
-                set state = $3, job_id = $4, rejected_reason = $5, change_reason = $6
+                set state = $3, job_id = $4, rejected_reason = $5, change_reason = $6, decided_mail = $7
              where company_id = $1 and id = $2 and state <> $3
              returning id, customer_id, service_location_id, title, description, preferred_windows, urgency, state,
                        rejected_reason, job_id, submitted_at, decided_at, created_at, updated_at, version)
@@ -300,6 +306,7 @@ async fn decide(ctx: &mut Ctx, id: Uuid, state: &str, change: Move<'_>) -> Resul
         change.job_id,
         change.rejected_reason,
         change.reason,
+        decided_mail,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -421,8 +428,9 @@ pub(super) async fn approve_request(
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
-    let request = decide(&mut ctx, id, "approved", Move { job_id: Some(job_id), ..Move::default() }).await?;
-    mail_decision(&mut ctx, &state, &request, None).await?;
+    let mail = decision_mail(&mut ctx, &state, &request, None).await?;
+    let request =
+        decide(&mut ctx, id, "approved", Move { job_id: Some(job_id), ..Move::default() }, mail).await?;
     ctx.commit().await?;
     state.mail.notify();
     Ok(AppJson(request))
@@ -454,24 +462,26 @@ pub(super) async fn reject_request(
         return Err(Error::field("reason", "must be 1 to 2000 characters"));
     }
     let change = Move { rejected_reason: Some(reason), reason: Some(reason), ..Move::default() };
-    let request = decide(&mut ctx, id, "rejected", change).await?;
-    mail_decision(&mut ctx, &state, &request, Some(reason)).await?;
+    let current = load(&mut ctx, id).await?;
+    let mail = decision_mail(&mut ctx, &state, &current, Some(reason)).await?;
+    let request = decide(&mut ctx, id, "rejected", change, mail).await?;
     ctx.commit().await?;
     state.mail.notify();
     Ok(AppJson(request))
 }
 
-/// The decision's mail to the login that wrote the request, in this
-/// transaction (as the admin: insert only).
-async fn mail_decision(
+/// The decision's mail to the login that wrote the request, rendered for the
+/// deciding UPDATE: app.job_request_decided_mail() queues it there, unless
+/// that login turned notification mails off (db/migrations/0030).
+async fn decision_mail(
     ctx: &mut Ctx,
     state: &AppState,
     request: &JobRequest,
     reason: Option<&str>,
-) -> Result<()> {
+) -> Result<Option<serde_json::Value>> {
     let company_id = ctx.user.company_id;
     let to = sqlx::query!(
-        "select u.name, u.email, c.name as company_name, c.color
+        "select u.name, u.email, c.name as company_name, c.color, c.slug
          from app.job_requests r
          join app.users u on u.company_id = r.company_id and u.id = r.created_by
          join app.companies c on c.id = r.company_id
@@ -482,13 +492,15 @@ async fn mail_decision(
     .fetch_optional(&mut *ctx.tx)
     .await?;
     let Some(to) = to else {
-        return Ok(());
+        return Ok(None);
     };
-    let link = format!("{}/portal/requests/{}", state.config.server.public_url, request.id);
+    let public_url = &state.config.server.public_url;
+    let link = format!("{public_url}/portal/requests/{}", request.id);
     let brand = templates::Brand { company_name: &to.company_name, color: &to.color };
-    let mail = templates::request_decided(&brand, &to.email, &to.name, &request.title, &link, reason);
-    outbox::enqueue_in_request(&mut ctx.tx, &mail).await?;
-    Ok(())
+    let unsubscribe = templates::unsubscribe_link(public_url, &to.slug);
+    let mail =
+        templates::request_decided(&brand, &to.email, &to.name, &request.title, &link, reason, &unsubscribe);
+    Ok(Some(mail.for_trigger()))
 }
 
 /// The "request received" mail to the customer's own login, rendered for the
@@ -506,5 +518,5 @@ async fn received_mail(ctx: &mut Ctx, state: &AppState, request: &JobRequest) ->
     let link = format!("{}/portal/requests/{}", state.config.server.public_url, request.id);
     let brand = templates::Brand { company_name: &me.company_name, color: &me.color };
     let mail = templates::request_received(&brand, "", &me.name, &request.title, &link);
-    Ok(serde_json::json!({"subject": mail.subject, "text": mail.text, "html": mail.html}))
+    Ok(mail.for_trigger())
 }

@@ -12,7 +12,7 @@ use crate::http::{
         concurrency::etag,
         contacts::load_contact,
         context::Ctx,
-        custom_fields::{self, Entity},
+        custom_fields::{self, CustomFields, Entity},
         error::{Error, Problem, Result},
         extract::{AppJson, AppPath},
         service_locations::load_location,
@@ -44,16 +44,24 @@ pub async fn load_detail(ctx: &mut Ctx, id: Uuid) -> Result<Option<JobDetail>> {
             email: None,
             phone: c.phone,
             address: c.address,
+            custom_fields: CustomFields::default(),
         })
     } else {
-        sqlx::query_as!(
-            CustomerContact,
+        sqlx::query!(
             "select id, name, email, phone, address from app.customers where company_id = $2 and id = $1",
             row.customer_id,
             company_id
         )
         .fetch_optional(&mut *ctx.tx)
         .await?
+        .map(|c| CustomerContact {
+            id: c.id,
+            name: c.name,
+            email: c.email,
+            phone: c.phone,
+            address: c.address,
+            custom_fields: CustomFields::default(),
+        })
     };
     let place = sqlx::query!(
         "select service_location_id, site_contact_id from app.jobs where company_id = $2 and id = $1",
@@ -75,14 +83,19 @@ pub async fn load_detail(ctx: &mut Ctx, id: Uuid) -> Result<Option<JobDetail>> {
     let tasks = tasks::for_job(ctx, id).await?;
     let notes = notes::for_job(ctx, id).await?;
     let custom_fields = custom_fields::visible_one(ctx, Entity::Job, id).await?;
+    let customer_fields = custom_fields::visible_one(ctx, Entity::Customer, row.customer_id).await?;
     let summary = row.summary();
-    let customer = customer_contact.unwrap_or(CustomerContact {
-        id: summary.customer.id,
-        name: summary.customer.name,
-        email: None,
-        phone: None,
-        address: None,
-    });
+    let customer = CustomerContact {
+        custom_fields: customer_fields,
+        ..customer_contact.unwrap_or(CustomerContact {
+            id: summary.customer.id,
+            name: summary.customer.name,
+            email: None,
+            phone: None,
+            address: None,
+            custom_fields: CustomFields::default(),
+        })
+    };
     Ok(Some(JobDetail {
         id: summary.id,
         title: summary.title,

@@ -55,6 +55,11 @@ pub struct CustomerContact {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub address: Option<String>,
+    /// The customer's custom fields you may read, by key: all of them for
+    /// admins, those visible to workers or customers for them (the database's
+    /// projections; staff-only fields never reach them).
+    #[schema(value_type = HashMap<String, CustomFieldValue>)]
+    pub custom_fields: CustomFields,
 }
 
 /// A job with everything its page shows. Like [`JobSummary`], but with the

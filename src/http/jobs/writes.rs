@@ -1,6 +1,7 @@
 //! Creating, editing and archiving jobs.
 
 use axum::{
+    extract::State,
     http::{header, StatusCode},
     response::IntoResponse,
 };
@@ -21,8 +22,9 @@ use crate::http::shared::{
     custom_fields::{self, CustomFieldValue, CustomFields},
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath},
-    statuses,
+    statuses, AppState,
 };
+use crate::mail::templates;
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -170,12 +172,17 @@ impl UpdateJob {
 )]
 pub(super) async fn update_job(
     mut ctx: Ctx,
+    State(state): State<AppState>,
     AppPath(id): AppPath<Uuid>,
     if_match: IfMatch,
     AppJson(body): AppJson<UpdateJob>,
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin, Role::Worker])?;
     body.validate()?;
+    let mail = match body.status_id {
+        Some(status_id) => status_mail(&mut ctx, &state, id, status_id).await?,
+        None => None,
+    };
     // One statement each: the edit, and whether the job was there (404 or 412).
     let (found, updated) = if ctx.is(Role::Worker) {
         if !body.only_status() {
@@ -186,7 +193,7 @@ pub(super) async fn update_job(
         };
         let edit = sqlx::query!(
             r#"with updated as (
-                 update app.jobs set status_id = $2
+                 update app.jobs set status_id = $2, status_mail = $5
                  where company_id = $4 and id = $1 and ($3::int is null or version = $3)
                  returning id)
                select exists (select 1 from app.jobs where company_id = $4 and id = $1) as "found!",
@@ -195,6 +202,7 @@ pub(super) async fn update_job(
             status_id,
             if_match.0,
             ctx.user.company_id,
+            mail,
         )
         .fetch_one(&mut *ctx.tx)
         .await?;
@@ -218,7 +226,8 @@ pub(super) async fn update_job(
                                           when $4::uuid is distinct from customer_id and $4 is not null then null
                                           else site_contact_id end,
                    -- Merged: keys sent as null are removed (the trigger strips nulls).
-                   custom_fields = coalesce(custom_fields || $16::jsonb, custom_fields)
+                   custom_fields = coalesce(custom_fields || $16::jsonb, custom_fields),
+                   status_mail = $17
                  where company_id = $11 and id = $1 and ($10::int is null or version = $10)
                  returning id)
                select exists (select 1 from app.jobs where company_id = $11 and id = $1) as "found!",
@@ -239,6 +248,7 @@ pub(super) async fn update_job(
             body.site_contact_id.is_some(),
             body.site_contact_id.flatten(),
             custom_fields::to_json(body.custom_fields.as_ref()),
+            mail,
         )
         .fetch_one(&mut *ctx.tx)
         .await?;
@@ -249,7 +259,42 @@ pub(super) async fn update_job(
     }
     let detail = load_detail(&mut ctx, id).await?.ok_or(Error::NotFound)?;
     ctx.commit().await?;
+    state.mail.notify();
     Ok(detail_response(detail))
+}
+
+/// The customer's mail about a job's new status, rendered for the updating
+/// statement: app.job_status_mailed() addresses it to the customer's logins
+/// that see the job and want mail, if the status changes and the company's
+/// portal settings send status mails (db/migrations/0030). None when the
+/// job or status is not the caller's to see: the update answers for that.
+async fn status_mail(
+    ctx: &mut Ctx,
+    state: &AppState,
+    id: Uuid,
+    status_id: Uuid,
+) -> Result<Option<serde_json::Value>> {
+    let job = sqlx::query!(
+        "select j.title, s.name as status, c.name as company_name, c.color, c.slug
+         from app.jobs j
+         join app.job_statuses s on s.company_id = j.company_id and s.id = $3
+         join app.companies c on c.id = j.company_id
+         where j.company_id = $1 and j.id = $2 and s.company_id = $1",
+        ctx.user.company_id,
+        id,
+        status_id,
+    )
+    .fetch_optional(&mut *ctx.tx)
+    .await?;
+    let Some(job) = job else {
+        return Ok(None);
+    };
+    let public_url = &state.config.server.public_url;
+    let brand = templates::Brand { company_name: &job.company_name, color: &job.color };
+    let link = format!("{public_url}/portal/jobs/{id}");
+    let unsubscribe = templates::unsubscribe_link(public_url, &job.slug);
+    let mail = templates::job_status(&brand, &job.title, &job.status, &link, &unsubscribe);
+    Ok(Some(mail.for_trigger()))
 }
 
 pub(super) async fn set_archived(mut ctx: Ctx, id: Uuid, archived: bool) -> Result<impl IntoResponse> {

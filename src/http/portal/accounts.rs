@@ -156,9 +156,17 @@ async fn decide(
     customer_id: Option<Uuid>,
     reason: Option<&str>,
 ) -> Result<PortalAccount> {
+    // An approval's login names its person, found or made first on the
+    // coordinator (db/migrations/0034): the trigger that writes the login runs
+    // on the account's shard on Citus, where the people's table is out of reach.
+    let identity_id = if state == "approved" {
+        sqlx::query_scalar!("select auth.link_portal_account($1)", id).fetch_one(&mut *ctx.tx).await?
+    } else {
+        None
+    };
     let edit = sqlx::query!(
         r#"with updated as (
-             update app.portal_accounts set state = $3, customer_id = $4, rejected_reason = $5
+             update app.portal_accounts set state = $3, customer_id = $4, rejected_reason = $5, identity_id = $6
              where company_id = $1 and id = $2 and state = 'pending'
              returning id, name, email, phone, address, state, email_verified_at, customer_id, user_id,
                        rejected_reason, decided_at, created_at, version)
@@ -169,6 +177,7 @@ async fn decide(
         state,
         customer_id,
         reason,
+        identity_id,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -200,6 +209,7 @@ async fn decide(
 )]
 async fn approve_account(
     mut ctx: Ctx,
+    State(state): State<AppState>,
     AppPath(id): AppPath<Uuid>,
     AppJson(body): AppJson<ApproveAccount>,
 ) -> Result<AppJson<PortalAccount>> {
@@ -210,7 +220,9 @@ async fn approve_account(
             .map_err(|_| Error::field("customer_id", "does not name a customer of this company"))?;
     }
     let account = decide(&mut ctx, id, "approved", body.customer_id, None).await?;
+    mail_decision(&mut ctx, &state, &account, None).await?;
     ctx.commit().await?;
+    state.mail.notify();
     Ok(AppJson(account))
 }
 
@@ -230,6 +242,7 @@ async fn approve_account(
 )]
 async fn reject_account(
     mut ctx: Ctx,
+    State(state): State<AppState>,
     AppPath(id): AppPath<Uuid>,
     AppJson(body): AppJson<RejectAccount>,
 ) -> Result<AppJson<PortalAccount>> {
@@ -240,8 +253,30 @@ async fn reject_account(
         return Err(Error::field("reason", "must be 1 to 2000 characters"));
     }
     let account = decide(&mut ctx, id, "rejected", None, Some(reason)).await?;
+    mail_decision(&mut ctx, &state, &account, Some(reason)).await?;
     ctx.commit().await?;
+    state.mail.notify();
     Ok(AppJson(account))
+}
+
+/// The decision's mail to the registration's address, in this transaction
+/// (as the admin: insert only). An account mail: sent whatever the person's
+/// notification preference.
+async fn mail_decision(
+    ctx: &mut Ctx,
+    state: &AppState,
+    account: &PortalAccount,
+    reason: Option<&str>,
+) -> Result<()> {
+    let company =
+        sqlx::query!("select name, slug, color from app.companies where id = $1", ctx.user.company_id)
+            .fetch_one(&mut *ctx.tx)
+            .await?;
+    let link = format!("{}/p/{}", state.config.server.public_url, company.slug);
+    let brand = templates::Brand { company_name: &company.name, color: &company.color };
+    let mail = templates::account_decided(&brand, &account.email, &account.name, &link, reason);
+    outbox::enqueue_in_request(&mut ctx.tx, &mail).await?;
+    Ok(())
 }
 
 /// Invites an email to register on the portal for one of your customers: a

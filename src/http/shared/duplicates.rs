@@ -123,3 +123,31 @@ pub async fn refuse_duplicates(ctx: &mut Ctx, probe: &Probe, allow_duplicate: Op
         Err(Error::Duplicates(candidates))
     }
 }
+
+/// `refuse_duplicates` for an edit of contact or location `record_id`: the
+/// record is not a duplicate of itself. The probe should hold only what the
+/// edit adds (a new phone, a changed address), so that a record once created
+/// with `allow_duplicate` is not refused again at every later edit.
+pub async fn refuse_duplicates_of_edit(
+    ctx: &mut Ctx,
+    probe: &Probe,
+    allow_duplicate: Option<bool>,
+    record_id: Uuid,
+) -> Result<()> {
+    if allow_duplicate == Some(true) {
+        return Ok(());
+    }
+    let candidates: Vec<DuplicateCandidate> =
+        find(ctx, probe).await?.into_iter().filter(|c| c.record_id != record_id).collect();
+    if candidates.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Duplicates(candidates))
+    }
+}
+
+/// A phone as the duplicate check compares it: its last ten digits.
+pub fn phone_key(value: &str) -> String {
+    let digits: Vec<char> = value.chars().filter(char::is_ascii_digit).collect();
+    digits[digits.len().saturating_sub(10)..].iter().collect()
+}

@@ -41,6 +41,9 @@ pub enum Error {
     PreconditionFailed,
     #[error("request body too large")]
     PayloadTooLarge,
+    /// A 413 that says which limit (an attachment's size, the company's quota).
+    #[error("{0}")]
+    TooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("too many requests")]
@@ -134,6 +137,7 @@ impl IntoResponse for Error {
                 "precondition-failed",
                 "the resource changed since you read it; reload and try again",
             ),
+            Error::TooLarge(detail) => Answer::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", detail),
             Error::PayloadTooLarge => Answer::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload-too-large",
@@ -356,6 +360,9 @@ pub fn constraint_field(constraint: &str) -> Option<(&'static str, &'static str)
 /// trigger error that names one) is either here, with what a user is told, or
 /// in [`INTERNAL_CONSTRAINTS`]; the test below fails otherwise.
 pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
+    // Attachments (migration 0028): two uploads racing with one Idempotency-Key.
+    ("attachments_idempotency_key", "", "an upload with this Idempotency-Key is still running"),
+    ("attachments_caption_length", "caption", "must be at most 500 characters"),
     // Custom fields (migration 0023). custom_fields_invalid names its field in
     // its message (see custom_field_problem); this is the fallback.
     ("custom_fields_invalid", "custom_fields", "does not match the company's custom fields"),
@@ -379,9 +386,10 @@ pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
     ("job_requests_transition", "state", "this request cannot make that move"),
     ("job_requests_closed", "state", "a withdrawn or rejected request cannot be changed"),
     ("job_requests_field_locked", "locked_fields", "the company locks this field once a request is approved"),
+    ("messages_body_length", "body", "must be 1 to 5000 characters"),
     ("portal_accounts_rejected_reason", "reason", "must be 1 to 2000 characters"),
     ("users_email_format", "email", "is not a valid email address"),
-    // A user's identity (migration 0027), written by the users trigger before
+    // A user's identity (migration 0034), written by the users trigger before
     // the row's own checks run: the same rules, so the same messages.
     ("identities_email_format", "email", "is not a valid email address"),
     ("identities_name_length", "name", "must be 1 to 200 characters"),
@@ -480,12 +488,36 @@ pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
         "service_location_id",
         "is required: the customer has several service locations",
     ),
+    // Imports (migration 0029).
+    ("import_mappings_name_key", "", "a mapping of this kind already has this name"),
+    ("import_mappings_name_length", "name", "must be 1 to 100 characters"),
+    ("imports_file_name_length", "file_name", "must be 1 to 255 characters"),
+    ("external_refs_external_id_length", "external_id", "must be 1 to 200 characters"),
 ];
 
 /// Named constraints no request can break with what it sends, so no user
 /// message is owed; should one fire anyway, it is logged as unmapped and
 /// answered with the generic 409/422. Each with the reason.
 pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
+    // Attachments (migration 0028): every column but the caption is the server's.
+    ("attachments_pkey", "ids are generated"),
+    ("attachments_company_fkey", "company_id comes from the context"),
+    ("attachments_job_fkey", "the job is found visible in the same transaction first"),
+    ("attachments_request_fkey", "the request is found visible in the same transaction first"),
+    ("attachments_uploader_fkey", "uploaded_by comes from the context"),
+    ("attachments_deleter_fkey", "deleted_by is the signed-in user"),
+    ("attachments_one_parent", "the route names exactly one parent"),
+    ("attachments_storage_key_key", "storage keys hold 128 random bits"),
+    ("attachments_storage_key_format", "the server makes the key from the context's company"),
+    ("attachments_thumb_keys", "the server derives thumbnail keys from the storage key"),
+    ("attachments_file_name_length", "file names are sanitized to 1 to 200 safe characters"),
+    ("attachments_visibility", "an enum in the API"),
+    ("attachments_photo_group", "an enum in the API"),
+    ("attachments_state", "the server writes pending, then stored"),
+    ("attachments_stored_complete", "the server fills type, size and checksum as it marks a file stored"),
+    ("attachments_size", "a byte count"),
+    ("attachments_idempotency_key_length", "the key is checked to be 1 to 255 characters"),
+    ("attachments_deleted_together", "a delete sets both"),
     ("identities_pkey", "ids are generated"),
     ("identities_last_company_fkey", "set by auth.remember_company from a live membership"),
     ("users_identity_fkey", "set by the users trigger to an identity it found or made"),
@@ -637,11 +669,66 @@ pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
         "job_request_changes_request_fkey",
         "written by app.job_request_history() for the request being written",
     ),
+    // Migration 0030: conversations and notification mails.
+    ("notification_preferences_pkey", "ids are generated"),
+    ("notification_preferences_company_fkey", "company_id comes from the context"),
+    ("notification_preferences_user_key", "written by an upsert on (company_id, user_id)"),
+    ("notification_preferences_user_fkey", "the caller's own user id from its session (policy WITH CHECK)"),
+    ("unsubscribe_tokens_pkey", "ids are generated"),
+    ("unsubscribe_tokens_company_fkey", "written by app.queue_notification() for the row's company"),
+    ("unsubscribe_tokens_token_key", "a fresh 244-bit random token per mail"),
+    ("unsubscribe_tokens_user_fkey", "app.queue_notification() names a user it just read"),
+    ("unsubscribe_tokens_hash_length", "a SHA-256 digest"),
+    ("messages_pkey", "ids are generated"),
+    ("messages_company_fkey", "company_id comes from the context"),
+    ("messages_request_fkey", "the handler loads the request as the caller (404) before writing"),
+    ("messages_job_fkey", "the handler loads the job as the caller (404) before writing"),
+    ("messages_author_fkey", "the author is the caller, set by app.message_written() from the context"),
+    ("messages_one_thread", "each endpoint names exactly one thread"),
+    ("messages_author_role", "set by app.message_written() from the verified role"),
+    (
+        "messages_customer_not_internal",
+        "the customer's endpoint never sends internal (and its policy refuses it)",
+    ),
+    ("message_reads_pkey", "ids are generated"),
+    ("message_reads_company_fkey", "company_id comes from the context"),
+    ("message_reads_user_fkey", "the caller's own user id (policy WITH CHECK)"),
+    ("message_reads_request_fkey", "the handler loads the request as the caller (404) before writing"),
+    ("message_reads_job_fkey", "the handler loads the job as the caller (404) before writing"),
+    ("message_reads_one_thread", "each endpoint names exactly one thread"),
+    ("message_reads_request_key", "written by an upsert on the thread"),
+    ("message_reads_job_key", "written by an upsert on the thread"),
+    ("email_changes_pkey", "ids are generated"),
+    ("email_changes_company_fkey", "the company of the verified session"),
+    ("email_changes_token_key", "a fresh random token per change"),
+    ("email_changes_user_fkey", "the user of the verified session"),
+    ("email_changes_email_format", "validated as an email address before writing"),
+    ("email_changes_hash_length", "a SHA-256 digest"),
     // Migration 0025: a contact's locations, written by PUT /contacts/{id}/locations.
     ("contact_locations_pkey", "ids are generated"),
     ("contact_locations_pair_key", "the handler writes each location once, only those not linked yet"),
     ("contact_locations_company_fkey", "company_id comes from the context"),
     ("contact_locations_contact_fkey", "the contact the handler just locked"),
+    // Imports (migration 0029): the handlers check or generate each of these first.
+    ("imports_pkey", "ids are generated"),
+    ("imports_company_fkey", "company_id comes from the context"),
+    ("imports_kind", "an enum on the way in"),
+    ("imports_state", "set by the server: dry_run, applied or undone"),
+    ("imports_source_format", "the preset is checked to the same rule first"),
+    ("imports_mapping_object", "the server always writes an object"),
+    ("imports_errors_array", "the server always writes an array"),
+    ("imports_counts_positive", "counted by the server from zero"),
+    ("external_refs_pkey", "ids are generated"),
+    ("external_refs_key", "looked up before one is inserted, within the import's transaction"),
+    ("external_refs_kind", "written by app.import_customer_row and app.import_job_row only"),
+    ("external_refs_source_format", "the import's source, checked first"),
+    ("external_refs_company_fkey", "company_id comes from the context"),
+    ("external_refs_import_fkey", "the import's own record, inserted first"),
+    ("import_mappings_pkey", "ids are generated"),
+    ("import_mappings_company_fkey", "company_id comes from the context"),
+    ("import_mappings_kind", "an enum on the way in"),
+    ("import_mappings_source_format", "checked to the same rule first"),
+    ("import_mappings_mapping_object", "the server always writes an object"),
 ];
 
 #[cfg(test)]

@@ -90,6 +90,8 @@ pub fn with_middleware(router: Router, cors: Option<CorsLayer>, hsts: bool) -> R
         })
         .on_response(log_response);
 
+    // `blob:` images: attachments reach an <img> as object URLs of their
+    // bytes, fetched with the bearer token (src/http/attachments/download.rs).
     let security_headers = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -106,7 +108,7 @@ pub fn with_middleware(router: Router, cors: Option<CorsLayer>, hsts: bool) -> R
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+                "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; \
                  connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
             ),
         ));

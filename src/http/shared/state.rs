@@ -11,6 +11,7 @@ use crate::{
     config::{AuthConfig, Config},
     db::citus::Topology,
     mail::Wake,
+    storage::Storage,
 };
 
 /// Everything a handler may need; cloned per request (all cheap handles).
@@ -30,24 +31,28 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     /// Wakes this process's mail sender after a commit that queued mail.
     pub mail: Wake,
+    /// Where attachments' bytes live.
+    pub storage: Storage,
     /// One server or Citus, found out on the first request that needs it (the
     /// pool is lazy: the server starts while the database is down).
     topology: Arc<OnceCell<Topology>>,
 }
 
 impl AppState {
-    pub fn new(db: PgPool, config: Config, auth: AuthConfig) -> Self {
+    pub fn new(db: PgPool, config: Config, auth: AuthConfig) -> anyhow::Result<Self> {
         let keys = Keys::new(auth.jwt_secret.expose().as_bytes(), &auth.jwt_issuer, auth.access_token_ttl);
         let login_db = crate::db::login_pool(&db, &config.database);
-        AppState {
+        let storage = Storage::from_config(&config.storage)?;
+        Ok(AppState {
             db,
             login_db,
             config: Arc::new(config),
             auth: Arc::new(auth),
             keys: Arc::new(keys),
             mail: Wake::default(),
+            storage,
             topology: Arc::new(OnceCell::new()),
-        }
+        })
     }
 
     /// Where the database runs: decides the shape of a request's context.

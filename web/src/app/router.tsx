@@ -35,10 +35,12 @@ const surfaces: Surface[] = [
       { pattern: 'adminCustomer', page: () => import('./routes/admin/CustomerRoute') },
       { pattern: 'adminStatuses', page: () => import('./routes/admin/StatusesRoute') },
       { pattern: 'adminCustomFields', page: () => import('./routes/admin/CustomFieldsRoute') },
+      { pattern: 'adminImports', page: () => import('./routes/admin/ImportsRoute') },
       { pattern: 'adminUsers', page: () => import('./routes/admin/UsersRoute') },
       { pattern: 'adminInvitations', page: () => import('./routes/admin/InvitationsRoute') },
       { pattern: 'adminRequests', page: () => import('./routes/admin/RequestsRoute') },
       { pattern: 'adminRequest', page: () => import('./routes/admin/RequestRoute') },
+      { pattern: 'adminPortal', page: () => import('./routes/admin/PortalRoute') },
     ],
   },
   {
@@ -58,6 +60,7 @@ const surfaces: Surface[] = [
       { pattern: 'portalRequests', page: () => import('./routes/portal/RequestsRoute') },
       { pattern: 'portalNewRequest', page: () => import('./routes/portal/RequestFormRoute') },
       { pattern: 'portalRequest', page: () => import('./routes/portal/RequestRoute') },
+      { pattern: 'portalProfile', page: () => import('./routes/portal/ProfileRoute') },
     ],
   },
 ];
@@ -71,6 +74,8 @@ const publicPages: PageRoute[] = [
   { pattern: 'portalInvited', page: () => import('./routes/PortalRegisterRoute') },
   { pattern: 'portalVerify', page: () => import('./routes/PortalVerifyRoute') },
   { pattern: 'acceptInvitation', page: () => import('./routes/AcceptInvitationRoute') },
+  { pattern: 'portalUnsubscribe', page: () => import('./routes/PortalUnsubscribeRoute') },
+  { pattern: 'portalEmail', page: () => import('./routes/PortalEmailRoute') },
 ];
 
 function lazyPage(page: Page): RouteObject['lazy'] {

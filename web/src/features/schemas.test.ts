@@ -6,6 +6,7 @@ import { newPasswordSchema, passwordResetSchema } from './auth/components/passwo
 import { customFieldSchema, parseOptions } from './customFields/components/schemas';
 import { communicationSchema, contactSchema, customerSchema, locationSchema } from './customers/components/schemas';
 import { jobFormSchema } from './jobs/components/schemas';
+import { messageSchema } from './messages/components/schemas';
 import { noteSchema } from './notes/components/schemas';
 import { registrationSchema } from './portalSignup/components/schemas';
 import { statusSchema } from './statuses/components/schemas';
@@ -50,11 +51,19 @@ describe('form schemas', () => {
   });
 
   it('customer page: location, contact and log entry as the tables check them', () => {
-    expect(locationSchema.parse({ name: ' Annex ', line1: '', city: ' Dover ', postal_code: '' })).toEqual({ name: 'Annex', line1: null, city: 'Dover', postal_code: null });
-    expect(errorsOf(locationSchema, { name: '', line1: 'x'.repeat(501), city: '', postal_code: 'x'.repeat(21) })).toEqual({
+    const blank = { line2: '', region: '', gate_code: '', access_notes: '' };
+    expect(locationSchema.parse({ ...blank, name: ' Annex ', line1: '', city: ' Dover ', postal_code: '', gate_code: ' 4321# ' })).toEqual({
+      name: 'Annex', line1: null, line2: null, city: 'Dover', region: null, postal_code: null, gate_code: '4321#', access_notes: null,
+    });
+    expect(
+      errorsOf(locationSchema, { ...blank, name: '', line1: 'x'.repeat(501), line2: 'x'.repeat(201), city: '', postal_code: 'x'.repeat(21), gate_code: 'x'.repeat(101), access_notes: 'x'.repeat(2001) }),
+    ).toEqual({
       name: ['Name is required'],
       line1: ['Street must be at most 500 characters'],
+      line2: ['Line 2 must be at most 200 characters'],
       postal_code: ['Postal code must be at most 20 characters'],
+      gate_code: ['Gate code must be at most 100 characters'],
+      access_notes: ['Access notes must be at most 2000 characters'],
     });
     expect(errorsOf(contactSchema, { name: 'P', title: '', mobile: 'call me', email: 'nope' })).toEqual({
       mobile: ['Enter a phone number (digits, spaces, + ( ) . / -)'],
@@ -89,6 +98,10 @@ describe('form schemas', () => {
       tasks: ['Task must be at most 200 characters'],
     });
     expect(errorsOf(noteSchema, { body: '   ', visibility: 'internal' })).toEqual({ body: ['Note is required'] });
+    expect(errorsOf(messageSchema, { body: ' ', internal: false })).toEqual({ body: ['Message is required'] });
+    expect(errorsOf(messageSchema, { body: 'x'.repeat(5001), internal: true })).toEqual({
+      body: ['Message must be at most 5000 characters'],
+    });
     expect(errorsOf(statusSchema, { name: 'x'.repeat(61), color: 'red', is_final: false, requires_tasks_done: false })).toEqual({
       name: ['Name must be at most 60 characters'],
       color: ['Color must look like #1a2b3c'],

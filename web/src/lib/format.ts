@@ -51,3 +51,18 @@ export function mapHref(address: string): string {
   // The universal maps URL: opens the phone's maps app on Android and iOS.
   return `https://www.google.com/maps/search/?api=1&query=${encodeURIComponent(address)}`;
 }
+
+/** The parts of a structured address (a service location's). */
+export interface AddressParts {
+  line1?: string | null;
+  line2?: string | null;
+  city?: string | null;
+  region?: string | null;
+  postal_code?: string | null;
+  country?: string | null;
+}
+
+/** An address on one line, the empty parts left out. */
+export function addressLine(a: AddressParts): string {
+  return [a.line1, a.line2, a.city, a.region, a.postal_code, a.country].filter(Boolean).join(', ');
+}

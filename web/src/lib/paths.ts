@@ -9,6 +9,7 @@ export const paths = {
   share: (token: string) => `/t/${encodeURIComponent(token)}`,
   portalRegister: (slug: string) => `/p/${encodeURIComponent(slug)}`,
   portalVerify: (slug: string) => `/p/${encodeURIComponent(slug)}/verify`,
+  portalUnsubscribe: (slug: string) => `/p/${encodeURIComponent(slug)}/unsubscribe`,
   admin: {
     jobs: '/admin/jobs',
     newJob: '/admin/jobs/new',
@@ -18,10 +19,12 @@ export const paths = {
     customer: (id: string) => `/admin/customers/${id}`,
     statuses: '/admin/statuses',
     customFields: '/admin/custom-fields',
+    imports: '/admin/imports',
     users: '/admin/users',
     invitations: '/admin/invitations',
     requests: '/admin/requests',
     request: (id: string) => `/admin/requests/${id}`,
+    portal: '/admin/portal',
   },
   worker: {
     jobs: '/worker',
@@ -33,6 +36,7 @@ export const paths = {
     requests: '/portal/requests',
     newRequest: '/portal/requests/new',
     request: (id: string) => `/portal/requests/${id}`,
+    profile: '/portal/profile',
   },
 } as const;
 
@@ -46,6 +50,8 @@ export const patterns = {
   portalRegister: '/p/:slug',
   portalInvited: '/p/:slug/register',
   portalVerify: '/p/:slug/verify',
+  portalUnsubscribe: '/p/:slug/unsubscribe',
+  portalEmail: '/p/:slug/email',
   adminJobs: '/admin/jobs',
   adminNewJob: '/admin/jobs/new',
   adminJob: '/admin/jobs/:jobId',
@@ -54,6 +60,7 @@ export const patterns = {
   adminCustomer: '/admin/customers/:customerId',
   adminStatuses: '/admin/statuses',
   adminCustomFields: '/admin/custom-fields',
+  adminImports: '/admin/imports',
   adminUsers: '/admin/users',
   adminInvitations: '/admin/invitations',
   acceptInvitation: '/invitations/accept',
@@ -64,6 +71,8 @@ export const patterns = {
   portalRequests: '/portal/requests',
   portalNewRequest: '/portal/requests/new',
   portalRequest: '/portal/requests/:requestId',
+  portalProfile: '/portal/profile',
   adminRequests: '/admin/requests',
   adminRequest: '/admin/requests/:requestId',
+  adminPortal: '/admin/portal',
 } as const;

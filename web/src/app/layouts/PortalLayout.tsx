@@ -1,9 +1,12 @@
+import { UnreadBadge } from '@/features/messages/components/Conversation';
 import { paths } from '@/lib/paths';
 import { Shell, type NavItem } from './Shell';
 
 const nav: NavItem[] = [
   { to: paths.portal.jobs, label: 'My jobs', end: true },
-  { to: paths.portal.requests, label: 'My requests' },
+  // Unread messages of every conversation (requests' and jobs').
+  { to: paths.portal.requests, label: 'My requests', badge: <UnreadBadge /> },
+  { to: paths.portal.profile, label: 'Profile' },
 ];
 
 export default function PortalLayout() {

@@ -11,6 +11,8 @@ export interface NavItem {
   to: string;
   label: string;
   end?: boolean;
+  /** Beside the label, e.g. an unread count. */
+  badge?: ReactNode;
 }
 
 const ROLE_LABEL = { ADMIN: 'Admin', WORKER: 'Field worker', CUSTOMER: 'Customer' } as const;
@@ -80,6 +82,7 @@ export function Shell({ nav, surface, children }: { nav?: NavItem[]; surface: 'a
               {nav.map((item) => (
                 <NavLink key={item.to} to={item.to} end={item.end} className="topnav-link" style={{ color: ink }}>
                   {item.label}
+                  {item.badge}
                 </NavLink>
               ))}
             </div>

@@ -10,6 +10,7 @@ export * from './Page';
 export * from './PageFrame';
 export * from './Pager';
 export * from './Panel';
+export * from './Place';
 export * from './RowButtons';
 export * from './Spinner';
 export * from './States';

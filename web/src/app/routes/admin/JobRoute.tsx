@@ -1,10 +1,12 @@
 import { useParams } from 'react-router';
 import { Card } from '@/components/ui';
+import { Attachments } from '@/features/attachments/components/Attachments';
 import { HistoryPanel } from '@/features/history/components/HistoryPanel';
 import { JobDetailPage } from '@/features/jobs/components/admin/JobDetailPage';
 import { AddNoteForm, NotesList } from '@/features/notes/components/Notes';
 import { ShareLinksPanel } from '@/features/share/components/ShareLinksPanel';
 import { TasksCard } from '@/features/tasks/components/TaskList';
+import { Conversation } from '@/features/messages/components/Conversation';
 import type { JobDetail } from '@/lib/api/types';
 
 /** The admin's job: the job's page from jobs, with tasks, notes, history and share links. */
@@ -18,11 +20,15 @@ function main(job: JobDetail) {
   return (
     <>
       <TasksCard job={job} mode="admin" />
+      <Card title="Photos and documents">
+        <Attachments parent={{ kind: 'job', id: job.id }} mode="admin" />
+      </Card>
       <Card title="Notes">
         <AddNoteForm jobId={job.id} />
         <NotesList notes={job.notes} />
       </Card>
       <HistoryPanel job={job} />
+      <Conversation thread={{ kind: 'job', id: job.id }} staff />
     </>
   );
 }

@@ -1,9 +1,11 @@
 import { useParams } from 'react-router';
 import { Card } from '@/components/ui';
+import { Attachments } from '@/features/attachments/components/Attachments';
 import { Timeline } from '@/features/history/components/Timeline';
 import { PortalJobPage } from '@/features/jobs/components/portal/PortalJobPage';
 import { CustomerUpdates } from '@/features/notes/components/Notes';
 import { TasksCard } from '@/features/tasks/components/TaskList';
+import { Conversation } from '@/features/messages/components/Conversation';
 import type { JobDetail } from '@/lib/api/types';
 
 /** A customer's job: the job's page from jobs, with its progress, activity and updates, all read-only. */
@@ -21,6 +23,10 @@ function panels(job: JobDetail) {
         <Timeline jobId={job.id} />
       </Card>
       <CustomerUpdates notes={job.notes} />
+      <Card title="Photos and documents">
+        <Attachments parent={{ kind: 'job', id: job.id }} mode="customer" />
+      </Card>
+      <Conversation thread={{ kind: 'job', id: job.id }} staff={false} />
     </>
   );
 }

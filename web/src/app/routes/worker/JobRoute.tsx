@@ -1,9 +1,11 @@
 import { useParams } from 'react-router';
 import { Panel, TaskProgress } from '@/components/ui';
+import { Attachments } from '@/features/attachments/components/Attachments';
 import { Timeline } from '@/features/history/components/Timeline';
 import { WorkerJobPage } from '@/features/jobs/components/worker/WorkerJobPage';
 import { AddNoteForm, NotesList } from '@/features/notes/components/Notes';
 import { TaskList } from '@/features/tasks/components/TaskList';
+import { Conversation } from '@/features/messages/components/Conversation';
 import type { JobDetail } from '@/lib/api/types';
 
 /** A worker's job: the job's page from jobs, with big task checkboxes, notes and activity. */
@@ -19,10 +21,14 @@ function panels(job: JobDetail) {
       <Panel id="tasks" title="Tasks" aside={<TaskProgress done={job.tasks_done} total={job.tasks_total} />}>
         <TaskList job={job} mode="worker" />
       </Panel>
+      <Panel id="photos" title="Photos">
+        <Attachments parent={{ kind: 'job', id: job.id }} mode="worker" />
+      </Panel>
       <Panel id="notes" title="Notes">
         <AddNoteForm jobId={job.id} large />
         <NotesList notes={job.notes} />
       </Panel>
+      <Conversation thread={{ kind: 'job', id: job.id }} staff large />
       <Panel id="activity" title="Activity">
         <Timeline jobId={job.id} />
       </Panel>

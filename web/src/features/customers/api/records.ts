@@ -111,3 +111,37 @@ export function useLogCommunication(customerId: string) {
     onSuccess: () => queryClient.invalidateQueries({ queryKey: recordKeys.communications(customerId) }),
   });
 }
+
+export type UpdateCommunicationInput = BodyOf<'/api/v1/customers/{id}/communications/{communication_id}', 'patch'>;
+
+// PATCH /customers/{id}/communications/{communication_id}: only the author's
+// own entries (the database's policy); `version` goes as If-Match so an edit
+// never overwrites one made meanwhile in another tab.
+export function useUpdateCommunication(customerId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, version, ...body }: UpdateCommunicationInput & { id: string; version: number }) =>
+      unwrap(
+        api.PATCH('/api/v1/customers/{id}/communications/{communication_id}', {
+          params: { path: { id: customerId, communication_id: id } },
+          headers: { 'If-Match': `"${version}"` },
+          body,
+        }),
+      ),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: recordKeys.communications(customerId) }),
+  });
+}
+
+// DELETE /customers/{id}/communications/{communication_id}
+export function useDeleteCommunication(customerId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) =>
+      unwrap(
+        api.DELETE('/api/v1/customers/{id}/communications/{communication_id}', {
+          params: { path: { id: customerId, communication_id: id } },
+        }),
+      ),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: recordKeys.communications(customerId) }),
+  });
+}

@@ -1,6 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { session } from '@/lib/auth/session';
 import { renderWithProviders } from '@/test/render';
 import { CustomerPage, interleave } from './CustomerPage';
 
@@ -10,12 +11,24 @@ const json = (body: unknown, status = 200) =>
 const customer = {
   id: 'c1', account_number: 42, name: 'Harbor Apartments', email: null, phone: null, address: null,
   tags: ['vip'], do_not_service: true, notes: null, parent_customer_id: null,
+  custom_fields: { contract: 'Gold' },
   created_at: '2030-01-01T00:00:00Z', updated_at: '2030-01-01T00:00:00Z', version: 1,
 };
 const location = {
   id: 'l1', customer_id: 'c1', name: 'Building C',
   address: { line1: '12 Quay Street', line2: null, city: 'Portsmouth', region: null, postal_code: '03801', country: null },
-  latitude: null, longitude: null, created_at: '2030-01-01T00:00:00Z', updated_at: '2030-01-01T00:00:00Z', version: 1,
+  latitude: null, longitude: null, access: { gate_code: '4321#', access_notes: 'Key at the front desk' },
+  custom_fields: { floors: 4 },
+  created_at: '2030-01-01T00:00:00Z', updated_at: '2030-01-01T00:00:00Z', version: 1,
+};
+const definition = (entity: string, key: string, label: string, field_type: string) => ({
+  id: key, entity, key, label, field_type, options: [], is_required: false, visible_to_workers: false,
+  visible_to_customers: false, position: 0, is_archived: false,
+  created_at: '2030-01-01T00:00:00Z', updated_at: '2030-01-01T00:00:00Z', version: 1,
+});
+const definitions: Record<string, unknown[]> = {
+  customer: [definition('customer', 'contract', 'Contract', 'text')],
+  location: [definition('location', 'floors', 'Floors', 'number')],
 };
 const contact = {
   id: 'k1', customer_id: 'c1', name: 'Marguerite Velasquez', title: 'Property manager', is_primary: true,
@@ -48,6 +61,7 @@ function serve(extra: Handler = () => undefined) {
       requests.push({ method: request.method, path: url.pathname, body: text ? JSON.parse(text) : null });
       const answer = extra(url, request);
       if (answer) return answer;
+      if (url.pathname.endsWith('/custom-fields')) return json(definitions[url.searchParams.get('entity') ?? ''] ?? []);
       if (url.pathname.endsWith('/customers/c1')) return json(customer);
       if (url.pathname.endsWith('/locations')) return json({ items: [location], next_cursor: null });
       if (url.pathname.endsWith('/contacts')) return json({ items: [contact], next_cursor: null });
@@ -58,7 +72,19 @@ function serve(extra: Handler = () => undefined) {
   return requests;
 }
 
-afterEach(() => vi.unstubAllGlobals());
+afterEach(() => {
+  vi.unstubAllGlobals();
+  session.signOut();
+});
+
+/** Signs in as user `id` (the timeline offers edits of that user's own entries). */
+function signInAs(id: string) {
+  const jwt = `h.${btoa(JSON.stringify({ role: 'ADMIN' })).replace(/=+$/, '')}.s`;
+  session.signIn(jwt, {
+    id, name: 'Ada Admin', email: 'ada@x.test', role: 'ADMIN', customer_id: null,
+    company: { id: 'co', name: 'Acme', slug: 'acme', color: '#000000' },
+  } as never);
+}
 
 describe('CustomerPage', () => {
   it('shows the header, locations with map links, contacts to call or mail, and the timeline', async () => {
@@ -69,9 +95,17 @@ describe('CustomerPage', () => {
     expect(screen.getByLabelText('Account number 42')).toHaveTextContent('#42');
     expect(screen.getByText('vip')).toBeInTheDocument();
     expect(screen.getByText('Do not service')).toBeInTheDocument();
+    // Custom fields, labelled by the company's definitions.
+    expect(await screen.findByText('Contract')).toBeInTheDocument();
+    expect(screen.getByText('Gold')).toBeInTheDocument();
 
-    const map = await screen.findByRole('link', { name: 'Map of Building C' });
+    const map = await screen.findByRole('link', { name: /open Building C in maps/ });
     expect(map.getAttribute('href')).toContain(encodeURIComponent('12 Quay Street, Portsmouth, 03801'));
+    const place = screen.getByTestId('customer-location');
+    expect(place).toHaveTextContent('Gate code: 4321#');
+    expect(place).toHaveTextContent('Key at the front desk');
+    expect(await within(place).findByText('Floors')).toBeInTheDocument();
+    expect(within(place).getByText('4')).toBeInTheDocument();
     expect(await screen.findByRole('link', { name: '+1 (603) 555-7788' })).toHaveAttribute('href', 'tel:+16035557788');
     expect(screen.getByRole('link', { name: 'mv@harbor.example' })).toHaveAttribute('href', 'mailto:mv@harbor.example');
 
@@ -166,6 +200,7 @@ describe('CustomerPage edits', () => {
         { kind: 'email', value: 'mv@harbor.example', is_primary: true },
         { kind: 'fax', value: '603 555 0000', is_primary: true },
       ],
+      allow_duplicate: false,
     });
   });
 
@@ -180,7 +215,87 @@ describe('CustomerPage edits', () => {
     await waitFor(() => expect(requests.some((r) => r.method === 'PATCH')).toBe(true));
     const patch = requests.find((r) => r.method === 'PATCH');
     expect(patch?.path).toBe('/api/v1/service-locations/l1');
-    expect(patch?.body).toEqual({ name: 'Building C', address: { ...location.address, city: 'Dover' } });
+    expect(patch?.body).toEqual({
+      name: 'Building C',
+      address: { ...location.address, city: 'Dover' },
+      gate_code: '4321#',
+      access_notes: 'Key at the front desk',
+      custom_fields: { floors: 4 },
+      allow_duplicate: false,
+    });
+  });
+
+  it('edits the gate code and a custom field of a location, and clears its access notes', async () => {
+    const requests = serve((_url, request) => (request.method === 'PATCH' ? json({ ...location, version: 2 }) : undefined));
+    renderWithProviders(<CustomerPage customerId="c1" jobs={[]} />);
+    await userEvent.click(await screen.findByRole('button', { name: 'Edit Building C' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Edit Building C' });
+    expect(await within(dialog).findByLabelText('Floors')).toHaveValue(4);
+    await userEvent.clear(within(dialog).getByLabelText('Gate code'));
+    await userEvent.type(within(dialog).getByLabelText('Gate code'), '9999');
+    await userEvent.clear(within(dialog).getByLabelText('Access notes'));
+    await userEvent.clear(within(dialog).getByLabelText('Floors'));
+    await userEvent.type(within(dialog).getByLabelText('Floors'), '5');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(requests.some((r) => r.method === 'PATCH')).toBe(true));
+    expect(requests.find((r) => r.method === 'PATCH')?.body).toMatchObject({
+      gate_code: '9999',
+      access_notes: null,
+      custom_fields: { floors: 5 },
+    });
+  });
+
+  it('an edit moving a location onto the address of another asks first, then saves anyway', async () => {
+    const duplicate = {
+      type: 'urn:fieldops:problem:duplicate', title: 'Conflict', status: 409, detail: 'likely duplicates exist',
+      duplicates: [{ customer_id: 'c9', account_number: 7, customer_name: 'Quay Holdings', kind: 'location', record_id: 'l9', matched: 'address' }],
+    };
+    let patches = 0;
+    const requests = serve((_url, request) => {
+      if (request.method !== 'PATCH') return undefined;
+      patches += 1;
+      return patches === 1 ? json(duplicate, 409) : json({ ...location, version: 2 });
+    });
+    renderWithProviders(<CustomerPage customerId="c1" jobs={[]} />);
+    await userEvent.click(await screen.findByRole('button', { name: 'Edit Building C' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Edit Building C' });
+    await userEvent.clear(within(dialog).getByLabelText('Street'));
+    await userEvent.type(within(dialog).getByLabelText('Street'), '40 Market Square');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
+    const warning = await within(dialog).findByRole('alert');
+    await userEvent.click(within(warning).getByRole('button', { name: 'Save anyway' }));
+    await waitFor(() => expect(patches).toBe(2));
+    const sent = requests.filter((r) => r.method === 'PATCH').map((r) => (r.body as { allow_duplicate: boolean }).allow_duplicate);
+    expect(sent).toEqual([false, true]);
+  });
+
+  it('edits and deletes only the log entries of the person signed in', async () => {
+    const other = { ...call, id: 'e2', summary: 'Someone else', author_id: 'u2', author_name: 'Bo' };
+    const requests = serve((url, request) => {
+      if (request.method === 'PATCH') return json({ ...call, summary: 'Reported a leak under the sink', version: 2 });
+      if (request.method === 'DELETE') return new Response(null, { status: 204 });
+      if (url.pathname.endsWith('/communications')) return json({ items: [call, other], next_cursor: null });
+      return undefined;
+    });
+    signInAs('u1');
+    renderWithProviders(<CustomerPage customerId="c1" jobs={[]} />);
+    const timeline = await screen.findByRole('list', { name: 'Communications and jobs' });
+    const [mine, theirs] = within(timeline).getAllByRole('listitem');
+    expect(within(theirs!).queryByRole('button')).toBeNull();
+
+    await userEvent.click(within(mine!).getByRole('button', { name: /^Edit the call entry/ }));
+    const dialog = await screen.findByRole('dialog', { name: 'Edit the entry' });
+    await userEvent.type(within(dialog).getByLabelText(/Summary/), ' under the sink');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(requests.some((r) => r.method === 'PATCH')).toBe(true));
+    const patch = requests.find((r) => r.method === 'PATCH');
+    expect(patch?.path).toBe('/api/v1/customers/c1/communications/e1');
+    expect(patch?.body).toEqual({ channel: 'call', direction: 'inbound', summary: 'Reported a leak under the sink' });
+
+    await userEvent.click(within(mine!).getByRole('button', { name: /^Delete the call entry/ }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Delete entry' }));
+    await waitFor(() => expect(requests.some((r) => r.method === 'DELETE')).toBe(true));
+    expect(requests.find((r) => r.method === 'DELETE')?.path).toBe('/api/v1/customers/c1/communications/e1');
   });
 });
 

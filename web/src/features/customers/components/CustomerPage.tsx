@@ -1,8 +1,33 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { BackLink, Button, Dialog, DialogForm, EditButton, Empty, FormError, PageFrame, Panel, QueryState, SelectField, TextArea, TextField, toast } from '@/components/ui';
-import { ApiError, type DuplicateCandidate } from '@/lib/api/errors';
-import { formatDateTime, mapHref, telHref } from '@/lib/format';
+import {
+  BackLink,
+  Button,
+  ConfirmAction,
+  ContactMethodLink,
+  CustomFieldsEditor,
+  CustomFieldsList,
+  DeleteButton,
+  Dialog,
+  DialogForm,
+  EditButton,
+  Empty,
+  FormError,
+  MapLink,
+  PageFrame,
+  Panel,
+  QueryState,
+  SelectField,
+  TextArea,
+  TextField,
+  customFieldItems,
+  toast,
+} from '@/components/ui';
+import { ApiError, type DuplicateCandidate, type FieldErrors } from '@/lib/api/errors';
+import { useSession } from '@/lib/auth/useSession';
+import { useCustomFields, type CustomFieldValues } from '@/lib/api/customFields';
+import { editable, errorsWithCustomFields, present, readValues } from '@/lib/customFields';
+import { addressLine as formatAddress, formatDateTime } from '@/lib/format';
 import { formValues, useFormState } from '@/lib/forms';
 import { paths } from '@/lib/paths';
 import { useCustomer, type Customer } from '../api/customers';
@@ -11,8 +36,10 @@ import {
   useContacts,
   useCreateContact,
   useCreateLocation,
+  useDeleteCommunication,
   useLocations,
   useLogCommunication,
+  useUpdateCommunication,
   useUpdateContact,
   useUpdateLocation,
   type Communication,
@@ -75,6 +102,7 @@ function CustomerHeader({ customer, newJobHref }: { customer: Customer; newJobHr
         {customer.do_not_service ? <span className="badge badge-danger">Do not service</span> : null}
       </p>
       {customer.notes ? <p className="prewrap muted">{customer.notes}</p> : null}
+      <CustomerFields values={customer.custom_fields} />
       {newJobHref && !customer.do_not_service ? (
         <Link className="btn btn-primary" to={newJobHref}>
           New job
@@ -84,14 +112,20 @@ function CustomerHeader({ customer, newJobHref }: { customer: Customer; newJobHr
   );
 }
 
+/** The customer's custom fields, labelled by the company's definitions. */
+function CustomerFields({ values }: { values: Customer['custom_fields'] }) {
+  const definitions = useCustomFields('customer');
+  return <CustomFieldsList items={customFieldItems(definitions.data, values)} />;
+}
+
 /** A location's address on one line. */
 export function addressLine(location: ServiceLocation): string {
-  const a = location.address;
-  return [a.line1, a.line2, a.city, a.region, a.postal_code, a.country].filter(Boolean).join(', ');
+  return formatAddress(location.address);
 }
 
 function LocationsPanel({ customerId }: { customerId: string }) {
   const locations = useLocations(customerId);
+  const definitions = useCustomFields('location');
   const [editing, setEditing] = useState<ServiceLocation | 'new' | null>(null);
   return (
     <Panel id="customer-locations" title="Locations" aside={<Button size="sm" onClick={() => setEditing('new')}>Add location</Button>}>
@@ -99,18 +133,19 @@ function LocationsPanel({ customerId }: { customerId: string }) {
         {(data) => (
           <ul className="plain-list">
             {data.items.map((l) => (
-              <li key={l.id}>
-                <strong>{l.name}</strong>
-                {addressLine(l) ? (
-                  <>
-                    {' '}
-                    <span>{addressLine(l)}</span>{' '}
-                    <a href={mapHref(addressLine(l))} target="_blank" rel="noreferrer">
-                      Map<span className="visually-hidden"> of {l.name}</span>
-                    </a>
-                  </>
-                ) : null}{' '}
-                <EditButton name={l.name} onClick={() => setEditing(l)} />
+              <li key={l.id} className="stack-sm" data-testid="customer-location">
+                <span>
+                  <strong>{l.name}</strong> <EditButton name={l.name} onClick={() => setEditing(l)} />
+                </span>
+                <MapLink name={l.name} address={l.address} latitude={l.latitude} longitude={l.longitude} />
+                {l.access?.gate_code ? (
+                  <span>
+                    <span className="muted">Gate code: </span>
+                    {l.access.gate_code}
+                  </span>
+                ) : null}
+                {l.access?.access_notes ? <span className="prewrap muted">{l.access.access_notes}</span> : null}
+                <CustomFieldsList items={customFieldItems(definitions.data, l.custom_fields)} />
               </li>
             ))}
           </ul>
@@ -129,7 +164,18 @@ function LocationsPanel({ customerId }: { customerId: string }) {
  * A create that answered 409 `duplicate`: the existing records, each a way to
  * the customer it belongs to, and "Create anyway".
  */
-export function DuplicateWarning({ candidates, onCreateAnyway, busy }: { candidates: DuplicateCandidate[]; onCreateAnyway: () => void; busy: boolean }) {
+export function DuplicateWarning({
+  candidates,
+  onCreateAnyway,
+  busy,
+  anyway = 'Create anyway',
+}: {
+  candidates: DuplicateCandidate[];
+  onCreateAnyway: () => void;
+  busy: boolean;
+  /** The button that goes ahead ("Save anyway" for an edit). */
+  anyway?: string;
+}) {
   return (
     <div role="alert" className="duplicate-warning stack">
       <p>
@@ -148,7 +194,7 @@ export function DuplicateWarning({ candidates, onCreateAnyway, busy }: { candida
         ))}
       </ul>
       <Button onClick={onCreateAnyway} busy={busy}>
-        Create anyway
+        {anyway}
       </Button>
     </div>
   );
@@ -185,52 +231,74 @@ export function useDuplicateAwareSave() {
 function LocationForm({ customerId, location, onDone }: { customerId: string; location: ServiceLocation | null; onDone: () => void }) {
   const create = useCreateLocation(customerId);
   const update = useUpdateLocation(customerId);
+  const definitions = useCustomFields('location');
   const form = useFormState();
   const save = useDuplicateAwareSave();
-  const submit = (element: HTMLFormElement) =>
-    form.submit(locationSchema, formValues(element), async (values) => {
+  const submit = (element: HTMLFormElement) => {
+    const raw = formValues(element);
+    const custom = readValues(editable(definitions.data), raw);
+    const errors = errorsWithCustomFields(locationSchema, raw, custom.errors);
+    if (errors) {
+      form.setErrors(errors);
+      return Promise.resolve();
+    }
+    return form.submit(locationSchema, raw, async (values) => {
+      const address = { line1: values.line1, line2: values.line2, city: values.city, region: values.region, postal_code: values.postal_code };
       if (location) {
-        // The PATCH replaces the whole address: the parts this form does not show are kept.
-        const address = { ...location.address, line1: values.line1, city: values.city, postal_code: values.postal_code };
-        await update.mutateAsync({ id: location.id, name: values.name, address });
-        toast('Location saved');
-        onDone();
+        // The PATCH replaces the whole address: the parts this form does not show (country) are kept.
+        // A new address another location has: the candidates, as on create.
+        await save.attempt(async (allowDuplicate) => {
+          await update.mutateAsync({
+            id: location.id,
+            name: values.name,
+            address: { ...location.address, ...address },
+            gate_code: values.gate_code,
+            access_notes: values.access_notes,
+            custom_fields: custom.values as CustomFieldValues,
+            allow_duplicate: allowDuplicate,
+          });
+          toast('Location saved');
+          onDone();
+        });
         return;
       }
       await save.attempt(async (allowDuplicate) => {
         await create.mutateAsync({
           name: values.name,
-          address: { line1: values.line1, city: values.city, postal_code: values.postal_code },
+          address,
+          gate_code: values.gate_code,
+          access_notes: values.access_notes,
+          custom_fields: present(custom.values),
           allow_duplicate: allowDuplicate,
         });
         toast('Location added');
         onDone();
       });
     });
+  };
+  const a = location?.address;
   return (
     <>
       <DialogForm form={form} onSubmit={submit} onCancel={onDone} busy={create.isPending || update.isPending} submitLabel={location ? 'Save' : 'Add location'}>
         <TextField label="Name" name="name" defaultValue={location?.name ?? ''} errors={form.errors.name} required maxLength={200} placeholder="Building C" />
-        <TextField label="Street" name="line1" defaultValue={location?.address.line1 ?? ''} errors={form.errors['address.line1'] ?? form.errors.line1} maxLength={500} />
-        <TextField label="City" name="city" defaultValue={location?.address.city ?? ''} errors={form.errors.city} maxLength={100} />
-        <TextField label="Postal code" name="postal_code" defaultValue={location?.address.postal_code ?? ''} errors={form.errors.postal_code} maxLength={20} />
+        <TextField label="Street" name="line1" defaultValue={a?.line1 ?? ''} errors={form.errors['address.line1'] ?? form.errors.line1} maxLength={500} />
+        <TextField label="Line 2" name="line2" defaultValue={a?.line2 ?? ''} errors={form.errors['address.line2'] ?? form.errors.line2} maxLength={200} />
+        <TextField label="City" name="city" defaultValue={a?.city ?? ''} errors={form.errors['address.city'] ?? form.errors.city} maxLength={100} />
+        <TextField label="Region" name="region" defaultValue={a?.region ?? ''} errors={form.errors['address.region'] ?? form.errors.region} maxLength={100} />
+        <TextField label="Postal code" name="postal_code" defaultValue={a?.postal_code ?? ''} errors={form.errors['address.postal_code'] ?? form.errors.postal_code} maxLength={20} />
+        <TextField label="Gate code" name="gate_code" defaultValue={location?.access?.gate_code ?? ''} errors={form.errors.gate_code} maxLength={100} hint="Staff and the assigned worker only; never the customer or a share link." />
+        <TextArea label="Access notes" name="access_notes" rows={2} defaultValue={location?.access?.access_notes ?? ''} errors={form.errors.access_notes} maxLength={2000} />
+        <CustomFieldsEditor definitions={definitions.data} values={location?.custom_fields} errors={form.errors} />
       </DialogForm>
       {save.duplicates.length > 0 && save.pending ? (
-        <DuplicateWarning candidates={save.duplicates} busy={create.isPending} onCreateAnyway={() => void save.pending?.().catch(form.fail)} />
+        <DuplicateWarning
+          candidates={save.duplicates}
+          busy={create.isPending || update.isPending}
+          anyway={location ? 'Save anyway' : 'Create anyway'}
+          onCreateAnyway={() => void save.pending?.().catch(form.fail)}
+        />
       ) : null}
     </>
-  );
-}
-
-/** A contact method as a link: tel: for phones, mailto: for email. */
-function methodLink(method: Contact['methods'][number]) {
-  const label = { mobile: 'Mobile', office_phone: 'Office', email: 'Email', fax: 'Fax' }[method.kind];
-  const href = method.kind === 'email' ? `mailto:${method.value}` : method.kind === 'fax' ? null : telHref(method.value);
-  return (
-    <span key={method.id}>
-      <span className="muted">{label}: </span>
-      {href ? <a href={href}>{method.value}</a> : method.value}
-    </span>
   );
 }
 
@@ -253,7 +321,11 @@ function ContactsPanel({ customerId }: { customerId: string }) {
                     {k.is_primary ? <span className="badge">Primary</span> : null}{' '}
                     <EditButton name={k.name} onClick={() => setEditing(k)} />
                   </span>
-                  <span className="row row-wrap">{k.methods.map(methodLink)}</span>
+                  <span className="row row-wrap">
+                    {k.methods.map((m) => (
+                      <ContactMethodLink key={m.id} method={m} />
+                    ))}
+                  </span>
                 </li>
               ))}
             </ul>
@@ -293,9 +365,12 @@ function ContactForm({ customerId, contact, onDone }: { customerId: string; cont
         const others = contact.methods
           .filter((m) => m.id !== mobile?.id && m.id !== email?.id)
           .map((m) => ({ kind: m.kind, value: m.value, is_primary: methods.some((n) => n.kind === m.kind) ? false : m.is_primary }));
-        await update.mutateAsync({ id: contact.id, name: values.name, title: values.title, methods: [...methods, ...others] });
-        toast('Contact saved');
-        onDone();
+        // A phone or email another contact has: the candidates, as on create.
+        await save.attempt(async (allowDuplicate) => {
+          await update.mutateAsync({ id: contact.id, name: values.name, title: values.title, methods: [...methods, ...others], allow_duplicate: allowDuplicate });
+          toast('Contact saved');
+          onDone();
+        });
         return;
       }
       await save.attempt(async (allowDuplicate) => {
@@ -313,7 +388,12 @@ function ContactForm({ customerId, contact, onDone }: { customerId: string; cont
         <TextField label="Email" name="email" type="email" defaultValue={email?.value ?? ''} errors={form.errors.email} />
       </DialogForm>
       {save.duplicates.length > 0 && save.pending ? (
-        <DuplicateWarning candidates={save.duplicates} busy={create.isPending} onCreateAnyway={() => void save.pending?.().catch(form.fail)} />
+        <DuplicateWarning
+          candidates={save.duplicates}
+          busy={create.isPending || update.isPending}
+          anyway={contact ? 'Save anyway' : 'Create anyway'}
+          onCreateAnyway={() => void save.pending?.().catch(form.fail)}
+        />
       ) : null}
     </>
   );
@@ -356,6 +436,11 @@ export function interleave(communications: Communication[], jobs: CustomerJob[])
 
 function TimelinePanel({ customerId, jobs }: { customerId: string; jobs: CustomerJob[] | undefined }) {
   const communications = useCommunications(customerId);
+  const session = useSession();
+  const me = session.status === 'authenticated' ? session.user.id : null;
+  const [editing, setEditing] = useState<Communication | null>(null);
+  const [deleting, setDeleting] = useState<Communication | null>(null);
+  const remove = useDeleteCommunication(customerId);
   return (
     <Panel id="customer-timeline" title="Timeline">
       <LogForm customerId={customerId} />
@@ -375,6 +460,14 @@ function TimelinePanel({ customerId, jobs }: { customerId: string; jobs: Custome
                       {formatDateTime(e.at)}
                     </time>
                     {e.entry.author_name ? <span className="muted"> by {e.entry.author_name}</span> : null}
+                    {/* The database lets only an entry's author change it; the buttons follow. */}
+                    {e.entry.author_id === me ? (
+                      <>
+                        {' '}
+                        <EditButton name={`the ${e.entry.channel} entry of ${formatDateTime(e.at)}`} onClick={() => setEditing(e.entry)} />{' '}
+                        <DeleteButton name={`the ${e.entry.channel} entry of ${formatDateTime(e.at)}`} onClick={() => setDeleting(e.entry)} />
+                      </>
+                    ) : null}
                     <p className="prewrap">{e.entry.summary}</p>
                   </li>
                 ) : (
@@ -393,7 +486,57 @@ function TimelinePanel({ customerId, jobs }: { customerId: string; jobs: Custome
           );
         }}
       </QueryState>
+      <Dialog open={editing !== null} title="Edit the entry" onClose={() => setEditing(null)}>
+        {editing ? <EditEntryForm key={editing.id} customerId={customerId} entry={editing} onDone={() => setEditing(null)} /> : null}
+      </Dialog>
+      <ConfirmAction
+        target={deleting}
+        onClose={() => setDeleting(null)}
+        title={() => 'Delete this entry?'}
+        message="It leaves the customer's timeline. The history keeps a record of it."
+        confirmLabel="Delete entry"
+        action={remove}
+        done="Entry deleted"
+      />
     </Panel>
+  );
+}
+
+function EditEntryForm({ customerId, entry, onDone }: { customerId: string; entry: Communication; onDone: () => void }) {
+  const update = useUpdateCommunication(customerId);
+  const form = useFormState();
+  const submit = (element: HTMLFormElement) =>
+    form.submit(communicationSchema, formValues(element), async (values) => {
+      await update.mutateAsync({ id: entry.id, version: entry.version, ...values });
+      toast('Entry saved');
+      onDone();
+    });
+  return (
+    <DialogForm form={form} onSubmit={submit} onCancel={onDone} busy={update.isPending} submitLabel="Save">
+      <EntryFields errors={form.errors} entry={entry} />
+    </DialogForm>
+  );
+}
+
+/** Channel, direction and summary of a log entry (new or edited). */
+function EntryFields({ errors, entry }: { errors: FieldErrors; entry?: Communication }) {
+  return (
+    <>
+      <div className="row row-wrap">
+        <SelectField label="Channel" name="channel" defaultValue={entry?.channel ?? 'call'} errors={errors.channel}>
+          {Object.entries(CHANNELS).map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </SelectField>
+        <SelectField label="Direction" name="direction" defaultValue={entry?.direction ?? 'inbound'} errors={errors.direction}>
+          <option value="inbound">Inbound</option>
+          <option value="outbound">Outbound</option>
+        </SelectField>
+      </div>
+      <TextArea label="Summary" name="summary" rows={2} required maxLength={5000} defaultValue={entry?.summary ?? ''} errors={errors.summary} />
+    </>
   );
 }
 
@@ -418,20 +561,7 @@ function LogForm({ customerId }: { customerId: string }) {
       }}
     >
       <FormError message={form.formError} />
-      <div className="row row-wrap">
-        <SelectField label="Channel" name="channel" defaultValue="call" errors={form.errors.channel}>
-          {Object.entries(CHANNELS).map(([value, label]) => (
-            <option key={value} value={value}>
-              {label}
-            </option>
-          ))}
-        </SelectField>
-        <SelectField label="Direction" name="direction" defaultValue="inbound" errors={form.errors.direction}>
-          <option value="inbound">Inbound</option>
-          <option value="outbound">Outbound</option>
-        </SelectField>
-      </div>
-      <TextArea label="Summary" name="summary" rows={2} required maxLength={5000} errors={form.errors.summary} />
+      <EntryFields errors={form.errors} />
       <div>
         <Button type="submit" variant="primary" busy={log.isPending}>
           Log it

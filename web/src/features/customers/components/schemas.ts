@@ -15,8 +15,12 @@ export type CustomerValues = z.infer<typeof customerSchema>;
 export const locationSchema = z.object({
   name: requiredText('Name', 200),
   line1: optionalText(z.maxLength(500, 'Street must be at most 500 characters')),
+  line2: optionalText(z.maxLength(200, 'Line 2 must be at most 200 characters')),
   city: optionalText(z.maxLength(100, 'City must be at most 100 characters')),
+  region: optionalText(z.maxLength(100, 'Region must be at most 100 characters')),
   postal_code: optionalText(z.maxLength(20, 'Postal code must be at most 20 characters')),
+  gate_code: optionalText(z.maxLength(100, 'Gate code must be at most 100 characters')),
+  access_notes: optionalText(z.maxLength(2000, 'Access notes must be at most 2000 characters')),
 });
 export type LocationValues = z.infer<typeof locationSchema>;
 

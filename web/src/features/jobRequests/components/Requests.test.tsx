@@ -6,6 +6,7 @@ import { session } from '@/lib/auth/session';
 import { renderWithProviders } from '@/test/render';
 import { RequestFormPage } from './RequestFormPage';
 import { RequestPage } from './RequestPage';
+import { ReviewQueuePage } from './ReviewQueuePage';
 import { ReviewPage } from './ReviewPage';
 
 const ID = '11111111-1111-4111-8111-111111111111';
@@ -30,12 +31,13 @@ const history = [
 
 /** Answers by method and path, in order for repeated calls. */
 function server(routes: Record<string, unknown[]>) {
-  const calls: { method: string; path: string; body: unknown }[] = [];
+  const calls: { method: string; path: string; body: unknown; query?: string }[] = [];
   const fetchMock = vi.fn(async (input: Request) => {
     const path = new URL(input.url).pathname;
+    const query = new URL(input.url).search;
     const key = `${input.method} ${path}`;
     const body = input.method === 'GET' ? undefined : await input.clone().json().catch(() => undefined);
-    calls.push({ method: input.method, path, body });
+    calls.push({ method: input.method, path, body, query });
     const answers = routes[key];
     if (!answers || answers.length === 0) return json(404, { title: 'Not Found', status: 404, detail: key });
     const next = answers.length > 1 ? answers.shift() : answers[0];
@@ -151,5 +153,17 @@ describe('ReviewPage', () => {
     });
     expect(await screen.findByRole('link', { name: 'Open the job' })).toBeInTheDocument();
     expect(calls.some((c) => c.path.endsWith('/approve'))).toBe(true);
+  });
+});
+
+describe('ReviewQueuePage', () => {
+  it('filters the queue by how long requests have waited', async () => {
+    const calls = server({ 'GET /api/v1/job-requests': [json(200, { items: [request('submitted')], next_cursor: null })] });
+    renderWithProviders(<ReviewQueuePage />);
+    expect(await screen.findByText('Leaking tap')).toBeInTheDocument();
+    await userEvent.selectOptions(screen.getByLabelText('Waiting'), '72');
+    await vi.waitFor(() =>
+      expect(calls.some((c) => c.path === '/api/v1/job-requests' && c.query?.includes('older_than_hours=72'))).toBe(true),
+    );
   });
 });

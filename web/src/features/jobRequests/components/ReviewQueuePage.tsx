@@ -10,7 +10,13 @@ import { useRequests } from '../api/requests';
 export function ReviewQueuePage() {
   useTitle('Requests to review');
   const [urgency, setUrgency] = useState('');
-  const requests = useRequests({ state: 'submitted', limit: 100, ...(urgency ? { urgency } : {}) });
+  const [age, setAge] = useState('');
+  const requests = useRequests({
+    state: 'submitted',
+    limit: 100,
+    ...(urgency ? { urgency } : {}),
+    ...(age ? { older_than_hours: Number(age) } : {}),
+  });
   return (
     <div className="page">
       <PageHeader title="Requests to review" subtitle="Submitted by customers, oldest first." />
@@ -19,6 +25,12 @@ export function ReviewQueuePage() {
         <option value="urgent">Urgent</option>
         <option value="normal">Normal</option>
         <option value="low">Low</option>
+      </SelectField>
+      <SelectField label="Waiting" name="older_than_hours" value={age} onChange={(e) => setAge(e.target.value)}>
+        <option value="">Any time</option>
+        <option value="24">More than a day</option>
+        <option value="72">More than 3 days</option>
+        <option value="168">More than a week</option>
       </SelectField>
       <QueryState query={requests} loading="Loading the queue…">
         {(data) =>

@@ -36,3 +36,18 @@ export function useResendVerification(slug: string) {
       unwrap(api.POST('/api/v1/portal/{slug}/verify/resend', { params: { path: { slug } }, body: { email } })),
   });
 }
+
+// POST /portal/{slug}/unsubscribe: the one-click link of a notification mail.
+export function useUnsubscribe(slug: string) {
+  return useMutation({
+    mutationFn: (token: string) =>
+      unwrap(api.POST('/api/v1/portal/{slug}/unsubscribe', { params: { path: { slug } }, body: { token } })),
+  });
+}
+
+// POST /me/email/confirm: the link mailed to a login's new address.
+export function useConfirmEmail() {
+  return useMutation({
+    mutationFn: (token: string) => unwrap(api.POST('/api/v1/me/email/confirm', { body: { token } })),
+  });
+}

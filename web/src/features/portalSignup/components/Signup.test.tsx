@@ -4,6 +4,8 @@ import { Route, Routes } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderWithProviders } from '@/test/render';
 import { fragmentValue, RegisterPage } from './RegisterPage';
+import { EmailConfirmPage } from './EmailConfirmPage';
+import { UnsubscribePage } from './UnsubscribePage';
 import { VerifyPage } from './VerifyPage';
 
 const TOKEN = 'A'.repeat(64);
@@ -136,6 +138,40 @@ describe('VerifyPage', () => {
       vi.fn(async () => json(422, { title: 'Unprocessable Entity', status: 422, detail: 'x', errors: { token: ['used'] } })),
     );
     renderWithProviders(<VerifyPage />, { route: `/p/acme/verify#token=${TOKEN}` });
+    expect(await screen.findByText(/unknown, used or expired/)).toBeInTheDocument();
+  });
+});
+
+describe('UnsubscribePage', () => {
+  it('spends the link once, for the company in the address, without a session', async () => {
+    const fetchMock = vi.fn(async () => json(200, { mail_notifications: false }));
+    vi.stubGlobal('fetch', fetchMock);
+    renderWithProviders(
+      <Routes>
+        <Route path="/p/:slug/unsubscribe" element={<UnsubscribePage />} />
+      </Routes>,
+      { route: `/p/acme/unsubscribe#token=${TOKEN}` },
+    );
+    expect(await screen.findByText(/no more notification mails/)).toBeInTheDocument();
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    const sent = (fetchMock.mock.calls[0] as unknown as [Request])[0];
+    expect(new URL(sent.url).pathname).toBe('/api/v1/portal/acme/unsubscribe');
+    expect(await sent.json()).toEqual({ token: TOKEN });
+  });
+});
+
+describe('EmailConfirmPage', () => {
+  it('confirms the new email once, and says when the link is spent', async () => {
+    const fetchMock = vi.fn(async () => new Response(null, { status: 204 }));
+    vi.stubGlobal('fetch', fetchMock);
+    renderWithProviders(<EmailConfirmPage />, { route: `/p/acme/email#token=${TOKEN}` });
+    expect(await screen.findByText(/new email is confirmed/)).toBeInTheDocument();
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    const sent = (fetchMock.mock.calls[0] as unknown as [Request])[0];
+    expect(await sent.json()).toEqual({ token: TOKEN });
+    cleanup();
+    vi.stubGlobal('fetch', vi.fn(async () => json(422, { title: 'Invalid', status: 422, detail: 'x', errors: { token: ['used'] } })));
+    renderWithProviders(<EmailConfirmPage />, { route: `/p/acme/email#token=${TOKEN}` });
     expect(await screen.findByText(/unknown, used or expired/)).toBeInTheDocument();
   });
 });

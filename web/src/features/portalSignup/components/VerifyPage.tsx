@@ -1,8 +1,8 @@
-import { useEffect, useRef } from 'react';
 import { Link, useLocation } from 'react-router';
 import { useTitle } from '@/components/ui/Page';
 import { paths } from '@/lib/paths';
 import { useVerify } from '../api/signup';
+import { LinkPage, useSpendOnce } from './LinkPage';
 import { fragmentValue } from './RegisterPage';
 
 /** Confirms the email of the mailed link, once, as the page opens. */
@@ -11,14 +11,7 @@ export function VerifyPage() {
   const { hash } = useLocation();
   const token = fragmentValue(hash, 'token');
   const verify = useVerify();
-  const sent = useRef(false);
-
-  useEffect(() => {
-    if (token && !sent.current) {
-      sent.current = true;
-      verify.mutate(token);
-    }
-  }, [token, verify]);
+  useSpendOnce(token, verify.mutate);
 
   let body: React.ReactNode;
   if (!token) {
@@ -44,12 +37,5 @@ export function VerifyPage() {
     body = <p role="status">Confirming…</p>;
   }
 
-  return (
-    <main className="auth-page">
-      <div className="auth-card">
-        <h1>Confirm your email</h1>
-        {body}
-      </div>
-    </main>
-  );
+  return <LinkPage title="Confirm your email">{body}</LinkPage>;
 }

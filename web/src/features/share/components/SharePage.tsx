@@ -1,7 +1,7 @@
-import { AboutPanel, CustomFieldsList, ErrorState, Loading, Panel, StatusBadge, UpdateList, useTitle } from '@/components/ui';
+import { AboutPanel, CustomFieldsList, ErrorState, Loading, MapLink, Panel, StatusBadge, UpdateList, useTitle } from '@/components/ui';
 import { isApiError } from '@/lib/api/errors';
 import { formatDate, formatDateTime, readableOn } from '@/lib/format';
-import { useSharedJob } from '../api/share';
+import { sharedPhotoUrl, useSharedJob, useSharedPhotos } from '../api/share';
 
 /** The page behind a secure link: read-only, no sign-in. */
 export function SharePage({ token }: { token: string }) {
@@ -54,6 +54,12 @@ export function SharePage({ token }: { token: string }) {
             <dd>{j.worker_name ?? 'Not assigned yet'}</dd>
           </div>
         </dl>
+        {j.location ? (
+          <div className="stack-sm" data-testid="share-location">
+            <p className="contact-name">{j.location.name}</p>
+            <MapLink name={j.location.name} address={j.location} latitude={j.location.latitude} longitude={j.location.longitude} />
+          </div>
+        ) : null}
         <CustomFieldsList items={j.custom_fields} />
         <AboutPanel id="share-about" description={j.description} />
         <Panel
@@ -83,6 +89,7 @@ export function SharePage({ token }: { token: string }) {
             </ul>
           )}
         </Panel>
+        <SharedPhotos token={token} />
         {j.notes.length > 0 ? (
           <Panel id="share-notes" title="Updates">
             <UpdateList updates={j.notes} />
@@ -108,5 +115,24 @@ export function InvalidLink() {
         </p>
       </div>
     </main>
+  );
+}
+
+/** The photos the company shares with the customer; nothing when there are none. */
+function SharedPhotos({ token }: { token: string }) {
+  const photos = useSharedPhotos(token);
+  if (!photos.data || photos.data.length === 0) return null;
+  return (
+    <Panel id="share-photos" title="Photos">
+      <ul className="gallery" aria-label="Photos">
+        {photos.data.map((photo) => (
+          <li key={photo.id}>
+            <a className="thumb" href={sharedPhotoUrl(token, photo, 'medium')} target="_blank" rel="noreferrer">
+              <img src={sharedPhotoUrl(token, photo, 'small')} alt={photo.caption || photo.file_name} loading="lazy" />
+            </a>
+          </li>
+        ))}
+      </ul>
+    </Panel>
   );
 }

@@ -6,7 +6,7 @@ import { paths } from '@/lib/paths';
 import type { JobDetail } from '@/lib/api/types';
 import { useArchiveJob } from '../../api/jobs';
 import { JobFrame } from '../shared/JobFrame';
-import { CustomerContact, JobCustomFields, Schedule } from '../shared/JobFacts';
+import { CustomerContact, CustomerCustomFields, JobCustomFields, JobPlace, Schedule } from '../shared/JobFacts';
 import { StatusChanger } from '../shared/StatusChanger';
 
 /**
@@ -79,7 +79,10 @@ export function JobDetailPage({ jobId, main, aside }: { jobId: string; main: (jo
                 <Schedule job={j} />
                 <JobCustomFields job={j} />
                 <h3 className="subheading">Customer</h3>
-                <CustomerContact customer={j.customer} />
+                <CustomerContact customer={j.customer} showAddress={!j.service_location} />
+                <CustomerCustomFields customer={j.customer} />
+                {j.service_location || j.site_contact ? <h3 className="subheading">Where</h3> : null}
+                <JobPlace job={j} />
               </Card>
               {aside(j)}
             </aside>

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { BackLink, Card, PageHeader, StatusBadge } from '@/components/ui';
 import type { JobDetail } from '@/lib/api/types';
 import { paths } from '@/lib/paths';
-import { JobCustomFields, Schedule } from '../shared/JobFacts';
+import { JobCustomFields, JobPlace, Schedule } from '../shared/JobFacts';
 import { JobFrame } from '../shared/JobFrame';
 
 /**
@@ -25,6 +25,7 @@ export function PortalJobPage({ jobId, panels }: { jobId: string; panels: (job: 
                 </div>
               </dl>
               <Schedule job={j} />
+              <JobPlace job={j} />
               <JobCustomFields job={j} />
               {j.description ? <p className="prewrap">{j.description}</p> : null}
             </Card>

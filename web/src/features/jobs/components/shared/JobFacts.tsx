@@ -1,14 +1,18 @@
-import { CustomFieldsList, customFieldItems } from '@/components/ui';
+import { ContactMethodLink, CustomFieldsList, MapLink, customFieldItems } from '@/components/ui';
 import { useCustomFields } from '@/lib/api/customFields';
 import { formatDateTime, mapHref, telHref } from '@/lib/format';
 import type { JobDetail } from '@/lib/api/types';
 
-/** Customer contact as tap-to-call, tap-to-mail and tap-to-map links. */
-export function CustomerContact({ customer }: { customer: JobDetail['customer'] }) {
+/**
+ * Customer contact as tap-to-call, tap-to-mail and tap-to-map links. The
+ * customer's own address only when the job names no location (which is then
+ * the place to go, shown by JobPlace).
+ */
+export function CustomerContact({ customer, showAddress = true }: { customer: JobDetail['customer']; showAddress?: boolean }) {
   return (
     <div className="contact">
       <p className="contact-name">{customer.name}</p>
-      {customer.address ? (
+      {showAddress && customer.address ? (
         <a className="contact-link" href={mapHref(customer.address)} target="_blank" rel="noreferrer">
           <Icon d="M12 21s-7-6.2-7-11a7 7 0 1114 0c0 4.8-7 11-7 11zm0-8.5a2.5 2.5 0 100-5 2.5 2.5 0 000 5z" />
           <span>
@@ -68,4 +72,64 @@ export function Schedule({ job }: { job: Pick<JobDetail, 'scheduled_at' | 'compl
 export function JobCustomFields({ job }: { job: Pick<JobDetail, 'custom_fields'> }) {
   const definitions = useCustomFields('job');
   return <CustomFieldsList items={customFieldItems(definitions.data, job.custom_fields)} />;
+}
+
+/**
+ * Where the work is: the service location with a maps link, its gate code and
+ * access notes (the API sends them only to the office and the assigned worker
+ * of an open job), its custom fields as far as the caller may read them, and
+ * the site contact to call on arrival. Nothing when the job names no location.
+ */
+export function JobPlace({ job }: { job: Pick<JobDetail, 'service_location' | 'site_contact'> }) {
+  const location = job.service_location;
+  const contact = job.site_contact;
+  const definitions = useCustomFields('location');
+  if (!location && !contact) return null;
+  return (
+    <div className="stack-sm" data-testid="job-place">
+      {location ? (
+        <>
+          <p className="contact-name">{location.name}</p>
+          <MapLink name={location.name} address={location.address} latitude={location.latitude} longitude={location.longitude} />
+          {location.access?.gate_code || location.access?.access_notes ? (
+            <dl className="facts" aria-label="Access">
+              {location.access.gate_code ? (
+                <div>
+                  <dt>Gate code</dt>
+                  <dd className="strong">{location.access.gate_code}</dd>
+                </div>
+              ) : null}
+              {location.access.access_notes ? (
+                <div>
+                  <dt>Access</dt>
+                  <dd className="prewrap">{location.access.access_notes}</dd>
+                </div>
+              ) : null}
+            </dl>
+          ) : null}
+          <CustomFieldsList items={customFieldItems(definitions.data, location.custom_fields)} />
+        </>
+      ) : null}
+      {contact ? (
+        <div className="stack-sm" aria-label="Site contact">
+          <span>
+            <span className="muted">Site contact: </span>
+            <strong>{contact.name}</strong>
+            {contact.title ? <span className="muted">, {contact.title}</span> : null}
+          </span>
+          <span className="row row-wrap">
+            {contact.methods.map((m) => (
+              <ContactMethodLink key={m.id} method={m} />
+            ))}
+          </span>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/** The job's customer's custom fields the caller may read (the API left out the rest). */
+export function CustomerCustomFields({ customer }: { customer: Pick<JobDetail['customer'], 'custom_fields'> }) {
+  const definitions = useCustomFields('customer');
+  return <CustomFieldsList items={customFieldItems(definitions.data, customer.custom_fields)} />;
 }

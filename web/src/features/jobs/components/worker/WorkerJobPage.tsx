@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { AboutPanel, BackLink, Panel, StatusBadge } from '@/components/ui';
 import type { JobDetail } from '@/lib/api/types';
 import { paths } from '@/lib/paths';
-import { CustomerContact, JobCustomFields, Schedule } from '../shared/JobFacts';
+import { CustomerContact, CustomerCustomFields, JobCustomFields, JobPlace, Schedule } from '../shared/JobFacts';
 import { JobFrame } from '../shared/JobFrame';
 import { StatusChanger } from '../shared/StatusChanger';
 
@@ -22,7 +22,9 @@ export function WorkerJobPage({ jobId, panels }: { jobId: string; panels: (job: 
             <StatusBadge name={j.status.name} color={j.status.color} final={j.status.is_final} />
           </header>
           <Panel id="where" title="Customer">
-            <CustomerContact customer={j.customer} />
+            <CustomerContact customer={j.customer} showAddress={!j.service_location} />
+            <JobPlace job={j} />
+            <CustomerCustomFields customer={j.customer} />
             <Schedule job={j} />
             <JobCustomFields job={j} />
           </Panel>

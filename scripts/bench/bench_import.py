@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""`make bench`, the import scenario (issue #19): times `fieldops import
+--apply` of a Service Fusion-style customer file (default 100,000 rows) into
+a fresh company on a cluster of its own, the way an office manager's import
+runs (as the company's admin, under RLS, every row in its own
+subtransaction). Prints the figure and writes it into the "Imports" section
+of docs/performance.md (between the import-bench markers).
+"""
+import argparse
+import csv
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "target" / "bench-import"
+MARK_START, MARK_END = "<!-- import-bench:start -->", "<!-- import-bench:end -->"
+
+
+def free_port(start: int) -> int:
+    return int(subprocess.check_output([sys.executable, str(ROOT / "scripts/test/free-port.py"), str(start)]).split()[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--debug", action="store_true", help="use the debug build")
+    parser.add_argument("--no-write", action="store_true", help="do not touch docs/performance.md")
+    args = parser.parse_args()
+    binary = ROOT / "target" / ("debug" if args.debug else "release") / "fieldops"
+    if not args.debug:
+        subprocess.run(["cargo", "build", "--release", "--bin", "fieldops"], cwd=ROOT, check=True,
+                       env={**os.environ, "SQLX_OFFLINE": "true"})
+    shutil.rmtree(OUT, ignore_errors=True)
+    OUT.mkdir(parents=True)
+    env = {**os.environ, "FIELDOPS_DATA_DIR": str(OUT / "pg"), "FIELDOPS_PG_PORT": str(free_port(54370))}
+    env.pop("DATABASE_URL", None)
+    file = OUT / "customers.csv"
+    with file.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["Customer ID", "Customer Name", "Contact First Name", "Contact Last Name", "Phone", "Email",
+                    "Address 1", "City", "State", "Zip Code", "Notes"])
+        for i in range(args.rows):
+            w.writerow([f"SF-{i}", f"Customer {i}", f"First{i}", f"Last{i}", f"(555) {i // 10000:03d}-{i % 10000:04d}",
+                        f"c{i}@bench.test", f"{i} Bench St", "Springfield", "IL", f"{60000 + i % 9999:05d}", f"note {i}"])
+    try:
+        subprocess.run([str(binary), "db", "start"], env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([str(binary), "create-company", "--name", "Import Bench", "--slug", "importbench",
+                        "--admin-email", "admin@importbench.test", "--admin-name", "Admin"],
+                       env={**env, "FIELDOPS_ADMIN_PASSWORD": "violet tractor hums beside quiet lanterns"},
+                       check=True, stdout=subprocess.DEVNULL)
+        started = time.monotonic()
+        run = subprocess.run([str(binary), "import", "--company", "importbench", "--kind", "customers",
+                              "--preset", "servicefusion", "--apply", str(file)],
+                             env=env, check=True, capture_output=True, text=True)
+        seconds = time.monotonic() - started
+    finally:
+        subprocess.run([str(binary), "db", "stop"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    summary = next((l for l in run.stdout.splitlines() if l.startswith("imported")), "")
+    load = os.getloadavg()[0]
+    line = (f"{args.rows:,} customer rows imported in {seconds:.1f} s ({args.rows / seconds:,.0f} rows/s; "
+            f"target: under 60 s), {'debug' if args.debug else 'release'} build, load average {load:.1f} "
+            f"on {os.cpu_count()} cores. `fieldops import`: {summary}")
+    print(line)
+    if not args.no_write:
+        doc = ROOT / "docs" / "performance.md"
+        text = doc.read_text()
+        block = f"{MARK_START}\n{line}\n{MARK_END}"
+        if MARK_START in text:
+            text = re.sub(re.escape(MARK_START) + ".*?" + re.escape(MARK_END), block, text, flags=re.S)
+        else:
+            text += f"\n## Imports\n\n{block}\n"
+        doc.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,490 @@
+//! Imports and exports (issue #19): encodings, Excel, presets, matching,
+//! re-runs without duplicates, refused rows, undo, and isolation.
+
+use std::io::Read;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::helpers::{assert_problem, spawn_app, Reply, TestApp};
+
+const SF_HEADER: &str =
+    "Customer ID,Customer Name,Contact First Name,Contact Last Name,Phone,Email,Address 1,City,State,Zip Code,Notes";
+
+async fn upload(app: &TestApp, token: &str, query: &str, body: Vec<u8>) -> Reply {
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/imports?{query}")))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(body)
+        .send()
+        .await
+        .expect("sent");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("body");
+    Reply { status, headers, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+}
+
+async fn raw(app: &TestApp, token: &str, path: &str) -> (StatusCode, Vec<u8>) {
+    let response = app.client.get(app.url(path)).bearer_auth(token).send().await.expect("sent");
+    let status = response.status();
+    (status, response.bytes().await.expect("body").to_vec())
+}
+
+fn counts(reply: &Reply) -> (i64, i64, i64, i64) {
+    let i = &reply.body["import"];
+    let n = |k: &str| i[k].as_i64().unwrap_or_else(|| panic!("no {k} in {:?}", reply.body));
+    (n("created_count"), n("updated_count"), n("skipped_count"), n("refused_count"))
+}
+
+async fn customer_names(app: &TestApp, company_id: Uuid) -> Vec<String> {
+    sqlx::query_scalar(
+        "select name from app.customers where company_id = $1 and deleted_at is null order by name",
+    )
+    .bind(company_id)
+    .fetch_all(&app.owner)
+    .await
+    .expect("names")
+}
+
+fn sf_file(rows: &[&str]) -> Vec<u8> {
+    let mut text = String::from(SF_HEADER);
+    for row in rows {
+        text.push('\n');
+        text.push_str(row);
+    }
+    text.push('\n');
+    text.into_bytes()
+}
+
+#[tokio::test]
+async fn a_service_fusion_file_dry_runs_applies_reruns_without_duplicates_and_undoes() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let token = &acme.admin.access;
+    let before = customer_names(&app, acme.id).await;
+    let file = sf_file(&[
+        "SF-1,Ann Bakery,Ann,Lee,(555) 010-1000,ann@bakery.test,1 Main St,Springfield,IL,62701,vip",
+        "SF-2,Bob Garage,Bob,Ray,555-010-2000,not-an-email,2 Oak Ave,Springfield,IL,62702,",
+        "SF-3,Cora Cafe,Cora,,555 010 3000,cora@cafe.test,3 Elm Rd,Shelbyville,IL,62565,",
+        "SF-4,,,,,,,,,,",
+    ]);
+
+    // Dry run: counts and row errors, nothing changed.
+    let dry = upload(&app, token, "kind=customers&preset=servicefusion&file_name=sf.csv", file.clone()).await;
+    assert_eq!(dry.status, StatusCode::CREATED, "{:?}", dry.body);
+    assert_eq!(counts(&dry), (2, 0, 0, 2));
+    assert_eq!(dry.body["import"]["state"], "dry_run");
+    assert_eq!(dry.body["import"]["mapping"]["external_id"], "Customer ID");
+    let errors = dry.body["errors"].as_array().expect("errors");
+    assert_eq!((errors[0]["row"].as_i64(), errors[0]["column"].as_str()), (Some(3), Some("Email")));
+    assert_eq!((errors[1]["row"].as_i64(), errors[1]["column"].as_str()), (Some(5), Some("Customer Name")));
+    assert_eq!(customer_names(&app, acme.id).await, before);
+
+    // The refused rows as CSV, with a reason column, ready to fix.
+    let (status, csv) = raw(
+        &app,
+        token,
+        &format!("/api/v1/imports/{}/errors.csv", dry.body["import"]["id"].as_str().unwrap_or_default()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = String::from_utf8(csv).expect("utf-8");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], format!("{SF_HEADER},row,reason"));
+    assert!(
+        lines[1].starts_with("SF-2,Bob Garage,") && lines[1].contains("Email: is not a valid email address"),
+        "{csv}"
+    );
+    assert_eq!(lines.len(), 3);
+
+    // Applied.
+    let applied =
+        upload(&app, token, "kind=customers&preset=servicefusion&file_name=sf.csv&dry_run=false", file).await;
+    assert_eq!(counts(&applied), (2, 0, 0, 2));
+    assert_eq!(applied.body["import"]["state"], "applied");
+    let names = customer_names(&app, acme.id).await;
+    assert!(names.contains(&"Ann Bakery".to_owned()) && names.contains(&"Cora Cafe".to_owned()));
+    let ann: (String, String, String) = sqlx::query_as(
+        "select l.city, m.value, c.email from app.customers c
+         join app.service_locations l on l.company_id = c.company_id and l.customer_id = c.id
+         join app.contact_methods m on m.company_id = c.company_id and m.customer_id = c.id and m.kind = 'office_phone'
+         where c.company_id = $1 and c.name = 'Ann Bakery'",
+    )
+    .bind(acme.id)
+    .fetch_one(&app.owner)
+    .await
+    .expect("Ann with her location and phone");
+    assert_eq!(ann, ("Springfield".to_owned(), "(555) 010-1000".to_owned(), "ann@bakery.test".to_owned()));
+
+    // Next month's file: Ann renamed, Bob fixed, Cora unchanged.
+    let changed = sf_file(&[
+        "SF-1,Ann's Bakery,Ann,Lee,(555) 010-1000,ann@bakery.test,1 Main St,Springfield,IL,62701,vip",
+        "SF-2,Bob Garage,Bob,Ray,555-010-2000,bob@garage.test,2 Oak Ave,Springfield,IL,62702,",
+        "SF-3,Cora Cafe,Cora,,555 010 3000,cora@cafe.test,3 Elm Rd,Shelbyville,IL,62565,",
+    ]);
+    let rerun_dry = upload(&app, token, "kind=customers&preset=servicefusion", changed.clone()).await;
+    assert_eq!(counts(&rerun_dry), (1, 1, 1, 0));
+    let matched = rerun_dry.body["matches"].as_array().expect("matches");
+    assert!(
+        matched.iter().any(|m| m["row"] == 2
+            && m["outcome"] == "updated"
+            && m["matched_by"] == "external_id"
+            && m["label"] == "Ann Bakery"),
+        "{matched:?}"
+    );
+    let rerun = upload(&app, token, "kind=customers&preset=servicefusion&dry_run=false", changed).await;
+    assert_eq!(counts(&rerun), (1, 1, 1, 0));
+    let names = customer_names(&app, acme.id).await;
+    for name in ["Ann's Bakery", "Bob Garage", "Cora Cafe"] {
+        assert_eq!(names.iter().filter(|n| *n == name).count(), 1, "{name} once: {names:?}");
+    }
+    assert!(!names.contains(&"Ann Bakery".to_owned()));
+
+    // Undo the re-run: Ann's old name is back, Bob is gone again.
+    let undo = app
+        .post(
+            &format!("/api/v1/imports/{}/undo", rerun.body["import"]["id"].as_str().unwrap_or_default()),
+            token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(undo.status, StatusCode::OK, "{:?}", undo.body);
+    assert_eq!(undo.body["state"], "undone");
+    let names = customer_names(&app, acme.id).await;
+    assert!(
+        names.contains(&"Ann Bakery".to_owned()) && !names.contains(&"Bob Garage".to_owned()),
+        "{names:?}"
+    );
+    let again = app
+        .post(
+            &format!("/api/v1/imports/{}/undo", rerun.body["import"]["id"].as_str().unwrap_or_default()),
+            token,
+            json!({}),
+        )
+        .await;
+    assert_problem(&again, StatusCode::CONFLICT);
+    let dry_undo = app
+        .post(
+            &format!("/api/v1/imports/{}/undo", dry.body["import"]["id"].as_str().unwrap_or_default()),
+            token,
+            json!({}),
+        )
+        .await;
+    assert_problem(&dry_undo, StatusCode::CONFLICT);
+
+    // Undo the first import: back to where the company started.
+    let undo = app
+        .post(
+            &format!("/api/v1/imports/{}/undo", applied.body["import"]["id"].as_str().unwrap_or_default()),
+            token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(undo.status, StatusCode::OK, "{:?}", undo.body);
+    assert_eq!(customer_names(&app, acme.id).await, before);
+    let refs: i64 = sqlx::query_scalar("select count(*) from app.external_refs where company_id = $1")
+        .bind(acme.id)
+        .fetch_one(&app.owner)
+        .await
+        .expect("refs");
+    assert_eq!(refs, 0);
+
+    // Every run is recorded, newest first.
+    let list = app.get("/api/v1/imports", token).await;
+    let states: Vec<&str> =
+        list.body["items"].as_array().expect("items").iter().filter_map(|i| i["state"].as_str()).collect();
+    assert_eq!(states, ["undone", "dry_run", "undone", "dry_run"]);
+}
+
+#[tokio::test]
+async fn utf8_bom_and_windows_1252_files_read_the_same() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let files: [(&str, Vec<u8>, &str); 3] = [
+        ("utf-8", "Name,Email\nCafé Ünïcode,a@x.test\n".as_bytes().to_vec(), "1"),
+        ("utf-8-bom", b"\xEF\xBB\xBFName,Email\nCaf\xC3\xA9 \xC3\x9Cn\xC3\xAFcode,b@x.test\n".to_vec(), "2"),
+        ("windows-1252", b"Name,Email\nCaf\xE9 \xDCn\xEFcode,c@x.test\n".to_vec(), "3"),
+    ];
+    for (encoding, bytes, source) in files {
+        let reply = upload(
+            &app,
+            &acme.admin.access,
+            &format!("kind=customers&preset=enc{source}&dry_run=false"),
+            bytes,
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        assert_eq!(reply.body["encoding"], encoding);
+        // The BOM does not end up in the first header.
+        assert_eq!(reply.body["import"]["mapping"]["name"], "Name");
+    }
+    let names = customer_names(&app, acme.id).await;
+    assert_eq!(names.iter().filter(|n| *n == "Café Ünïcode").count(), 3, "{names:?}");
+}
+
+#[tokio::test]
+async fn an_excel_workbook_imports_from_its_first_sheet() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (col, header) in
+        ["Customer ID", "Company", "First Name", "Last Name", "Mobile Phone", "Street", "City", "Zip"]
+            .iter()
+            .enumerate()
+    {
+        sheet.write_string(0, col as u16, *header).expect("header");
+    }
+    sheet.write_string(1, 0, "H-1").expect("cell");
+    sheet.write_string(1, 1, "Excel Plumbing").expect("cell");
+    sheet.write_string(1, 2, "Eve").expect("cell");
+    sheet.write_string(1, 3, "Stone").expect("cell");
+    sheet.write_number(1, 4, 5550107000.0).expect("cell");
+    sheet.write_string(1, 5, "7 Pipe Ln").expect("cell");
+    sheet.write_string(1, 6, "Ogdenville").expect("cell");
+    sheet.write_number(1, 7, 12345.0).expect("cell");
+    sheet.write_string(2, 0, "H-2").expect("cell");
+    sheet.write_string(2, 2, "Solo").expect("cell");
+    let bytes = workbook.save_to_buffer().expect("xlsx");
+
+    let reply = upload(
+        &app,
+        &acme.admin.access,
+        "kind=customers&preset=housecallpro&file_name=c.xlsx&dry_run=false",
+        bytes,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    assert_eq!(reply.body["encoding"], "xlsx");
+    assert_eq!(counts(&reply), (2, 0, 0, 0));
+    let row: (String, String) = sqlx::query_as(
+        "select l.postal_code, m.value from app.customers c
+         join app.service_locations l on l.company_id = c.company_id and l.customer_id = c.id
+         join app.contact_methods m on m.company_id = c.company_id and m.customer_id = c.id
+         where c.company_id = $1 and c.name = 'Excel Plumbing'",
+    )
+    .bind(acme.id)
+    .fetch_one(&app.owner)
+    .await
+    .expect("the workbook's customer");
+    assert_eq!(row, ("12345".to_owned(), "5550107000".to_owned()));
+    assert!(customer_names(&app, acme.id).await.contains(&"Solo".to_owned()));
+}
+
+#[tokio::test]
+async fn presets_propose_their_headers_and_a_saved_mapping_is_used_next_time() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let token = &acme.admin.access;
+    let cases = [
+        (
+            "jobber",
+            "J-ID,Display Name,Company Name,E-mails,Main Phone #s,Billing Street 1,Billing Zip code",
+            "external_id",
+            "J-ID",
+        ),
+        (
+            "housecallpro",
+            "Customer ID,First Name,Last Name,Email,Mobile Phone,Street,Zip",
+            "mobile",
+            "Mobile Phone",
+        ),
+        ("servicefusion", SF_HEADER, "postal_code", "Zip Code"),
+    ];
+    for (preset, header, field, column) in cases {
+        let response = app
+            .client
+            .post(app.url(&format!("/api/v1/imports/preview?kind=customers&preset={preset}")))
+            .bearer_auth(token)
+            .body(format!("{header}\n"))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), StatusCode::OK);
+        let preview: Value = response.json().await.expect("json");
+        assert_eq!(preview["mapping"][field], column, "{preset}: {preview}");
+    }
+
+    let saved = app
+        .post("/api/v1/import-mappings", token, json!({ "kind": "customers", "name": "Monthly", "mapping": { "name": "Client", "notes": "Remarks" } }))
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{:?}", saved.body);
+    let reply = upload(
+        &app,
+        token,
+        "kind=customers&mapping_name=Monthly&dry_run=false",
+        b"Client,Remarks,Name\nMapped Co,from the saved mapping,not this\n".to_vec(),
+    )
+    .await;
+    assert_eq!(counts(&reply), (1, 0, 0, 0), "{:?}", reply.body);
+    assert!(customer_names(&app, acme.id).await.contains(&"Mapped Co".to_owned()));
+
+    let bad =
+        upload(&app, token, "kind=customers&mapping=%7B%22name%22%3A%22Nope%22%7D", b"Client\nX\n".to_vec())
+            .await;
+    assert_problem(&bad, StatusCode::UNPROCESSABLE_ENTITY);
+    let list = app.get("/api/v1/import-mappings", token).await;
+    assert_eq!(list.body.as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn rows_without_an_id_match_existing_customers_by_phone_email_or_address() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let token = &acme.admin.access;
+    let reply = app
+        .post(
+            "/api/v1/customers",
+            token,
+            json!({ "name": "Dana Dental", "phone": "+1 (555) 010-9000", "email": "Front@Dana.test" }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    let dana = reply.id();
+    let file =
+        b"Name,Phone,Email,Notes\nDana Dental,555.010.9000,,now with notes\nDana Dental,,front@dana.test,\n"
+            .to_vec();
+    let dry = upload(&app, token, "kind=customers", file.clone()).await;
+    assert_eq!(counts(&dry), (0, 2, 0, 0), "{:?}", dry.body);
+    let matches = dry.body["matches"].as_array().expect("matches");
+    assert_eq!(matches[0]["matched_by"], "phone");
+    assert_eq!(matches[1]["matched_by"], "email");
+    assert!(matches.iter().all(|m| m["record_id"] == dana.to_string() && m["label"] == "Dana Dental"));
+    let applied = upload(&app, token, "kind=customers&dry_run=false", file.clone()).await;
+    assert_eq!(counts(&applied), (0, 2, 0, 0));
+    let again = upload(&app, token, "kind=customers&dry_run=false", file).await;
+    assert_eq!(counts(&again), (0, 0, 2, 0), "a re-run changes nothing: {:?}", again.body);
+    let count: i64 =
+        sqlx::query_scalar("select count(*) from app.customers where company_id = $1 and deleted_at is null")
+            .bind(acme.id)
+            .fetch_one(&app.owner)
+            .await
+            .expect("count");
+    assert_eq!(count, 2, "the company's own customer and Dana, no duplicate");
+}
+
+#[tokio::test]
+async fn jobs_import_with_status_worker_and_customer_and_completed_ones_archived() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let token = &acme.admin.access;
+    let customers = b"Customer ID,Customer Name,Address 1\nSF-1,Ann Bakery,1 Main St\n".to_vec();
+    let reply = upload(&app, token, "kind=customers&preset=servicefusion&dry_run=false", customers).await;
+    assert_eq!(counts(&reply), (1, 0, 0, 0));
+    let jobs = "Job #,Customer ID,Customer Name,Category,Description,Status,Start Date,Completed Date,Tech(s) Assigned,Service Address 1\n\
+                J-1,SF-1,Ann Bakery,Oven repair,Fix it,Completed,2025-03-01 09:00,2025-03-01,worker@acme.test,1 Main St\n\
+                J-2,SF-1,,Checkup,,Scheduled,03/15/2026 10:30,,Worker acme,\n\
+                J-3,SF-1,,Bad status,,Frobnicated,,,,\n\
+                J-4,SF-404,Nobody,Lost,,,,,,\n\
+                J-5,SF-1,,Bad date,,,someday,,,\n";
+    let reply =
+        upload(&app, token, "kind=jobs&preset=servicefusion&dry_run=false", jobs.as_bytes().to_vec()).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    assert_eq!(counts(&reply), (2, 0, 0, 3), "{:?}", reply.body);
+    let columns: Vec<&str> = reply.body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["column"].as_str())
+        .collect();
+    assert_eq!(columns, ["Status", "Customer ID", "Start Date"]);
+    let done: (bool, Option<Uuid>, bool) = sqlx::query_as(
+        "select j.is_archived, j.assigned_worker_id, j.completed_at is not null from app.jobs j
+         where j.company_id = $1 and j.title = 'Oven repair'",
+    )
+    .bind(acme.id)
+    .fetch_one(&app.owner)
+    .await
+    .expect("the completed job");
+    assert_eq!(done, (true, Some(acme.worker_id), true));
+    // A re-run matches by job number.
+    let again =
+        upload(&app, token, "kind=jobs&preset=servicefusion&dry_run=false", jobs.as_bytes().to_vec()).await;
+    assert_eq!(counts(&again), (0, 0, 2, 3), "{:?}", again.body);
+}
+
+#[tokio::test]
+async fn imports_and_exports_are_the_admins_and_their_companys_own() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let bolt = app.company("bolt").await;
+    let b_customer = app.create_customer(&bolt.admin.access, "Zebulon Bolt-Only Holdings").await;
+    let file = sf_file(&["SF-1,Acme Import Co,,,,,1 Main St,,,,"]);
+    let applied =
+        upload(&app, &acme.admin.access, "kind=customers&preset=servicefusion&dry_run=false", file.clone())
+            .await;
+    let import_id = applied.body["import"]["id"].as_str().unwrap_or_default().to_owned();
+    let fingerprint = app.fingerprint(acme.id).await;
+
+    for path in [format!("/api/v1/imports/{import_id}"), format!("/api/v1/imports/{import_id}/errors.csv")] {
+        assert_problem(&app.get(&path, &bolt.admin.access).await, StatusCode::NOT_FOUND);
+    }
+    assert_problem(
+        &app.post(&format!("/api/v1/imports/{import_id}/undo"), &bolt.admin.access, json!({})).await,
+        StatusCode::NOT_FOUND,
+    );
+    assert_eq!(app.get("/api/v1/imports", &bolt.admin.access).await.body["items"], json!([]));
+    for token in [&acme.worker.access, &acme.customer.access] {
+        assert_problem(&app.get("/api/v1/imports", token).await, StatusCode::FORBIDDEN);
+        assert_problem(&upload(&app, token, "kind=customers", file.clone()).await, StatusCode::FORBIDDEN);
+        assert_problem(&app.get("/api/v1/export.zip", token).await, StatusCode::FORBIDDEN);
+        assert_problem(&app.get("/api/v1/customers.csv", token).await, StatusCode::FORBIDDEN);
+    }
+    // B's re-import of the same ids creates B's own records, never touches A's.
+    let b_run =
+        upload(&app, &bolt.admin.access, "kind=customers&preset=servicefusion&dry_run=false", file).await;
+    assert_eq!(counts(&b_run), (1, 0, 0, 0));
+    assert_eq!(app.fingerprint(acme.id).await, fingerprint);
+
+    // A's export: every file, and not a byte of B.
+    let (status, zip_bytes) = raw(&app, &acme.admin.access, "/api/v1/export.zip").await;
+    assert_eq!(status, StatusCode::OK);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).expect("a zip");
+    let mut names = Vec::new();
+    let mut everything = String::new();
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).expect("entry");
+        names.push(file.name().to_owned());
+        file.read_to_string(&mut everything).expect("utf-8 csv");
+    }
+    for expected in [
+        "customers.csv",
+        "locations.csv",
+        "contacts.csv",
+        "jobs.csv",
+        "tasks.csv",
+        "notes.csv",
+        "statuses.csv",
+        "users.csv",
+        "history.csv",
+    ] {
+        assert!(names.contains(&expected.to_owned()), "{expected} in {names:?}");
+    }
+    assert!(everything.contains("Acme Import Co"));
+    for b_text in [
+        bolt.id.to_string(),
+        b_customer.to_string(),
+        "Zebulon".to_owned(),
+        "bolt.test".to_owned(),
+        bolt.customer_id.to_string(),
+    ] {
+        assert!(!everything.contains(&b_text), "A's export holds B's {b_text}");
+    }
+    assert!(!everything.contains("$argon2"), "no password hashes");
+
+    let (status, csv) = raw(&app, &acme.admin.access, "/api/v1/customers.csv").await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert!(
+        csv.starts_with("id,account_number,name,")
+            && csv.contains("Acme Import Co")
+            && !csv.contains("Zebulon")
+    );
+    let (status, csv) = raw(&app, &bolt.admin.access, "/api/v1/jobs.csv").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8(csv).expect("utf-8").starts_with("id,customer_id,"));
+}

@@ -1,0 +1,3 @@
+import { EmailConfirmPage } from '@/features/portalSignup/components/EmailConfirmPage';
+
+export default EmailConfirmPage;

@@ -1,0 +1,3 @@
+import { UnsubscribePage } from '@/features/portalSignup/components/UnsubscribePage';
+
+export default UnsubscribePage;

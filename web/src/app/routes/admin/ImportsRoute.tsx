@@ -1,0 +1,3 @@
+import { ImportsPage } from '@/features/imports/components/ImportsPage';
+
+export default ImportsPage;

@@ -1,0 +1,3 @@
+import { PortalAdminPage } from '@/features/portalAdmin/components/PortalAdminPage';
+
+export default PortalAdminPage;

@@ -1,0 +1,3 @@
+import { ProfilePage } from '@/features/notifications/components/ProfilePage';
+
+export default ProfilePage;

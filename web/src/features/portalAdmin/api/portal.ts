@@ -1,0 +1,64 @@
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, unwrap } from '@/lib/api/client';
+import type { BodyOf, ResponseOf, Schemas } from '@/lib/api/types';
+
+export type PortalSettings = ResponseOf<'/api/v1/portal-settings', 'get'>;
+export type SettingsInput = BodyOf<'/api/v1/portal-settings', 'put'>;
+export type PortalAccount = ResponseOf<'/api/v1/portal-accounts', 'get'>['items'][number];
+export type RegistrationMode = Schemas['RegistrationMode'];
+export type RequestField = Schemas['RequestField'];
+
+export const portalKeys = {
+  settings: ['portal', 'settings'] as const,
+  accounts: (state: string) => ['portal', 'accounts', state] as const,
+  allAccounts: ['portal', 'accounts'] as const,
+};
+
+// GET /portal-settings
+export const settingsQuery = () =>
+  queryOptions({
+    queryKey: portalKeys.settings,
+    queryFn: ({ signal }) => unwrap(api.GET('/api/v1/portal-settings', { signal })),
+  });
+export const useSettings = () => useQuery(settingsQuery());
+
+// PUT /portal-settings, as of the version read (If-Match; 412 when someone saved since).
+export function useSaveSettings() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ version, ...body }: SettingsInput & { version: number }) =>
+      unwrap(api.PUT('/api/v1/portal-settings', { body, headers: { 'If-Match': `"${version}"` } })),
+    onSuccess: (saved) => client.setQueryData(portalKeys.settings, saved),
+  });
+}
+
+// GET /portal-accounts?state=
+export const accountsQuery = (state: string) =>
+  queryOptions({
+    queryKey: portalKeys.accounts(state),
+    queryFn: ({ signal }) =>
+      unwrap(api.GET('/api/v1/portal-accounts', { params: { query: { state, limit: 100 } }, signal })),
+  });
+export const useAccounts = (state: string) => useQuery(accountsQuery(state));
+
+// POST /portal-accounts/{id}/approve (a new customer from the registration) or /reject {reason}
+export function useDecideAccount() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, reason }: { id: string; reason?: string }) =>
+      reason === undefined
+        ? unwrap(api.POST('/api/v1/portal-accounts/{id}/approve', { params: { path: { id } }, body: {} }))
+        : unwrap(api.POST('/api/v1/portal-accounts/{id}/reject', { params: { path: { id } }, body: { reason } })),
+    onSuccess: () => client.invalidateQueries({ queryKey: portalKeys.allAccounts }),
+  });
+}
+
+export type WeekCount = ResponseOf<'/api/v1/portal-report', 'get'>[number];
+
+// GET /portal-report?weeks=: requests per week and state.
+export const reportQuery = (weeks: number) =>
+  queryOptions({
+    queryKey: ['portal', 'report', weeks] as const,
+    queryFn: ({ signal }) => unwrap(api.GET('/api/v1/portal-report', { params: { query: { weeks } }, signal })),
+  });
+export const useReport = (weeks: number) => useQuery(reportQuery(weeks));
