@@ -97,8 +97,10 @@ declare
   v_target uuid;
   v_sole boolean;
 begin
-  -- A definer that linked the person itself (a portal approval) names it.
-  if tg_op = 'INSERT' and new.identity_id is not null then
+  -- A writer that linked the person itself (app.link_identity(): a portal
+  -- approval, an invitation, an email change) names it.
+  if (tg_op = 'INSERT' and new.identity_id is not null)
+     or (tg_op = 'UPDATE' and new.identity_id is distinct from old.identity_id) then
     return new;
   end if;
   if tg_op = 'UPDATE' then
@@ -197,13 +199,17 @@ create trigger users_request_identity before insert or update of email, password
 for each row when (current_user in ('fieldops_admin', 'fieldops_worker', 'fieldops_customer'))
 execute function app.users_request_identity();
 
--- The person a request's membership write names: the same rules as
--- app.users_link_identity() above, decided before the row is written (see
--- app.users_request_identity()). `p_user_id` is the membership edited (null
--- for a new one), `p_email` its address after the edit, `p_password_hash` a
--- new password or null. Answers the identity to write and, when the
--- membership used its old identity's password and moves to another person,
--- that password as its own (null otherwise: keep what the row has).
+-- The person a membership write names, decided before the row is written
+-- (see app.users_request_identity()), by the rules of
+-- app.users_link_identity() above, except that a new address is always a new
+-- person: the old one is never renamed, because an edit refused after this
+-- ran must leave the membership with its own person. `p_user_id` is the
+-- membership edited (null for a new one), `p_email` its address after the
+-- edit, `p_password_hash` a new password or null. Answers the identity to
+-- write and, when the membership used its old identity's password and moves
+-- to another person, that password as its own (null otherwise: keep what the
+-- row has). A person with no live membership left is nobody's: the next
+-- membership with a password, or an accepted invitation, takes it over.
 create function app.link_identity(p_company_id uuid, p_user_id uuid, p_email text, p_name text,
                                   p_password_hash text)
 returns table (identity_id uuid, own_password_hash text)
@@ -230,14 +236,11 @@ begin
 
   if p_user_id is null or pg_catalog.lower(v_email) is distinct from pg_catalog.lower(v_user.email) then
     select i.id into v_target from app.identities i where pg_catalog.lower(i.email) = pg_catalog.lower(v_email);
-    if p_user_id is not null and v_target is null and not exists (
-      select 1 from app.users u
-      where u.identity_id = v_user.identity_id and not (u.company_id = p_company_id and u.id = p_user_id)
-        and u.deleted_at is null
-    ) then
-      update app.identities i set email = v_email, updated_at = pg_catalog.now() where i.id = v_user.identity_id;
-      v_target := v_user.identity_id;
-    elsif v_target is null then
+    -- A new address is a new person, with the password the membership signs
+    -- in with. (Never a rename of the old person: this runs before the
+    -- membership is written, and an edit refused after it must leave the
+    -- membership with its own person.)
+    if v_target is null then
       insert into app.identities (email, name, password_hash)
       values (v_email, pg_catalog.btrim(coalesce(p_name, v_user.name)),
               coalesce(p_password_hash, v_user.password_hash, v_old.password_hash))
@@ -271,27 +274,57 @@ begin
 end
 $$;
 
--- app.link_identity() for an admin's request, in the verified context's
--- company: called on its own (on Citus a definer joined with a distributed
--- table runs on the shards) before the membership is written. A worker or a
--- customer gets nothing.
-create function auth.link_membership(p_user_id uuid, p_email text, p_name text, p_password_hash text)
+-- The caller behind a live admin session: the same checks as
+-- auth.session_identity() below. The linking runs over the sign-in pool, in
+-- a transaction of its own, before the request's: on Citus a request's
+-- SET LOCAL ROLE reaches every connection of its transaction, so a definer
+-- function inside it reads and writes the workers with the request role's
+-- rights, which reach no person.
+create function auth.admin_session_is_live(p_session_id uuid, p_user_id uuid, p_company_id uuid)
+returns boolean
+language plpgsql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  return exists (
+    select 1
+    from app.sessions s
+    join app.users u on u.company_id = s.company_id and u.id = s.user_id
+    where s.company_id = p_company_id
+      and s.id = p_session_id
+      and s.user_id = p_user_id
+      and s.revoked_at is null
+      and s.expires_at > pg_catalog.now()
+      and s.role = 'ADMIN'
+      and u.role = 'ADMIN'
+      and u.deleted_at is null
+      and u.is_active)
+    and exists (select 1 from app.companies c where c.id = p_company_id and c.is_active);
+end
+$$;
+
+-- app.link_identity() for an admin's edit of users (the session names the
+-- admin and the company), before the request writes the membership.
+create function auth.link_membership(p_session_id uuid, p_caller_id uuid, p_company_id uuid, p_user_id uuid,
+                                     p_email text, p_name text, p_password_hash text)
 returns table (identity_id uuid, own_password_hash text)
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-  if app.role() is distinct from 'ADMIN' or app.company_id() is null then
-    raise exception 'only an admin links a membership to its person' using errcode = '42501';
+  if not auth.admin_session_is_live(p_session_id, p_caller_id, p_company_id) then
+    raise exception 'only a live admin session links a membership to its person' using errcode = '42501';
   end if;
   return query select l.identity_id, l.own_password_hash
-    from app.link_identity(app.company_id(), p_user_id, p_email, p_name, p_password_hash) l;
+    from app.link_identity(p_company_id, p_user_id, p_email, p_name, p_password_hash) l;
 end
 $$;
 
--- The person of a portal registration an admin approves (its address, name
--- and password), found or made before the approval writes the login.
-create function auth.link_portal_account(p_account_id uuid)
+-- The person of a pending portal registration an admin approves (its
+-- address, name and password), found or made before the approval writes
+-- the login. Null for a registration of another company or not pending.
+create function auth.link_portal_account(p_session_id uuid, p_caller_id uuid, p_company_id uuid,
+                                         p_account_id uuid)
 returns uuid
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -300,11 +333,11 @@ declare
   v_account app.portal_accounts%rowtype;
   v_identity uuid;
 begin
-  if app.role() is distinct from 'ADMIN' or app.company_id() is null then
-    raise exception 'only an admin approves a registration' using errcode = '42501';
+  if not auth.admin_session_is_live(p_session_id, p_caller_id, p_company_id) then
+    raise exception 'only a live admin session approves a registration' using errcode = '42501';
   end if;
   select * into v_account from app.portal_accounts a
-  where a.company_id = app.company_id() and a.id = p_account_id;
+  where a.company_id = p_company_id and a.id = p_account_id and a.state = 'pending';
   if not found then
     return null;
   end if;
@@ -760,6 +793,18 @@ begin
     return;
   end if;
   select * into v_identity from app.identities i where pg_catalog.lower(i.email) = pg_catalog.lower(v_invitation.email);
+  -- A person with no live membership anywhere is nobody's yet (left behind
+  -- by an address change, or made for an edit that was then refused): the
+  -- one who holds the invitation's link takes it over with the name and
+  -- password given.
+  if found and p_identity_id is null and p_password_hash is not null and not exists (
+    select 1 from app.users u where u.identity_id = v_identity.id and u.deleted_at is null
+  ) then
+    update app.identities i set name = pg_catalog.btrim(p_name), password_hash = p_password_hash,
+                                updated_at = pg_catalog.now()
+    where i.id = v_identity.id;
+    p_identity_id := v_identity.id;
+  end if;
   if found and v_identity.id is distinct from p_identity_id then
     return query select 'identity'::text, null::uuid;
     return;

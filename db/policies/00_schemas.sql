@@ -185,9 +185,10 @@ grant execute on function
   to fieldops_login;
 
 -- A membership's person, found or made before an admin's request writes the
--- membership or approves a portal login (db/migrations/0034): the company and
--- the admin role from the verified context.
+-- membership or approves a portal login (db/migrations/0034): over the
+-- sign-in pool, for the admin a live session names, in a transaction of its
+-- own.
 grant execute on function
-  auth.link_membership(uuid, text, text, text),
-  auth.link_portal_account(uuid)
-  to fieldops_admin;
+  auth.link_membership(uuid, uuid, uuid, uuid, text, text, text),
+  auth.link_portal_account(uuid, uuid, uuid, uuid)
+  to fieldops_login;

@@ -172,8 +172,8 @@ insert into expected_grant values
   ('auth.remember_company(uuid,uuid)', 'fieldops_login', 'EXECUTE', null),
   ('auth.invitation_status(uuid,bytea)', 'fieldops_login', 'EXECUTE', null),
   ('auth.accept_invitation(uuid,bytea,uuid,text,text)', 'fieldops_login', 'EXECUTE', null),
-  ('auth.link_membership(uuid,text,text,text)', 'fieldops_admin', 'EXECUTE', null),
-  ('auth.link_portal_account(uuid)', 'fieldops_admin', 'EXECUTE', null),
+  ('auth.link_membership(uuid,uuid,uuid,uuid,text,text,text)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.link_portal_account(uuid,uuid,uuid,uuid)', 'fieldops_login', 'EXECUTE', null),
   ('app.invitations', 'fieldops_admin', 'SELECT', '{company_id,id,email,role,expires_at,accepted_at,user_id,revoked_at,created_at,updated_at,created_by,updated_by,version}'),
   ('app.invitations', 'fieldops_admin', 'INSERT', '{email,role,token_hash,expires_at}'),
   ('app.invitations', 'fieldops_admin', 'UPDATE', '{revoked_at}'),
@@ -327,7 +327,8 @@ insert into citus_insert_default values
   ('app.attachments', 'fieldops_admin', '{id,company_id,uploaded_by,visibility,caption,photo_group,state,created_at,updated_at,version}'),
   ('app.attachments', 'fieldops_worker', '{id,company_id,uploaded_by,visibility,caption,photo_group,state,created_at,updated_at,version}'),
   ('app.attachments', 'fieldops_customer', '{id,company_id,uploaded_by,visibility,caption,photo_group,state,created_at,updated_at,version}'),
-  ('app.users', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}');
+  ('app.users', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
+  ('app.invitations', 'fieldops_admin', '{company_id,id,created_at,updated_at,version}');
 update expected_grant e
 set columns = array(select a.attname::text from pg_attribute a
                     where a.attrelid = e.object::regclass and a.attnum > 0 and not a.attisdropped

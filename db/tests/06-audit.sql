@@ -161,6 +161,11 @@ select set_eq($$ select jsonb_object_keys((pg_temp.last('job_tasks')).changes) $
   'a task completion records is_completed and who completed it when');
 select is((pg_temp.last('job_tasks')).job_id, pg_temp.id('A.job1'), '... filed under the task''s job');
 
+-- The new hire's person first, over the sign-in pool (db/migrations/0034).
+set role fieldops_login;
+select identity_id as new_hire from auth.link_membership(pg_temp.id('A.admin.session'), pg_temp.id('A.admin'),
+  pg_temp.id('A'), null, 'new@a.test', 'New hire', '$argon2id$v=19$m=19456,t=2,p=1$hire$fresh-secret') \gset
+reset role;
 begin;
 set local role fieldops_admin;
 select pg_temp.ctx('A.admin');
@@ -169,9 +174,6 @@ select pg_temp.affected(format($$ delete from app.job_notes where id = %L $$, pg
 select pg_temp.affected(format($$ update app.jobs set is_archived = true, archived_at = now() where id = %L $$, pg_temp.id('A.job2')));
 select pg_temp.affected(format($$ update app.customers set deleted_at = now() where id = %L $$, pg_temp.id('A.cust2')));
 select pg_temp.affected(format($$ update app.users set password_hash = '$argon2id$v=19$m=19456,t=2,p=1$new$changed-secret' where id = %L $$, pg_temp.id('A.worker')));
--- The new hire's person first, as every request does (db/migrations/0034).
-select identity_id as new_hire from auth.link_membership(null, 'new@a.test', 'New hire',
-  '$argon2id$v=19$m=19456,t=2,p=1$hire$fresh-secret') \gset
 select pg_temp.affected(format($$ insert into app.users (name, email, password_hash, role, identity_id)
                                   values ('New hire', 'new@a.test', '$argon2id$v=19$m=19456,t=2,p=1$hire$fresh-secret',
                                           'WORKER', %L) $$, :'new_hire'));

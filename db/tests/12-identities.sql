@@ -8,7 +8,7 @@
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_login, fieldops_authenticator, fieldops_admin,
   fieldops_worker, fieldops_customer;
-select plan(61);
+select plan(63);
 \ir fixtures/tenants.sql
 
 -- ------------------------------------------------------------ no request role
@@ -50,28 +50,35 @@ select throws_ok(format($$ insert into app.users (name, email, password_hash, ro
   'nor one without a password of its own (it would open with the person''s)');
 commit;
 
--- The linking functions answer for the caller's company and an admin only.
-begin;
-set local role fieldops_worker;
-select pg_temp.ctx('A.worker');
-select throws_ok($$ select * from auth.link_membership(null, 'w@pgtap.test', 'W', 'x') $$, '42501', null,
-  'a worker links nobody');
-commit;
-begin;
-set local role fieldops_admin;
-select pg_temp.ctx('A.admin');
-select is((select count(*)::int from auth.link_membership(pg_temp.id('B.worker'), 'pwned@pgtap.test', null, 'pwned')), 0,
+-- The linking runs over the sign-in pool, for a live admin session, in the
+-- session's company only.
+set role fieldops_login;
+select throws_ok(format($$ select * from auth.link_membership(%L, %L, %L, null, 'w@pgtap.test', 'W', 'x') $$,
+                        pg_temp.id('A.worker.session'), pg_temp.id('A.worker'), pg_temp.id('A')), '42501', null,
+  'a worker''s session links nobody');
+select throws_ok(format($$ select * from auth.link_membership(%L, %L, %L, null, 'w@pgtap.test', 'W', 'x') $$,
+                        pg_temp.id('A.admin.session'), pg_temp.id('A.admin'), pg_temp.id('B')), '42501', null,
+  'nor an admin''s session claimed for another company');
+select is((select count(*)::int from auth.link_membership(pg_temp.id('A.admin.session'), pg_temp.id('A.admin'),
+                                                         pg_temp.id('A'), pg_temp.id('B.worker'), 'pwned@pgtap.test',
+                                                         null, 'pwned')), 0,
   'admin A cannot relink B''s member (no such user in A)');
-select is(auth.link_portal_account(pg_temp.id('B')), null::uuid, 'nor a registration it does not see');
-commit;
+select is(auth.link_portal_account(pg_temp.id('A.admin.session'), pg_temp.id('A.admin'), pg_temp.id('A'),
+                                   pg_temp.id('B')), null::uuid, 'nor a registration it does not see');
+reset role;
 select is((select count(*) from app.identities where lower(email) = 'pwned@pgtap.test'), 0::bigint,
   '... and nobody was made');
+select is(has_function_privilege('fieldops_admin', 'auth.link_membership(uuid,uuid,uuid,uuid,text,text,text)', 'EXECUTE'),
+  false, 'no request role links: a request''s SET LOCAL ROLE would reach the definer''s worker connections on Citus');
 
 -- A's admin adds Pat: a new address, a new identity with the password given.
+set role fieldops_login;
+select identity_id as pat_link from auth.link_membership(pg_temp.id('A.admin.session'), pg_temp.id('A.admin'),
+  pg_temp.id('A'), null, 'Pat@pgtap.test', 'Pat', 'pat-identity') \gset
+reset role;
 begin;
 set local role fieldops_admin;
 select pg_temp.ctx('A.admin');
-select identity_id as pat_link from auth.link_membership(null, 'Pat@pgtap.test', 'Pat', 'pat-identity') \gset
 select lives_ok(format($$ insert into app.users (name, email, password_hash, role, identity_id)
                           values ('Pat', 'Pat@pgtap.test', 'pat-identity', 'WORKER', %L) $$, :'pat_link'), 'A adds Pat');
 commit;
@@ -82,10 +89,13 @@ select is(pg_temp.count_of(format($$ select 1 from app.users where company_id = 
   1::bigint, '... and the membership''s own is the same: it speaks for Pat');
 
 -- B's admin adds the same address with a password of its choosing.
+set role fieldops_login;
+select identity_id as pat_link_b from auth.link_membership(pg_temp.id('B.admin.session'), pg_temp.id('B.admin'),
+  pg_temp.id('B'), null, 'pat@PGTAP.test', 'Pat at B', 'b-chosen') \gset
+reset role;
 begin;
 set local role fieldops_admin;
 select pg_temp.ctx('B.admin');
-select identity_id as pat_link_b from auth.link_membership(null, 'pat@PGTAP.test', 'Pat at B', 'b-chosen') \gset
 select lives_ok(format($$ insert into app.users (name, email, password_hash, role, identity_id)
                           values ('Pat at B', 'pat@PGTAP.test', 'b-chosen', 'ADMIN', %L) $$, :'pat_link_b'),
   'B adds Pat too');
@@ -101,28 +111,38 @@ select is(pg_temp.count_of(format($$ select 1 from app.users where company_id = 
                                   pg_temp.id('B'))),
   1::bigint, 'the password B chose stays B''s membership''s own');
 
--- A sole membership renames its identity; a shared one moves.
+-- A new address is a new person; the old one keeps no membership.
+set role fieldops_login;
+select identity_id as worker2_link from auth.link_membership(pg_temp.id('A.admin.session'), pg_temp.id('A.admin'),
+  pg_temp.id('A'), pg_temp.id('A.worker2'), 'worker2-renamed@a.test', null, null) \gset
+reset role;
 begin;
 set local role fieldops_admin;
 select pg_temp.ctx('A.admin');
-select identity_id as worker2_link from auth.link_membership(pg_temp.id('A.worker2'), 'worker2-renamed@a.test', null, null) \gset
 select lives_ok(format($$ update app.users set email = 'worker2-renamed@a.test', identity_id = %L where id = %L $$,
                        :'worker2_link', pg_temp.id('A.worker2')),
   'A renames its worker2');
 commit;
-select is((select i.email from app.identities i join app.users u on u.identity_id = i.id
-           where u.company_id = pg_temp.id('A') and u.id = pg_temp.id('A.worker2')),
-  'worker2-renamed@a.test', 'a sole membership renames its identity');
-select is((select count(*) from app.identities where lower(email) = 'worker2@a.test'), 0::bigint,
-  '... and leaves no identity behind');
+-- (The ids first: Citus sends a join's conditions to the workers, which have
+-- no pg_temp.)
+select pg_temp.id('A') as company_a, pg_temp.id('A.worker2') as a_worker2 \gset
+select i.email as worker2_person_email from app.identities i join app.users u on u.identity_id = i.id
+ where u.company_id = :'company_a' and u.id = :'a_worker2' \gset
+select count(*) as old_person_memberships from app.users u join app.identities i on i.id = u.identity_id
+ where lower(i.email) = 'worker2@a.test' and u.company_id = :'company_a' \gset
+select is(:'worker2_person_email'::text, 'worker2-renamed@a.test'::text, 'a new address moves the membership to a new person');
+select is(:'old_person_memberships'::bigint, 0::bigint,
+  '... and the old one keeps no membership');
 
 -- ------------------------------------------------------------ the sign-in pool
 select id as pat from app.identities where lower(email) = 'pat@pgtap.test' \gset
-select id as pat_a from app.users where company_id = pg_temp.id('A') and lower(email) = 'pat@pgtap.test' \gset
-select id as pat_b from app.users where company_id = pg_temp.id('B') and lower(email) = 'pat@pgtap.test' \gset
+select pg_temp.id('B') as company_b, pg_temp.id('A.pat.session') as a_pat_session,
+       pg_temp.id('B.pat.session') as b_pat_session \gset
+select id as pat_a from app.users where company_id = :'company_a' and lower(email) = 'pat@pgtap.test' \gset
+select id as pat_b from app.users where company_id = :'company_b' and lower(email) = 'pat@pgtap.test' \gset
 insert into app.sessions (id, company_id, user_id, expires_at)
-values (pg_temp.id('A.pat.session'), pg_temp.id('A'), :'pat_a', now() + interval '1 hour'),
-       (pg_temp.id('B.pat.session'), pg_temp.id('B'), :'pat_b', now() + interval '1 hour');
+values (:'a_pat_session', :'company_a', :'pat_a', now() + interval '1 hour'),
+       (:'b_pat_session', :'company_b', :'pat_b', now() + interval '1 hour');
 
 set role fieldops_login;
 select is((select row(identity_id, password_hash)::text
@@ -195,7 +215,7 @@ select throws_ok($$ insert into app.invitations (email, role, token_hash, expire
                     values ('x@pgtap.test', 'CUSTOMER', sha256('pgtap customer'), now() + interval '7 days') $$,
   '23514', null, 'customers are not invited as staff');
 select throws_ok($$ select token_hash from app.invitations $$, '42501', null, 'admin A cannot read invitation digests');
-select is((select count(*) from app.invitations where company_id = pg_temp.id('B')), 0::bigint,
+select is(pg_temp.count_of(format($$ select 1 from app.invitations where company_id = %L $$, :'company_b')), 0::bigint,
   'admin A sees none of B''s invitations');
 select is(pg_temp.affected(format($$ update app.invitations set revoked_at = now() where id = %L $$, pg_temp.id('B.invitation'))),
   0::bigint, 'admin A cannot revoke B''s invitation');

@@ -20,6 +20,7 @@ use crate::http::shared::{
     context::{Ctx, CurrentUser},
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
+    identity,
     like::like_pattern,
     pagination::{self, Page, PageParams},
     AppState,
@@ -161,9 +162,9 @@ async fn create_user(
     // holding a pooled connection let one company's burst of sign-ups starve
     // every other company of connections.
     let password_hash = password::hash(body.password).await?;
-    let mut ctx = Ctx::open(&state, caller).await?;
-    let person = link_membership(
-        &mut ctx,
+    let person = identity::link_membership(
+        &state,
+        &caller,
         None,
         Some(body.email.trim()),
         Some(body.name.trim()),
@@ -171,6 +172,7 @@ async fn create_user(
     )
     .await?
     .ok_or(Error::NotFound)?;
+    let mut ctx = Ctx::open(&state, caller).await?;
     // Emails are kept in the form sign-in compares (NFKC, see
     // auth.login_normal): an address typed in full-width letters must still be
     // the account its owner signs in to.
@@ -251,15 +253,15 @@ async fn update_user(
         Some(password) => Some(password::hash(password).await?),
         None => None,
     };
-    let mut ctx = Ctx::open(&state, caller).await?;
     // The person behind the membership, when the edit touches what links
     // them: the address or the password. None: no such user (the edit below
     // answers 404 or 412 as it always did).
     let mut identity_id = None;
     let mut password_hash = password_hash;
     if body.email.is_some() || password_hash.is_some() {
-        if let Some(person) = link_membership(
-            &mut ctx,
+        if let Some(person) = identity::link_membership(
+            &state,
+            &caller,
             Some(id),
             body.email.as_deref().map(str::trim),
             body.name.as_deref().map(str::trim),
@@ -273,6 +275,7 @@ async fn update_user(
             password_hash = password_hash.or(person.own_password_hash);
         }
     }
+    let mut ctx = Ctx::open(&state, caller).await?;
     // `If-Match` makes the edit conditional on the version read, as for customers.
     let mut expected = if_match;
     if let Some(password_hash) = password_hash {
@@ -338,34 +341,6 @@ async fn update_user(
     let user = edited(edit.found, edit.row, expected)?;
     ctx.commit().await?;
     Ok((etag(user.version), AppJson(user)))
-}
-
-/// The person a membership write names, found or made (or renamed) by
-/// auth.link_membership() before the row is written: on Citus the
-/// membership's shard may not touch the people's table (db/migrations/0034).
-/// None when `user_id` names no live user of the company.
-struct LinkedPerson {
-    identity_id: Uuid,
-    own_password_hash: Option<String>,
-}
-
-async fn link_membership(
-    ctx: &mut Ctx,
-    user_id: Option<Uuid>,
-    email: Option<&str>,
-    name: Option<&str>,
-    password_hash: Option<&str>,
-) -> Result<Option<LinkedPerson>> {
-    let row = sqlx::query!(
-        r#"select identity_id as "identity_id!", own_password_hash from auth.link_membership($1, $2, $3, $4)"#,
-        user_id,
-        email,
-        name,
-        password_hash,
-    )
-    .fetch_optional(&mut *ctx.tx)
-    .await?;
-    Ok(row.map(|r| LinkedPerson { identity_id: r.identity_id, own_password_hash: r.own_password_hash }))
 }
 
 fn require_admin(caller: &CurrentUser) -> Result<()> {

@@ -210,13 +210,22 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
             fail(format!("select auth.remember_company('{}', '{b}')", victim.admin)),
             fail(format!("select * from auth.invitation_status('{b}', sha256('x'))")),
             fail(format!("select * from auth.accept_invitation('{b}', sha256('x'), null, 'x', 'x')")),
-            // The linking (migration 0034): the owner's core is nobody's; an
-            // admin's link answers for its own company only and never sets
-            // the password of a person with memberships elsewhere.
+            // The linking (migration 0034): the owner's core is nobody's, the
+            // admin's links the sign-in pool's only (for a live session).
             fail(format!("select * from app.link_identity('{b}', null, 'admin@bolt.test', 'x', 'pwned')")),
-            any(format!("select * from auth.link_membership('{}', 'pwned@evil.test', 'x', 'pwned')", victim.admin)),
-            any("select * from auth.link_membership(null, 'admin@bolt.test', 'x', 'pwned')"),
-            any(format!("select * from auth.link_portal_account('{}')", victim.customer)),
+            fail(format!(
+                "select * from auth.link_membership('{}', '{}', '{b}', '{}', 'pwned@evil.test', 'x', 'pwned')",
+                Uuid::new_v4(),
+                victim.admin,
+                victim.admin
+            )),
+            fail(format!(
+                "select auth.link_portal_account('{}', '{}', '{b}', '{}')",
+                Uuid::new_v4(),
+                victim.admin,
+                Uuid::new_v4()
+            )),
+            fail(format!("select auth.admin_session_is_live('{}', '{}', '{b}')", Uuid::new_v4(), victim.admin)),
             // A contact's locations are computed for the session by triggers
             // only (migration 0025).
             fail(format!("select app.contact_location_scope('{b}', '{}')", Uuid::new_v4())),

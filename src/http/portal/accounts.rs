@@ -19,6 +19,7 @@ use crate::http::shared::{
     customer_visibility::require_customer_visible,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
+    identity,
     pagination::{self, Page, PageParams},
     AppState,
 };
@@ -155,15 +156,8 @@ async fn decide(
     state: &str,
     customer_id: Option<Uuid>,
     reason: Option<&str>,
+    identity_id: Option<Uuid>,
 ) -> Result<PortalAccount> {
-    // An approval's login names its person, found or made first on the
-    // coordinator (db/migrations/0034): the trigger that writes the login runs
-    // on the account's shard on Citus, where the people's table is out of reach.
-    let identity_id = if state == "approved" {
-        sqlx::query_scalar!("select auth.link_portal_account($1)", id).fetch_one(&mut *ctx.tx).await?
-    } else {
-        None
-    };
     let edit = sqlx::query!(
         r#"with updated as (
              update app.portal_accounts set state = $3, customer_id = $4, rejected_reason = $5, identity_id = $6
@@ -219,7 +213,11 @@ async fn approve_account(
             .await
             .map_err(|_| Error::field("customer_id", "does not name a customer of this company"))?;
     }
-    let account = decide(&mut ctx, id, "approved", body.customer_id, None).await?;
+    // The login's person, found or made first (db/migrations/0034): on Citus
+    // the trigger that writes the login runs on the account's shard, where
+    // the people's table is out of reach.
+    let identity_id = identity::link_portal_account(&state, &ctx.user, id).await?;
+    let account = decide(&mut ctx, id, "approved", body.customer_id, None, identity_id).await?;
     mail_decision(&mut ctx, &state, &account, None).await?;
     ctx.commit().await?;
     state.mail.notify();
@@ -252,7 +250,7 @@ async fn reject_account(
     if reason.is_empty() {
         return Err(Error::field("reason", "must be 1 to 2000 characters"));
     }
-    let account = decide(&mut ctx, id, "rejected", None, Some(reason)).await?;
+    let account = decide(&mut ctx, id, "rejected", None, Some(reason), None).await?;
     mail_decision(&mut ctx, &state, &account, Some(reason)).await?;
     ctx.commit().await?;
     state.mail.notify();

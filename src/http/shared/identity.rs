@@ -81,3 +81,59 @@ pub async fn attempt_succeeded(state: &AppState, attempt_id: i64) -> Result<()> 
     sqlx::query!("select auth.login_attempt_succeeded($1)", attempt_id).execute(&state.login_db).await?;
     Ok(())
 }
+
+/// The person a membership write names (db/migrations/0034), found or made
+/// over the sign-in pool before the request writes the row: on Citus a
+/// request's `SET LOCAL ROLE` reaches every connection of its transaction,
+/// so a definer inside it could not reach app.identities. For the admin the
+/// caller's live session names. None when `user_id` names no live user of
+/// the caller's company.
+pub struct LinkedPerson {
+    pub identity_id: Uuid,
+    /// A password the membership keeps as its own: the one it signed in with,
+    /// when it moves to another person.
+    pub own_password_hash: Option<String>,
+}
+
+pub async fn link_membership(
+    state: &AppState,
+    caller: &CurrentUser,
+    user_id: Option<Uuid>,
+    email: Option<&str>,
+    name: Option<&str>,
+    password_hash: Option<&str>,
+) -> Result<Option<LinkedPerson>> {
+    let row = sqlx::query!(
+        r#"select identity_id as "identity_id!", own_password_hash
+           from auth.link_membership($1, $2, $3, $4, $5, $6, $7)"#,
+        caller.session_id,
+        caller.user_id,
+        caller.company_id,
+        user_id,
+        email,
+        name,
+        password_hash,
+    )
+    .fetch_optional(&state.login_db)
+    .await?;
+    Ok(row.map(|r| LinkedPerson { identity_id: r.identity_id, own_password_hash: r.own_password_hash }))
+}
+
+/// The person of a pending portal registration the caller approves, found or
+/// made the same way; None when the caller's company has no such pending one.
+pub async fn link_portal_account(
+    state: &AppState,
+    caller: &CurrentUser,
+    account_id: Uuid,
+) -> Result<Option<Uuid>> {
+    let identity_id = sqlx::query_scalar!(
+        "select auth.link_portal_account($1, $2, $3, $4)",
+        caller.session_id,
+        caller.user_id,
+        caller.company_id,
+        account_id,
+    )
+    .fetch_one(&state.login_db)
+    .await?;
+    Ok(identity_id)
+}
