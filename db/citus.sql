@@ -111,3 +111,18 @@ begin
   end loop;
 end
 $$;
+
+-- People (db/migrations/0034). A membership's shard may not write
+-- app.identities (a reference table) from a trigger inside a request: nested
+-- execution there replayed the request's SET LOCALs on new connections and
+-- once crashed a worker on COMMIT PREPARED. So on Citus every write of a
+-- membership finds or makes its person first, on the coordinator
+-- (app.link_identity() and its callers), and names it; the linking trigger
+-- of one server is not here. The foreign key goes too: a request's person is
+-- written over the definer's connections, its membership over the request
+-- role's, and a shard checking the key on the second cannot see the first's
+-- uncommitted row. The sign-in functions compare a membership's address with
+-- its person's, so a membership naming somebody else's person speaks for
+-- nobody.
+drop trigger if exists users_link_identity on app.users;
+alter table app.users drop constraint if exists users_identity_fkey;

@@ -183,3 +183,26 @@ grant execute on function
   auth.attachment_purged(uuid, uuid, interval, interval),
   auth.share_photos(uuid, bytea)
   to fieldops_login;
+
+-- Organizations (db/migrations/0034): a sign-in without a company, the
+-- memberships of the identity it proved, the identity behind a session (for
+-- the membership list and the switch), the company used last, and an
+-- invitation's state and its accepting, all over the sign-in pool, never
+-- from a request.
+grant execute on function
+  auth.identity_login_attempt(text, text, integer, interval),
+  auth.identity_memberships(uuid),
+  auth.session_identity(uuid, uuid, uuid, text),
+  auth.remember_company(uuid, uuid),
+  auth.invitation_status(uuid, bytea),
+  auth.accept_invitation(uuid, bytea, uuid, text, text)
+  to fieldops_login;
+
+-- A membership's person, found or made before an admin's request writes the
+-- membership or approves a portal login (db/migrations/0034): over the
+-- sign-in pool, for the admin a live session names, in a transaction of its
+-- own.
+grant execute on function
+  auth.link_membership(uuid, uuid, uuid, uuid, text, text, text),
+  auth.link_portal_account(uuid, uuid, uuid, uuid)
+  to fieldops_login;

@@ -19,7 +19,9 @@ revoke all on app.portal_accounts from public, fieldops_login, fieldops_authenti
   fieldops_worker, fieldops_customer;
 grant select (id, company_id, name, email, phone, address, terms_accepted_at, state, email_verified_at, customer_id,
               user_id, invitation_id, rejected_reason, decided_at, created_at, updated_at, version),
-  update (state, customer_id, rejected_reason)
+  -- identity_id: the person auth.link_portal_account() answered, named
+  -- with an approval (db/migrations/0034).
+  update (state, customer_id, rejected_reason, identity_id)
   on app.portal_accounts to fieldops_admin;
 
 create policy portal_accounts_owner_all on app.portal_accounts to fieldops_owner

@@ -18,11 +18,16 @@ alter table app.users enable row level security;
 alter table app.users force row level security;
 
 revoke all on app.users from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
+-- identity_id: the person auth.link_membership() answered for a new
+-- membership or a new address (db/migrations/0034); an opaque id, the
+-- person's row stays out of reach.
 grant select (id, company_id, name, email, role, customer_id, contact_id, is_active, deleted_at, deleted_by,
-              created_at, updated_at, created_by, updated_by, version)
+              created_at, updated_at, created_by, updated_by, version, identity_id)
   on app.users to fieldops_admin;
-grant insert (name, email, password_hash, role, customer_id, contact_id, is_active) on app.users to fieldops_admin;
-grant update (name, email, password_hash, role, customer_id, contact_id, is_active, deleted_at, deleted_by)
+grant insert (name, email, password_hash, role, customer_id, contact_id, is_active, identity_id)
+  on app.users to fieldops_admin;
+grant update (name, email, password_hash, role, customer_id, contact_id, is_active, deleted_at, deleted_by,
+              identity_id)
   on app.users to fieldops_admin;
 grant select (id, company_id, name, role) on app.users to fieldops_worker, fieldops_customer;
 grant update (name) on app.users to fieldops_customer;

@@ -22,7 +22,11 @@ insert into checklist_exception values
   ('unsubscribe_tokens', 'audited', 'its key is a token digest, a secret; the preference it changes is audited'),
   ('email_changes', 'audited', 'its key is a token digest, a secret; the email change it makes is audited'),
   ('companies',      'global key', 'a reference table on Citus: sign-in finds a company by slug'),
-  ('login_failures', 'global key', 'not tenant data; stays on the coordinator on Citus');
+  ('login_failures', 'global key', 'not tenant data; stays on the coordinator on Citus'),
+  ('identities',     'company_id', 'a person, not tenant data: one row per address across companies (0034)'),
+  ('identities',     'audited',    'not tenant data, and it holds the password hash; the memberships that change with it are audited'),
+  ('identities',     'global key', 'a reference table on Citus: a sign-in finds the person by address'),
+  ('identities',     'global reference', 'a person: the memberships (app.users) of every company point at it');
 grant select on checklist_exception to public;
 
 select plan(42);
@@ -35,7 +39,7 @@ select exists (select 1 from pg_extension where extname = 'citus') as citus \gse
 select tables_are('app', array[
   'attachments', 'audit_log', 'communications', 'companies', 'email_changes', 'contact_locations', 'contact_methods', 'contacts', 'custom_field_definitions', 'customers',
   'digest_recipients', 'digest_runs',
-  'external_refs', 'idempotency_keys', 'import_mappings', 'imports', 'job_notes', 'job_request_changes', 'job_requests', 'job_statuses', 'job_tasks', 'jobs', 'login_failures',
+  'external_refs', 'identities', 'idempotency_keys', 'import_mappings', 'imports', 'invitations', 'job_notes', 'job_request_changes', 'job_requests', 'job_statuses', 'job_tasks', 'jobs', 'login_failures',
   'mail_outbox', 'message_reads', 'messages', 'notification_preferences', 'password_reset_tokens', 'portal_accounts', 'portal_invitations', 'portal_settings', 'portal_verification_tokens',
   'refresh_tokens', 'service_location_access', 'service_locations', 'sessions', 'share_link_opens', 'share_links', 'unsubscribe_tokens', 'users'
 ], 'schema app holds exactly the tables the policy tests know');
@@ -136,6 +140,11 @@ $$, 'company_id leads a (non-partial) index on every tenant table');
 select is_empty($$
   select con.conrelid::regclass, con.conname from pg_constraint con
   where con.contype = 'f' and con.connamespace = 'app'::regnamespace
+    -- (An exception's shards too: on Citus the coordinator holds a copy of
+    -- every reference table, named with its shard id.)
+    and not exists (select 1 from checklist_exception e
+                    where e.rule = 'company_id' and con.conrelid::regclass::text ~ ('^app\.' || e.tbl || '(_[0-9]+)?$'))
+    and con.confrelid::regclass::text not in (select 'app.' || tbl from checklist_exception where rule = 'global reference')
     and not exists (select 1 from pg_attribute a
                     where a.attrelid = con.conrelid and a.attnum = any (con.conkey) and a.attname = 'company_id')
 $$, 'every foreign key includes company_id: no row can point at another company''s row');

@@ -8,6 +8,13 @@ grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_ad
 select plan(158);
 \ir fixtures/tenants.sql
 
+-- The person of A's pending registration, found or made before the approval
+-- below, over the sign-in pool as the app does (db/migrations/0034).
+set role fieldops_login;
+select auth.link_portal_account(pg_temp.id('A.admin.session'), pg_temp.id('A.admin'), pg_temp.id('A'),
+                                pg_temp.id('A.portal.pending')) as registrant_person \gset
+reset role;
+
 -- ---------------------------------------------------------------- admin of A
 begin;
 select pg_temp.lend_temp(true);
@@ -99,8 +106,9 @@ select is(pg_temp.affected(format($$ update app.portal_accounts set state = 'rej
     pg_temp.id('B.portal.pending'))), 0::bigint, 'admin A cannot decide B''s registration');
 select throws_ok(format($$ update app.portal_accounts set state = 'unverified' where id = %L $$, pg_temp.id('A.portal.pending')),
   '42501', null, 'admin A moves a pending registration only into a decision');
-select throws_ok(format($$ update app.portal_accounts set state = 'approved', customer_id = %L where id = %L $$,
-    pg_temp.id('B.cust1'), pg_temp.id('A.portal.pending')),
+select throws_ok(format($$ update app.portal_accounts set state = 'approved', customer_id = %L, identity_id = %L
+                           where id = %L $$,
+    pg_temp.id('B.cust1'), :'registrant_person', pg_temp.id('A.portal.pending')),
   '23503', null, 'admin A cannot approve a registration into B''s customer (composite foreign key)');
 select throws_ok($$ select token_hash from app.portal_invitations $$, '42501', 'permission denied for table portal_invitations',
   'admin A cannot read invitation digests');
@@ -126,7 +134,8 @@ select is(pg_temp.affected(format($$ delete from app.portal_invitations where id
   0::bigint, 'admin A cannot revoke B''s invitation');
 -- Approving makes the customer login, with the hash chosen at registration.
 select is((select (r ->> 'state') || ' ' || (r ->> 'user_id' is not null) || ' ' || (r ->> 'customer_id' is not null)
-           from pg_temp.inserted($$ update app.portal_accounts set state = 'approved' returning state, user_id, customer_id $$) r),
+           from pg_temp.inserted(format($$ update app.portal_accounts set state = 'approved', identity_id = %L
+                                            returning state, user_id, customer_id $$, :'registrant_person')) r),
   'approved true true', 'admin A approves A''s pending registration: a new customer and its login');
 -- Job requests (migration 0022).
 select set_eq($$ select id from app.job_requests $$, array[pg_temp.id('A.request')],

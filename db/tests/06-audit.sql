@@ -161,6 +161,11 @@ select set_eq($$ select jsonb_object_keys((pg_temp.last('job_tasks')).changes) $
   'a task completion records is_completed and who completed it when');
 select is((pg_temp.last('job_tasks')).job_id, pg_temp.id('A.job1'), '... filed under the task''s job');
 
+-- The new hire's person first, over the sign-in pool (db/migrations/0034).
+set role fieldops_login;
+select identity_id as new_hire from auth.link_membership(pg_temp.id('A.admin.session'), pg_temp.id('A.admin'),
+  pg_temp.id('A'), null, 'new@a.test', 'New hire', '$argon2id$v=19$m=19456,t=2,p=1$hire$fresh-secret') \gset
+reset role;
 begin;
 set local role fieldops_admin;
 select pg_temp.ctx('A.admin');
@@ -169,8 +174,9 @@ select pg_temp.affected(format($$ delete from app.job_notes where id = %L $$, pg
 select pg_temp.affected(format($$ update app.jobs set is_archived = true, archived_at = now() where id = %L $$, pg_temp.id('A.job2')));
 select pg_temp.affected(format($$ update app.customers set deleted_at = now() where id = %L $$, pg_temp.id('A.cust2')));
 select pg_temp.affected(format($$ update app.users set password_hash = '$argon2id$v=19$m=19456,t=2,p=1$new$changed-secret' where id = %L $$, pg_temp.id('A.worker')));
-select pg_temp.affected($$ insert into app.users (name, email, password_hash, role)
-                           values ('New hire', 'new@a.test', '$argon2id$v=19$m=19456,t=2,p=1$hire$fresh-secret', 'WORKER') $$);
+select pg_temp.affected(format($$ insert into app.users (name, email, password_hash, role, identity_id)
+                                  values ('New hire', 'new@a.test', '$argon2id$v=19$m=19456,t=2,p=1$hire$fresh-secret',
+                                          'WORKER', %L) $$, :'new_hire'));
 select pg_temp.affected(format($$ insert into app.share_links (job_id, token_hash, expires_at)
                                  values (%L, sha256('another token'), now() + interval '1 day') $$, pg_temp.id('A.job1')));
 commit;
@@ -183,8 +189,10 @@ select is(((pg_temp.last('job_notes')).action, (pg_temp.last('job_notes')).chang
 select is((select changes -> 'is_archived' from pg_temp.history(format('table_name = %L and row_id = %L', 'jobs', pg_temp.id('A.job2')))),
   '[false, true]'::jsonb, 'archiving a job is recorded');
 select ok((pg_temp.last('customers')).changes ? 'deleted_at', 'a soft delete is recorded');
-select is((select changes from pg_temp.history($$ table_name = 'users' and action = 'UPDATE' $$)),
-  '{"password_hash": ["[redacted]", "[redacted]"]}'::jsonb,
+-- The row records that its password changed and when (0034), never the hash.
+select is((select array[changes -> 'password_hash', to_jsonb(changes ? 'password_changed_at')]
+           from pg_temp.history($$ table_name = 'users' and action = 'UPDATE' $$)),
+  array['["[redacted]", "[redacted]"]'::jsonb, 'true'::jsonb],
   'a password change is recorded as such, without either hash');
 select ok(not ((pg_temp.last('users')).changes ? 'password_hash'), 'a new user''s row is recorded without its hash');
 select ok(not ((pg_temp.last('share_links')).changes ? 'token_hash'), 'a new share link is recorded without its digest');

@@ -140,9 +140,11 @@ select is(auth.complete_password_reset(pg_temp.id('A'), sha256('pgtap expired'),
 reset role;
 
 -- The company's values written out (pg_temp.count_of): Citus sends a query
--- naming one company to its shard whole, where pg_temp does not exist.
-select is(pg_temp.count_of(format($$ select 1 from app.users where company_id = %L and id = %L
-                                     and password_hash = 'new hash' $$, pg_temp.id('A'), pg_temp.id('A.admin'))),
+-- naming one company to its shard whole, where pg_temp does not exist. The
+-- password is the person's identity's, for every membership (0034).
+select is(pg_temp.count_of(format($$ select 1 from app.users u join app.identities i on i.id = u.identity_id
+                                     where u.company_id = %L and u.id = %L and u.password_hash is null
+                                       and i.password_hash = 'new hash' $$, pg_temp.id('A'), pg_temp.id('A.admin'))),
   1::bigint, 'the reset set the new password');
 select is(pg_temp.count_of(format($$ select 1 from app.sessions where company_id = %L and user_id = %L
                                      and revoked_at is null $$, pg_temp.id('A'), pg_temp.id('A.admin'))),

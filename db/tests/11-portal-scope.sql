@@ -16,10 +16,14 @@ insert into app.contact_locations (company_id, customer_id, contact_id, service_
 values (pg_temp.id('A'), pg_temp.id('A.cust1'), pg_temp.id('A.cust1.contact'), pg_temp.id('A.cust1.loc2'));
 update app.contacts set restricted_to_locations = true
  where company_id = pg_temp.id('A') and id = pg_temp.id('A.cust1.contact');
-insert into app.users (id, company_id, name, email, password_hash, role, customer_id, contact_id)
+-- The person first (db/migrations/0034): on Citus nothing on a shard makes one.
+select identity_id as manager_person
+  from app.link_identity(pg_temp.id('A'), null, 'site-manager@a.test', 'A site manager',
+                         '$argon2id$v=19$m=19456,t=2,p=1$fixture$not-a-real-hash') \gset
+insert into app.users (id, company_id, name, email, password_hash, role, customer_id, contact_id, identity_id)
 values (pg_temp.id('A.manager'), pg_temp.id('A'), 'A site manager', 'site-manager@a.test',
         '$argon2id$v=19$m=19456,t=2,p=1$fixture$not-a-real-hash', 'CUSTOMER', pg_temp.id('A.cust1'),
-        pg_temp.id('A.cust1.contact'));
+        pg_temp.id('A.cust1.contact'), :'manager_person');
 insert into app.sessions (id, company_id, user_id, expires_at)
 values (pg_temp.id('A.manager.session'), pg_temp.id('A'), pg_temp.id('A.manager'), now() + interval '1 hour');
 -- Every value looked up first: Citus refuses a subquery inside INSERT …

@@ -17,6 +17,8 @@ validate(document)
 
 expected = [
     "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout", "/api/v1/auth/me",
+    "/api/v1/auth/memberships", "/api/v1/auth/switch",
+    "/api/v1/invitations", "/api/v1/invitations/{id}", "/api/v1/invitations/preview", "/api/v1/invitations/accept",
     "/api/v1/auth/password-reset", "/api/v1/auth/password-reset/confirm",
     "/api/v1/users", "/api/v1/users/{id}", "/api/v1/customers", "/api/v1/customers/{id}",
     "/api/v1/job-statuses", "/api/v1/job-statuses/{id}", "/api/v1/job-statuses/reorder",

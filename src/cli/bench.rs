@@ -215,15 +215,30 @@ pub async fn seed(owner: &PgPool, sizes: BenchSizes) -> anyhow::Result<()> {
     .await?;
     step(&format!("{} companies with their statuses", sizes.companies));
 
+    // The people first, then their memberships (db/migrations/0034): on
+    // Citus nothing on a membership's shard may write the people's table.
     sqlx::query(
-        "insert into app.users (id, company_id, name, email, password_hash, role)
-         select md5(co.company_id::text || ':a')::uuid, co.company_id, 'Admin ' || co.slug, 'admin@' || co.slug || '.bench',
-                $1, 'ADMIN'::app.user_role
+        "create temporary table bench_people on commit drop as
+         select md5(co.company_id::text || ':a')::uuid as id, co.company_id, 'Admin ' || co.slug as name,
+                'admin@' || co.slug || '.bench' as email, 'ADMIN'::app.user_role as role
          from bench_co co
          union all
          select md5(co.company_id::text || ':w' || w)::uuid, co.company_id, 'Worker ' || w || ' ' || co.slug,
-                'worker' || w || '@' || co.slug || '.bench', $1, 'WORKER'::app.user_role
+                'worker' || w || '@' || co.slug || '.bench', 'WORKER'::app.user_role
          from bench_co co, generate_series(1, co.workers) w",
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "insert into app.identities (id, email, name, password_hash)
+         select p.id, p.email, p.name, $1 from bench_people p",
+    )
+    .bind(&hash)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "insert into app.users (id, company_id, name, email, password_hash, role, identity_id)
+         select p.id, p.company_id, p.name, p.email, $1, p.role, p.id from bench_people p",
     )
     .bind(&hash)
     .execute(&mut *tx)

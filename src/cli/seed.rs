@@ -31,18 +31,46 @@ pub async fn create_company(owner: &PgPool, company: &NewCompany<'_>) -> anyhow:
     .fetch_one(&mut *tx)
     .await
     .with_context(|| format!("creating company {:?}", company.slug))?;
+    let identity_id =
+        link_identity(&mut tx, company_id, company.admin_email, company.admin_name, Some(&hash))
+            .await
+            .context("finding or making the admin's person")?;
     sqlx::query!(
-        "insert into app.users (company_id, name, email, password_hash, role) values ($1, $2, $3, $4, 'ADMIN')",
+        "insert into app.users (company_id, name, email, password_hash, role, identity_id)
+         values ($1, $2, $3, $4, 'ADMIN', $5)",
         company_id,
         company.admin_name,
         company.admin_email,
         hash,
+        identity_id,
     )
     .execute(&mut *tx)
     .await
     .context("creating the admin")?;
     tx.commit().await?;
     Ok(company_id)
+}
+
+/// The person a new membership of `email` names, found or made first
+/// (db/migrations/0034): on Citus nothing on the membership's shard may
+/// write the people's table.
+async fn link_identity(
+    conn: &mut sqlx::PgConnection,
+    company_id: Uuid,
+    email: &str,
+    name: &str,
+    password_hash: Option<&str>,
+) -> anyhow::Result<Uuid> {
+    let identity_id = sqlx::query_scalar!(
+        r#"select identity_id as "identity_id!" from app.link_identity($1, null, $2, $3, $4)"#,
+        company_id,
+        email,
+        name,
+        password_hash,
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(identity_id)
 }
 
 /// A sign-in the demo prints.
@@ -128,7 +156,84 @@ pub async fn seed_demo(owner: &PgPool) -> anyhow::Result<Vec<DemoLogin>> {
         }
         logins.push(login(&customer_email, Role::Customer));
     }
+    logins.extend(seed_office_manager(owner, &hash).await?);
     Ok(logins)
+}
+
+/// The office manager of both demo companies: one person, an admin in each,
+/// who signs in once and switches (docs/organizations.md).
+pub const OFFICE_MANAGER: &str = "morgan@office.example";
+
+async fn seed_office_manager(owner: &PgPool, hash: &str) -> anyhow::Result<Vec<DemoLogin>> {
+    let mut logins = Vec::new();
+    for (n, demo) in DEMO_COMPANIES.iter().enumerate() {
+        // The first membership brings the password (and makes the person);
+        // the others have none of their own: they open with the person's.
+        let own_hash = (n == 0).then_some(hash);
+        let mut tx = owner.begin().await?;
+        let company_id = sqlx::query_scalar!("select id from app.companies where slug = $1", demo.slug)
+            .fetch_one(&mut *tx)
+            .await?;
+        let member = sqlx::query_scalar!(
+            r#"select exists (select 1 from app.users u
+                              where u.company_id = $1 and lower(u.email) = lower($2) and u.deleted_at is null)
+                 as "member!""#,
+            company_id,
+            OFFICE_MANAGER,
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if !member {
+            let identity_id =
+                link_identity(&mut tx, company_id, OFFICE_MANAGER, "Morgan Office", own_hash).await?;
+            sqlx::query!(
+                "insert into app.users (company_id, name, email, password_hash, role, identity_id)
+                 values ($1, 'Morgan Office', $2, $3, 'ADMIN', $4)",
+                company_id,
+                OFFICE_MANAGER,
+                own_hash,
+                identity_id,
+            )
+            .execute(&mut *tx)
+            .await
+            .with_context(|| format!("adding the office manager to {}", demo.slug))?;
+        }
+        tx.commit().await?;
+        logins.push(DemoLogin {
+            company: demo.slug.to_owned(),
+            email: OFFICE_MANAGER.to_owned(),
+            password: DEMO_PASSWORD.to_owned(),
+            role: Role::Admin,
+        });
+    }
+    Ok(logins)
+}
+
+/// A demo membership, its person found or made first.
+async fn insert_member(
+    conn: &mut sqlx::PgConnection,
+    company_id: Uuid,
+    name: &str,
+    email: &str,
+    hash: &str,
+    role: Role,
+    customer_id: Option<Uuid>,
+) -> anyhow::Result<Uuid> {
+    let identity_id = link_identity(conn, company_id, email, name, Some(hash)).await?;
+    let id = sqlx::query_scalar!(
+        "insert into app.users (company_id, name, email, password_hash, role, customer_id, identity_id)
+         values ($1, $2, $3, $4, $5, $6, $7) returning id",
+        company_id,
+        name,
+        email,
+        hash,
+        role as Role,
+        customer_id,
+        identity_id,
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
 }
 
 async fn seed_company(
@@ -147,26 +252,19 @@ async fn seed_company(
     )
     .fetch_one(&mut *tx)
     .await?;
-    let insert_user = |name: String, email: String, role: Role, customer_id: Option<Uuid>| {
-        sqlx::query_scalar!(
-            "insert into app.users (company_id, name, email, password_hash, role, customer_id)
-             values ($1, $2, $3, $4, $5, $6) returning id",
-            company_id,
-            name,
-            email,
-            hash,
-            role as Role,
-            customer_id,
-        )
-    };
-    let admin_id = insert_user(format!("{} Admin", demo.name), admin_email.to_owned(), Role::Admin, None)
-        .fetch_one(&mut *tx)
-        .await?;
+    let admin_id = insert_member(
+        &mut tx,
+        company_id,
+        &format!("{} Admin", demo.name),
+        admin_email,
+        hash,
+        Role::Admin,
+        None,
+    )
+    .await?;
     let mut worker_ids = Vec::new();
     for (name, email) in demo.workers.iter().zip(worker_emails) {
-        worker_ids.push(
-            insert_user((*name).to_owned(), email.clone(), Role::Worker, None).fetch_one(&mut *tx).await?,
-        );
+        worker_ids.push(insert_member(&mut tx, company_id, name, email, hash, Role::Worker, None).await?);
     }
     let (customer_name, customer_email, phone, address) = demo.customer;
     let customer_id = sqlx::query_scalar!(
@@ -179,9 +277,16 @@ async fn seed_company(
     )
     .fetch_one(&mut *tx)
     .await?;
-    insert_user(customer_name.to_owned(), customer_email.to_owned(), Role::Customer, Some(customer_id))
-        .fetch_one(&mut *tx)
-        .await?;
+    insert_member(
+        &mut tx,
+        company_id,
+        customer_name,
+        customer_email,
+        hash,
+        Role::Customer,
+        Some(customer_id),
+    )
+    .await?;
 
     let mut customer_ids = vec![customer_id];
     for (name, phone, address) in demo.more_customers {

@@ -49,6 +49,9 @@ pub async fn detect(conn: &mut PgConnection) -> anyhow::Result<Topology> {
 /// after the tables its foreign keys point at).
 pub const TABLES: &[(&str, Placement)] = &[
     ("app.companies", Placement::Reference),
+    // People, across companies (migration 0034): the memberships of every
+    // shard point at them, and sign-in finds them by address.
+    ("app.identities", Placement::Reference),
     ("app.customers", Placement::ByCompany),
     // Before app.jobs, whose keys point at them (migration 0020).
     ("app.service_locations", Placement::ByCompany),
@@ -81,6 +84,8 @@ pub const TABLES: &[(&str, Placement)] = &[
     ("app.digest_runs", Placement::ByCompany),
     ("app.job_requests", Placement::ByCompany),
     ("app.job_request_changes", Placement::ByCompany),
+    // After the users its accepted membership points at (migration 0034).
+    ("app.invitations", Placement::ByCompany),
     ("app.notification_preferences", Placement::ByCompany),
     ("app.unsubscribe_tokens", Placement::ByCompany),
     ("app.messages", Placement::ByCompany),

@@ -31,7 +31,10 @@ pub const REFRESH_COOKIE: &str = "fieldops_refresh";
 pub const BROWSER_CLIENT_HEADER: &str = "x-requested-with";
 pub const BROWSER_CLIENT_VALUE: &str = "fieldops-web";
 
+mod memberships;
 mod password_reset;
+
+pub use memberships::{Membership, MembershipChoice};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -39,14 +42,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(refresh))
         .routes(routes!(logout))
         .routes(routes!(me))
+        .merge(memberships::router())
         .merge(password_reset::router())
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct LoginRequest {
-    /// The company's slug, e.g. `acme`.
+    /// The company's slug, e.g. `acme`. Optional: without it the person's
+    /// memberships decide (see the endpoint).
     #[validate(length(min = 1, max = 63, message = "is required"))]
-    pub company: String,
+    pub company: Option<String>,
     #[validate(length(min = 1, max = 254, message = "is required"))]
     pub email: String,
     #[validate(length(min = 1, max = 1024, message = "is required"))]
@@ -88,19 +93,23 @@ pub struct TokenResponse {
     pub token_type: String,
     /// Access token lifetime in seconds.
     pub expires_in: u64,
-    /// The signed-in user (login only).
+    /// The signed-in user (login and switch only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<Profile>,
+    /// Every company the person may switch to, this one included (a sign-in
+    /// without `company`, and a switch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memberships: Option<Vec<Membership>>,
 }
 
 /// A sign-in of an address that is no user: a portal registration not (yet)
 /// approved says why, to whoever knows its password; anything else is the
 /// usual refusal.
-async fn portal_account_refusal(state: &AppState, body: &LoginRequest) -> Result<Error> {
+async fn portal_account_refusal(state: &AppState, body: &LoginRequest, company: &str) -> Result<Error> {
     let account = sqlx::query!(
         r#"select state as "state!", password_hash as "password_hash!", rejected_reason
            from auth.portal_account_status($1, $2)"#,
-        body.company,
+        company,
         body.email,
     )
     .fetch_optional(&state.login_db)
@@ -111,10 +120,10 @@ async fn portal_account_refusal(state: &AppState, body: &LoginRequest) -> Result
     let matches =
         password::verify(body.password.clone(), account.as_ref().map(|a| a.password_hash.clone())).await?;
     let Some(account) = account.filter(|_| matches) else {
-        tracing::info!(company = %body.company, "failed login");
+        tracing::info!(company = %company, "failed login");
         return Ok(Error::InvalidCredentials);
     };
-    tracing::info!(company = %body.company, state = %account.state, "sign-in of a portal account not approved");
+    tracing::info!(company = %company, state = %account.state, "sign-in of a portal account not approved");
     Ok(Error::AccountNotReady(match account.state.as_str() {
         "unverified" => {
             "confirm your email first: open the link we mailed you (or ask for a new one)".to_owned()
@@ -159,6 +168,7 @@ fn tokens_response(
     access_token: String,
     refresh_token: String,
     user: Option<Profile>,
+    memberships: Option<Vec<Membership>>,
 ) -> (CookieJar, AppJson<TokenResponse>) {
     let (jar, body_refresh) = if browser {
         (jar.add(refresh_cookie(state, refresh_token)), None)
@@ -171,6 +181,7 @@ fn tokens_response(
         token_type: "Bearer".to_owned(),
         expires_in: state.keys.access_ttl().as_secs(),
         user,
+        memberships,
     };
     (jar, AppJson(body))
 }
@@ -203,7 +214,14 @@ struct LoginUser {
     company_color: String,
 }
 
-/// Signs in with company slug, email and password.
+/// Signs in with email and password, and the company's slug when the client
+/// knows it.
+///
+/// With `company`: that membership, as always. Without it: the person's live
+/// memberships decide. One: straight in. Several: straight into the company
+/// used last if it is among them, with `memberships` in the answer so the
+/// client can offer a switch; else a 409 whose `memberships` list the
+/// companies to choose from (send the sign-in again with one of their slugs).
 ///
 /// Every failure (unknown company, unknown email, wrong password, deleted or
 /// deactivated user, inactive company) answers the same 401 after the same work.
@@ -217,6 +235,8 @@ struct LoginUser {
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 401, description = "Wrong credentials", body = Problem),
         (status = 403, description = "A portal registration that cannot sign in yet, and why", body = Problem),
+        (status = 409, description = "No `company` given and several memberships, none used last: choose one",
+         body = MembershipChoice),
         (status = 422, description = "Invalid body", body = Problem),
     )
 )]
@@ -226,20 +246,23 @@ async fn login(
     ClientAddr(addr): ClientAddr,
     jar: CookieJar,
     AppJson(body): AppJson<LoginRequest>,
-) -> Result<(CookieJar, AppJson<TokenResponse>)> {
+) -> Result<Response> {
     body.validate()?;
+    let client_ip = addr.map(|ip| ip.to_string());
+    let Some(company) = body.company.as_deref() else {
+        return memberships::login_without_company(&state, &headers, client_ip, jar, &body).await;
+    };
     // The attempt is claimed (and counted) before any password work, in one
     // statement that also looks the user up: a throttled attempt costs no
     // argon2, a concurrent burst cannot all slip past the count, and the
     // database alone normalizes company and email (raw strings go in), so the
     // throttle bucket and the account found can never disagree.
-    let client_ip = addr.map(|ip| ip.to_string());
     let attempt = sqlx::query_as!(
         LoginRow,
         r#"select attempt_id, retry_after as "retry_after!", user_id, company_id, role as "role: Role",
                   customer_id, password_hash, name, email, company_name, company_slug, company_color
            from auth.login_attempt($1, $2, $3, $4, interval '1 minute')"#,
-        body.company,
+        company,
         body.email,
         client_ip,
         state.auth.login_failures_per_minute as i32,
@@ -247,7 +270,7 @@ async fn login(
     .fetch_one(&state.login_db)
     .await?;
     let Some(attempt_id) = attempt.attempt_id.filter(|_| attempt.retry_after <= 0) else {
-        tracing::warn!(company = %body.company, "login throttled");
+        tracing::warn!(company = %company, "login throttled");
         crate::metrics::login_throttled();
         return Err(Error::TooManyRequests { retry_after_secs: attempt.retry_after.max(1) as u64 });
     };
@@ -280,16 +303,28 @@ async fn login(
         // The attempt stays recorded: it is the failure the throttle counts.
         LoginRow { user_id: None, .. } => {
             crate::metrics::login_failed();
-            return Err(portal_account_refusal(&state, &body).await?);
+            return Err(portal_account_refusal(&state, &body, company).await?);
         }
         _ => {
-            tracing::info!(company = %body.company, "failed login");
+            tracing::info!(company = %company, "failed login");
             crate::metrics::login_failed();
             return Err(Error::InvalidCredentials);
         }
     };
     sqlx::query!("select auth.login_attempt_succeeded($1)", attempt_id).execute(&state.login_db).await?;
+    signed_in(&state, &headers, client_ip, jar, user, None).await
+}
 
+/// A new session (and its refresh token) for a membership whose sign-in or
+/// switch has been verified, remembered as the person's last company.
+async fn signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    client_ip: Option<String>,
+    jar: CookieJar,
+    user: LoginUser,
+    memberships: Option<Vec<Membership>>,
+) -> Result<Response> {
     let refresh_token = tokens::generate(user.company_id);
     let now = Utc::now();
     let expires = now + chrono::Duration::seconds(state.auth.refresh_token_ttl.as_secs() as i64);
@@ -307,6 +342,9 @@ async fn login(
     )
     .fetch_one(&mut *flow)
     .await?;
+    sqlx::query!("select auth.remember_company($1, $2)", user.user_id, user.company_id)
+        .execute(&mut *flow)
+        .await?;
     flow.commit().await?;
 
     let access_token = state
@@ -326,7 +364,9 @@ async fn login(
             color: user.company_color,
         },
     };
-    Ok(tokens_response(&state, jar, is_browser(&headers), access_token, refresh_token, Some(profile)))
+    let browser = is_browser(headers);
+    Ok(tokens_response(state, jar, browser, access_token, refresh_token, Some(profile), memberships)
+        .into_response())
 }
 
 /// Trades a refresh token for a new pair. The old refresh token is spent; if it
@@ -387,7 +427,7 @@ async fn refresh(
                 .keys
                 .issue(user_id, company_id, role, outcome.customer_id, session_id)
                 .map_err(anyhow::Error::from)?;
-            Ok(tokens_response(&state, jar, browser, access_token, new_token, None).into_response())
+            Ok(tokens_response(&state, jar, browser, access_token, new_token, None, None).into_response())
         }
         ("reused", session_id, ..) => {
             tracing::warn!(session_id = ?session_id, "spent refresh token presented again; session revoked");

@@ -17,6 +17,7 @@ pub mod export;
 pub mod health;
 pub mod history;
 pub mod imports;
+pub mod invitations;
 pub mod job_requests;
 pub mod jobs;
 pub mod messages;
@@ -68,6 +69,7 @@ use shared::{idempotency, middleware, AppState, Error};
         (name = "notifications", description = "Your notification mails, and the unsubscribe link they carry"),
         (name = "messages", description = "Conversations of job requests and jobs, read markers and unread counts"),
         (name = "portal", description = "The customer portal: its public page and your company's settings"),
+        (name = "invitations", description = "Invitations of people to join your company as staff, and their accepting"),
         (name = "imports", description = "Import from spreadsheets and other systems, and export everything (admins)"),
         (name = "attachments", description = "Photos and documents on jobs and job requests"),
     )
@@ -107,6 +109,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(share::router())
         .merge(portal::router())
         .merge(job_requests::router())
+        .merge(invitations::router())
         .merge(messages::router())
         .merge(notifications::router())
         .merge(profile::router())

@@ -20,6 +20,7 @@ use crate::http::shared::{
     context::{Ctx, CurrentUser},
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
+    identity,
     like::like_pattern,
     pagination::{self, Page, PageParams},
     AppState,
@@ -161,14 +162,24 @@ async fn create_user(
     // holding a pooled connection let one company's burst of sign-ups starve
     // every other company of connections.
     let password_hash = password::hash(body.password).await?;
+    let person = identity::link_membership(
+        &state,
+        &caller,
+        None,
+        Some(body.email.trim()),
+        Some(body.name.trim()),
+        Some(&password_hash),
+    )
+    .await?
+    .ok_or(Error::NotFound)?;
     let mut ctx = Ctx::open(&state, caller).await?;
     // Emails are kept in the form sign-in compares (NFKC, see
     // auth.login_normal): an address typed in full-width letters must still be
     // the account its owner signs in to.
     let user = sqlx::query_as!(
         User,
-        r#"insert into app.users (name, email, password_hash, role, customer_id, contact_id)
-           values ($1, normalize($2, nfkc), $3, $4, $5, $6)
+        r#"insert into app.users (name, email, password_hash, role, customer_id, contact_id, identity_id)
+           values ($1, normalize($2, nfkc), $3, $4, $5, $6, $7)
            returning id, name, email, role as "role: Role", customer_id, contact_id, is_active, created_at,
                      updated_at, version"#,
         body.name.trim(),
@@ -177,6 +188,7 @@ async fn create_user(
         body.role as Role,
         body.customer_id,
         body.contact_id,
+        person.identity_id,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -241,6 +253,28 @@ async fn update_user(
         Some(password) => Some(password::hash(password).await?),
         None => None,
     };
+    // The person behind the membership, when the edit touches what links
+    // them: the address or the password. None: no such user (the edit below
+    // answers 404 or 412 as it always did).
+    let mut identity_id = None;
+    let mut password_hash = password_hash;
+    if body.email.is_some() || password_hash.is_some() {
+        if let Some(person) = identity::link_membership(
+            &state,
+            &caller,
+            Some(id),
+            body.email.as_deref().map(str::trim),
+            body.name.as_deref().map(str::trim),
+            password_hash.as_deref(),
+        )
+        .await?
+        {
+            identity_id = Some(person.identity_id);
+            // Moving to another person, a membership that opened with its
+            // old person's password keeps that password as its own.
+            password_hash = password_hash.or(person.own_password_hash);
+        }
+    }
     let mut ctx = Ctx::open(&state, caller).await?;
     // `If-Match` makes the edit conditional on the version read, as for customers.
     let mut expected = if_match;
@@ -283,7 +317,8 @@ async fn update_user(
                                    when coalesce($5, customer_id) is distinct from customer_id then null
                                    else contact_id end
                             end,
-               is_active = coalesce($6, is_active)
+               is_active = coalesce($6, is_active),
+               identity_id = coalesce($11, identity_id)
              where company_id = $8 and id = $1 and deleted_at is null and ($7::int is null or version = $7)
              returning id, name, email, role, customer_id, contact_id, is_active, created_at, updated_at, version)
            select exists (select 1 from app.users where company_id = $8 and id = $1 and deleted_at is null)
@@ -299,6 +334,7 @@ async fn update_user(
         ctx.user.company_id,
         body.contact_id.is_some(),
         body.contact_id.flatten(),
+        identity_id,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;

@@ -79,6 +79,30 @@ pub fn email_change(brand: &Brand<'_>, to: &str, name: &str, link: &str, valid_h
     )
 }
 
+/// An invitation to join a company as staff (`role`, as people read it),
+/// valid for `valid_days`.
+pub fn staff_invitation(brand: &Brand<'_>, to: &str, role: &str, link: &str, valid_days: u32) -> Mail {
+    let company = brand.company_name;
+    link_mail(
+        brand,
+        LinkMail {
+            kind: "staff_invitation",
+            to,
+            subject: format!("{company} invites you to FieldOps"),
+            name: to,
+            intro: format!(
+                "{company} invites you to work with them on FieldOps as {role}. \
+                 Open this link within {valid_days} days to accept (with your existing FieldOps sign-in, \
+                 or a new one):"
+            ),
+            link,
+            button: "Accept the invitation",
+            outro: "The link works once. If you did not expect this, ignore this mail.",
+            unsubscribe: None,
+        },
+    )
+}
+
 /// An invitation to register on the portal, valid for `valid_days`.
 pub fn portal_invitation(brand: &Brand<'_>, to: &str, link: &str, valid_days: u32) -> Mail {
     let company = brand.company_name;

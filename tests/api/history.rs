@@ -349,7 +349,8 @@ async fn no_secret_reaches_the_history() {
     let link = app.post(&format!("/api/v1/jobs/{job_id}/share-links"), admin, json!({})).await;
     assert_eq!(link.status, StatusCode::CREATED, "{:?}", link.body);
 
-    // The password change is on record, as a fact without values.
+    // The password change is on record, as a fact without values, with when
+    // it changed (migration 0034).
     let change: Value = sqlx::query_scalar(
         "select changes from app.audit_log
          where table_name = 'users' and row_id = $1 and action = 'UPDATE' and changes ? 'password_hash'",
@@ -358,7 +359,8 @@ async fn no_secret_reaches_the_history() {
     .fetch_one(&app.owner)
     .await
     .expect("password change entry");
-    assert_eq!(change, json!({ "password_hash": ["[redacted]", "[redacted]"] }));
+    assert_eq!(change["password_hash"], json!(["[redacted]", "[redacted]"]));
+    assert!(change.get("password_changed_at").is_some(), "{change}");
 
     // No hash of any kind, anywhere in the log, whichever company's log and
     // secret (compared here, not in one query: on Citus a query joining

@@ -205,6 +205,33 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
             fail(format!("select * from auth.digest_pending('{b}', 1000)")),
             fail(format!("select * from auth.digest_recipients('{b}')")),
             fail(format!("select auth.digest_recorded('{b}', current_date, 0, 0)")),
+            // People in several companies (migration 0034): the sign-in pool's only.
+            fail("select * from auth.identity_login_attempt('admin@bolt.test', '10.0.0.1', 1000, interval '1 minute')"),
+            fail(format!("select * from auth.identity_memberships('{}')", Uuid::new_v4())),
+            fail(format!(
+                "select * from auth.session_identity('{}', '{}', '{b}', 'ADMIN')",
+                Uuid::new_v4(),
+                victim.admin
+            )),
+            fail(format!("select auth.remember_company('{}', '{b}')", victim.admin)),
+            fail(format!("select * from auth.invitation_status('{b}', sha256('x'))")),
+            fail(format!("select * from auth.accept_invitation('{b}', sha256('x'), null, 'x', 'x')")),
+            // The linking (migration 0034): the owner's core is nobody's, the
+            // admin's links the sign-in pool's only (for a live session).
+            fail(format!("select * from app.link_identity('{b}', null, 'admin@bolt.test', 'x', 'pwned')")),
+            fail(format!(
+                "select * from auth.link_membership('{}', '{}', '{b}', '{}', 'pwned@evil.test', 'x', 'pwned')",
+                Uuid::new_v4(),
+                victim.admin,
+                victim.admin
+            )),
+            fail(format!(
+                "select auth.link_portal_account('{}', '{}', '{b}', '{}')",
+                Uuid::new_v4(),
+                victim.admin,
+                Uuid::new_v4()
+            )),
+            fail(format!("select auth.admin_session_is_live('{}', '{}', '{b}')", Uuid::new_v4(), victim.admin)),
             // A contact's locations are computed for the session by triggers
             // only (migration 0025).
             fail(format!("select app.contact_location_scope('{b}', '{}')", Uuid::new_v4())),
@@ -439,6 +466,17 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
              values ('{b}', '{}', 'call', 'inbound', 'pwned')",
             victim.customer
         ),
+        // People (migration 0034): no request role reaches an identity, nor
+        // joins one to its company without a password of the membership's own.
+        "update app.identities set password_hash = 'pwned', last_company_id = null".to_owned(),
+        "delete from app.identities".to_owned(),
+        format!("update app.invitations set revoked_at = now() where company_id = '{b}'"),
+        format!(
+            "insert into app.invitations (company_id, email, role, token_hash, expires_at) \
+             values ('{b}', 'x@evil.test', 'ADMIN', sha256('x'), now() + interval '1 day')"
+        ),
+        "insert into app.users (name, email, password_hash, role) values ('x', 'admin@bolt.test', null, 'ADMIN')"
+            .to_owned(),
         format!("update app.password_reset_tokens set expires_at = now() + interval '10 years' where company_id = '{b}'"),
         format!(
             "insert into app.password_reset_tokens (company_id, user_id, token_hash, expires_at) \
@@ -541,7 +579,29 @@ async fn victim_state(app: &TestApp, company: Uuid) -> (String, i64, i64, (i64, 
     .fetch_one(&app.owner)
     .await
     .expect("mail");
-    (app.fingerprint(company).await, history, live_sessions, mail)
+    // The people of B's members (migration 0034): not tenant rows, so not in
+    // the fingerprint, but what a forged link would change. (Two queries: on
+    // Citus a reference table and a distributed one join only on keys.)
+    let identity_ids: Vec<Uuid> =
+        sqlx::query_scalar("select identity_id from app.users where company_id = $1")
+            .bind(company)
+            .fetch_all(&app.owner)
+            .await
+            .expect("members' people");
+    let people: Option<String> = sqlx::query_scalar(
+        "select string_agg(concat_ws(':', id, email, name, password_hash, last_company_id), ',' order by id)
+         from app.identities where id = any($1)",
+    )
+    .bind(&identity_ids)
+    .fetch_one(&app.owner)
+    .await
+    .expect("people");
+    (
+        format!("{}|{}", app.fingerprint(company).await, people.unwrap_or_default()),
+        history,
+        live_sessions,
+        mail,
+    )
 }
 
 async fn seed(app: &TestApp, company: &Company) -> Uuid {

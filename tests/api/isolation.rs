@@ -91,6 +91,16 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         .await;
     assert_eq!(invitation.status, StatusCode::CREATED);
     let invitation_id = invitation.id().to_string();
+    // A's invitation of a new member (migration 0034).
+    let staff_invitation_id = app
+        .post(
+            "/api/v1/invitations",
+            &a.admin.access,
+            json!({"email": "secret.hire@people.test", "role": "ADMIN"}),
+        )
+        .await
+        .id()
+        .to_string();
 
     // A job request of A's customer, submitted, with its history.
     let a_locations =
@@ -513,6 +523,12 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
             "/api/v1/job-requests".into(),
             Some(json!({"title": "x", "service_location_id": a_location})),
         ),
+        // People in several companies (migration 0034): B's people are no
+        // members of A.
+        (Method::GET, "/api/v1/auth/memberships".into(), None),
+        (Method::POST, "/api/v1/auth/switch".into(), Some(json!({"company": a.slug}))),
+        (Method::GET, "/api/v1/invitations".into(), None),
+        (Method::DELETE, format!("/api/v1/invitations/{staff_invitation_id}"), None),
         // A's imports and mappings (migration 0029); B's exports and lists.
         (Method::GET, format!("/api/v1/imports/{import_id}"), None),
         (Method::GET, format!("/api/v1/imports/{import_id}/errors.csv"), None),
@@ -590,6 +606,8 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         account_id.to_string(),
         invitation_id.clone(),
         request_id.clone(),
+        a.id.to_string(),
+        staff_invitation_id.clone(),
         message_id.clone(),
         note_id.clone(),
         import_id.clone(),

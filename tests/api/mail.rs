@@ -602,4 +602,42 @@ async fn only_admins_choose_admins_of_their_own_company() {
     let settings = app.get("/api/v1/portal-settings", admin).await;
     assert_eq!(settings.body["registration_mode"], "invitation");
     assert_eq!(app.get("/api/v1/portal-digest", &globex.admin.access).await.body["recipient_ids"], json!([]));
+#[tokio::test]
+async fn an_invitation_mail_arrives_in_the_company_colours_and_its_link_makes_the_membership() {
+    let sink = SmtpSink::start().await;
+    let app = app_with(&sink, &[]).await;
+    let acme = app.company("acme").await;
+    let invited = app
+        .post(
+            "/api/v1/invitations",
+            &acme.admin.access,
+            json!({"email": "new.hire@people.test", "role": "WORKER"}),
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{:?}", invited.body);
+
+    let messages = sink.wait_for(1).await;
+    let mail = &messages[0];
+    assert_eq!(mail["rcpt_tos"], json!(["new.hire@people.test"]));
+    assert!(mail["subject"].as_str().is_some_and(|s| s.contains("Company acme")), "{mail}");
+    assert!(mail["html"].as_str().is_some_and(|h| h.contains("#123456")), "{mail}");
+    let text = mail["text"].as_str().expect("a plain-text part");
+    let marker = "http://app.test/invitations/accept#token=";
+    let token = text
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix(marker))
+        .unwrap_or_else(|| panic!("no invitation link in {text}"));
+
+    let accepted = app
+        .request(
+            Method::POST,
+            "/api/v1/invitations/accept",
+            None,
+            Some(json!({"token": token, "name": "New Hire", "password": STRONG})),
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::CREATED, "{:?}", accepted.body);
+    assert_eq!(app.login_reply("acme", "new.hire@people.test", STRONG).await.status, StatusCode::OK);
+    let states = outbox_states(&app, acme.id).await;
+    assert_eq!(states.iter().map(|s| s.1.as_str()).collect::<Vec<_>>(), ["sent"]);
 }

@@ -32,7 +32,7 @@ async fn register(app: &TestApp, slug: &str, body: Value) -> Reply {
 }
 
 /// The token of the last queued mail of `kind` to `to`, from its link.
-async fn mailed_token(app: &TestApp, company: Uuid, kind: &str, to: &str, marker: &str) -> String {
+pub(crate) async fn mailed_token(app: &TestApp, company: Uuid, kind: &str, to: &str, marker: &str) -> String {
     let text: String = sqlx::query_scalar(
         "select text_body from app.mail_outbox where company_id = $1 and kind = $2 and recipient = $3
          order by created_at desc limit 1",

@@ -47,7 +47,8 @@ async fn company_b_ids(app: &TestApp, company_id: Uuid) -> Vec<Uuid> {
          union select id from app.import_mappings where company_id = $1
          union select id from app.attachments where company_id = $1
          union select id from app.digest_recipients where company_id = $1
-         union select id from app.digest_runs where company_id = $1",
+         union select id from app.digest_runs where company_id = $1
+         union select id from app.invitations where company_id = $1",
     )
     .bind(company_id)
     .fetch_all(&app.owner)

@@ -5,7 +5,7 @@ test('login page: errors, accessibility, and each role lands on its surface', as
   await page.goto('/admin/jobs');
   await expect(page).toHaveURL(/\/login\?next=%2Fadmin%2Fjobs/);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByText('Enter your company’s short name')).toBeVisible();
+  // The company is optional (a person of several companies chooses after).
   await expect(page.getByText('Enter your email')).toBeVisible();
   await expectAccessible(page, 'login with errors');
   await page.getByLabel('Company').fill('acme');

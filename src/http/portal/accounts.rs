@@ -19,6 +19,7 @@ use crate::http::shared::{
     customer_visibility::require_customer_visible,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
+    identity,
     pagination::{self, Page, PageParams},
     AppState,
 };
@@ -152,10 +153,11 @@ async fn decide(
     state: &str,
     customer_id: Option<Uuid>,
     reason: Option<&str>,
+    identity_id: Option<Uuid>,
 ) -> Result<PortalAccount> {
     let edit = sqlx::query!(
         r#"with updated as (
-             update app.portal_accounts set state = $3, customer_id = $4, rejected_reason = $5
+             update app.portal_accounts set state = $3, customer_id = $4, rejected_reason = $5, identity_id = $6
              where company_id = $1 and id = $2 and state = 'pending'
              returning id, name, email, phone, address, state, email_verified_at, customer_id, user_id,
                        rejected_reason, decided_at, created_at, version)
@@ -166,6 +168,7 @@ async fn decide(
         state,
         customer_id,
         reason,
+        identity_id,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -207,7 +210,11 @@ async fn approve_account(
             .await
             .map_err(|_| Error::field("customer_id", "does not name a customer of this company"))?;
     }
-    let account = decide(&mut ctx, id, "approved", body.customer_id, None).await?;
+    // The login's person, found or made first (db/migrations/0034): on Citus
+    // the trigger that writes the login runs on the account's shard, where
+    // the people's table is out of reach.
+    let identity_id = identity::link_portal_account(&state, &ctx.user, id).await?;
+    let account = decide(&mut ctx, id, "approved", body.customer_id, None, identity_id).await?;
     mail_decision(&mut ctx, &state, &account, None).await?;
     ctx.commit().await?;
     state.mail.notify();
@@ -240,7 +247,7 @@ async fn reject_account(
     if reason.is_empty() {
         return Err(Error::field("reason", "must be 1 to 2000 characters"));
     }
-    let account = decide(&mut ctx, id, "rejected", None, Some(reason)).await?;
+    let account = decide(&mut ctx, id, "rejected", None, Some(reason), None).await?;
     mail_decision(&mut ctx, &state, &account, Some(reason)).await?;
     ctx.commit().await?;
     state.mail.notify();

@@ -13,6 +13,7 @@ pub mod duplicates;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod identity;
 pub mod job_visibility;
 pub mod like;
 pub mod middleware;

@@ -37,6 +37,7 @@ const surfaces: Surface[] = [
       { pattern: 'adminCustomFields', page: () => import('./routes/admin/CustomFieldsRoute') },
       { pattern: 'adminImports', page: () => import('./routes/admin/ImportsRoute') },
       { pattern: 'adminUsers', page: () => import('./routes/admin/UsersRoute') },
+      { pattern: 'adminInvitations', page: () => import('./routes/admin/InvitationsRoute') },
       { pattern: 'adminRequests', page: () => import('./routes/admin/RequestsRoute') },
       { pattern: 'adminRequest', page: () => import('./routes/admin/RequestRoute') },
       { pattern: 'adminPortal', page: () => import('./routes/admin/PortalRoute') },
@@ -72,6 +73,7 @@ const publicPages: PageRoute[] = [
   { pattern: 'portalRegister', page: () => import('./routes/PortalRegisterRoute') },
   { pattern: 'portalInvited', page: () => import('./routes/PortalRegisterRoute') },
   { pattern: 'portalVerify', page: () => import('./routes/PortalVerifyRoute') },
+  { pattern: 'acceptInvitation', page: () => import('./routes/AcceptInvitationRoute') },
   { pattern: 'portalUnsubscribe', page: () => import('./routes/PortalUnsubscribeRoute') },
   { pattern: 'portalEmail', page: () => import('./routes/PortalEmailRoute') },
 ];

@@ -12,6 +12,7 @@ const nav: NavItem[] = [
   { to: paths.admin.imports, label: 'Import' },
   { to: paths.admin.users, label: 'Users' },
   { to: paths.admin.portal, label: 'Portal' },
+  { to: paths.admin.invitations, label: 'Invitations' },
 ];
 
 export default function AdminLayout() {

@@ -1,6 +1,7 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { useLogout } from '@/features/auth/api/auth';
+import { CompanySwitcher } from '@/features/auth/components/CompanySwitcher';
 import { Button } from '@/components/ui/Button';
 import { readableOn } from '@/lib/format';
 import { useAuthed } from '@/lib/auth/useSession';
@@ -18,7 +19,9 @@ const ROLE_LABEL = { ADMIN: 'Admin', WORKER: 'Field worker', CUSTOMER: 'Customer
 
 /**
  * The frame of every signed-in surface. The header carries the company's name
- * on its brand color, so nobody mistakes which company they are working in.
+ * and the person's role there on its brand color (and the color is the
+ * page's accent), so nobody mistakes which company they are working in; a
+ * person of several companies switches here.
  */
 export function Shell({ nav, surface, children }: { nav?: NavItem[]; surface: 'admin' | 'worker' | 'portal'; children?: ReactNode }) {
   const { user } = useAuthed();
@@ -45,7 +48,7 @@ export function Shell({ nav, surface, children }: { nav?: NavItem[]; surface: 'a
   }
 
   return (
-    <div className={`shell shell-${surface}`}>
+    <div className={`shell shell-${surface}`} style={{ '--company-color': color } as React.CSSProperties}>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
@@ -58,6 +61,10 @@ export function Shell({ nav, surface, children }: { nav?: NavItem[]; surface: 'a
             <span className="company-name" data-testid="company-name">
               {user.company.name}
             </span>
+            <span className="company-role" data-testid="company-role">
+              — {ROLE_LABEL[user.role]}
+            </span>
+            <CompanySwitcher current={user.company.slug} ink={ink} />
           </div>
           <div className="topbar-user">
             <span className="user-name">

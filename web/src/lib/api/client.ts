@@ -8,11 +8,14 @@ import { ApiError } from './errors';
 import type { paths } from './schema';
 
 const AUTH_PATHS = ['/api/v1/auth/login', '/api/v1/auth/refresh', '/api/v1/auth/logout'];
+// Calls whose answer sets the refresh cookie (a switch starts a new session:
+// a reload must restore that one), so they carry the browser header too.
+const BROWSER_PATHS = [...AUTH_PATHS, '/api/v1/auth/switch'];
 
 function withToken(request: Request, token: string | null): Request {
   const next = new Request(request);
   if (token) next.headers.set('Authorization', `Bearer ${token}`);
-  if (AUTH_PATHS.some((p) => new URL(next.url).pathname === p)) {
+  if (BROWSER_PATHS.some((p) => new URL(next.url).pathname === p)) {
     next.headers.set('X-Requested-With', BROWSER_HEADER['X-Requested-With']);
   }
   return next;

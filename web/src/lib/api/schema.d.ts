@@ -50,8 +50,15 @@ export type paths = {
         get?: never;
         put?: never;
         /**
-         * Signs in with company slug, email and password.
-         * @description Every failure (unknown company, unknown email, wrong password, deleted or
+         * Signs in with email and password, and the company's slug when the client
+         *     knows it.
+         * @description With `company`: that membership, as always. Without it: the person's live
+         *     memberships decide. One: straight in. Several: straight into the company
+         *     used last if it is among them, with `memberships` in the answer so the
+         *     client can offer a switch; else a 409 whose `memberships` list the
+         *     companies to choose from (send the sign-in again with one of their slugs).
+         *
+         *     Every failure (unknown company, unknown email, wrong password, deleted or
          *     deactivated user, inactive company) answers the same 401 after the same work.
          *     The one exception: the right password of a portal registration that is not
          *     approved (yet) answers 403 with the reason (confirm the email, wait for
@@ -90,6 +97,27 @@ export type paths = {
         };
         /** The signed-in user and company. */
         get: operations["me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/memberships": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The companies the signed-in person may switch to, this one included.
+         * @description A membership that signs in with a password of its own (one company's
+         *     admin set it) speaks for that membership only: its list is itself.
+         */
+        get: operations["list_memberships"];
         put?: never;
         post?: never;
         delete?: never;
@@ -157,6 +185,27 @@ export type paths = {
          *     is ever presented again the whole session is revoked (token theft).
          */
         post: operations["refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/switch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Switches to another company of the same person without the password: a
+         *     new session of that membership, with its own tokens. The caller's token
+         *     keeps working until it expires or is signed out.
+         */
+        post: operations["switch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -327,30 +376,6 @@ export type paths = {
         head?: never;
         /** Edits a customer; `If-Match` makes the edit conditional on the version read. */
         patch: operations["update_customer"];
-        trace?: never;
-    };
-    "/api/v1/customers/{id}/attachments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * A customer's files (admins; a worker those of its jobs' customers; a
-         *     customer login its own customer-visible ones).
-         */
-        get: operations["list_customer_attachments"];
-        put?: never;
-        /**
-         * Attaches a document or photo to a customer (admins): internal unless
-         *     `visibility=customer` shows it to the customer's logins.
-         */
-        post: operations["upload_to_customer"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
         trace?: never;
     };
     "/api/v1/customers/{id}/communications": {
@@ -594,23 +619,86 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/job-notes/{id}/attachments": {
+    "/api/v1/invitations": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** A job note's files (a customer: those of shared notes, customer-visible). */
-        get: operations["list_note_attachments"];
+        /**
+         * The pending invitations of your company (not accepted, revoked or
+         *     expired), newest first.
+         */
+        get: operations["list_invitations"];
         put?: never;
         /**
-         * Attaches a photo or document to a job note (admins, and the worker of the
-         *     note's job). The file is as visible as the note: a shared note's files
-         *     are customer-visible, an internal note's internal.
+         * Invites an address to join your company with a role: a link (7 days,
+         *     single use) is mailed. The address may already sign in to FieldOps for
+         *     other companies: accepting then adds this company to them.
          */
-        post: operations["upload_to_note"];
+        post: operations["invite_staff"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accepts an invitation: makes the membership.
+         * @description An address that already signs in to FieldOps proves it is its person:
+         *     signed in as them (bearer token), or with their password; the company is
+         *     then one more of theirs. A new address gives a name and a password (as
+         *     strong as a reset's), which make the person.
+         */
+        post: operations["accept_invitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What an invitation's link offers: the company, the role, and whether the
+         *     address already signs in to FieldOps. For the accept page.
+         */
+        post: operations["preview_invitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revokes a pending invitation: its link stops working. */
+        delete: operations["revoke_invitation"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1325,61 +1413,6 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/portal-digest": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The daily digest's recipients and hour (admins). */
-        get: operations["get_digest"];
-        /** Chooses who receives the daily digest and from which hour (admins). */
-        put: operations["put_digest"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/portal-invitations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Portal invitations of your company (admins), newest first: by default
-         *     those still waiting to be used.
-         */
-        get: operations["list_invitations"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/portal-invitations/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Revokes an invitation not used yet (admins): its link stops working. */
-        delete: operations["revoke_invitation"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/portal-report": {
         parameters: {
             query?: never;
@@ -1392,27 +1425,6 @@ export type paths = {
          *     without requests are left out.
          */
         get: operations["portal_report"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/portal-report/weekly": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The portal per week (admins): registrations, requests submitted,
-         *     approvals and rejections, approval time (median and 90th percentile), and
-         *     the period's rejection reasons.
-         */
-        get: operations["portal_overview"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1701,6 +1713,21 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        AcceptInvitation: {
+            /** @description A new person's name. */
+            name?: string | null;
+            /** @description A new person's password, or an existing person's (unless signed in). */
+            password?: string | null;
+            token: string;
+        };
+        /** @description The membership an accepted invitation made. */
+        AcceptedInvitation: {
+            company_name: string;
+            company_slug: string;
+            role: components["schemas"]["Role"];
+            /** Format: uuid */
+            user_id: string;
+        };
         /**
          * @description What a verified account may do now.
          * @enum {string}
@@ -1753,8 +1780,6 @@ export type components = {
             content_type: string;
             /** Format: date-time */
             created_at: string;
-            /** Format: uuid */
-            customer_id?: string | null;
             file_name: string;
             group: components["schemas"]["PhotoGroup"];
             /** @description Whether `?variant=small` and `?variant=medium` exist (decodable images). */
@@ -1765,8 +1790,6 @@ export type components = {
             job_id?: string | null;
             /** Format: uuid */
             job_request_id?: string | null;
-            /** Format: uuid */
-            note_id?: string | null;
             /** @description SHA-256 of the stored bytes, lowercase hex. */
             sha256: string;
             /** Format: int64 */
@@ -2169,34 +2192,6 @@ export type components = {
         CustomerSearch: {
             items: components["schemas"]["CustomerMatch"][];
         };
-        /** @description One day's digest. */
-        DigestRun: {
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date */
-            digest_date: string;
-            /**
-             * Format: int32
-             * @description The mails queued (none when nothing waited).
-             */
-            mails: number;
-            /**
-             * Format: int32
-             * @description The requests waiting that day.
-             */
-            requests: number;
-        };
-        /** @description Who receives the daily digest of waiting requests, and when. */
-        DigestSettings: {
-            /**
-             * Format: int32
-             * @description The hour of the day (0 to 23, UTC) from which the day's digest goes out.
-             */
-            hour: number;
-            last_run?: null | components["schemas"]["DigestRun"];
-            /** @description The admins who receive it; none: nobody is mailed. */
-            recipient_ids: string[];
-        };
         /** @enum {string} */
         Direction: "inbound" | "outbound";
         /** @description Which kind of record matched. */
@@ -2341,23 +2336,23 @@ export type components = {
             /** Format: uuid */
             id: string;
         };
-        /** @description An invitation as staff see it (never its token). */
-        InvitationListed: {
-            /** Format: date-time */
-            created_at: string;
-            /** Format: uuid */
-            customer_id: string;
-            customer_name: string;
+        /** @description What the link's page shows before accepting. */
+        InvitationPreview: {
+            /** @description Brand color, `#rrggbb`. */
+            company_color: string;
+            company_name: string;
+            company_slug: string;
             email: string;
-            /** Format: date-time */
-            expires_at: string;
-            /** Format: uuid */
-            id: string;
             /**
-             * Format: date-time
-             * @description When someone registered with it; null while it is unused.
+             * @description The address already signs in to FieldOps: accept signed in, or with
+             *     its password. Otherwise give a name and a new password.
              */
-            used_at?: string | null;
+            has_account: boolean;
+            role: components["schemas"]["Role"];
+        };
+        InvitationToken: {
+            /** @description The token of the mailed link (after `#token=`). */
+            token: string;
         };
         /**
          * @description A job with everything its page shows. Like [`JobSummary`], but with the
@@ -2487,10 +2482,40 @@ export type components = {
             gate_code?: string | null;
         };
         LoginRequest: {
-            /** @description The company's slug, e.g. `acme`. */
-            company: string;
+            /**
+             * @description The company's slug, e.g. `acme`. Optional: without it the person's
+             *     memberships decide (see the endpoint).
+             */
+            company?: string | null;
             email: string;
             password: string;
+        };
+        /** @description One company the person may act in. */
+        Membership: {
+            /** @description Brand color, `#rrggbb`. */
+            color: string;
+            /** Format: uuid */
+            company_id: string;
+            /** @description The company the token that asked (or the one just issued) acts in. */
+            current: boolean;
+            name: string;
+            role: components["schemas"]["Role"];
+            slug: string;
+        };
+        /**
+         * @description The 409 of a sign-in without `company` when the person has several
+         *     memberships and none was used last: a problem+json with the choices.
+         */
+        MembershipChoice: {
+            detail: string;
+            memberships: components["schemas"]["Membership"][];
+            /** Format: int32 */
+            status: number;
+            title: string;
+            type: string;
+        };
+        MembershipList: {
+            memberships: components["schemas"]["Membership"][];
         };
         /** @description One message of a conversation. */
         Message: {
@@ -2760,23 +2785,16 @@ export type components = {
             next_cursor?: string | null;
         };
         /** @description One page of a list; `next_cursor` is absent on the last page. */
-        Page_InvitationListed: {
+        Page_Invitation: {
             items: {
                 /** Format: date-time */
                 created_at: string;
-                /** Format: uuid */
-                customer_id: string;
-                customer_name: string;
                 email: string;
                 /** Format: date-time */
                 expires_at: string;
                 /** Format: uuid */
                 id: string;
-                /**
-                 * Format: date-time
-                 * @description When someone registered with it; null while it is unused.
-                 */
-                used_at?: string | null;
+                role: components["schemas"]["Role"];
             }[];
             next_cursor?: string | null;
         };
@@ -3033,13 +3051,6 @@ export type components = {
             /** Format: int32 */
             version: number;
         };
-        /** @description The portal report of the period. */
-        PortalOverview: {
-            /** @description The rejection reasons of the period, most frequent first (at most 20). */
-            rejection_reasons: components["schemas"]["ReasonCount"][];
-            /** @description Every week of the period, oldest first, empty weeks included. */
-            weeks: components["schemas"]["PortalWeek"][];
-        };
         /** @description What anyone may know of a company's portal before signing in. */
         PortalPage: {
             /** @description `#rrggbb` */
@@ -3059,44 +3070,6 @@ export type components = {
              * @description 0 until the settings are first saved (the defaults apply until then).
              */
             version: number;
-        };
-        /**
-         * @description One week (from Monday, UTC) of the portal: who registered, what was
-         *     submitted, and how long approvals took.
-         */
-        PortalWeek: {
-            /**
-             * Format: double
-             * @description Of the week's approvals, the median hours from submission to approval.
-             */
-            approval_hours_median?: number | null;
-            /**
-             * Format: double
-             * @description Of the week's approvals, the 90th percentile hours.
-             */
-            approval_hours_p90?: number | null;
-            /**
-             * Format: int64
-             * @description Requests approved that week.
-             */
-            approved: number;
-            /**
-             * Format: int64
-             * @description Portal registrations made that week (any state now).
-             */
-            registrations: number;
-            /**
-             * Format: int64
-             * @description Requests rejected that week.
-             */
-            rejected: number;
-            /**
-             * Format: int64
-             * @description Requests submitted that week.
-             */
-            submitted: number;
-            /** Format: date */
-            week: string;
         };
         Problem: {
             detail: string;
@@ -3132,26 +3105,11 @@ export type components = {
             location_ids: string[];
             restricted_to_locations: boolean;
         };
-        PutDigest: {
-            /**
-             * Format: int32
-             * @description 0 to 23 (UTC).
-             */
-            hour: number;
-            /** @description Active admins of your company, each at most once. */
-            recipient_ids: string[];
-        };
         PutPortalSettings: {
             job_status_mails: boolean;
             /** @description Each field at most once. */
             locked_fields: components["schemas"]["RequestField"][];
             registration_mode: components["schemas"]["RegistrationMode"];
-        };
-        /** @description A rejection reason and how often it was given in the period. */
-        ReasonCount: {
-            /** Format: int64 */
-            count: number;
-            reason: string;
         };
         RefreshRequest: {
             /** @description Omit when the browser's refresh cookie carries it. */
@@ -3400,6 +3358,10 @@ export type components = {
             is_final: boolean;
             name: string;
         };
+        SwitchRequest: {
+            /** @description The slug of the company to switch to. */
+            company: string;
+        };
         Task: {
             /** Format: date-time */
             completed_at?: string | null;
@@ -3473,6 +3435,11 @@ export type components = {
              * @description Access token lifetime in seconds.
              */
             expires_in: number;
+            /**
+             * @description Every company the person may switch to, this one included (a sign-in
+             *     without `company`, and a switch).
+             */
+            memberships?: components["schemas"]["Membership"][] | null;
             /** @description Absent for browser clients, which receive it as an HttpOnly cookie. */
             refresh_token?: string | null;
             /** @description Always `Bearer`. */
@@ -3538,12 +3505,6 @@ export type components = {
         };
         UpdateCustomer: {
             address?: string | null;
-            /**
-             * @description Save it even though a new phone, email or address matches records of
-             *     another customer of the company (otherwise: 409 with the likely
-             *     duplicates). Values the customer already had are not checked again.
-             */
-            allow_duplicate?: boolean | null;
             /**
              * @description Merged into the stored values: the keys sent are set, a key sent as
              *     `null` is removed, the others stay.
@@ -3926,6 +3887,15 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No `company` given and several memberships, none used last: choose one */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembershipChoice"];
+                };
+            };
             /** @description Invalid body */
             422: {
                 headers: {
@@ -3980,6 +3950,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Profile"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_memberships: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The person's live memberships */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembershipList"];
                 };
             };
             /** @description Not signed in */
@@ -4109,6 +4108,66 @@ export interface operations {
             };
             /** @description Unknown, expired, revoked or reused refresh token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    switch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SwitchRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed in to the other company */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This membership signs in with a password of its own and cannot switch */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No live membership in that company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid body */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4854,15 +4913,6 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A new phone, email or address matches another customer's records (`duplicates`); `allow_duplicate` saves it anyway */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Changed since read (If-Match) */
             412: {
                 headers: {
@@ -4873,140 +4923,6 @@ export interface operations {
                 };
             };
             /** @description Invalid fields */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    list_customer_attachments: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Customer id */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The customer's files, oldest first */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Attachment"][];
-                };
-            };
-            /** @description No such customer visible to you */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    upload_to_customer: {
-        parameters: {
-            query?: {
-                /** @description `internal` (default) or `customer`; a customer's uploads are always `customer`. */
-                visibility?: "internal" | "customer";
-                /** @description `before`, `after` or `none` (default). */
-                group?: "before" | "after" | "none";
-                caption?: string;
-            };
-            header?: {
-                /** @description The file's name, percent-encoded UTF-8 */
-                "X-File-Name"?: string | null;
-                /** @description Retries with the same key store the file once */
-                "Idempotency-Key"?: string | null;
-            };
-            path: {
-                /** @description Customer id */
-                id: string;
-            };
-            cookie?: never;
-        };
-        /** @description The file's bytes */
-        requestBody: {
-            content: {
-                "application/octet-stream": number[];
-            };
-        };
-        responses: {
-            /** @description A retry: the file its key stored */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Attachment"];
-                };
-            };
-            /** @description Stored */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Attachment"];
-                };
-            };
-            /** @description Admins attach files to customers */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such customer */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The first upload with this key is still running */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Larger than the file limit, or the company's quota is used up */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A type that is not accepted, mismatched or two in one */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid options */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5912,29 +5828,29 @@ export interface operations {
             };
         };
     };
-    list_note_attachments: {
+    list_invitations: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Job note id */
-                id: string;
+            query?: {
+                limit?: number;
+                cursor?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The note's files, oldest first */
+            /** @description Pending invitations */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Attachment"][];
+                    "application/json": components["schemas"]["Page_Invitation"];
                 };
             };
-            /** @description No such note visible to you */
-            404: {
+            /** @description Not an admin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5944,53 +5860,29 @@ export interface operations {
             };
         };
     };
-    upload_to_note: {
+    invite_staff: {
         parameters: {
-            query?: {
-                /** @description `internal` (default) or `customer`; a customer's uploads are always `customer`. */
-                visibility?: "internal" | "customer";
-                /** @description `before`, `after` or `none` (default). */
-                group?: "before" | "after" | "none";
-                caption?: string;
-            };
-            header?: {
-                /** @description The file's name, percent-encoded UTF-8 */
-                "X-File-Name"?: string | null;
-                /** @description Retries with the same key store the file once */
-                "Idempotency-Key"?: string | null;
-            };
-            path: {
-                /** @description Job note id */
-                id: string;
-            };
+            query?: never;
+            header?: never;
+            path?: never;
             cookie?: never;
         };
-        /** @description The file's bytes */
         requestBody: {
             content: {
-                "application/octet-stream": number[];
+                "application/json": components["schemas"]["NewInvitation"];
             };
         };
         responses: {
-            /** @description A retry: the file its key stored */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Attachment"];
-                };
-            };
-            /** @description Stored */
+            /** @description Invited: the link is on its way */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Attachment"];
+                    "application/json": components["schemas"]["Invitation"];
                 };
             };
-            /** @description Customers do not attach files to notes */
+            /** @description Not an admin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5999,16 +5891,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such note visible to you */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The first upload with this key is still running */
+            /** @description The address is a member of your company already */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6017,26 +5900,149 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Larger than the file limit, or the company's quota is used up */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A type that is not accepted, mismatched or two in one */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid options */
+            /** @description Invalid email, or a customer role */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accept_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptInvitation"];
+            };
+        };
+        responses: {
+            /** @description A member now: sign in, or switch to the company */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedInvitation"];
+                };
+            };
+            /** @description Wrong password of the existing person */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in as someone else than the invited address */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A member of the company already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, used, revoked or expired link (`errors.token`), a missing name or password, or a password that is too easy to guess */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many wrong passwords */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationToken"];
+            };
+        };
+        responses: {
+            /** @description A pending invitation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPreview"];
+                };
+            };
+            /** @description Unknown, used, revoked or expired (`errors.token`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invitation id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No pending invitation with this id in your company */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6053,8 +6059,6 @@ export interface operations {
                 state?: string;
                 /** @description `low`, `normal` or `urgent`. */
                 urgency?: string;
-                /** @description Staff: one customer's requests (a customer always gets its own only). */
-                customer_id?: string;
                 service_location_id?: string;
                 /** @description Only requests created at least this many hours ago. */
                 older_than_hours?: number;
@@ -8396,195 +8400,6 @@ export interface operations {
             };
         };
     };
-    get_digest: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The digest settings */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DigestSettings"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not an admin */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    put_digest: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PutDigest"];
-            };
-        };
-        responses: {
-            /** @description Saved */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DigestSettings"];
-                };
-            };
-            /** @description Malformed body */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not an admin */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An hour out of range, or a recipient who is not an active admin of yours */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    list_invitations: {
-        parameters: {
-            query?: {
-                /** @description `pending` (default: unused and not expired), `used`, `expired` or `all`. */
-                state?: string;
-                limit?: number;
-                cursor?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A page of invitations */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_InvitationListed"];
-                };
-            };
-            /** @description Not an admin */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown state */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    revoke_invitation: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Invitation id */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Revoked */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not an admin */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such invitation in your company */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Already used: the account exists */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     portal_report: {
         parameters: {
             query?: {
@@ -8604,47 +8419,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WeekCount"][];
-                };
-            };
-            /** @description Not an admin */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `weeks` out of range */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    portal_overview: {
-        parameters: {
-            query?: {
-                /** @description How many weeks back, this one included (1 to 104; default 12). */
-                weeks?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The period's weeks and rejection reasons */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PortalOverview"];
                 };
             };
             /** @description Not an admin */

@@ -1,12 +1,33 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
-import type { BodyOf } from '@/lib/api/types';
+import type { BodyOf, Schemas } from '@/lib/api/types';
 import { session } from '@/lib/auth/session';
 
 export type LoginInput = BodyOf<'/api/v1/auth/login', 'post'>;
 
+/**
+ * A sign-in without a company by a person of several companies, none used
+ * last: the server's 409 lists them, and the page asks which.
+ */
+export class ChooseCompany extends Error {
+  readonly memberships: Schemas['Membership'][];
+
+  constructor(memberships: Schemas['Membership'][]) {
+    super('choose a company');
+    this.name = 'ChooseCompany';
+    this.memberships = memberships;
+  }
+}
+
+function isChoice(body: unknown): body is Schemas['MembershipChoice'] {
+  return !!body && typeof body === 'object' && Array.isArray((body as { memberships?: unknown }).memberships);
+}
+
 export async function login(input: LoginInput) {
-  const res = await unwrap(api.POST('/api/v1/auth/login', { body: input }));
+  const call = api.POST('/api/v1/auth/login', { body: input });
+  const { error, response } = await call;
+  if (response.status === 409 && isChoice(error)) throw new ChooseCompany(error.memberships);
+  const res = await unwrap(call);
   if (!res.user) throw new Error('login answered without a user');
   session.signIn(res.access_token, res.user);
   return res.user;

@@ -17,8 +17,8 @@ describe('LoginPage', () => {
     vi.stubGlobal('fetch', fetchMock);
     renderWithProviders(<LoginPage />, { route: '/login' });
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
-    expect(screen.getByLabelText(/Company/)).toHaveAttribute('aria-invalid', 'true');
-    expect(screen.getByText('Enter your company’s short name')).toBeInTheDocument();
+    // The company is optional (a person of several chooses after).
+    expect(screen.getByLabelText(/Company/)).not.toHaveAttribute('aria-invalid');
     expect(screen.getByText('Enter your email')).toBeInTheDocument();
     expect(screen.getByText('Enter your password')).toBeInTheDocument();
     expect(fetchMock).not.toHaveBeenCalled();
@@ -36,6 +36,44 @@ describe('LoginPage', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
     expect(await screen.findByText('Company, email or password is incorrect.')).toBeInTheDocument();
     expect(screen.getByLabelText(/Email/)).not.toHaveAttribute('aria-invalid');
+  });
+
+  it('without a company, a person of several chooses one and signs in to it', async () => {
+    const bodies: unknown[] = [];
+    const jwt = `h.${btoa(JSON.stringify({ role: 'WORKER' })).replace(/=+$/, '')}.s`;
+    const memberships = [
+      { company_id: 'a', slug: 'acme', name: 'Acme Plumbing', color: '#0b5cad', role: 'ADMIN', current: false },
+      { company_id: 'b', slug: 'bolt', name: 'Bolt Electric', color: '#b45309', role: 'WORKER', current: false },
+    ];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (request: Request) => {
+        const body = (await request.json()) as { company?: string };
+        bodies.push(body);
+        if (!body.company) {
+          return new Response(JSON.stringify({ type: 'urn:fieldops:problem:choose-company', title: 'Conflict', status: 409, detail: 'x', memberships }), {
+            status: 409,
+            headers: { 'content-type': 'application/problem+json' },
+          });
+        }
+        const user = { id: 'u', name: 'Pat', email: 'pat@x.test', role: 'WORKER', customer_id: null, company: { id: 'b', name: 'Bolt Electric', slug: 'bolt', color: '#b45309' } };
+        return new Response(JSON.stringify({ access_token: jwt, token_type: 'Bearer', expires_in: 900, user }), {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        });
+      }),
+    );
+    renderWithProviders(<LoginPage />, { route: '/login' });
+    await userEvent.type(screen.getByLabelText(/Email/), 'pat@x.test');
+    await userEvent.type(screen.getByLabelText(/Password/), 'secret');
+    await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByRole('heading', { name: 'Choose a company' })).toHaveFocus();
+    await userEvent.click(screen.getByRole('button', { name: 'Bolt Electric — Field worker' }));
+    await vi.waitFor(() => expect(session.get().status).toBe('authenticated'));
+    expect(bodies).toEqual([
+      { email: 'pat@x.test', password: 'secret' },
+      { email: 'pat@x.test', password: 'secret', company: 'bolt' },
+    ]);
   });
 
   it('shows why a person was sent back here', () => {

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { Button } from '@/components/ui/Button';
 import { FormError, TextField } from '@/components/ui/Field';
@@ -8,8 +8,11 @@ import { homeFor } from '@/lib/auth/session';
 import { useSession } from '@/lib/auth/useSession';
 import { formValues, useFormState } from '@/lib/forms';
 import { paths } from '@/lib/paths';
-import { useLogin } from '../api/auth';
+import { ChooseCompany, useLogin, type LoginInput } from '../api/auth';
+import type { Membership } from '../api/memberships';
 import { loginSchema } from './loginSchema';
+
+export const ROLE_LABEL = { ADMIN: 'Admin', WORKER: 'Field worker', CUSTOMER: 'Customer' } as const;
 
 /** Where `next` may send a person of `role`: only inside their own surface. */
 export function safeNext(next: string | null, role: 'ADMIN' | 'WORKER' | 'CUSTOMER'): string {
@@ -28,8 +31,15 @@ export function LoginPage() {
   const form = useFormState();
   const companyRef = useRef<HTMLInputElement>(null);
   const expired = params.get('expired') === '1';
+  // A person of several companies who named none: which one, with the
+  // address and password they just gave (kept in memory until they pick).
+  const [choice, setChoice] = useState<{ input: LoginInput; memberships: Membership[] } | null>(null);
+  const choiceRef = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => companyRef.current?.focus(), []);
+  useEffect(() => {
+    if (choice) choiceRef.current?.focus();
+  }, [choice]);
 
   if (state.status === 'authenticated' && !loginMutation.isPending) {
     return <Navigate to={safeNext(params.get('next'), state.role)} replace />;
@@ -37,16 +47,56 @@ export function LoginPage() {
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const input = form.validate(loginSchema, formValues(event.currentTarget));
-    if (!input) return;
+    const values = form.validate(loginSchema, formValues(event.currentTarget));
+    if (!values) return;
+    const input: LoginInput = values.company ? values : { email: values.email, password: values.password };
+    await signIn(input);
+  }
+
+  async function signIn(input: LoginInput) {
     try {
       const user = await loginMutation.mutateAsync(input);
+      setChoice(null);
       navigate(safeNext(params.get('next'), user.role), { replace: true });
     } catch (error) {
+      if (error instanceof ChooseCompany) setChoice({ input, memberships: error.memberships });
       // A 401 gets one message that does not say which field was wrong.
-      if (isApiError(error, 401)) form.reset();
+      else if (isApiError(error, 401)) form.reset();
       else form.fail(error);
     }
+  }
+
+  if (choice) {
+    return (
+      <main className="auth-page">
+        <div className="auth-card">
+          <h1 ref={choiceRef} tabIndex={-1}>
+            Choose a company
+          </h1>
+          <p className="muted">You work for several companies. Which one now?</p>
+          <FormError message={form.formError} />
+          <ul className="company-choices" aria-label="Your companies">
+            {choice.memberships.map((m) => (
+              <li key={m.company_id}>
+                <Button
+                  variant="secondary"
+                  size="lg"
+                  block
+                  busy={loginMutation.isPending && loginMutation.variables?.company === m.slug}
+                  onClick={() => signIn({ ...choice.input, company: m.slug })}
+                >
+                  <span className="company-swatch" style={{ backgroundColor: m.color }} aria-hidden="true" />
+                  {m.name} — {ROLE_LABEL[m.role]}
+                </Button>
+              </li>
+            ))}
+          </ul>
+          <Button variant="ghost" onClick={() => setChoice(null)}>
+            Back
+          </Button>
+        </div>
+      </main>
+    );
   }
 
   const failedSignIn = isApiError(loginMutation.error, 401);
@@ -82,9 +132,8 @@ export function LoginPage() {
             autoComplete="organization"
             autoCapitalize="none"
             spellCheck={false}
-            hint="Your company’s short name, e.g. acme"
+            hint="Your company’s short name, e.g. acme. Leave it empty to choose after signing in."
             errors={form.errors.company}
-            required
           />
           <TextField label="Email" name="email" type="email" autoComplete="username" errors={form.errors.email} required />
           <TextField

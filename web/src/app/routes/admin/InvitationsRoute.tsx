@@ -1,0 +1,3 @@
+import { InvitationsPage } from '@/features/invitations/components/InvitationsPage';
+
+export default InvitationsPage;
