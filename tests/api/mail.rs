@@ -602,6 +602,8 @@ async fn only_admins_choose_admins_of_their_own_company() {
     let settings = app.get("/api/v1/portal-settings", admin).await;
     assert_eq!(settings.body["registration_mode"], "invitation");
     assert_eq!(app.get("/api/v1/portal-digest", &globex.admin.access).await.body["recipient_ids"], json!([]));
+}
+
 #[tokio::test]
 async fn an_invitation_mail_arrives_in_the_company_colours_and_its_link_makes_the_membership() {
     let sink = SmtpSink::start().await;

@@ -21,7 +21,7 @@ use crate::http::shared::{
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_invitations)).routes(routes!(revoke_invitation))
+    OpenApiRouter::new().routes(routes!(list_portal_invitations)).routes(routes!(revoke_portal_invitation))
 }
 
 /// An invitation as staff see it (never its token).
@@ -61,7 +61,7 @@ const STATES: [&str; 4] = ["pending", "used", "expired", "all"];
         (status = 422, description = "Unknown state", body = Problem),
     )
 )]
-async fn list_invitations(
+async fn list_portal_invitations(
     mut ctx: Ctx,
     AppQuery(filter): AppQuery<InvitationFilter>,
 ) -> Result<AppJson<Page<InvitationListed>>> {
@@ -111,7 +111,7 @@ async fn list_invitations(
         (status = 409, description = "Already used: the account exists", body = Problem),
     )
 )]
-async fn revoke_invitation(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
+async fn revoke_portal_invitation(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
     let outcome = sqlx::query!(
         r#"with revoked as (

@@ -378,6 +378,30 @@ export type paths = {
         patch: operations["update_customer"];
         trace?: never;
     };
+    "/api/v1/customers/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A customer's files (admins; a worker those of its jobs' customers; a
+         *     customer login its own customer-visible ones).
+         */
+        get: operations["list_customer_attachments"];
+        put?: never;
+        /**
+         * Attaches a document or photo to a customer (admins): internal unless
+         *     `visibility=customer` shows it to the customer's logins.
+         */
+        post: operations["upload_to_customer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/{id}/communications": {
         parameters: {
             query?: never;
@@ -699,6 +723,28 @@ export type paths = {
         post?: never;
         /** Revokes a pending invitation: its link stops working. */
         delete: operations["revoke_invitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/job-notes/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job note's files (a customer: those of shared notes, customer-visible). */
+        get: operations["list_note_attachments"];
+        put?: never;
+        /**
+         * Attaches a photo or document to a job note (admins, and the worker of the
+         *     note's job). The file is as visible as the note: a shared note's files
+         *     are customer-visible, an internal note's internal.
+         */
+        post: operations["upload_to_note"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1413,6 +1459,61 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/portal-digest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The daily digest's recipients and hour (admins). */
+        get: operations["get_digest"];
+        /** Chooses who receives the daily digest and from which hour (admins). */
+        put: operations["put_digest"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal-invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Portal invitations of your company (admins), newest first: by default
+         *     those still waiting to be used.
+         */
+        get: operations["list_portal_invitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal-invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revokes an invitation not used yet (admins): its link stops working. */
+        delete: operations["revoke_portal_invitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/portal-report": {
         parameters: {
             query?: never;
@@ -1425,6 +1526,27 @@ export type paths = {
          *     without requests are left out.
          */
         get: operations["portal_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal-report/weekly": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The portal per week (admins): registrations, requests submitted,
+         *     approvals and rejections, approval time (median and 90th percentile), and
+         *     the period's rejection reasons.
+         */
+        get: operations["portal_overview"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1780,6 +1902,8 @@ export type components = {
             content_type: string;
             /** Format: date-time */
             created_at: string;
+            /** Format: uuid */
+            customer_id?: string | null;
             file_name: string;
             group: components["schemas"]["PhotoGroup"];
             /** @description Whether `?variant=small` and `?variant=medium` exist (decodable images). */
@@ -1790,6 +1914,8 @@ export type components = {
             job_id?: string | null;
             /** Format: uuid */
             job_request_id?: string | null;
+            /** Format: uuid */
+            note_id?: string | null;
             /** @description SHA-256 of the stored bytes, lowercase hex. */
             sha256: string;
             /** Format: int64 */
@@ -2192,6 +2318,34 @@ export type components = {
         CustomerSearch: {
             items: components["schemas"]["CustomerMatch"][];
         };
+        /** @description One day's digest. */
+        DigestRun: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date */
+            digest_date: string;
+            /**
+             * Format: int32
+             * @description The mails queued (none when nothing waited).
+             */
+            mails: number;
+            /**
+             * Format: int32
+             * @description The requests waiting that day.
+             */
+            requests: number;
+        };
+        /** @description Who receives the daily digest of waiting requests, and when. */
+        DigestSettings: {
+            /**
+             * Format: int32
+             * @description The hour of the day (0 to 23, UTC) from which the day's digest goes out.
+             */
+            hour: number;
+            last_run?: null | components["schemas"]["DigestRun"];
+            /** @description The admins who receive it; none: nobody is mailed. */
+            recipient_ids: string[];
+        };
         /** @enum {string} */
         Direction: "inbound" | "outbound";
         /** @description Which kind of record matched. */
@@ -2335,6 +2489,24 @@ export type components = {
             expires_at: string;
             /** Format: uuid */
             id: string;
+        };
+        /** @description An invitation as staff see it (never its token). */
+        InvitationListed: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            customer_id: string;
+            customer_name: string;
+            email: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When someone registered with it; null while it is unused.
+             */
+            used_at?: string | null;
         };
         /** @description What the link's page shows before accepting. */
         InvitationPreview: {
@@ -2799,6 +2971,27 @@ export type components = {
             next_cursor?: string | null;
         };
         /** @description One page of a list; `next_cursor` is absent on the last page. */
+        Page_InvitationListed: {
+            items: {
+                /** Format: date-time */
+                created_at: string;
+                /** Format: uuid */
+                customer_id: string;
+                customer_name: string;
+                email: string;
+                /** Format: date-time */
+                expires_at: string;
+                /** Format: uuid */
+                id: string;
+                /**
+                 * Format: date-time
+                 * @description When someone registered with it; null while it is unused.
+                 */
+                used_at?: string | null;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list; `next_cursor` is absent on the last page. */
         Page_JobRequest: {
             items: {
                 /** Format: date-time */
@@ -3051,6 +3244,13 @@ export type components = {
             /** Format: int32 */
             version: number;
         };
+        /** @description The portal report of the period. */
+        PortalOverview: {
+            /** @description The rejection reasons of the period, most frequent first (at most 20). */
+            rejection_reasons: components["schemas"]["ReasonCount"][];
+            /** @description Every week of the period, oldest first, empty weeks included. */
+            weeks: components["schemas"]["PortalWeek"][];
+        };
         /** @description What anyone may know of a company's portal before signing in. */
         PortalPage: {
             /** @description `#rrggbb` */
@@ -3070,6 +3270,44 @@ export type components = {
              * @description 0 until the settings are first saved (the defaults apply until then).
              */
             version: number;
+        };
+        /**
+         * @description One week (from Monday, UTC) of the portal: who registered, what was
+         *     submitted, and how long approvals took.
+         */
+        PortalWeek: {
+            /**
+             * Format: double
+             * @description Of the week's approvals, the median hours from submission to approval.
+             */
+            approval_hours_median?: number | null;
+            /**
+             * Format: double
+             * @description Of the week's approvals, the 90th percentile hours.
+             */
+            approval_hours_p90?: number | null;
+            /**
+             * Format: int64
+             * @description Requests approved that week.
+             */
+            approved: number;
+            /**
+             * Format: int64
+             * @description Portal registrations made that week (any state now).
+             */
+            registrations: number;
+            /**
+             * Format: int64
+             * @description Requests rejected that week.
+             */
+            rejected: number;
+            /**
+             * Format: int64
+             * @description Requests submitted that week.
+             */
+            submitted: number;
+            /** Format: date */
+            week: string;
         };
         Problem: {
             detail: string;
@@ -3105,11 +3343,26 @@ export type components = {
             location_ids: string[];
             restricted_to_locations: boolean;
         };
+        PutDigest: {
+            /**
+             * Format: int32
+             * @description 0 to 23 (UTC).
+             */
+            hour: number;
+            /** @description Active admins of your company, each at most once. */
+            recipient_ids: string[];
+        };
         PutPortalSettings: {
             job_status_mails: boolean;
             /** @description Each field at most once. */
             locked_fields: components["schemas"]["RequestField"][];
             registration_mode: components["schemas"]["RegistrationMode"];
+        };
+        /** @description A rejection reason and how often it was given in the period. */
+        ReasonCount: {
+            /** Format: int64 */
+            count: number;
+            reason: string;
         };
         RefreshRequest: {
             /** @description Omit when the browser's refresh cookie carries it. */
@@ -3505,6 +3758,12 @@ export type components = {
         };
         UpdateCustomer: {
             address?: string | null;
+            /**
+             * @description Save it even though a new phone, email or address matches records of
+             *     another customer of the company (otherwise: 409 with the likely
+             *     duplicates). Values the customer already had are not checked again.
+             */
+            allow_duplicate?: boolean | null;
             /**
              * @description Merged into the stored values: the keys sent are set, a key sent as
              *     `null` is removed, the others stay.
@@ -4913,6 +5172,15 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A new phone, email or address matches another customer's records (`duplicates`); `allow_duplicate` saves it anyway */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Changed since read (If-Match) */
             412: {
                 headers: {
@@ -4923,6 +5191,140 @@ export interface operations {
                 };
             };
             /** @description Invalid fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_customer_attachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer's files, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"][];
+                };
+            };
+            /** @description No such customer visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_to_customer: {
+        parameters: {
+            query?: {
+                /** @description `internal` (default) or `customer`; a customer's uploads are always `customer`. */
+                visibility?: "internal" | "customer";
+                /** @description `before`, `after` or `none` (default). */
+                group?: "before" | "after" | "none";
+                caption?: string;
+            };
+            header?: {
+                /** @description The file's name, percent-encoded UTF-8 */
+                "X-File-Name"?: string | null;
+                /** @description Retries with the same key store the file once */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file's bytes */
+        requestBody: {
+            content: {
+                "application/octet-stream": number[];
+            };
+        };
+        responses: {
+            /** @description A retry: the file its key stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description Stored */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description Admins attach files to customers */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such customer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The first upload with this key is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Larger than the file limit, or the company's quota is used up */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A type that is not accepted, mismatched or two in one */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid options */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6052,6 +6454,140 @@ export interface operations {
             };
         };
     };
+    list_note_attachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job note id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The note's files, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"][];
+                };
+            };
+            /** @description No such note visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_to_note: {
+        parameters: {
+            query?: {
+                /** @description `internal` (default) or `customer`; a customer's uploads are always `customer`. */
+                visibility?: "internal" | "customer";
+                /** @description `before`, `after` or `none` (default). */
+                group?: "before" | "after" | "none";
+                caption?: string;
+            };
+            header?: {
+                /** @description The file's name, percent-encoded UTF-8 */
+                "X-File-Name"?: string | null;
+                /** @description Retries with the same key store the file once */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description Job note id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file's bytes */
+        requestBody: {
+            content: {
+                "application/octet-stream": number[];
+            };
+        };
+        responses: {
+            /** @description A retry: the file its key stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description Stored */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description Customers do not attach files to notes */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such note visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The first upload with this key is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Larger than the file limit, or the company's quota is used up */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A type that is not accepted, mismatched or two in one */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid options */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_requests: {
         parameters: {
             query?: {
@@ -6059,6 +6595,8 @@ export interface operations {
                 state?: string;
                 /** @description `low`, `normal` or `urgent`. */
                 urgency?: string;
+                /** @description Staff: one customer's requests (a customer always gets its own only). */
+                customer_id?: string;
                 service_location_id?: string;
                 /** @description Only requests created at least this many hours ago. */
                 older_than_hours?: number;
@@ -8400,6 +8938,195 @@ export interface operations {
             };
         };
     };
+    get_digest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The digest settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DigestSettings"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_digest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutDigest"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DigestSettings"];
+                };
+            };
+            /** @description Malformed body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An hour out of range, or a recipient who is not an active admin of yours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_portal_invitations: {
+        parameters: {
+            query?: {
+                /** @description `pending` (default: unused and not expired), `used`, `expired` or `all`. */
+                state?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of invitations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_InvitationListed"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown state */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_portal_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invitation id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such invitation in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already used: the account exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     portal_report: {
         parameters: {
             query?: {
@@ -8419,6 +9146,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WeekCount"][];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `weeks` out of range */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    portal_overview: {
+        parameters: {
+            query?: {
+                /** @description How many weeks back, this one included (1 to 104; default 12). */
+                weeks?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The period's weeks and rejection reasons */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalOverview"];
                 };
             };
             /** @description Not an admin */
