@@ -505,6 +505,10 @@ fn generated_file(count: usize, edit: impl Fn(usize) -> Option<String>) -> Vec<u
     sf_file(&rows.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
+/// The generated file's customers still active.
+const CHUNK_CUSTOMERS: &str =
+    "select count(*) from app.customers where company_id = $1 and name like 'Chunk %' and deleted_at is null";
+
 async fn count_of(app: &TestApp, sql: &str, company_id: Uuid) -> i64 {
     sqlx::query_scalar(sql).bind(company_id).fetch_one(&app.owner).await.expect("count")
 }
@@ -524,19 +528,20 @@ async fn a_refused_row_in_the_middle_of_a_chunk_is_reported_and_the_others_land(
         1100 => Some("CH-1050,Chunk 1050 again,,,,,,,,,".to_owned()),
         _ => None,
     });
-    let dry = upload(&app, token, "kind=customers&preset=servicefusion", file.clone()).await;
-    assert_eq!(dry.status, StatusCode::CREATED, "{:?}", dry.body);
-    assert_eq!(counts(&dry), (1197, 2, 0, 1));
-    let chunk_customers = "select count(*) from app.customers where company_id = $1 and name like 'Chunk %'
-                           and deleted_at is null";
-    assert_eq!(count_of(&app, chunk_customers, acme.id).await, 0, "a dry run rolls back");
+    // In the background: the 30 s of a request are not the test's point.
+    let dry = upload(&app, token, "kind=customers&preset=servicefusion&background=true", file.clone()).await;
+    let dry = follow(&app, token, dry, 1200).await;
+    assert_eq!(counts(&dry), (1197, 2, 0, 1), "{:?}", dry.body);
+    assert_eq!(count_of(&app, CHUNK_CUSTOMERS, acme.id).await, 0, "a dry run rolls back");
 
-    let applied = upload(&app, token, "kind=customers&preset=servicefusion&dry_run=false", file).await;
-    assert_eq!(counts(&applied), (1197, 2, 0, 1), "{:?}", applied.body["errors"]);
+    let applied =
+        upload(&app, token, "kind=customers&preset=servicefusion&dry_run=false&background=true", file).await;
+    let applied = follow(&app, token, applied, 1200).await;
+    assert_eq!(counts(&applied), (1197, 2, 0, 1), "{:?}", applied.body);
     let errors = applied.body["errors"].as_array().expect("errors");
     assert_eq!(errors.len(), 1);
     assert_eq!((errors[0]["row"].as_i64(), errors[0]["column"].as_str()), (Some(501), Some("Customer Name")));
-    assert_eq!(count_of(&app, chunk_customers, acme.id).await, 1197);
+    assert_eq!(count_of(&app, CHUNK_CUSTOMERS, acme.id).await, 1197);
     let names = customer_names(&app, acme.id).await;
     assert!(names.contains(&"Chunk 0 renamed".to_owned()) && names.contains(&"Chunk 1050 again".to_owned()));
     assert!(!names.contains(&"Chunk 0".to_owned()) && !names.contains(&"Chunk 1050".to_owned()));
@@ -558,7 +563,7 @@ async fn a_refused_row_in_the_middle_of_a_chunk_is_reported_and_the_others_land(
     let id = applied.body["import"]["id"].as_str().unwrap_or_default().to_owned();
     let undone = app.post(&format!("/api/v1/imports/{id}/undo"), token, json!({})).await;
     assert_eq!(undone.status, StatusCode::OK, "{:?}", undone.body);
-    assert_eq!(count_of(&app, chunk_customers, acme.id).await, 0);
+    assert_eq!(count_of(&app, CHUNK_CUSTOMERS, acme.id).await, 0);
     assert_eq!(count_of(&app, refs, acme.id).await, 0);
 }
 
@@ -575,14 +580,66 @@ async fn rows_either_side_of_a_chunk_boundary_import_as_one_file() {
         upload(&app, token, "kind=customers&preset=servicefusion&dry_run=false", file.clone()).await;
     assert_eq!(applied.status, StatusCode::CREATED, "{:?}", applied.body);
     assert_eq!(counts(&applied), (1000, 1, 0, 0));
-    let chunk_customers = "select count(*) from app.customers where company_id = $1 and name like 'Chunk %'
-                           and deleted_at is null";
-    assert_eq!(count_of(&app, chunk_customers, acme.id).await, 1000);
+    assert_eq!(count_of(&app, CHUNK_CUSTOMERS, acme.id).await, 1000);
     assert!(customer_names(&app, acme.id).await.contains(&"Chunk 999 last".to_owned()));
 
     // The same file again matches every row: nothing is created twice.
     let again = upload(&app, token, "kind=customers&preset=servicefusion&dry_run=false", file).await;
     let (created, _, _, refused) = counts(&again);
     assert_eq!((created, refused), (0, 0), "{:?}", again.body);
-    assert_eq!(count_of(&app, chunk_customers, acme.id).await, 1000);
+    assert_eq!(count_of(&app, CHUNK_CUSTOMERS, acme.id).await, 1000);
+}
+
+/// Follows a background import (a 202) until it is no longer running.
+async fn follow(app: &TestApp, token: &str, reply: Reply, rows: i64) -> Reply {
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
+    assert_eq!(reply.body["import"]["state"], "running");
+    assert_eq!(reply.body["import"]["rows_total"], rows);
+    let id = reply.body["import"]["id"].as_str().unwrap_or_default().to_owned();
+    let location = reply.headers.get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_owned();
+    assert_eq!(location, format!("/api/v1/imports/{id}"));
+    let mut done = 0;
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(180) {
+        let now = app.get(&location, token).await;
+        assert_eq!(now.status, StatusCode::OK, "{:?}", now.body);
+        let rows_done = now.body["import"]["rows_done"].as_i64().unwrap_or_default();
+        assert!(rows_done >= done && rows_done <= rows, "progress only grows: {:?}", now.body);
+        done = rows_done;
+        if now.body["import"]["state"] != "running" {
+            return now;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("import {id} still running after three minutes");
+}
+
+#[tokio::test]
+async fn a_background_import_answers_at_once_and_its_progress_is_followed_to_the_end() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let token = &acme.admin.access;
+    let file = generated_file(1500, |i| (i == 700).then(|| "CH-700,,,,,,,,,,".to_owned()));
+
+    // A dry run in the background ends as a dry run: counted, nothing kept.
+    let dry = upload(&app, token, "kind=customers&preset=servicefusion&background=true", file.clone()).await;
+    let dry = follow(&app, token, dry, 1500).await;
+    assert_eq!(dry.body["import"]["state"], "dry_run", "{:?}", dry.body);
+    assert_eq!(counts(&dry), (1499, 0, 0, 1));
+    assert_eq!(count_of(&app, CHUNK_CUSTOMERS, acme.id).await, 0);
+
+    let applied =
+        upload(&app, token, "kind=customers&preset=servicefusion&background=true&dry_run=false", file).await;
+    let applied = follow(&app, token, applied, 1500).await;
+    assert_eq!(applied.body["import"]["state"], "applied", "{:?}", applied.body);
+    assert_eq!(counts(&applied), (1499, 0, 0, 1));
+    assert_eq!(applied.body["import"]["rows_done"], 1500);
+    assert_eq!(applied.body["errors"][0]["row"], 702);
+    assert_eq!(count_of(&app, CHUNK_CUSTOMERS, acme.id).await, 1499);
+
+    // Undone as one step, like a request's import.
+    let id = applied.body["import"]["id"].as_str().unwrap_or_default().to_owned();
+    let undone = app.post(&format!("/api/v1/imports/{id}/undo"), token, json!({})).await;
+    assert_eq!(undone.status, StatusCode::OK, "{:?}", undone.body);
+    assert_eq!(count_of(&app, CHUNK_CUSTOMERS, acme.id).await, 0);
 }

@@ -13,7 +13,11 @@ use super::{
     mapping::{self, Columns, Mapping},
     parse, Import, ImportReport, Kind, RowError, RowMatch,
 };
-use crate::http::shared::{context::CurrentUser, error::constraint_field, Error, Result};
+use crate::http::shared::{
+    context::{Ctx, CurrentUser},
+    error::constraint_field,
+    AppState, Error, Result,
+};
 
 /// Rows per call of the import function: large enough that round trips do
 /// not count, small enough that a chunk's JSON stays a few hundred kB.
@@ -29,6 +33,9 @@ pub struct Options {
     /// None: proposed from the headers (and the preset named by `source`).
     pub mapping: Option<Mapping>,
     pub dry_run: bool,
+    /// A background import's record, written (state `running`) and committed
+    /// before the run, so that its progress can be followed.
+    pub existing: Option<Uuid>,
 }
 
 struct Outcome {
@@ -51,24 +58,27 @@ pub async fn run(
 ) -> Result<ImportReport> {
     let mut table = parse::open(bytes)?;
     let headers = table.headers.clone();
-    let preset = mapping::PRESETS.contains(&options.source.as_str()).then_some(options.source.as_str());
-    let mapping = options.mapping.unwrap_or_else(|| mapping::propose(options.kind, preset, &headers));
-    mapping::check(options.kind, &mapping, &headers)?;
+    let mapping = resolve_mapping(&options, &headers)?;
     let columns = Columns::new(&mapping, &headers);
 
-    let import_id = sqlx::query_scalar!(
-        "insert into app.imports (kind, file_name, source, mapping, created_by, state, headers)
-         values ($1, $2, $3, $4, $5, $6, $7) returning id",
-        options.kind.as_str(),
-        options.file_name,
-        options.source,
-        Json(&mapping) as _,
-        user.user_id,
-        if options.dry_run { "dry_run" } else { "applied" },
-        &headers,
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    let import_id = match options.existing {
+        Some(id) => id,
+        None => {
+            sqlx::query_scalar!(
+                "insert into app.imports (kind, file_name, source, mapping, created_by, state, headers)
+                 values ($1, $2, $3, $4, $5, $6, $7) returning id",
+                options.kind.as_str(),
+                options.file_name,
+                options.source,
+                Json(&mapping) as _,
+                user.user_id,
+                if options.dry_run { "dry_run" } else { "applied" },
+                &headers,
+            )
+            .fetch_one(&mut *conn)
+            .await?
+        }
+    };
     sqlx::query("savepoint import_rows").execute(&mut *conn).await?;
     // Citus refuses INSERT … SELECT from a set-returning function: there
     // every row goes through app.import_rows alone.
@@ -175,14 +185,28 @@ pub async fn run(
     // The transaction that applied it, as its own history records it (on
     // Citus the audit rows are written on the company's node, with that
     // node's transaction id).
+    // A background import's record was inserted by the request, in another
+    // transaction: this one's history of it is the change to `applied`.
+    if options.existing.is_some() && !options.dry_run {
+        sqlx::query!(
+            "update app.imports set state = 'applied' where company_id = $1 and id = $2",
+            user.company_id,
+            import_id
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
     let applied_xact = if options.dry_run {
         None
     } else {
         sqlx::query_scalar!(
             "select xact_id from app.audit_log
-             where company_id = $1 and table_name = 'imports' and row_id = $2 and action = 'INSERT'",
+             where company_id = $1 and table_name = 'imports' and row_id = $2
+               and case when $3 then action = 'UPDATE' and changes -> 'state' ->> 1 = 'applied'
+                        else action = 'INSERT' end",
             user.company_id,
-            import_id
+            import_id,
+            options.existing.is_some()
         )
         .fetch_optional(&mut *conn)
         .await?
@@ -190,14 +214,14 @@ pub async fn run(
     let import = sqlx::query_as!(
         Import,
         r#"update app.imports set created_count = $3, updated_count = $4, skipped_count = $5, refused_count = $6,
-                  errors = $7, applied_xact = $8,
+                  errors = $7, applied_xact = $8, state = $10, rows_done = $11, rows_total = $11,
                   -- No CASE around now() (Citus refuses it in an UPDATE): a dry run's
                   -- null interval leaves no deadline.
                   undo_deadline = now() + $9::interval
            where company_id = $1 and id = $2
            returning id, kind, file_name, source, mapping as "mapping: Json<Mapping>", headers, created_by,
                      created_at, created_count, updated_count, skipped_count, refused_count, state,
-                     undo_deadline, undone_at"#,
+                     undo_deadline, undone_at, rows_total, rows_done, failure"#,
         user.company_id,
         import_id,
         counts.get("created").copied().unwrap_or(0),
@@ -207,11 +231,146 @@ pub async fn run(
         Json(&errors) as _,
         applied_xact,
         applied_xact.map(|_| sqlx::postgres::types::PgInterval { months: 0, days: 0, microseconds: 24 * 3600 * 1_000_000 }),
+        if options.dry_run { "dry_run" } else { "applied" },
+        i32::try_from(number.saturating_sub(1)).unwrap_or(i32::MAX),
     )
     .fetch_one(&mut *conn)
     .await?;
     errors.truncate(REPORTED);
     Ok(ImportReport { import, encoding: table.encoding.as_str().to_owned(), matches, errors })
+}
+
+/// The mapping asked for, else the one proposed from the headers (and the
+/// preset named by the source); checked against the file's headers.
+fn resolve_mapping(options: &Options, headers: &[String]) -> Result<Mapping> {
+    let preset = mapping::PRESETS.contains(&options.source.as_str()).then_some(options.source.as_str());
+    let mapping = options.mapping.clone().unwrap_or_else(|| mapping::propose(options.kind, preset, headers));
+    mapping::check(options.kind, &mapping, headers)?;
+    Ok(mapping)
+}
+
+/// The file's rows (after the header), for a progress bar's total.
+pub fn count_rows(bytes: &[u8]) -> Result<usize> {
+    let mut table = parse::open(bytes)?;
+    let mut rows = 0;
+    while table.next_record().is_some() {
+        rows += 1;
+    }
+    Ok(rows)
+}
+
+/// Records a background import (`running`, its rows to do) in the caller's
+/// transaction, with the mapping it will run with; the caller commits, then
+/// runs it with [`spawn`].
+pub async fn record_running(
+    conn: &mut PgConnection,
+    user: &CurrentUser,
+    bytes: &[u8],
+    options: &mut Options,
+) -> Result<(Import, String)> {
+    let table = parse::open(bytes)?;
+    let headers = table.headers.clone();
+    let mapping = resolve_mapping(options, &headers)?;
+    let total = i32::try_from(count_rows(bytes)?).unwrap_or(i32::MAX);
+    let import = sqlx::query_as!(
+        Import,
+        r#"insert into app.imports (kind, file_name, source, mapping, created_by, state, headers, rows_total, rows_done)
+           values ($1, $2, $3, $4, $5, 'running', $6, $7, 0)
+           returning id, kind, file_name, source, mapping as "mapping: Json<Mapping>", headers, created_by,
+                     created_at, created_count, updated_count, skipped_count, refused_count, state,
+                     undo_deadline, undone_at, rows_total, rows_done, failure"#,
+        options.kind.as_str(),
+        options.file_name,
+        options.source,
+        Json(&mapping) as _,
+        user.user_id,
+        &headers,
+        total,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    options.mapping = Some(mapping);
+    options.existing = Some(import.id);
+    Ok((import, table.encoding.as_str().to_owned()))
+}
+
+/// Runs a recorded background import after its request: in a transaction of
+/// its own, as the admin in the admin's verified context (the session the
+/// request came with), as the request would have. Its progress goes to the
+/// record after each chunk, each time in a short transaction of its own; a
+/// failure rolls the import back and records why.
+pub fn spawn(state: AppState, user: CurrentUser, bytes: bytes::Bytes, options: Options) {
+    let Some(id) = options.existing else { return };
+    tokio::spawn(async move {
+        let (sender, receiver) = tokio::sync::watch::channel(0usize);
+        let writer = tokio::spawn(write_progress(state.clone(), user, id, receiver));
+        let outcome = async {
+            let mut ctx = Ctx::open(&state, user).await?;
+            run(&mut ctx.tx, &user, &bytes, options, &mut |done| {
+                sender.send_replace(done);
+            })
+            .await?;
+            ctx.commit().await
+        }
+        .await;
+        drop(sender);
+        if let Err(e) = writer.await {
+            tracing::warn!(error = %e, import = %id, "import progress writer ended");
+        }
+        if let Err(e) = outcome {
+            tracing::error!(error = %e, import = %id, "background import failed");
+            let reason = match &e {
+                Error::Internal(_) | Error::Database(_) => {
+                    "the import stopped on an internal error; nothing was imported".to_owned()
+                }
+                other => other.to_string().chars().take(2000).collect(),
+            };
+            if let Err(e) = note_running(&state, user, id, None, Some(&reason)).await {
+                tracing::error!(error = %e, import = %id, "recording a failed import");
+            }
+        }
+    });
+}
+
+/// Writes the rows done to a running import's record as they change; a
+/// write that fails only loses that update (the next one catches up).
+async fn write_progress(
+    state: AppState,
+    user: CurrentUser,
+    id: Uuid,
+    mut receiver: tokio::sync::watch::Receiver<usize>,
+) {
+    while receiver.changed().await.is_ok() {
+        let done = i32::try_from(*receiver.borrow_and_update()).unwrap_or(i32::MAX);
+        if let Err(e) = note_running(&state, user, id, Some(done), None).await {
+            tracing::warn!(error = %e, import = %id, "writing an import's progress");
+        }
+    }
+}
+
+/// A running import's progress, or its failure, in a short transaction of
+/// its own. Only while it runs: the import's own commit may come first.
+async fn note_running(
+    state: &AppState,
+    user: CurrentUser,
+    id: Uuid,
+    done: Option<i32>,
+    failure: Option<&str>,
+) -> Result<()> {
+    let mut ctx = Ctx::open(state, user).await?;
+    sqlx::query!(
+        "update app.imports
+         set rows_done = coalesce($3, rows_done), failure = $4,
+             state = case when $4::text is null then state else 'failed' end
+         where company_id = $1 and id = $2 and state = 'running'",
+        user.company_id,
+        id,
+        done,
+        failure
+    )
+    .execute(&mut *ctx.tx)
+    .await?;
+    ctx.commit().await
 }
 
 fn refuse(errors: &mut Vec<RowError>, counts: &mut HashMap<&'static str, i32>, error: RowError) {
@@ -527,7 +686,7 @@ pub async fn undo(conn: &mut PgConnection, user: &CurrentUser, id: Uuid) -> Resu
            where company_id = $1 and id = $2
            returning id, kind, file_name, source, mapping as "mapping: Json<Mapping>", headers, created_by,
                      created_at, created_count, updated_count, skipped_count, refused_count, state,
-                     undo_deadline, undone_at"#,
+                     undo_deadline, undone_at, rows_total, rows_done, failure"#,
         user.company_id,
         id
     )

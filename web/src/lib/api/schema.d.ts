@@ -2105,6 +2105,8 @@ export type components = {
             created_by?: string | null;
             /** Format: int32 */
             created_count: number;
+            /** @description Why a `failed` import stopped (it changed nothing). */
+            failure?: string | null;
             file_name: string;
             headers: string[];
             /** Format: uuid */
@@ -2118,13 +2120,23 @@ export type components = {
             /** Format: int32 */
             refused_count: number;
             /** Format: int32 */
+            rows_done?: number | null;
+            /**
+             * Format: int32
+             * @description The file's rows, and how many are done: a `running` import's progress.
+             */
+            rows_total?: number | null;
+            /** Format: int32 */
             skipped_count: number;
             /**
              * @description The source system (a preset's name, or `spreadsheet`): external ids
              *     are unique per source.
              */
             source: string;
-            /** @description `dry_run`, `applied` or `undone`. */
+            /**
+             * @description `running` (a background import, not finished yet), `dry_run`,
+             *     `applied`, `undone` or `failed`.
+             */
             state: string;
             /**
              * Format: date-time
@@ -2554,6 +2566,8 @@ export type components = {
                 created_by?: string | null;
                 /** Format: int32 */
                 created_count: number;
+                /** @description Why a `failed` import stopped (it changed nothing). */
+                failure?: string | null;
                 file_name: string;
                 headers: string[];
                 /** Format: uuid */
@@ -2567,13 +2581,23 @@ export type components = {
                 /** Format: int32 */
                 refused_count: number;
                 /** Format: int32 */
+                rows_done?: number | null;
+                /**
+                 * Format: int32
+                 * @description The file's rows, and how many are done: a `running` import's progress.
+                 */
+                rows_total?: number | null;
+                /** Format: int32 */
                 skipped_count: number;
                 /**
                  * @description The source system (a preset's name, or `spreadsheet`): external ids
                  *     are unique per source.
                  */
                 source: string;
-                /** @description `dry_run`, `applied` or `undone`. */
+                /**
+                 * @description `running` (a background import, not finished yet), `dry_run`,
+                 *     `applied`, `undone` or `failed`.
+                 */
                 state: string;
                 /**
                  * Format: date-time
@@ -5259,6 +5283,11 @@ export interface operations {
                 mapping_name?: string;
                 /** @description Default true: report what would happen and change nothing. */
                 dry_run?: boolean;
+                /**
+                 * @description Run after the request answers (202, state `running`; follow it with
+                 *     `GET /api/v1/imports/{id}`). Default: for files over 1 MB.
+                 */
+                background?: boolean;
             };
             header?: never;
             path?: never;
@@ -5273,6 +5302,15 @@ export interface operations {
         responses: {
             /** @description Run and recorded: counts, matches, refused rows */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description Recorded and running in the background: the report's import is `running`; follow it with GET /api/v1/imports/{id} */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5328,6 +5366,11 @@ export interface operations {
                 mapping_name?: string;
                 /** @description Default true: report what would happen and change nothing. */
                 dry_run?: boolean;
+                /**
+                 * @description Run after the request answers (202, state `running`; follow it with
+                 *     `GET /api/v1/imports/{id}`). Default: for files over 1 MB.
+                 */
+                background?: boolean;
             };
             header?: never;
             path?: never;
