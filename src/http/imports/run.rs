@@ -80,14 +80,17 @@ pub async fn run(
         }
     };
     sqlx::query("savepoint import_rows").execute(&mut *conn).await?;
+    let citus = crate::db::citus::detect(&mut *conn).await.map_err(Error::Internal)?.is_citus();
     // Citus refuses INSERT … SELECT from a set-returning function: there
     // every row goes through app.import_rows alone.
-    let bulk = options.kind == Kind::Customers
-        && !crate::db::citus::detect(&mut *conn).await.map_err(Error::Internal)?.is_citus();
+    let bulk = options.kind == Kind::Customers && !citus;
     // The request's force_custom_plan is for handlers' optional filters; here
     // the same trigger statements run for every row of every chunk, and
-    // planning them again each time was most of a row's cost.
-    sqlx::query("set local plan_cache_mode = auto").execute(&mut *conn).await?;
+    // planning them again each time was most of a row's cost. Not on Citus,
+    // which routes a statement to its shard when it plans it (db/citus.sql).
+    if !citus {
+        sqlx::query("set local plan_cache_mode = auto").execute(&mut *conn).await?;
+    }
 
     let mut counts: HashMap<&'static str, i32> = HashMap::new();
     let mut errors: Vec<RowError> = Vec::new();
