@@ -29,7 +29,7 @@ insert into checklist_exception values
   ('identities',     'global reference', 'a person: the memberships (app.users) of every company point at it');
 grant select on checklist_exception to public;
 
-select plan(42);
+select plan(43);
 
 -- On Citus (issue #14) fieldops migrate writes the policies in the shape Citus
 -- accepts (src/db/citus.rs, policy_sql); the checks of their shape follow it.
@@ -201,6 +201,13 @@ select is(
   case when exists (select 1 from pg_extension where extname = 'citus') then null
        else array['app.audit_row()', 'auth.request_context()'] end,
   'the context and the audit trigger keep one plan per connection on one server, and plan with their values on Citus (db/migrations/0019, db/citus.sql)');
+
+-- An import keeps its plans (src/http/imports/run.rs); this lookup must not
+-- keep one (db/migrations/0037).
+select ok(
+  (select p.proconfig @> array['plan_cache_mode=force_custom_plan'] from pg_proc p
+    where p.oid = 'app.assign_account_number()'::regprocedure),
+  'the account-number lookup is planned for its company every time, inside an import too (db/migrations/0037)');
 
 select is_definer('app', 'audit_row', '{}'::name[],
   'the audit trigger function is SECURITY DEFINER: request roles need no write on the log');

@@ -87,12 +87,17 @@ async fn run_as(
         file_name: args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         mapping: None,
         dry_run: !args.apply,
+        existing: None,
     };
     let started = Instant::now();
-    let bar = indicatif::ProgressBar::new_spinner();
+    let total = run::count_rows(bytes).map_err(anyhow::Error::from)?;
+    let bar = indicatif::ProgressBar::new(total as u64);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {pos} rows, {per_sec} ({elapsed})")
-            .map_err(anyhow::Error::from)?,
+        indicatif::ProgressStyle::with_template(
+            "[{bar:40}] {pos}/{len} rows, {per_sec}, {elapsed} (about {eta} left)",
+        )
+        .map_err(anyhow::Error::from)?
+        .progress_chars("=> "),
     );
     let report = run::run(&mut tx, user, bytes, options, &mut |done| bar.set_position(done as u64))
         .await

@@ -488,3 +488,158 @@ async fn imports_and_exports_are_the_admins_and_their_companys_own() {
     assert_eq!(status, StatusCode::OK);
     assert!(String::from_utf8(csv).expect("utf-8").starts_with("id,customer_id,"));
 }
+
+/// A Service Fusion file of `count` generated customers, `edit` changing any row.
+fn generated_file(count: usize, edit: impl Fn(usize) -> Option<String>) -> Vec<u8> {
+    let rows: Vec<String> = (0..count)
+        .map(|i| {
+            edit(i).unwrap_or_else(|| {
+                format!(
+                    "CH-{i},Chunk {i},First{i},Last{i},555-{:03}-{:04},c{i}@chunk.test,{i} Chunk St,Springfield,IL,62701,",
+                    i / 10_000,
+                    i % 10_000
+                )
+            })
+        })
+        .collect();
+    sf_file(&rows.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// The generated file's customers still active.
+const CHUNK_CUSTOMERS: &str =
+    "select count(*) from app.customers where company_id = $1 and name like 'Chunk %' and deleted_at is null";
+
+async fn count_of(app: &TestApp, sql: &str, company_id: Uuid) -> i64 {
+    sqlx::query_scalar(sql).bind(company_id).fetch_one(&app.owner).await.expect("count")
+}
+
+#[tokio::test]
+async fn a_refused_row_in_the_middle_of_a_chunk_is_reported_and_the_others_land() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let token = &acme.admin.access;
+    // 1,200 rows: chunks of 1,000 and 200. Row 501 (the file's numbering)
+    // has an id but no name, which only the database refuses; row 1002, the
+    // second chunk's first, is row 2's id again (an update); row 1102 repeats
+    // row 1052's id inside the second chunk.
+    let file = generated_file(1200, |i| match i {
+        499 => Some("CH-499,,,,,,,,,,".to_owned()),
+        1000 => Some("CH-0,Chunk 0 renamed,,,,,,,,,".to_owned()),
+        1100 => Some("CH-1050,Chunk 1050 again,,,,,,,,,".to_owned()),
+        _ => None,
+    });
+    // In the background: the 30 s of a request are not the test's point.
+    let dry = upload(&app, token, "kind=customers&preset=servicefusion&background=true", file.clone()).await;
+    let dry = follow(&app, token, dry, 1200).await;
+    assert_eq!(counts(&dry), (1197, 2, 0, 1), "{:?}", dry.body);
+    assert_eq!(count_of(&app, CHUNK_CUSTOMERS, acme.id).await, 0, "a dry run rolls back");
+
+    let applied =
+        upload(&app, token, "kind=customers&preset=servicefusion&dry_run=false&background=true", file).await;
+    let applied = follow(&app, token, applied, 1200).await;
+    assert_eq!(counts(&applied), (1197, 2, 0, 1), "{:?}", applied.body);
+    let errors = applied.body["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1);
+    assert_eq!((errors[0]["row"].as_i64(), errors[0]["column"].as_str()), (Some(501), Some("Customer Name")));
+    assert_eq!(count_of(&app, CHUNK_CUSTOMERS, acme.id).await, 1197);
+    let names = customer_names(&app, acme.id).await;
+    assert!(names.contains(&"Chunk 0 renamed".to_owned()) && names.contains(&"Chunk 1050 again".to_owned()));
+    assert!(!names.contains(&"Chunk 0".to_owned()) && !names.contains(&"Chunk 1050".to_owned()));
+    // Every created customer is whole: its address, its contact with phone
+    // and email, its external id; the refused row left nothing.
+    let whole = "select count(*) from app.customers c
+                 join app.service_locations l on l.company_id = c.company_id and l.customer_id = c.id
+                   and l.line1 like '% Chunk St' and l.city = 'Springfield'
+                 where c.company_id = $1 and c.name like 'Chunk %'
+                   and (select count(*) from app.contact_methods m
+                        where m.company_id = c.company_id and m.customer_id = c.id and m.is_primary) = 2
+                   and exists (select 1 from app.external_refs r where r.company_id = c.company_id
+                               and r.record_id = c.id and r.source = 'servicefusion')";
+    assert_eq!(count_of(&app, whole, acme.id).await, 1197);
+    let refs = "select count(*) from app.external_refs where company_id = $1 and external_id like 'CH-%'";
+    assert_eq!(count_of(&app, refs, acme.id).await, 1197, "CH-499 has none");
+
+    // Undo takes the whole import back, the bulk-written rows too.
+    let id = applied.body["import"]["id"].as_str().unwrap_or_default().to_owned();
+    let undone = app.post(&format!("/api/v1/imports/{id}/undo"), token, json!({})).await;
+    assert_eq!(undone.status, StatusCode::OK, "{:?}", undone.body);
+    assert_eq!(count_of(&app, CHUNK_CUSTOMERS, acme.id).await, 0);
+    assert_eq!(count_of(&app, refs, acme.id).await, 0);
+}
+
+#[tokio::test]
+async fn rows_either_side_of_a_chunk_boundary_import_as_one_file() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let token = &acme.admin.access;
+    // 1,001 rows: the first chunk's last row (1001) and the second chunk's
+    // only row (1002) carry the same id, so the second updates what the
+    // first created.
+    let file = generated_file(1001, |i| (i == 1000).then(|| "CH-999,Chunk 999 last,,,,,,,,,".to_owned()));
+    let applied =
+        upload(&app, token, "kind=customers&preset=servicefusion&dry_run=false", file.clone()).await;
+    assert_eq!(applied.status, StatusCode::CREATED, "{:?}", applied.body);
+    assert_eq!(counts(&applied), (1000, 1, 0, 0));
+    assert_eq!(count_of(&app, CHUNK_CUSTOMERS, acme.id).await, 1000);
+    assert!(customer_names(&app, acme.id).await.contains(&"Chunk 999 last".to_owned()));
+
+    // The same file again matches every row: nothing is created twice.
+    let again = upload(&app, token, "kind=customers&preset=servicefusion&dry_run=false", file).await;
+    let (created, _, _, refused) = counts(&again);
+    assert_eq!((created, refused), (0, 0), "{:?}", again.body);
+    assert_eq!(count_of(&app, CHUNK_CUSTOMERS, acme.id).await, 1000);
+}
+
+/// Follows a background import (a 202) until it is no longer running.
+async fn follow(app: &TestApp, token: &str, reply: Reply, rows: i64) -> Reply {
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
+    assert_eq!(reply.body["import"]["state"], "running");
+    assert_eq!(reply.body["import"]["rows_total"], rows);
+    let id = reply.body["import"]["id"].as_str().unwrap_or_default().to_owned();
+    let location = reply.headers.get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_owned();
+    assert_eq!(location, format!("/api/v1/imports/{id}"));
+    let mut done = 0;
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(180) {
+        let now = app.get(&location, token).await;
+        assert_eq!(now.status, StatusCode::OK, "{:?}", now.body);
+        let rows_done = now.body["import"]["rows_done"].as_i64().unwrap_or_default();
+        assert!(rows_done >= done && rows_done <= rows, "progress only grows: {:?}", now.body);
+        done = rows_done;
+        if now.body["import"]["state"] != "running" {
+            return now;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("import {id} still running after three minutes");
+}
+
+#[tokio::test]
+async fn a_background_import_answers_at_once_and_its_progress_is_followed_to_the_end() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let token = &acme.admin.access;
+    let file = generated_file(1500, |i| (i == 700).then(|| "CH-700,,,,,,,,,,".to_owned()));
+
+    // A dry run in the background ends as a dry run: counted, nothing kept.
+    let dry = upload(&app, token, "kind=customers&preset=servicefusion&background=true", file.clone()).await;
+    let dry = follow(&app, token, dry, 1500).await;
+    assert_eq!(dry.body["import"]["state"], "dry_run", "{:?}", dry.body);
+    assert_eq!(counts(&dry), (1499, 0, 0, 1));
+    assert_eq!(count_of(&app, CHUNK_CUSTOMERS, acme.id).await, 0);
+
+    let applied =
+        upload(&app, token, "kind=customers&preset=servicefusion&background=true&dry_run=false", file).await;
+    let applied = follow(&app, token, applied, 1500).await;
+    assert_eq!(applied.body["import"]["state"], "applied", "{:?}", applied.body);
+    assert_eq!(counts(&applied), (1499, 0, 0, 1));
+    assert_eq!(applied.body["import"]["rows_done"], 1500);
+    assert_eq!(applied.body["errors"][0]["row"], 702);
+    assert_eq!(count_of(&app, CHUNK_CUSTOMERS, acme.id).await, 1499);
+
+    // Undone as one step, like a request's import.
+    let id = applied.body["import"]["id"].as_str().unwrap_or_default().to_owned();
+    let undone = app.post(&format!("/api/v1/imports/{id}/undo"), token, json!({})).await;
+    assert_eq!(undone.status, StatusCode::OK, "{:?}", undone.body);
+    assert_eq!(count_of(&app, CHUNK_CUSTOMERS, acme.id).await, 0);
+}

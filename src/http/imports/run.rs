@@ -13,7 +13,11 @@ use super::{
     mapping::{self, Columns, Mapping},
     parse, Import, ImportReport, Kind, RowError, RowMatch,
 };
-use crate::http::shared::{context::CurrentUser, error::constraint_field, Error, Result};
+use crate::http::shared::{
+    context::{Ctx, CurrentUser},
+    error::constraint_field,
+    AppState, Error, Result,
+};
 
 /// Rows per call of the import function: large enough that round trips do
 /// not count, small enough that a chunk's JSON stays a few hundred kB.
@@ -29,6 +33,9 @@ pub struct Options {
     /// None: proposed from the headers (and the preset named by `source`).
     pub mapping: Option<Mapping>,
     pub dry_run: bool,
+    /// A background import's record, written (state `running`) and committed
+    /// before the run, so that its progress can be followed.
+    pub existing: Option<Uuid>,
 }
 
 struct Outcome {
@@ -51,25 +58,39 @@ pub async fn run(
 ) -> Result<ImportReport> {
     let mut table = parse::open(bytes)?;
     let headers = table.headers.clone();
-    let preset = mapping::PRESETS.contains(&options.source.as_str()).then_some(options.source.as_str());
-    let mapping = options.mapping.unwrap_or_else(|| mapping::propose(options.kind, preset, &headers));
-    mapping::check(options.kind, &mapping, &headers)?;
+    let mapping = resolve_mapping(&options, &headers)?;
     let columns = Columns::new(&mapping, &headers);
 
-    let import_id = sqlx::query_scalar!(
-        "insert into app.imports (kind, file_name, source, mapping, created_by, state, headers)
-         values ($1, $2, $3, $4, $5, $6, $7) returning id",
-        options.kind.as_str(),
-        options.file_name,
-        options.source,
-        Json(&mapping) as _,
-        user.user_id,
-        if options.dry_run { "dry_run" } else { "applied" },
-        &headers,
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    let import_id = match options.existing {
+        Some(id) => id,
+        None => {
+            sqlx::query_scalar!(
+                "insert into app.imports (kind, file_name, source, mapping, created_by, state, headers)
+                 values ($1, $2, $3, $4, $5, $6, $7) returning id",
+                options.kind.as_str(),
+                options.file_name,
+                options.source,
+                Json(&mapping) as _,
+                user.user_id,
+                if options.dry_run { "dry_run" } else { "applied" },
+                &headers,
+            )
+            .fetch_one(&mut *conn)
+            .await?
+        }
+    };
     sqlx::query("savepoint import_rows").execute(&mut *conn).await?;
+    let citus = crate::db::citus::detect(&mut *conn).await.map_err(Error::Internal)?.is_citus();
+    // Citus refuses INSERT … SELECT from a set-returning function: there
+    // every row goes through app.import_rows alone.
+    let bulk = options.kind == Kind::Customers && !citus;
+    // The request's force_custom_plan is for handlers' optional filters; here
+    // the same trigger statements run for every row of every chunk, and
+    // planning them again each time was most of a row's cost. Not on Citus,
+    // which routes a statement to its shard when it plans it (db/citus.sql).
+    if !citus {
+        sqlx::query("set local plan_cache_mode = auto").execute(&mut *conn).await?;
+    }
 
     let mut counts: HashMap<&'static str, i32> = HashMap::new();
     let mut errors: Vec<RowError> = Vec::new();
@@ -109,8 +130,14 @@ pub async fn run(
             }
         }
         if !chunk.is_empty() {
-            let rows = serde_json::Value::Array(std::mem::take(&mut chunk));
-            for outcome in apply_chunk(conn, options.kind, import_id, &options.source, rows).await? {
+            let rows = std::mem::take(&mut chunk);
+            let outcomes = if bulk {
+                apply_chunk_set_based(conn, user, import_id, &options.source, rows).await?
+            } else {
+                apply_chunk(conn, options.kind, import_id, &options.source, serde_json::Value::Array(rows))
+                    .await?
+            };
+            for outcome in outcomes {
                 let values = pending.remove(&outcome.row_number).unwrap_or_default();
                 match outcome.outcome.as_str() {
                     "refused" => {
@@ -161,14 +188,28 @@ pub async fn run(
     // The transaction that applied it, as its own history records it (on
     // Citus the audit rows are written on the company's node, with that
     // node's transaction id).
+    // A background import's record was inserted by the request, in another
+    // transaction: this one's history of it is the change to `applied`.
+    if options.existing.is_some() && !options.dry_run {
+        sqlx::query!(
+            "update app.imports set state = 'applied' where company_id = $1 and id = $2",
+            user.company_id,
+            import_id
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
     let applied_xact = if options.dry_run {
         None
     } else {
         sqlx::query_scalar!(
             "select xact_id from app.audit_log
-             where company_id = $1 and table_name = 'imports' and row_id = $2 and action = 'INSERT'",
+             where company_id = $1 and table_name = 'imports' and row_id = $2
+               and case when $3 then action = 'UPDATE' and changes -> 'state' ->> 1 = 'applied'
+                        else action = 'INSERT' end",
             user.company_id,
-            import_id
+            import_id,
+            options.existing.is_some()
         )
         .fetch_optional(&mut *conn)
         .await?
@@ -176,14 +217,14 @@ pub async fn run(
     let import = sqlx::query_as!(
         Import,
         r#"update app.imports set created_count = $3, updated_count = $4, skipped_count = $5, refused_count = $6,
-                  errors = $7, applied_xact = $8,
+                  errors = $7, applied_xact = $8, state = $10, rows_done = $11, rows_total = $11,
                   -- No CASE around now() (Citus refuses it in an UPDATE): a dry run's
                   -- null interval leaves no deadline.
                   undo_deadline = now() + $9::interval
            where company_id = $1 and id = $2
            returning id, kind, file_name, source, mapping as "mapping: Json<Mapping>", headers, created_by,
                      created_at, created_count, updated_count, skipped_count, refused_count, state,
-                     undo_deadline, undone_at"#,
+                     undo_deadline, undone_at, rows_total, rows_done, failure"#,
         user.company_id,
         import_id,
         counts.get("created").copied().unwrap_or(0),
@@ -193,11 +234,146 @@ pub async fn run(
         Json(&errors) as _,
         applied_xact,
         applied_xact.map(|_| sqlx::postgres::types::PgInterval { months: 0, days: 0, microseconds: 24 * 3600 * 1_000_000 }),
+        if options.dry_run { "dry_run" } else { "applied" },
+        i32::try_from(number.saturating_sub(1)).unwrap_or(i32::MAX),
     )
     .fetch_one(&mut *conn)
     .await?;
     errors.truncate(REPORTED);
     Ok(ImportReport { import, encoding: table.encoding.as_str().to_owned(), matches, errors })
+}
+
+/// The mapping asked for, else the one proposed from the headers (and the
+/// preset named by the source); checked against the file's headers.
+fn resolve_mapping(options: &Options, headers: &[String]) -> Result<Mapping> {
+    let preset = mapping::PRESETS.contains(&options.source.as_str()).then_some(options.source.as_str());
+    let mapping = options.mapping.clone().unwrap_or_else(|| mapping::propose(options.kind, preset, headers));
+    mapping::check(options.kind, &mapping, headers)?;
+    Ok(mapping)
+}
+
+/// The file's rows (after the header), for a progress bar's total.
+pub fn count_rows(bytes: &[u8]) -> Result<usize> {
+    let mut table = parse::open(bytes)?;
+    let mut rows = 0;
+    while table.next_record().is_some() {
+        rows += 1;
+    }
+    Ok(rows)
+}
+
+/// Records a background import (`running`, its rows to do) in the caller's
+/// transaction, with the mapping it will run with; the caller commits, then
+/// runs it with [`spawn`].
+pub async fn record_running(
+    conn: &mut PgConnection,
+    user: &CurrentUser,
+    bytes: &[u8],
+    options: &mut Options,
+) -> Result<(Import, String)> {
+    let table = parse::open(bytes)?;
+    let headers = table.headers.clone();
+    let mapping = resolve_mapping(options, &headers)?;
+    let total = i32::try_from(count_rows(bytes)?).unwrap_or(i32::MAX);
+    let import = sqlx::query_as!(
+        Import,
+        r#"insert into app.imports (kind, file_name, source, mapping, created_by, state, headers, rows_total, rows_done)
+           values ($1, $2, $3, $4, $5, 'running', $6, $7, 0)
+           returning id, kind, file_name, source, mapping as "mapping: Json<Mapping>", headers, created_by,
+                     created_at, created_count, updated_count, skipped_count, refused_count, state,
+                     undo_deadline, undone_at, rows_total, rows_done, failure"#,
+        options.kind.as_str(),
+        options.file_name,
+        options.source,
+        Json(&mapping) as _,
+        user.user_id,
+        &headers,
+        total,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    options.mapping = Some(mapping);
+    options.existing = Some(import.id);
+    Ok((import, table.encoding.as_str().to_owned()))
+}
+
+/// Runs a recorded background import after its request: in a transaction of
+/// its own, as the admin in the admin's verified context (the session the
+/// request came with), as the request would have. Its progress goes to the
+/// record after each chunk, each time in a short transaction of its own; a
+/// failure rolls the import back and records why.
+pub fn spawn(state: AppState, user: CurrentUser, bytes: bytes::Bytes, options: Options) {
+    let Some(id) = options.existing else { return };
+    tokio::spawn(async move {
+        let (sender, receiver) = tokio::sync::watch::channel(0usize);
+        let writer = tokio::spawn(write_progress(state.clone(), user, id, receiver));
+        let outcome = async {
+            let mut ctx = Ctx::open(&state, user).await?;
+            run(&mut ctx.tx, &user, &bytes, options, &mut |done| {
+                sender.send_replace(done);
+            })
+            .await?;
+            ctx.commit().await
+        }
+        .await;
+        drop(sender);
+        if let Err(e) = writer.await {
+            tracing::warn!(error = %e, import = %id, "import progress writer ended");
+        }
+        if let Err(e) = outcome {
+            tracing::error!(error = %e, import = %id, "background import failed");
+            let reason = match &e {
+                Error::Internal(_) | Error::Database(_) => {
+                    "the import stopped on an internal error; nothing was imported".to_owned()
+                }
+                other => other.to_string().chars().take(2000).collect(),
+            };
+            if let Err(e) = note_running(&state, user, id, None, Some(&reason)).await {
+                tracing::error!(error = %e, import = %id, "recording a failed import");
+            }
+        }
+    });
+}
+
+/// Writes the rows done to a running import's record as they change; a
+/// write that fails only loses that update (the next one catches up).
+async fn write_progress(
+    state: AppState,
+    user: CurrentUser,
+    id: Uuid,
+    mut receiver: tokio::sync::watch::Receiver<usize>,
+) {
+    while receiver.changed().await.is_ok() {
+        let done = i32::try_from(*receiver.borrow_and_update()).unwrap_or(i32::MAX);
+        if let Err(e) = note_running(&state, user, id, Some(done), None).await {
+            tracing::warn!(error = %e, import = %id, "writing an import's progress");
+        }
+    }
+}
+
+/// A running import's progress, or its failure, in a short transaction of
+/// its own. Only while it runs: the import's own commit may come first.
+async fn note_running(
+    state: &AppState,
+    user: CurrentUser,
+    id: Uuid,
+    done: Option<i32>,
+    failure: Option<&str>,
+) -> Result<()> {
+    let mut ctx = Ctx::open(state, user).await?;
+    sqlx::query!(
+        "update app.imports
+         set rows_done = coalesce($3, rows_done), failure = $4,
+             state = case when $4::text is null then state else 'failed' end
+         where company_id = $1 and id = $2 and state = 'running'",
+        user.company_id,
+        id,
+        done,
+        failure
+    )
+    .execute(&mut *ctx.tx)
+    .await?;
+    ctx.commit().await
 }
 
 fn refuse(errors: &mut Vec<RowError>, counts: &mut HashMap<&'static str, i32>, error: RowError) {
@@ -227,6 +403,211 @@ async fn apply_chunk(
     .fetch_all(&mut *conn)
     .await?;
     Ok(outcomes)
+}
+
+/// A chunk of customer rows, set-based: the rows whose external id is new
+/// are written by one statement per table (customers, their first locations'
+/// addresses, contacts, contact methods, external ids), still as the admin,
+/// so RLS, every constraint and every trigger check each row as before. The
+/// rows that match a record, and any chunk the set-based statements cannot
+/// take whole, go through `app.import_rows` row by row, which reports each
+/// refused row with its reason.
+async fn apply_chunk_set_based(
+    conn: &mut PgConnection,
+    user: &CurrentUser,
+    import_id: Uuid,
+    source: &str,
+    rows: Vec<serde_json::Value>,
+) -> Result<Vec<Outcome>> {
+    let ids: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.get("external_id").and_then(|v| v.as_str()).map(str::to_owned))
+        .collect();
+    let distinct: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+    // A row without an id is matched by phone, email or address against the
+    // rows before it, and a repeated id updates what its first row created:
+    // both depend on the order of the rows, which only row by row keeps.
+    if ids.len() != rows.len() || distinct.len() != ids.len() {
+        return apply_chunk(conn, Kind::Customers, import_id, source, serde_json::Value::Array(rows)).await;
+    }
+    let known: std::collections::HashSet<String> = sqlx::query_scalar!(
+        // A join, not `external_id = any($3)`: planned while the company had
+        // few ids, that ran as a filter over all of them, a thousand
+        // comparisons each, for every chunk.
+        "select r.external_id from unnest($3::text[]) as u (external_id)
+         join app.external_refs r on r.company_id = $1 and r.source = $2 and r.kind = 'customer'
+                                 and r.external_id = u.external_id",
+        user.company_id,
+        source,
+        &ids
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    let (matched, new): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        .partition(|r| r.get("external_id").and_then(|v| v.as_str()).is_some_and(|id| known.contains(id)));
+
+    let mut outcomes = Vec::with_capacity(matched.len() + new.len());
+    if !new.is_empty() {
+        sqlx::query("savepoint import_chunk").execute(&mut *conn).await?;
+        match create_customers(conn, user, import_id, source, &new).await {
+            Ok(Some(created)) => {
+                sqlx::query("release savepoint import_chunk").execute(&mut *conn).await?;
+                outcomes.extend(created);
+            }
+            // A refused row fails its statement whole: the chunk's rows go
+            // again one by one, each in its own subtransaction.
+            Ok(None) | Err(sqlx::Error::Database(_)) => {
+                sqlx::query("rollback to savepoint import_chunk").execute(&mut *conn).await?;
+                sqlx::query("release savepoint import_chunk").execute(&mut *conn).await?;
+                outcomes.extend(
+                    apply_chunk(conn, Kind::Customers, import_id, source, serde_json::Value::Array(new))
+                        .await?,
+                );
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !matched.is_empty() {
+        outcomes.extend(
+            apply_chunk(conn, Kind::Customers, import_id, source, serde_json::Value::Array(matched)).await?,
+        );
+    }
+    outcomes.sort_by_key(|o| o.row_number);
+    Ok(outcomes)
+}
+
+/// New customers, as `app.import_customer_row` creates one, a statement per
+/// table for the whole chunk. None: the customers came back in another
+/// order than the rows (never seen: an INSERT … SELECT … ORDER BY inserts
+/// and returns in that order), so the chunk goes row by row instead.
+async fn create_customers(
+    conn: &mut PgConnection,
+    user: &CurrentUser,
+    import_id: Uuid,
+    source: &str,
+    rows: &[serde_json::Value],
+) -> std::result::Result<Option<Vec<Outcome>>, sqlx::Error> {
+    let created = sqlx::query!(
+        r#"insert into app.customers (name, email, phone, address, notes, tags)
+           select r ->> 'name', r ->> 'email', r ->> 'phone',
+                  nullif(concat_ws(', ', r ->> 'line1', r ->> 'line2', r ->> 'city', r ->> 'region',
+                                   r ->> 'postal_code'), ''),
+                  r ->> 'notes', coalesce(array(select jsonb_array_elements_text(r -> 'tags')), '{}')
+           from jsonb_array_elements($1::jsonb) with ordinality as e (r, n)
+           order by e.n
+           returning id, name"#,
+        serde_json::Value::Array(rows.to_vec())
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let in_order = created.len() == rows.len()
+        && created
+            .iter()
+            .zip(rows)
+            .all(|(c, r)| r.get("name").and_then(|v| v.as_str()) == Some(c.name.as_str()));
+    if !in_order {
+        return Ok(None);
+    }
+    let mut rows: Vec<serde_json::Value> = rows.to_vec();
+    for (row, customer) in rows.iter_mut().zip(&created) {
+        if let Some(row) = row.as_object_mut() {
+            row.insert("customer_id".into(), customer.id.to_string().into());
+        }
+    }
+    let with_ids = serde_json::Value::Array(rows);
+
+    // Their first locations (made by app.create_first_location) get the
+    // address.
+    sqlx::query!(
+        "update app.service_locations l
+         set line1 = r ->> 'line1', line2 = r ->> 'line2', city = r ->> 'city', region = r ->> 'region',
+             postal_code = r ->> 'postal_code', country = r ->> 'country'
+         from jsonb_array_elements($2::jsonb) as e (r)
+         where l.company_id = $1 and l.customer_id = (r ->> 'customer_id')::uuid
+           and (r ? 'line1' or r ? 'city' or r ? 'postal_code')",
+        user.company_id,
+        with_ids
+    )
+    .execute(&mut *conn)
+    .await?;
+
+    // The phone and email: a primary contact of the new customer, and its
+    // methods (each the first of its kind, so primary).
+    let contacts = sqlx::query!(
+        r#"insert into app.contacts (customer_id, name, is_primary)
+           select (r ->> 'customer_id')::uuid, coalesce(r ->> 'contact_name', r ->> 'name', 'Contact'), true
+           from jsonb_array_elements($1::jsonb) with ordinality as e (r, n)
+           where r ? 'phone' or r ? 'email'
+           order by e.n
+           returning id, customer_id"#,
+        with_ids
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let contact_of: HashMap<String, String> =
+        contacts.into_iter().map(|c| (c.customer_id.to_string(), c.id.to_string())).collect();
+    let mut rows = match with_ids {
+        serde_json::Value::Array(rows) => rows,
+        _ => Vec::new(),
+    };
+    for row in rows.iter_mut().filter_map(serde_json::Value::as_object_mut) {
+        let contact =
+            row.get("customer_id").and_then(|v| v.as_str()).and_then(|c| contact_of.get(c).cloned());
+        if let Some(contact) = contact {
+            row.insert("contact_id".into(), contact.into());
+        }
+    }
+    let with_ids = serde_json::Value::Array(rows);
+    sqlx::query!(
+        "insert into app.contact_methods (customer_id, contact_id, kind, value, is_primary)
+         select (r ->> 'customer_id')::uuid, (r ->> 'contact_id')::uuid, m.kind, m.value, true
+         from jsonb_array_elements($1::jsonb) with ordinality as e (r, n),
+              lateral (values (1, 'office_phone', r ->> 'phone'), (2, 'email', r ->> 'email')) as m (o, kind, value)
+         where m.value is not null
+         order by e.n, m.o",
+        with_ids
+    )
+    .execute(&mut *conn)
+    .await?;
+
+    sqlx::query!(
+        "insert into app.external_refs (source, kind, external_id, record_id, import_id)
+         select $2, 'customer', r ->> 'external_id', (r ->> 'customer_id')::uuid, $3
+         from jsonb_array_elements($1::jsonb) with ordinality as e (r, n)
+         order by e.n",
+        with_ids,
+        source,
+        import_id
+    )
+    .execute(&mut *conn)
+    .await?;
+
+    Ok(Some(
+        created
+            .into_iter()
+            .zip(rows_numbers(&with_ids))
+            .map(|(c, n)| Outcome {
+                row_number: n,
+                outcome: "created".to_owned(),
+                record_id: Some(c.id),
+                matched_by: None,
+                constraint_name: None,
+                column_name: None,
+                message: None,
+            })
+            .collect(),
+    ))
+}
+
+fn rows_numbers(rows: &serde_json::Value) -> Vec<i32> {
+    rows.as_array()
+        .map(|rows| {
+            rows.iter().map(|r| r.get("n").and_then(|n| n.as_i64()).unwrap_or_default() as i32).collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A refused row's column (the file's header where the field is mapped) and
@@ -312,7 +693,7 @@ pub async fn undo(conn: &mut PgConnection, user: &CurrentUser, id: Uuid) -> Resu
            where company_id = $1 and id = $2
            returning id, kind, file_name, source, mapping as "mapping: Json<Mapping>", headers, created_by,
                      created_at, created_count, updated_count, skipped_count, refused_count, state,
-                     undo_deadline, undone_at"#,
+                     undo_deadline, undone_at, rows_total, rows_done, failure"#,
         user.company_id,
         id
     )

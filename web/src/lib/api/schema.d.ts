@@ -2408,6 +2408,8 @@ export type components = {
             created_by?: string | null;
             /** Format: int32 */
             created_count: number;
+            /** @description Why a `failed` import stopped (it changed nothing). */
+            failure?: string | null;
             file_name: string;
             headers: string[];
             /** Format: uuid */
@@ -2421,13 +2423,23 @@ export type components = {
             /** Format: int32 */
             refused_count: number;
             /** Format: int32 */
+            rows_done?: number | null;
+            /**
+             * Format: int32
+             * @description The file's rows, and how many are done: a `running` import's progress.
+             */
+            rows_total?: number | null;
+            /** Format: int32 */
             skipped_count: number;
             /**
              * @description The source system (a preset's name, or `spreadsheet`): external ids
              *     are unique per source.
              */
             source: string;
-            /** @description `dry_run`, `applied` or `undone`. */
+            /**
+             * @description `running` (a background import, not finished yet), `dry_run`,
+             *     `applied`, `undone` or `failed`.
+             */
             state: string;
             /**
              * Format: date-time
@@ -2923,6 +2935,8 @@ export type components = {
                 created_by?: string | null;
                 /** Format: int32 */
                 created_count: number;
+                /** @description Why a `failed` import stopped (it changed nothing). */
+                failure?: string | null;
                 file_name: string;
                 headers: string[];
                 /** Format: uuid */
@@ -2936,13 +2950,23 @@ export type components = {
                 /** Format: int32 */
                 refused_count: number;
                 /** Format: int32 */
+                rows_done?: number | null;
+                /**
+                 * Format: int32
+                 * @description The file's rows, and how many are done: a `running` import's progress.
+                 */
+                rows_total?: number | null;
+                /** Format: int32 */
                 skipped_count: number;
                 /**
                  * @description The source system (a preset's name, or `spreadsheet`): external ids
                  *     are unique per source.
                  */
                 source: string;
-                /** @description `dry_run`, `applied` or `undone`. */
+                /**
+                 * @description `running` (a background import, not finished yet), `dry_run`,
+                 *     `applied`, `undone` or `failed`.
+                 */
                 state: string;
                 /**
                  * Format: date-time
@@ -5979,6 +6003,11 @@ export interface operations {
                 mapping_name?: string;
                 /** @description Default true: report what would happen and change nothing. */
                 dry_run?: boolean;
+                /**
+                 * @description Run after the request answers (202, state `running`; follow it with
+                 *     `GET /api/v1/imports/{id}`). Default: for files over 1 MB.
+                 */
+                background?: boolean;
             };
             header?: never;
             path?: never;
@@ -5993,6 +6022,15 @@ export interface operations {
         responses: {
             /** @description Run and recorded: counts, matches, refused rows */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description Recorded and running in the background: the report's import is `running`; follow it with GET /api/v1/imports/{id} */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6048,6 +6086,11 @@ export interface operations {
                 mapping_name?: string;
                 /** @description Default true: report what would happen and change nothing. */
                 dry_run?: boolean;
+                /**
+                 * @description Run after the request answers (202, state `running`; follow it with
+                 *     `GET /api/v1/imports/{id}`). Default: for files over 1 MB.
+                 */
+                background?: boolean;
             };
             header?: never;
             path?: never;

@@ -6,11 +6,13 @@ import type { ResponseOf } from '@/lib/api/types';
 export type ImportReport = ResponseOf<'/api/v1/imports', 'post'>;
 export type ImportPreview = ResponseOf<'/api/v1/imports/preview', 'post'>;
 export type ImportRecord = ImportReport['import'];
+export type ImportDetail = ResponseOf<'/api/v1/imports/{id}', 'get'>;
 export type ImportKind = 'customers' | 'jobs';
 
 export const importKeys = {
   all: ['imports'] as const,
   list: () => [...importKeys.all, 'list'] as const,
+  detail: (id: string) => [...importKeys.all, 'detail', id] as const,
   mappings: () => [...importKeys.all, 'mappings'] as const,
 };
 
@@ -50,6 +52,15 @@ export function useRunImport() {
   return useMutation({
     mutationFn: (request: ImportRequest) => unwrap(api.POST('/api/v1/imports', upload(request))),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: importKeys.all }),
+  });
+}
+
+// GET /imports/{id}: a background import, asked again every second while it runs.
+export function useImportProgress(id: string, intervalMs = 1000) {
+  return useQuery({
+    queryKey: importKeys.detail(id),
+    queryFn: () => unwrap(api.GET('/api/v1/imports/{id}', { params: { path: { id } } })),
+    refetchInterval: (query) => (query.state.data?.import.state === 'running' || !query.state.data ? intervalMs : false),
   });
 }
 

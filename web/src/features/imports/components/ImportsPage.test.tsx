@@ -94,4 +94,37 @@ describe('ImportsPage', () => {
     await user.click(await screen.findByRole('button', { name: 'Undo' }));
     await waitFor(() => expect(calls.some((c) => c.path === `/api/v1/imports/${ID}/undo`)).toBe(true));
   });
+
+  it('follows a large file imported in the background with a progress bar, then shows its report', async () => {
+    const running = { ...report('running'), matches: [], errors: [] };
+    running.import = record('running', { rows_total: 20000, rows_done: 0, created_count: 0, refused_count: 0 });
+    server({
+      'GET /api/v1/imports': [json(200, { items: [], next_cursor: null })],
+      'POST /api/v1/imports/preview': [
+        json(200, {
+          headers: ['Customer ID', 'Customer Name'], encoding: 'utf-8', mapping: { name: 'Customer Name' },
+          fields: ['name'], presets: ['servicefusion'], sample: [],
+        }),
+      ],
+      'POST /api/v1/imports': [json(202, running)],
+      [`GET /api/v1/imports/${ID}`]: [
+        json(200, { import: record('running', { rows_total: 20000, rows_done: 5000 }), errors: [] }),
+        json(200, { import: record('dry_run', { rows_total: 20000, rows_done: 20000 }), errors: report('dry_run').errors }),
+      ],
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<ImportsPage />);
+    const file = new File(['Customer ID,Customer Name\nSF-1,Ann\n'], 'big.csv', { type: 'text/csv' });
+    await user.upload(screen.getByLabelText('File (CSV or Excel .xlsx)'), file);
+    await user.click(await screen.findByRole('button', { name: 'Dry run' }));
+
+    const bar = await screen.findByRole('progressbar', { name: 'Import of sf.csv' });
+    expect(bar).toHaveAttribute('value', '5000');
+    expect(bar).toHaveAttribute('max', '20000');
+    await waitFor(() => expect(screen.getByTestId('import-report')).toHaveTextContent('Would create 2, would update 1'), {
+      timeout: 5000,
+    });
+    expect(screen.queryByRole('progressbar')).toBeNull();
+    expect(screen.getByRole('table', { name: 'Refused rows' })).toHaveTextContent('is not a valid email address');
+  });
 });

@@ -1,18 +1,22 @@
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { Button, Card, Empty, PageHeader, QueryState, SelectField, Table, TextField, toast, useTitle } from '@/components/ui';
 import { errorMessage } from '@/lib/api/errors';
 import {
   download,
+  importKeys,
   useImports,
   usePreviewImport,
   useRunImport,
   useSaveMapping,
   useUndoImport,
+  type ImportDetail,
   type ImportKind,
   type ImportPreview,
   type ImportRecord,
   type ImportReport,
 } from '../api/imports';
+import { ImportProgress } from './ImportProgress';
 
 const PRESETS = [
   { value: '', label: 'Another spreadsheet' },
@@ -30,6 +34,9 @@ export function ImportsPage() {
   const [mapping, setMapping] = useState<Record<string, string>>({});
   const [preview, setPreview] = useState<ImportPreview | null>(null);
   const [report, setReport] = useState<ImportReport | null>(null);
+  // A large file's import runs in the background (202): followed until done.
+  const [background, setBackground] = useState<ImportReport | null>(null);
+  const queryClient = useQueryClient();
   const previewing = usePreviewImport();
   const running = useRunImport();
 
@@ -51,12 +58,29 @@ export function ImportsPage() {
     if (!file) return;
     try {
       const answer = await running.mutateAsync({ file, kind, preset, mapping, dryRun });
+      setReport(null);
+      if (answer.import.state === 'running') {
+        setBackground(answer);
+        return;
+      }
       setReport(answer);
       if (!dryRun) toast(`Imported: ${answer.import.created_count} created, ${answer.import.updated_count} updated`);
     } catch (e) {
       toast(errorMessage(e), 'error');
     }
   };
+
+  const finished = useCallback(
+    (detail: ImportDetail) => {
+      if (!background) return;
+      setBackground(null);
+      setReport({ ...background, import: detail.import, errors: detail.errors });
+      if (detail.import.state === 'failed') toast(`The import failed: ${detail.import.failure ?? 'unknown reason'}`, 'error');
+      else if (detail.import.state === 'applied') toast(`Imported: ${detail.import.created_count} created, ${detail.import.updated_count} updated`);
+      void queryClient.invalidateQueries({ queryKey: importKeys.all });
+    },
+    [background, queryClient],
+  );
 
   return (
     <div className="page page-narrow">
@@ -97,14 +121,15 @@ export function ImportsPage() {
         {preview ? (
           <Card title="3. Dry run, then apply">
             <div className="row">
-              <Button variant="primary" busy={running.isPending} onClick={() => void run(true)}>
+              <Button variant="primary" busy={running.isPending || !!background} onClick={() => void run(true)}>
                 Dry run
               </Button>
-              <Button busy={running.isPending} disabled={!report || report.import.state !== 'dry_run'} onClick={() => void run(false)}>
+              <Button busy={running.isPending || !!background} disabled={!report || report.import.state !== 'dry_run'} onClick={() => void run(false)}>
                 Apply
               </Button>
             </div>
             {running.isPending ? <p role="status">Importing {file?.name}…</p> : null}
+            {background ? <ImportProgress id={background.import.id} fileName={background.import.file_name} onDone={finished} /> : null}
             {report ? <ReportView report={report} /> : null}
           </Card>
         ) : null}
@@ -170,6 +195,13 @@ function MappingCard({ kind, preset, preview, mapping, onChange }: { kind: Impor
 function ReportView({ report }: { report: ImportReport }) {
   const i = report.import;
   const dry = i.state === 'dry_run';
+  if (i.state === 'failed') {
+    return (
+      <p role="alert" data-testid="import-report">
+        The import failed and changed nothing: {i.failure}
+      </p>
+    );
+  }
   return (
     <div className="stack" data-testid="import-report">
       <p>
