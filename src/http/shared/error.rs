@@ -499,6 +499,10 @@ pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
 /// message is owed; should one fire anyway, it is logged as unmapped and
 /// answered with the generic 409/422. Each with the reason.
 pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
+    // A background import's progress (migration 0037): counted and written
+    // by the server, the failure text cut to length by it.
+    ("imports_rows_positive", "row counts are the server's, counted from zero"),
+    ("imports_failure_length", "the failure is the server's message, cut to 2000 characters"),
     // Attachments (migration 0028): every column but the caption is the server's.
     ("attachments_pkey", "ids are generated"),
     ("attachments_company_fkey", "company_id comes from the context"),
