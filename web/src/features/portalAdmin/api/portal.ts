@@ -123,3 +123,13 @@ export const overviewQuery = (weeks: number) =>
     queryFn: ({ signal }) => unwrap(api.GET('/api/v1/portal-report/weekly', { params: { query: { weeks } }, signal })),
   });
 export const useOverview = (weeks: number) => useQuery(overviewQuery(weeks));
+
+// POST /customers/{id}/portal-invitations {email}: the link is mailed; the open list refreshes.
+export function useInviteCustomer(customerId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (email: string) =>
+      unwrap(api.POST('/api/v1/customers/{id}/portal-invitations', { params: { path: { id: customerId } }, body: { email } })),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['portal', 'invitations'] }),
+  });
+}
