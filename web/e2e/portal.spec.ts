@@ -140,3 +140,73 @@ test('portal: the admin revokes an invitation, chooses the digest, reads the wee
   await expect(page.getByRole('link', { name: new RegExp(`Gate hinge ${RUN}`) })).toBeVisible();
   await expectAccessible(page, 'review queue filtered by place');
 });
+
+test('portal: the admin invites a customer from its page, and the invitation is open on the portal page', async ({ page, request }) => {
+  const admin = await Api.as(request, logins.acmeAdmin);
+  const customerName = 'Riverside Cafe';
+  const customerId = await admin.customerId(customerName);
+  const invited = `invite-${RUN}@home.example`;
+
+  await signIn(page, logins.acmeAdmin);
+  await page.goto(`/admin/customers/${customerId}`);
+  const form = page.getByRole('form', { name: `Invite ${customerName} to the portal` });
+  const email = form.getByLabel('Email to invite');
+  await email.fill('not an email');
+  await form.getByRole('button', { name: 'Invite to the portal' }).click();
+  await expect(form.getByText('Enter a valid email address')).toBeVisible();
+  await email.fill(invited);
+  await form.getByRole('button', { name: 'Invite to the portal' }).click();
+  await expect(form.getByRole('status')).toContainText(`Invitation sent to ${invited}`);
+  await expectAccessible(page, 'customer page: invite to the portal');
+
+  await page.goto('/admin/portal');
+  const invitations = page.getByRole('list', { name: 'Open invitations' });
+  await expect(invitations.getByText(invited)).toBeVisible();
+  await expect(invitations.locator('li', { hasText: invited }).getByText(`for ${customerName}`)).toBeVisible();
+  // Leave no open invitation behind for the other tests.
+  await page.getByRole('button', { name: `Revoke the invitation of ${invited}` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+  await expect(page.getByText(invited)).toHaveCount(0);
+});
+
+test('portal: staff approve a pending registration into an existing customer', async ({ page, request }) => {
+  test.skip(!MAIL_DIR, 'needs E2E_MAIL_DIR, the server’s MAIL_DIR (scripts/test/test-web.sh sets both)');
+  const admin = await Api.as(request, logins.boltAdmin);
+  const before = await admin.call('GET', '/portal-settings');
+  await admin.call('PUT', '/portal-settings', { registration_mode: 'approval', locked_fields: before.locked_fields, job_status_mails: before.job_status_mails });
+  try {
+    const existing = (await admin.call('GET', '/customers?limit=1')).items[0];
+    const email = `pending-${RUN}@home.example`;
+    const name = `Paula Pending ${RUN}`;
+    const registered = await request.post('/api/v1/portal/bolt/register', {
+      data: { name, email, password: STRONG, accept_terms: true },
+    });
+    expect(registered.status(), await registered.text()).toBe(202);
+    const link = new URL(await mailedLink(email, /https?:\/\/\S+\/p\/bolt\/verify#token=[A-Za-z0-9_-]+/));
+    const verified = await request.post('/api/v1/portal/verify', { data: { token: link.hash.replace('#token=', '') } });
+    expect(verified.status(), await verified.text()).toBe(200);
+
+    await signIn(page, logins.boltAdmin);
+    await page.goto('/admin/portal');
+    const pending = page.getByRole('list', { name: 'Pending registrations' }).locator('li', { hasText: email });
+    await expect(pending.getByLabel(/A new customer/)).toBeChecked();
+    await pending.getByLabel('An existing customer').check();
+    await pending.getByLabel(`Find a customer for ${name}`).fill(existing.name);
+    // selectOption waits for the searched customer's option to be there.
+    await pending.getByRole('combobox', { name: `Customer for ${name}`, exact: true }).selectOption({ value: existing.id });
+    await expectAccessible(page, 'portal admin: approve into an existing customer');
+    await pending.getByRole('button', { name: 'Approve into this customer' }).click();
+    await expect(page.getByText(`${name} approved`)).toBeVisible();
+    await expect(page.getByRole('list', { name: 'Pending registrations' }).getByText(email)).toHaveCount(0);
+
+    const approved = await admin.call('GET', '/portal-accounts?state=approved&limit=100');
+    const account = approved.items.find((a: { email: string }) => a.email === email);
+    expect(account?.customer_id).toBe(existing.id);
+  } finally {
+    await admin.call('PUT', '/portal-settings', {
+      registration_mode: before.registration_mode,
+      locked_fields: before.locked_fields,
+      job_status_mails: before.job_status_mails,
+    });
+  }
+});

@@ -94,6 +94,14 @@ function signInAs(id: string) {
 }
 
 describe('CustomerPage', () => {
+  it("renders the route's portal panel with the loaded customer", async () => {
+    serve();
+    renderWithProviders(
+      <CustomerPage customerId="c1" jobs={jobs} portal={(c) => <p data-testid="portal-slot">{`${c.name} ${c.account_number}`}</p>} />,
+    );
+    expect(await screen.findByTestId('portal-slot')).toHaveTextContent('Harbor Apartments 42');
+  });
+
   it('shows the header, locations with map links, contacts to call or mail, and the timeline', async () => {
     serve();
     renderWithProviders(<CustomerPage customerId="c1" jobs={jobs} />);

@@ -64,10 +64,12 @@ interface CustomerPageProps {
   newJobHref?: string;
   /** The customer's files panel, from the attachments feature (composed by the route). */
   files?: ReactNode;
+  /** The customer's portal panel (inviting them), from the portal feature (composed by the route). */
+  portal?: (customer: Customer) => ReactNode;
 }
 
 /** One customer: header, locations, contacts, jobs, and the timeline of communications and jobs. */
-export function CustomerPage({ customerId, jobs, newJobHref, files }: CustomerPageProps) {
+export function CustomerPage({ customerId, jobs, newJobHref, files, portal }: CustomerPageProps) {
   const customer = useCustomer(customerId);
   const back = <BackLink to={paths.admin.customers}>All customers</BackLink>;
   return (
@@ -82,6 +84,7 @@ export function CustomerPage({ customerId, jobs, newJobHref, files }: CustomerPa
             <JobsPanel jobs={jobs} />
             <TimelinePanel customerId={c.id} jobs={jobs} />
             {files}
+            {portal?.(c)}
           </div>
         </div>
       )}

@@ -41,14 +41,16 @@ export const accountsQuery = (state: string) =>
   });
 export const useAccounts = (state: string) => useQuery(accountsQuery(state));
 
-// POST /portal-accounts/{id}/approve (a new customer from the registration) or /reject {reason}
+// POST /portal-accounts/{id}/approve {customer_id?} (into that customer, else a new one
+// from the registration) or /reject {reason}
+export type Decision = { id: string; approve: { customer_id?: string } } | { id: string; reason: string };
 export function useDecideAccount() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: ({ id, reason }: { id: string; reason?: string }) =>
-      reason === undefined
-        ? unwrap(api.POST('/api/v1/portal-accounts/{id}/approve', { params: { path: { id } }, body: {} }))
-        : unwrap(api.POST('/api/v1/portal-accounts/{id}/reject', { params: { path: { id } }, body: { reason } })),
+    mutationFn: (decision: Decision) =>
+      'approve' in decision
+        ? unwrap(api.POST('/api/v1/portal-accounts/{id}/approve', { params: { path: { id: decision.id } }, body: decision.approve }))
+        : unwrap(api.POST('/api/v1/portal-accounts/{id}/reject', { params: { path: { id: decision.id } }, body: { reason: decision.reason } })),
     onSuccess: () => client.invalidateQueries({ queryKey: portalKeys.allAccounts }),
   });
 }
@@ -123,3 +125,13 @@ export const overviewQuery = (weeks: number) =>
     queryFn: ({ signal }) => unwrap(api.GET('/api/v1/portal-report/weekly', { params: { query: { weeks } }, signal })),
   });
 export const useOverview = (weeks: number) => useQuery(overviewQuery(weeks));
+
+// POST /customers/{id}/portal-invitations {email}: the link is mailed; the open list refreshes.
+export function useInviteCustomer(customerId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (email: string) =>
+      unwrap(api.POST('/api/v1/customers/{id}/portal-invitations', { params: { path: { id: customerId } }, body: { email } })),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['portal', 'invitations'] }),
+  });
+}

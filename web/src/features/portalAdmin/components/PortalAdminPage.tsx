@@ -1,12 +1,14 @@
-import { useState } from 'react';
+import { useState, type ComponentType } from 'react';
 import { Button, Card, CheckboxField, Empty, FormError, PageHeader, QueryState, TextArea, toast, useTitle } from '@/components/ui';
 import { SelectField } from '@/components/ui/Field';
+import { ApiError } from '@/lib/api/errors';
 import { formatDateTime } from '@/lib/format';
 import {
   useAccounts,
   useDecideAccount,
   useSaveSettings,
   useSettings,
+  type Decision,
   type PortalAccount,
   type PortalSettings,
   type RegistrationMode,
@@ -25,8 +27,19 @@ const FIELDS: { field: RequestField; label: string }[] = [
   { field: 'urgency', label: 'Urgency' },
 ];
 
-/** The admin's customer portal: its settings and the registrations waiting for a decision. */
-export function PortalAdminPage() {
+/** A customer picker (the customers feature's; the route passes it in). */
+export type CustomerPickerComponent = ComponentType<{
+  purpose: string;
+  value: string;
+  onChange: (customerId: string) => void;
+  errors?: string[] | undefined;
+}>;
+
+/**
+ * The admin's customer portal: its settings and the registrations waiting for a decision.
+ * With `customerPicker`, a registration can also be approved into an existing customer.
+ */
+export function PortalAdminPage({ customerPicker }: { customerPicker?: CustomerPickerComponent } = {}) {
   useTitle('Customer portal');
   const settings = useSettings();
   return (
@@ -38,7 +51,7 @@ export function PortalAdminPage() {
         </QueryState>
       </Card>
       <Card title="Registrations waiting for approval">
-        <PendingAccounts />
+        <PendingAccounts customerPicker={customerPicker} />
       </Card>
       <Card title="Open invitations">
         <InvitationsList />
@@ -107,7 +120,7 @@ function SettingsForm({ settings }: { settings: PortalSettings }) {
   );
 }
 
-function PendingAccounts() {
+function PendingAccounts({ customerPicker }: { customerPicker?: CustomerPickerComponent | undefined }) {
   const accounts = useAccounts('pending');
   return (
     <QueryState query={accounts} loading="Loading registrations…">
@@ -117,7 +130,7 @@ function PendingAccounts() {
         ) : (
           <ul className="stack" aria-label="Pending registrations">
             {data.items.map((account) => (
-              <PendingAccount key={account.id} account={account} />
+              <PendingAccount key={account.id} account={account} customerPicker={customerPicker} />
             ))}
           </ul>
         )
@@ -126,19 +139,38 @@ function PendingAccounts() {
   );
 }
 
-function PendingAccount({ account }: { account: PortalAccount }) {
+function PendingAccount({ account, customerPicker: Picker }: { account: PortalAccount; customerPicker?: CustomerPickerComponent | undefined }) {
   const decide = useDecideAccount();
   const [reason, setReason] = useState('');
+  const [into, setInto] = useState<'new' | 'existing'>('new');
+  const [customerId, setCustomerId] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string[]>>({});
 
-  async function run(input: { id: string; reason?: string }, done: string) {
+  async function run(input: Decision, done: string) {
     setError(null);
+    setFieldErrors({});
     try {
       await decide.mutateAsync(input);
       toast(done);
     } catch (e) {
-      setError(e instanceof Error ? e.message : 'Could not decide');
+      if (e instanceof ApiError && Object.keys(e.fieldErrors).length > 0) {
+        setFieldErrors(e.fieldErrors);
+        setError(e.fieldErrors.customer_id ? 'Please choose another customer.' : e.message);
+      } else {
+        setError(e instanceof Error ? e.message : 'Could not decide');
+      }
     }
+  }
+
+  function approve() {
+    if (into === 'new') return void run({ id: account.id, approve: {} }, `${account.name} approved`);
+    if (!customerId) {
+      setError(null);
+      setFieldErrors({ customer_id: ['Choose the customer to approve them into'] });
+      return;
+    }
+    void run({ id: account.id, approve: { customer_id: customerId } }, `${account.name} approved`);
   }
 
   return (
@@ -151,14 +183,45 @@ function PendingAccount({ account }: { account: PortalAccount }) {
       </div>
       {account.address ? <p className="note-body">{account.address}</p> : null}
       <FormError message={error} />
-      <Button variant="primary" busy={decide.isPending} onClick={() => run({ id: account.id }, `${account.name} approved`)}>
-        Approve as a new customer
+      {Picker ? (
+        <fieldset className="field">
+          <legend className="field-label">Approve {account.name} as</legend>
+          <div className="check">
+            <input id={`into-new-${account.id}`} type="radio" name={`into-${account.id}`} checked={into === 'new'} onChange={() => setInto('new')} />
+            <label htmlFor={`into-new-${account.id}`}>A new customer, from what they entered</label>
+          </div>
+          <div className="check">
+            <input
+              id={`into-existing-${account.id}`}
+              type="radio"
+              name={`into-${account.id}`}
+              checked={into === 'existing'}
+              onChange={() => setInto('existing')}
+            />
+            <label htmlFor={`into-existing-${account.id}`}>An existing customer</label>
+          </div>
+          {into === 'existing' ? (
+            <Picker
+              purpose={`for ${account.name}`}
+              value={customerId}
+              onChange={(id) => {
+                setCustomerId(id);
+                setFieldErrors({});
+              }}
+              errors={fieldErrors.customer_id}
+            />
+          ) : null}
+        </fieldset>
+      ) : null}
+      <Button variant="primary" busy={decide.isPending} onClick={approve}>
+        {into === 'new' ? 'Approve as a new customer' : 'Approve into this customer'}
       </Button>
       <TextArea
         label={`Reason to decline ${account.name}`}
         name="reason"
         hint="They see it when they sign in, and by mail."
         value={reason}
+        errors={fieldErrors.reason}
         onChange={(e) => setReason(e.target.value)}
       />
       <Button busy={decide.isPending} disabled={!reason.trim()} onClick={() => run({ id: account.id, reason: reason.trim() }, `${account.name} declined`)}>
