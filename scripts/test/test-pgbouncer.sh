@@ -89,8 +89,14 @@ started=$SECONDS
 if [ -z "$TARGET_PORT" ]; then
   export FIELDOPS_TEST_PG_DIR=$PG_DIR
 fi
+# A background import holds its transaction, so one server connection, for
+# its whole apply (docs/import.md): with the one connection per database of
+# this run, nothing else of the app gets a turn until it ends, and the tests
+# that follow one to its end see 503s. They run in every other suite.
+HOLDS_A_CONNECTION=(--skip imports::a_background_import_answers_at_once
+                    --skip imports::a_refused_row_in_the_middle_of_a_chunk)
 FIELDOPS_TEST_PG_PORT=$PG_PORT FIELDOPS_TEST_POOLER_PORT=$BOUNCER_PORT \
-  SQLX_OFFLINE=true RUST_BACKTRACE=0 cargo test --quiet --test api -- "$@"
+  SQLX_OFFLINE=true RUST_BACKTRACE=0 cargo test --quiet --test api -- "$@" "${HOLDS_A_CONNECTION[@]}"
 say "API tests through PgBouncer took $((SECONDS - started)) s"
 
 # Proof that the traffic went through PgBouncer, from its own counters.
