@@ -126,3 +126,18 @@ $$;
 -- nobody.
 drop trigger if exists users_link_identity on app.users;
 alter table app.users drop constraint if exists users_identity_fkey;
+
+-- Roles and permissions (db/migrations/0039). The memberships' and grants'
+-- triggers run on a shard and read the same company's roles, grants,
+-- members and sessions (or refresh the sessions), on the same node; the
+-- companies' trigger writes a new company's roles to its shards, as
+-- app.create_default_statuses() does.
+alter function app.users_follow_role() set citus.allow_nested_distributed_execution = on;
+alter function app.check_role_grant() set citus.allow_nested_distributed_execution = on;
+alter function app.keep_a_roles_manager() set citus.allow_nested_distributed_execution = on;
+alter function app.keeps_a_roles_manager(uuid, uuid, uuid) set citus.allow_nested_distributed_execution = on;
+alter function app.refresh_role_sessions() set citus.allow_nested_distributed_execution = on;
+alter function app.role_permission_names(uuid, uuid) set citus.allow_nested_distributed_execution = on;
+alter function app.keep_default_roles() set citus.allow_nested_distributed_execution = on;
+alter function app.create_default_roles() set citus.allow_nested_distributed_execution = on;
+alter function app.seed_company_roles(uuid) set citus.allow_nested_distributed_execution = on;

@@ -206,3 +206,11 @@ grant execute on function
   auth.link_membership(uuid, uuid, uuid, uuid, text, text, text),
   auth.link_portal_account(uuid, uuid, uuid, uuid)
   to fieldops_login;
+
+-- Roles and permissions (db/migrations/0039). The policies' question, for
+-- every request role; the last-manager check for the office's role, whose
+-- trigger calls it with the member's own rights; the role and permissions
+-- of a session for GET /auth/me, over the sign-in pool.
+grant execute on function app.has_permission(text) to fieldops_admin, fieldops_worker, fieldops_customer;
+grant execute on function app.keeps_a_roles_manager(uuid, uuid, uuid) to fieldops_admin;
+grant execute on function auth.session_role(uuid, uuid, uuid) to fieldops_login;

@@ -39,18 +39,30 @@ grant select, delete,
 create policy attachments_owner_all on app.attachments to fieldops_owner
   using (true) with check (true);
 
+-- A customer's files are the customers' permissions' (customers.read,
+-- customers.write), those of jobs, notes and requests the jobs'.
 create policy attachments_admin_select on app.attachments for select to fieldops_admin
-  using (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id())
+         and ((customer_id is null and (select app.has_permission('jobs.read')))
+              or (customer_id is not null and (select app.has_permission('customers.read')))));
 
 create policy attachments_admin_insert on app.attachments for insert to fieldops_admin
-  with check (company_id = (select app.company_id()) and uploaded_by = (select app.user_id()));
+  with check (company_id = (select app.company_id()) and uploaded_by = (select app.user_id())
+              and ((customer_id is null and (select app.has_permission('jobs.write')))
+              or (customer_id is not null and (select app.has_permission('customers.write')))));
 
 create policy attachments_admin_update on app.attachments for update to fieldops_admin
-  using (company_id = (select app.company_id()))
-  with check (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id())
+         and ((customer_id is null and (select app.has_permission('jobs.write')))
+              or (customer_id is not null and (select app.has_permission('customers.write')))))
+  with check (company_id = (select app.company_id())
+              and ((customer_id is null and (select app.has_permission('jobs.write')))
+              or (customer_id is not null and (select app.has_permission('customers.write')))));
 
 create policy attachments_admin_delete on app.attachments for delete to fieldops_admin
-  using (company_id = (select app.company_id()) and state = 'pending');
+  using (company_id = (select app.company_id()) and state = 'pending'
+         and ((customer_id is null and (select app.has_permission('jobs.write')))
+              or (customer_id is not null and (select app.has_permission('customers.write')))));
 
 -- `offset 0` keeps each `exists` below a per-row probe of the parent by key,
 -- under the parent's own policies (see job_notes.sql).

@@ -34,7 +34,7 @@ create policy audit_log_owner_all on app.audit_log to fieldops_owner
   using (true) with check (true);
 
 create policy audit_log_admin_select on app.audit_log for select to fieldops_admin
-  using (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('history.read')));
 
 -- Which jobs a worker or customer sees is app.jobs' own policy, applied to the
 -- caller in the subquery: the timeline can never show more jobs than the job

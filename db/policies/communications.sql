@@ -21,14 +21,14 @@ create policy communications_owner_all on app.communications to fieldops_owner
   using (true) with check (true);
 
 create policy communications_admin_select on app.communications for select to fieldops_admin
-  using (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read')));
 
 create policy communications_admin_insert on app.communications for insert to fieldops_admin
-  with check (company_id = (select app.company_id()));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
 
 create policy communications_admin_update on app.communications for update to fieldops_admin
-  using (company_id = (select app.company_id()) and created_by = (select app.user_id()))
-  with check (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')) and created_by = (select app.user_id()))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
 
 create policy communications_admin_delete on app.communications for delete to fieldops_admin
-  using (company_id = (select app.company_id()) and created_by = (select app.user_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')) and created_by = (select app.user_id()));

@@ -21,5 +21,5 @@ create policy companies_select_own on app.companies for select
   using (id = (select app.company_id()));
 
 create policy companies_admin_update on app.companies for update to fieldops_admin
-  using (id = (select app.company_id()))
-  with check (id = (select app.company_id()));
+  using (id = (select app.company_id()) and (select app.has_permission('company.manage')))
+  with check (id = (select app.company_id()) and (select app.has_permission('company.manage')));

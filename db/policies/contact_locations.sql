@@ -20,10 +20,10 @@ create policy contact_locations_owner_all on app.contact_locations to fieldops_o
   using (true) with check (true);
 
 create policy contact_locations_admin_select on app.contact_locations for select to fieldops_admin
-  using (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read')));
 
 create policy contact_locations_admin_insert on app.contact_locations for insert to fieldops_admin
-  with check (company_id = (select app.company_id()));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
 
 create policy contact_locations_admin_delete on app.contact_locations for delete to fieldops_admin
-  using (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));

@@ -19,9 +19,18 @@ grant select (id, company_id, customer_id, contact_id, kind, value, is_primary)
 create policy contact_methods_owner_all on app.contact_methods to fieldops_owner
   using (true) with check (true);
 
-create policy contact_methods_admin_all on app.contact_methods for all to fieldops_admin
-  using (company_id = (select app.company_id()))
-  with check (company_id = (select app.company_id()));
+create policy contact_methods_admin_select on app.contact_methods for select to fieldops_admin
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read')));
+
+create policy contact_methods_admin_insert on app.contact_methods for insert to fieldops_admin
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+
+create policy contact_methods_admin_update on app.contact_methods for update to fieldops_admin
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+
+create policy contact_methods_admin_delete on app.contact_methods for delete to fieldops_admin
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
 
 -- `offset 0`: a per-row probe of app.jobs by key, as in customers.sql.
 create policy contact_methods_worker_select on app.contact_methods for select to fieldops_worker

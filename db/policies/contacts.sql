@@ -23,9 +23,18 @@ grant select (id, company_id, customer_id, name, title, is_primary, created_at, 
 create policy contacts_owner_all on app.contacts to fieldops_owner
   using (true) with check (true);
 
-create policy contacts_admin_all on app.contacts for all to fieldops_admin
-  using (company_id = (select app.company_id()))
-  with check (company_id = (select app.company_id()));
+create policy contacts_admin_select on app.contacts for select to fieldops_admin
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read')));
+
+create policy contacts_admin_insert on app.contacts for insert to fieldops_admin
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+
+create policy contacts_admin_update on app.contacts for update to fieldops_admin
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+
+create policy contacts_admin_delete on app.contacts for delete to fieldops_admin
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
 
 -- `offset 0`: a per-row probe of app.jobs by key, as in customers.sql.
 create policy contacts_worker_select on app.contacts for select to fieldops_worker

@@ -27,9 +27,18 @@ grant select (id, company_id, entity, key, label, field_type, options, is_requir
 create policy custom_field_definitions_owner_all on app.custom_field_definitions to fieldops_owner
   using (true) with check (true);
 
-create policy custom_field_definitions_admin_all on app.custom_field_definitions for all to fieldops_admin
-  using (company_id = (select app.company_id()))
-  with check (company_id = (select app.company_id()));
+create policy custom_field_definitions_admin_select on app.custom_field_definitions for select to fieldops_admin
+  using (company_id = (select app.company_id()));
+
+create policy custom_field_definitions_admin_insert on app.custom_field_definitions for insert to fieldops_admin
+  with check (company_id = (select app.company_id()) and (select app.has_permission('custom_fields.manage')));
+
+create policy custom_field_definitions_admin_update on app.custom_field_definitions for update to fieldops_admin
+  using (company_id = (select app.company_id()) and (select app.has_permission('custom_fields.manage')))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('custom_fields.manage')));
+
+create policy custom_field_definitions_admin_delete on app.custom_field_definitions for delete to fieldops_admin
+  using (company_id = (select app.company_id()) and (select app.has_permission('custom_fields.manage')));
 
 create policy custom_field_definitions_worker_select on app.custom_field_definitions for select to fieldops_worker
   using (company_id = (select app.company_id()) and visible_to_workers and not is_archived);

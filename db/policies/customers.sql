@@ -26,14 +26,14 @@ create policy customers_owner_all on app.customers to fieldops_owner
   using (true) with check (true);
 
 create policy customers_admin_select on app.customers for select to fieldops_admin
-  using (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read')));
 
 create policy customers_admin_insert on app.customers for insert to fieldops_admin
-  with check (company_id = (select app.company_id()));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
 
 create policy customers_admin_update on app.customers for update to fieldops_admin
-  using (company_id = (select app.company_id()))
-  with check (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
 
 -- app.jobs is itself filtered for the worker: only its assigned jobs count.
 -- `offset 0` keeps each `exists` below a per-row probe of app.jobs by key. Without

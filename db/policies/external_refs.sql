@@ -18,10 +18,10 @@ create policy external_refs_owner_all on app.external_refs to fieldops_owner
   using (true) with check (true);
 
 create policy external_refs_admin_select on app.external_refs for select to fieldops_admin
-  using (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read')));
 
 create policy external_refs_admin_insert on app.external_refs for insert to fieldops_admin
-  with check (company_id = (select app.company_id()));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('imports.run')));
 
 create policy external_refs_admin_delete on app.external_refs for delete to fieldops_admin
-  using (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('imports.run')));

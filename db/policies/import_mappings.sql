@@ -17,14 +17,14 @@ create policy import_mappings_owner_all on app.import_mappings to fieldops_owner
   using (true) with check (true);
 
 create policy import_mappings_admin_select on app.import_mappings for select to fieldops_admin
-  using (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('imports.run')));
 
 create policy import_mappings_admin_insert on app.import_mappings for insert to fieldops_admin
-  with check (company_id = (select app.company_id()));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('imports.run')));
 
 create policy import_mappings_admin_update on app.import_mappings for update to fieldops_admin
-  using (company_id = (select app.company_id()))
-  with check (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('imports.run')))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('imports.run')));
 
 create policy import_mappings_admin_delete on app.import_mappings for delete to fieldops_admin
-  using (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('imports.run')));

@@ -23,11 +23,11 @@ create policy imports_owner_all on app.imports to fieldops_owner
   using (true) with check (true);
 
 create policy imports_admin_select on app.imports for select to fieldops_admin
-  using (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('imports.run')));
 
 create policy imports_admin_insert on app.imports for insert to fieldops_admin
-  with check (company_id = (select app.company_id()));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('imports.run')));
 
 create policy imports_admin_update on app.imports for update to fieldops_admin
-  using (company_id = (select app.company_id()))
-  with check (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('imports.run')))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('imports.run')));

@@ -26,11 +26,11 @@ create policy invitations_owner_all on app.invitations to fieldops_owner
   using (true) with check (true);
 
 create policy invitations_admin_select on app.invitations for select to fieldops_admin
-  using (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('users.manage')));
 
 create policy invitations_admin_insert on app.invitations for insert to fieldops_admin
-  with check (company_id = (select app.company_id()));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('users.manage')));
 
 create policy invitations_admin_update on app.invitations for update to fieldops_admin
-  using (company_id = (select app.company_id()))
-  with check (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('users.manage')))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('users.manage')));

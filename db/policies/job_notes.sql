@@ -18,9 +18,18 @@ grant select (id, company_id, job_id, author_id, body, visibility, created_at, u
 create policy job_notes_owner_all on app.job_notes to fieldops_owner
   using (true) with check (true);
 
-create policy job_notes_admin_all on app.job_notes for all to fieldops_admin
-  using (company_id = (select app.company_id()))
-  with check (company_id = (select app.company_id()) and author_id = (select app.user_id()));
+create policy job_notes_admin_select on app.job_notes for select to fieldops_admin
+  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.read')));
+
+create policy job_notes_admin_insert on app.job_notes for insert to fieldops_admin
+  with check (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')) and author_id = (select app.user_id()));
+
+create policy job_notes_admin_update on app.job_notes for update to fieldops_admin
+  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')) and author_id = (select app.user_id()));
+
+create policy job_notes_admin_delete on app.job_notes for delete to fieldops_admin
+  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')));
 
 -- `offset 0` keeps each `exists` below a per-row probe of app.jobs by key. Without
 -- it the planner may instead hash every job the caller can see (for a worker, years
@@ -33,7 +42,7 @@ create policy job_notes_worker_select on app.job_notes for select to fieldops_wo
 
 create policy job_notes_worker_insert on app.job_notes for insert to fieldops_worker
   with check (
-    company_id = (select app.company_id())
+    company_id = (select app.company_id()) and (select app.has_permission('notes.write'))
     and author_id = (select app.user_id())
     and exists (select 1 from app.jobs j where j.company_id = job_notes.company_id and j.id = job_notes.job_id offset 0)
   );

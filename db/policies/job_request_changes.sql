@@ -18,7 +18,7 @@ create policy job_request_changes_owner_all on app.job_request_changes to fieldo
   using (true) with check (true);
 
 create policy job_request_changes_admin_select on app.job_request_changes for select to fieldops_admin
-  using (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.read')));
 
 -- `offset 0`: a per-row probe of app.job_requests by key, under its own
 -- customer policy (a login limited to some locations sees the history of

@@ -31,11 +31,11 @@ create policy job_requests_owner_all on app.job_requests to fieldops_owner
   using (true) with check (true);
 
 create policy job_requests_admin_select on app.job_requests for select to fieldops_admin
-  using (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.read')));
 
 create policy job_requests_admin_update on app.job_requests for update to fieldops_admin
-  using (company_id = (select app.company_id()))
-  with check (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')));
 
 create policy job_requests_customer_select on app.job_requests for select to fieldops_customer
   using (

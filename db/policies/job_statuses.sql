@@ -18,9 +18,18 @@ grant select on app.job_statuses to fieldops_worker, fieldops_customer;
 create policy job_statuses_owner_all on app.job_statuses to fieldops_owner
   using (true) with check (true);
 
-create policy job_statuses_admin_all on app.job_statuses for all to fieldops_admin
-  using (company_id = (select app.company_id()))
-  with check (company_id = (select app.company_id()));
+create policy job_statuses_admin_select on app.job_statuses for select to fieldops_admin
+  using (company_id = (select app.company_id()));
+
+create policy job_statuses_admin_insert on app.job_statuses for insert to fieldops_admin
+  with check (company_id = (select app.company_id()) and (select app.has_permission('statuses.manage')));
+
+create policy job_statuses_admin_update on app.job_statuses for update to fieldops_admin
+  using (company_id = (select app.company_id()) and (select app.has_permission('statuses.manage')))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('statuses.manage')));
+
+create policy job_statuses_admin_delete on app.job_statuses for delete to fieldops_admin
+  using (company_id = (select app.company_id()) and (select app.has_permission('statuses.manage')));
 
 create policy job_statuses_select on app.job_statuses for select to fieldops_worker, fieldops_customer
   using (company_id = (select app.company_id()));

@@ -20,9 +20,18 @@ grant select (id, company_id, job_id, title, position, is_completed, completed_a
 create policy job_tasks_owner_all on app.job_tasks to fieldops_owner
   using (true) with check (true);
 
-create policy job_tasks_admin_all on app.job_tasks for all to fieldops_admin
-  using (company_id = (select app.company_id()))
-  with check (company_id = (select app.company_id()));
+create policy job_tasks_admin_select on app.job_tasks for select to fieldops_admin
+  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.read')));
+
+create policy job_tasks_admin_insert on app.job_tasks for insert to fieldops_admin
+  with check (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')));
+
+create policy job_tasks_admin_update on app.job_tasks for update to fieldops_admin
+  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')));
+
+create policy job_tasks_admin_delete on app.job_tasks for delete to fieldops_admin
+  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')));
 
 -- `offset 0` keeps each `exists` below a per-row probe of app.jobs by key. Without
 -- it the planner may instead hash every job the caller can see (for a worker, years
@@ -35,10 +44,10 @@ create policy job_tasks_worker_select on app.job_tasks for select to fieldops_wo
 
 create policy job_tasks_worker_update on app.job_tasks for update to fieldops_worker
   using (
-    company_id = (select app.company_id())
+    company_id = (select app.company_id()) and (select app.has_permission('tasks.complete'))
     and exists (select 1 from app.jobs j where j.company_id = job_tasks.company_id and j.id = job_tasks.job_id offset 0)
   )
-  with check (company_id = (select app.company_id()));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('tasks.complete')));
 
 create policy job_tasks_customer_select on app.job_tasks for select to fieldops_customer
   using (

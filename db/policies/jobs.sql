@@ -40,22 +40,22 @@ create policy jobs_owner_all on app.jobs to fieldops_owner
   using (true) with check (true);
 
 create policy jobs_admin_select on app.jobs for select to fieldops_admin
-  using (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.read')));
 
 create policy jobs_admin_insert on app.jobs for insert to fieldops_admin
-  with check (company_id = (select app.company_id()));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')));
 
 create policy jobs_admin_update on app.jobs for update to fieldops_admin
-  using (company_id = (select app.company_id()))
-  with check (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')));
 
 create policy jobs_worker_select on app.jobs for select to fieldops_worker
   using (company_id = (select app.company_id()) and assigned_worker_id = (select app.user_id()));
 
 -- WITH CHECK keeps the job assigned to the same worker after the update.
 create policy jobs_worker_update on app.jobs for update to fieldops_worker
-  using (company_id = (select app.company_id()) and assigned_worker_id = (select app.user_id()))
-  with check (company_id = (select app.company_id()) and assigned_worker_id = (select app.user_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.update_status')) and assigned_worker_id = (select app.user_id()))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('jobs.update_status')) and assigned_worker_id = (select app.user_id()));
 
 create policy jobs_customer_select on app.jobs for select to fieldops_customer
   using (

@@ -29,10 +29,10 @@ create policy messages_owner_all on app.messages to fieldops_owner
   using (true) with check (true);
 
 create policy messages_admin_select on app.messages for select to fieldops_admin
-  using (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read')));
 
 create policy messages_admin_insert on app.messages for insert to fieldops_admin
-  with check (company_id = (select app.company_id()) and author_id = (select app.user_id()));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')) and author_id = (select app.user_id()));
 
 -- `offset 0`: a per-row probe of the job by key, under app.jobs' own worker
 -- policy (assigned to the caller).

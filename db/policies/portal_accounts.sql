@@ -28,9 +28,9 @@ create policy portal_accounts_owner_all on app.portal_accounts to fieldops_owner
   using (true) with check (true);
 
 create policy portal_accounts_admin_select on app.portal_accounts for select to fieldops_admin
-  using (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('portal.manage')));
 
 -- Only a pending account is decided, and only into a decision.
 create policy portal_accounts_admin_update on app.portal_accounts for update to fieldops_admin
-  using (company_id = (select app.company_id()) and state = 'pending')
-  with check (company_id = (select app.company_id()) and state in ('approved', 'rejected'));
+  using (company_id = (select app.company_id()) and (select app.has_permission('portal.manage')) and state = 'pending')
+  with check (company_id = (select app.company_id()) and (select app.has_permission('portal.manage')) and state in ('approved', 'rejected'));

@@ -24,10 +24,10 @@ create policy portal_invitations_owner_all on app.portal_invitations to fieldops
   using (true) with check (true);
 
 create policy portal_invitations_admin_select on app.portal_invitations for select to fieldops_admin
-  using (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('portal.manage')));
 
 create policy portal_invitations_admin_insert on app.portal_invitations for insert to fieldops_admin
-  with check (company_id = (select app.company_id()));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('portal.manage')));
 
 create policy portal_invitations_admin_delete on app.portal_invitations for delete to fieldops_admin
-  using (company_id = (select app.company_id()) and used_at is null);
+  using (company_id = (select app.company_id()) and (select app.has_permission('portal.manage')) and used_at is null);

@@ -27,8 +27,8 @@ create policy portal_settings_admin_select on app.portal_settings for select to 
   using (company_id = (select app.company_id()));
 
 create policy portal_settings_admin_insert on app.portal_settings for insert to fieldops_admin
-  with check (company_id = (select app.company_id()));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('portal.manage')));
 
 create policy portal_settings_admin_update on app.portal_settings for update to fieldops_admin
-  using (company_id = (select app.company_id()))
-  with check (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('portal.manage')))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('portal.manage')));

@@ -23,14 +23,14 @@ create policy service_location_access_owner_all on app.service_location_access t
   using (true) with check (true);
 
 create policy service_location_access_admin_select on app.service_location_access for select to fieldops_admin
-  using (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read')));
 
 create policy service_location_access_admin_insert on app.service_location_access for insert to fieldops_admin
-  with check (company_id = (select app.company_id()));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
 
 create policy service_location_access_admin_update on app.service_location_access for update to fieldops_admin
-  using (company_id = (select app.company_id()))
-  with check (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
 
 -- `offset 0`: a per-row probe of app.jobs by key, as in customers.sql.
 create policy service_location_access_worker_select on app.service_location_access for select to fieldops_worker

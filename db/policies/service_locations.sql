@@ -29,9 +29,18 @@ grant select (id, company_id, customer_id, name, line1, line2, city, region, pos
 create policy service_locations_owner_all on app.service_locations to fieldops_owner
   using (true) with check (true);
 
-create policy service_locations_admin_all on app.service_locations for all to fieldops_admin
-  using (company_id = (select app.company_id()))
-  with check (company_id = (select app.company_id()));
+create policy service_locations_admin_select on app.service_locations for select to fieldops_admin
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read')));
+
+create policy service_locations_admin_insert on app.service_locations for insert to fieldops_admin
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+
+create policy service_locations_admin_update on app.service_locations for update to fieldops_admin
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+
+create policy service_locations_admin_delete on app.service_locations for delete to fieldops_admin
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
 
 -- `offset 0`: a per-row probe of app.jobs by key, as in customers.sql.
 create policy service_locations_worker_select on app.service_locations for select to fieldops_worker

@@ -26,7 +26,11 @@ insert into checklist_exception values
   ('identities',     'company_id', 'a person, not tenant data: one row per address across companies (0034)'),
   ('identities',     'audited',    'not tenant data, and it holds the password hash; the memberships that change with it are audited'),
   ('identities',     'global key', 'a reference table on Citus: a sign-in finds the person by address'),
-  ('identities',     'global reference', 'a person: the memberships (app.users) of every company point at it');
+  ('identities',     'global reference', 'a person: the memberships (app.users) of every company point at it'),
+  ('permissions',    'company_id', 'the catalogue of permissions, defined in code: no tenant''s data (0039)'),
+  ('permissions',    'audited',    'written by migrations only, which are themselves the record'),
+  ('permissions',    'global key', 'a reference table on Citus: every company''s grants point at it'),
+  ('permissions',    'global reference', 'the catalogue: every company''s role grants point at it');
 grant select on checklist_exception to public;
 
 select plan(43);
@@ -41,7 +45,7 @@ select tables_are('app', array[
   'digest_recipients', 'digest_runs',
   'external_refs', 'identities', 'idempotency_keys', 'import_mappings', 'imports', 'invitations', 'job_notes', 'job_request_changes', 'job_requests', 'job_statuses', 'job_tasks', 'jobs', 'login_failures',
   'mail_outbox', 'message_reads', 'messages', 'notification_preferences', 'password_reset_tokens', 'portal_accounts', 'portal_invitations', 'portal_settings', 'portal_verification_tokens',
-  'refresh_tokens', 'service_location_access', 'service_locations', 'sessions', 'share_link_opens', 'share_links', 'unsubscribe_tokens', 'users'
+  'permissions', 'refresh_tokens', 'role_permissions', 'roles', 'service_location_access', 'service_locations', 'sessions', 'share_link_opens', 'share_links', 'unsubscribe_tokens', 'users'
 ], 'schema app holds exactly the tables the policy tests know');
 
 select views_are('app', array['grant_report', 'job_summaries', 'policy_report'],
@@ -89,6 +93,8 @@ select is_empty($$
     -- The verified context's own lookup (migration 0016): the session row is
     -- pinned by the company and the 122-bit id the request holds.
     and policy <> 'sessions_select_own'
+    -- The catalogue of permissions (0039): the same for every company.
+    and policy <> 'permissions_select'
     and coalesce(using_expr, '') || coalesce(check_expr, '') not like '%app.company_id()%'
 $$, 'every request-role policy pins rows to the context''s company');
 
@@ -103,14 +109,14 @@ select is_empty(case when not :'citus' then $$
     lateral (values (p.using_expr), (p.check_expr)) e (expr)
   -- What remains after removing every wrapped call must call none (but the
   -- context's own lookup, whose calls are index conditions on its key).
-  where p.policy <> 'sessions_select_own' and regexp_replace(e.expr, '\(\s*SELECT app\.\w+\(\) AS \w+\)', '', 'g') ~ 'app\.\w+\('
+  where p.policy <> 'sessions_select_own' and regexp_replace(e.expr, '\(\s*SELECT app\.\w+\((''[a-z_.]+''::text)?\) AS \w+\)', '', 'g') ~ 'app\.\w+\('
 $$ else $$
   select table_name, policy from app.policy_report p,
     lateral (values (p.using_expr), (p.check_expr)) e (expr)
   where p.policy <> 'sessions_select_own'
     and (e.expr ~* '\mselect\M'
          or regexp_replace(regexp_replace(e.expr,
-              'app\.(company_id|user_id|customer_id|session_id|role)\(\)|app\.in_location_scope\(\w+\)', '', 'g'),
+              'app\.(company_id|user_id|customer_id|session_id|role)\(\)|app\.in_location_scope\(\w+\)|app\.has_permission\(''[a-z_.]+''::text\)', '', 'g'),
               'app\.(job_is_visible|customer_has_visible_job|worker_has_visible_job|location_has_visible_open_job|job_request_is_visible|job_note_is_visible|customer_is_visible)\(company_id, \w+\)', '', 'g')
             ~ 'app\.\w+\(')
 $$ end,

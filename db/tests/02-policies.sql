@@ -36,11 +36,17 @@ insert into expected_policy values
   ('contact_locations', 'contact_locations_admin_insert', 'INSERT', '{fieldops_admin}'),
   ('contact_locations', 'contact_locations_admin_delete', 'DELETE', '{fieldops_admin}'),
   ('contact_methods',  'contact_methods_owner_all',     'ALL',    '{fieldops_owner}'),
-  ('contact_methods',  'contact_methods_admin_all',     'ALL',    '{fieldops_admin}'),
+  ('contact_methods',  'contact_methods_admin_select',   'SELECT', '{fieldops_admin}'),
+  ('contact_methods',  'contact_methods_admin_insert',   'INSERT', '{fieldops_admin}'),
+  ('contact_methods',  'contact_methods_admin_update',   'UPDATE', '{fieldops_admin}'),
+  ('contact_methods',  'contact_methods_admin_delete',   'DELETE', '{fieldops_admin}'),
   ('contact_methods',  'contact_methods_worker_select', 'SELECT', '{fieldops_worker}'),
   ('contact_methods',  'contact_methods_customer_select', 'SELECT', '{fieldops_customer}'),
   ('contacts',         'contacts_owner_all',            'ALL',    '{fieldops_owner}'),
-  ('contacts',         'contacts_admin_all',            'ALL',    '{fieldops_admin}'),
+  ('contacts',         'contacts_admin_select',          'SELECT', '{fieldops_admin}'),
+  ('contacts',         'contacts_admin_insert',          'INSERT', '{fieldops_admin}'),
+  ('contacts',         'contacts_admin_update',          'UPDATE', '{fieldops_admin}'),
+  ('contacts',         'contacts_admin_delete',          'DELETE', '{fieldops_admin}'),
   ('contacts',         'contacts_worker_select',        'SELECT', '{fieldops_worker}'),
   ('contacts',         'contacts_customer_select',      'SELECT', '{fieldops_customer}'),
   ('customers',        'customers_owner_all',           'ALL',    '{fieldops_owner}'),
@@ -50,7 +56,10 @@ insert into expected_policy values
   ('customers',        'customers_worker_select',       'SELECT', '{fieldops_worker}'),
   ('customers',        'customers_customer_select',     'SELECT', '{fieldops_customer}'),
   ('job_notes',        'job_notes_owner_all',           'ALL',    '{fieldops_owner}'),
-  ('job_notes',        'job_notes_admin_all',           'ALL',    '{fieldops_admin}'),
+  ('job_notes',        'job_notes_admin_select',         'SELECT', '{fieldops_admin}'),
+  ('job_notes',        'job_notes_admin_insert',         'INSERT', '{fieldops_admin}'),
+  ('job_notes',        'job_notes_admin_update',         'UPDATE', '{fieldops_admin}'),
+  ('job_notes',        'job_notes_admin_delete',         'DELETE', '{fieldops_admin}'),
   ('job_notes',        'job_notes_worker_select',       'SELECT', '{fieldops_worker}'),
   ('job_notes',        'job_notes_worker_insert',       'INSERT', '{fieldops_worker}'),
   ('job_notes',        'job_notes_customer_select',     'SELECT', '{fieldops_customer}'),
@@ -77,10 +86,16 @@ insert into expected_policy values
   ('attachments', 'attachments_customer_update', 'UPDATE', '{fieldops_customer}'),
   ('attachments', 'attachments_customer_delete', 'DELETE', '{fieldops_customer}'),
   ('job_statuses',     'job_statuses_owner_all',        'ALL',    '{fieldops_owner}'),
-  ('job_statuses',     'job_statuses_admin_all',        'ALL',    '{fieldops_admin}'),
+  ('job_statuses',     'job_statuses_admin_select',      'SELECT', '{fieldops_admin}'),
+  ('job_statuses',     'job_statuses_admin_insert',      'INSERT', '{fieldops_admin}'),
+  ('job_statuses',     'job_statuses_admin_update',      'UPDATE', '{fieldops_admin}'),
+  ('job_statuses',     'job_statuses_admin_delete',      'DELETE', '{fieldops_admin}'),
   ('job_statuses',     'job_statuses_select',           'SELECT', '{fieldops_worker,fieldops_customer}'),
   ('job_tasks',        'job_tasks_owner_all',           'ALL',    '{fieldops_owner}'),
-  ('job_tasks',        'job_tasks_admin_all',           'ALL',    '{fieldops_admin}'),
+  ('job_tasks',        'job_tasks_admin_select',         'SELECT', '{fieldops_admin}'),
+  ('job_tasks',        'job_tasks_admin_insert',         'INSERT', '{fieldops_admin}'),
+  ('job_tasks',        'job_tasks_admin_update',         'UPDATE', '{fieldops_admin}'),
+  ('job_tasks',        'job_tasks_admin_delete',         'DELETE', '{fieldops_admin}'),
   ('job_tasks',        'job_tasks_worker_select',       'SELECT', '{fieldops_worker}'),
   ('job_tasks',        'job_tasks_worker_update',       'UPDATE', '{fieldops_worker}'),
   ('job_tasks',        'job_tasks_customer_select',     'SELECT', '{fieldops_customer}'),
@@ -94,6 +109,17 @@ insert into expected_policy values
   ('idempotency_keys', 'idempotency_keys_owner_all',    'ALL',    '{fieldops_owner}'),
   ('idempotency_keys', 'idempotency_keys_own',          'ALL',    '{fieldops_admin,fieldops_worker}'),
   ('identities',       'identities_owner_all',          'ALL',    '{fieldops_owner}'),
+  ('permissions',      'permissions_owner_all',         'ALL',    '{fieldops_owner}'),
+  ('permissions',      'permissions_select',            'SELECT', '{fieldops_admin,fieldops_worker,fieldops_customer}'),
+  ('roles',            'roles_owner_all',               'ALL',    '{fieldops_owner}'),
+  ('roles',            'roles_admin_select',            'SELECT', '{fieldops_admin}'),
+  ('roles',            'roles_admin_insert',            'INSERT', '{fieldops_admin}'),
+  ('roles',            'roles_admin_update',            'UPDATE', '{fieldops_admin}'),
+  ('roles',            'roles_admin_delete',            'DELETE', '{fieldops_admin}'),
+  ('role_permissions', 'role_permissions_owner_all',    'ALL',    '{fieldops_owner}'),
+  ('role_permissions', 'role_permissions_admin_select', 'SELECT', '{fieldops_admin}'),
+  ('role_permissions', 'role_permissions_admin_insert', 'INSERT', '{fieldops_admin}'),
+  ('role_permissions', 'role_permissions_admin_delete', 'DELETE', '{fieldops_admin}'),
   ('invitations',      'invitations_owner_all',         'ALL',    '{fieldops_owner}'),
   ('invitations',      'invitations_admin_select',      'SELECT', '{fieldops_admin}'),
   ('invitations',      'invitations_admin_insert',      'INSERT', '{fieldops_admin}'),
@@ -157,11 +183,17 @@ insert into expected_policy values
   ('service_location_access', 'service_location_access_admin_update', 'UPDATE', '{fieldops_admin}'),
   ('service_location_access', 'service_location_access_worker_select', 'SELECT', '{fieldops_worker}'),
   ('custom_field_definitions', 'custom_field_definitions_owner_all', 'ALL', '{fieldops_owner}'),
-  ('custom_field_definitions', 'custom_field_definitions_admin_all', 'ALL', '{fieldops_admin}'),
+  ('custom_field_definitions', 'custom_field_definitions_admin_select', 'SELECT', '{fieldops_admin}'),
+  ('custom_field_definitions', 'custom_field_definitions_admin_insert', 'INSERT', '{fieldops_admin}'),
+  ('custom_field_definitions', 'custom_field_definitions_admin_update', 'UPDATE', '{fieldops_admin}'),
+  ('custom_field_definitions', 'custom_field_definitions_admin_delete', 'DELETE', '{fieldops_admin}'),
   ('custom_field_definitions', 'custom_field_definitions_worker_select', 'SELECT', '{fieldops_worker}'),
   ('custom_field_definitions', 'custom_field_definitions_customer_select', 'SELECT', '{fieldops_customer}'),
   ('service_locations', 'service_locations_owner_all',  'ALL',    '{fieldops_owner}'),
-  ('service_locations', 'service_locations_admin_all',  'ALL',    '{fieldops_admin}'),
+  ('service_locations', 'service_locations_admin_select', 'SELECT', '{fieldops_admin}'),
+  ('service_locations', 'service_locations_admin_insert', 'INSERT', '{fieldops_admin}'),
+  ('service_locations', 'service_locations_admin_update', 'UPDATE', '{fieldops_admin}'),
+  ('service_locations', 'service_locations_admin_delete', 'DELETE', '{fieldops_admin}'),
   ('service_locations', 'service_locations_worker_select', 'SELECT', '{fieldops_worker}'),
   ('service_locations', 'service_locations_customer_select', 'SELECT', '{fieldops_customer}'),
   ('sessions',         'sessions_owner_all',            'ALL',    '{fieldops_owner}'),
@@ -205,9 +237,9 @@ from expected_policy order by tbl, policy;
 select exists (select 1 from pg_extension where extname = 'citus') as citus \gset
 
 select is((select using_expr from app.policy_report where policy = 'audit_log_admin_select'),
-  case when :'citus' then '(company_id = app.company_id())'
-       else '(company_id = ( SELECT app.company_id() AS company_id))' end,
-  'an admin reads the history of its own company only');
+  case when :'citus' then $e$((company_id = app.company_id()) AND app.has_permission('history.read'::text))$e$
+       else $e$((company_id = ( SELECT app.company_id() AS company_id)) AND ( SELECT app.has_permission('history.read'::text) AS has_permission))$e$ end,
+  'an office member reads the history of its own company only, and only with history.read');
 
 select is((select using_expr from app.policy_report where policy = 'audit_log_timeline_select'),
   case when :'citus'
@@ -227,8 +259,8 @@ select is((select using_expr from app.policy_report where policy = 'jobs_worker_
   'a worker reads the jobs assigned to it, in its company');
 
 select is((select check_expr from app.policy_report where policy = 'jobs_worker_update'),
-  case when :'citus' then '((company_id = app.company_id()) AND (assigned_worker_id = app.user_id()))'
-       else '((company_id = ( SELECT app.company_id() AS company_id)) AND (assigned_worker_id = ( SELECT app.user_id() AS user_id)))' end,
+  case when :'citus' then $e$((company_id = app.company_id()) AND app.has_permission('jobs.update_status'::text) AND (assigned_worker_id = app.user_id()))$e$
+       else $e$((company_id = ( SELECT app.company_id() AS company_id)) AND ( SELECT app.has_permission('jobs.update_status'::text) AS has_permission) AND (assigned_worker_id = ( SELECT app.user_id() AS user_id)))$e$ end,
   'a worker''s job update must leave the job assigned to it');
 
 select is((select using_expr from app.policy_report where policy = 'jobs_customer_select'),
@@ -240,9 +272,9 @@ select matches((select using_expr from app.policy_report where policy = 'job_not
   $re$visibility = 'customer'::app\.note_visibility$re$,
   'a customer reads only notes marked for customers');
 
-select is((select with_check from pg_policies where policyname = 'job_notes_admin_all'),
-  case when :'citus' then '((company_id = app.company_id()) AND (author_id = app.user_id()))'
-       else '((company_id = ( SELECT app.company_id() AS company_id)) AND (author_id = ( SELECT app.user_id() AS user_id)))' end,
+select is((select with_check from pg_policies where policyname = 'job_notes_admin_insert'),
+  case when :'citus' then $e$((company_id = app.company_id()) AND app.has_permission('jobs.write'::text) AND (author_id = app.user_id()))$e$
+       else $e$((company_id = ( SELECT app.company_id() AS company_id)) AND ( SELECT app.has_permission('jobs.write'::text) AS has_permission) AND (author_id = ( SELECT app.user_id() AS user_id)))$e$ end,
   'notes are written as their author, never in someone else''s name');
 
 select is_empty($$
@@ -271,8 +303,8 @@ select is((select using_expr from app.policy_report where policy = 'service_loca
 -- and only into a decision.
 select is((select using_expr || ' / ' || check_expr from app.policy_report where policy = 'portal_accounts_admin_update'),
   case when :'citus'
-    then $e$((company_id = app.company_id()) AND (state = 'pending'::text)) / ((company_id = app.company_id()) AND (state = ANY (ARRAY['approved'::text, 'rejected'::text])))$e$
-    else $e$((company_id = ( SELECT app.company_id() AS company_id)) AND (state = 'pending'::text)) / ((company_id = ( SELECT app.company_id() AS company_id)) AND (state = ANY (ARRAY['approved'::text, 'rejected'::text])))$e$ end,
+    then $e$((company_id = app.company_id()) AND app.has_permission('portal.manage'::text) AND (state = 'pending'::text)) / ((company_id = app.company_id()) AND app.has_permission('portal.manage'::text) AND (state = ANY (ARRAY['approved'::text, 'rejected'::text])))$e$
+    else $e$((company_id = ( SELECT app.company_id() AS company_id)) AND ( SELECT app.has_permission('portal.manage'::text) AS has_permission) AND (state = 'pending'::text)) / ((company_id = ( SELECT app.company_id() AS company_id)) AND ( SELECT app.has_permission('portal.manage'::text) AS has_permission) AND (state = ANY (ARRAY['approved'::text, 'rejected'::text])))$e$ end,
   'an admin moves a pending portal account to approved or rejected, nothing else');
 
 select is((select using_expr from app.policy_report where policy = 'job_requests_customer_select'),

@@ -117,9 +117,26 @@ insert into expected_grant values
   ('app.share_links', 'fieldops_admin', 'INSERT', '{job_id,token_hash,expires_at}'),
   ('app.share_links', 'fieldops_admin', 'SELECT', '{id,company_id,job_id,expires_at,revoked_at,revoked_by,open_count,last_opened_at,created_at,updated_at,created_by,version}'),
   ('app.share_links', 'fieldops_admin', 'UPDATE', '{revoked_at,revoked_by}'),
-  ('app.users', 'fieldops_admin', 'INSERT', '{name,email,password_hash,role,customer_id,is_active,contact_id,identity_id}'),
-  ('app.users', 'fieldops_admin', 'SELECT', '{id,company_id,name,email,role,customer_id,is_active,deleted_at,deleted_by,created_at,updated_at,created_by,updated_by,version,contact_id,identity_id}'),
-  ('app.users', 'fieldops_admin', 'UPDATE', '{name,email,password_hash,role,customer_id,is_active,deleted_at,deleted_by,contact_id,identity_id}'),
+  ('app.users', 'fieldops_admin', 'INSERT', '{name,email,password_hash,role,customer_id,is_active,contact_id,identity_id,role_id}'),
+  ('app.users', 'fieldops_admin', 'SELECT', '{id,company_id,name,email,role,customer_id,is_active,deleted_at,deleted_by,created_at,updated_at,created_by,updated_by,version,contact_id,identity_id,role_id}'),
+  ('app.users', 'fieldops_admin', 'UPDATE', '{name,email,password_hash,role,customer_id,is_active,deleted_at,deleted_by,contact_id,identity_id,role_id}'),
+  -- Roles and permissions (migration 0039): the catalogue for everyone; a
+  -- company's roles and grants for the office (writes gated by roles.manage).
+  ('app.permissions', 'fieldops_admin', 'SELECT', null),
+  ('app.permissions', 'fieldops_worker', 'SELECT', null),
+  ('app.permissions', 'fieldops_customer', 'SELECT', null),
+  ('app.roles', 'fieldops_admin', 'SELECT', null),
+  ('app.roles', 'fieldops_admin', 'DELETE', null),
+  ('app.roles', 'fieldops_admin', 'INSERT', '{name,base,description}'),
+  ('app.roles', 'fieldops_admin', 'UPDATE', '{name,description}'),
+  ('app.role_permissions', 'fieldops_admin', 'SELECT', null),
+  ('app.role_permissions', 'fieldops_admin', 'DELETE', null),
+  ('app.role_permissions', 'fieldops_admin', 'INSERT', '{role_id,permission,base}'),
+  ('app.has_permission(text)', 'fieldops_admin', 'EXECUTE', null),
+  ('app.has_permission(text)', 'fieldops_worker', 'EXECUTE', null),
+  ('app.has_permission(text)', 'fieldops_customer', 'EXECUTE', null),
+  ('app.keeps_a_roles_manager(uuid,uuid,uuid)', 'fieldops_admin', 'EXECUTE', null),
+  ('auth.session_role(uuid,uuid,uuid)', 'fieldops_login', 'EXECUTE', null),
   ('app.users', 'fieldops_customer', 'SELECT', '{id,company_id,name,role}'),
   ('app.users', 'fieldops_customer', 'UPDATE', '{name}'),
   ('app.users', 'fieldops_worker', 'SELECT', '{id,company_id,name,role}'),
@@ -346,7 +363,9 @@ insert into citus_insert_default values
   ('app.attachments', 'fieldops_worker', '{id,company_id,uploaded_by,visibility,caption,photo_group,state,created_at,updated_at,version}'),
   ('app.attachments', 'fieldops_customer', '{id,company_id,uploaded_by,visibility,caption,photo_group,state,created_at,updated_at,version}'),
   ('app.users', 'fieldops_admin', '{id,company_id,created_at,updated_at,version}'),
-  ('app.invitations', 'fieldops_admin', '{company_id,id,created_at,updated_at,version}');
+  ('app.invitations', 'fieldops_admin', '{company_id,id,created_at,updated_at,version}'),
+  ('app.roles', 'fieldops_admin', '{company_id,id,is_default,description,created_at,updated_at,version}'),
+  ('app.role_permissions', 'fieldops_admin', '{company_id,id,created_at,updated_at,version}');
 update expected_grant e
 set columns = array(select a.attname::text from pg_attribute a
                     where a.attrelid = e.object::regclass and a.attnum > 0 and not a.attisdropped

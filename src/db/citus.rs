@@ -52,6 +52,12 @@ pub const TABLES: &[(&str, Placement)] = &[
     // People, across companies (migration 0034): the memberships of every
     // shard point at them, and sign-in finds them by address.
     ("app.identities", Placement::Reference),
+    // The catalogue of permissions (migration 0039): code's, every company's
+    // grants point at it.
+    ("app.permissions", Placement::Reference),
+    // A company's roles, before the memberships and grants that point at them.
+    ("app.roles", Placement::ByCompany),
+    ("app.role_permissions", Placement::ByCompany),
     ("app.customers", Placement::ByCompany),
     // Before app.jobs, whose keys point at them (migration 0020).
     ("app.service_locations", Placement::ByCompany),
@@ -446,6 +452,7 @@ pub fn policy_sql<'a>(name: &str, sql: &'a str, topology: Topology) -> anyhow::R
         for function in CONTEXT_FUNCTIONS {
             policy = policy.replace(&format!("(select app.{function}())"), &format!("app.{function}()"));
         }
+        policy = unwrap_permission_checks(&policy);
         for table in tables_named_in(&policy) {
             for (probe, function) in PROBES {
                 policy = policy.replace(&probe.replace("{t}", &table), &function.replace("{t}", &table));
@@ -461,6 +468,30 @@ pub fn policy_sql<'a>(name: &str, sql: &'a str, topology: Topology) -> anyhow::R
         out.push_str(&policy);
     }
     Ok(Cow::Owned(out))
+}
+
+/// `(select app.has_permission('jobs.read'))` as a plain call: Citus takes no
+/// subquery in a policy (the permission is a constant, so the call is still
+/// one lookup of the verified context).
+fn unwrap_permission_checks(policy: &str) -> String {
+    const WRAPPED: &str = "(select app.has_permission('";
+    let mut out = String::with_capacity(policy.len());
+    let mut rest = policy;
+    while let Some(start) = rest.find(WRAPPED) {
+        let after = &rest[start + WRAPPED.len()..];
+        match after.find("'))") {
+            Some(end) => {
+                out.push_str(&rest[..start]);
+                out.push_str("app.has_permission('");
+                out.push_str(&after[..end]);
+                out.push_str("')");
+                rest = &after[end + "'))".len()..];
+            }
+            None => break,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `app.<table>` names in the text: the tables whose columns a probe may name.
@@ -530,6 +561,18 @@ mod tests {
             assert!(citus.contains("app.in_location_scope("), "{name}: {citus}");
             assert!(!citus.contains("any (app.location_scope()"), "{name}: {citus}");
         }
+    }
+
+    #[test]
+    fn on_citus_a_permission_check_is_a_call() {
+        let sql = "create policy p on app.jobs for select to fieldops_admin\n  using (company_id = \
+                   (select app.company_id()) and (select app.has_permission('jobs.read')));";
+        let citus = policy_sql("jobs.sql", sql, Topology::Citus).unwrap();
+        assert_eq!(
+            citus,
+            "\ncreate policy p on app.jobs for select to fieldops_admin using (company_id = app.company_id() \
+             and app.has_permission('jobs.read'));"
+        );
     }
 
     #[test]

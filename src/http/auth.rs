@@ -78,9 +78,39 @@ pub struct Profile {
     pub id: Uuid,
     pub name: String,
     pub email: String,
+    /// The kind of member.
     pub role: Role,
+    /// The company role the membership holds, and its name.
+    pub role_id: Uuid,
+    pub role_name: String,
+    /// What the role allows (`resource.action`), for showing and hiding; the
+    /// database decides regardless.
+    pub permissions: Vec<String>,
     pub customer_id: Option<Uuid>,
     pub company: CompanyInfo,
+}
+
+/// The role and permissions of a live session, over the sign-in pool.
+async fn session_role<'c, E>(
+    executor: E,
+    session_id: Uuid,
+    user_id: Uuid,
+    company_id: Uuid,
+) -> Result<(Uuid, String, Vec<String>)>
+where
+    E: sqlx::PgExecutor<'c>,
+{
+    let row = sqlx::query!(
+        r#"select role_id as "role_id!", role_name as "role_name!", permissions as "permissions!"
+           from auth.session_role($1, $2, $3)"#,
+        session_id,
+        user_id,
+        company_id
+    )
+    .fetch_optional(executor)
+    .await?
+    .ok_or(Error::Unauthorized)?;
+    Ok((row.role_id, row.role_name, row.permissions))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -342,6 +372,8 @@ async fn signed_in(
     )
     .fetch_one(&mut *flow)
     .await?;
+    let (role_id, role_name, permissions) =
+        session_role(&mut *flow, session_id, user.user_id, user.company_id).await?;
     sqlx::query!("select auth.remember_company($1, $2)", user.user_id, user.company_id)
         .execute(&mut *flow)
         .await?;
@@ -356,6 +388,9 @@ async fn signed_in(
         name: user.name,
         email: user.email,
         role: user.role,
+        role_id,
+        role_name,
+        permissions,
         customer_id: user.customer_id,
         company: CompanyInfo {
             id: user.company_id,
@@ -486,11 +521,16 @@ async fn me(user: CurrentUser, State(state): State<AppState>) -> Result<AppJson<
     .fetch_optional(&state.login_db)
     .await?
     .ok_or(Error::Unauthorized)?;
+    let (role_id, role_name, permissions) =
+        session_role(&state.login_db, user.session_id, user.user_id, user.company_id).await?;
     Ok(AppJson(Profile {
         id: row.user_id,
         name: row.name,
         email: row.email,
         role: row.role,
+        role_id,
+        role_name,
+        permissions,
         customer_id: row.customer_id,
         company: CompanyInfo {
             id: row.company_id,

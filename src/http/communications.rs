@@ -174,6 +174,7 @@ async fn list_communications(
     AppQuery(page): AppQuery<PageParams>,
 ) -> Result<AppJson<Page<Communication>>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("customers.read").await?;
     let (limit, after): (_, Option<(DateTime<Utc>, Uuid)>) = page.start()?;
     let (after_at, after_id) = after.unzip();
     require_customer_visible(&mut ctx, customer_id).await?;
@@ -219,6 +220,7 @@ async fn create_communication(
     AppJson(body): AppJson<CreateCommunication>,
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("customers.write").await?;
     body.validate()?;
     let text = summary(&body.summary)?;
     require_customer_visible(&mut ctx, customer_id).await?;
@@ -270,6 +272,7 @@ async fn update_communication(
     AppJson(body): AppJson<UpdateCommunication>,
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("customers.write").await?;
     body.validate()?;
     let text = body.summary.as_deref().map(summary).transpose()?;
     // The update policy shows the caller only its own entries; the select
@@ -340,6 +343,7 @@ async fn delete_communication(
     AppPath((customer_id, id)): AppPath<(Uuid, Uuid)>,
 ) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("customers.write").await?;
     let outcome = sqlx::query!(
         r#"with deleted as (
              delete from app.communications where company_id = $3 and customer_id = $1 and id = $2 returning id)

@@ -275,6 +275,7 @@ async fn create_contact(
     AppJson(body): AppJson<CreateContact>,
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("customers.write").await?;
     body.validate()?;
     let methods = body.methods.clone().unwrap_or_default();
     primaries(&methods)?;
@@ -359,6 +360,7 @@ async fn update_contact(
     AppJson(body): AppJson<UpdateContact>,
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("customers.write").await?;
     body.check()?;
     if let Some(methods) = &body.methods {
         primaries(methods)?;
@@ -463,6 +465,7 @@ async fn refuse_new_methods_of_others(
 )]
 async fn delete_contact(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("customers.write").await?;
     let company_id = ctx.user.company_id;
     // A job or a log entry (migration 0024) naming it keeps it.
     let named_by_jobs = sqlx::query_scalar!(
@@ -531,6 +534,7 @@ async fn get_contact_locations(
     AppPath(id): AppPath<Uuid>,
 ) -> Result<AppJson<ContactLocations>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("customers.read").await?;
     let restricted = sqlx::query_scalar!(
         "select restricted_to_locations from app.contacts where company_id = $2 and id = $1",
         id,
@@ -565,6 +569,7 @@ async fn put_contact_locations(
     AppJson(body): AppJson<PutContactLocations>,
 ) -> Result<AppJson<ContactLocations>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("customers.write").await?;
     body.validate()?;
     let company_id = ctx.user.company_id;
     let mut wanted = body.location_ids.clone();

@@ -201,6 +201,7 @@ async fn create_definition(
     AppJson(body): AppJson<CreateDefinition>,
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("custom_fields.manage").await?;
     body.validate()?;
     let definition = sqlx::query_as!(
         CustomFieldDefinition,
@@ -276,6 +277,7 @@ async fn update_definition(
     AppJson(body): AppJson<UpdateDefinition>,
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("custom_fields.manage").await?;
     body.validate()?;
     let options = body.options.as_deref().map(trimmed);
     let edit = sqlx::query!(
@@ -327,6 +329,7 @@ async fn update_definition(
 )]
 async fn delete_definition(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("custom_fields.manage").await?;
     let deleted = sqlx::query!(
         "delete from app.custom_field_definitions where company_id = $2 and id = $1",
         id,

@@ -226,6 +226,7 @@ async fn list_customers(
     AppQuery(query): AppQuery<BTreeMap<String, String>>,
 ) -> Result<AppJson<Page<Customer>>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("customers.read").await?;
     let (limit, after): (_, Option<(String, Uuid)>) = page.start()?;
     let (after_name, after_id) = after.unzip();
     let pattern = filter.q.as_deref().filter(|q| !q.trim().is_empty()).map(like_pattern);
@@ -317,6 +318,7 @@ async fn search_customers(
     AppQuery(params): AppQuery<SearchParams>,
 ) -> Result<AppJson<CustomerSearch>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("customers.read").await?;
     let limit = match params.limit {
         None => 20,
         Some(n @ 1..=50) => n,
@@ -431,6 +433,7 @@ async fn search_then_read(ctx: &mut Ctx, q: &str, limit: i64) -> Result<Vec<Cust
 )]
 async fn create_customer(mut ctx: Ctx, AppJson(body): AppJson<CreateCustomer>) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("customers.write").await?;
     body.validate()?;
     let tags = clean_tags(body.tags.as_deref().unwrap_or_default())?;
     let company_id = ctx.user.company_id;
@@ -525,6 +528,7 @@ async fn create_customer(mut ctx: Ctx, AppJson(body): AppJson<CreateCustomer>) -
 )]
 async fn get_customer(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("customers.read").await?;
     let customer = sqlx::query_as!(
         Customer,
         r#"select id, account_number, name, email, phone, address, tags, do_not_service, notes,
@@ -562,6 +566,7 @@ async fn update_customer(
     AppJson(body): AppJson<UpdateCustomer>,
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("customers.write").await?;
     body.check()?;
     let tags = body.tags.as_deref().map(clean_tags).transpose()?;
     if body.allow_duplicate != Some(true) {
@@ -671,6 +676,7 @@ async fn refuse_duplicate_edit(ctx: &mut Ctx, id: Uuid, body: &UpdateCustomer) -
 )]
 async fn delete_customer(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("customers.write").await?;
     let deleted = sqlx::query!(
         "update app.customers set deleted_at = now(), deleted_by = $3
          where company_id = $2 and id = $1 and deleted_at is null",

@@ -124,6 +124,7 @@ async fn invite_staff(
     AppJson(body): AppJson<NewInvitation>,
 ) -> Result<(StatusCode, AppJson<Invitation>)> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("users.manage").await?;
     body.validate()?;
     if body.role == Role::Customer {
         return Err(Error::field(
@@ -188,6 +189,7 @@ async fn list_invitations(
     AppQuery(page): AppQuery<PageParams>,
 ) -> Result<AppJson<Page<Invitation>>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("users.manage").await?;
     let (limit, after) = page.start::<(DateTime<Utc>, Uuid)>()?;
     let (after_at, after_id) = after.unzip();
     let rows = sqlx::query_as!(
@@ -222,6 +224,7 @@ async fn list_invitations(
 )]
 async fn revoke_invitation(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("users.manage").await?;
     let revoked = sqlx::query!(
         "update app.invitations set revoked_at = now()
          where company_id = $1 and id = $2 and accepted_at is null and revoked_at is null",

@@ -25,6 +25,7 @@ pub mod notes;
 pub mod notifications;
 pub mod portal;
 pub mod profile;
+pub mod roles;
 pub mod service_locations;
 pub mod share;
 pub mod statuses;
@@ -70,6 +71,7 @@ use shared::{idempotency, middleware, AppState, Error};
         (name = "messages", description = "Conversations of job requests and jobs, read markers and unread counts"),
         (name = "portal", description = "The customer portal: its public page and your company's settings"),
         (name = "invitations", description = "Invitations of people to join your company as staff, and their accepting"),
+        (name = "roles", description = "The company's roles and the permissions each holds; the catalogue of permissions"),
         (name = "imports", description = "Import from spreadsheets and other systems, and export everything (admins)"),
         (name = "attachments", description = "Photos and documents on jobs and job requests"),
     )
@@ -110,6 +112,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(portal::router())
         .merge(job_requests::router())
         .merge(invitations::router())
+        .merge(roles::router())
         .merge(messages::router())
         .merge(notifications::router())
         .merge(profile::router())

@@ -215,6 +215,7 @@ async fn create_location(
     AppJson(body): AppJson<CreateLocation>,
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("customers.write").await?;
     body.validate()?;
     require_customer_visible(&mut ctx, customer_id).await?;
     let address = body.address.as_ref().map(Address::trimmed).unwrap_or_default();
@@ -321,6 +322,7 @@ async fn update_location(
     AppJson(body): AppJson<UpdateLocation>,
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("customers.write").await?;
     body.check()?;
     let address = body.address.as_ref().map(Address::trimmed);
     if let Some(address) = &address {
@@ -395,6 +397,7 @@ async fn update_location(
 )]
 async fn delete_location(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("customers.write").await?;
     let company_id = ctx.user.company_id;
     // A job or a log entry (migration 0024) naming it keeps it.
     let named_by_jobs = sqlx::query_scalar!(

@@ -146,6 +146,7 @@ pub struct ShareLocation {
 )]
 async fn list_share_links(mut ctx: Ctx, AppPath(job_id): AppPath<Uuid>) -> Result<AppJson<Vec<ShareLink>>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("share_links.manage").await?;
     require_job_visible(&mut ctx, job_id).await?;
     let links = sqlx::query_as!(
         ShareLink,
@@ -178,6 +179,7 @@ async fn create_share_link(
     AppJson(body): AppJson<CreateShareLink>,
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("share_links.manage").await?;
     body.validate()?;
     require_job_visible(&mut ctx, job_id).await?;
     let token = tokens::generate(ctx.user.company_id);
@@ -209,6 +211,7 @@ async fn create_share_link(
 )]
 async fn revoke_share_link(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("share_links.manage").await?;
     // Revoking twice keeps the first revocation. Not `coalesce(revoked_at,
     // now())`: Citus refuses a non-immutable function inside COALESCE in an
     // UPDATE; the second statement tells "already revoked" from "no such link".

@@ -119,6 +119,7 @@ async fn list_statuses(mut ctx: Ctx) -> Result<AppJson<Vec<JobStatus>>> {
 )]
 async fn create_status(mut ctx: Ctx, AppJson(body): AppJson<CreateStatus>) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("statuses.manage").await?;
     body.validate()?;
     // The new status goes last; its place is read first, as Citus cannot route
     // an INSERT whose values hold a subquery.
@@ -167,6 +168,7 @@ async fn update_status(
     AppJson(body): AppJson<UpdateStatus>,
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("statuses.manage").await?;
     body.validate()?;
     let edit = sqlx::query!(
         r#"with updated as (
@@ -207,6 +209,7 @@ async fn update_status(
 )]
 async fn delete_status(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("statuses.manage").await?;
     let deleted = sqlx::query!(
         "delete from app.job_statuses where company_id = $2 and id = $1",
         id,
@@ -243,6 +246,7 @@ async fn reorder_statuses(
     AppJson(body): AppJson<ReorderStatuses>,
 ) -> Result<AppJson<Vec<JobStatus>>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("statuses.manage").await?;
     let distinct: HashSet<&Uuid> = body.ids.iter().collect();
     let total = sqlx::query_scalar!(
         r#"select count(*) as "count!" from app.job_statuses where company_id = $1"#,

@@ -122,6 +122,7 @@ async fn reorder_tasks(
     AppJson(body): AppJson<TaskOrder>,
 ) -> Result<AppJson<Vec<Task>>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("jobs.write").await?;
     body.validate()?;
     require_job_visible(&mut ctx, job_id).await?;
     // Locked, so a task added or removed meanwhile cannot slip past the check.
@@ -190,6 +191,7 @@ async fn create_task(
     AppJson(body): AppJson<CreateTask>,
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("jobs.write").await?;
     body.validate()?;
     require_job_visible(&mut ctx, job_id).await?;
     // The default position is read first: Citus cannot route an INSERT whose
@@ -314,6 +316,7 @@ async fn update_task(
 )]
 async fn delete_task(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("jobs.write").await?;
     let deleted =
         sqlx::query!("delete from app.job_tasks where company_id = $2 and id = $1", id, ctx.user.company_id)
             .execute(&mut *ctx.tx)

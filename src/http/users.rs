@@ -39,7 +39,10 @@ pub struct User {
     pub id: Uuid,
     pub name: String,
     pub email: String,
+    /// The kind of member: which of the company's roles it may hold.
     pub role: Role,
+    /// The company role it holds (GET /roles names them).
+    pub role_id: Uuid,
     /// The customer a CUSTOMER user signs in for.
     pub customer_id: Option<Uuid>,
     /// The contact of that customer a CUSTOMER user is: when the contact is
@@ -69,7 +72,12 @@ pub struct CreateUser {
     pub email: String,
     #[validate(length(min = 8, max = 128, message = "must be 8 to 128 characters"))]
     pub password: String,
-    pub role: Role,
+    /// The kind of member; with `role_id` left out, it gets that kind's
+    /// default role. One of `role` and `role_id` is required.
+    pub role: Option<Role>,
+    /// One of the company's roles (its kind is the member's kind). You can
+    /// give only a role whose permissions you hold.
+    pub role_id: Option<Uuid>,
     /// Required for CUSTOMER users: the customer they sign in for.
     pub customer_id: Option<Uuid>,
     /// CUSTOMER users only: which of the customer's contacts the user is (its
@@ -86,7 +94,14 @@ pub struct UpdateUser {
     pub email: Option<String>,
     #[validate(length(min = 8, max = 128, message = "must be 8 to 128 characters"))]
     pub password: Option<String>,
+    /// Another kind of member: it gets that kind's default role, and its
+    /// sessions end.
     pub role: Option<Role>,
+    /// Another of the company's roles. Of the same kind, the member's live
+    /// sessions carry its permissions from the next request on; of another
+    /// kind, they end. Nobody gives a role holding a permission they lack,
+    /// to themselves or anyone: one may step down, never up.
+    pub role_id: Option<Uuid>,
     pub customer_id: Option<Uuid>,
     /// Links a CUSTOMER user to a contact of its customer; `null` unlinks it.
     /// Left out, the link stays, unless the customer changes (then it goes).
@@ -118,7 +133,7 @@ async fn list_users(
     let (after_name, after_id) = after.unzip();
     let rows = sqlx::query_as!(
         User,
-        r#"select id, name, email, role as "role: Role", customer_id, contact_id, is_active, created_at, updated_at,
+        r#"select id, name, email, role as "role: Role", role_id, customer_id, contact_id, is_active, created_at, updated_at,
                   version
            from app.users
            where company_id = $6 and deleted_at is null
@@ -173,22 +188,28 @@ async fn create_user(
     .await?
     .ok_or(Error::NotFound)?;
     let mut ctx = Ctx::open(&state, caller).await?;
+    let (role, role_id) = match (body.role, body.role_id) {
+        (_, Some(role_id)) => (role_kind(&mut ctx, role_id).await?, Some(role_id)),
+        (Some(role), None) => (role, None),
+        (None, None) => return Err(Error::field("role", "give the member a role: role or role_id")),
+    };
     // Emails are kept in the form sign-in compares (NFKC, see
     // auth.login_normal): an address typed in full-width letters must still be
     // the account its owner signs in to.
     let user = sqlx::query_as!(
         User,
-        r#"insert into app.users (name, email, password_hash, role, customer_id, contact_id, identity_id)
-           values ($1, normalize($2, nfkc), $3, $4, $5, $6, $7)
-           returning id, name, email, role as "role: Role", customer_id, contact_id, is_active, created_at,
+        r#"insert into app.users (name, email, password_hash, role, customer_id, contact_id, identity_id, role_id)
+           values ($1, normalize($2, nfkc), $3, $4, $5, $6, $7, $8)
+           returning id, name, email, role as "role: Role", role_id, customer_id, contact_id, is_active, created_at,
                      updated_at, version"#,
         body.name.trim(),
         body.email.trim(),
         password_hash,
-        body.role as Role,
+        role as Role,
         body.customer_id,
         body.contact_id,
         person.identity_id,
+        role_id,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -211,7 +232,7 @@ async fn get_user(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<impl IntoR
     ctx.require(&[Role::Admin])?;
     let user = sqlx::query_as!(
         User,
-        r#"select id, name, email, role as "role: Role", customer_id, contact_id, is_active, created_at, updated_at,
+        r#"select id, name, email, role as "role: Role", role_id, customer_id, contact_id, is_active, created_at, updated_at,
                   version
            from app.users where company_id = $2 and id = $1 and deleted_at is null"#,
         id,
@@ -276,6 +297,14 @@ async fn update_user(
         }
     }
     let mut ctx = Ctx::open(&state, caller).await?;
+    if id != ctx.user.user_id {
+        ctx.require_permission("users.manage").await?;
+    }
+    // Another role names the kind it is for.
+    let role = match body.role_id {
+        Some(role_id) => Some(role_kind(&mut ctx, role_id).await?),
+        None => body.role,
+    };
     // `If-Match` makes the edit conditional on the version read, as for customers.
     let mut expected = if_match;
     if let Some(password_hash) = password_hash {
@@ -318,16 +347,17 @@ async fn update_user(
                                    else contact_id end
                             end,
                is_active = coalesce($6, is_active),
-               identity_id = coalesce($11, identity_id)
+               identity_id = coalesce($11, identity_id),
+               role_id = coalesce($12, role_id)
              where company_id = $8 and id = $1 and deleted_at is null and ($7::int is null or version = $7)
-             returning id, name, email, role, customer_id, contact_id, is_active, created_at, updated_at, version)
+             returning id, name, email, role, role_id, customer_id, contact_id, is_active, created_at, updated_at, version)
            select exists (select 1 from app.users where company_id = $8 and id = $1 and deleted_at is null)
                     as "found!",
                   (select to_jsonb(u) from updated u) as "row?: Json<User>""#,
         id,
         body.name.as_deref().map(str::trim),
         body.email.as_deref().map(str::trim),
-        body.role as Option<Role>,
+        role as Option<Role>,
         body.customer_id,
         body.is_active,
         expected.0,
@@ -335,12 +365,25 @@ async fn update_user(
         body.contact_id.is_some(),
         body.contact_id.flatten(),
         identity_id,
+        body.role_id,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
     let user = edited(edit.found, edit.row, expected)?;
     ctx.commit().await?;
     Ok((etag(user.version), AppJson(user)))
+}
+
+/// The kind a company role is for; a 422 when the company has no such role.
+async fn role_kind(ctx: &mut Ctx, role_id: Uuid) -> Result<Role> {
+    sqlx::query_scalar!(
+        r#"select base as "base: Role" from app.roles where company_id = $1 and id = $2"#,
+        ctx.user.company_id,
+        role_id
+    )
+    .fetch_optional(&mut *ctx.tx)
+    .await?
+    .ok_or_else(|| Error::field("role_id", "does not name a role of this company"))
 }
 
 fn require_admin(caller: &CurrentUser) -> Result<()> {
@@ -364,6 +407,7 @@ fn require_admin(caller: &CurrentUser) -> Result<()> {
 )]
 async fn delete_user(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("users.manage").await?;
     let deleted = sqlx::query!(
         "update app.users set deleted_at = now(), deleted_by = $3, is_active = false
          where company_id = $2 and id = $1 and deleted_at is null",

@@ -391,6 +391,28 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
             expect: Expect::Untouched,
         }],
     ));
+    // More permissions for oneself (migration 0039): the session pins the
+    // role's, written by the owner only; one's own role and the roles' grants
+    // are the managers' of roles, and nobody changes their own role.
+    list.push((
+        "give myself more permissions",
+        vec![
+            Step {
+                sql: "update app.sessions set permissions = array(select name from app.permissions) \
+                      where id = nullif(current_setting('app.session_id', true), '')::uuid"
+                    .to_owned(),
+                expect: Expect::Untouched,
+            },
+            Step {
+                sql: format!(
+                    "update app.users u set role_id = r.id from app.roles r \
+                     where r.company_id = u.company_id and r.base = 'ADMIN' and r.is_default \
+                       and u.id = '{attacker_user}' and u.role_id <> r.id"
+                ),
+                expect: Expect::Untouched,
+            },
+        ],
+    ));
     // Widening one's own location limit (migration 0025): the session carries
     // it, and the contact link is the admin's to change.
     list.push((
@@ -551,6 +573,22 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
              values ('{b}', '{}', '{b}/00000000000000000000000000000001', 'pwned.txt')",
             victim.customer
         ),
+        // Roles and permissions (migration 0039): B's roles, their grants and
+        // sessions' permissions; the catalogue everyone's grants point at.
+        format!("update app.roles set name = 'pwned' where company_id = '{b}'"),
+        format!("delete from app.roles where company_id = '{b}' and not is_default"),
+        format!("insert into app.roles (company_id, name, base) values ('{b}', 'pwned', 'ADMIN')"),
+        format!("delete from app.role_permissions where company_id = '{b}'"),
+        format!(
+            "insert into app.role_permissions (company_id, role_id, permission, base) \
+             select company_id, id, 'roles.manage', 'ADMIN' from app.roles where company_id = '{b}'"
+        ),
+        format!("update app.sessions set permissions = '{{roles.manage,users.manage}}' where company_id = '{b}'"),
+        format!("update app.users set role_id = null where company_id = '{b}'"),
+        "update app.permissions set base = 'CUSTOMER'".to_owned(),
+        "delete from app.permissions".to_owned(),
+        "insert into app.permissions (name, base, description, position) values ('evil.all', 'ADMIN', 'x', 0)"
+            .to_owned(),
     ]
     .into_iter()
     .map(|sql| Step { sql, expect: Expect::Untouched })
@@ -721,6 +759,29 @@ async fn sql_inside_a_request_reaches_no_other_company_and_no_higher_role() {
         customer: bolt.customer_id,
         job: bolt_job,
     };
+    // An office member short of the admin's permissions (migration 0039):
+    // the seeded Dispatcher, who manages no one and no role.
+    let roles = app.get("/api/v1/roles", &acme.admin.access).await;
+    let dispatcher_role = roles
+        .body
+        .as_array()
+        .expect("roles")
+        .iter()
+        .find(|r| r["name"] == "Dispatcher")
+        .and_then(|r| r["id"].as_str())
+        .expect("the Dispatcher role")
+        .to_owned();
+    let dispatcher_reply = app
+        .post(
+            "/api/v1/users",
+            &acme.admin.access,
+            serde_json::json!({"name": "Dispatcher", "email": "dispatch@acme.test",
+                               "password": crate::helpers::PASSWORD, "role_id": dispatcher_role}),
+        )
+        .await;
+    assert!(dispatcher_reply.status.is_success(), "{:?}", dispatcher_reply.body);
+    let dispatcher = app.login(&acme.slug, "dispatch@acme.test").await;
+
     // B is busy while A attacks: one of its requests holds a context open.
     let mut bolt_busy = app.request_tx(&bolt.admin.access).await;
     sqlx::query("select 1").execute(&mut *bolt_busy).await.expect("B's request");
@@ -732,6 +793,7 @@ async fn sql_inside_a_request_reaches_no_other_company_and_no_higher_role() {
 
     for (role, attacker, attacker_user) in [
         ("admin", &acme.admin.access, acme.admin.user_id),
+        ("dispatcher", &dispatcher.access, dispatcher.user_id),
         ("worker", &acme.worker.access, acme.worker_id),
         ("customer", &acme.customer.access, acme.customer.user_id),
     ] {

@@ -102,6 +102,17 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         .id()
         .to_string();
 
+    // A role of A's own (migration 0039).
+    let role_id = app
+        .post(
+            "/api/v1/roles",
+            &a.admin.access,
+            json!({"name": "Secret planner", "base": "ADMIN", "permissions": ["jobs.read"]}),
+        )
+        .await
+        .id()
+        .to_string();
+
     // A job request of A's customer, submitted, with its history.
     let a_locations =
         app.get(&format!("/api/v1/customers/{}/locations", a.customer_id), &a.customer.access).await;
@@ -529,6 +540,24 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         (Method::POST, "/api/v1/auth/switch".into(), Some(json!({"company": a.slug}))),
         (Method::GET, "/api/v1/invitations".into(), None),
         (Method::DELETE, format!("/api/v1/invitations/{staff_invitation_id}"), None),
+        // A's roles (migration 0039), in paths and in bodies naming B's members.
+        (Method::GET, "/api/v1/roles".into(), None),
+        (Method::GET, "/api/v1/permissions".into(), None),
+        (Method::GET, format!("/api/v1/roles/{role_id}"), None),
+        (
+            Method::PATCH,
+            format!("/api/v1/roles/{role_id}"),
+            Some(json!({"name": "pwned", "permissions": []})),
+        ),
+        (Method::DELETE, format!("/api/v1/roles/{role_id}"), None),
+        (
+            Method::POST,
+            "/api/v1/users".into(),
+            Some(
+                json!({"name": "x", "email": "role@b.test", "password": "long-enough-pw", "role_id": role_id}),
+            ),
+        ),
+        (Method::PATCH, format!("/api/v1/users/{}", b.worker_id), Some(json!({"role_id": role_id}))),
         // A's imports and mappings (migration 0029); B's exports and lists.
         (Method::GET, format!("/api/v1/imports/{import_id}"), None),
         (Method::GET, format!("/api/v1/imports/{import_id}/errors.csv"), None),
@@ -608,6 +637,7 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         request_id.clone(),
         a.id.to_string(),
         staff_invitation_id.clone(),
+        role_id.clone(),
         message_id.clone(),
         note_id.clone(),
         import_id.clone(),

@@ -30,6 +30,7 @@ mod portal_accounts;
 mod portal_scope;
 mod probe;
 mod rls;
+mod roles;
 mod throttle;
 mod timeline;
 mod users;

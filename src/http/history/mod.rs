@@ -131,6 +131,7 @@ async fn job_history(
     AppQuery(query): AppQuery<HistoryQuery>,
 ) -> Result<Response> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("history.read").await?;
     let format = query.format.unwrap_or_default();
     let limit = match (format, query.limit) {
         (HistoryFormat::Csv, None) => CSV_MAX_ENTRIES,

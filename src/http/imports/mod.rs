@@ -243,6 +243,7 @@ async fn create_import(
     Upload(bytes): Upload,
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("imports.run").await?;
     let mut options = run::Options {
         kind: params.kind,
         source: params.source()?,
@@ -300,6 +301,7 @@ async fn preview_import(
     Upload(bytes): Upload,
 ) -> Result<AppJson<ImportPreview>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("imports.run").await?;
     let source = params.source()?;
     let saved = params.mapping(&mut ctx).await?;
     ctx.commit().await?;
@@ -336,6 +338,7 @@ async fn preview_import(
 )]
 async fn list_imports(mut ctx: Ctx, AppQuery(page): AppQuery<PageParams>) -> Result<AppJson<Page<Import>>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("imports.run").await?;
     let (limit, after): (_, Option<(DateTime<Utc>, Uuid)>) = page.start()?;
     let (after_at, after_id) = after.unzip();
     let rows = sqlx::query_as!(
@@ -371,6 +374,7 @@ async fn list_imports(mut ctx: Ctx, AppQuery(page): AppQuery<PageParams>) -> Res
 )]
 async fn get_import(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<AppJson<ImportDetail>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("imports.run").await?;
     let (import, errors) = load(&mut ctx, id).await?;
     ctx.commit().await?;
     Ok(AppJson(ImportDetail { import, errors }))
@@ -425,6 +429,7 @@ async fn load(ctx: &mut Ctx, id: Uuid) -> Result<(Import, Vec<RowError>)> {
 )]
 async fn import_errors_csv(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("imports.run").await?;
     let (import, errors) = load(&mut ctx, id).await?;
     ctx.commit().await?;
     let mut out = csv::Writer::from_writer(Vec::new());
@@ -472,6 +477,7 @@ async fn import_errors_csv(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<i
 )]
 async fn undo_import(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<AppJson<Import>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("imports.run").await?;
     let user = ctx.user;
     let import = run::undo(&mut ctx.tx, &user, id).await?;
     ctx.commit().await?;
@@ -513,6 +519,7 @@ pub struct SaveMapping {
 )]
 async fn list_mappings(mut ctx: Ctx) -> Result<AppJson<Vec<ImportMapping>>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("imports.run").await?;
     let rows = sqlx::query_as!(
         ImportMapping,
         r#"select id, kind, name, source, mapping as "mapping: Json<Mapping>", updated_at
@@ -538,6 +545,7 @@ async fn list_mappings(mut ctx: Ctx) -> Result<AppJson<Vec<ImportMapping>>> {
 )]
 async fn save_mapping(mut ctx: Ctx, AppJson(body): AppJson<SaveMapping>) -> Result<AppJson<ImportMapping>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("imports.run").await?;
     let name = body.name.trim();
     if !(1..=100).contains(&name.chars().count()) {
         return Err(Error::field("name", "must be 1 to 100 characters"));
@@ -602,6 +610,7 @@ async fn save_mapping(mut ctx: Ctx, AppJson(body): AppJson<SaveMapping>) -> Resu
 )]
 async fn delete_mapping(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("imports.run").await?;
     let deleted = sqlx::query!(
         "delete from app.import_mappings where company_id = $1 and id = $2",
         ctx.user.company_id,

@@ -408,6 +408,7 @@ pub(super) async fn approve_request(
     AppJson(body): AppJson<ApproveJobRequest>,
 ) -> Result<AppJson<JobRequest>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("jobs.write").await?;
     let request = load(&mut ctx, id).await?;
     if request.state != "submitted" {
         return Err(Error::field("state", "only a submitted request can be approved"));
@@ -456,6 +457,7 @@ pub(super) async fn reject_request(
     AppJson(body): AppJson<RejectJobRequest>,
 ) -> Result<AppJson<JobRequest>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("jobs.write").await?;
     body.validate()?;
     let reason = body.reason.trim();
     if reason.is_empty() {

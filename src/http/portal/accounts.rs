@@ -117,6 +117,7 @@ async fn list_accounts(
     AppQuery(filter): AppQuery<AccountFilter>,
 ) -> Result<AppJson<Page<PortalAccount>>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("portal.manage").await?;
     let state = super::state_filter(filter.state.as_deref(), "pending", &STATES)?;
     let page = PageParams { limit: filter.limit, cursor: filter.cursor };
     let (limit, after): (_, Option<(DateTime<Utc>, Uuid)>) = page.start()?;
@@ -205,6 +206,7 @@ async fn approve_account(
     AppJson(body): AppJson<ApproveAccount>,
 ) -> Result<AppJson<PortalAccount>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("portal.manage").await?;
     if let Some(customer_id) = body.customer_id {
         require_customer_visible(&mut ctx, customer_id)
             .await
@@ -242,6 +244,7 @@ async fn reject_account(
     AppJson(body): AppJson<RejectAccount>,
 ) -> Result<AppJson<PortalAccount>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("portal.manage").await?;
     body.validate()?;
     let reason = body.reason.trim();
     if reason.is_empty() {
@@ -295,6 +298,7 @@ async fn invite(
     AppJson(body): AppJson<NewInvitation>,
 ) -> Result<(StatusCode, AppJson<Invitation>)> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("portal.manage").await?;
     body.validate()?;
     require_customer_visible(&mut ctx, customer_id).await?;
     let company_id = ctx.user.company_id;

@@ -66,6 +66,7 @@ async fn list_portal_invitations(
     AppQuery(filter): AppQuery<InvitationFilter>,
 ) -> Result<AppJson<Page<InvitationListed>>> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("portal.manage").await?;
     let state = super::state_filter(filter.state.as_deref(), "pending", &STATES)?;
     let page = PageParams { limit: filter.limit, cursor: filter.cursor };
     let (limit, after): (_, Option<(DateTime<Utc>, Uuid)>) = page.start()?;
@@ -113,6 +114,7 @@ async fn list_portal_invitations(
 )]
 async fn revoke_portal_invitation(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<StatusCode> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("portal.manage").await?;
     let outcome = sqlx::query!(
         r#"with revoked as (
              delete from app.portal_invitations

@@ -53,6 +53,7 @@ pub struct PortalPage {
 )]
 async fn get_settings(mut ctx: Ctx) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("portal.manage").await?;
     let row = sqlx::query_scalar!(
         r#"select to_jsonb(s) as "row!: Json<PortalSettings>"
            from (select registration_mode, locked_fields, job_status_mails, version
@@ -88,6 +89,7 @@ async fn put_settings(
     AppJson(body): AppJson<PutPortalSettings>,
 ) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
+    ctx.require_permission("portal.manage").await?;
     body.validate()?;
     let mut locked: Vec<&'static str> = Vec::new();
     for field in &body.locked_fields {

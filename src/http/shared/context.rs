@@ -99,6 +99,22 @@ impl Ctx {
         }
     }
 
+    /// Refuses an office member whose company role lacks `permission` (403,
+    /// before any row is read), so that a write the policies would refuse
+    /// gets a clear answer instead of an empty update. Asked of the database
+    /// (`app.has_permission`, from the verified session): the policies decide
+    /// regardless, this only words the refusal.
+    pub async fn require_permission(&mut self, permission: &str) -> Result<(), Error> {
+        let held = sqlx::query_scalar!(r#"select app.has_permission($1) as "held!""#, permission)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        if held {
+            Ok(())
+        } else {
+            Err(Error::ForbiddenBecause(format!("your role does not have the permission {permission}")))
+        }
+    }
+
     pub fn is(&self, role: Role) -> bool {
         self.user.role == role
     }

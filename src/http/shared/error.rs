@@ -25,6 +25,9 @@ pub enum Error {
     InvalidCredentials,
     #[error("not allowed for this role")]
     Forbidden,
+    /// A 403 that says what is missing (a permission of the company's role).
+    #[error("{0}")]
+    ForbiddenBecause(String),
     /// Right password, but the account cannot sign in yet (or at all): why.
     #[error("{0}")]
     AccountNotReady(String),
@@ -115,6 +118,7 @@ impl IntoResponse for Error {
             Error::Forbidden => {
                 Answer::new(StatusCode::FORBIDDEN, "forbidden", "your role may not use this endpoint")
             }
+            Error::ForbiddenBecause(detail) => Answer::new(StatusCode::FORBIDDEN, "forbidden", detail),
             Error::NotFound => Answer::new(StatusCode::NOT_FOUND, "not-found", "no such resource"),
             Error::Conflict(detail) => Answer::new(StatusCode::CONFLICT, "conflict", detail),
             Error::Duplicates(candidates) => Answer {
@@ -270,7 +274,11 @@ fn database_answer(error: sqlx::Error) -> Answer {
             }
         },
         // Row-level security refused a write, or a column grant is missing.
-        "42501" => Answer::new(StatusCode::FORBIDDEN, "forbidden", "you may not make this change"),
+        // A rule of the roles (migration 0039) names itself: say which.
+        "42501" => match constraint_field(&constraint) {
+            Some((_, message)) => Answer::new(StatusCode::FORBIDDEN, "forbidden", message.to_owned()),
+            None => Answer::new(StatusCode::FORBIDDEN, "forbidden", "you may not make this change"),
+        },
         // Malformed values, and text PostgreSQL cannot store (a NUL character).
         "22P02" | "22007" | "22008" | "22003" | "22001" | "22021" | "22P05" | "22023" | "2201B" | "54000" => {
             Answer::new(
@@ -400,6 +408,27 @@ pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
     ("users_customer_link", "customer_id", "is required for CUSTOMER users and not allowed for others"),
     ("users_customer_fkey", "customer_id", "does not name a customer of this company"),
     ("users_last_admin", "role", "the company must keep at least one active admin"),
+    // Company-defined roles (migration 0039).
+    ("roles_name_length", "name", "must be 1 to 80 characters"),
+    ("roles_description_length", "description", "must be at most 500 characters"),
+    ("roles_company_name_key", "name", "is already the name of another role"),
+    ("roles_last_manager", "", "the company must keep a member who may manage roles"),
+    ("roles_default_kept", "", "a default role cannot be deleted"),
+    ("roles_kind_fixed", "base", "a role's kind is fixed once it is created"),
+    (
+        "role_permissions_permission_fkey",
+        "permissions",
+        "names a permission that does not exist or is not of the role's kind",
+    ),
+    (
+        "role_permissions_held_by_granter",
+        "permissions",
+        "you can only give or take away permissions you hold",
+    ),
+    ("users_role_fkey", "role_id", "does not name a role of this company"),
+    ("users_role_held_by_granter", "role_id", "you can only give roles whose permissions you hold"),
+    ("jobs_assign_permission", "assigned_worker_id", "assigning a job needs the permission jobs.assign"),
+    ("jobs_archive_permission", "is_archived", "archiving a job needs the permission jobs.archive"),
     // Migration 0025: a customer login is one of its customer's contacts.
     ("users_contact_fkey", "contact_id", "does not name a contact of the user's customer"),
     ("users_contact_only_customers", "contact_id", "only CUSTOMER users are linked to a contact"),
@@ -499,6 +528,17 @@ pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
 /// message is owed; should one fire anyway, it is logged as unmapped and
 /// answered with the generic 409/422. Each with the reason.
 pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
+    // Roles (migration 0039): keys the server or the migration fills in.
+    ("permissions_name_format", "the catalogue is written by migrations only"),
+    ("permissions_name_base_key", "the catalogue is written by migrations only"),
+    ("roles_pkey", "ids are generated"),
+    ("roles_company_fkey", "company_id comes from the context"),
+    ("roles_company_id_base_key", "a key for the memberships' and grants' references; ids are generated"),
+    ("roles_company_default_key", "defaults are made with the company and never changed"),
+    ("role_permissions_pkey", "ids are generated"),
+    ("role_permissions_company_fkey", "company_id comes from the context"),
+    ("role_permissions_role_permission_key", "the server writes only the permissions a role lacks"),
+    ("role_permissions_role_fkey", "the role is read in the same transaction first, and its kind with it"),
     // A background import's progress (migration 0037): counted and written
     // by the server, the failure text cut to length by it.
     ("imports_rows_positive", "row counts are the server's, counted from zero"),

@@ -8,6 +8,9 @@ const profile = {
   name: 'Ada',
   email: 'ada@acme.example',
   role: 'ADMIN' as const,
+  role_id: 'role-admin',
+  role_name: 'Admin',
+  permissions: [] as string[],
   customer_id: null,
   company: { id: 'c1', name: 'Acme', slug: 'acme', color: '#0f766e' },
 };

@@ -1401,6 +1401,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The catalogue of permissions a role may hold (every signed-in role). */
+        get: operations["list_permissions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/portal-accounts": {
         parameters: {
             query?: never;
@@ -1679,6 +1696,46 @@ export type paths = {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The company's roles, each with its permissions and how many members hold it (office). */
+        get: operations["list_roles"];
+        put?: never;
+        /** Creates a role of a kind with some of that kind's permissions (`roles.manage`). */
+        post: operations["create_role"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/roles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One role of the company. */
+        get: operations["get_role"];
+        put?: never;
+        post?: never;
+        /** Deletes a role no member holds (`roles.manage`); the default roles stay. */
+        delete: operations["delete_role"];
+        options?: never;
+        head?: never;
+        /**
+         * Renames a role or sets its permissions (`roles.manage`). The members'
+         *     live sessions carry the new permissions from their next request on.
+         */
+        patch: operations["update_role"];
         trace?: never;
     };
     "/api/v1/service-locations/{id}": {
@@ -1971,6 +2028,29 @@ export type components = {
             name: string;
             slug: string;
         };
+        /** @description One of the company's roles, with its permissions. */
+        CompanyRole: {
+            /**
+             * @description The kind of member the role is for: ADMIN (the office), WORKER (the
+             *     field) or CUSTOMER. Fixed once the role exists.
+             */
+            base: components["schemas"]["Role"];
+            description: string;
+            /** Format: uuid */
+            id: string;
+            /** @description What a membership written by kind alone gets; cannot be deleted. */
+            is_default: boolean;
+            /**
+             * Format: int64
+             * @description Active and inactive members holding it (not deleted ones).
+             */
+            member_count: number;
+            name: string;
+            /** @description Sorted by name. */
+            permissions: string[];
+            /** Format: int32 */
+            version: number;
+        };
         Contact: {
             /** Format: date-time */
             created_at: string;
@@ -2159,6 +2239,14 @@ export type components = {
             /** @description `internal` (default) or `customer`. */
             visibility?: components["schemas"]["Visibility"];
         };
+        CreateRole: {
+            /** @description The kind of member the role is for. */
+            base: components["schemas"]["Role"];
+            description?: string | null;
+            name: string;
+            /** @description Permissions of the role's kind; you can give only those you hold. */
+            permissions?: string[];
+        };
         CreateShareLink: {
             /**
              * Format: int64
@@ -2195,7 +2283,13 @@ export type components = {
             email: string;
             name: string;
             password: string;
-            role: components["schemas"]["Role"];
+            role?: null | components["schemas"]["Role"];
+            /**
+             * Format: uuid
+             * @description One of the company's roles (its kind is the member's kind). You can
+             *     give only a role whose permissions you hold.
+             */
+            role_id?: string | null;
         };
         /** @description One custom field of customers, locations or jobs. */
         CustomFieldDefinition: {
@@ -3215,7 +3309,13 @@ export type components = {
                 id: string;
                 is_active: boolean;
                 name: string;
+                /** @description The kind of member: which of the company's roles it may hold. */
                 role: components["schemas"]["Role"];
+                /**
+                 * Format: uuid
+                 * @description The company role it holds (GET /roles names them).
+                 */
+                role_id: string;
                 /** Format: date-time */
                 updated_at: string;
                 /** Format: int32 */
@@ -3232,6 +3332,14 @@ export type components = {
             /** @description The company's slug, e.g. `acme`. */
             company: string;
             email: string;
+        };
+        /** @description A permission of the catalogue. */
+        Permission: {
+            /** @description The kind of membership that may hold it. */
+            base: components["schemas"]["Role"];
+            description: string;
+            /** @description `resource.action`, e.g. `jobs.assign`. */
+            name: string;
         };
         /**
          * @description A worker's photos of the work: before it, after it, or neither.
@@ -3355,7 +3463,19 @@ export type components = {
             /** Format: uuid */
             id: string;
             name: string;
+            /**
+             * @description What the role allows (`resource.action`), for showing and hiding; the
+             *     database decides regardless.
+             */
+            permissions: string[];
+            /** @description The kind of member. */
             role: components["schemas"]["Role"];
+            /**
+             * Format: uuid
+             * @description The company role the membership holds, and its name.
+             */
+            role_id: string;
+            role_name: string;
         };
         ProfileEdit: {
             name: string;
@@ -3894,6 +4014,15 @@ export type components = {
             longitude?: number | null;
             name?: string | null;
         };
+        UpdateRole: {
+            description?: string | null;
+            name?: string | null;
+            /**
+             * @description The role's whole set of permissions from now on (left out: unchanged).
+             *     You can add or remove only permissions you hold.
+             */
+            permissions?: string[] | null;
+        };
         UpdateStatus: {
             color?: string | null;
             is_final?: boolean | null;
@@ -3923,6 +4052,14 @@ export type components = {
             name?: string | null;
             password?: string | null;
             role?: null | components["schemas"]["Role"];
+            /**
+             * Format: uuid
+             * @description Another of the company's roles. Of the same kind, the member's live
+             *     sessions carry its permissions from the next request on; of another
+             *     kind, they end. Nobody gives a role holding a permission they lack,
+             *     to themselves or anyone: one may step down, never up.
+             */
+            role_id?: string | null;
         };
         User: {
             /**
@@ -3944,7 +4081,13 @@ export type components = {
             id: string;
             is_active: boolean;
             name: string;
+            /** @description The kind of member: which of the company's roles it may hold. */
             role: components["schemas"]["Role"];
+            /**
+             * Format: uuid
+             * @description The company role it holds (GET /roles names them).
+             */
+            role_id: string;
             /** Format: date-time */
             updated_at: string;
             /** Format: int32 */
@@ -8812,6 +8955,26 @@ export interface operations {
             };
         };
     };
+    list_permissions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every permission, in the catalogue's order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Permission"][];
+                };
+            };
+        };
+    };
     list_accounts: {
         parameters: {
             query?: {
@@ -9620,6 +9783,229 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_roles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The company's roles */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompanyRole"][];
+                };
+            };
+            /** @description Not a member of the office */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRole"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompanyRole"];
+                };
+            };
+            /** @description Without roles.manage, or giving a permission you do not hold */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields, a taken name or a permission of another kind */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Role id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The role */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompanyRole"];
+                };
+            };
+            /** @description No such role in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Role id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Without roles.manage, or it holds a permission you do not */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such role in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Members hold it, or it is a default role */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Role id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateRole"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompanyRole"];
+                };
+            };
+            /** @description Without roles.manage, or changing a permission you do not hold */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such role in your company */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description It would leave nobody who may manage roles */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed since you read it (If-Match) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields, a taken name or a permission of another kind */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

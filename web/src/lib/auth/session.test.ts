@@ -16,6 +16,9 @@ describe('session', () => {
       name: 'n',
       email: 'e',
       role: 'ADMIN',
+      role_id: 'role-admin',
+      role_name: 'Admin',
+      permissions: [],
       customer_id: 'c',
       company: { id: 'c', name: 'Acme', slug: 'acme', color: '#000000' },
     });
@@ -37,6 +40,9 @@ describe('session', () => {
       name: 'n',
       email: 'e',
       role: 'ADMIN',
+      role_id: 'role-admin',
+      role_name: 'Admin',
+      permissions: [],
       customer_id: null,
       company: { id: 'c', name: 'Acme', slug: 'acme', color: '#000000' },
     });

@@ -82,7 +82,7 @@ describe('RequestFormPage', () => {
   it('asks a customer with several places which one, and sends it', async () => {
     const jwt = `h.${btoa(JSON.stringify({ role: 'CUSTOMER' })).replace(/=+$/, '')}.s`;
     session.signIn(jwt, {
-      id: 'u', name: 'Rita', email: 'r@x.test', role: 'CUSTOMER', customer_id: ID,
+      id: 'u', name: 'Rita', email: 'r@x.test', role: 'CUSTOMER', role_id: 'role-customer', role_name: 'Customer', permissions: [], customer_id: ID,
       company: { id: 'c', name: 'Acme', slug: 'acme', color: '#000000' },
     });
     const place = (id: string, name: string) => ({ id, name });

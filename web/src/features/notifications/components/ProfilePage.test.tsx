@@ -15,7 +15,7 @@ afterEach(() => {
 function signIn() {
   const jwt = `h.${btoa(JSON.stringify({ role: 'CUSTOMER' })).replace(/=+$/, '')}.s`;
   session.signIn(jwt, {
-    id: 'u', name: 'Rita', email: 'rita@home.test', role: 'CUSTOMER', customer_id: 'c1',
+    id: 'u', name: 'Rita', email: 'rita@home.test', role: 'CUSTOMER', role_id: 'role-customer', role_name: 'Customer', permissions: [], customer_id: 'c1',
     company: { id: 'c', name: 'Acme', slug: 'acme', color: '#000000' },
   });
 }

@@ -75,6 +75,9 @@ beforeEach(() => {
     name: 'Admin',
     email: 'admin@acme.example',
     role: 'ADMIN',
+    role_id: 'role-admin',
+    role_name: 'Admin',
+    permissions: [],
     customer_id: null,
     company: { id: 'acme', name: 'Acme', slug: 'acme', color: '#123456' },
   });
