@@ -195,7 +195,7 @@ update app.users u
 alter table app.users
   alter column role_id set not null,
   add constraint users_role_fkey foreign key (company_id, role_id, role)
-    references app.roles (company_id, id, base) on update cascade;
+    references app.roles (company_id, id, base);
 
 create index users_company_role_id_idx on app.users (company_id, role_id);
 
@@ -555,8 +555,8 @@ set search_path = pg_catalog, pg_temp
 as $$
 begin
   if tg_op = 'DELETE' then
-    if old.is_default and app.is_primary_copy()
-       and exists (select 1 from app.companies c where c.id = old.company_id) then
+    -- (Deleting the company deletes its roles: then the company is gone.)
+    if old.is_default and exists (select 1 from app.companies c where c.id = old.company_id) then
       raise exception 'a default role cannot be deleted'
         using errcode = 'FO409', constraint = 'roles_default_kept';
     end if;

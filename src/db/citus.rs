@@ -55,10 +55,11 @@ pub const TABLES: &[(&str, Placement)] = &[
     // The catalogue of permissions (migration 0039): code's, every company's
     // grants point at it.
     ("app.permissions", Placement::Reference),
-    // A company's roles, before the memberships and grants that point at them.
+    ("app.customers", Placement::ByCompany),
+    // A company's roles, before the memberships that point at them (after
+    // app.customers, the table every other is co-located with).
     ("app.roles", Placement::ByCompany),
     ("app.role_permissions", Placement::ByCompany),
-    ("app.customers", Placement::ByCompany),
     // Before app.jobs, whose keys point at them (migration 0020).
     ("app.service_locations", Placement::ByCompany),
     ("app.service_location_access", Placement::ByCompany),
