@@ -204,6 +204,19 @@ begin
 end
 $$;
 
+-- Not on Citus: a generic plan leaves the company a parameter, and Citus
+-- cannot route or plan a distributed statement on an unresolved parameter
+-- ("could not create distributed plan", citusdata/citus#7813). There the
+-- function follows the request's plan_cache_mode (force_custom_plan): each
+-- call planned with its values, as before this migration.
+do $$
+begin
+  if exists (select 1 from pg_catalog.pg_extension where extname = 'citus') then
+    alter function auth.search_customer_matches(text, integer) reset plan_cache_mode;
+  end if;
+end
+$$;
+
 -- The customers list's `q` (name, email or phone, in name order) also finds
 -- a customer by a custom-field value: a bitmap OR of the two trigram indexes.
 create or replace function auth.search_customers(p_pattern text, p_after_name text, p_after_id uuid, p_limit integer)
