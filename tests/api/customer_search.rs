@@ -613,17 +613,26 @@ async fn custom_field_values_find_a_customer_for_admins_only_and_only_in_their_c
     for q in ["gate\", \"po", "b\\\" gate", "po_ref", "po-"] {
         assert_eq!(search(&app, admin, q).await, vec![], "{q}");
     }
+    // A query with a word of letters and digits reads the indexes for that
+    // word, but what matches is still the whole query, in order.
+    assert_eq!(search(&app, admin, "12 quay street").await, vec![(other, "address".to_owned())]);
+    for q in ["03801 portsmouth", "77341 po", "street 12 quay"] {
+        assert_eq!(search(&app, admin, q).await, vec![], "{q}");
+    }
     // A better match ranks first: the name before the custom field.
     let reply = app
         .patch(
             &format!("/api/v1/customers/{other}"),
             admin,
-            json!({"custom_fields": {"po_ref": "Harbor lease"}}),
+            json!({"custom_fields": {"po_ref": "Harbor lease 2031"}}),
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
     assert_eq!(search(&app, admin, "harbor").await[0], (other, "name".to_owned()));
     assert!(search(&app, admin, "lease").await.contains(&(other, "custom_field".to_owned())));
+    // Read through the index for its word with digits, matched as a whole.
+    assert_eq!(search(&app, admin, "lease 2031").await, vec![(other, "custom_field".to_owned())]);
+    assert_eq!(search(&app, admin, "2031 lease").await, vec![]);
     // With a `cf.` filter, `q` looks into the values too.
     assert_eq!(listed(&app, admin, "cf.zone=North%20Ridge&q=77341").await, vec![northwind]);
     assert_eq!(listed(&app, admin, "cf.zone=South&q=77341").await, Vec::<Uuid>::new());
