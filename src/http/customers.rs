@@ -79,7 +79,7 @@ pub struct Customer {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CustomerFilter {
-    /// Matches name, email or phone, case-insensitively.
+    /// Matches name, email, phone or a custom field's value, case-insensitively.
     pub q: Option<String>,
 }
 
@@ -118,7 +118,8 @@ pub struct CreateCustomer {
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Name, account number (`123` or `#123`), contact name, phone (any
-    /// formatting: digits are compared), email or location address.
+    /// formatting: digits are compared), email, location address or a custom
+    /// field's value.
     pub q: String,
     /// At most this many matches, 1 to 50 (default 20).
     pub limit: Option<i64>,
@@ -128,7 +129,8 @@ pub struct SearchParams {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CustomerMatch {
     pub customer: Customer,
-    /// `account_number`, `name`, `contact_name`, `phone`, `email` or `address`.
+    /// `account_number`, `name`, `contact_name`, `phone`, `email`,
+    /// `custom_field` or `address`.
     pub matched: String,
     /// Higher is better: exact before prefix before contains; the order of
     /// the list.
@@ -299,8 +301,8 @@ async fn list_customers(
     Ok(AppJson(pagination::page(rows, limit, |c| (c.name.to_lowercase(), c.id))))
 }
 
-/// Finds customers by name, account number, contact name, phone, email or
-/// location address, best matches first (for a search box and the job form's
+/// Finds customers by name, account number, contact name, phone, email,
+/// location address or custom-field value, best matches first (for a search box and the job form's
 /// type-ahead).
 #[utoipa::path(
     get, path = "/api/v1/customers/search", tag = "customers",

@@ -563,3 +563,113 @@ async fn a_customer_edit_is_checked_for_duplicates_as_a_create_is() {
         .await;
     assert_problem(&reply, StatusCode::NOT_FOUND);
 }
+
+/// The ids a customers list (`GET /customers?…`) answers.
+async fn listed(app: &TestApp, token: &str, query: &str) -> Vec<Uuid> {
+    let reply = app.get(&format!("/api/v1/customers?{query}"), token).await;
+    assert_eq!(reply.status, StatusCode::OK, "{query}: {:?}", reply.body);
+    reply.body["items"].as_array().expect("items").iter().map(id_of).collect()
+}
+
+#[tokio::test]
+async fn custom_field_values_find_a_customer_for_admins_only_and_only_in_their_company() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let globex = app.company("globex").await;
+    let admin = &acme.admin.access;
+    for body in [
+        json!({"entity": "customer", "key": "po_ref", "label": "PO reference", "field_type": "text"}),
+        json!({"entity": "customer", "key": "gate", "label": "Gate", "field_type": "text", "visible_to_workers": true,
+               "visible_to_customers": true}),
+        json!({"entity": "customer", "key": "zone", "label": "Zone", "field_type": "choice",
+               "options": ["North Ridge", "South"]}),
+    ] {
+        let reply = app.post("/api/v1/custom-fields", admin, body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    }
+    let reply = app
+        .post(
+            "/api/v1/customers",
+            admin,
+            json!({"name": "Northwind Storage",
+                   "custom_fields": {"po_ref": "PO-77341", "gate": "Teal \"B\" gate", "zone": "North Ridge"}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    let northwind = reply.id();
+    // A customer whose name, contacts and addresses hold none of the values.
+    let other = harbor(&app, &acme).await;
+
+    // The staff-only value, a choice, and a value with quotes in it (escaped
+    // in the JSON text the index reads): each finds the customer, as such.
+    for q in ["po-77341", "PO-773", "north ridge", "teal \"b\" gate", "\"b\" gate"] {
+        let found = search(&app, admin, q).await;
+        assert_eq!(found, vec![(northwind, "custom_field".to_owned())], "{q}");
+        assert_eq!(listed(&app, admin, &format!("q={}", urlencode(q))).await, vec![northwind], "{q}");
+    }
+    // Each value is compared as itself: text across two values of the JSON
+    // (`"teal \"b\" gate", "po-77341"`, in key order) finds nothing, nor do
+    // keys, nor three characters (a prefix of names only).
+    for q in ["gate\", \"po", "b\\\" gate", "po_ref", "po-"] {
+        assert_eq!(search(&app, admin, q).await, vec![], "{q}");
+    }
+    // A query with a word of letters and digits reads the indexes for that
+    // word, but what matches is still the whole query, in order.
+    assert_eq!(search(&app, admin, "12 quay street").await, vec![(other, "address".to_owned())]);
+    for q in ["03801 portsmouth", "77341 po", "street 12 quay"] {
+        assert_eq!(search(&app, admin, q).await, vec![], "{q}");
+    }
+    // A better match ranks first: the name before the custom field.
+    let reply = app
+        .patch(
+            &format!("/api/v1/customers/{other}"),
+            admin,
+            json!({"custom_fields": {"po_ref": "Harbor lease 2031"}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_eq!(search(&app, admin, "harbor").await[0], (other, "name".to_owned()));
+    assert!(search(&app, admin, "lease").await.contains(&(other, "custom_field".to_owned())));
+    // Read through the index for its word with digits, matched as a whole.
+    assert_eq!(search(&app, admin, "lease 2031").await, vec![(other, "custom_field".to_owned())]);
+    assert_eq!(search(&app, admin, "2031 lease").await, vec![]);
+    // With a `cf.` filter, `q` looks into the values too.
+    assert_eq!(listed(&app, admin, "cf.zone=North%20Ridge&q=77341").await, vec![northwind]);
+    assert_eq!(listed(&app, admin, "cf.zone=South&q=77341").await, Vec::<Uuid>::new());
+
+    // Workers and customers search no customers at all, so no value, the
+    // worker-visible one included, makes one findable for them.
+    for token in [&acme.worker.access, &acme.customer.access] {
+        for path in [
+            "/api/v1/customers/search?q=po-77341",
+            "/api/v1/customers/search?q=teal",
+            "/api/v1/customers?q=po-77341",
+        ] {
+            assert_problem(&app.get(path, token).await, StatusCode::FORBIDDEN);
+        }
+        // Nor does the definer function answer them directly.
+        let mut tx = app.request_tx(token).await;
+        let refused = sqlx::query_scalar::<_, Uuid>(
+            "select s from auth.search_customers('%po-77341%', null, null, 10) s",
+        )
+        .fetch_all(&mut *tx)
+        .await;
+        assert!(refused.is_err(), "{refused:?}");
+    }
+
+    // Another company's admin finds nothing by acme's values.
+    for q in ["po-77341", "north ridge", "teal \"b\" gate", "lease"] {
+        assert_eq!(search(&app, &globex.admin.access, q).await, vec![], "{q}");
+        assert_eq!(
+            listed(&app, &globex.admin.access, &format!("q={}", urlencode(q))).await,
+            Vec::<Uuid>::new()
+        );
+    }
+    let mut tx = app.request_tx(&globex.admin.access).await;
+    let found: Vec<Uuid> =
+        sqlx::query_scalar("select customer_id from auth.search_customer_matches('po-77341', 100)")
+            .fetch_all(&mut *tx)
+            .await
+            .expect("as B's admin");
+    assert!(found.is_empty(), "{found:?}");
+}

@@ -69,3 +69,25 @@ test('admin defines a required job field, the form asks for it, and the job page
     for (const d of defs.filter((d) => d.key === key)) await api.call('PATCH', `/custom-fields/${d.id}`, { is_archived: true });
   }
 });
+
+// The job form's customer type-ahead (GET /customers/search) finds a customer
+// by the value of one of its custom fields, a staff-only one included.
+test('the job form finds a customer by a custom field value', async ({ page, request }) => {
+  const key = `ref_${RUN}`.replace(/[^a-z0-9_]/g, '_');
+  const value = `LEASE-${RUN}`;
+  const customerName = `Harbourview Lofts${TAG}`;
+  const api = await Api.as(request, logins.acmeAdmin);
+  const field: { id: string } = await api.call('POST', '/custom-fields', {
+    entity: 'customer', key, label: `Lease reference${TAG}`, field_type: 'text',
+  });
+  try {
+    await api.call('POST', '/customers', { name: customerName, custom_fields: { [key]: value } });
+    await signIn(page, logins.acmeAdmin);
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    await page.getByRole('link', { name: 'New job' }).click();
+    await page.getByLabel('Find customer').fill(value.toLowerCase());
+    await expect(page.getByRole('combobox', { name: 'Customer', exact: true }).locator('option', { hasText: customerName })).toHaveCount(1);
+  } finally {
+    await api.call('PATCH', `/custom-fields/${field.id}`, { is_archived: true });
+  }
+});

@@ -346,8 +346,8 @@ export type paths = {
             cookie?: never;
         };
         /**
-         * Finds customers by name, account number, contact name, phone, email or
-         *     location address, best matches first (for a search box and the job form's
+         * Finds customers by name, account number, contact name, phone, email,
+         *     location address or custom-field value, best matches first (for a search box and the job form's
          *     type-ahead).
          */
         get: operations["search_customers"];
@@ -2400,7 +2400,10 @@ export type components = {
         /** @description One customer found, with the field that matched best. */
         CustomerMatch: {
             customer: components["schemas"]["Customer"];
-            /** @description `account_number`, `name`, `contact_name`, `phone`, `email` or `address`. */
+            /**
+             * @description `account_number`, `name`, `contact_name`, `phone`, `email`,
+             *     `custom_field` or `address`.
+             */
             matched: string;
             /**
              * Format: int32
@@ -5070,7 +5073,7 @@ export interface operations {
     list_customers: {
         parameters: {
             query?: {
-                /** @description Matches name, email or phone, case-insensitively. */
+                /** @description Matches name, email, phone or a custom field's value, case-insensitively. */
                 q?: string;
                 limit?: number;
                 cursor?: string;
@@ -5202,7 +5205,8 @@ export interface operations {
             query: {
                 /**
                  * @description Name, account number (`123` or `#123`), contact name, phone (any
-                 *     formatting: digits are compared), email or location address.
+                 *     formatting: digits are compared), email, location address or a custom
+                 *     field's value.
                  */
                 q: string;
                 /** @description At most this many matches, 1 to 50 (default 20). */
