@@ -16,7 +16,7 @@ revoke all on app.refresh_tokens from public, fieldops_authenticator, fieldops_a
 
 -- role, customer_id and location_scope: on Citus the verified context's lookup of the request's
 -- own session may reach another node, where it runs as the request role.
-grant select (id, company_id, user_id, role, customer_id, location_scope, expires_at, revoked_at, created_at),
+grant select (id, company_id, user_id, role, customer_id, location_scope, branch_id, expires_at, revoked_at, created_at),
       update (revoked_at, revoked_reason)
   on app.sessions to fieldops_admin, fieldops_worker, fieldops_customer;
 

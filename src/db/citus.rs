@@ -53,6 +53,8 @@ pub const TABLES: &[(&str, Placement)] = &[
     // shard point at them, and sign-in finds them by address.
     ("app.identities", Placement::Reference),
     ("app.customers", Placement::ByCompany),
+    // Before the users, jobs, customers' and locations' keys that name them (migration 0040).
+    ("app.branches", Placement::ByCompany),
     // Before app.jobs, whose keys point at them (migration 0020).
     ("app.service_locations", Placement::ByCompany),
     ("app.service_location_access", Placement::ByCompany),
@@ -358,7 +360,7 @@ const CITUS_SQL: &str = include_str!("../../db/citus.sql");
 
 /// The context functions a policy compares with.
 const CONTEXT_FUNCTIONS: &[&str] =
-    &["company_id", "user_id", "customer_id", "session_id", "role", "location_scope"];
+    &["company_id", "user_id", "customer_id", "session_id", "role", "location_scope", "branch_id"];
 
 /// The policies' subqueries, in one-server form, and the function that asks
 /// the same question on Citus (db/migrations/0016). `{t}` is the table.

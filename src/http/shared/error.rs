@@ -320,6 +320,9 @@ const RAISED_CONSTRAINTS: &[(&str, &str)] = &[
     ("request cannot be changed", "job_requests_closed"),
     ("once the request is approved", "job_requests_field_locked"),
     ("the job belongs to another customer", "communications_job_customer"),
+    ("the customer belongs to another branch", "jobs_branch_customer"),
+    ("the service location belongs to another branch", "jobs_branch_location"),
+    ("the worker is scoped to another branch", "jobs_branch_worker"),
 ];
 
 fn raised_constraint(message: &str) -> Option<&'static str> {
@@ -493,12 +496,28 @@ pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
     ("import_mappings_name_length", "name", "must be 1 to 100 characters"),
     ("imports_file_name_length", "file_name", "must be 1 to 255 characters"),
     ("external_refs_external_id_length", "external_id", "must be 1 to 200 characters"),
+    // Branches (migration 0040). The foreign keys name a missing branch on a
+    // write; deleting a branch still in use is answered 409 by its handler.
+    ("branches_name_length", "name", "must be 1 to 100 characters"),
+    ("branches_address_length", "address", "must be at most 500 characters"),
+    ("branches_color_format", "color", "must be a colour like #1d4ed8"),
+    ("branches_company_name_key", "name", "is already the name of another branch"),
+    ("users_branch_fkey", "branch_id", "does not name a branch of this company"),
+    ("users_branch_only_staff", "branch_id", "only ADMIN and WORKER members are scoped to a branch"),
+    ("jobs_branch_fkey", "branch_id", "does not name a branch of this company"),
+    ("customers_branch_fkey", "branch_id", "does not name a branch of this company"),
+    ("service_locations_branch_fkey", "branch_id", "does not name a branch of this company"),
+    ("jobs_branch_customer", "customer_id", "does not name a customer the job's branch may use"),
+    ("jobs_branch_location", "service_location_id", "belongs to another branch"),
+    ("jobs_branch_worker", "assigned_worker_id", "is scoped to another branch"),
 ];
 
 /// Named constraints no request can break with what it sends, so no user
 /// message is owed; should one fire anyway, it is logged as unmapped and
 /// answered with the generic 409/422. Each with the reason.
 pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
+    ("branches_pkey", "ids are generated"),
+    ("branches_company_fkey", "company_id comes from the context"),
     // A background import's progress (migration 0037): counted and written
     // by the server, the failure text cut to length by it.
     ("imports_rows_positive", "row counts are the server's, counted from zero"),
