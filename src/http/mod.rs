@@ -9,6 +9,7 @@ pub mod shared;
 
 pub mod attachments;
 pub mod auth;
+pub mod branches;
 pub mod communications;
 pub mod contacts;
 pub mod custom_fields;
@@ -72,6 +73,7 @@ use shared::{idempotency, middleware, AppState, Error};
         (name = "invitations", description = "Invitations of people to join your company as staff, and their accepting"),
         (name = "imports", description = "Import from spreadsheets and other systems, and export everything (admins)"),
         (name = "attachments", description = "Photos and documents on jobs and job requests"),
+        (name = "branches", description = "Your company's branches, and what a branch-scoped member sees"),
     )
 )]
 pub struct ApiDoc;
@@ -116,6 +118,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(imports::router())
         .merge(export::router())
         .merge(attachments::router())
+        .merge(branches::router())
         .split_for_parts()
 }
 

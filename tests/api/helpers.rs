@@ -476,6 +476,7 @@ impl TestApp {
                union all select t::text from app.contact_locations t where company_id = $1
                union all select t::text from app.custom_field_definitions t where company_id = $1
                union all select t::text from app.attachments t where company_id = $1
+               union all select t::text from app.branches t where company_id = $1
                union all select t::text from app.companies t where id = $1
              ) rows",
         )
