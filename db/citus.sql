@@ -43,6 +43,9 @@ alter function app.job_note_is_visible(uuid, uuid)
 alter function app.customer_is_visible(uuid, uuid)
   set citus.allow_nested_distributed_execution = on
   set citus.enable_local_execution = on;
+alter function app.location_is_visible(uuid, uuid)
+  set citus.allow_nested_distributed_execution = on
+  set citus.enable_local_execution = on;
 
 -- The triggers of migration 0020 run on a shard and read or write the same
 -- company's rows of other tables (its customers, locations, jobs), which live

@@ -339,3 +339,16 @@ as $$ select (auth.request_context()).branch_id $$;
 -- A staff membership made by a branch-scoped admin is of its branch.
 create trigger users_default_branch before insert on app.users
 for each row when (new.role <> 'CUSTOMER') execute function app.default_branch();
+
+-- A location's gate code follows the location (branch scope): the policies'
+-- per-row probe of app.service_locations in one-server form, and this
+-- function on Citus (src/db/citus.rs PROBES), with the caller's rights like
+-- app.customer_is_visible (0036).
+create function app.location_is_visible(p_company_id uuid, p_location_id uuid) returns boolean
+language plpgsql stable parallel restricted
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  return exists (select 1 from app.service_locations l where l.company_id = p_company_id and l.id = p_location_id);
+end
+$$;

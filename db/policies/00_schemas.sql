@@ -65,6 +65,9 @@ grant execute on function
 -- The same for a file's note or customer (migration 0036).
 grant execute on function app.job_note_is_visible(uuid, uuid), app.customer_is_visible(uuid, uuid)
   to fieldops_admin, fieldops_worker, fieldops_customer;
+-- And for a gate code's location under a branch scope (migration 0040).
+grant execute on function app.location_is_visible(uuid, uuid)
+  to fieldops_admin, fieldops_worker, fieldops_customer;
 
 -- The sign-in flow, over the login role's pool only.
 grant execute on function

@@ -20,8 +20,14 @@ create policy contact_methods_owner_all on app.contact_methods to fieldops_owner
   using (true) with check (true);
 
 create policy contact_methods_admin_all on app.contact_methods for all to fieldops_admin
-  using (company_id = (select app.company_id()))
-  with check (company_id = (select app.company_id()));
+  using (company_id = (select app.company_id())
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = contact_methods.company_id and c.id = contact_methods.customer_id offset 0)))
+  with check (company_id = (select app.company_id())
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = contact_methods.company_id and c.id = contact_methods.customer_id offset 0)));
 
 -- `offset 0`: a per-row probe of app.jobs by key, as in customers.sql.
 create policy contact_methods_worker_select on app.contact_methods for select to fieldops_worker

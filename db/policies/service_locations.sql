@@ -32,11 +32,15 @@ create policy service_locations_owner_all on app.service_locations to fieldops_o
 
 create policy service_locations_admin_all on app.service_locations for all to fieldops_admin
   using (company_id = (select app.company_id())
-  -- branch scope (0040): its own branch's or shared (no branch)
-  and ((select app.branch_id()) is null or branch_id is null or branch_id = (select app.branch_id())))
+  -- branch scope (0040): its own branch's or shared (no branch), of a customer the caller sees
+  and ((select app.branch_id()) is null
+       or ((branch_id is null or branch_id = (select app.branch_id()))
+           and exists (select 1 from app.customers c where c.company_id = service_locations.company_id and c.id = service_locations.customer_id offset 0))))
   with check (company_id = (select app.company_id())
-  -- branch scope (0040): its own branch's or shared (no branch)
-  and ((select app.branch_id()) is null or branch_id is null or branch_id = (select app.branch_id())));
+  -- branch scope (0040): its own branch's or shared (no branch), of a customer the caller sees
+  and ((select app.branch_id()) is null
+       or ((branch_id is null or branch_id = (select app.branch_id()))
+           and exists (select 1 from app.customers c where c.company_id = service_locations.company_id and c.id = service_locations.customer_id offset 0))));
 
 -- `offset 0`: a per-row probe of app.jobs by key, as in customers.sql.
 create policy service_locations_worker_select on app.service_locations for select to fieldops_worker

@@ -37,8 +37,12 @@ create policy users_owner_all on app.users to fieldops_owner
 
 create policy users_admin_select on app.users for select to fieldops_admin
   using (company_id = (select app.company_id())
-  -- branch scope (0040): a scoped admin sees its branch's staff and the company-wide members
-  and ((select app.branch_id()) is null or branch_id is null or branch_id = (select app.branch_id())));
+  -- branch scope (0040): a scoped admin sees its branch's staff, the company-wide staff, and
+  -- the customer logins of the customers it sees
+  and ((select app.branch_id()) is null
+       or branch_id = (select app.branch_id())
+       or (branch_id is null and role <> 'CUSTOMER')
+       or exists (select 1 from app.customers c where c.company_id = users.company_id and c.id = users.customer_id offset 0)));
 
 create policy users_admin_insert on app.users for insert to fieldops_admin
   with check (company_id = (select app.company_id())

@@ -7,7 +7,7 @@
 -- scope, nor name another branch, customer or worker.
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-select plan(39);
+select plan(42);
 \ir fixtures/tenants.sql
 
 begin;
@@ -72,6 +72,13 @@ select set_eq($$ select id from app.customers $$, array[pg_temp.id('A.cust1')],
   '... the shared customer, not South''s');
 select is((select count(*) from app.service_locations where customer_id = pg_temp.id('A.cust1')), 2::bigint,
   '... the shared customer''s locations');
+select is((select count(*) from app.service_locations where customer_id = pg_temp.id('A.cust2')), 0::bigint,
+  '... none of South''s customer''s locations');
+select is((select count(*) from app.service_location_access where location_id = pg_temp.id('A.cust2.loc1')), 0::bigint,
+  '... nor their gate codes');
+select is((select count(*) from app.contacts where customer_id = pg_temp.id('A.cust2'))
+        + (select count(*) from app.contact_methods where customer_id = pg_temp.id('A.cust2')), 0::bigint,
+  '... nor South''s customer''s contacts');
 select set_eq($$ select id from app.users $$,
   array[pg_temp.id('A.admin'), pg_temp.id('A.worker'), pg_temp.id('A.nadmin'), pg_temp.id('A.customer')],
   '... North''s staff and the company-wide members, not South''s worker');

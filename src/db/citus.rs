@@ -411,6 +411,11 @@ const PROBES: &[(&str, &str)] = &[
         "exists (select 1 from app.customers c where c.company_id = {t}.company_id and c.id = {t}.customer_id offset 0)",
         "app.customer_is_visible({t}.company_id, {t}.customer_id)",
     ),
+    // A gate code under a branch scope: the caller sees the location (migration 0040).
+    (
+        "exists (select 1 from app.service_locations l where l.company_id = {t}.company_id and l.id = {t}.location_id offset 0)",
+        "app.location_is_visible({t}.company_id, {t}.location_id)",
+    ),
     // A location's gate code: the caller sees an open job there (migration 0020).
     (
         "exists (select 1 from app.jobs j where j.company_id = {t}.company_id and j.service_location_id = {t}.location_id and not j.is_archived offset 0)",

@@ -836,7 +836,12 @@ async fn a_branch_scoped_members_sql_reaches_nothing_of_another_branch() {
         format!("select count(*) from app.job_notes where job_id = '{south_job}'"),
         format!("select count(*) from app.audit_log where job_id = '{south_job}'"),
         format!("select count(*) from app.share_links where job_id = '{south_job}'"),
-        format!("select count(*) from app.service_locations where branch_id = '{south}'"),
+        format!("select count(*) from app.service_locations where branch_id = '{south}' or customer_id = '{south_customer}'"),
+        format!("select count(*) from app.contacts where customer_id = '{south_customer}'"),
+        format!(
+            "select count(*) from app.service_location_access a join app.service_locations l \
+             on l.company_id = a.company_id and l.id = a.location_id where l.customer_id = '{south_customer}'"
+        ),
         format!("select count(*) from app.sessions where branch_id = '{south}'"),
     ];
     let tricks = [
