@@ -352,3 +352,11 @@ begin
   return exists (select 1 from app.service_locations l where l.company_id = p_company_id and l.id = p_location_id);
 end
 $$;
+
+-- The same question as `app.branch_id() is null`, as a call: Citus cannot
+-- carry a context function inside IS NULL into a policy on a distributed
+-- table ("unrecognized node type"), so src/db/citus.rs writes the policies'
+-- test as this function there.
+create function app.branch_unscoped() returns boolean
+language sql stable parallel restricted
+as $$ select (auth.request_context()).branch_id is null $$;

@@ -41,7 +41,7 @@ grant execute on function
   auth.request_context(),
   app.company_id(), app.user_id(), app.customer_id(), app.session_id(), app.role(), app.location_scope(),
   app.in_location_scope(uuid),
-  app.branch_id()
+  app.branch_id(), app.branch_unscoped()
   to fieldops_admin, fieldops_worker, fieldops_customer;
 
 -- Column defaults (db/migrations/0016): the request's company and user as the

@@ -110,7 +110,7 @@ $$ else $$
   where p.policy <> 'sessions_select_own'
     and (e.expr ~* '\mselect\M'
          or regexp_replace(regexp_replace(e.expr,
-              'app\.(company_id|user_id|customer_id|session_id|role|branch_id)\(\)|app\.in_location_scope\(\w+\)', '', 'g'),
+              'app\.(company_id|user_id|customer_id|session_id|role|branch_id|branch_unscoped)\(\)|app\.in_location_scope\(\w+\)', '', 'g'),
               'app\.(job_is_visible|customer_has_visible_job|worker_has_visible_job|location_has_visible_open_job|job_request_is_visible|job_note_is_visible|customer_is_visible|location_is_visible)\(company_id, \w+\)', '', 'g')
             ~ 'app\.\w+\(')
 $$ end,

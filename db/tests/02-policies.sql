@@ -211,7 +211,7 @@ from expected_policy order by tbl, policy;
 select exists (select 1 from pg_extension where extname = 'citus') as citus \gset
 
 select is((select using_expr from app.policy_report where policy = 'audit_log_admin_select'),
-  case when :'citus' then '((company_id = app.company_id()) AND ((app.branch_id() IS NULL) OR app.job_is_visible(company_id, job_id)))'
+  case when :'citus' then '((company_id = app.company_id()) AND (app.branch_unscoped() OR app.job_is_visible(company_id, job_id)))'
        else E'((company_id = ( SELECT app.company_id() AS company_id)) AND ((( SELECT app.branch_id() AS branch_id) IS NULL) OR (EXISTS ( SELECT 1\n   FROM app.jobs j\n  WHERE ((j.company_id = audit_log.company_id) AND (j.id = audit_log.job_id))\n OFFSET 0))))' end,
   'an admin reads the history of its own company only, and a branch-scoped admin only its branch''s jobs''');
 
@@ -228,7 +228,7 @@ select is_empty($$
 $$, 'no policy lets any role but the owner write the history');
 
 select is((select using_expr from app.policy_report where policy = 'jobs_worker_select'),
-  case when :'citus' then '((company_id = app.company_id()) AND (assigned_worker_id = app.user_id()) AND ((app.branch_id() IS NULL) OR (branch_id = app.branch_id())))'
+  case when :'citus' then '((company_id = app.company_id()) AND (assigned_worker_id = app.user_id()) AND (app.branch_unscoped() OR (branch_id = app.branch_id())))'
        else '((company_id = ( SELECT app.company_id() AS company_id)) AND (assigned_worker_id = ( SELECT app.user_id() AS user_id)) AND ((( SELECT app.branch_id() AS branch_id) IS NULL) OR (branch_id = ( SELECT app.branch_id() AS branch_id))))' end,
   'a worker reads the jobs assigned to it, in its company, within its branch when scoped');
 
@@ -247,7 +247,7 @@ select matches((select using_expr from app.policy_report where policy = 'job_not
   'a customer reads only notes marked for customers');
 
 select is((select with_check from pg_policies where policyname = 'job_notes_admin_all'),
-  case when :'citus' then '((company_id = app.company_id()) AND (author_id = app.user_id()) AND ((app.branch_id() IS NULL) OR app.job_is_visible(company_id, job_id)))'
+  case when :'citus' then '((company_id = app.company_id()) AND (author_id = app.user_id()) AND (app.branch_unscoped() OR app.job_is_visible(company_id, job_id)))'
        else E'((company_id = ( SELECT app.company_id() AS company_id)) AND (author_id = ( SELECT app.user_id() AS user_id)) AND ((( SELECT app.branch_id() AS branch_id) IS NULL) OR (EXISTS ( SELECT 1\n   FROM app.jobs j\n  WHERE ((j.company_id = job_notes.company_id) AND (j.id = job_notes.job_id))\n OFFSET 0))))' end,
   'notes are written as their author, never in someone else''s name, on a job of its branch when scoped');
 

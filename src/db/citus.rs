@@ -338,18 +338,23 @@ struct ForeignKey {
     definition: String,
 }
 
-/// Foreign keys from tenant tables to the tables that become reference tables.
+/// Foreign keys from tenant tables to the tables that become reference tables,
+/// and from the co-location anchor to the tenant tables distributed after it
+/// (`customers_branch_fkey`, migration 0040): the anchor goes first, and Citus
+/// refuses to distribute a table whose key points at a plain one.
 async fn foreign_keys_to_reference_tables(conn: &mut PgConnection) -> anyhow::Result<Vec<ForeignKey>> {
     let references: Vec<&str> =
         TABLES.iter().filter(|(_, p)| *p == Placement::Reference).map(|(t, _)| *t).collect();
     let rows: Vec<(String, String, String)> = sqlx::query_as(
         "select c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid)
          from pg_constraint c
-         where c.contype = 'f' and c.confrelid = any (select t::regclass from unnest($1::text[]) t)
+         where c.contype = 'f'
+           and (c.confrelid = any (select t::regclass from unnest($1::text[]) t) or c.conrelid = $2::regclass)
            and c.conrelid <> c.confrelid
          order by 1, 2",
     )
     .bind(&references)
+    .bind(COLOCATION_ANCHOR)
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows.into_iter().map(|(table, name, definition)| ForeignKey { table, name, definition }).collect())
@@ -453,6 +458,8 @@ pub fn policy_sql<'a>(name: &str, sql: &'a str, topology: Topology) -> anyhow::R
         for function in CONTEXT_FUNCTIONS {
             policy = policy.replace(&format!("(select app.{function}())"), &format!("app.{function}()"));
         }
+        // A context function inside IS NULL is refused there too (migration 0040).
+        policy = policy.replace("app.branch_id() is null", "app.branch_unscoped()");
         for table in tables_named_in(&policy) {
             for (probe, function) in PROBES {
                 policy = policy.replace(&probe.replace("{t}", &table), &function.replace("{t}", &table));
@@ -544,6 +551,7 @@ mod tests {
         for (name, sql) in crate::db::POLICY_FILES {
             let citus = policy_sql(name, sql, Topology::Citus).unwrap_or_else(|e| panic!("{e:#}"));
             assert!(!citus.contains("(select app."), "{name}: a context wrapper is left");
+            assert!(!citus.contains("app.branch_id() is null"), "{name}: the branch scope's test is left");
         }
     }
 
