@@ -131,6 +131,10 @@ async fn a_north_admin_reads_and_writes_nothing_of_south() {
         ids(&app.get(&format!("/api/v1/jobs?branch_id={}", f.north), token).await.body),
         vec![f.north_job]
     );
+    // The admin's search (through the view and auth.search_jobs) finds South's job and customer for nobody
+    // but the company-wide.
+    assert_eq!(ids(&app.get("/api/v1/jobs?q=pipe", token).await.body), vec![f.north_job]);
+    assert!(!ids(&app.get("/api/v1/customers?q=Co", token).await.body).contains(&f.south_customer));
 
     // Paths: South's job, customer and branch are not found.
     for path in [
