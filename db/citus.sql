@@ -43,6 +43,9 @@ alter function app.job_note_is_visible(uuid, uuid)
 alter function app.customer_is_visible(uuid, uuid)
   set citus.allow_nested_distributed_execution = on
   set citus.enable_local_execution = on;
+alter function app.location_is_visible(uuid, uuid)
+  set citus.allow_nested_distributed_execution = on
+  set citus.enable_local_execution = on;
 
 -- The triggers of migration 0020 run on a shard and read or write the same
 -- company's rows of other tables (its customers, locations, jobs), which live
@@ -60,6 +63,10 @@ alter function app.job_request_history() set citus.allow_nested_distributed_exec
 -- And those of 0025: a contact's changed locations reach its sessions, same company.
 alter function app.refresh_contact_sessions() set citus.allow_nested_distributed_execution = on;
 alter function app.contact_location_scope(uuid, uuid) set citus.allow_nested_distributed_execution = on;
+-- Branches (0040): a job's branch check reads the same company's customer,
+-- location and worker on the same node.
+alter function app.check_job_branch() set citus.allow_nested_distributed_execution = on;
+alter function app.default_branch() set citus.allow_nested_distributed_execution = on;
 -- The custom-field triggers of migration 0023 read the company's definitions
 -- (the values' check) or the company's rows holding a field (the projections'
 -- refresh, the delete guard), on the same node.

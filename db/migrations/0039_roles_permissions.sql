@@ -47,6 +47,7 @@ insert into app.permissions (name, base, position, description) values
   ('portal.manage',       'ADMIN', 130, 'Run the customer portal: settings, sign-ups, invitations'),
   ('imports.run',         'ADMIN', 140, 'Import customers and jobs from files, and undo imports'),
   ('company.manage',      'ADMIN', 150, 'Change the company''s name and colour'),
+  ('branches.manage',     'ADMIN', 160, 'Create, edit and delete the company''s branches'),
   ('jobs.update_status',  'WORKER', 210, 'Move an assigned job to another status'),
   ('tasks.complete',      'WORKER', 220, 'Tick off the tasks of an assigned job'),
   ('notes.write',         'WORKER', 230, 'Add notes to an assigned job');

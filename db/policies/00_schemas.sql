@@ -40,7 +40,8 @@ grant usage on schema auth to fieldops_login, fieldops_authenticator, fieldops_a
 grant execute on function
   auth.request_context(),
   app.company_id(), app.user_id(), app.customer_id(), app.session_id(), app.role(), app.location_scope(),
-  app.in_location_scope(uuid)
+  app.in_location_scope(uuid),
+  app.branch_id(), app.branch_unscoped()
   to fieldops_admin, fieldops_worker, fieldops_customer;
 
 -- Column defaults (db/migrations/0016): the request's company and user as the
@@ -63,6 +64,9 @@ grant execute on function
   to fieldops_admin, fieldops_worker, fieldops_customer;
 -- The same for a file's note or customer (migration 0036).
 grant execute on function app.job_note_is_visible(uuid, uuid), app.customer_is_visible(uuid, uuid)
+  to fieldops_admin, fieldops_worker, fieldops_customer;
+-- And for a gate code's location under a branch scope (migration 0040).
+grant execute on function app.location_is_visible(uuid, uuid)
   to fieldops_admin, fieldops_worker, fieldops_customer;
 
 -- The sign-in flow, over the login role's pool only.

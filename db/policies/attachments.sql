@@ -43,26 +43,50 @@ create policy attachments_owner_all on app.attachments to fieldops_owner
 -- customers.write), those of jobs, notes and requests the jobs'.
 create policy attachments_admin_select on app.attachments for select to fieldops_admin
   using (company_id = (select app.company_id())
-         and ((customer_id is null and (select app.has_permission('jobs.read')))
-              or (customer_id is not null and (select app.has_permission('customers.read')))));
+  and ((customer_id is null and (select app.has_permission('jobs.read')))
+       or (customer_id is not null and (select app.has_permission('customers.read'))))
+  -- branch scope (0040): the parent's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.jobs j where j.company_id = attachments.company_id and j.id = attachments.job_id offset 0)
+       or exists (select 1 from app.job_notes n where n.company_id = attachments.company_id and n.id = attachments.note_id offset 0)
+       or exists (select 1 from app.customers c where c.company_id = attachments.company_id and c.id = attachments.customer_id offset 0)
+       or exists (select 1 from app.job_requests r where r.company_id = attachments.company_id and r.id = attachments.job_request_id offset 0)));
 
 create policy attachments_admin_insert on app.attachments for insert to fieldops_admin
-  with check (company_id = (select app.company_id()) and uploaded_by = (select app.user_id())
-              and ((customer_id is null and (select app.has_permission('jobs.write')))
-              or (customer_id is not null and (select app.has_permission('customers.write')))));
+  with check (company_id = (select app.company_id())
+  and ((customer_id is null and (select app.has_permission('jobs.write')))
+       or (customer_id is not null and (select app.has_permission('customers.write')))) and uploaded_by = (select app.user_id())
+  -- branch scope (0040): the parent's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.jobs j where j.company_id = attachments.company_id and j.id = attachments.job_id offset 0)
+       or exists (select 1 from app.job_notes n where n.company_id = attachments.company_id and n.id = attachments.note_id offset 0)
+       or exists (select 1 from app.customers c where c.company_id = attachments.company_id and c.id = attachments.customer_id offset 0)
+       or exists (select 1 from app.job_requests r where r.company_id = attachments.company_id and r.id = attachments.job_request_id offset 0)));
 
 create policy attachments_admin_update on app.attachments for update to fieldops_admin
   using (company_id = (select app.company_id())
-         and ((customer_id is null and (select app.has_permission('jobs.write')))
-              or (customer_id is not null and (select app.has_permission('customers.write')))))
+  and ((customer_id is null and (select app.has_permission('jobs.write')))
+       or (customer_id is not null and (select app.has_permission('customers.write'))))
+  -- branch scope (0040): the parent's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.jobs j where j.company_id = attachments.company_id and j.id = attachments.job_id offset 0)
+       or exists (select 1 from app.job_notes n where n.company_id = attachments.company_id and n.id = attachments.note_id offset 0)
+       or exists (select 1 from app.customers c where c.company_id = attachments.company_id and c.id = attachments.customer_id offset 0)
+       or exists (select 1 from app.job_requests r where r.company_id = attachments.company_id and r.id = attachments.job_request_id offset 0)))
   with check (company_id = (select app.company_id())
-              and ((customer_id is null and (select app.has_permission('jobs.write')))
-              or (customer_id is not null and (select app.has_permission('customers.write')))));
+  and ((customer_id is null and (select app.has_permission('jobs.write')))
+       or (customer_id is not null and (select app.has_permission('customers.write'))))
+  -- branch scope (0040): the parent's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.jobs j where j.company_id = attachments.company_id and j.id = attachments.job_id offset 0)
+       or exists (select 1 from app.job_notes n where n.company_id = attachments.company_id and n.id = attachments.note_id offset 0)
+       or exists (select 1 from app.customers c where c.company_id = attachments.company_id and c.id = attachments.customer_id offset 0)
+       or exists (select 1 from app.job_requests r where r.company_id = attachments.company_id and r.id = attachments.job_request_id offset 0)));
 
 create policy attachments_admin_delete on app.attachments for delete to fieldops_admin
-  using (company_id = (select app.company_id()) and state = 'pending'
-         and ((customer_id is null and (select app.has_permission('jobs.write')))
-              or (customer_id is not null and (select app.has_permission('customers.write')))));
+  using (company_id = (select app.company_id())
+  and ((customer_id is null and (select app.has_permission('jobs.write')))
+       or (customer_id is not null and (select app.has_permission('customers.write')))) and state = 'pending');
 
 -- `offset 0` keeps each `exists` below a per-row probe of the parent by key,
 -- under the parent's own policies (see job_notes.sql).

@@ -34,7 +34,10 @@ create policy audit_log_owner_all on app.audit_log to fieldops_owner
   using (true) with check (true);
 
 create policy audit_log_admin_select on app.audit_log for select to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('history.read')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('history.read'))
+  -- branch scope (0040): the job's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.jobs j where j.company_id = audit_log.company_id and j.id = audit_log.job_id offset 0)));
 
 -- Which jobs a worker or customer sees is app.jobs' own policy, applied to the
 -- caller in the subquery: the timeline can never show more jobs than the job

@@ -21,14 +21,29 @@ create policy communications_owner_all on app.communications to fieldops_owner
   using (true) with check (true);
 
 create policy communications_admin_select on app.communications for select to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read'))
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = communications.company_id and c.id = communications.customer_id offset 0)));
 
 create policy communications_admin_insert on app.communications for insert to fieldops_admin
-  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = communications.company_id and c.id = communications.customer_id offset 0)));
 
 create policy communications_admin_update on app.communications for update to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')) and created_by = (select app.user_id()))
-  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')) and created_by = (select app.user_id())
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = communications.company_id and c.id = communications.customer_id offset 0)))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = communications.company_id and c.id = communications.customer_id offset 0)));
 
 create policy communications_admin_delete on app.communications for delete to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')) and created_by = (select app.user_id()));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')) and created_by = (select app.user_id())
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = communications.company_id and c.id = communications.customer_id offset 0)));

@@ -20,10 +20,19 @@ create policy contact_locations_owner_all on app.contact_locations to fieldops_o
   using (true) with check (true);
 
 create policy contact_locations_admin_select on app.contact_locations for select to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read'))
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = contact_locations.company_id and c.id = contact_locations.customer_id offset 0)));
 
 create policy contact_locations_admin_insert on app.contact_locations for insert to fieldops_admin
-  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = contact_locations.company_id and c.id = contact_locations.customer_id offset 0)));
 
 create policy contact_locations_admin_delete on app.contact_locations for delete to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = contact_locations.company_id and c.id = contact_locations.customer_id offset 0)));

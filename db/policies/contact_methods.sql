@@ -20,17 +20,32 @@ create policy contact_methods_owner_all on app.contact_methods to fieldops_owner
   using (true) with check (true);
 
 create policy contact_methods_admin_select on app.contact_methods for select to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read'))
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = contact_methods.company_id and c.id = contact_methods.customer_id offset 0)));
 
 create policy contact_methods_admin_insert on app.contact_methods for insert to fieldops_admin
-  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = contact_methods.company_id and c.id = contact_methods.customer_id offset 0)));
 
 create policy contact_methods_admin_update on app.contact_methods for update to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')))
-  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = contact_methods.company_id and c.id = contact_methods.customer_id offset 0)))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = contact_methods.company_id and c.id = contact_methods.customer_id offset 0)));
 
 create policy contact_methods_admin_delete on app.contact_methods for delete to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = contact_methods.company_id and c.id = contact_methods.customer_id offset 0)));
 
 -- `offset 0`: a per-row probe of app.jobs by key, as in customers.sql.
 create policy contact_methods_worker_select on app.contact_methods for select to fieldops_worker

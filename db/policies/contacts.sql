@@ -24,17 +24,32 @@ create policy contacts_owner_all on app.contacts to fieldops_owner
   using (true) with check (true);
 
 create policy contacts_admin_select on app.contacts for select to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read'))
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = contacts.company_id and c.id = contacts.customer_id offset 0)));
 
 create policy contacts_admin_insert on app.contacts for insert to fieldops_admin
-  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = contacts.company_id and c.id = contacts.customer_id offset 0)));
 
 create policy contacts_admin_update on app.contacts for update to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')))
-  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = contacts.company_id and c.id = contacts.customer_id offset 0)))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = contacts.company_id and c.id = contacts.customer_id offset 0)));
 
 create policy contacts_admin_delete on app.contacts for delete to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = contacts.company_id and c.id = contacts.customer_id offset 0)));
 
 -- `offset 0`: a per-row probe of app.jobs by key, as in customers.sql.
 create policy contacts_worker_select on app.contacts for select to fieldops_worker

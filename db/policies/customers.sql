@@ -15,9 +15,10 @@ alter table app.customers enable row level security;
 alter table app.customers force row level security;
 
 revoke all on app.customers from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-grant select, insert (name, email, phone, address, tags, do_not_service, notes, parent_customer_id, custom_fields),
+grant select, insert (name, email, phone, address, tags, do_not_service, notes, parent_customer_id, custom_fields,
+              branch_id),
       update (name, email, phone, address, tags, do_not_service, notes, parent_customer_id, deleted_at, deleted_by,
-              custom_fields)
+              custom_fields, branch_id)
   on app.customers to fieldops_admin;
 grant select (id, company_id, name, phone, address, worker_custom_fields) on app.customers to fieldops_worker;
 grant select (id, company_id, name, email, phone, address, customer_custom_fields) on app.customers to fieldops_customer;
@@ -26,14 +27,22 @@ create policy customers_owner_all on app.customers to fieldops_owner
   using (true) with check (true);
 
 create policy customers_admin_select on app.customers for select to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read'))
+  -- branch scope (0040): its own branch's or shared (no branch)
+  and ((select app.branch_id()) is null or branch_id is null or branch_id = (select app.branch_id())));
 
 create policy customers_admin_insert on app.customers for insert to fieldops_admin
-  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): its own branch's or shared (no branch)
+  and ((select app.branch_id()) is null or branch_id is null or branch_id = (select app.branch_id())));
 
 create policy customers_admin_update on app.customers for update to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')))
-  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): its own branch's or shared (no branch)
+  and ((select app.branch_id()) is null or branch_id is null or branch_id = (select app.branch_id())))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): its own branch's or shared (no branch)
+  and ((select app.branch_id()) is null or branch_id is null or branch_id = (select app.branch_id())));
 
 -- app.jobs is itself filtered for the worker: only its assigned jobs count.
 -- `offset 0` keeps each `exists` below a per-row probe of app.jobs by key. Without

@@ -31,11 +31,20 @@ create policy job_requests_owner_all on app.job_requests to fieldops_owner
   using (true) with check (true);
 
 create policy job_requests_admin_select on app.job_requests for select to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.read')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.read'))
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = job_requests.company_id and c.id = job_requests.customer_id offset 0)));
 
 create policy job_requests_admin_update on app.job_requests for update to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')))
-  with check (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.write'))
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = job_requests.company_id and c.id = job_requests.customer_id offset 0)))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('jobs.write'))
+  -- branch scope (0040): the customer's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.customers c where c.company_id = job_requests.company_id and c.id = job_requests.customer_id offset 0)));
 
 create policy job_requests_customer_select on app.job_requests for select to fieldops_customer
   using (

@@ -21,17 +21,32 @@ create policy job_tasks_owner_all on app.job_tasks to fieldops_owner
   using (true) with check (true);
 
 create policy job_tasks_admin_select on app.job_tasks for select to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.read')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.read'))
+  -- branch scope (0040): the job's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.jobs j where j.company_id = job_tasks.company_id and j.id = job_tasks.job_id offset 0)));
 
 create policy job_tasks_admin_insert on app.job_tasks for insert to fieldops_admin
-  with check (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('jobs.write'))
+  -- branch scope (0040): the job's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.jobs j where j.company_id = job_tasks.company_id and j.id = job_tasks.job_id offset 0)));
 
 create policy job_tasks_admin_update on app.job_tasks for update to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')))
-  with check (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.write'))
+  -- branch scope (0040): the job's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.jobs j where j.company_id = job_tasks.company_id and j.id = job_tasks.job_id offset 0)))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('jobs.write'))
+  -- branch scope (0040): the job's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.jobs j where j.company_id = job_tasks.company_id and j.id = job_tasks.job_id offset 0)));
 
 create policy job_tasks_admin_delete on app.job_tasks for delete to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.write'))
+  -- branch scope (0040): the job's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.jobs j where j.company_id = job_tasks.company_id and j.id = job_tasks.job_id offset 0)));
 
 -- `offset 0` keeps each `exists` below a per-row probe of app.jobs by key. Without
 -- it the planner may instead hash every job the caller can see (for a worker, years

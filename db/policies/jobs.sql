@@ -21,40 +21,53 @@ alter table app.jobs force row level security;
 revoke all on app.jobs from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
 grant select,
       insert (customer_id, status_id, assigned_worker_id, title, description, scheduled_at,
-              service_location_id, site_contact_id, custom_fields),
+              service_location_id, site_contact_id, custom_fields, branch_id),
       update (customer_id, status_id, assigned_worker_id, title, description, scheduled_at,
-              service_location_id, site_contact_id, is_archived, archived_at, archived_by, custom_fields, status_mail)
+              service_location_id, site_contact_id, is_archived, archived_at, archived_by, custom_fields, status_mail,
+              branch_id)
   on app.jobs to fieldops_admin;
 -- Every column but custom_fields and customer_custom_fields.
 grant select (id, company_id, customer_id, status_id, assigned_worker_id, title, description, scheduled_at,
               completed_at, is_archived, archived_at, archived_by, created_at, updated_at, created_by,
-              updated_by, version, service_location_id, site_contact_id, worker_custom_fields),
+              updated_by, version, service_location_id, site_contact_id, worker_custom_fields, branch_id),
       update (status_id, status_mail)
   on app.jobs to fieldops_worker;
 grant select (id, company_id, customer_id, status_id, assigned_worker_id, title, description,
               scheduled_at, completed_at, is_archived, created_at, updated_at, version,
-              service_location_id, site_contact_id, customer_custom_fields)
+              service_location_id, site_contact_id, customer_custom_fields, branch_id)
   on app.jobs to fieldops_customer;
 
 create policy jobs_owner_all on app.jobs to fieldops_owner
   using (true) with check (true);
 
 create policy jobs_admin_select on app.jobs for select to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.read')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.read'))
+  -- branch scope (0040): a scoped member's own branch only
+  and ((select app.branch_id()) is null or branch_id = (select app.branch_id())));
 
 create policy jobs_admin_insert on app.jobs for insert to fieldops_admin
-  with check (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('jobs.write'))
+  -- branch scope (0040): a scoped member's own branch only
+  and ((select app.branch_id()) is null or branch_id = (select app.branch_id())));
 
 create policy jobs_admin_update on app.jobs for update to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')))
-  with check (company_id = (select app.company_id()) and (select app.has_permission('jobs.write')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.write'))
+  -- branch scope (0040): a scoped member's own branch only
+  and ((select app.branch_id()) is null or branch_id = (select app.branch_id())))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('jobs.write'))
+  -- branch scope (0040): a scoped member's own branch only
+  and ((select app.branch_id()) is null or branch_id = (select app.branch_id())));
 
 create policy jobs_worker_select on app.jobs for select to fieldops_worker
-  using (company_id = (select app.company_id()) and assigned_worker_id = (select app.user_id()));
+  using (company_id = (select app.company_id()) and assigned_worker_id = (select app.user_id())
+  -- branch scope (0040): a scoped member's own branch only
+  and ((select app.branch_id()) is null or branch_id = (select app.branch_id())));
 
 -- WITH CHECK keeps the job assigned to the same worker after the update.
 create policy jobs_worker_update on app.jobs for update to fieldops_worker
-  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.update_status')) and assigned_worker_id = (select app.user_id()))
+  using (company_id = (select app.company_id()) and (select app.has_permission('jobs.update_status')) and assigned_worker_id = (select app.user_id())
+  -- branch scope (0040): a scoped member's own branch only
+  and ((select app.branch_id()) is null or branch_id = (select app.branch_id())))
   with check (company_id = (select app.company_id()) and (select app.has_permission('jobs.update_status')) and assigned_worker_id = (select app.user_id()));
 
 create policy jobs_customer_select on app.jobs for select to fieldops_customer

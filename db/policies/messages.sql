@@ -29,10 +29,18 @@ create policy messages_owner_all on app.messages to fieldops_owner
   using (true) with check (true);
 
 create policy messages_admin_select on app.messages for select to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read'))
+  -- branch scope (0040): the job's or the request's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.jobs j where j.company_id = messages.company_id and j.id = messages.job_id offset 0)
+       or exists (select 1 from app.job_requests r where r.company_id = messages.company_id and r.id = messages.request_id offset 0)));
 
 create policy messages_admin_insert on app.messages for insert to fieldops_admin
-  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')) and author_id = (select app.user_id()));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')) and author_id = (select app.user_id())
+  -- branch scope (0040): the job's or the request's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.jobs j where j.company_id = messages.company_id and j.id = messages.job_id offset 0)
+       or exists (select 1 from app.job_requests r where r.company_id = messages.company_id and r.id = messages.request_id offset 0)));
 
 -- `offset 0`: a per-row probe of the job by key, under app.jobs' own worker
 -- policy (assigned to the caller).

@@ -23,14 +23,26 @@ create policy service_location_access_owner_all on app.service_location_access t
   using (true) with check (true);
 
 create policy service_location_access_admin_select on app.service_location_access for select to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read'))
+  -- branch scope (0040): the location's branch and customer decide
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.service_locations l where l.company_id = service_location_access.company_id and l.id = service_location_access.location_id offset 0)));
 
 create policy service_location_access_admin_insert on app.service_location_access for insert to fieldops_admin
-  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): the location's branch and customer decide
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.service_locations l where l.company_id = service_location_access.company_id and l.id = service_location_access.location_id offset 0)));
 
 create policy service_location_access_admin_update on app.service_location_access for update to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')))
-  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): the location's branch and customer decide
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.service_locations l where l.company_id = service_location_access.company_id and l.id = service_location_access.location_id offset 0)))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): the location's branch and customer decide
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.service_locations l where l.company_id = service_location_access.company_id and l.id = service_location_access.location_id offset 0)));
 
 -- `offset 0`: a per-row probe of app.jobs by key, as in customers.sql.
 create policy service_location_access_worker_select on app.service_location_access for select to fieldops_worker

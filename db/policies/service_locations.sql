@@ -16,8 +16,9 @@ alter table app.service_locations force row level security;
 
 revoke all on app.service_locations from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
 grant select, delete,
-      insert (customer_id, name, line1, line2, city, region, postal_code, country, latitude, longitude, custom_fields),
-      update (name, line1, line2, city, region, postal_code, country, latitude, longitude, custom_fields)
+      insert (customer_id, name, line1, line2, city, region, postal_code, country, latitude, longitude, custom_fields,
+              branch_id),
+      update (name, line1, line2, city, region, postal_code, country, latitude, longitude, custom_fields, branch_id)
   on app.service_locations to fieldops_admin;
 grant select (id, company_id, customer_id, name, line1, line2, city, region, postal_code, country, latitude,
               longitude, created_at, updated_at, version, worker_custom_fields)
@@ -30,17 +31,37 @@ create policy service_locations_owner_all on app.service_locations to fieldops_o
   using (true) with check (true);
 
 create policy service_locations_admin_select on app.service_locations for select to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.read'))
+  -- branch scope (0040): its own branch's or shared (no branch), of a customer the caller sees
+  and ((select app.branch_id()) is null
+       or ((branch_id is null or branch_id = (select app.branch_id()))
+           and exists (select 1 from app.customers c where c.company_id = service_locations.company_id and c.id = service_locations.customer_id offset 0))));
 
 create policy service_locations_admin_insert on app.service_locations for insert to fieldops_admin
-  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): its own branch's or shared (no branch), of a customer the caller sees
+  and ((select app.branch_id()) is null
+       or ((branch_id is null or branch_id = (select app.branch_id()))
+           and exists (select 1 from app.customers c where c.company_id = service_locations.company_id and c.id = service_locations.customer_id offset 0))));
 
 create policy service_locations_admin_update on app.service_locations for update to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')))
-  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): its own branch's or shared (no branch), of a customer the caller sees
+  and ((select app.branch_id()) is null
+       or ((branch_id is null or branch_id = (select app.branch_id()))
+           and exists (select 1 from app.customers c where c.company_id = service_locations.company_id and c.id = service_locations.customer_id offset 0))))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): its own branch's or shared (no branch), of a customer the caller sees
+  and ((select app.branch_id()) is null
+       or ((branch_id is null or branch_id = (select app.branch_id()))
+           and exists (select 1 from app.customers c where c.company_id = service_locations.company_id and c.id = service_locations.customer_id offset 0))));
 
 create policy service_locations_admin_delete on app.service_locations for delete to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- branch scope (0040): its own branch's or shared (no branch), of a customer the caller sees
+  and ((select app.branch_id()) is null
+       or ((branch_id is null or branch_id = (select app.branch_id()))
+           and exists (select 1 from app.customers c where c.company_id = service_locations.company_id and c.id = service_locations.customer_id offset 0))));
 
 -- `offset 0`: a per-row probe of app.jobs by key, as in customers.sql.
 create policy service_locations_worker_select on app.service_locations for select to fieldops_worker

@@ -14,10 +14,10 @@ alter table app.refresh_tokens force row level security;
 revoke all on app.sessions from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
 revoke all on app.refresh_tokens from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
 
--- role, customer_id, location_scope and permissions: on Citus the verified context's lookup of
--- the request's own session may reach another node, where it runs as the request role.
-grant select (id, company_id, user_id, role, customer_id, location_scope, permissions, expires_at, revoked_at,
-              created_at),
+-- role, customer_id, location_scope, permissions and branch_id: on Citus the verified context's
+-- lookup of the request's own session may reach another node, where it runs as the request role.
+grant select (id, company_id, user_id, role, customer_id, location_scope, permissions, branch_id, expires_at,
+              revoked_at, created_at),
       update (revoked_at, revoked_reason)
   on app.sessions to fieldops_admin, fieldops_worker, fieldops_customer;
 

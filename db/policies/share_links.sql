@@ -28,14 +28,26 @@ create policy share_links_owner_all on app.share_links to fieldops_owner
   using (true) with check (true);
 
 create policy share_links_admin_select on app.share_links for select to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('share_links.manage')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('share_links.manage'))
+  -- branch scope (0040): the job's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.jobs j where j.company_id = share_links.company_id and j.id = share_links.job_id offset 0)));
 
 create policy share_links_admin_insert on app.share_links for insert to fieldops_admin
-  with check (company_id = (select app.company_id()) and (select app.has_permission('share_links.manage')));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('share_links.manage'))
+  -- branch scope (0040): the job's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.jobs j where j.company_id = share_links.company_id and j.id = share_links.job_id offset 0)));
 
 create policy share_links_admin_update on app.share_links for update to fieldops_admin
-  using (company_id = (select app.company_id()) and (select app.has_permission('share_links.manage')))
-  with check (company_id = (select app.company_id()) and (select app.has_permission('share_links.manage')));
+  using (company_id = (select app.company_id()) and (select app.has_permission('share_links.manage'))
+  -- branch scope (0040): the job's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.jobs j where j.company_id = share_links.company_id and j.id = share_links.job_id offset 0)))
+  with check (company_id = (select app.company_id()) and (select app.has_permission('share_links.manage'))
+  -- branch scope (0040): the job's branch decides
+  and ((select app.branch_id()) is null
+       or exists (select 1 from app.jobs j where j.company_id = share_links.company_id and j.id = share_links.job_id offset 0)));
 
 create policy share_link_opens_owner_all on app.share_link_opens to fieldops_owner
   using (true) with check (true);

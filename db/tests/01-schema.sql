@@ -41,7 +41,7 @@ select exists (select 1 from pg_extension where extname = 'citus') as citus \gse
 
 -- The tables. Adding one? List it here, then make every test below pass.
 select tables_are('app', array[
-  'attachments', 'audit_log', 'communications', 'companies', 'email_changes', 'contact_locations', 'contact_methods', 'contacts', 'custom_field_definitions', 'customers',
+  'attachments', 'audit_log', 'branches', 'communications', 'companies', 'email_changes', 'contact_locations', 'contact_methods', 'contacts', 'custom_field_definitions', 'customers',
   'digest_recipients', 'digest_runs',
   'external_refs', 'identities', 'idempotency_keys', 'import_mappings', 'imports', 'invitations', 'job_notes', 'job_request_changes', 'job_requests', 'job_statuses', 'job_tasks', 'jobs', 'login_failures',
   'mail_outbox', 'message_reads', 'messages', 'notification_preferences', 'password_reset_tokens', 'portal_accounts', 'portal_invitations', 'portal_settings', 'portal_verification_tokens',
@@ -116,8 +116,8 @@ $$ else $$
   where p.policy <> 'sessions_select_own'
     and (e.expr ~* '\mselect\M'
          or regexp_replace(regexp_replace(e.expr,
-              'app\.(company_id|user_id|customer_id|session_id|role)\(\)|app\.in_location_scope\(\w+\)|app\.has_permission\(''[a-z_.]+''::text\)', '', 'g'),
-              'app\.(job_is_visible|customer_has_visible_job|worker_has_visible_job|location_has_visible_open_job|job_request_is_visible|job_note_is_visible|customer_is_visible)\(company_id, \w+\)', '', 'g')
+              'app\.(company_id|user_id|customer_id|session_id|role|branch_id|branch_unscoped)\(\)|app\.in_location_scope\(\w+\)|app\.has_permission\(''[a-z_.]+''::text\)', '', 'g'),
+              'app\.(job_is_visible|customer_has_visible_job|worker_has_visible_job|location_has_visible_open_job|job_request_is_visible|job_note_is_visible|customer_is_visible|location_is_visible)\(company_id, \w+\)', '', 'g')
             ~ 'app\.\w+\(')
 $$ end,
   case when not :'citus'

@@ -50,6 +50,12 @@ insert into expected_policy values
   ('contacts',         'contacts_worker_select',        'SELECT', '{fieldops_worker}'),
   ('contacts',         'contacts_customer_select',      'SELECT', '{fieldops_customer}'),
   ('customers',        'customers_owner_all',           'ALL',    '{fieldops_owner}'),
+  ('branches',         'branches_owner_all',            'ALL',    '{fieldops_owner}'),
+  ('branches',         'branches_admin_select',         'SELECT', '{fieldops_admin}'),
+  ('branches',         'branches_admin_insert',         'INSERT', '{fieldops_admin}'),
+  ('branches',         'branches_admin_update',         'UPDATE', '{fieldops_admin}'),
+  ('branches',         'branches_admin_delete',         'DELETE', '{fieldops_admin}'),
+  ('branches',         'branches_worker_select',        'SELECT', '{fieldops_worker}'),
   ('customers',        'customers_admin_select',        'SELECT', '{fieldops_admin}'),
   ('customers',        'customers_admin_insert',        'INSERT', '{fieldops_admin}'),
   ('customers',        'customers_admin_update',        'UPDATE', '{fieldops_admin}'),
@@ -237,9 +243,9 @@ from expected_policy order by tbl, policy;
 select exists (select 1 from pg_extension where extname = 'citus') as citus \gset
 
 select is((select using_expr from app.policy_report where policy = 'audit_log_admin_select'),
-  case when :'citus' then $e$((company_id = app.company_id()) AND app.has_permission('history.read'::text))$e$
-       else $e$((company_id = ( SELECT app.company_id() AS company_id)) AND ( SELECT app.has_permission('history.read'::text) AS has_permission))$e$ end,
-  'an office member reads the history of its own company only, and only with history.read');
+  case when :'citus' then '((company_id = app.company_id()) AND app.has_permission(''history.read''::text) AND (app.branch_unscoped() OR app.job_is_visible(company_id, job_id)))'
+       else E'((company_id = ( SELECT app.company_id() AS company_id)) AND ( SELECT app.has_permission(''history.read''::text) AS has_permission) AND ((( SELECT app.branch_id() AS branch_id) IS NULL) OR (EXISTS ( SELECT 1\n   FROM app.jobs j\n  WHERE ((j.company_id = audit_log.company_id) AND (j.id = audit_log.job_id))\n OFFSET 0))))' end,
+  'an office member reads the history of its own company only, with history.read, and a branch-scoped one only its branch''s jobs''');
 
 select is((select using_expr from app.policy_report where policy = 'audit_log_timeline_select'),
   case when :'citus'
@@ -254,9 +260,9 @@ select is_empty($$
 $$, 'no policy lets any role but the owner write the history');
 
 select is((select using_expr from app.policy_report where policy = 'jobs_worker_select'),
-  case when :'citus' then '((company_id = app.company_id()) AND (assigned_worker_id = app.user_id()))'
-       else '((company_id = ( SELECT app.company_id() AS company_id)) AND (assigned_worker_id = ( SELECT app.user_id() AS user_id)))' end,
-  'a worker reads the jobs assigned to it, in its company');
+  case when :'citus' then '((company_id = app.company_id()) AND (assigned_worker_id = app.user_id()) AND (app.branch_unscoped() OR (branch_id = app.branch_id())))'
+       else '((company_id = ( SELECT app.company_id() AS company_id)) AND (assigned_worker_id = ( SELECT app.user_id() AS user_id)) AND ((( SELECT app.branch_id() AS branch_id) IS NULL) OR (branch_id = ( SELECT app.branch_id() AS branch_id))))' end,
+  'a worker reads the jobs assigned to it, in its company, within its branch when scoped');
 
 select is((select check_expr from app.policy_report where policy = 'jobs_worker_update'),
   case when :'citus' then $e$((company_id = app.company_id()) AND app.has_permission('jobs.update_status'::text) AND (assigned_worker_id = app.user_id()))$e$
@@ -273,9 +279,9 @@ select matches((select using_expr from app.policy_report where policy = 'job_not
   'a customer reads only notes marked for customers');
 
 select is((select with_check from pg_policies where policyname = 'job_notes_admin_insert'),
-  case when :'citus' then $e$((company_id = app.company_id()) AND app.has_permission('jobs.write'::text) AND (author_id = app.user_id()))$e$
-       else $e$((company_id = ( SELECT app.company_id() AS company_id)) AND ( SELECT app.has_permission('jobs.write'::text) AS has_permission) AND (author_id = ( SELECT app.user_id() AS user_id)))$e$ end,
-  'notes are written as their author, never in someone else''s name');
+  case when :'citus' then '((company_id = app.company_id()) AND app.has_permission(''jobs.write''::text) AND (author_id = app.user_id()) AND (app.branch_unscoped() OR app.job_is_visible(company_id, job_id)))'
+       else E'((company_id = ( SELECT app.company_id() AS company_id)) AND ( SELECT app.has_permission(''jobs.write''::text) AS has_permission) AND (author_id = ( SELECT app.user_id() AS user_id)) AND ((( SELECT app.branch_id() AS branch_id) IS NULL) OR (EXISTS ( SELECT 1\n   FROM app.jobs j\n  WHERE ((j.company_id = job_notes.company_id) AND (j.id = job_notes.job_id))\n OFFSET 0))))' end,
+  'notes are written as their author, never in someone else''s name, on a job of its branch when scoped');
 
 select is_empty($$
   select policy from app.policy_report where table_name = 'refresh_tokens' and roles <> '{fieldops_owner}'

@@ -113,6 +113,9 @@ insert into permission_matrix (permission, base, tbl, cmd, limited_to) values
   ('imports.run', 'ADMIN', 'external_refs', 'INSERT', null),
   ('imports.run', 'ADMIN', 'external_refs', 'DELETE', null),
   ('company.manage', 'ADMIN', 'companies', 'UPDATE', null),
+  ('branches.manage', 'ADMIN', 'branches', 'INSERT', null),
+  ('branches.manage', 'ADMIN', 'branches', 'UPDATE', null),
+  ('branches.manage', 'ADMIN', 'branches', 'DELETE', null),
   ('jobs.update_status', 'WORKER', 'jobs', 'UPDATE', null),
   ('tasks.complete', 'WORKER', 'job_tasks', 'UPDATE', null),
   ('notes.write', 'WORKER', 'job_notes', 'INSERT', null);

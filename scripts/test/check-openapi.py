@@ -22,6 +22,7 @@ expected = [
     "/api/v1/auth/password-reset", "/api/v1/auth/password-reset/confirm",
     "/api/v1/users", "/api/v1/users/{id}", "/api/v1/customers", "/api/v1/customers/{id}",
     "/api/v1/job-statuses", "/api/v1/job-statuses/{id}", "/api/v1/job-statuses/reorder",
+    "/api/v1/branches", "/api/v1/branches/{id}",
     "/api/v1/jobs", "/api/v1/jobs/{id}", "/api/v1/jobs/{id}/archive", "/api/v1/jobs/{id}/tasks",
     "/api/v1/job-tasks", "/api/v1/job-tasks/{id}", "/api/v1/jobs/{id}/notes", "/api/v1/workers/assigned-jobs",
     "/api/v1/jobs/{id}/share-links", "/api/v1/share-links/{id}", "/api/v1/share/{token}",

@@ -236,9 +236,26 @@ pub async fn seed(owner: &PgPool, sizes: BenchSizes) -> anyhow::Result<()> {
     .bind(&hash)
     .execute(&mut *tx)
     .await?;
+    // Each company's default roles (db/migrations/0039), which the
+    // companies' trigger (off here) makes; the memberships hold them.
+    sqlx::raw_sql(
+        "do $$
+         declare
+           v_company uuid;
+         begin
+           for v_company in select company_id from bench_co loop
+             perform app.seed_company_roles(v_company);
+           end loop;
+         end
+         $$",
+    )
+    .execute(&mut *tx)
+    .await?;
     sqlx::query(
-        "insert into app.users (id, company_id, name, email, password_hash, role, identity_id)
-         select p.id, p.company_id, p.name, p.email, $1, p.role, p.id from bench_people p",
+        "insert into app.users (id, company_id, name, email, password_hash, role, identity_id, role_id)
+         select p.id, p.company_id, p.name, p.email, $1, p.role, p.id, r.id
+         from bench_people p
+         join app.roles r on r.company_id = p.company_id and r.base = p.role and r.is_default",
     )
     .bind(&hash)
     .execute(&mut *tx)

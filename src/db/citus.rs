@@ -60,6 +60,8 @@ pub const TABLES: &[(&str, Placement)] = &[
     // app.customers, the table every other is co-located with).
     ("app.roles", Placement::ByCompany),
     ("app.role_permissions", Placement::ByCompany),
+    // Before the users, jobs, customers' and locations' keys that name them (migration 0040).
+    ("app.branches", Placement::ByCompany),
     // Before app.jobs, whose keys point at them (migration 0020).
     ("app.service_locations", Placement::ByCompany),
     ("app.service_location_access", Placement::ByCompany),
@@ -343,18 +345,23 @@ struct ForeignKey {
     definition: String,
 }
 
-/// Foreign keys from tenant tables to the tables that become reference tables.
+/// Foreign keys from tenant tables to the tables that become reference tables,
+/// and from the co-location anchor to the tenant tables distributed after it
+/// (`customers_branch_fkey`, migration 0040): the anchor goes first, and Citus
+/// refuses to distribute a table whose key points at a plain one.
 async fn foreign_keys_to_reference_tables(conn: &mut PgConnection) -> anyhow::Result<Vec<ForeignKey>> {
     let references: Vec<&str> =
         TABLES.iter().filter(|(_, p)| *p == Placement::Reference).map(|(t, _)| *t).collect();
     let rows: Vec<(String, String, String)> = sqlx::query_as(
         "select c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid)
          from pg_constraint c
-         where c.contype = 'f' and c.confrelid = any (select t::regclass from unnest($1::text[]) t)
+         where c.contype = 'f'
+           and (c.confrelid = any (select t::regclass from unnest($1::text[]) t) or c.conrelid = $2::regclass)
            and c.conrelid <> c.confrelid
          order by 1, 2",
     )
     .bind(&references)
+    .bind(COLOCATION_ANCHOR)
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows.into_iter().map(|(table, name, definition)| ForeignKey { table, name, definition }).collect())
@@ -365,7 +372,7 @@ const CITUS_SQL: &str = include_str!("../../db/citus.sql");
 
 /// The context functions a policy compares with.
 const CONTEXT_FUNCTIONS: &[&str] =
-    &["company_id", "user_id", "customer_id", "session_id", "role", "location_scope"];
+    &["company_id", "user_id", "customer_id", "session_id", "role", "location_scope", "branch_id"];
 
 /// The policies' subqueries, in one-server form, and the function that asks
 /// the same question on Citus (db/migrations/0016). `{t}` is the table.
@@ -416,6 +423,11 @@ const PROBES: &[(&str, &str)] = &[
         "exists (select 1 from app.customers c where c.company_id = {t}.company_id and c.id = {t}.customer_id offset 0)",
         "app.customer_is_visible({t}.company_id, {t}.customer_id)",
     ),
+    // A gate code under a branch scope: the caller sees the location (migration 0040).
+    (
+        "exists (select 1 from app.service_locations l where l.company_id = {t}.company_id and l.id = {t}.location_id offset 0)",
+        "app.location_is_visible({t}.company_id, {t}.location_id)",
+    ),
     // A location's gate code: the caller sees an open job there (migration 0020).
     (
         "exists (select 1 from app.jobs j where j.company_id = {t}.company_id and j.service_location_id = {t}.location_id and not j.is_archived offset 0)",
@@ -454,6 +466,8 @@ pub fn policy_sql<'a>(name: &str, sql: &'a str, topology: Topology) -> anyhow::R
             policy = policy.replace(&format!("(select app.{function}())"), &format!("app.{function}()"));
         }
         policy = unwrap_permission_checks(&policy);
+        // A context function inside IS NULL is refused there too (migration 0040).
+        policy = policy.replace("app.branch_id() is null", "app.branch_unscoped()");
         for table in tables_named_in(&policy) {
             for (probe, function) in PROBES {
                 policy = policy.replace(&probe.replace("{t}", &table), &function.replace("{t}", &table));
@@ -581,6 +595,7 @@ mod tests {
         for (name, sql) in crate::db::POLICY_FILES {
             let citus = policy_sql(name, sql, Topology::Citus).unwrap_or_else(|e| panic!("{e:#}"));
             assert!(!citus.contains("(select app."), "{name}: a context wrapper is left");
+            assert!(!citus.contains("app.branch_id() is null"), "{name}: the branch scope's test is left");
         }
     }
 

@@ -88,6 +88,20 @@ pub struct Profile {
     pub permissions: Vec<String>,
     pub customer_id: Option<Uuid>,
     pub company: CompanyInfo,
+    /// The branch a branch-scoped ADMIN or WORKER membership sees (from the
+    /// verified context); absent for company-wide members and customers, and
+    /// in sign-in answers (`GET /auth/me` has it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch: Option<BranchInfo>,
+}
+
+/// A branch as the header shows it: name and colour.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BranchInfo {
+    pub id: Uuid,
+    pub name: String,
+    /// `#rrggbb`
+    pub color: String,
 }
 
 /// The role and permissions of a live session, over the sign-in pool.
@@ -398,6 +412,7 @@ async fn signed_in(
             slug: user.company_slug,
             color: user.company_color,
         },
+        branch: None,
     };
     let browser = is_browser(headers);
     Ok(tokens_response(state, jar, browser, access_token, refresh_token, Some(profile), memberships)
@@ -523,6 +538,7 @@ async fn me(user: CurrentUser, State(state): State<AppState>) -> Result<AppJson<
     .ok_or(Error::Unauthorized)?;
     let (role_id, role_name, permissions) =
         session_role(&state.login_db, user.session_id, user.user_id, user.company_id).await?;
+    let branch = if user.role == Role::Customer { None } else { session_branch(&state, user).await? };
     Ok(AppJson(Profile {
         id: row.user_id,
         name: row.name,
@@ -538,5 +554,23 @@ async fn me(user: CurrentUser, State(state): State<AppState>) -> Result<AppJson<
             slug: row.company_slug,
             color: row.company_color,
         },
+        branch,
     }))
+}
+
+/// The branch the session pinned, read as the member under its own policies
+/// (a scoped member sees its own branch only; `app.branch_id()` is the
+/// verified context's).
+async fn session_branch(state: &AppState, user: CurrentUser) -> Result<Option<BranchInfo>> {
+    let mut ctx = Ctx::open(state, user).await?;
+    let branch = sqlx::query_as!(
+        BranchInfo,
+        "select b.id, b.name, b.color from app.branches b
+         where b.company_id = $1 and b.id = (select app.branch_id())",
+        user.company_id
+    )
+    .fetch_optional(&mut *ctx.tx)
+    .await?;
+    ctx.commit().await?;
+    Ok(branch)
 }

@@ -74,6 +74,8 @@ pub struct Customer {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    /// The branch the customer belongs to; none: shared by every branch.
+    pub branch_id: Option<Uuid>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -81,6 +83,8 @@ pub struct Customer {
 pub struct CustomerFilter {
     /// Matches name, email, phone or a custom field's value, case-insensitively.
     pub q: Option<String>,
+    /// One branch's customers (shared ones have none).
+    pub branch_id: Option<Uuid>,
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate, Default)]
@@ -112,6 +116,9 @@ pub struct CreateCustomer {
     /// Create it even though its phone, email or address matches existing
     /// records of the company (otherwise: 409 with the likely duplicates).
     pub allow_duplicate: Option<bool>,
+    /// The customer's branch. Left out: a branch-scoped admin's own branch,
+    /// else none (shared by every branch).
+    pub branch_id: Option<Uuid>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -167,6 +174,10 @@ pub struct UpdateCustomer {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub parent_customer_id: Option<Option<Uuid>>,
+    /// Moves the customer to a branch; `null` shares it with every branch.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub branch_id: Option<Option<Uuid>>,
     /// Merged into the stored values: the keys sent are set, a key sent as
     /// `null` is removed, the others stay.
     #[schema(value_type = Option<HashMap<String, CustomFieldValue>>)]
@@ -269,10 +280,13 @@ async fn list_customers(
                 Customer,
                 r#"select id, account_number, name, email, phone, address, tags, do_not_service, notes,
                           parent_customer_id, custom_fields as "custom_fields: Json<CustomFields>",
-                          created_at, updated_at, version
-                   from app.customers where company_id = $2 and id = any($1) order by lower(name), id"#,
+                          created_at, updated_at, version, branch_id
+                   from app.customers where company_id = $2 and id = any($1)
+                     and ($3::uuid is null or branch_id = $3)
+                   order by lower(name), id"#,
                 &ids,
-                ctx.user.company_id
+                ctx.user.company_id,
+                filter.branch_id,
             )
             .fetch_all(&mut *ctx.tx)
             .await?
@@ -282,16 +296,18 @@ async fn list_customers(
                 Customer,
                 r#"select id, account_number, name, email, phone, address, tags, do_not_service, notes,
                           parent_customer_id, custom_fields as "custom_fields: Json<CustomFields>",
-                          created_at, updated_at, version
+                          created_at, updated_at, version, branch_id
                    from app.customers
                    where company_id = $4 and deleted_at is null
                      and ($1::text is null or (lower(name), id) > ($1, $2::uuid))
+                     and ($5::uuid is null or branch_id = $5)
                    order by lower(name), id
                    limit $3"#,
                 after_name,
                 after_id,
                 limit + 1,
                 ctx.user.company_id,
+                filter.branch_id,
             )
             .fetch_all(&mut *ctx.tx)
             .await?
@@ -351,7 +367,7 @@ async fn search_joined(ctx: &mut Ctx, q: &str, limit: i64) -> Result<Vec<Custome
         r#"select s.matched as "matched!", s.rank as "rank!",
                   c.id, c.account_number, c.name, c.email, c.phone, c.address, c.tags, c.do_not_service, c.notes,
                   c.parent_customer_id, c.custom_fields as "custom_fields: Json<CustomFields>",
-                  c.created_at, c.updated_at, c.version
+                  c.created_at, c.updated_at, c.version, c.branch_id
            from auth.search_customer_matches($1, $2) s
            join app.customers c on c.company_id = $3 and c.id = s.customer_id"#,
         q,
@@ -378,6 +394,7 @@ async fn search_joined(ctx: &mut Ctx, q: &str, limit: i64) -> Result<Vec<Custome
                 created_at: r.created_at,
                 updated_at: r.updated_at,
                 version: r.version,
+                branch_id: r.branch_id,
             },
             matched: r.matched,
             rank: r.rank,
@@ -402,7 +419,7 @@ async fn search_then_read(ctx: &mut Ctx, q: &str, limit: i64) -> Result<Vec<Cust
         Customer,
         r#"select id, account_number, name, email, phone, address, tags, do_not_service, notes,
                   parent_customer_id, custom_fields as "custom_fields: Json<CustomFields>",
-                  created_at, updated_at, version
+                  created_at, updated_at, version, branch_id
            from app.customers where company_id = $2 and id = any($1)"#,
         &ids,
         ctx.user.company_id
@@ -454,11 +471,11 @@ async fn create_customer(mut ctx: Ctx, AppJson(body): AppJson<CreateCustomer>) -
     let customer = sqlx::query_as!(
         Customer,
         r#"insert into app.customers (name, email, phone, address, tags, do_not_service, notes, parent_customer_id,
-                                     custom_fields)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9::jsonb, '{}'))
+                                     custom_fields, branch_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9::jsonb, '{}'), $10)
            returning id, account_number, name, email, phone, address, tags, do_not_service, notes,
                      parent_customer_id, custom_fields as "custom_fields: Json<CustomFields>",
-                          created_at, updated_at, version"#,
+                          created_at, updated_at, version, branch_id"#,
         body.name.trim(),
         email,
         phone,
@@ -468,6 +485,7 @@ async fn create_customer(mut ctx: Ctx, AppJson(body): AppJson<CreateCustomer>) -
         blank_to_none(body.notes.as_deref()),
         body.parent_customer_id,
         custom_fields::to_json(body.custom_fields.as_ref()),
+        body.branch_id,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -535,7 +553,7 @@ async fn get_customer(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<impl I
         Customer,
         r#"select id, account_number, name, email, phone, address, tags, do_not_service, notes,
                   parent_customer_id, custom_fields as "custom_fields: Json<CustomFields>",
-                          created_at, updated_at, version
+                          created_at, updated_at, version, branch_id
            from app.customers where company_id = $2 and id = $1 and deleted_at is null"#,
         id,
         ctx.user.company_id
@@ -590,11 +608,12 @@ async fn update_customer(
                notes = case when $13 then $14 else notes end,
                parent_customer_id = case when $15 then $16 else parent_customer_id end,
                -- Merged: keys sent as null are removed (the trigger strips nulls).
-               custom_fields = coalesce(custom_fields || $17::jsonb, custom_fields)
+               custom_fields = coalesce(custom_fields || $17::jsonb, custom_fields),
+               branch_id = case when $18 then $19 else branch_id end
              where company_id = $10 and id = $1 and deleted_at is null and ($9::int is null or version = $9)
              returning id, account_number, name, email, phone, address, tags, do_not_service, notes,
                        parent_customer_id, custom_fields,
-                          created_at, updated_at, version)
+                          created_at, updated_at, version, branch_id)
            select exists (select 1 from app.customers where company_id = $10 and id = $1 and deleted_at is null)
                     as "found!",
                   (select to_jsonb(u) from updated u) as "row?: Json<Customer>""#,
@@ -615,6 +634,8 @@ async fn update_customer(
         body.parent_customer_id.is_some(),
         body.parent_customer_id.flatten(),
         custom_fields::to_json(body.custom_fields.as_ref()),
+        body.branch_id.is_some(),
+        body.branch_id.flatten(),
     )
     .fetch_one(&mut *ctx.tx)
     .await?;

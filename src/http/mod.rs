@@ -9,6 +9,7 @@ pub mod shared;
 
 pub mod attachments;
 pub mod auth;
+pub mod branches;
 pub mod communications;
 pub mod contacts;
 pub mod custom_fields;
@@ -74,6 +75,7 @@ use shared::{idempotency, middleware, AppState, Error};
         (name = "roles", description = "The company's roles and the permissions each holds; the catalogue of permissions"),
         (name = "imports", description = "Import from spreadsheets and other systems, and export everything (admins)"),
         (name = "attachments", description = "Photos and documents on jobs and job requests"),
+        (name = "branches", description = "Your company's branches, and what a branch-scoped member sees"),
     )
 )]
 pub struct ApiDoc;
@@ -119,6 +121,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(imports::router())
         .merge(export::router())
         .merge(attachments::router())
+        .merge(branches::router())
         .split_for_parts()
 }
 

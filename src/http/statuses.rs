@@ -19,6 +19,7 @@ use crate::http::shared::{
     context::Ctx,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath},
+    text::color_format,
     AppState,
 };
 
@@ -41,15 +42,6 @@ pub struct JobStatus {
     /// Jobs may enter this status only when all their tasks are done.
     pub requires_tasks_done: bool,
     pub version: i32,
-}
-
-fn color_format(color: &str) -> Result<(), validator::ValidationError> {
-    let hex = color.strip_prefix('#').unwrap_or("");
-    if hex.len() == 6 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("color").with_message("must be a #rrggbb color".into()))
-    }
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]

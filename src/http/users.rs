@@ -53,6 +53,9 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    /// The branch an ADMIN or WORKER membership is scoped to; none:
+    /// company-wide.
+    pub branch_id: Option<Uuid>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -61,6 +64,8 @@ pub struct UserFilter {
     pub role: Option<Role>,
     /// Matches name or email, case-insensitively.
     pub q: Option<String>,
+    /// One branch's members.
+    pub branch_id: Option<Uuid>,
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
@@ -83,6 +88,9 @@ pub struct CreateUser {
     /// CUSTOMER users only: which of the customer's contacts the user is (its
     /// location limits then apply to the user).
     pub contact_id: Option<Uuid>,
+    /// ADMIN and WORKER only: the branch the membership is scoped to. Left
+    /// out: a branch-scoped admin's own branch, else company-wide.
+    pub branch_id: Option<Uuid>,
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate, Default)]
@@ -111,6 +119,11 @@ pub struct UpdateUser {
     pub contact_id: Option<Option<Uuid>>,
     /// false deactivates the user: its sessions stop working at once.
     pub is_active: Option<bool>,
+    /// Scopes the membership to a branch; `null` makes it company-wide. The
+    /// user's sessions end: its scope changed. A CUSTOMER has none.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub branch_id: Option<Option<Uuid>>,
 }
 
 /// Lists the company's users (not deleted), ordered by name.
@@ -134,12 +147,13 @@ async fn list_users(
     let rows = sqlx::query_as!(
         User,
         r#"select id, name, email, role as "role: Role", role_id, customer_id, contact_id, is_active, created_at, updated_at,
-                  version
+                  version, branch_id
            from app.users
            where company_id = $6 and deleted_at is null
              and ($1::app.user_role is null or role = $1)
              and ($2::text is null or lower(name) like $2 or lower(email) like $2)
              and ($3::text is null or (lower(name), id) > ($3, $4::uuid))
+             and ($7::uuid is null or branch_id = $7)
            order by lower(name), id
            limit $5"#,
         filter.role as Option<Role>,
@@ -148,6 +162,7 @@ async fn list_users(
         after_id,
         limit + 1,
         ctx.user.company_id,
+        filter.branch_id,
     )
     .fetch_all(&mut *ctx.tx)
     .await?;
@@ -198,10 +213,10 @@ async fn create_user(
     // the account its owner signs in to.
     let user = sqlx::query_as!(
         User,
-        r#"insert into app.users (name, email, password_hash, role, customer_id, contact_id, identity_id, role_id)
-           values ($1, normalize($2, nfkc), $3, $4, $5, $6, $7, $8)
+        r#"insert into app.users (name, email, password_hash, role, customer_id, contact_id, identity_id, role_id, branch_id)
+           values ($1, normalize($2, nfkc), $3, $4, $5, $6, $7, $8, $9)
            returning id, name, email, role as "role: Role", role_id, customer_id, contact_id, is_active, created_at,
-                     updated_at, version"#,
+                     updated_at, version, branch_id"#,
         body.name.trim(),
         body.email.trim(),
         password_hash,
@@ -210,6 +225,7 @@ async fn create_user(
         body.contact_id,
         person.identity_id,
         role_id,
+        body.branch_id,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -233,7 +249,7 @@ async fn get_user(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<impl IntoR
     let user = sqlx::query_as!(
         User,
         r#"select id, name, email, role as "role: Role", role_id, customer_id, contact_id, is_active, created_at, updated_at,
-                  version
+                  version, branch_id
            from app.users where company_id = $2 and id = $1 and deleted_at is null"#,
         id,
         ctx.user.company_id
@@ -348,9 +364,14 @@ async fn update_user(
                             end,
                is_active = coalesce($6, is_active),
                identity_id = coalesce($11, identity_id),
-               role_id = coalesce($12, role_id)
+               role_id = coalesce($14, role_id),
+               -- A customer login has no branch.
+               branch_id = case when coalesce($4, role) <> 'CUSTOMER' then
+                             case when $12 then $13 else branch_id end
+                           end
              where company_id = $8 and id = $1 and deleted_at is null and ($7::int is null or version = $7)
-             returning id, name, email, role, role_id, customer_id, contact_id, is_active, created_at, updated_at, version)
+             returning id, name, email, role, role_id, customer_id, contact_id, is_active, created_at, updated_at, version,
+                       branch_id)
            select exists (select 1 from app.users where company_id = $8 and id = $1 and deleted_at is null)
                     as "found!",
                   (select to_jsonb(u) from updated u) as "row?: Json<User>""#,
@@ -365,6 +386,8 @@ async fn update_user(
         body.contact_id.is_some(),
         body.contact_id.flatten(),
         identity_id,
+        body.branch_id.is_some(),
+        body.branch_id.flatten(),
         body.role_id,
     )
     .fetch_one(&mut *ctx.tx)

@@ -478,6 +478,7 @@ impl TestApp {
                union all select t::text from app.attachments t where company_id = $1
                union all select t::text from app.roles t where company_id = $1
                union all select t::text from app.role_permissions t where company_id = $1
+               union all select t::text from app.branches t where company_id = $1
                union all select t::text from app.companies t where id = $1
              ) rows",
         )

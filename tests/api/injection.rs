@@ -440,6 +440,9 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
     let b = victim.company;
     [
         format!("update app.jobs set title = 'pwned' where company_id = '{b}'"),
+        format!("update app.branches set name = 'pwned' where company_id = '{b}'"),
+        format!("delete from app.branches where company_id = '{b}'"),
+        format!("insert into app.branches (company_id, name) values ('{b}', 'pwned')"),
         format!("update app.job_tasks set is_completed = not is_completed where company_id = '{b}'"),
         format!("delete from app.job_notes where company_id = '{b}'"),
         format!("insert into app.customers (company_id, name) values ('{b}', 'pwned')"),
@@ -871,4 +874,92 @@ async fn sql_inside_a_request_reaches_no_other_company_and_no_higher_role() {
     // Only the admin may write in A at all, and none of the attacks was one.
     assert_eq!(app.fingerprint(acme.id).await, acme_before, "company A changed");
     assert!(attempts > 1000, "the harness ran {attempts} statements");
+}
+
+/// A branch-scoped admin's arbitrary SQL (migration 0040): whatever it sets
+/// or asks, it sees and changes nothing of the other branch, and cannot
+/// widen its own scope.
+#[tokio::test]
+async fn a_branch_scoped_members_sql_reaches_nothing_of_another_branch() {
+    let app = spawn_app().await;
+    let f = crate::branches::franchise(&app).await;
+    let before = app.fingerprint(f.acme.id).await;
+    let (south, south_job, south_customer) = (f.south, f.south_job, f.south_customer);
+    let me = f.north_admin.user_id;
+    let mut tx = app.request_tx(&f.north_admin.access).await;
+    // Each probe counts what it reaches of South; each write must fail or touch nothing.
+    let reads = [
+        format!("select count(*) from app.jobs where branch_id = '{south}' or id = '{south_job}'"),
+        format!("select count(*) from app.job_summaries where id = '{south_job}'"),
+        format!("select count(*) from app.customers where branch_id = '{south}' or id = '{south_customer}'"),
+        format!("select count(*) from app.branches where id = '{south}'"),
+        format!("select count(*) from app.users where branch_id = '{south}'"),
+        format!("select count(*) from app.job_tasks where job_id = '{south_job}'"),
+        format!("select count(*) from app.job_notes where job_id = '{south_job}'"),
+        format!("select count(*) from app.audit_log where job_id = '{south_job}'"),
+        format!("select count(*) from app.share_links where job_id = '{south_job}'"),
+        format!("select count(*) from app.service_locations where branch_id = '{south}' or customer_id = '{south_customer}'"),
+        format!("select count(*) from app.contacts where customer_id = '{south_customer}'"),
+        format!(
+            "select count(*) from app.service_location_access a join app.service_locations l \
+             on l.company_id = a.company_id and l.id = a.location_id where l.customer_id = '{south_customer}'"
+        ),
+        format!("select count(*) from app.sessions where branch_id = '{south}'"),
+    ];
+    let tricks = [
+        "select 1".to_owned(),
+        "set local app.branch_id = ''".to_owned(),
+        format!("set local app.branch_id = '{south}'"),
+        "reset role; set role fieldops_admin".to_owned(),
+    ];
+    for trick in &tricks {
+        sqlx::query("savepoint trick").execute(&mut *tx).await.expect("savepoint");
+        let tried = sqlx::raw_sql(trick.as_str()).execute(&mut *tx).await;
+        if tried.is_err() {
+            sqlx::query("rollback to savepoint trick").execute(&mut *tx).await.expect("rollback");
+        }
+        for read in &reads {
+            // A refused read reads nothing (Citus refuses some multi-shard
+            // shapes, such as the view's outer joins without the company).
+            sqlx::query("savepoint read").execute(&mut *tx).await.expect("savepoint");
+            match sqlx::query_scalar::<_, i64>(read).fetch_one(&mut *tx).await {
+                Ok(count) => assert_eq!(count, 0, "after `{trick}`: {read}"),
+                Err(_) => {
+                    sqlx::query("rollback to savepoint read").execute(&mut *tx).await.expect("rollback");
+                }
+            }
+        }
+        sqlx::query("rollback to savepoint trick").execute(&mut *tx).await.expect("rollback");
+    }
+    let writes = [
+        format!("update app.jobs set title = 'pwned' where id = '{south_job}'"),
+        format!("update app.jobs set branch_id = null where branch_id = '{south}'"),
+        format!("update app.customers set name = 'pwned' where id = '{south_customer}'"),
+        "update app.branches set name = 'pwned'".to_owned(),
+        format!("delete from app.branches where id = '{south}'"),
+        format!("update app.users set branch_id = null where id = '{me}'"),
+        format!("update app.users set branch_id = '{south}' where id = '{me}'"),
+        format!("update app.sessions set branch_id = null where user_id = '{me}'"),
+        "insert into app.branches (name) values ('pwned')".to_owned(),
+        format!("insert into app.customers (name, branch_id) values ('pwned', '{south}')"),
+        format!(
+            "insert into app.jobs (customer_id, status_id, title, branch_id) \
+             select '{}', status_id, 'pwned', '{south}' from app.jobs limit 1",
+            f.shared_customer
+        ),
+        format!("update app.job_tasks set title = 'pwned' where job_id = '{south_job}'"),
+        format!("delete from app.job_notes where job_id = '{south_job}'"),
+    ];
+    for write in &writes {
+        sqlx::query("savepoint write").execute(&mut *tx).await.expect("savepoint");
+        if let Ok(done) = sqlx::raw_sql(write.as_str()).execute(&mut *tx).await {
+            assert_eq!(done.rows_affected(), 0, "{write}");
+        }
+        sqlx::query("rollback to savepoint write").execute(&mut *tx).await.expect("rollback");
+    }
+    let branch: Option<Uuid> =
+        sqlx::query_scalar("select app.branch_id()").fetch_one(&mut *tx).await.expect("the context");
+    assert_eq!(branch, Some(f.north), "the verified context names North, whatever was set");
+    tx.rollback().await.expect("rollback");
+    assert_eq!(app.fingerprint(f.acme.id).await, before, "nothing of the company changed");
 }

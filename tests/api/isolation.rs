@@ -337,6 +337,11 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         .expect("an unsubscribe link")
         .to_owned();
     let forged_email_change = fieldops::auth::tokens::generate(a.id);
+    // A's branch (migration 0040).
+    let branch =
+        app.post("/api/v1/branches", &a.admin.access, json!({"name": "North", "color": "#1d4ed8"})).await;
+    assert_eq!(branch.status, StatusCode::CREATED, "{:?}", branch.body);
+    let branch_id = branch.id().to_string();
     let before = app.fingerprint(a.id).await;
     let requests: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/api/v1/jobs/{job_id}"), None),
@@ -614,6 +619,15 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
             "/api/v1/auth/password-reset/confirm".into(),
             Some(json!({"token": forged_reset, "new_password": "violet tractor hums beside quiet lanterns"})),
         ),
+        // A's branch in paths, query strings and bodies (migration 0040).
+        (Method::GET, format!("/api/v1/branches/{branch_id}"), None),
+        (Method::PATCH, format!("/api/v1/branches/{branch_id}"), Some(json!({"name": "pwned"}))),
+        (Method::DELETE, format!("/api/v1/branches/{branch_id}"), None),
+        (Method::GET, format!("/api/v1/jobs?branch_id={branch_id}"), None),
+        (Method::GET, format!("/api/v1/customers?branch_id={branch_id}"), None),
+        (Method::GET, format!("/api/v1/users?branch_id={branch_id}"), None),
+        (Method::POST, "/api/v1/customers".into(), Some(json!({"name": "pwned", "branch_id": branch_id}))),
+        (Method::PATCH, format!("/api/v1/jobs/{job_id}"), Some(json!({"branch_id": branch_id}))),
     ];
 
     let a_ids: Vec<String> = [
@@ -645,6 +659,7 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
         photo_id.clone(),
         drawing_id.clone(),
         declined_id.to_string(),
+        branch_id.clone(),
     ]
     .into_iter()
     .chain(a_statuses.iter().map(ToString::to_string))

@@ -4,6 +4,7 @@
 mod attachments;
 mod auth;
 mod boundary;
+mod branches;
 mod catalog;
 mod citus;
 mod crm;

@@ -48,7 +48,8 @@ async fn company_b_ids(app: &TestApp, company_id: Uuid) -> Vec<Uuid> {
          union select id from app.attachments where company_id = $1
          union select id from app.digest_recipients where company_id = $1
          union select id from app.digest_runs where company_id = $1
-         union select id from app.invitations where company_id = $1",
+         union select id from app.invitations where company_id = $1
+         union select id from app.branches where company_id = $1",
     )
     .bind(company_id)
     .fetch_all(&app.owner)
@@ -174,6 +175,10 @@ async fn company_a_reaches_nothing_of_company_b_through_any_route() {
         json!({"kind": "customers", "name": format!("{MARKER} mapping"), "mapping": {"name": "Name"}}),
     )
     .await;
+    // A branch of B's (migration 0040).
+    let branch =
+        app.post("/api/v1/branches", &b.admin.access, json!({"name": format!("{MARKER} branch")})).await;
+    assert_eq!(branch.status, StatusCode::CREATED, "{:?}", branch.body);
     // A reset mail and token of B's admin.
     let reset = app
         .request(

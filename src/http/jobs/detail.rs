@@ -113,6 +113,7 @@ pub async fn load_detail(ctx: &mut Ctx, id: Uuid) -> Result<Option<JobDetail>> {
         created_at: summary.created_at,
         updated_at: summary.updated_at,
         version: summary.version,
+        branch_id: summary.branch_id,
         tasks,
         notes,
         custom_fields,

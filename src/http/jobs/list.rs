@@ -29,6 +29,9 @@ pub struct JobFilter {
     pub customer_id: Option<Uuid>,
     /// Archived jobs instead of active ones (default false).
     pub archived: Option<bool>,
+    /// One branch's jobs. Another branch than a scoped caller's own, or
+    /// another company's, finds nothing (the policies decide).
+    pub branch_id: Option<Uuid>,
 }
 
 /// Jobs, newest first. What each role gets is decided by the database:
@@ -69,6 +72,7 @@ pub(super) async fn list_jobs(
                 view,
                 "where company_id = $10
                    and id = any(array(select s from auth.filter_jobs($1, $2, $3, $4, $5, $6, $7, $8, $9) s))
+                   and ($11::uuid is null or branch_id = $11)
                  order by created_at desc, id desc",
                 wanted,
                 pattern,
@@ -80,6 +84,7 @@ pub(super) async fn list_jobs(
                 after_id,
                 (limit + 1) as i32,
                 company_id,
+                filter.branch_id,
             )
             .fetch_all(&mut *ctx.tx)
             .await?
@@ -94,6 +99,7 @@ pub(super) async fn list_jobs(
                 view,
                 "where company_id = $9
                    and id = any(array(select s from auth.search_jobs($1, $2, $3, $4, $5, $6, $7, $8) s))
+                   and ($10::uuid is null or branch_id = $10)
                  order by created_at desc, id desc",
                 pattern,
                 archived,
@@ -104,6 +110,7 @@ pub(super) async fn list_jobs(
                 after_id,
                 (limit + 1) as i32,
                 company_id,
+                filter.branch_id,
             )
             .fetch_all(&mut *ctx.tx)
             .await?
@@ -126,6 +133,7 @@ pub(super) async fn list_jobs(
                      and j.is_archived = $4
                      and ($5::text is null or lower(j.title) like $5 or lower(c.name) like $5)
                      and ($6::timestamptz is null or (j.created_at, j.id) < ($6, $7::uuid))
+                     and ($10::uuid is null or j.branch_id = $10)
                    order by j.created_at desc, j.id desc
                    limit $8))
                  order by created_at desc, id desc",
@@ -138,6 +146,7 @@ pub(super) async fn list_jobs(
                 after_id,
                 limit + 1,
                 company_id,
+                filter.branch_id,
             )
             .fetch_all(&mut *ctx.tx)
             .await?

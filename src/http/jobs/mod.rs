@@ -44,6 +44,8 @@ pub struct JobSummary {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    /// The branch the job belongs to; none: company-wide members only see it.
+    pub branch_id: Option<Uuid>,
 }
 
 /// What the caller may see of the job's customer: workers get no email.
@@ -86,6 +88,8 @@ pub struct JobDetail {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    /// The job's branch (none: company-wide).
+    pub branch_id: Option<Uuid>,
     pub tasks: Vec<Task>,
     /// Internal notes are never included for customers (by policy).
     pub notes: Vec<Note>,
@@ -119,6 +123,7 @@ pub struct SummaryRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     version: i32,
+    branch_id: Option<Uuid>,
 }
 
 impl SummaryRow {
@@ -144,6 +149,7 @@ impl SummaryRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
+            branch_id: self.branch_id,
         }
     }
 }
@@ -173,7 +179,8 @@ macro_rules! select_summaries {
                         s.order_index as status_order, j.customer_id, c.name as customer_name,
                         j.assigned_worker_id, w.name as worker_name, j.scheduled_at, j.completed_at,
                         j.is_archived, j.created_at, j.updated_at, j.version,
-                        coalesce(t.total, 0)::integer as tasks_total, coalesce(t.done, 0)::integer as tasks_done
+                        coalesce(t.total, 0)::integer as tasks_total, coalesce(t.done, 0)::integer as tasks_done,
+                        j.branch_id
                  from app.jobs j
                  join app.job_statuses s on s.company_id = j.company_id and s.id = j.status_id
                  left join app.customers c on c.company_id = j.company_id and c.id = j.customer_id
@@ -195,7 +202,8 @@ macro_rules! select_summaries {
                       assigned_worker_id as "assigned_worker_id?", worker_name as "worker_name?",
                       scheduled_at as "scheduled_at?", completed_at as "completed_at?", is_archived as "is_archived!",
                       tasks_total as "tasks_total!", tasks_done as "tasks_done!",
-                      created_at as "created_at!", updated_at as "updated_at!", version as "version!"
+                      created_at as "created_at!", updated_at as "updated_at!", version as "version!",
+                      branch_id as "branch_id?"
                from "# + $($from)+ + $tail
             $(, $arg)*
         )

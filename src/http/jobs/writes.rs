@@ -51,6 +51,10 @@ pub struct CreateJob {
     /// `custom_fields.<key>`).
     #[schema(value_type = Option<HashMap<String, CustomFieldValue>>)]
     pub custom_fields: Option<CustomFields>,
+    /// The job's branch. Left out: a branch-scoped admin's own branch, else
+    /// the customer's branch, else none (company-wide members only). A
+    /// scoped admin naming another branch gets 403.
+    pub branch_id: Option<Uuid>,
 }
 
 /// Creates a job (optionally assigned, scheduled, with tasks).
@@ -75,8 +79,8 @@ pub(super) async fn create_job(mut ctx: Ctx, AppJson(body): AppJson<CreateJob>) 
     let status_id = statuses::or_first(&mut ctx, body.status_id).await?;
     let id = sqlx::query_scalar!(
         "insert into app.jobs (customer_id, title, description, status_id, assigned_worker_id, scheduled_at,
-                               service_location_id, site_contact_id, custom_fields)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9::jsonb, '{}'))
+                               service_location_id, site_contact_id, custom_fields, branch_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9::jsonb, '{}'), $10)
          returning id",
         body.customer_id,
         body.title.trim(),
@@ -87,6 +91,7 @@ pub(super) async fn create_job(mut ctx: Ctx, AppJson(body): AppJson<CreateJob>) 
         body.service_location_id,
         body.site_contact_id,
         custom_fields::to_json(body.custom_fields.as_ref()),
+        body.branch_id,
     )
     .fetch_one(&mut *ctx.tx)
     .await?;
@@ -140,6 +145,12 @@ pub struct UpdateJob {
     /// is removed, the others stay. Admins only.
     #[schema(value_type = Option<HashMap<String, CustomFieldValue>>)]
     pub custom_fields: Option<CustomFields>,
+    /// Moves the job to another branch; `null` makes it company-wide. Its
+    /// customer, location and worker must fit the branch (422); a
+    /// branch-scoped admin cannot move a job out of its branch (403).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub branch_id: Option<Option<Uuid>>,
 }
 
 impl UpdateJob {
@@ -152,6 +163,7 @@ impl UpdateJob {
             && self.service_location_id.is_none()
             && self.site_contact_id.is_none()
             && self.custom_fields.is_none()
+            && self.branch_id.is_none()
     }
 }
 
@@ -227,7 +239,8 @@ pub(super) async fn update_job(
                                           else site_contact_id end,
                    -- Merged: keys sent as null are removed (the trigger strips nulls).
                    custom_fields = coalesce(custom_fields || $16::jsonb, custom_fields),
-                   status_mail = $17
+                   status_mail = $17,
+                   branch_id = case when $18 then $19 else branch_id end
                  where company_id = $11 and id = $1 and ($10::int is null or version = $10)
                  returning id)
                select exists (select 1 from app.jobs where company_id = $11 and id = $1) as "found!",
@@ -249,6 +262,8 @@ pub(super) async fn update_job(
             body.site_contact_id.flatten(),
             custom_fields::to_json(body.custom_fields.as_ref()),
             mail,
+            body.branch_id.is_some(),
+            body.branch_id.flatten(),
         )
         .fetch_one(&mut *ctx.tx)
         .await?;

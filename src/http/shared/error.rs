@@ -319,6 +319,11 @@ fn constraint_in_message(message: &str) -> Option<String> {
 /// they name. Citus relays a shard's error with its message but without the
 /// constraint field, and these messages do not name it.
 const RAISED_CONSTRAINTS: &[(&str, &str)] = &[
+    // The roles' rules (migration 0039), 42501 and FO409.
+    ("needs the permission jobs.assign", "jobs_assign_permission"),
+    ("needs the permission jobs.archive", "jobs_archive_permission"),
+    ("a member can only give or take away permissions it holds", "role_permissions_held_by_granter"),
+    ("a member can only give roles whose permissions it holds", "users_role_held_by_granter"),
     ("the assignee is not an active worker of this company", "jobs_assignee_is_worker"),
     ("requires every task to be done first", "jobs_open_tasks"),
     ("the job must name one", "jobs_location_required"),
@@ -328,6 +333,9 @@ const RAISED_CONSTRAINTS: &[(&str, &str)] = &[
     ("request cannot be changed", "job_requests_closed"),
     ("once the request is approved", "job_requests_field_locked"),
     ("the job belongs to another customer", "communications_job_customer"),
+    ("the customer belongs to another branch", "jobs_branch_customer"),
+    ("the service location belongs to another branch", "jobs_branch_location"),
+    ("the worker is scoped to another branch", "jobs_branch_worker"),
 ];
 
 fn raised_constraint(message: &str) -> Option<&'static str> {
@@ -522,6 +530,20 @@ pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
     ("import_mappings_name_length", "name", "must be 1 to 100 characters"),
     ("imports_file_name_length", "file_name", "must be 1 to 255 characters"),
     ("external_refs_external_id_length", "external_id", "must be 1 to 200 characters"),
+    // Branches (migration 0040). The foreign keys name a missing branch on a
+    // write; deleting a branch still in use is answered 409 by its handler.
+    ("branches_name_length", "name", "must be 1 to 100 characters"),
+    ("branches_address_length", "address", "must be at most 500 characters"),
+    ("branches_color_format", "color", "must be a colour like #1d4ed8"),
+    ("branches_company_name_key", "name", "is already the name of another branch"),
+    ("users_branch_fkey", "branch_id", "does not name a branch of this company"),
+    ("users_branch_only_staff", "branch_id", "only ADMIN and WORKER members are scoped to a branch"),
+    ("jobs_branch_fkey", "branch_id", "does not name a branch of this company"),
+    ("customers_branch_fkey", "branch_id", "does not name a branch of this company"),
+    ("service_locations_branch_fkey", "branch_id", "does not name a branch of this company"),
+    ("jobs_branch_customer", "customer_id", "does not name a customer the job's branch may use"),
+    ("jobs_branch_location", "service_location_id", "belongs to another branch"),
+    ("jobs_branch_worker", "assigned_worker_id", "is scoped to another branch"),
 ];
 
 /// Named constraints no request can break with what it sends, so no user
@@ -539,6 +561,8 @@ pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
     ("role_permissions_company_fkey", "company_id comes from the context"),
     ("role_permissions_role_permission_key", "the server writes only the permissions a role lacks"),
     ("role_permissions_role_fkey", "the role is read in the same transaction first, and its kind with it"),
+    ("branches_pkey", "ids are generated"),
+    ("branches_company_fkey", "company_id comes from the context"),
     // A background import's progress (migration 0037): counted and written
     // by the server, the failure text cut to length by it.
     ("imports_rows_positive", "row counts are the server's, counted from zero"),

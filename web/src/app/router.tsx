@@ -34,6 +34,7 @@ const surfaces: Surface[] = [
       { pattern: 'adminCustomers', page: () => import('./routes/admin/CustomersRoute') },
       { pattern: 'adminCustomer', page: () => import('./routes/admin/CustomerRoute') },
       { pattern: 'adminStatuses', page: () => import('./routes/admin/StatusesRoute') },
+      { pattern: 'adminBranches', page: () => import('./routes/admin/BranchesRoute') },
       { pattern: 'adminCustomFields', page: () => import('./routes/admin/CustomFieldsRoute') },
       { pattern: 'adminImports', page: () => import('./routes/admin/ImportsRoute') },
       { pattern: 'adminUsers', page: () => import('./routes/admin/UsersRoute') },

@@ -10,6 +10,7 @@ import { messageSchema } from './messages/components/schemas';
 import { noteSchema } from './notes/components/schemas';
 import { registrationSchema } from './portalSignup/components/schemas';
 import { statusSchema } from './statuses/components/schemas';
+import { branchSchema } from './branches/components/schemas';
 import { createUserSchema, updateUserSchema } from './users/components/schemas';
 
 const errorsOf = (schema: { safeParse: (v: unknown) => { success: boolean; error?: unknown } }, value: unknown) => {
@@ -75,7 +76,7 @@ describe('form schemas', () => {
   });
 
   it('users: 8–128 character passwords; a customer login needs its customer', () => {
-    const base = { name: 'Pat', email: 'pat@acme.example', password: 'long-enough', role: 'WORKER', customer_id: 'ignored', contact_id: 'ignored' };
+    const base = { name: 'Pat', email: 'pat@acme.example', password: 'long-enough', role: 'WORKER', customer_id: 'ignored', contact_id: 'ignored', branch_id: '' };
     expect(createUserSchema.parse(base)).toMatchObject({ role: 'WORKER', customer_id: null });
     expect(errorsOf(createUserSchema, { ...base, password: 'short' })).toEqual({ password: ['Must be 8 to 128 characters'] });
     expect(errorsOf(createUserSchema, { ...base, role: 'CUSTOMER', customer_id: '' })).toEqual({ customer_id: ['Choose the customer this login is for'] });
@@ -87,6 +88,21 @@ describe('form schemas', () => {
     expect(createUserSchema.parse({ ...customer, contact_id: '' })).toMatchObject({ contact_id: null });
     expect(createUserSchema.parse({ ...customer, contact_id: 'k1' })).toMatchObject({ customer_id: 'c1', contact_id: 'k1' });
     expect(updateUserSchema.parse({ ...base, contact_id: 'k1', password: '', is_active: true })).toMatchObject({ contact_id: null });
+    // Staff may be scoped to a branch ('' is company-wide); a customer login never is.
+    expect(createUserSchema.parse(base)).toMatchObject({ branch_id: null });
+    expect(createUserSchema.parse({ ...base, branch_id: 'b1' })).toMatchObject({ branch_id: 'b1' });
+    expect(createUserSchema.parse({ ...customer, branch_id: 'b1' })).toMatchObject({ branch_id: null });
+    expect(updateUserSchema.parse({ ...base, branch_id: 'b1', password: '', is_active: true })).toMatchObject({ branch_id: 'b1' });
+  });
+
+  it('branches: a name of 1 to 100 characters, an optional address, a #rrggbb colour', () => {
+    expect(branchSchema.parse({ name: ' North ', address: ' ', color: '#1D4ED8' })).toEqual({ name: 'North', address: null, color: '#1D4ED8' });
+    expect(errorsOf(branchSchema, { name: ' ', address: 'x'.repeat(501), color: 'blue' })).toEqual({
+      name: ['Name is required'],
+      address: ['Address must be at most 500 characters'],
+      color: ['Color must look like #1a2b3c'],
+    });
+    expect(errorsOf(branchSchema, { name: 'x'.repeat(101), address: '', color: '#000000' })).toEqual({ name: ['Name must be at most 100 characters'] });
   });
 
   it('jobs, notes and statuses', () => {

@@ -8,6 +8,7 @@ const nav: NavItem[] = [
   { to: paths.admin.requests, label: 'Requests', badge: <UnreadBadge /> },
   { to: paths.admin.customers, label: 'Customers' },
   { to: paths.admin.statuses, label: 'Statuses' },
+  { to: paths.admin.branches, label: 'Branches' },
   { to: paths.admin.customFields, label: 'Custom fields' },
   { to: paths.admin.imports, label: 'Import' },
   { to: paths.admin.users, label: 'Users' },

@@ -5,6 +5,7 @@ import { CompanySwitcher } from '@/features/auth/components/CompanySwitcher';
 import { Button } from '@/components/ui/Button';
 import { readableOn } from '@/lib/format';
 import { useAuthed } from '@/lib/auth/useSession';
+import { useSessionBranch } from '@/lib/api/branches';
 import { paths } from '@/lib/paths';
 
 export interface NavItem {
@@ -36,6 +37,8 @@ export function Shell({ nav, surface, children }: { nav?: NavItem[]; surface: 'a
     if (pathname !== firstPath.current) mainRef.current?.focus({ preventScroll: false });
     firstPath.current = '';
   }, [pathname]);
+  // A branch-scoped member's branch, beside the company.
+  const branch = useSessionBranch(user.role !== 'CUSTOMER');
   const color = user.company.color;
   const ink = readableOn(color);
 
@@ -64,6 +67,11 @@ export function Shell({ nav, surface, children }: { nav?: NavItem[]; surface: 'a
             <span className="company-role" data-testid="company-role">
               — {ROLE_LABEL[user.role]}
             </span>
+            {branch.data ? (
+              <span className="company-branch" data-testid="company-branch">
+                · {branch.data.name}
+              </span>
+            ) : null}
             <CompanySwitcher current={user.company.slug} ink={ink} />
           </div>
           <div className="topbar-user">

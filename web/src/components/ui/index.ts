@@ -1,4 +1,5 @@
 export * from './Button';
+export * from './ColorField';
 export * from './ConfirmAction';
 export * from './CustomFields';
 export * from './Dialog';

@@ -212,6 +212,49 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/branches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The branches the caller may see, by name (admins; a branch-scoped admin
+         *     sees its own). Workers read their branch in `GET /auth/me`.
+         */
+        get: operations["list_branches"];
+        put?: never;
+        /**
+         * Adds a branch (company-wide admins; a branch-scoped admin gets 403 from
+         *     the policy).
+         */
+        post: operations["create_branch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/branches/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One branch (admins). */
+        get: operations["get_branch"];
+        put?: never;
+        post?: never;
+        /** Deletes a branch nothing names any more (company-wide admins). */
+        delete: operations["delete_branch"];
+        options?: never;
+        head?: never;
+        /** Renames, moves or recolours a branch (company-wide admins). */
+        patch: operations["update_branch"];
+        trace?: never;
+    };
     "/api/v1/contacts/{id}": {
         parameters: {
             query?: never;
@@ -1984,6 +2027,29 @@ export type components = {
         BTreeMap: {
             [key: string]: string[];
         };
+        Branch: {
+            /** @description Empty when not given. */
+            address: string;
+            /** @description `#rrggbb` */
+            color: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int32 */
+            version: number;
+        };
+        /** @description A branch as the header shows it: name and colour. */
+        BranchInfo: {
+            /** @description `#rrggbb` */
+            color: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
         /** @enum {string} */
         Channel: "call" | "email" | "text" | "visit";
         Communication: {
@@ -2093,6 +2159,11 @@ export type components = {
             kind: components["schemas"]["MethodKind"];
             value: string;
         };
+        CreateBranch: {
+            address?: string | null;
+            color?: string | null;
+            name: string;
+        };
         CreateCommunication: {
             channel: components["schemas"]["Channel"];
             /**
@@ -2142,6 +2213,12 @@ export type components = {
              */
             allow_duplicate?: boolean | null;
             /**
+             * Format: uuid
+             * @description The customer's branch. Left out: a branch-scoped admin's own branch,
+             *     else none (shared by every branch).
+             */
+            branch_id?: string | null;
+            /**
              * @description Values by key, checked by the database against the company's customer
              *     fields (unknown keys, wrong types, missing required fields: 422 naming
              *     `custom_fields.<key>`).
@@ -2176,6 +2253,13 @@ export type components = {
         CreateJob: {
             /** Format: uuid */
             assigned_worker_id?: string | null;
+            /**
+             * Format: uuid
+             * @description The job's branch. Left out: a branch-scoped admin's own branch, else
+             *     the customer's branch, else none (company-wide members only). A
+             *     scoped admin naming another branch gets 403.
+             */
+            branch_id?: string | null;
             /**
              * @description Values by key, checked by the database against the company's job
              *     fields (unknown keys, wrong types, missing required fields: 422 naming
@@ -2271,6 +2355,12 @@ export type components = {
         CreateUser: {
             /**
              * Format: uuid
+             * @description ADMIN and WORKER only: the branch the membership is scoped to. Left
+             *     out: a branch-scoped admin's own branch, else company-wide.
+             */
+            branch_id?: string | null;
+            /**
+             * Format: uuid
              * @description CUSTOMER users only: which of the customer's contacts the user is (its
              *     location limits then apply to the user).
              */
@@ -2339,6 +2429,11 @@ export type components = {
              *     service locations (`/customers/{id}/locations`).
              */
             address?: string | null;
+            /**
+             * Format: uuid
+             * @description The branch the customer belongs to; none: shared by every branch.
+             */
+            branch_id?: string | null;
             /** Format: date-time */
             created_at: string;
             /**
@@ -2641,6 +2736,11 @@ export type components = {
          */
         JobDetail: {
             assigned_worker?: null | components["schemas"]["NamedRef"];
+            /**
+             * Format: uuid
+             * @description The job's branch (none: company-wide).
+             */
+            branch_id?: string | null;
             /** Format: date-time */
             completed_at?: string | null;
             /** Format: date-time */
@@ -2731,6 +2831,11 @@ export type components = {
         };
         JobSummary: {
             assigned_worker?: null | components["schemas"]["NamedRef"];
+            /**
+             * Format: uuid
+             * @description The branch the job belongs to; none: company-wide members only see it.
+             */
+            branch_id?: string | null;
             /** Format: date-time */
             completed_at?: string | null;
             /** Format: date-time */
@@ -2951,6 +3056,11 @@ export type components = {
                  *     service locations (`/customers/{id}/locations`).
                  */
                 address?: string | null;
+                /**
+                 * Format: uuid
+                 * @description The branch the customer belongs to; none: shared by every branch.
+                 */
+                branch_id?: string | null;
                 /** Format: date-time */
                 created_at: string;
                 /**
@@ -3156,6 +3266,11 @@ export type components = {
         Page_JobSummary: {
             items: {
                 assigned_worker?: null | components["schemas"]["NamedRef"];
+                /**
+                 * Format: uuid
+                 * @description The branch the job belongs to; none: company-wide members only see it.
+                 */
+                branch_id?: string | null;
                 /** Format: date-time */
                 completed_at?: string | null;
                 /** Format: date-time */
@@ -3293,6 +3408,12 @@ export type components = {
         /** @description One page of a list; `next_cursor` is absent on the last page. */
         Page_User: {
             items: {
+                /**
+                 * Format: uuid
+                 * @description The branch an ADMIN or WORKER membership is scoped to; none:
+                 *     company-wide.
+                 */
+                branch_id?: string | null;
                 /**
                  * Format: uuid
                  * @description The contact of that customer a CUSTOMER user is: when the contact is
@@ -3459,6 +3580,7 @@ export type components = {
             type: string;
         };
         Profile: {
+            branch?: null | components["schemas"]["BranchInfo"];
             company: components["schemas"]["CompanyInfo"];
             /** Format: uuid */
             customer_id?: string | null;
@@ -3869,6 +3991,11 @@ export type components = {
             group?: null | components["schemas"]["PhotoGroup"];
             visibility?: null | components["schemas"]["Visibility"];
         };
+        UpdateBranch: {
+            address?: string | null;
+            color?: string | null;
+            name?: string | null;
+        };
         UpdateCommunication: {
             channel?: null | components["schemas"]["Channel"];
             /** Format: uuid */
@@ -3912,6 +4039,11 @@ export type components = {
              */
             allow_duplicate?: boolean | null;
             /**
+             * Format: uuid
+             * @description Moves the customer to a branch; `null` shares it with every branch.
+             */
+            branch_id?: string | null;
+            /**
              * @description Merged into the stored values: the keys sent are set, a key sent as
              *     `null` is removed, the others stay.
              */
@@ -3950,6 +4082,13 @@ export type components = {
              * @description `null` unassigns.
              */
             assigned_worker_id?: string | null;
+            /**
+             * Format: uuid
+             * @description Moves the job to another branch; `null` makes it company-wide. Its
+             *     customer, location and worker must fit the branch (422); a
+             *     branch-scoped admin cannot move a job out of its branch (403).
+             */
+            branch_id?: string | null;
             /**
              * @description Merged into the stored values: keys sent are set, a key sent as `null`
              *     is removed, the others stay. Admins only.
@@ -4042,6 +4181,12 @@ export type components = {
         UpdateUser: {
             /**
              * Format: uuid
+             * @description Scopes the membership to a branch; `null` makes it company-wide. The
+             *     user's sessions end: its scope changed. A CUSTOMER has none.
+             */
+            branch_id?: string | null;
+            /**
+             * Format: uuid
              * @description Links a CUSTOMER user to a contact of its customer; `null` unlinks it.
              *     Left out, the link stays, unless the customer changes (then it goes).
              *     Either way the user's sessions end: it is another identity.
@@ -4065,6 +4210,12 @@ export type components = {
             role_id?: string | null;
         };
         User: {
+            /**
+             * Format: uuid
+             * @description The branch an ADMIN or WORKER membership is scoped to; none:
+             *     company-wide.
+             */
+            branch_id?: string | null;
             /**
              * Format: uuid
              * @description The contact of that customer a CUSTOMER user is: when the contact is
@@ -4606,6 +4757,229 @@ export interface operations {
             };
         };
     };
+    list_branches: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The branches you may see, by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Branch"][];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_branch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBranch"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Branch"];
+                };
+            };
+            /** @description Not a company-wide admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or a name already used */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_branch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Branch id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The branch */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Branch"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such branch that you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_branch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Branch id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such branch that you may delete */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Jobs, customers, locations or members still name it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_branch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Branch id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateBranch"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Branch"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such branch that you may change */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed since read (If-Match) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields or a name already used */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_contact: {
         parameters: {
             query?: never;
@@ -5075,6 +5449,8 @@ export interface operations {
             query?: {
                 /** @description Matches name, email, phone or a custom field's value, case-insensitively. */
                 q?: string;
+                /** @description One branch's customers (shared ones have none). */
+                branch_id?: string;
                 limit?: number;
                 cursor?: string;
                 /**
@@ -7903,6 +8279,11 @@ export interface operations {
                 customer_id?: string;
                 /** @description Archived jobs instead of active ones (default false). */
                 archived?: boolean;
+                /**
+                 * @description One branch's jobs. Another branch than a scoped caller's own, or
+                 *     another company's, finds nothing (the policies decide).
+                 */
+                branch_id?: string;
                 limit?: number;
                 cursor?: string;
                 /**
@@ -10307,6 +10688,8 @@ export interface operations {
                 role?: components["schemas"]["Role"];
                 /** @description Matches name or email, case-insensitively. */
                 q?: string;
+                /** @description One branch's members. */
+                branch_id?: string;
                 limit?: number;
                 cursor?: string;
             };

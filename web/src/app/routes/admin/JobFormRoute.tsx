@@ -7,6 +7,7 @@ import { addressLine } from '@/features/customers/components/CustomerPage';
 import { useJob } from '@/features/jobs/api/jobs';
 import { JobForm } from '@/features/jobs/components/admin/JobForm';
 import { useWorkers } from '@/features/users/api/users';
+import { useBranches } from '@/lib/api/branches';
 import { useDebounced } from '@/lib/useDebounced';
 
 /**
@@ -24,6 +25,7 @@ export default function JobFormRoute() {
   const firstCustomers = useCustomers({ limit: 100 });
   const search = useCustomerSearch(q, 20);
   const workers = useWorkers();
+  const branches = useBranches();
   const job = useJob(jobId ?? '');
   const initial = useCustomer(preselected);
   const [chosenId, setChosenId] = useState<string | null>(null);
@@ -40,6 +42,7 @@ export default function JobFormRoute() {
     customerQuery,
     onCustomerQuery: setCustomerQuery,
     workers: workers.data,
+    branches: branches.data,
     locations: customerId ? locations.data?.items.map((l) => ({ id: l.id, name: addressLine(l) ? `${l.name}: ${addressLine(l)}` : l.name })) : undefined,
     contacts: customerId ? contacts.data?.items.map((k) => ({ id: k.id, name: k.title ? `${k.name}, ${k.title}` : k.name })) : undefined,
     onCustomerChange: (id: string) => setChosenId(id),

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { Button, ConfirmAction, CustomFieldsEditor, DeleteButton, Dialog, DialogForm, EditButton, Empty, Filters, PageHeader, Pager, QueryState, SearchFilter, Table, TextArea, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
+import { Button, ConfirmAction, CustomFieldsEditor, Options, SelectField, DeleteButton, Dialog, DialogForm, EditButton, Empty, Filters, PageHeader, Pager, QueryState, SearchFilter, Table, TextArea, TextField, toast, useCursorPager, useTitle } from '@/components/ui';
 import { telHref } from '@/lib/format';
+import { useBranches } from '@/lib/api/branches';
 import { useCustomFields, type CustomFieldValues } from '@/lib/api/customFields';
 import { editable, errorsWithCustomFields, present, readValues } from '@/lib/customFields';
 import { formValues, useFormState } from '@/lib/forms';
@@ -88,6 +89,7 @@ export function CustomerForm({ customer, onDone }: { customer: Customer | null; 
   const update = useUpdateCustomer();
   const form = useFormState();
   const definitions = useCustomFields('customer');
+  const branches = useBranches();
 
   const duplicates = useDuplicateAwareSave();
   const created = () => {
@@ -129,6 +131,12 @@ export function CustomerForm({ customer, onDone }: { customer: Customer | null; 
       <TextField label="Email" name="email" type="email" defaultValue={customer?.email ?? ''} errors={form.errors.email} />
       <TextField label="Phone" name="phone" type="tel" defaultValue={customer?.phone ?? ''} errors={form.errors.phone} />
       <TextArea label="Address" name="address" rows={2} defaultValue={customer?.address ?? ''} errors={form.errors.address} />
+      {branches.data && branches.data.length > 0 ? (
+        <SelectField label="Branch" name="branch_id" defaultValue={customer?.branch_id ?? ''} errors={form.errors.branch_id} hint="A shared customer is seen by every branch.">
+          <option value="">Shared by every branch</option>
+          <Options items={branches.data} />
+        </SelectField>
+      ) : null}
       <CustomFieldsEditor definitions={definitions.data} values={customer?.custom_fields as CustomFieldValues | undefined} errors={form.errors} />
       {duplicates.duplicates.length > 0 && duplicates.pending ? (
         <DuplicateWarning

@@ -7,6 +7,8 @@ export const customerSchema = z.object({
   email: optionalText(z.maxLength(254, 'Email is too long'), z.regex(EMAIL, 'Enter a valid email address')),
   phone: optionalText(z.regex(/^\+?[0-9 ()./-]{3,40}$/, 'Enter a phone number (digits, spaces, + ( ) . / -)')),
   address: optionalText(z.maxLength(500, 'Address must be at most 500 characters')),
+  // Present when the company has branches: '' shares the customer with every branch.
+  branch_id: z.optional(z.pipe(z.string(), z.transform((v: string) => (v === '' ? null : v)))),
 });
 export type CustomerValues = z.infer<typeof customerSchema>;
 

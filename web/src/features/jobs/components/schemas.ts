@@ -13,6 +13,9 @@ export const jobFormSchema = z.object({
   // Present once a customer is chosen (its locations and contacts loaded).
   service_location_id: z.optional(z.string()),
   site_contact_id: z.optional(z.string()),
+  // Present when the company has branches: '' is the default (a scoped
+  // admin's branch, else the customer's) for a new job, company-wide for an edit.
+  branch_id: z.optional(z.string()),
   tasks: z.array(taskTitleSchema).check(z.maxLength(100, 'At most 100 tasks')),
 });
 export type JobFormValues = z.infer<typeof jobFormSchema>;

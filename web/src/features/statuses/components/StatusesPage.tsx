@@ -1,12 +1,10 @@
 import { useState } from 'react';
-import { Button, CheckboxField, ConfirmAction, DeleteButton, Dialog, DialogForm, EditButton, Empty, MoveButtons, PageHeader, Pill, QueryState, StatusBadge, TextField, toast, useTitle } from '@/components/ui';
+import { Button, CheckboxField, ColorField, PALETTE, ConfirmAction, DeleteButton, Dialog, DialogForm, EditButton, Empty, MoveButtons, PageHeader, Pill, QueryState, StatusBadge, TextField, toast, useTitle } from '@/components/ui';
 import { errorMessage, isApiError } from '@/lib/api/errors';
 import { useFormState } from '@/lib/forms';
 import { useJobStatuses, type JobStatus } from '@/lib/api/jobStatuses';
 import { useCreateStatus, useDeleteStatus, useReorderStatuses, useUpdateStatus } from '../api/statuses';
 import { statusSchema } from './schemas';
-
-const PALETTE = ['#64748b', '#2563eb', '#0891b2', '#16a34a', '#ca8a04', '#ea580c', '#dc2626', '#9333ea'];
 
 /** The company's job statuses: create, rename, recolor, reorder, mark final, delete when unused. */
 export function StatusesPage() {
@@ -110,34 +108,7 @@ function StatusForm({ status, onDone }: { status: JobStatus | null; onDone: () =
   return (
     <DialogForm form={form} onSubmit={save} onCancel={onDone} busy={create.isPending || update.isPending} submitLabel={status ? 'Save' : 'Create status'}>
       <TextField label="Name" name="name" value={name} onChange={(e) => setName(e.target.value)} errors={form.errors.name} required maxLength={60} />
-      <div className="field">
-        <span className="field-label" id="status-color-label">
-          Color
-        </span>
-        <div className="row row-wrap" role="group" aria-labelledby="status-color-label">
-          {PALETTE.map((c) => (
-            <button
-              key={c}
-              type="button"
-              className={`swatch ${c === color ? 'swatch-on' : ''}`}
-              style={{ backgroundColor: c }}
-              aria-label={`Color ${c}`}
-              aria-pressed={c === color}
-              onClick={() => setColor(c)}
-            />
-          ))}
-          <label className="swatch-custom">
-            <span className="visually-hidden">Custom color</span>
-            <input type="color" value={color} onChange={(e) => setColor(e.target.value)} />
-          </label>
-          <StatusBadge name={name || 'Preview'} color={color} />
-        </div>
-        {form.errors.color ? (
-          <p className="field-error" role="alert">
-            {form.errors.color.join('; ')}
-          </p>
-        ) : null}
-      </div>
+      <ColorField id="status-color" color={color} onChange={setColor} errors={form.errors.color} preview={<StatusBadge name={name || 'Preview'} color={color} />} />
       <CheckboxField label="Final status" hint="Jobs in a final status count as completed." checked={isFinal} onChange={(e) => setFinal(e.target.checked)} />
       {form.errors.is_final ? <p className="field-error">{form.errors.is_final.join('; ')}</p> : null}
       <CheckboxField

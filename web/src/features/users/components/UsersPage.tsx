@@ -26,7 +26,7 @@ function RoleOptions() {
 }
 
 /** Admin-only registration: workers, admins and customer logins; deactivate, delete. */
-export function UsersPage({ customers }: { customers: Option[] | undefined }) {
+export function UsersPage({ customers, branches }: { customers: Option[] | undefined; branches?: Option[] | undefined }) {
   useTitle('Users');
   const me = useAuthed().user;
   const [q, setQ] = useState('');
@@ -107,7 +107,7 @@ export function UsersPage({ customers }: { customers: Option[] | undefined }) {
       </QueryState>
       <Dialog open={editing !== null} title={editing && editing !== 'new' ? `Edit ${editing.name}` : 'New user'} onClose={() => setEditing(null)}>
         {editing !== null ? (
-          <UserForm key={editing === 'new' ? 'new' : editing.id} user={editing === 'new' ? null : editing} customers={customers} onDone={() => setEditing(null)} />
+          <UserForm key={editing === 'new' ? 'new' : editing.id} user={editing === 'new' ? null : editing} customers={customers} branches={branches} onDone={() => setEditing(null)} />
         ) : null}
       </Dialog>
       <ConfirmAction
@@ -123,7 +123,7 @@ export function UsersPage({ customers }: { customers: Option[] | undefined }) {
   );
 }
 
-function UserForm({ user, customers, onDone }: { user: User | null; customers: Option[] | undefined; onDone: () => void }) {
+function UserForm({ user, customers, branches, onDone }: { user: User | null; customers: Option[] | undefined; branches?: Option[] | undefined; onDone: () => void }) {
   const create = useCreateUser();
   const update = useUpdateUser();
   const putLimit = usePutContactLocations();
@@ -152,7 +152,7 @@ function UserForm({ user, customers, onDone }: { user: User | null; customers: O
   }
 
   function save(element: HTMLFormElement) {
-    const raw = { customer_id: '', contact_id: '', ...formValues(element), role };
+    const raw = { customer_id: '', contact_id: '', branch_id: '', ...formValues(element), role };
     if (user) {
       return form.submit(updateUserSchema, { ...raw, is_active: active }, async (values) => {
         await update.mutateAsync({ id: user.id, ...values });
@@ -176,6 +176,18 @@ function UserForm({ user, customers, onDone }: { user: User | null; customers: O
       <SelectField label="Role" name="role" value={role} onChange={(e) => setRole(e.target.value as Role)} errors={form.errors.role} required>
         <RoleOptions />
       </SelectField>
+      {role !== 'CUSTOMER' && branches && branches.length > 0 ? (
+        <SelectField
+          label="Branch"
+          name="branch_id"
+          defaultValue={user?.branch_id ?? ''}
+          errors={form.errors.branch_id}
+          hint="A member of one branch sees only that branch's jobs and customers."
+        >
+          <option value="">Company-wide</option>
+          <Options items={branches} />
+        </SelectField>
+      ) : null}
       {role === 'CUSTOMER' ? (
         <>
           <SelectField

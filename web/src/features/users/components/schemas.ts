@@ -15,20 +15,24 @@ const customerLink = z.refine<{ role: string; customer_id: string }>((v) => v.ro
 
 const contactOf = (v: { role: string; contact_id: string }) => (v.role === 'CUSTOMER' && v.contact_id !== '' ? v.contact_id : null);
 
+// Staff may be scoped to a branch ('' is company-wide); customer logins never are.
+const branchOf = (v: { role: string; branch_id: string }) => (v.role !== 'CUSTOMER' && v.branch_id !== '' ? v.branch_id : null);
+
 export const createUserSchema = z.pipe(
-  z.object({ name, email, password, role, customer_id: z.string(), contact_id: z.string() }).check(customerLink),
+  z.object({ name, email, password, role, customer_id: z.string(), contact_id: z.string(), branch_id: z.string() }).check(customerLink),
   z.transform(
-    (v: { name: string; email: string; password: string; role: 'ADMIN' | 'WORKER' | 'CUSTOMER'; customer_id: string; contact_id: string }) => ({
+    (v: { name: string; email: string; password: string; role: 'ADMIN' | 'WORKER' | 'CUSTOMER'; customer_id: string; contact_id: string; branch_id: string }) => ({
       ...v,
       customer_id: v.role === 'CUSTOMER' ? v.customer_id : null,
       contact_id: contactOf(v),
+      branch_id: branchOf(v),
     }),
   ),
 );
 
 export const updateUserSchema = z.pipe(
   z
-    .object({ name, email, password: z.union([z.literal(''), password]), role, customer_id: z.string(), contact_id: z.string(), is_active: z.boolean() })
+    .object({ name, email, password: z.union([z.literal(''), password]), role, customer_id: z.string(), contact_id: z.string(), branch_id: z.string(), is_active: z.boolean() })
     .check(customerLink),
   z.transform(
     ({
@@ -41,11 +45,13 @@ export const updateUserSchema = z.pipe(
       role: 'ADMIN' | 'WORKER' | 'CUSTOMER';
       customer_id: string;
       contact_id: string;
+      branch_id: string;
       is_active: boolean;
     }) => ({
       ...v,
       customer_id: v.role === 'CUSTOMER' ? v.customer_id : null,
       contact_id: contactOf(v),
+      branch_id: branchOf(v),
       ...(pw ? { password: pw } : {}),
     }),
   ),

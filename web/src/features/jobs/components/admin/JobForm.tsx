@@ -18,6 +18,8 @@ interface JobFormProps {
   customerQuery: string;
   onCustomerQuery: (q: string) => void;
   workers: Option[] | undefined;
+  /** The company's branches (the pickers' choices); none: no branch picker. */
+  branches?: Option[];
   /** The chosen customer's service locations and contacts (the route loads them for `onCustomerChange`). */
   locations?: Option[];
   contacts?: Option[];
@@ -53,6 +55,7 @@ function NewJob(props: JobFormProps) {
           scheduled_at: fromLocalInput(values.scheduled_at),
           service_location_id: values.service_location_id || null,
           site_contact_id: values.site_contact_id || null,
+          branch_id: values.branch_id || null,
           tasks: values.tasks,
           custom_fields: present(custom),
         });
@@ -84,6 +87,7 @@ function EditJob(props: JobFormProps & { job: JobDetail }) {
           scheduled_at: fromLocalInput(values.scheduled_at),
           ...(values.service_location_id !== undefined ? { service_location_id: values.service_location_id || null } : {}),
           ...(values.site_contact_id !== undefined ? { site_contact_id: values.site_contact_id || null } : {}),
+          ...(values.branch_id !== undefined && values.branch_id !== (props.job.branch_id ?? '') ? { branch_id: values.branch_id || null } : {}),
           // Merged by the server; an emptied field is sent as null, which removes it.
           custom_fields: custom as CustomFieldValues,
           version: props.job.version,
@@ -103,7 +107,7 @@ interface BodyProps extends JobFormProps {
   onSave: (values: ReturnType<typeof jobFormSchema.parse>, custom: Record<string, string | number | boolean | null>) => Promise<void>;
 }
 
-function JobFormBody({ job, customers, customersLoading, customerQuery, onCustomerQuery, workers, locations, contacts, onCustomerChange, initialCustomer, heading, submitLabel, busy, cancelTo, onSave }: BodyProps) {
+function JobFormBody({ job, customers, customersLoading, customerQuery, onCustomerQuery, workers, branches, locations, contacts, onCustomerChange, initialCustomer, heading, submitLabel, busy, cancelTo, onSave }: BodyProps) {
   const statuses = useJobStatuses();
   const definitions = useCustomFields('job');
   const form = useFormState();
@@ -185,6 +189,12 @@ function JobFormBody({ job, customers, customersLoading, customerQuery, onCustom
                 ) : null}
               </div>
               <div className="stack-sm">
+                {branches && branches.length > 0 ? (
+                  <SelectField label="Branch" name="branch_id" defaultValue={job?.branch_id ?? ''} errors={form.errors.branch_id} key={`branch-${branches.length}`}>
+                    <option value="">{job ? 'Company-wide' : 'Default (yours, or the customer’s)'}</option>
+                    <Options items={branches} />
+                  </SelectField>
+                ) : null}
                 <SelectField label="Assigned worker" name="assigned_worker_id" defaultValue={job?.assigned_worker?.id ?? ''} errors={form.errors.assigned_worker_id}>
                   <option value="">Unassigned</option>
                   <Options items={workers} />

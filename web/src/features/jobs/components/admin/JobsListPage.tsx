@@ -9,20 +9,22 @@ import { TaskProgress } from '@/components/ui';
 
 const PAGE_SIZE = 25;
 
-/** The admin's jobs table: filter by status and worker, search, archived toggle, pages. */
-export function JobsListPage({ workers }: { workers: Option[] | undefined }) {
+/** The admin's jobs table: filter by status, worker and branch, search, archived toggle, pages. */
+export function JobsListPage({ workers, branches }: { workers: Option[] | undefined; branches?: Option[] | undefined }) {
   useTitle('Jobs');
   const [params, setParams] = useSearchParams();
   const status = params.get('status') ?? '';
   const worker = params.get('worker') ?? '';
+  const branch = params.get('branch') ?? '';
   const archived = params.get('archived') === '1';
   const q = params.get('q') ?? '';
   const search = useDebounced(q.trim(), 300);
-  const pager = useCursorPager(`${status}|${worker}|${archived}|${search}`);
+  const pager = useCursorPager(`${status}|${worker}|${branch}|${archived}|${search}`);
   const statuses = useJobStatuses();
   const jobs = useJobs({
     status_id: status || undefined,
     assigned_worker_id: worker || undefined,
+    branch_id: branch || undefined,
     q: search || undefined,
     archived,
     limit: PAGE_SIZE,
@@ -39,7 +41,7 @@ export function JobsListPage({ workers }: { workers: Option[] | undefined }) {
     setParams(next, { replace: true, flushSync: true });
   }
 
-  const filtered = Boolean(status || worker || search || archived);
+  const filtered = Boolean(status || worker || branch || search || archived);
 
   return (
     <div className="page">
@@ -60,6 +62,11 @@ export function JobsListPage({ workers }: { workers: Option[] | undefined }) {
         <SelectFilter id="jobs-worker" label="Worker" all="All workers" value={worker} onChange={(value) => set('worker', value)}>
           <Options items={workers} />
         </SelectFilter>
+        {branches && branches.length > 0 ? (
+          <SelectFilter id="jobs-branch" label="Branch" all="All branches" value={branch} onChange={(value) => set('branch', value)}>
+            <Options items={branches} />
+          </SelectFilter>
+        ) : null}
         <label className="check-inline filter-archived">
           <input type="checkbox" checked={archived} onChange={(e) => set('archived', e.target.checked ? '1' : '')} />
           Archived

@@ -1,0 +1,3 @@
+import { BranchesPage } from '@/features/branches/components/BranchesPage';
+
+export default BranchesPage;
