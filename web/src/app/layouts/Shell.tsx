@@ -4,6 +4,7 @@ import { useLogout } from '@/features/auth/api/auth';
 import { CompanySwitcher } from '@/features/auth/components/CompanySwitcher';
 import { Button } from '@/components/ui/Button';
 import { readableOn } from '@/lib/format';
+import type { PermissionName } from '@/lib/auth/permissions';
 import { useAuthed } from '@/lib/auth/useSession';
 import { paths } from '@/lib/paths';
 
@@ -13,9 +14,10 @@ export interface NavItem {
   end?: boolean;
   /** Beside the label, e.g. an unread count. */
   badge?: ReactNode;
+  /** Shown only to a member whose role holds it (the page says no to others). */
+  permission?: PermissionName;
 }
 
-const ROLE_LABEL = { ADMIN: 'Admin', WORKER: 'Field worker', CUSTOMER: 'Customer' } as const;
 
 /**
  * The frame of every signed-in surface. The header carries the company's name
@@ -37,6 +39,7 @@ export function Shell({ nav, surface, children }: { nav?: NavItem[]; surface: 'a
     firstPath.current = '';
   }, [pathname]);
   const color = user.company.color;
+  const items = nav?.filter((item) => item.permission === undefined || user.permissions.includes(item.permission));
   const ink = readableOn(color);
 
   async function signOut() {
@@ -62,24 +65,24 @@ export function Shell({ nav, surface, children }: { nav?: NavItem[]; surface: 'a
               {user.company.name}
             </span>
             <span className="company-role" data-testid="company-role">
-              — {ROLE_LABEL[user.role]}
+              — {user.role_name}
             </span>
             <CompanySwitcher current={user.company.slug} ink={ink} />
           </div>
           <div className="topbar-user">
             <span className="user-name">
               <span className="user-name-text">{user.name}</span>
-              <span className="user-role">{ROLE_LABEL[user.role]}</span>
+              <span className="user-role">{user.role_name}</span>
             </span>
             <Button size="sm" className="btn-on-brand" onClick={signOut} busy={logout.isPending} style={{ color: ink, borderColor: ink }}>
               Sign out
             </Button>
           </div>
         </div>
-        {nav ? (
+        {items ? (
           <nav className="topnav" aria-label="Main">
             <div className="topnav-inner">
-              {nav.map((item) => (
+              {items.map((item) => (
                 <NavLink key={item.to} to={item.to} end={item.end} className="topnav-link" style={{ color: ink }}>
                   {item.label}
                   {item.badge}
