@@ -28,24 +28,25 @@ const roles = [
   role(WORKER_ROLE, 'Worker', 'WORKER', ['notes.write'], { is_default: true }),
 ];
 
-/** Signed in as a member whose role holds `permissions`. */
-function signIn(permissions: string[]) {
-  session.signIn(jwt({ role: 'ADMIN' }), {
-    id: '44444444-4444-4444-8444-444444444444', name: 'Pat', email: 'pat@example.test', role: 'ADMIN', customer_id: null,
-    role_id: NIGHT, role_name: 'Lead', permissions,
-    company: { id: '55555555-5555-4555-8555-555555555555', name: 'Acme', slug: 'acme', color: '#0b5cad' },
-  } as never);
-}
+/** A member of the Night dispatcher role whose role holds `permissions`. */
+const profile = (permissions: string[]) => ({
+  id: '44444444-4444-4444-8444-444444444444', name: 'Pat', email: 'pat@example.test', role: 'ADMIN', customer_id: null,
+  role_id: NIGHT, role_name: 'Night dispatcher', permissions,
+  company: { id: '55555555-5555-4555-8555-555555555555', name: 'Acme', slug: 'acme', color: '#0b5cad' },
+});
+const HELD = ['jobs.read', 'jobs.assign', 'customers.read', 'roles.manage'];
+const signIn = (permissions: string[]) => session.signIn(jwt({ role: 'ADMIN' }), profile(permissions) as never);
 
 function serve(patch: () => Response = () => json(200, roles[1])) {
   return stubServer({
     'GET /api/v1/permissions': () => json(200, catalogue),
     'GET /api/v1/roles': () => json(200, roles),
     [`PATCH /api/v1/roles/${NIGHT}`]: patch,
+    'GET /api/v1/auth/me': () => json(200, profile([...HELD, 'company.manage'])),
   });
 }
 
-beforeEach(() => signIn(['jobs.read', 'jobs.assign', 'customers.read', 'roles.manage']));
+beforeEach(() => signIn(HELD));
 afterEach(() => {
   cleanup();
   vi.unstubAllGlobals();
@@ -97,6 +98,8 @@ describe('RolesPage: the permission matrix', () => {
     expect(patch.body).toEqual({ permissions: ['jobs.read', 'jobs.assign', 'customers.read'] });
     expect(patch.ifMatch).toBe('"3"');
     expect(await screen.findByText('Night dispatcher saved')).toBeInTheDocument();
+    // The member's own role: the profile is reloaded, and what it now holds can be ticked.
+    await vi.waitFor(() => expect(office().getByLabelText('Night dispatcher: company.manage')).toBeEnabled());
   });
 
   it("shows the API's 403 detail beside the role and keeps the ticks", async () => {

@@ -3,6 +3,8 @@ import { Button, ConfirmAction, Dialog, DialogForm, PageHeader, Pill, QueryState
 import { isApiError, errorMessage } from '@/lib/api/errors';
 import { KIND_LABEL, useRoles, type CompanyRole } from '@/lib/api/roles';
 import { useHeldPermissions } from '@/lib/auth/permissions';
+import { reloadProfile } from '@/lib/auth/restore';
+import { useAuthed } from '@/lib/auth/useSession';
 import { useFormState } from '@/lib/forms';
 import { useCreateRole, useDeleteRole, usePermissionCatalogue, useUpdateRole, type Permission } from '../api/roles';
 import { roleSchema } from './schemas';
@@ -124,6 +126,7 @@ type Outcome = { tone: 'success' | 'error'; text: string };
  */
 export function PermissionMatrix({ title, kind, permissions, roles, onReload, onRename, onDelete }: MatrixProps) {
   const held = useHeldPermissions();
+  const me = useAuthed().user;
   const update = useUpdateRole();
   const headingId = useId();
   const noteId = useId();
@@ -156,6 +159,8 @@ export function PermissionMatrix({ title, kind, permissions, roles, onReload, on
         onSuccess: () => {
           setDrafts(({ [role.id]: _, ...rest }) => rest);
           setOutcomes((o) => ({ ...o, [role.id]: { tone: 'success', text: `${role.name} saved` } }));
+          // One's own role: the navigation and these checkboxes follow it now.
+          if (role.id === me.role_id) void reloadProfile().catch(() => undefined);
         },
         onError: (error) => {
           if (isApiError(error, 412)) {
