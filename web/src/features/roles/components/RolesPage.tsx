@@ -188,11 +188,13 @@ export function PermissionMatrix({ title, kind, permissions, roles, onReload, on
           {title}
         </h2>
       </header>
-      <p className="muted" id={noteId}>
-        {kind === 'ADMIN'
-          ? 'You can only give or take away the office permissions your own role holds; the others are greyed out.'
-          : 'Field permissions apply to the jobs assigned to the member.'}
-      </p>
+      <div className="card-body">
+        <p className="muted" id={noteId}>
+          {kind === 'ADMIN'
+            ? 'You can only give or take away the office permissions your own role holds; the others are greyed out.'
+            : 'Field permissions apply to the jobs assigned to the member.'}
+        </p>
+      </div>
       <div className="table-wrap matrix-wrap">
         <table className="table matrix">
           <caption className="visually-hidden">{`${title}: permissions by role`}</caption>
