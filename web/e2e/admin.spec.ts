@@ -193,7 +193,8 @@ test('admin registers a worker and a customer login, and deactivates the worker'
   await dialog.getByRole('button', { name: 'Create user' }).click();
   await expect(dialog).toBeHidden();
   const row = page.getByRole('row').filter({ hasText: `pat-${RUN}@acme.example` });
-  await expect(row).toContainText('Field worker');
+  // Created with the field kind's default role, named in the list.
+  await expect(row).toContainText('Worker');
   await expect(row).toContainText('Active');
 
   // The server's 422 for a duplicate email shows beside the email field.
@@ -203,7 +204,8 @@ test('admin registers a worker and a customer login, and deactivates the worker'
   await dialog.getByLabel('Password').fill('a-long-password');
   await dialog.getByRole('button', { name: 'Create user' }).click();
   await expect(dialog.getByLabel('Email')).toHaveAttribute('aria-invalid', 'true');
-  await dialog.getByLabel('Role').selectOption('CUSTOMER');
+  // The form picks one of the company's roles: the Customer role makes a customer login.
+  await dialog.getByLabel('Role').selectOption({ label: 'Customer' });
   await dialog.getByLabel('Email').fill(`cafe-${RUN}@riverside.example`);
   await dialog.getByRole('button', { name: 'Create user' }).click();
   await expect(dialog.getByText('Choose the customer this login is for')).toBeVisible();

@@ -24,7 +24,7 @@ test('a customer login limited to Building C sees Building C only', async ({ pag
   await dialog.getByLabel('Name').fill(`Cleo Manager${TAG}`);
   await dialog.getByLabel('Email').fill(email);
   await dialog.getByLabel('Password').fill(PASSWORD);
-  await dialog.getByLabel('Role').selectOption('CUSTOMER');
+  await dialog.getByLabel('Role').selectOption({ label: 'Customer' });
   await dialog.getByLabel(/^Customer/).selectOption({ label: customerName });
   await dialog.getByLabel(/^Contact/).selectOption({ label: `Cleo Manager${TAG} (Property manager)` });
   await expect(dialog.getByLabel("All of the customer's locations")).toBeChecked();

@@ -1,6 +1,7 @@
-import { Navigate, Outlet, isRouteErrorResponse, useLocation, useRouteError } from 'react-router';
+import { Link, Navigate, Outlet, isRouteErrorResponse, useLocation, useRouteError } from 'react-router';
 import { Loading } from '@/components/ui/States';
 import type { Role } from '@/lib/api/types';
+import { useCan, type PermissionName } from '@/lib/auth/permissions';
 import { homeFor } from '@/lib/auth/session';
 import { useSession } from '@/lib/auth/useSession';
 import { paths } from '@/lib/paths';
@@ -18,6 +19,35 @@ export function RequireRole({ role }: { role: Role }) {
   }
   if (state.role !== role) return <Navigate to={homeFor(state.role)} replace />;
   return <Outlet />;
+}
+
+/**
+ * Inside a surface: lets through a member whose role holds `permission`; to
+ * anyone else (a bookmark, a typed URL) it says why the page is not theirs.
+ */
+export function RequirePermission({ permission }: { permission: PermissionName }) {
+  if (!useCan(permission)) return <NotAllowed permission={permission} />;
+  return <Outlet />;
+}
+
+export function NotAllowed({ permission }: { permission: PermissionName }) {
+  const state = useSession();
+  const home = state.status === 'authenticated' ? homeFor(state.role) : paths.home;
+  const roleName = state.status === 'authenticated' ? state.user.role_name : '';
+  return (
+    <div className="page">
+      <div className="state" role="alert">
+        <h1 className="state-title">Your role does not allow this</h1>
+        <p className="state-text">
+          This page needs the permission <code>{permission}</code>, which your role{roleName ? ` (${roleName})` : ''} does not hold. Ask an
+          admin who manages roles if you need it.
+        </p>
+        <Link className="btn btn-primary btn-md" to={home}>
+          Go to your start page
+        </Link>
+      </div>
+    </div>
+  );
 }
 
 export function HomeRedirect() {

@@ -5,7 +5,8 @@ import type { ComponentType } from 'react';
 import { createBrowserRouter, type RouteObject } from 'react-router';
 import type { Role } from '@/lib/api/types';
 import { patterns } from '@/lib/paths';
-import { HomeRedirect, RequireRole, RouteError } from './guards';
+import type { PermissionName } from '@/lib/auth/permissions';
+import { HomeRedirect, RequirePermission, RequireRole, RouteError } from './guards';
 import { NotFoundPage } from './NotFoundPage';
 
 type Page = () => Promise<{ default: ComponentType }>;
@@ -14,6 +15,8 @@ type PatternName = keyof typeof patterns;
 interface PageRoute {
   pattern: PatternName;
   page: Page;
+  /** The role's permission the page needs; without it the page says so. */
+  permission?: PermissionName;
 }
 
 interface Surface {
@@ -33,15 +36,16 @@ const surfaces: Surface[] = [
       { pattern: 'adminJob', page: () => import('./routes/admin/JobRoute') },
       { pattern: 'adminCustomers', page: () => import('./routes/admin/CustomersRoute') },
       { pattern: 'adminCustomer', page: () => import('./routes/admin/CustomerRoute') },
-      { pattern: 'adminStatuses', page: () => import('./routes/admin/StatusesRoute') },
-      { pattern: 'adminBranches', page: () => import('./routes/admin/BranchesRoute') },
-      { pattern: 'adminCustomFields', page: () => import('./routes/admin/CustomFieldsRoute') },
-      { pattern: 'adminImports', page: () => import('./routes/admin/ImportsRoute') },
-      { pattern: 'adminUsers', page: () => import('./routes/admin/UsersRoute') },
-      { pattern: 'adminInvitations', page: () => import('./routes/admin/InvitationsRoute') },
+      { pattern: 'adminStatuses', page: () => import('./routes/admin/StatusesRoute'), permission: 'statuses.manage' },
+      { pattern: 'adminBranches', page: () => import('./routes/admin/BranchesRoute'), permission: 'branches.manage' },
+      { pattern: 'adminCustomFields', page: () => import('./routes/admin/CustomFieldsRoute'), permission: 'custom_fields.manage' },
+      { pattern: 'adminImports', page: () => import('./routes/admin/ImportsRoute'), permission: 'imports.run' },
+      { pattern: 'adminUsers', page: () => import('./routes/admin/UsersRoute'), permission: 'users.manage' },
+      { pattern: 'adminInvitations', page: () => import('./routes/admin/InvitationsRoute'), permission: 'users.manage' },
       { pattern: 'adminRequests', page: () => import('./routes/admin/RequestsRoute') },
       { pattern: 'adminRequest', page: () => import('./routes/admin/RequestRoute') },
-      { pattern: 'adminPortal', page: () => import('./routes/admin/PortalRoute') },
+      { pattern: 'adminRoles', page: () => import('./routes/admin/RolesRoute'), permission: 'roles.manage' },
+      { pattern: 'adminPortal', page: () => import('./routes/admin/PortalRoute'), permission: 'portal.manage' },
     ],
   },
   {
@@ -83,6 +87,13 @@ function lazyPage(page: Page): RouteObject['lazy'] {
   return async () => ({ Component: (await page()).default });
 }
 
+function pageRoute(p: PageRoute): RouteObject {
+  const path = patterns[p.pattern];
+  if (!p.permission) return { path, lazy: lazyPage(p.page) };
+  // The guard first, so a member without the permission loads none of the page.
+  return { path, element: <RequirePermission permission={p.permission} />, children: [{ index: true, lazy: lazyPage(p.page) }] };
+}
+
 export const routes: RouteObject[] = [
   {
     errorElement: <RouteError />,
@@ -94,7 +105,7 @@ export const routes: RouteObject[] = [
         children: [
           {
             lazy: lazyPage(surface.layout),
-            children: surface.pages.map((p) => ({ path: patterns[p.pattern], lazy: lazyPage(p.page) })),
+            children: surface.pages.map((p) => pageRoute(p)),
           },
         ],
       })),

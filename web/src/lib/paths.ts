@@ -26,6 +26,7 @@ export const paths = {
     requests: '/admin/requests',
     request: (id: string) => `/admin/requests/${id}`,
     portal: '/admin/portal',
+    roles: '/admin/roles',
   },
   worker: {
     jobs: '/worker',
@@ -77,4 +78,5 @@ export const patterns = {
   adminRequests: '/admin/requests',
   adminRequest: '/admin/requests/:requestId',
   adminPortal: '/admin/portal',
+  adminRoles: '/admin/roles',
 } as const;

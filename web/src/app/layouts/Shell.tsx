@@ -4,6 +4,7 @@ import { useLogout } from '@/features/auth/api/auth';
 import { CompanySwitcher } from '@/features/auth/components/CompanySwitcher';
 import { Button } from '@/components/ui/Button';
 import { readableOn } from '@/lib/format';
+import type { PermissionName } from '@/lib/auth/permissions';
 import { useAuthed } from '@/lib/auth/useSession';
 import { useSessionBranch } from '@/lib/api/branches';
 import { paths } from '@/lib/paths';
@@ -14,9 +15,10 @@ export interface NavItem {
   end?: boolean;
   /** Beside the label, e.g. an unread count. */
   badge?: ReactNode;
+  /** Shown only to a member whose role holds it (the page says no to others). */
+  permission?: PermissionName;
 }
 
-const ROLE_LABEL = { ADMIN: 'Admin', WORKER: 'Field worker', CUSTOMER: 'Customer' } as const;
 
 /**
  * The frame of every signed-in surface. The header carries the company's name
@@ -40,6 +42,7 @@ export function Shell({ nav, surface, children }: { nav?: NavItem[]; surface: 'a
   // A branch-scoped member's branch, beside the company.
   const branch = useSessionBranch(user.role !== 'CUSTOMER');
   const color = user.company.color;
+  const items = nav?.filter((item) => item.permission === undefined || user.permissions.includes(item.permission));
   const ink = readableOn(color);
 
   async function signOut() {
@@ -65,7 +68,7 @@ export function Shell({ nav, surface, children }: { nav?: NavItem[]; surface: 'a
               {user.company.name}
             </span>
             <span className="company-role" data-testid="company-role">
-              — {ROLE_LABEL[user.role]}
+              — {user.role_name}
             </span>
             {branch.data ? (
               <span className="company-branch" data-testid="company-branch">
@@ -77,17 +80,17 @@ export function Shell({ nav, surface, children }: { nav?: NavItem[]; surface: 'a
           <div className="topbar-user">
             <span className="user-name">
               <span className="user-name-text">{user.name}</span>
-              <span className="user-role">{ROLE_LABEL[user.role]}</span>
+              <span className="user-role">{user.role_name}</span>
             </span>
             <Button size="sm" className="btn-on-brand" onClick={signOut} busy={logout.isPending} style={{ color: ink, borderColor: ink }}>
               Sign out
             </Button>
           </div>
         </div>
-        {nav ? (
+        {items ? (
           <nav className="topnav" aria-label="Main">
             <div className="topnav-inner">
-              {nav.map((item) => (
+              {items.map((item) => (
                 <NavLink key={item.to} to={item.to} end={item.end} className="topnav-link" style={{ color: ink }}>
                   {item.label}
                   {item.badge}

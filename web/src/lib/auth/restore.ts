@@ -22,3 +22,14 @@ export async function restoreSession(): Promise<void> {
     session.signOut('signed-out');
   }
 }
+
+/**
+ * Reloads the signed-in member's profile, after a change to their own role:
+ * what the app shows follows the permissions the server now holds for them.
+ */
+export async function reloadProfile(): Promise<void> {
+  const token = session.token();
+  if (!token) return;
+  const user = await unwrap(api.GET('/api/v1/auth/me'));
+  session.signIn(session.token() ?? token, user);
+}

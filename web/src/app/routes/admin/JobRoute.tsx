@@ -8,6 +8,7 @@ import { ShareLinksPanel } from '@/features/share/components/ShareLinksPanel';
 import { TasksCard } from '@/features/tasks/components/TaskList';
 import { Conversation } from '@/features/messages/components/Conversation';
 import type { JobDetail } from '@/lib/api/types';
+import { useCan } from '@/lib/auth/permissions';
 
 /** The admin's job: the job's page from jobs, with tasks, notes, history and share links. */
 export default function JobRoute() {
@@ -27,7 +28,7 @@ function main(job: JobDetail) {
         <AddNoteForm jobId={job.id} />
         <NotesList notes={job.notes} files={(noteId) => <NoteFiles noteId={noteId} mode="admin" />} />
       </Card>
-      <HistoryPanel job={job} />
+      <JobHistory job={job} />
       <Conversation thread={{ kind: 'job', id: job.id }} staff />
     </>
   );
@@ -36,4 +37,9 @@ function main(job: JobDetail) {
 /** Below the details: links for people without a login. */
 function aside(job: JobDetail) {
   return <ShareLinksPanel jobId={job.id} />;
+}
+
+/** The job's history, for a role that may read it (the API answers 403 to others). */
+function JobHistory({ job }: { job: JobDetail }) {
+  return useCan('history.read') ? <HistoryPanel job={job} /> : null;
 }

@@ -1,5 +1,6 @@
 import { useCallback, useState } from 'react';
 import { Button, CheckboxField, ConfirmAction, DeleteButton, Dialog, DialogForm, EditButton, Empty, Filters, Options, PageHeader, Pager, Pill, QueryState, SearchFilter, SelectField, SelectFilter, Table, TextField, toast, useCursorPager, useTitle, type Option } from '@/components/ui';
+import { KIND_LABEL, useRoles, type CompanyRole } from '@/lib/api/roles';
 import type { Role } from '@/lib/api/types';
 import { errorMessage } from '@/lib/api/errors';
 import { useAuthed } from '@/lib/auth/useSession';
@@ -16,6 +17,22 @@ const ROLES: { value: Role; label: string }[] = [
   { value: 'CUSTOMER', label: 'Customer login' },
 ];
 const roleLabel = (role: Role) => ROLES.find((r) => r.value === role)?.label ?? role;
+
+/** The company's roles, by kind: what a member is given (its kind follows). */
+function CompanyRoleOptions({ roles }: { roles: CompanyRole[] }) {
+  return ROLES.map((kind) => {
+    const ofKind = roles.filter((r) => r.base === kind.value);
+    return ofKind.length ? (
+      <optgroup key={kind.value} label={`${KIND_LABEL[kind.value]} roles`}>
+        {ofKind.map((r) => (
+          <option key={r.id} value={r.id}>
+            {r.name}
+          </option>
+        ))}
+      </optgroup>
+    ) : null;
+  });
+}
 
 function RoleOptions() {
   return ROLES.map((r) => (
@@ -36,6 +53,8 @@ export function UsersPage({ customers, branches }: { customers: Option[] | undef
   const users = useUsers({ q: search || undefined, role: role || undefined, limit: 25, cursor: pager.cursor });
   const update = useUpdateUser();
   const remove = useDeleteUser();
+  const roles = useRoles();
+  const roleName = (id: string) => roles.data?.find((r) => r.id === id)?.name;
   const [editing, setEditing] = useState<User | 'new' | null>(null);
   const [deleting, setDeleting] = useState<User | null>(null);
   const customerName = (id: string | null | undefined) => customers?.find((c) => c.id === id)?.name;
@@ -82,7 +101,7 @@ export function UsersPage({ customers, branches }: { customers: Option[] | undef
                   </td>
                   <td data-label="Email">{u.email}</td>
                   <td data-label="Role">
-                    {roleLabel(u.role)}
+                    {roleName(u.role_id) ?? roleLabel(u.role)}
                     {u.role === 'CUSTOMER' && customerName(u.customer_id) ? <span className="muted"> · {customerName(u.customer_id)}</span> : null}
                   </td>
                   <td data-label="Status">{u.is_active ? <Pill tone="success">Active</Pill> : <Pill tone="danger">Deactivated</Pill>}</td>
@@ -107,7 +126,14 @@ export function UsersPage({ customers, branches }: { customers: Option[] | undef
       </QueryState>
       <Dialog open={editing !== null} title={editing && editing !== 'new' ? `Edit ${editing.name}` : 'New user'} onClose={() => setEditing(null)}>
         {editing !== null ? (
-          <UserForm key={editing === 'new' ? 'new' : editing.id} user={editing === 'new' ? null : editing} customers={customers} branches={branches} onDone={() => setEditing(null)} />
+          <UserForm
+            key={editing === 'new' ? 'new' : editing.id}
+            user={editing === 'new' ? null : editing}
+            customers={customers}
+            branches={branches}
+            roles={roles.data}
+            onDone={() => setEditing(null)}
+          />
         ) : null}
       </Dialog>
       <ConfirmAction
@@ -123,12 +149,30 @@ export function UsersPage({ customers, branches }: { customers: Option[] | undef
   );
 }
 
-function UserForm({ user, customers, branches, onDone }: { user: User | null; customers: Option[] | undefined; branches?: Option[] | undefined; onDone: () => void }) {
+function UserForm({
+  user,
+  customers,
+  branches,
+  roles,
+  onDone,
+}: {
+  user: User | null;
+  customers: Option[] | undefined;
+  branches?: Option[] | undefined;
+  roles: CompanyRole[] | undefined;
+  onDone: () => void;
+}) {
   const create = useCreateUser();
   const update = useUpdateUser();
   const putLimit = usePutContactLocations();
   const form = useFormState();
-  const [role, setRole] = useState<Role>(user?.role ?? 'WORKER');
+  const [chosenRoleId, setRoleId] = useState(user?.role_id ?? '');
+  const roleId = chosenRoleId || (roles?.find((r) => r.base === 'WORKER' && r.is_default)?.id ?? '');
+  // The kind follows the role picked; without the roles (still loading, or
+  // refused) the kind alone is picked, as before roles existed.
+  const picked = roles?.find((r) => r.id === roleId);
+  const [kindOnly, setKindOnly] = useState<Role>(user?.role ?? 'WORKER');
+  const role: Role = roles ? (picked?.base ?? user?.role ?? 'WORKER') : kindOnly;
   const [active, setActive] = useState(user?.is_active ?? true);
   const [customerId, setCustomerId] = useState(user?.customer_id ?? '');
   const [contactId, setContactId] = useState(user?.contact_id ?? '');
@@ -153,16 +197,22 @@ function UserForm({ user, customers, branches, onDone }: { user: User | null; cu
 
   function save(element: HTMLFormElement) {
     const raw = { customer_id: '', contact_id: '', branch_id: '', ...formValues(element), role };
+    // Only a change of role is sent: giving a role is checked (one gives only
+    // what one holds), keeping it is not.
+    const roleChange = picked && picked.id !== user?.role_id ? { role_id: picked.id } : {};
     if (user) {
+      if (role !== user.role && !window.confirm(`${user.name} becomes ${KIND_LABEL[role].toLowerCase()} staff: changing the kind of role signs them out everywhere. Continue?`)) {
+        return;
+      }
       return form.submit(updateUserSchema, { ...raw, is_active: active }, async (values) => {
-        await update.mutateAsync({ id: user.id, ...values });
+        await update.mutateAsync({ id: user.id, ...values, ...roleChange });
         await saveLimit(values);
         toast('User saved');
         onDone();
       });
     }
     return form.submit(createUserSchema, raw, async (values) => {
-      await create.mutateAsync(values);
+      await create.mutateAsync({ ...values, ...roleChange });
       await saveLimit(values);
       toast('User created');
       onDone();
@@ -173,9 +223,23 @@ function UserForm({ user, customers, branches, onDone }: { user: User | null; cu
     <DialogForm form={form} onSubmit={save} onCancel={onDone} busy={create.isPending || update.isPending || putLimit.isPending} submitLabel={user ? 'Save' : 'Create user'}>
       <TextField label="Name" name="name" defaultValue={user?.name ?? ''} errors={form.errors.name} required />
       <TextField label="Email" name="email" type="email" autoComplete="off" defaultValue={user?.email ?? ''} errors={form.errors.email} required />
-      <SelectField label="Role" name="role" value={role} onChange={(e) => setRole(e.target.value as Role)} errors={form.errors.role} required>
-        <RoleOptions />
-      </SelectField>
+      {roles ? (
+        <SelectField
+          label="Role"
+          name="role_id"
+          value={roleId}
+          onChange={(e) => setRoleId(e.target.value)}
+          errors={form.errors.role_id ?? form.errors.role}
+          required
+          hint={user && role !== user.role ? 'Another kind of role: they will be signed out and sign in again to its app.' : undefined}
+        >
+          <CompanyRoleOptions roles={roles} />
+        </SelectField>
+      ) : (
+        <SelectField label="Role" name="role" value={kindOnly} onChange={(e) => setKindOnly(e.target.value as Role)} errors={form.errors.role} required>
+          <RoleOptions />
+        </SelectField>
+      )}
       {role !== 'CUSTOMER' && branches && branches.length > 0 ? (
         <SelectField
           label="Branch"

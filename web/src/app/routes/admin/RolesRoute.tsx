@@ -1,0 +1,3 @@
+import { RolesPage } from '@/features/roles/components/RolesPage';
+
+export default RolesPage;
