@@ -432,6 +432,7 @@ async fn imports_and_exports_are_the_admins_and_their_companys_own() {
         assert_problem(&app.get("/api/v1/imports", token).await, StatusCode::FORBIDDEN);
         assert_problem(&upload(&app, token, "kind=customers", file.clone()).await, StatusCode::FORBIDDEN);
         assert_problem(&app.get("/api/v1/export.zip", token).await, StatusCode::FORBIDDEN);
+        assert_problem(&app.get("/api/v1/export.json", token).await, StatusCode::FORBIDDEN);
         assert_problem(&app.get("/api/v1/customers.csv", token).await, StatusCode::FORBIDDEN);
     }
     // B's re-import of the same ids creates B's own records, never touches A's.
@@ -465,16 +466,50 @@ async fn imports_and_exports_are_the_admins_and_their_companys_own() {
         assert!(names.contains(&expected.to_owned()), "{expected} in {names:?}");
     }
     assert!(everything.contains("Acme Import Co"));
-    for b_text in [
+    let b_texts = [
         bolt.id.to_string(),
         b_customer.to_string(),
         "Zebulon".to_owned(),
         "bolt.test".to_owned(),
         bolt.customer_id.to_string(),
-    ] {
-        assert!(!everything.contains(&b_text), "A's export holds B's {b_text}");
+    ];
+    for b_text in &b_texts {
+        assert!(!everything.contains(b_text), "A's export holds B's {b_text}");
     }
     assert!(!everything.contains("$argon2"), "no password hashes");
+
+    // The same tables as one JSON document, and not a byte of B either.
+    let (status, json_bytes) = raw(&app, &acme.admin.access, "/api/v1/export.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(json_bytes).expect("utf-8 json");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("one JSON document");
+    assert_eq!(doc["format"], "fieldops-export");
+    assert_eq!(doc["company_id"], acme.id.to_string());
+    for table in [
+        "customers",
+        "locations",
+        "contacts",
+        "contact_methods",
+        "statuses",
+        "jobs",
+        "tasks",
+        "notes",
+        "users",
+        "history",
+    ] {
+        assert!(doc["tables"][table].is_array(), "{table} in the JSON export");
+    }
+    let names: Vec<&str> = doc["tables"]["customers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert!(names.contains(&"Acme Import Co"), "{names:?}");
+    for b_text in &b_texts {
+        assert!(!text.contains(b_text), "A's JSON export holds B's {b_text}");
+    }
+    assert!(!text.contains("$argon2") && !text.contains("password_hash"), "no password hashes");
 
     let (status, csv) = raw(&app, &acme.admin.access, "/api/v1/customers.csv").await;
     assert_eq!(status, StatusCode::OK);
