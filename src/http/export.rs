@@ -2,7 +2,7 @@
 //! as one JSON document (the same tables and columns), and the customers and
 //! jobs as CSV on their own. Streamed, inside the request's transaction, so
 //! the admin's own policies decide every row, and the server holds one chunk
-//! at a time.
+//! at a time. The CSV files' formula-like cells are defused (csv_safe).
 
 use std::{
     io::Write,
@@ -24,6 +24,7 @@ use zip::{write::SimpleFileOptions, CompressionMethod, ZipWriter};
 use crate::auth::Role;
 use crate::http::shared::{
     context::Ctx,
+    csv_safe::Defuser,
     error::{Problem, Result},
     AppState,
 };
@@ -161,13 +162,19 @@ async fn copy_into_zip(
     zip.start_file(name, options)?;
     let statement = copy_statement(sql, ctx.user.company_id);
     let mut copy = ctx.tx.copy_out_raw(&statement).await?;
+    let mut defuser = Defuser::default();
+    let mut defused = Vec::new();
     while let Some(chunk) = copy.next().await {
-        zip.write_all(&chunk?)?;
+        defuser.feed(&chunk?, &mut defused);
+        zip.write_all(&defused)?;
+        defused.clear();
         let ready = sink.take();
         if !ready.is_empty() {
             tx.send(Ok(Bytes::from(ready))).await?;
         }
     }
+    defuser.finish(&mut defused);
+    zip.write_all(&defused)?;
     Ok(())
 }
 
@@ -275,9 +282,15 @@ async fn csv_response(ctx: Ctx, file: &'static str) -> Result<impl IntoResponse>
         let statement = copy_statement(query_of(file), ctx.user.company_id);
         {
             let mut copy = ctx.tx.copy_out_raw(&statement).await?;
+            let mut defuser = Defuser::default();
             while let Some(chunk) = copy.next().await {
-                tx.send(Ok(chunk?)).await?;
+                let mut defused = Vec::with_capacity(chunk.as_ref().map_or(0, |c| c.len()));
+                defuser.feed(&chunk?, &mut defused);
+                tx.send(Ok(Bytes::from(defused))).await?;
             }
+            let mut rest = Vec::new();
+            defuser.finish(&mut rest);
+            tx.send(Ok(Bytes::from(rest))).await?;
         }
         ctx.commit().await?;
         Ok(())
