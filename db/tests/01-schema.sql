@@ -33,7 +33,7 @@ insert into checklist_exception values
   ('permissions',    'global reference', 'the catalogue: every company''s role grants point at it');
 grant select on checklist_exception to public;
 
-select plan(43);
+select plan(45);
 
 -- On Citus (issue #14) fieldops migrate writes the policies in the shape Citus
 -- accepts (src/db/citus.rs, policy_sql); the checks of their shape follow it.
@@ -164,7 +164,24 @@ select is_empty($$
       where t.tgrelid = c.oid and t.tgfoid = 'app.audit_row()'::regprocedure and t.tgenabled = 'O'
         -- AFTER (bit 2 unset), ROW (bit 1), INSERT (4), DELETE (8), UPDATE (16)
         and t.tgtype & 2 = 0 and t.tgtype & (1 | 4 | 8 | 16) = (1 | 4 | 8 | 16))
-$$, 'every table (but the listed exceptions) has the AFTER INSERT/UPDATE/DELETE audit trigger');
+    -- Or (db/migrations/0042) the row trigger for UPDATE/DELETE and the
+    -- statement trigger, with its transition table, for INSERT.
+    and not (
+      exists (select 1 from pg_trigger t
+              where t.tgrelid = c.oid and t.tgfoid = 'app.audit_row()'::regprocedure and t.tgenabled = 'O'
+                and t.tgtype & 2 = 0 and t.tgtype & (1 | 8 | 16) = (1 | 8 | 16))
+      and exists (select 1 from pg_trigger t
+                  where t.tgrelid = c.oid and t.tgfoid = 'app.audit_inserted()'::regprocedure and t.tgenabled = 'O'
+                    and t.tgtype & (1 | 2 | 4) = 4 and t.tgnewtable is not null))
+$$, 'every table (but the listed exceptions) has the AFTER INSERT/UPDATE/DELETE audit trigger(s)');
+
+select is(array(
+  select t.tgrelid::regclass::text from pg_trigger t
+  where t.tgfoid = 'app.audit_inserted()'::regprocedure and not t.tgisinternal
+  order by 1),
+  case when exists (select 1 from pg_extension where extname = 'citus') then '{}'::text[]
+       else array['app.contact_methods', 'app.contacts', 'app.customers', 'app.external_refs', 'app.service_locations'] end,
+  'the tables an import writes audit their inserts by statement on one server, by row on Citus (db/migrations/0042)');
 
 select is(array(
   select table_name from app.policy_report where not audited group by 1 order by 1
@@ -208,22 +225,25 @@ select is(
        else array['app.audit_row()', 'auth.request_context()'] end,
   'the context and the audit trigger keep one plan per connection on one server, and plan with their values on Citus (db/migrations/0019, db/citus.sql)');
 
--- An import keeps its plans (src/http/imports/run.rs); this lookup must not
--- keep one (db/migrations/0037).
+-- An import keeps its plans (src/http/imports/run.rs): this lookup must
+-- have no plan that reads every customer of the company (db/migrations/0042).
 select ok(
-  (select p.proconfig @> array['plan_cache_mode=force_custom_plan'] from pg_proc p
-    where p.oid = 'app.assign_account_number()'::regprocedure),
-  'the account-number lookup is planned for its company every time, inside an import too (db/migrations/0037)');
+  (select p.prosrc ~ 'order by c\.account_number desc\s+limit 1' and p.prosrc !~* 'max\('
+     from pg_proc p where p.oid = 'app.assign_account_number()'::regprocedure),
+  'the account-number lookup reads the last entry of the company''s numbers, not an aggregate whose plan grows with the company (db/migrations/0037, 0042)');
 
 select is_definer('app', 'audit_row', '{}'::name[],
   'the audit trigger function is SECURITY DEFINER: request roles need no write on the log');
+
+select is_definer('app', 'audit_inserted', '{}'::name[],
+  'the statement-level audit trigger function is SECURITY DEFINER: request roles need no write on the log');
 
 select function_owner_is('app', 'audit_row', '{}'::name[], 'fieldops_owner',
   'the audit trigger function runs as fieldops_owner');
 
 select is_empty($$
   select object, grantee from app.grant_report
-  where object in ('app.audit_row()', 'app.refuse_audit_update()')
+  where object in ('app.audit_row()', 'app.audit_inserted()', 'app.audit_origin(uuid)', 'app.refuse_audit_update()')
 $$, 'nobody has EXECUTE on the audit trigger functions');
 
 select is_definer('app', 'refresh_contact_sessions', '{}'::name[],

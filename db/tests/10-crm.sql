@@ -7,7 +7,7 @@
 -- (fixtures/tenants.sql says why); the admin's writes are rolled back.
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-select plan(48);
+select plan(50);
 \ir fixtures/tenants.sql
 
 -- The one definer function of migration 0020: a new customer's first
@@ -17,6 +17,11 @@ select is_definer('app', 'create_first_location', '{}'::name[],
 select is_empty($$
   select object, grantee from app.grant_report where object = 'app.create_first_location()'
 $$, 'nobody has EXECUTE on it: only its trigger calls it');
+select is_definer('app', 'create_first_locations', '{}'::name[],
+  'on one server, a statement''s new customers get their first locations from a SECURITY DEFINER statement trigger (db/migrations/0042)');
+select is_empty($$
+  select object, grantee from app.grant_report where object = 'app.create_first_locations()'
+$$, 'nobody has EXECUTE on it either');
 
 -- ---------------------------------------------------------------- admin of A
 begin;

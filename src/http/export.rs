@@ -1,7 +1,8 @@
-//! Exports (admins): everything the company owns as CSV files in one zip,
-//! and the customers and jobs as CSV on their own. Streamed: PostgreSQL's
-//! COPY writes the CSV inside the request's transaction, so the admin's own
-//! policies decide every row, and the server holds one chunk at a time.
+//! Exports (admins): everything the company owns as CSV files in one zip or
+//! as one JSON document (the same tables and columns), and the customers and
+//! jobs as CSV on their own. Streamed, inside the request's transaction, so
+//! the admin's own policies decide every row, and the server holds one chunk
+//! at a time. The CSV files' formula-like cells are defused (csv_safe).
 
 use std::{
     io::Write,
@@ -23,12 +24,17 @@ use zip::{write::SimpleFileOptions, CompressionMethod, ZipWriter};
 use crate::auth::Role;
 use crate::http::shared::{
     context::Ctx,
+    csv_safe::Defuser,
     error::{Problem, Result},
     AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(export_zip)).routes(routes!(customers_csv)).routes(routes!(jobs_csv))
+    OpenApiRouter::new()
+        .routes(routes!(export_zip))
+        .routes(routes!(export_json))
+        .routes(routes!(customers_csv))
+        .routes(routes!(jobs_csv))
 }
 
 /// Each file of the zip and the query that fills it. Every query names the
@@ -156,13 +162,19 @@ async fn copy_into_zip(
     zip.start_file(name, options)?;
     let statement = copy_statement(sql, ctx.user.company_id);
     let mut copy = ctx.tx.copy_out_raw(&statement).await?;
+    let mut defuser = Defuser::default();
+    let mut defused = Vec::new();
     while let Some(chunk) = copy.next().await {
-        zip.write_all(&chunk?)?;
+        defuser.feed(&chunk?, &mut defused);
+        zip.write_all(&defused)?;
+        defused.clear();
         let ready = sink.take();
         if !ready.is_empty() {
             tx.send(Ok(Bytes::from(ready))).await?;
         }
     }
+    defuser.finish(&mut defused);
+    zip.write_all(&defused)?;
     Ok(())
 }
 
@@ -198,15 +210,87 @@ async fn export_zip(ctx: Ctx) -> Result<impl IntoResponse> {
     ))
 }
 
+/// The JSON export's rows are sent on in pieces of about this size.
+const JSON_PIECE: usize = 64 * 1024;
+
+/// Everything the company owns as one JSON document: the zip's tables, each
+/// an array of its rows (the CSV file's columns as keys), docs/import.md.
+#[utoipa::path(
+    get, path = "/api/v1/export.json", tag = "imports",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "{\"format\": \"fieldops-export\", \"version\": 1, \"company_id\": …, \"exported_at\": …, \"tables\": {\"customers\": [row, …], …}}: the tables of export.zip, each row an object", content_type = "application/json", body = Object),
+        (status = 403, description = "Not an admin", body = Problem),
+    )
+)]
+async fn export_json(ctx: Ctx) -> Result<impl IntoResponse> {
+    ctx.require(&[Role::Admin])?;
+    let body = stream(ctx, |mut ctx, tx| async move {
+        let company_id = ctx.user.company_id;
+        let exported_at: chrono::DateTime<chrono::Utc> =
+            sqlx::query_scalar("select now()").fetch_one(&mut *ctx.tx).await?;
+        let mut piece = serde_json::json!({
+            "format": "fieldops-export",
+            "version": 1,
+            "company_id": company_id,
+            "exported_at": exported_at,
+        })
+        .to_string();
+        // The object so far without its closing brace: the tables follow.
+        piece.pop();
+        piece.push_str(",\"tables\":{");
+        for (i, (file, sql)) in FILES.iter().enumerate() {
+            let table = file.trim_end_matches(".csv");
+            if i > 0 {
+                piece.push(',');
+            }
+            piece.push_str(&serde_json::to_string(table)?);
+            piece.push_str(":[");
+            // The company is bound, as in every query of a request.
+            let query = format!("select row_to_json(t)::text from ({}) as t", sql.replace("$company", "$1"));
+            let mut rows = sqlx::query_scalar::<_, String>(&query).bind(company_id).fetch(&mut *ctx.tx);
+            let mut first = true;
+            while let Some(row) = rows.next().await {
+                if !first {
+                    piece.push(',');
+                }
+                first = false;
+                piece.push_str(&row?);
+                if piece.len() >= JSON_PIECE {
+                    tx.send(Ok(Bytes::from(std::mem::take(&mut piece)))).await?;
+                }
+            }
+            piece.push(']');
+        }
+        piece.push_str("}}");
+        ctx.commit().await?;
+        tx.send(Ok(Bytes::from(piece))).await?;
+        Ok(())
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"fieldops-export.json\""),
+        ],
+        body,
+    ))
+}
+
 async fn csv_response(ctx: Ctx, file: &'static str) -> Result<impl IntoResponse> {
     ctx.require(&[Role::Admin])?;
     let body = stream(ctx, move |mut ctx, tx| async move {
         let statement = copy_statement(query_of(file), ctx.user.company_id);
         {
             let mut copy = ctx.tx.copy_out_raw(&statement).await?;
+            let mut defuser = Defuser::default();
             while let Some(chunk) = copy.next().await {
-                tx.send(Ok(chunk?)).await?;
+                let mut defused = Vec::with_capacity(chunk.as_ref().map_or(0, |c| c.len()));
+                defuser.feed(&chunk?, &mut defused);
+                tx.send(Ok(Bytes::from(defused))).await?;
             }
+            let mut rest = Vec::new();
+            defuser.finish(&mut rest);
+            tx.send(Ok(Bytes::from(rest))).await?;
         }
         ctx.commit().await?;
         Ok(())

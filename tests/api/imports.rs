@@ -432,6 +432,7 @@ async fn imports_and_exports_are_the_admins_and_their_companys_own() {
         assert_problem(&app.get("/api/v1/imports", token).await, StatusCode::FORBIDDEN);
         assert_problem(&upload(&app, token, "kind=customers", file.clone()).await, StatusCode::FORBIDDEN);
         assert_problem(&app.get("/api/v1/export.zip", token).await, StatusCode::FORBIDDEN);
+        assert_problem(&app.get("/api/v1/export.json", token).await, StatusCode::FORBIDDEN);
         assert_problem(&app.get("/api/v1/customers.csv", token).await, StatusCode::FORBIDDEN);
     }
     // B's re-import of the same ids creates B's own records, never touches A's.
@@ -465,16 +466,50 @@ async fn imports_and_exports_are_the_admins_and_their_companys_own() {
         assert!(names.contains(&expected.to_owned()), "{expected} in {names:?}");
     }
     assert!(everything.contains("Acme Import Co"));
-    for b_text in [
+    let b_texts = [
         bolt.id.to_string(),
         b_customer.to_string(),
         "Zebulon".to_owned(),
         "bolt.test".to_owned(),
         bolt.customer_id.to_string(),
-    ] {
-        assert!(!everything.contains(&b_text), "A's export holds B's {b_text}");
+    ];
+    for b_text in &b_texts {
+        assert!(!everything.contains(b_text), "A's export holds B's {b_text}");
     }
     assert!(!everything.contains("$argon2"), "no password hashes");
+
+    // The same tables as one JSON document, and not a byte of B either.
+    let (status, json_bytes) = raw(&app, &acme.admin.access, "/api/v1/export.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(json_bytes).expect("utf-8 json");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("one JSON document");
+    assert_eq!(doc["format"], "fieldops-export");
+    assert_eq!(doc["company_id"], acme.id.to_string());
+    for table in [
+        "customers",
+        "locations",
+        "contacts",
+        "contact_methods",
+        "statuses",
+        "jobs",
+        "tasks",
+        "notes",
+        "users",
+        "history",
+    ] {
+        assert!(doc["tables"][table].is_array(), "{table} in the JSON export");
+    }
+    let names: Vec<&str> = doc["tables"]["customers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert!(names.contains(&"Acme Import Co"), "{names:?}");
+    for b_text in &b_texts {
+        assert!(!text.contains(b_text), "A's JSON export holds B's {b_text}");
+    }
+    assert!(!text.contains("$argon2") && !text.contains("password_hash"), "no password hashes");
 
     let (status, csv) = raw(&app, &acme.admin.access, "/api/v1/customers.csv").await;
     assert_eq!(status, StatusCode::OK);
@@ -651,4 +686,46 @@ async fn a_background_import_answers_at_once_and_its_progress_is_followed_to_the
     let undone = app.post(&format!("/api/v1/imports/{id}/undo"), token, json!({})).await;
     assert_eq!(undone.status, StatusCode::OK, "{:?}", undone.body);
     assert_eq!(count_of(&app, CHUNK_CUSTOMERS, acme.id).await, 0);
+}
+
+#[tokio::test]
+async fn csv_downloads_defuse_formulas_and_an_upload_takes_the_quote_off_again() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let token = &acme.admin.access;
+    app.create_customer(token, "=HYPERLINK(\"http://evil.test\",\"x\")").await;
+
+    let (status, csv) = raw(&app, token, "/api/v1/customers.csv").await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert!(csv.contains("\"'=HYPERLINK(\"\"http://evil.test\"\",\"\"x\"\")\""), "{csv}");
+    assert!(!csv.contains(",\"=HYPERLINK"), "{csv}");
+
+    let (status, zip_bytes) = raw(&app, token, "/api/v1/export.zip").await;
+    assert_eq!(status, StatusCode::OK);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).expect("a zip");
+    let mut customers = String::new();
+    archive.by_name("customers.csv").expect("customers.csv").read_to_string(&mut customers).expect("utf-8");
+    assert!(customers.contains("\"'=HYPERLINK("), "{customers}");
+    // The account number column stays numbers.
+    assert!(customers.lines().skip(1).all(|l| l.split(',').nth(1).is_some_and(|n| n.parse::<i32>().is_ok())));
+
+    // A refused row's formula-like cells come back defused in errors.csv, and
+    // uploading that file again reads the cells as they were.
+    let file = sf_file(&["SF-9,@SUM(1+1),,,-5,not-an-email,+1 Main St,,,,"]);
+    let dry = upload(&app, token, "kind=customers&preset=servicefusion", file).await;
+    assert_eq!(counts(&dry), (0, 0, 0, 1), "{:?}", dry.body);
+    let (status, errors) = raw(
+        &app,
+        token,
+        &format!("/api/v1/imports/{}/errors.csv", dry.body["import"]["id"].as_str().unwrap_or_default()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let errors = String::from_utf8(errors).expect("utf-8");
+    let row = errors.lines().nth(1).unwrap_or_default();
+    assert!(row.starts_with("SF-9,'@SUM(1+1),,,-5,not-an-email,'+1 Main St,"), "{errors}");
+    let again = upload(&app, token, "kind=customers&preset=servicefusion", errors.into_bytes()).await;
+    assert_eq!(again.body["errors"][0]["values"][1], "@SUM(1+1)", "{:?}", again.body);
+    assert_eq!(again.body["errors"][0]["values"][6], "+1 Main St", "{:?}", again.body);
 }

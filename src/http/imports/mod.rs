@@ -23,6 +23,7 @@ use uuid::Uuid;
 use crate::auth::Role;
 use crate::http::shared::{
     context::Ctx,
+    csv_safe,
     error::{Error, Problem, Result},
     extract::{AppJson, AppPath, AppQuery},
     pagination::{self, Page, PageParams},
@@ -433,8 +434,10 @@ async fn import_errors_csv(mut ctx: Ctx, AppPath(id): AppPath<Uuid>) -> Result<i
     let (import, errors) = load(&mut ctx, id).await?;
     ctx.commit().await?;
     let mut out = csv::Writer::from_writer(Vec::new());
+    // Formula-like cells defused (csv_safe): the file's own values may be anything.
     let write = |out: &mut csv::Writer<Vec<u8>>, record: Vec<String>| {
-        out.write_record(record).map_err(|e| Error::Internal(e.into()))
+        out.write_record(record.iter().map(|cell| csv_safe::defuse(cell).into_owned()))
+            .map_err(|e| Error::Internal(e.into()))
     };
     let mut header = import.headers.clone();
     header.extend(["row".to_owned(), "reason".to_owned()]);

@@ -6,7 +6,7 @@ use std::{borrow::Cow, io::Cursor};
 
 use calamine::{Data, DataType, Reader, Xlsx};
 
-use crate::http::shared::{Error, Result};
+use crate::http::shared::{csv_safe, Error, Result};
 
 /// An `.xlsx` file is a zip archive.
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
@@ -73,12 +73,14 @@ enum Records<'a> {
 
 impl Table<'_> {
     /// The next record, its cells trimmed (`None` at the end); an unreadable
-    /// CSV line is an error for its row.
+    /// CSV line is an error for its row. A CSV cell loses the `'` our own CSV
+    /// files put before a formula-like value (csv_safe), so an errors.csv or
+    /// an export uploaded again keeps its values.
     pub fn next_record(&mut self) -> Option<std::result::Result<Vec<String>, String>> {
         match &mut self.records {
             Records::Csv(records) => records.next().map(|record| {
                 record
-                    .map(|r| r.iter().map(|cell| cell.trim().to_owned()).collect())
+                    .map(|r| r.iter().map(|cell| csv_safe::undo(cell.trim()).to_owned()).collect())
                     .map_err(|error| format!("unreadable line: {error}"))
             }),
             Records::Sheet(rows) => rows.next().map(Ok),
@@ -96,7 +98,7 @@ pub fn open(bytes: &[u8]) -> Result<Table<'_>> {
         .headers()
         .map_err(|error| Error::field("file", format!("is not a readable CSV file: {error}")))?
         .iter()
-        .map(|h| h.trim().to_owned())
+        .map(|h| csv_safe::undo(h.trim()).to_owned())
         .collect::<Vec<_>>();
     check_headers(&headers)?;
     Ok(Table { headers, encoding, records: Records::Csv(reader.into_records()) })

@@ -7,6 +7,7 @@ pub mod client_addr;
 pub mod concurrency;
 pub mod contacts;
 pub mod context;
+pub mod csv_safe;
 pub mod custom_fields;
 pub mod customer_visibility;
 pub mod duplicates;

@@ -537,6 +537,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/export.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything the company owns as one JSON document: the zip's tables, each
+         *     an array of its rows (the CSV file's columns as keys), docs/import.md.
+         */
+        get: operations["export_json"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/export.zip": {
         parameters: {
             query?: never;
@@ -6327,6 +6347,35 @@ export interface operations {
             };
             /** @description Invalid email */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_json: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {"format": "fieldops-export", "version": 1, "company_id": …, "exported_at": …, "tables": {"customers": [row, …], …}}: the tables of export.zip, each row an object */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Not an admin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -88,9 +88,14 @@ export function ImportsPage() {
         title="Import and export"
         subtitle="Bring customers and jobs from a spreadsheet or another system. Nothing changes until you apply a dry run you have checked."
         actions={
-          <Button onClick={() => download('/api/v1/export.zip', 'fieldops-export.zip').catch((e) => toast(errorMessage(e), 'error'))}>
-            Export everything (zip)
-          </Button>
+          <>
+            <Button onClick={() => download('/api/v1/export.zip', 'fieldops-export.zip').catch((e) => toast(errorMessage(e), 'error'))}>
+              Export everything (zip)
+            </Button>
+            <Button onClick={() => download('/api/v1/export.json', 'fieldops-export.json').catch((e) => toast(errorMessage(e), 'error'))}>
+              Export everything (JSON)
+            </Button>
+          </>
         }
       />
       <div className="stack-lg">
