@@ -1,9 +1,8 @@
 import { Link, useLocation } from 'react-router';
+import { fragmentValue, LinkPage, useSpendOnce } from '@/components/ui/LinkPage';
 import { useTitle } from '@/components/ui/Page';
 import { paths } from '@/lib/paths';
 import { useConfirmEmail } from '../api/signup';
-import { LinkPage, useSpendOnce } from './LinkPage';
-import { fragmentValue } from './RegisterPage';
 
 /** Confirms a login's new email with the mailed link, once, as the page opens. */
 export function EmailConfirmPage() {

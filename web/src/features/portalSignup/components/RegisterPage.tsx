@@ -1,16 +1,12 @@
 import { Link, useLocation, useParams } from 'react-router';
 import { Button } from '@/components/ui/Button';
 import { CheckboxField, FormError, TextField } from '@/components/ui/Field';
+import { fragmentValue } from '@/components/ui/LinkPage';
 import { useTitle } from '@/components/ui/Page';
 import { formValues, useFormState } from '@/lib/forms';
 import { paths } from '@/lib/paths';
 import { usePortalPage, useRegister } from '../api/signup';
 import { registrationSchema } from './schemas';
-
-/** A value of the link's fragment (`#invitation=…`), which no server or Referer sees. */
-export function fragmentValue(hash: string, key: string): string {
-  return new URLSearchParams(hash.replace(/^#/, '')).get(key) ?? '';
-}
 
 /** The company's portal: registration, with an invitation or as the company allows. */
 export function RegisterPage() {

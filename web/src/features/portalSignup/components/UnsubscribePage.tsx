@@ -1,8 +1,7 @@
 import { useLocation, useParams } from 'react-router';
+import { fragmentValue, LinkPage, useSpendOnce } from '@/components/ui/LinkPage';
 import { useTitle } from '@/components/ui/Page';
 import { useUnsubscribe } from '../api/signup';
-import { LinkPage, useSpendOnce } from './LinkPage';
-import { fragmentValue } from './RegisterPage';
 
 /** Turns notification mails off for the mail's recipient, once, as the page opens: no sign-in needed. */
 export function UnsubscribePage() {

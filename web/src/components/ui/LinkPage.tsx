@@ -1,5 +1,10 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 
+/** A value of a mailed link's fragment (`#token=…`), which no server or Referer sees. */
+export function fragmentValue(hash: string, key: string): string {
+  return new URLSearchParams(hash.replace(/^#/, '')).get(key) ?? '';
+}
+
 /** Spends a mailed link's token once, as its page opens: a second render or effect sends nothing more. */
 export function useSpendOnce(token: string | null | undefined, spend: (token: string) => void) {
   const sent = useRef(false);
