@@ -58,6 +58,6 @@ type Result<T> = { data?: T; error?: unknown; response: Response };
 /** Unwraps an openapi-fetch result: the data, or a thrown ApiError. */
 export async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
   const { data, error, response } = await call;
-  if (!response.ok) throw ApiError.fromProblem(response.status, error);
+  if (!response.ok) throw ApiError.fromProblem(response.status, error, response.headers);
   return data as T;
 }

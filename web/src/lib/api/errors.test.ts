@@ -20,6 +20,13 @@ describe('ApiError', () => {
     expect(e.fieldErrors).toEqual({ name: ['is required'] });
   });
 
+  it('reads the seconds of Retry-After, and nothing else', () => {
+    const wait = (value: string) => ApiError.fromProblem(429, {}, new Headers({ 'Retry-After': value })).retryAfterSeconds;
+    expect(wait('120')).toBe(120);
+    expect(wait('Wed, 21 Oct 2015 07:28:00 GMT')).toBeNull();
+    expect(ApiError.fromProblem(429, {}).retryAfterSeconds).toBeNull();
+  });
+
   it('does not leak unknown errors', () => {
     expect(errorMessage(new Error('internal stack detail'))).toBe('Something went wrong. Please try again.');
   });

@@ -12,17 +12,28 @@ export class ApiError extends Error {
   readonly fieldErrors: FieldErrors;
   /** On a 409 `duplicate`: the likely duplicates, to pick one or create anyway. */
   readonly duplicates: DuplicateCandidate[];
+  /** On a 429 or 503: the seconds the server asks to wait (its Retry-After), if it said. */
+  readonly retryAfterSeconds: number | null;
 
-  constructor(status: number, title: string, detail: string, fieldErrors: FieldErrors = {}, duplicates: DuplicateCandidate[] = []) {
+  constructor(
+    status: number,
+    title: string,
+    detail: string,
+    fieldErrors: FieldErrors = {},
+    duplicates: DuplicateCandidate[] = [],
+    retryAfterSeconds: number | null = null,
+  ) {
     super(detail || title);
     this.name = 'ApiError';
     this.status = status;
     this.title = title;
     this.fieldErrors = fieldErrors;
     this.duplicates = duplicates;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 
-  static fromProblem(status: number, body: unknown): ApiError {
+  /** The failed response's problem+json, with its Retry-After when `headers` are given. */
+  static fromProblem(status: number, body: unknown, headers?: Headers): ApiError {
     const p = (body && typeof body === 'object' ? body : {}) as Partial<Problem>;
     const errors: FieldErrors = {};
     if (p.errors && typeof p.errors === 'object') {
@@ -33,7 +44,7 @@ export class ApiError extends Error {
     const title = typeof p.title === 'string' ? p.title : defaultTitle(status);
     const detail = typeof p.detail === 'string' ? p.detail : title;
     const duplicates = Array.isArray(p.duplicates) ? p.duplicates : [];
-    return new ApiError(status, title, detail, errors, duplicates);
+    return new ApiError(status, title, detail, errors, duplicates, retryAfterSeconds(headers?.get('Retry-After') ?? null));
   }
 
   static network(cause: unknown): ApiError {
@@ -41,6 +52,13 @@ export class ApiError extends Error {
     (error as { cause?: unknown }).cause = cause;
     return error;
   }
+}
+
+// The server sends whole seconds; an HTTP date (the header's other form) is
+// not something it sends, so it reads as unknown.
+function retryAfterSeconds(value: string | null): number | null {
+  if (!value || !/^\d+$/.test(value.trim())) return null;
+  return Number(value.trim());
 }
 
 function defaultTitle(status: number): string {
