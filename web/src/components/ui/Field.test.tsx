@@ -1,6 +1,6 @@
 import { render, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { SelectField, TextField } from './Field';
+import { CheckboxField, SelectField, TextField } from './Field';
 
 describe('fields', () => {
   it('associate label, hint and errors with the control', () => {
@@ -9,6 +9,13 @@ describe('fields', () => {
     expect(input).toHaveAttribute('aria-invalid', 'true');
     expect(input).toBeRequired();
     expect(input).toHaveAccessibleDescription('Work address is taken');
+  });
+
+  it('a checkbox shows its errors beside it, for screen readers too', () => {
+    render(<CheckboxField label="I accept the terms" name="accept_terms" errors={['Accept the terms']} />);
+    const box = screen.getByRole('checkbox', { name: 'I accept the terms' });
+    expect(box).toHaveAttribute('aria-invalid', 'true');
+    expect(box).toHaveAccessibleDescription('Accept the terms');
   });
 
   it('select fields are labelled too', () => {

@@ -70,18 +70,53 @@ export function SelectField({ label, errors, hint, className, required, children
   );
 }
 
-export function CheckboxField({ label, hint, ...input }: { label: string; hint?: ReactNode } & ComponentPropsWithRef<'input'>) {
+export function CheckboxField({
+  label,
+  hint,
+  errors,
+  ...input
+}: { label: string; hint?: ReactNode; errors?: string[] | undefined } & ComponentPropsWithRef<'input'>) {
   const id = useId();
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = errors?.length ? `${id}-error` : undefined;
   return (
-    <div className="check">
-      <input id={id} type="checkbox" {...input} aria-describedby={hint ? `${id}-hint` : undefined} />
-      <label htmlFor={id}>
-        {label}
-        {hint ? (
-          <span id={`${id}-hint`} className="field-hint">
-            {hint}
-          </span>
-        ) : null}
+    <>
+      <div className="check">
+        <input
+          id={id}
+          type="checkbox"
+          {...input}
+          aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}
+          aria-invalid={errorId ? true : undefined}
+        />
+        <label htmlFor={id}>
+          {label}
+          {hint ? (
+            <span id={hintId} className="field-hint">
+              {hint}
+            </span>
+          ) : null}
+        </label>
+      </div>
+      {errors?.length ? (
+        <p id={errorId} className="field-error" role="alert">
+          {errors.join('; ')}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+/**
+ * A field people never see nor reach (hidden from screen readers too), which
+ * form-filling bots fill in: a public form sends it, and the server tells
+ * bots from people by it.
+ */
+export function Honeypot() {
+  return (
+    <div aria-hidden="true" style={{ position: 'absolute', left: '-10000px' }}>
+      <label>
+        Website <input name="website" tabIndex={-1} autoComplete="off" />
       </label>
     </div>
   );

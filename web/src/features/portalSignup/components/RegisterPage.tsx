@@ -1,6 +1,6 @@
 import { Link, useLocation, useParams } from 'react-router';
 import { Button } from '@/components/ui/Button';
-import { CheckboxField, FormError, TextField } from '@/components/ui/Field';
+import { CheckboxField, FormError, Honeypot, TextField } from '@/components/ui/Field';
 import { fragmentValue } from '@/components/ui/LinkPage';
 import { useTitle } from '@/components/ui/Page';
 import { formValues, useFormState } from '@/lib/forms';
@@ -110,18 +110,11 @@ export function RegisterPage() {
                 errors={form.errors.password}
                 required
               />
-              <CheckboxField label="I accept the terms of service" name="accept_terms" />
-              {form.errors.accept_terms ? (
-                <p className="field-error" role="alert">{form.errors.accept_terms[0]}</p>
-              ) : null}
+              <CheckboxField label="I accept the terms of service" name="accept_terms" errors={form.errors.accept_terms} />
               {invitation && form.errors.invitation ? (
                 <p className="field-error" role="alert">{form.errors.invitation[0]}</p>
               ) : null}
-              <div aria-hidden="true" style={{ position: 'absolute', left: '-10000px' }}>
-                <label>
-                  Website <input name="website" tabIndex={-1} autoComplete="off" />
-                </label>
-              </div>
+              <Honeypot />
               <Button type="submit" variant="primary" size="lg" block busy={register.isPending}>
                 Register
               </Button>
