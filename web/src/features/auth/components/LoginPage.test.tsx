@@ -76,6 +76,13 @@ describe('LoginPage', () => {
     ]);
   });
 
+  it('fills in the company and email of the link, and waits for the password', () => {
+    renderWithProviders(<LoginPage />, { route: '/login?company=harbor-hvac&email=olga%40harbor.test' });
+    expect(screen.getByLabelText(/Company/)).toHaveValue('harbor-hvac');
+    expect(screen.getByLabelText(/Email/)).toHaveValue('olga@harbor.test');
+    expect(screen.getByLabelText(/Password/)).toHaveFocus();
+  });
+
   it('shows why a person was sent back here', () => {
     renderWithProviders(<LoginPage />, { route: '/login?expired=1' });
     expect(screen.getByText('Your session has ended. Please sign in again.')).toBeInTheDocument();

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { Button } from '@/components/ui/Button';
 import { FormError, TextField } from '@/components/ui/Field';
@@ -22,7 +22,12 @@ export function safeNext(next: string | null, role: 'ADMIN' | 'WORKER' | 'CUSTOM
   return next === prefix || next.startsWith(`${prefix}/`) ? next : home;
 }
 
-export function LoginPage() {
+/**
+ * `?company=…&email=…` fill those fields in (a new company's confirmation
+ * page links here so), and the password is left to type. `signUp` is what the
+ * page offers someone without an account, from outside this feature.
+ */
+export function LoginPage({ signUp }: { signUp?: ReactNode }) {
   useTitle('Sign in');
   const [params] = useSearchParams();
   const navigate = useNavigate();
@@ -30,13 +35,15 @@ export function LoginPage() {
   const loginMutation = useLogin();
   const form = useFormState();
   const companyRef = useRef<HTMLInputElement>(null);
+  const passwordRef = useRef<HTMLInputElement>(null);
   const expired = params.get('expired') === '1';
+  const prefilled = { company: params.get('company') ?? '', email: params.get('email') ?? '' };
   // A person of several companies who named none: which one, with the
   // address and password they just gave (kept in memory until they pick).
   const [choice, setChoice] = useState<{ input: LoginInput; memberships: Membership[] } | null>(null);
   const choiceRef = useRef<HTMLHeadingElement>(null);
 
-  useEffect(() => companyRef.current?.focus(), []);
+  useEffect(() => (prefilled.company && prefilled.email ? passwordRef : companyRef).current?.focus(), []);
   useEffect(() => {
     if (choice) choiceRef.current?.focus();
   }, [choice]);
@@ -134,9 +141,19 @@ export function LoginPage() {
             spellCheck={false}
             hint="Your company’s short name, e.g. acme. Leave it empty to choose after signing in."
             errors={form.errors.company}
+            defaultValue={prefilled.company}
           />
-          <TextField label="Email" name="email" type="email" autoComplete="username" errors={form.errors.email} required />
           <TextField
+            label="Email"
+            name="email"
+            type="email"
+            autoComplete="username"
+            errors={form.errors.email}
+            defaultValue={prefilled.email}
+            required
+          />
+          <TextField
+            ref={passwordRef}
             label="Password"
             name="password"
             type="password"
@@ -151,6 +168,7 @@ export function LoginPage() {
         <p>
           <Link to={paths.forgotPassword}>Forgot password?</Link>
         </p>
+        {signUp}
       </div>
     </main>
   );
