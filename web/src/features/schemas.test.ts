@@ -4,6 +4,7 @@ import { zodErrors } from '@/lib/forms';
 import { loginSchema } from './auth/components/loginSchema';
 import { newPasswordSchema, passwordResetSchema } from './auth/components/passwordResetSchema';
 import { customFieldSchema, parseOptions } from './customFields/components/schemas';
+import { signupSchema, slugFrom } from './companySignup/components/schemas';
 import { communicationSchema, contactSchema, customerSchema, locationSchema } from './customers/components/schemas';
 import { jobFormSchema } from './jobs/components/schemas';
 import { messageSchema } from './messages/components/schemas';
@@ -132,5 +133,24 @@ describe('form schemas', () => {
       'name', 'email', 'password', 'accept_terms',
     ]);
     expect(errorsOf(registrationSchema, { ...valid, phone: 'x'.repeat(51) })).toEqual({ phone: ['Must be at most 50 characters'] });
+  });
+
+  it('company sign-up: an optional short name as companies check it; the server makes one of the name otherwise', () => {
+    const valid = { company_name: ' Harbor HVAC ', slug: ' ', name: ' Olga ', email: ' olga@harbor.test ', password: 'x', accept_terms: 'on' };
+    expect(signupSchema.parse(valid)).toEqual({
+      company_name: 'Harbor HVAC', slug: null, name: 'Olga', email: 'olga@harbor.test', password: 'x', accept_terms: 'on',
+    });
+    expect(signupSchema.parse({ ...valid, slug: ' Harbor-2 ' }).slug).toBe('harbor-2');
+    for (const slug of ['-harbor', 'harbor-', 'har bor', 'x'.repeat(64)]) expect(errorsOf(signupSchema, { ...valid, slug })).toHaveProperty('slug');
+    expect(errorsOf(signupSchema, { ...valid, slug: 'x'.repeat(63) })).toEqual({});
+    expect(Object.keys(errorsOf(signupSchema, { company_name: '', slug: '', name: '', email: 'olga', password: '' }))).toEqual([
+      'company_name', 'name', 'email', 'password', 'accept_terms',
+    ]);
+    expect(errorsOf(signupSchema, { ...valid, company_name: 'x'.repeat(201) })).toEqual({ company_name: ['Must be at most 200 characters'] });
+
+    expect(slugFrom('  Harbor HVAC & Sons, Ltd. ')).toBe('harbor-hvac-sons-ltd');
+    expect(slugFrom('Café Nord')).toBe('cafe-nord');
+    expect(slugFrom('***')).toBe('');
+    expect(slugFrom(`${'a'.repeat(62)} b`)).toBe('a'.repeat(62));
   });
 });

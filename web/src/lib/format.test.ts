@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromLocalInput, mapHref, readableOn, telHref, toLocalInput } from './format';
+import { fromLocalInput, mapHref, readableOn, retryIn, telHref, toLocalInput } from './format';
 
 describe('format', () => {
   it('picks readable text on brand colors', () => {
@@ -15,6 +15,19 @@ describe('format', () => {
     expect(toLocalInput(iso)).toBe('2030-05-14T09:30');
     expect(fromLocalInput('')).toBeNull();
     expect(toLocalInput(null)).toBe('');
+  });
+
+  it('says when to try again, in round units', () => {
+    expect([null, 1, 45, 60, 61, 3599, 5400, 7200].map(retryIn)).toEqual([
+      'in a while',
+      'in a second',
+      'in 45 seconds',
+      'in a minute',
+      'in 2 minutes',
+      'in 60 minutes',
+      'in 2 hours',
+      'in 2 hours',
+    ]);
   });
 
   it('builds tap-to-call and tap-to-map links', () => {

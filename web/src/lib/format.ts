@@ -13,6 +13,15 @@ export function formatDate(value: string | null | undefined): string {
   return Number.isNaN(date.getTime()) ? '—' : dateOnly.format(date);
 }
 
+/** When to try again after a server's Retry-After, e.g. "in 3 minutes"; "in a while" when it did not say. */
+export function retryIn(seconds: number | null): string {
+  if (seconds === null) return 'in a while';
+  if (seconds < 60) return seconds <= 1 ? 'in a second' : `in ${seconds} seconds`;
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 90) return minutes === 1 ? 'in a minute' : `in ${minutes} minutes`;
+  return `in ${Math.ceil(minutes / 60)} hours`;
+}
+
 /** ISO timestamp → value for <input type="datetime-local"> in local time. */
 export function toLocalInput(value: string | null | undefined): string {
   if (!value) return '';

@@ -3,8 +3,11 @@
 export const paths = {
   home: '/',
   login: '/login',
+  /** The login page with the company and email filled in. */
+  loginAs: (company: string, email: string) => `/login?${new URLSearchParams({ company, email })}`,
   forgotPassword: '/forgot-password',
   resetPassword: '/reset-password',
+  signup: '/signup',
   acceptInvitation: '/invitations/accept',
   share: (token: string) => `/t/${encodeURIComponent(token)}`,
   portalRegister: (slug: string) => `/p/${encodeURIComponent(slug)}`,
@@ -48,6 +51,8 @@ export const patterns = {
   login: '/login',
   forgotPassword: '/forgot-password',
   resetPassword: '/reset-password',
+  signup: '/signup',
+  signupConfirm: '/signup/confirm',
   share: '/t/:token',
   portalRegister: '/p/:slug',
   portalInvited: '/p/:slug/register',

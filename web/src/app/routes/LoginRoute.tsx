@@ -1,3 +1,6 @@
 import { LoginPage } from '@/features/auth/components/LoginPage';
+import { CreateCompanyLink } from '@/features/companySignup/components/CreateCompanyLink';
 
-export default LoginPage;
+export default function LoginRoute() {
+  return <LoginPage signUp={<CreateCompanyLink />} />;
+}

@@ -1,0 +1,3 @@
+import { SignupConfirmPage } from '@/features/companySignup/components/SignupConfirmPage';
+
+export default SignupConfirmPage;

@@ -1,0 +1,3 @@
+import { SignupPage } from '@/features/companySignup/components/SignupPage';
+
+export default SignupPage;
