@@ -136,10 +136,11 @@ describe('form schemas', () => {
   });
 
   it('company sign-up: an optional short name as companies check it; the server makes one of the name otherwise', () => {
-    const valid = { company_name: ' Harbor HVAC ', slug: ' ', name: ' Olga ', email: ' olga@harbor.test ', password: 'x', accept_terms: 'on' };
+    const valid = { company_name: ' Harbor HVAC ', slug: ' ', name: ' Olga ', email: ' olga@harbor.test ', password: 'x', accept_terms: 'on', website: '' };
     expect(signupSchema.parse(valid)).toEqual({
-      company_name: 'Harbor HVAC', slug: null, name: 'Olga', email: 'olga@harbor.test', password: 'x', accept_terms: 'on',
+      company_name: 'Harbor HVAC', slug: null, name: 'Olga', email: 'olga@harbor.test', password: 'x', accept_terms: 'on', website: null,
     });
+    expect(signupSchema.parse({ ...valid, website: 'http://spam.example' }).website).toBe('http://spam.example');
     expect(signupSchema.parse({ ...valid, slug: ' Harbor-2 ' }).slug).toBe('harbor-2');
     for (const slug of ['-harbor', 'harbor-', 'har bor', 'x'.repeat(64)]) expect(errorsOf(signupSchema, { ...valid, slug })).toHaveProperty('slug');
     expect(errorsOf(signupSchema, { ...valid, slug: 'x'.repeat(63) })).toEqual({});

@@ -48,6 +48,24 @@ export function TextField({ label, errors, hint, className, required, ...input }
   );
 }
 
+/**
+ * A password being chosen. Its strength is the server's to judge (zxcvbn):
+ * the estimator's advice comes back as the field's errors, under this hint.
+ */
+export function NewPasswordField({ label = 'Password', name = 'password', ...input }: Partial<Common> & ComponentPropsWithRef<'input'>) {
+  return (
+    <TextField
+      label={label}
+      name={name}
+      type="password"
+      autoComplete="new-password"
+      hint="A few unrelated words make a strong password."
+      required
+      {...input}
+    />
+  );
+}
+
 export function TextArea({ label, errors, hint, className, required, ...input }: Common & ComponentPropsWithRef<'textarea'>) {
   return (
     <FieldShell label={label} errors={errors} hint={hint} required={required} className={className}>

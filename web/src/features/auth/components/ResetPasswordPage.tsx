@@ -1,6 +1,6 @@
 import { Link, useLocation } from 'react-router';
 import { Button } from '@/components/ui/Button';
-import { FormError, TextField } from '@/components/ui/Field';
+import { FormError, NewPasswordField } from '@/components/ui/Field';
 import { useTitle } from '@/components/ui/Page';
 import { formValues, useFormState } from '@/lib/forms';
 import { paths } from '@/lib/paths';
@@ -56,15 +56,7 @@ export function ResetPasswordPage() {
           <>
             <FormError message={form.formError} />
             <form onSubmit={onSubmit} noValidate className="stack" onChange={form.clearEdited}>
-              <TextField
-                label="New password"
-                name="new_password"
-                type="password"
-                autoComplete="new-password"
-                hint="A few unrelated words make a strong password."
-                errors={form.errors.new_password}
-                required
-              />
+              <NewPasswordField label="New password" name="new_password" errors={form.errors.new_password} />
               <Button type="submit" variant="primary" size="lg" block busy={confirm.isPending}>
                 Set password
               </Button>

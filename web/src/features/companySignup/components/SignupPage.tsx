@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { Button } from '@/components/ui/Button';
-import { CheckboxField, FormError, Honeypot, TextField } from '@/components/ui/Field';
+import { CheckboxField, FormError, Honeypot, NewPasswordField, TextField } from '@/components/ui/Field';
 import { useTitle } from '@/components/ui/Page';
 import { Loading } from '@/components/ui/States';
 import { isApiError } from '@/lib/api/errors';
@@ -34,9 +34,7 @@ export function SignupPage() {
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const values = formValues(event.currentTarget);
-    const website = values.website ?? '';
-    await form.submit(signupSchema, values, async (input) => {
+    await form.submit(signupSchema, formValues(event.currentTarget), async (input) => {
       await signup.mutateAsync({
         company_name: input.company_name,
         slug: input.slug ?? undefined,
@@ -44,7 +42,7 @@ export function SignupPage() {
         email: input.email,
         password: input.password,
         accept_terms: true,
-        website: website || undefined,
+        website: input.website ?? undefined,
       });
     });
   }
@@ -119,15 +117,7 @@ export function SignupPage() {
                 errors={form.errors.email}
                 required
               />
-              <TextField
-                label="Password"
-                name="password"
-                type="password"
-                autoComplete="new-password"
-                hint="A few unrelated words make a strong password."
-                errors={form.errors.password}
-                required
-              />
+              <NewPasswordField errors={form.errors.password} />
               <CheckboxField label="I accept the terms of service" name="accept_terms" errors={form.errors.accept_terms} />
               <Honeypot />
               <Button type="submit" variant="primary" size="lg" block busy={signup.isPending}>

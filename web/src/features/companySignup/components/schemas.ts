@@ -36,4 +36,6 @@ export const signupSchema = z.object({
   ),
   password: z.string().check(z.minLength(1, 'Choose a password'), z.maxLength(1024, 'Must be at most 1024 characters')),
   accept_terms: z.literal('on', 'Accept the terms to create your company'),
+  // The honeypot: people leave it empty, form-filling bots do not.
+  website: z.optional(optionalText()),
 });

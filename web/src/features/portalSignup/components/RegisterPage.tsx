@@ -1,6 +1,6 @@
 import { Link, useLocation, useParams } from 'react-router';
 import { Button } from '@/components/ui/Button';
-import { CheckboxField, FormError, Honeypot, TextField } from '@/components/ui/Field';
+import { CheckboxField, FormError, Honeypot, NewPasswordField, TextField } from '@/components/ui/Field';
 import { fragmentValue } from '@/components/ui/LinkPage';
 import { useTitle } from '@/components/ui/Page';
 import { formValues, useFormState } from '@/lib/forms';
@@ -101,15 +101,7 @@ export function RegisterPage() {
                 hint="Where the work happens; you can add more places later."
                 errors={form.errors.address}
               />
-              <TextField
-                label="Password"
-                name="password"
-                type="password"
-                autoComplete="new-password"
-                hint="A few unrelated words make a strong password."
-                errors={form.errors.password}
-                required
-              />
+              <NewPasswordField errors={form.errors.password} />
               <CheckboxField label="I accept the terms of service" name="accept_terms" errors={form.errors.accept_terms} />
               {invitation && form.errors.invitation ? (
                 <p className="field-error" role="alert">{form.errors.invitation[0]}</p>
