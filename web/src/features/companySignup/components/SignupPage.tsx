@@ -62,7 +62,7 @@ export function SignupPage() {
             We sent a link to <strong>{signup.variables.email}</strong>. Open it to create {signup.variables.company_name}; until
             then, nothing is created.
           </p>
-          <p className="muted">No mail? Look in the spam folder, or sign up again to get a new link.</p>
+          <p className="muted">No mail after a few minutes? Look in the spam folder.</p>
         </div>
       </main>
     );
