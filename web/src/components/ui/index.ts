@@ -6,7 +6,6 @@ export * from './Dialog';
 export * from './DialogForm';
 export * from './Field';
 export * from './Filters';
-export * from './LinkPage';
 export * from './Options';
 export * from './Page';
 export * from './PageFrame';
