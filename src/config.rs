@@ -327,6 +327,12 @@ pub struct AuthConfig {
     /// Password-reset mails that may be asked for per account and per client
     /// address in an hour.
     pub password_resets_per_hour: u32,
+    /// Whether anyone may create a company with themselves as its admin
+    /// (`SIGNUP=open`, the default) or only the operator may (`SIGNUP=off`:
+    /// `fieldops create-company`).
+    pub signup_open: bool,
+    /// Self-service sign-ups allowed per email and per client address in an hour.
+    pub signups_per_hour: u32,
 }
 
 /// `key`, unless unset or blank.
@@ -496,7 +502,8 @@ impl Config {
              statement_timeout={}s idle_in_transaction_timeout={}s \
              jwt_secret={} access_ttl={}s refresh_ttl={}s login_failures_per_minute={} cors={} \
              metrics={} log_format={} demo_seed={} web_dir={} trusted_proxies={} \
-             mail={} mail_from={:?} mail_max_attempts={} mail_retry={}s password_resets_per_hour={}",
+             mail={} mail_from={:?} mail_max_attempts={} mail_retry={}s password_resets_per_hour={} \
+             signup={} signups_per_hour={}",
             self.env.as_str(),
             server.bind_addr,
             server.public_url,
@@ -524,6 +531,8 @@ impl Config {
             self.mail.max_attempts,
             self.mail.retry_base.as_secs_f64(),
             auth.password_resets_per_hour,
+            if auth.signup_open { "open" } else { "off" },
+            auth.signups_per_hour,
         )
     }
 }
@@ -567,6 +576,12 @@ impl AuthConfig {
             refresh_token_ttl: seconds(get, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)?,
             login_failures_per_minute: number(get, "LOGIN_FAILURES_PER_MINUTE", 5)?.max(1),
             password_resets_per_hour: number(get, "PASSWORD_RESETS_PER_HOUR", 5)?.max(1),
+            signup_open: match get("SIGNUP").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+                None | Some("open") => true,
+                Some("off") => false,
+                Some(other) => bail!("SIGNUP must be open or off, not {other:?}"),
+            },
+            signups_per_hour: number(get, "SIGNUPS_PER_HOUR", 5)?.max(1),
         })
     }
 }
@@ -649,6 +664,16 @@ mod tests {
         assert!(auth(production, &[("JWT_SECRET", DEVELOPMENT_JWT_SECRET)]).is_err());
         assert!(auth(production, &[("JWT_SECRET", "short")]).is_err());
         assert!(auth(production, &[("JWT_SECRET", &"x".repeat(32))]).is_ok());
+    }
+
+    #[test]
+    fn signup_is_open_unless_turned_off() {
+        let dev = AppEnv::Development;
+        assert!(auth(dev, &[]).expect("default").signup_open);
+        assert!(auth(dev, &[("SIGNUP", "Open")]).expect("open").signup_open);
+        assert!(!auth(dev, &[("SIGNUP", "off")]).expect("off").signup_open);
+        assert!(auth(dev, &[("SIGNUP", "maybe")]).is_err());
+        assert_eq!(auth(dev, &[("SIGNUPS_PER_HOUR", "0")]).expect("floor").signups_per_hour, 1);
     }
 
     #[test]

@@ -129,6 +129,15 @@ grant execute on function
   auth.portal_register_invited(uuid, bytea, text, text, text, text)
   to fieldops_login;
 
+-- Self-service sign-up of a new company (db/migrations/0043), over the
+-- sign-in pool, before anyone signs in.
+grant execute on function
+  auth.signup_attempt(text, text, integer, interval),
+  auth.signup_pending_company(text),
+  auth.signup_start(uuid, text, text, boolean, text, text, text, bytea, timestamptz, text),
+  auth.signup_confirm(uuid, bytea)
+  to fieldops_login;
+
 -- A customer's "request received" mail (db/migrations/0022): to its own
 -- address, of its own company, both from the verified context.
 

@@ -21,6 +21,7 @@ insert into checklist_exception values
   ('message_reads', 'audited', 'a read marker per user and conversation, moved on every read: no business data'),
   ('unsubscribe_tokens', 'audited', 'its key is a token digest, a secret; the preference it changes is audited'),
   ('email_changes', 'audited', 'its key is a token digest, a secret; the email change it makes is audited'),
+  ('company_signups', 'audited', 'its key is a token digest, a secret, and until confirmed it holds a password hash; the company and membership it makes are audited'),
   ('companies',      'global key', 'a reference table on Citus: sign-in finds a company by slug'),
   ('login_failures', 'global key', 'not tenant data; stays on the coordinator on Citus'),
   ('identities',     'company_id', 'a person, not tenant data: one row per address across companies (0034)'),
@@ -41,7 +42,7 @@ select exists (select 1 from pg_extension where extname = 'citus') as citus \gse
 
 -- The tables. Adding one? List it here, then make every test below pass.
 select tables_are('app', array[
-  'attachments', 'audit_log', 'branches', 'communications', 'companies', 'email_changes', 'contact_locations', 'contact_methods', 'contacts', 'custom_field_definitions', 'customers',
+  'attachments', 'audit_log', 'branches', 'communications', 'companies', 'company_signups', 'email_changes', 'contact_locations', 'contact_methods', 'contacts', 'custom_field_definitions', 'customers',
   'digest_recipients', 'digest_runs',
   'external_refs', 'identities', 'idempotency_keys', 'import_mappings', 'imports', 'invitations', 'job_notes', 'job_request_changes', 'job_requests', 'job_statuses', 'job_tasks', 'jobs', 'login_failures',
   'mail_outbox', 'message_reads', 'messages', 'notification_preferences', 'password_reset_tokens', 'portal_accounts', 'portal_invitations', 'portal_settings', 'portal_verification_tokens',

@@ -178,6 +178,7 @@ insert into expected_policy values
   ('digest_runs', 'digest_runs_owner_all', 'ALL', '{fieldops_owner}'),
   ('digest_runs', 'digest_runs_admin_select', 'SELECT', '{fieldops_admin}'),
   ('portal_verification_tokens', 'portal_verification_tokens_owner_all', 'ALL', '{fieldops_owner}'),
+  ('company_signups', 'company_signups_owner_all', 'ALL', '{fieldops_owner}'),
   ('portal_settings',  'portal_settings_owner_all',     'ALL',    '{fieldops_owner}'),
   ('portal_settings',  'portal_settings_admin_select',  'SELECT', '{fieldops_admin}'),
   ('portal_settings',  'portal_settings_admin_insert',  'INSERT', '{fieldops_admin}'),

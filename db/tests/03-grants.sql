@@ -241,6 +241,11 @@ insert into expected_grant values
   ('auth.email_change_request(uuid,uuid,text,bytea,timestamp with time zone)', 'fieldops_login', 'EXECUTE', null),
   ('auth.email_change_confirm(uuid,bytea)', 'fieldops_login', 'EXECUTE', null),
   ('auth.portal_register_invited(uuid,bytea,text,text,text,text)', 'fieldops_login', 'EXECUTE', null),
+  -- Self-service sign-up (migration 0043), before anyone signs in.
+  ('auth.signup_attempt(text,text,integer,interval)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.signup_pending_company(text)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.signup_start(uuid,text,text,boolean,text,text,text,bytea,timestamp with time zone,text)', 'fieldops_login', 'EXECUTE', null),
+  ('auth.signup_confirm(uuid,bytea)', 'fieldops_login', 'EXECUTE', null),
   ('app.portal_accounts', 'fieldops_admin', 'SELECT', '{company_id,id,name,email,phone,address,terms_accepted_at,state,email_verified_at,customer_id,user_id,invitation_id,rejected_reason,decided_at,created_at,updated_at,version}'),
   ('app.portal_accounts', 'fieldops_admin', 'UPDATE', '{state,customer_id,rejected_reason,identity_id}'),
   ('app.portal_invitations', 'fieldops_admin', 'SELECT', '{company_id,id,customer_id,email,expires_at,used_at,account_id,created_at,updated_at,version}'),

@@ -5,7 +5,7 @@
 -- why), each committed so that the last one can check what B kept.
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-select plan(158);
+select plan(159);
 \ir fixtures/tenants.sql
 
 -- The person of A's pending registration, found or made before the approval
@@ -119,6 +119,8 @@ select throws_ok(format($$ insert into app.portal_invitations (customer_id, emai
   '23503', null, 'admin A cannot invite for B''s customer (composite foreign key)');
 select throws_ok($$ select count(*) from app.portal_verification_tokens $$, '42501', null,
   'admin A cannot read verification tokens');
+select throws_ok($$ select count(*) from app.company_signups $$, '42501', null,
+  'admin A cannot read sign-ups, not even its own company''s');
 -- The daily digest and invitations' revocation (migration 0038).
 select set_eq($$ select user_id from app.digest_recipients $$, array[pg_temp.id('A.admin')],
   'admin A sees A''s digest recipients only');

@@ -322,6 +322,84 @@ end
         return {"rps": round(len(latencies) / duration, 1), "p50": percentile(latencies, 50),
                 "p99": percentile(latencies, 99), "errors": 0}
 
+    def many_memberships(self):
+        """Issue #15's figure: a person who is a member of 50 companies signs in
+        (argon2 included; the answer lists the 50) and switches between them
+        (no password), one request at a time and from 4 connections. The
+        person and 49 companies of their own are made once, beside the
+        dataset; the judge wants p99 under 50 ms for the switch."""
+        companies = [f"bench-m{n:02}" for n in range(MEMBERSHIPS - 1)]
+        made = int(self.psql("select count(*) from app.users u join app.companies c on c.id = u.company_id "
+                             f"where u.email = '{MANY_EMAIL}' and u.deleted_at is null").strip() or 0)
+        if made < MEMBERSHIPS:
+            values = ", ".join(f"('Membership bench {slug}', '{slug}', '#{(n * 40503) % 0xffffff:06x}')"
+                               for n, slug in enumerate(companies))
+            self.psql(f"""
+                insert into app.companies (name, slug, color) values {values} on conflict (slug) do nothing;
+                do $$
+                declare
+                  v_hash text := (select password_hash from app.identities where email = 'admin@bench-large.bench');
+                  v_company uuid;
+                  v_person uuid;
+                begin
+                  for v_company in
+                    select id from app.companies where slug like 'bench-m__' or slug = 'bench-large'
+                  loop
+                    continue when exists (select 1 from app.users u where u.company_id = v_company
+                                            and u.email = '{MANY_EMAIL}');
+                    select identity_id into v_person from app.link_identity(v_company, null, '{MANY_EMAIL}', 'Morgan Many', v_hash);
+                    insert into app.users (company_id, name, email, password_hash, role, identity_id)
+                    values (v_company, 'Morgan Many', '{MANY_EMAIL}', null, 'ADMIN', v_person);
+                  end loop;
+                end
+                $$;""")
+        signed_in = self.api("POST", "/api/v1/auth/login",
+                             body={"company": "bench-large", "email": MANY_EMAIL, "password": "bench-password"})
+        listed = len(self.api("GET", "/api/v1/auth/memberships", token=signed_in["access_token"])["memberships"])
+        if listed != MEMBERSHIPS:
+            sys.exit(f"the membership bench's person has {listed} memberships, not {MEMBERSHIPS}")
+        token = signed_in["access_token"]
+        # Remembered as the last company: a sign-in without one goes straight in.
+        self.api("POST", "/api/v1/auth/switch", token=token, body={"company": companies[0]})
+        results = {"memberships": listed}
+        for c in (1, 4):
+            login = self.wrk_bodies("", "POST", "/api/v1/auth/login",
+                                    [{"email": MANY_EMAIL, "password": "bench-password"}], c, self.args.duration)
+            switch = self.wrk_bodies(token, "POST", "/api/v1/auth/switch",
+                                     [{"company": slug} for slug in companies + ["bench-large"]], c, self.args.duration)
+            results[f"c{c}"] = {"login": login, "switch": switch}
+            for name, r in (("sign-in, 50 memberships (argon2)", login), ("switch, 50 memberships", switch)):
+                print(f"API     {name:38} c={c:<4} {r['rps']:>8} req/s  p50 {r['p50']:>7} ms  p99 {r['p99']:>7} ms"
+                      f"  errors {r['errors']}", flush=True)
+        self.results["memberships"] = results
+        failures = self.results.setdefault("failures", [])
+        if results["c1"]["switch"]["p99"] >= 50:
+            failures.append(f"switch with 50 memberships: p99 {results['c1']['switch']['p99']} ms (target < 50 ms)")
+        for c in (1, 4):
+            for kind in ("login", "switch"):
+                if results[f"c{c}"][kind]["errors"]:
+                    failures.append(f"{kind} with 50 memberships, c={c}: errors {results[f'c{c}'][kind]['errors']}")
+
+    def wrk_bodies(self, token, method, path, bodies, connections, duration):
+        """wrk on one path, the bodies in turn."""
+        script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+        lua_bodies = ",".join(json.dumps(json.dumps(b)) for b in bodies)
+        auth = f'["Authorization"] = "Bearer {token}", ' if token else ""
+        script.write(f"""
+local bodies = {{{lua_bodies}}}
+local headers = {{{auth}["Content-Type"] = "application/json"}}
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("{method}", "{path}", headers, bodies[(n % #bodies) + 1])
+end
+""")
+        script.close()
+        out = run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency",
+                   "--timeout", "10s", "-s", script.name, self.base]).stdout
+        os.unlink(script.name)
+        return parse_wrk(out)
+
     def soak(self, large, small, connections, seconds):
         """Mixed reads and writes of every role of two tenants for `seconds`:
         zero errors expected; the server's RSS is sampled to show it stays flat."""
@@ -505,9 +583,12 @@ end
                     print(f"API     {name:38} c={c:<4} {api['rps']:>8} req/s  p50 {api['p50']:>7} ms  p99 {api['p99']:>7} ms"
                           f"  errors {api['errors']}", flush=True)
                     self.results["scenarios"].append({"scenario": name, "connections": c, "api": api})
+            many_memberships = not self.args.only or self.args.only in MEMBERSHIPS_SCENARIO
             if self.args.only:
                 if photo_upload:
                     self.photo_upload(large)
+                if many_memberships:
+                    self.many_memberships()
                 return self.only_report(large_scenarios)
             # The same reads in a small tenant: does latency depend on the tenant's size?
             mid = connections[len(connections) // 2]
@@ -535,6 +616,8 @@ end
                                          "password": "bench-password"}), min(16, connections[0]), duration)
             self.results["login"] = login
             print(f"API     login (argon2)                         c={min(16, connections[0]):<4} {login['rps']:>8} req/s  p50 {login['p50']} ms  p99 {login['p99']} ms")
+            if many_memberships:
+                self.many_memberships()
             if not self.smoke:
                 self.soak(large, small, max(connections), self.args.soak)
             status = Path(f"/proc/{self.server.pid}/status").read_text()
@@ -636,6 +719,9 @@ end
             f"Server memory under the {max(self.args.connections)}-connection load: peak RSS **{r['rss']['VmHWM']} MB** "
             f"(RSS at the end {r['rss']['VmRSS']} MB).",
         ]
+        many = r.get("memberships")
+        if many:
+            lines += ["", *membership_lines(many)]
         photo = r.get("photo_upload")
         if photo:
             lines += ["", *photo_upload_lines(photo)]
@@ -684,6 +770,28 @@ end
             lines += [extra.read_text()]
         (out_dir / "performance.md").write_text("\n".join(lines))
         print(f"report: {out_dir / 'performance.md'}")
+
+
+MEMBERSHIPS = 50
+MEMBERSHIPS_SCENARIO = "memberships (sign-in and switch of a person in 50 companies)"
+MANY_EMAIL = "many@memberships.bench"
+
+
+def membership_lines(many):
+    """The 50-membership figures, for the report."""
+    rows = [f"| {c[1:]} | {many[c]['login']['rps']} | {many[c]['login']['p50']} | {many[c]['login']['p99']} | "
+            f"{many[c]['switch']['rps']} | {many[c]['switch']['p50']} | {many[c]['switch']['p99']} |"
+            for c in ("c1", "c4")]
+    return [
+        f"A person who is a member of {many['memberships']} companies (issue #15): signing in without naming a",
+        "company (straight into the one used last; argon2 included; the answer lists every membership), and",
+        "switching to another company without the password (a new session of that membership), each company in turn.",
+        "Target: the switch under 50 ms p99.",
+        "",
+        "| connections | sign-in req/s | sign-in p50 ms | sign-in p99 ms | switch req/s | switch p50 ms | switch p99 ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+        *rows,
+    ]
 
 
 PHOTO_UPLOAD = "photo upload (100 photos of 3 MB, 16 connections)"

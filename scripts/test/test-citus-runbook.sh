@@ -71,7 +71,7 @@ TABLES=(companies customers users sessions refresh_tokens job_statuses jobs job_
   portal_settings portal_accounts portal_verification_tokens portal_invitations job_requests job_request_changes
   notification_preferences unsubscribe_tokens messages message_reads email_changes
   imports external_refs import_mappings attachments digest_recipients digest_runs
-  identities invitations permissions roles role_permissions branches)
+  identities invitations permissions roles role_permissions branches company_signups)
 # All but companies, identities and permissions (reference tables) and
 # login_failures (on the coordinator) are distributed by company_id
 # (src/db/citus.rs, TABLES).

@@ -70,6 +70,8 @@ pub const TABLES: &[(&str, Placement)] = &[
     ("app.contact_locations", Placement::ByCompany),
     ("app.custom_field_definitions", Placement::ByCompany),
     ("app.users", Placement::ByCompany),
+    // Self-service sign-ups (migration 0043): their first admin is a membership.
+    ("app.company_signups", Placement::ByCompany),
     ("app.sessions", Placement::ByCompany),
     ("app.refresh_tokens", Placement::ByCompany),
     ("app.job_statuses", Placement::ByCompany),

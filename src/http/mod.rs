@@ -29,6 +29,7 @@ pub mod profile;
 pub mod roles;
 pub mod service_locations;
 pub mod share;
+pub mod signup;
 pub mod statuses;
 pub mod tasks;
 pub mod timeline;
@@ -76,6 +77,7 @@ use shared::{idempotency, middleware, AppState, Error};
         (name = "imports", description = "Import from spreadsheets and other systems, and export everything (admins)"),
         (name = "attachments", description = "Photos and documents on jobs and job requests"),
         (name = "branches", description = "Your company's branches, and what a branch-scoped member sees"),
+        (name = "signup", description = "Self-service sign-up: a new company with you as its first admin"),
     )
 )]
 pub struct ApiDoc;
@@ -122,6 +124,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(export::router())
         .merge(attachments::router())
         .merge(branches::router())
+        .merge(signup::router())
         .split_for_parts()
 }
 

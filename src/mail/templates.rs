@@ -103,6 +103,46 @@ pub fn staff_invitation(brand: &Brand<'_>, to: &str, role: &str, link: &str, val
     )
 }
 
+/// The link that confirms a self-service sign-up and opens `company` with its
+/// first admin, valid for `valid_hours`. `existing_account`: the address
+/// already signs in to FieldOps, and will go on with the password it has.
+pub fn company_signup(
+    to: &str,
+    name: &str,
+    company: &str,
+    link: &str,
+    valid_hours: u32,
+    existing_account: bool,
+) -> Mail {
+    let sign_in = if existing_account {
+        "This address already signs in to FieldOps: the new company joins your others, and you sign in \
+         with the password you already use (not the one typed when signing up)."
+    } else {
+        "You then sign in with the email and password you chose."
+    };
+    link_mail(
+        &Brand { company_name: "FieldOps", color: SIGNUP_COLOR },
+        LinkMail {
+            kind: "company_signup",
+            to,
+            subject: format!("Confirm your new company {company} on FieldOps"),
+            name,
+            intro: format!(
+                "thank you for choosing FieldOps. Open this link within {valid_hours} hours to confirm your \
+                 email address and open {company}, with you as its admin. {sign_in}"
+            ),
+            link,
+            button: "Confirm and open my company",
+            outro: "The link works once. If you did not sign up, ignore this mail: nothing is created without it.",
+            unsubscribe: None,
+        },
+    )
+}
+
+/// The colour of mails that come from FieldOps itself, before any company
+/// exists to brand them.
+const SIGNUP_COLOR: &str = "#2563eb";
+
 /// An invitation to register on the portal, valid for `valid_days`.
 pub fn portal_invitation(brand: &Brand<'_>, to: &str, link: &str, valid_days: u32) -> Mail {
     let company = brand.company_name;

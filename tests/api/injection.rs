@@ -183,6 +183,14 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
             fail(format!("select * from auth.portal_verify('{b}', sha256('x'))")),
             fail("select * from auth.portal_account_status('bolt', 'x@x.test')"),
             fail(format!("select auth.portal_register_invited('{b}', sha256('x'), 'x', 'x@x.test', null, 'x')")),
+            // Self-service sign-up (migration 0043): the sign-in pool's alone.
+            fail(format!(
+                "select auth.signup_start('{b}', 'x', 'pwned', true, 'x', 'x@evil.test', 'x', sha256('x'), \
+                 now() + interval '1 day', null)"
+            )),
+            fail(format!("select * from auth.signup_confirm('{b}', sha256('x'))")),
+            fail("select auth.signup_pending_company('admin@bolt.test')"),
+            fail("select auth.signup_attempt('admin@bolt.test', null, 1000, interval '1 hour')"),
             // Conversations and notifications (migration 0030): the unsubscribe
             // link is the sign-in pool's; the mail queueing is the triggers'.
             fail(format!("select auth.portal_unsubscribe('{b}', sha256('x'))")),
@@ -513,6 +521,11 @@ fn write_probes(victim: &Victim) -> Vec<Step> {
         format!("insert into app.portal_settings (company_id, registration_mode) values ('{b}', 'open')"),
         format!("update app.portal_accounts set state = 'rejected', rejected_reason = 'pwned' where company_id = '{b}'"),
         format!("update app.portal_verification_tokens set expires_at = now() + interval '10 years' where company_id = '{b}'"),
+        format!("update app.company_signups set expires_at = now() + interval '10 years', confirmed_at = null where company_id = '{b}'"),
+        format!(
+            "insert into app.company_signups (company_id, slug, name, email, password_hash, token_hash, expires_at) \
+             values ('{b}', 'pwned', 'x', 'x@evil.test', 'x', sha256('x'), now() + interval '1 day')"
+        ),
         format!(
             "insert into app.portal_invitations (company_id, customer_id, email, token_hash, expires_at) \
              values ('{b}', '{}', 'x@evil.test', sha256('x'), now() + interval '1 day')",

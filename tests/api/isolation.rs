@@ -55,6 +55,8 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
     .expect("A's reset mail and token");
     // A token naming company A that B made up: refused like any unknown one.
     let forged_reset = fieldops::auth::tokens::generate(a.id);
+    // A sign-up's confirmation link for A's company, made up (migration 0043).
+    let forged_signup = fieldops::auth::tokens::generate(a.id);
 
     // A's saved portal settings (migration 0022): in A's fingerprint.
     let settings = app
@@ -619,6 +621,9 @@ async fn company_b_in_every_role_reaches_nothing_of_company_a() {
             "/api/v1/auth/password-reset/confirm".into(),
             Some(json!({"token": forged_reset, "new_password": "violet tractor hums beside quiet lanterns"})),
         ),
+        // Confirming a sign-up of A's company (migration 0043): no link was
+        // mailed for it, and a made-up one opens nothing.
+        (Method::POST, "/api/v1/signup/confirm".into(), Some(json!({"token": forged_signup}))),
         // A's branch in paths, query strings and bodies (migration 0040).
         (Method::GET, format!("/api/v1/branches/{branch_id}"), None),
         (Method::PATCH, format!("/api/v1/branches/{branch_id}"), Some(json!({"name": "pwned"}))),

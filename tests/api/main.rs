@@ -32,6 +32,7 @@ mod portal_scope;
 mod probe;
 mod rls;
 mod roles;
+mod signup;
 mod throttle;
 mod timeline;
 mod users;
