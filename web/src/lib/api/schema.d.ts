@@ -1891,6 +1891,55 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/signup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether this server takes self-service sign-ups (`SIGNUP`), for the
+         *     sign-in page's "Create a company".
+         */
+        get: operations["signup_settings"];
+        put?: never;
+        /**
+         * Creates a new company with you as its first admin.
+         * @description A link to confirm the address is mailed (24 hours, single use); the
+         *     company opens when it is followed. Until then it exists, inactive, and
+         *     nobody signs in to it. Signing up again from the same address replaces the
+         *     pending sign-up and its link. An address that already signs in to FieldOps
+         *     keeps its password: the company becomes one more of its memberships.
+         *     A filled-in honeypot (`website`) is answered 202 and nothing happens.
+         */
+        post: operations["sign_up"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/signup/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirms a sign-up with the mailed token: the company opens, with the
+         *     address's person as its first admin (the default Admin role).
+         */
+        post: operations["confirm_signup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -2136,6 +2185,23 @@ export type components = {
             permissions: string[];
             /** Format: int32 */
             version: number;
+        };
+        /** @description The company a confirmed sign-up opened. */
+        ConfirmedSignup: {
+            /** @description Brand colour, `#rrggbb`; an admin changes it. */
+            company_color: string;
+            company_name: string;
+            /**
+             * @description Sign in with this (it has `-2`, `-3`, … when the slug asked for was
+             *     taken in the meantime).
+             */
+            company_slug: string;
+            email: string;
+            /**
+             * @description The address already signed in to FieldOps: it signs in with the password
+             *     it had, and the company is one more of its memberships.
+             */
+            existing_account: boolean;
         };
         Contact: {
             /** Format: date-time */
@@ -3888,6 +3954,36 @@ export type components = {
             title: string;
             worker_name?: string | null;
         };
+        Signup: {
+            /** @description The terms must be accepted. */
+            accept_terms: boolean;
+            /** @description The new company's name, as its people and customers will read it. */
+            company_name: string;
+            email: string;
+            /** @description Your name. */
+            name: string;
+            password: string;
+            /**
+             * @description What people type to sign in to it (`acme-plumbing`): lowercase letters,
+             *     digits and hyphens. Derived from the name when absent.
+             */
+            slug?: string | null;
+            /** @description Left empty by people; a form field hidden from them that bots fill in. */
+            website?: string | null;
+        };
+        SignupAnswer: {
+            status: components["schemas"]["SignupStatus"];
+        };
+        SignupConfirmation: {
+            /** @description The token of the mailed link (after `#token=`). */
+            token: string;
+        };
+        /** @description Whether this server takes self-service sign-ups. */
+        SignupSettings: {
+            enabled: boolean;
+        };
+        /** @enum {string} */
+        SignupStatus: "confirmation_sent";
         /**
          * @description How a change reached the database.
          * @enum {string}
@@ -10722,6 +10818,139 @@ export interface operations {
             };
             /** @description Unknown, expired or revoked link, or no such photo on it */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    signup_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether sign-up is open */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignupSettings"];
+                };
+            };
+        };
+    };
+    sign_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Signup"];
+            };
+        };
+        responses: {
+            /** @description A confirmation link is on its way */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignupAnswer"];
+                };
+            };
+            /** @description Malformed body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-up is turned off on this server */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields: a slug that is taken, reserved or malformed (`slug`), a password too easy to guess (`password`, with advice), terms not accepted (`accept_terms`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many sign-ups for this email or client address */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_signup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignupConfirmation"];
+            };
+        };
+        responses: {
+            /** @description The company is open: sign in to it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfirmedSignup"];
+                };
+            };
+            /** @description Malformed body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Sign-up is turned off on this server */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, used, replaced or expired link (`errors.token`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
