@@ -54,5 +54,5 @@ test('a new company signs up, confirms from the mail, and its owner starts with 
 
   // The link made the company once; opened again, it says so.
   await page.goto(link.pathname + link.hash);
-  await expect(page.getByText('This link is unknown, used or expired.')).toBeVisible();
+  await expect(page.getByText('This link is unknown, used, replaced by a newer one or expired.')).toBeVisible();
 });

@@ -126,6 +126,7 @@ describe('SignupConfirmPage', () => {
     renderWithProviders(<SignupConfirmPage />, { route: `/signup/confirm#token=${TOKEN}` });
     expect(await screen.findByText(/is ready/)).toHaveTextContent('Your company Harbor HVAC is ready.');
     expect(screen.getByText(/with the password you chose/)).toBeInTheDocument();
+    expect(screen.getByText(/Its short name is/)).toHaveTextContent('Its short name is harbor-hvac');
     expect(screen.getByRole('link', { name: 'Sign in to Harbor HVAC' })).toHaveAttribute(
       'href',
       '/login?company=harbor-hvac&email=olga%40harbor.test',
@@ -145,7 +146,7 @@ describe('SignupConfirmPage', () => {
         json(422, { title: 'Unprocessable Entity', status: 422, detail: 'x', errors: { token: ['this link is unknown, used or expired'] } }),
     });
     renderWithProviders(<SignupConfirmPage />, { route: `/signup/confirm#token=${TOKEN}` });
-    expect(await screen.findByText('This link is unknown, used or expired.')).toBeInTheDocument();
+    expect(await screen.findByText('This link is unknown, used, replaced by a newer one or expired.')).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'Sign up again' })).toHaveAttribute('href', '/signup');
     cleanup();
 

@@ -13,6 +13,9 @@ function Ready({ company }: { company: ConfirmedSignup }) {
         <span className="company-swatch" style={{ backgroundColor: company.company_color }} aria-hidden="true" />
         Your company <strong>{company.company_name}</strong> is ready.
       </div>
+      <p>
+        Its short name is <strong>{company.company_slug}</strong>: your people type it as the company to sign in.
+      </p>
       {company.existing_account ? (
         <p>
           {company.email} already signs in to FieldOps, so sign in with the password you already use for FieldOps; the one
@@ -43,13 +46,19 @@ export function SignupConfirmPage() {
     body = (
       <>
         <div className="alert alert-error" role="alert">
-          This link is unknown, used or expired.
+          This link is unknown, used, replaced by a newer one or expired.
         </div>
         <p>
           <Link to={paths.signup}>Sign up again</Link> for a new link. If you opened this one before, your company is there
           already: <Link to={paths.login}>sign in</Link>.
         </p>
       </>
+    );
+  } else if (isApiError(confirm.error, 403)) {
+    body = (
+      <div className="alert alert-error" role="alert">
+        Sign-up is turned off on this server, so the company cannot be opened. Ask the people who run it.
+      </div>
     );
   } else if (confirm.isError) {
     body = (

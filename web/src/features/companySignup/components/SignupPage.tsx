@@ -12,11 +12,9 @@ import { useSignup, useSignupOpen } from '../api/signup';
 import { signupSchema, slugFrom } from './schemas';
 
 function shortNameHint(companyName: string): string {
-  const derived = slugFrom(companyName);
   const use = 'Your people type it to sign in, and your customer portal’s address ends with it.';
-  if (derived) return `${use} Leave it empty to use “${derived}”.`;
-  if (companyName.trim()) return `${use} Choose one: lowercase letters, digits and hyphens.`;
-  return `${use} Leave it empty to make it from the company’s name.`;
+  if (!companyName.trim()) return `${use} Leave it empty to make it from the company’s name.`;
+  return `${use} Leave it empty to use “${slugFrom(companyName)}”.`;
 }
 
 /** A new company with its first owner; the company exists once the mailed link is opened. */
@@ -59,8 +57,8 @@ export function SignupPage() {
             Check your email
           </h1>
           <p role="status">
-            We sent a link to <strong>{signup.variables.email}</strong>. Open it to create {signup.variables.company_name}; until
-            then, nothing is created.
+            We sent a link to <strong>{signup.variables.email}</strong>. {signup.variables.company_name} is ready once you open
+            it, within 24 hours.
           </p>
           <p className="muted">No mail after a few minutes? Look in the spam folder.</p>
         </div>

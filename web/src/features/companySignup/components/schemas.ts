@@ -1,21 +1,30 @@
 import { EMAIL, optionalText, z } from '@/lib/validation';
 
-/** A company's short name, as the companies table checks it. */
-export const SLUG = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** A short name a sign-up may ask for (src/http/signup.rs): room is left for the `-2` of a name taken since. */
+export const SLUG_MAX = 55;
+const SLUG = /^[a-z0-9]([a-z0-9-]{0,53}[a-z0-9])?$/;
+const RESERVED = ['signup', 'admin', 'api', 'fieldops', 'www', 'support'];
+// Letters that no Unicode decomposition turns into ASCII, as the server's transliteration spells them.
+const SPELLED: Record<string, string> = { ß: 'ss', æ: 'ae', ø: 'o', œ: 'oe', ł: 'l', đ: 'd', þ: 'th' };
 
 /**
- * The short name the server makes of a company's name when none is given:
- * lower case, accents dropped, anything else a single hyphen.
+ * The short name the server makes of a company's name when none is given
+ * (requested_slug in src/http/signup.rs): transliterated, lower case, any
+ * other run of characters one hyphen; "company" or "company-…" where that
+ * leaves nothing or a reserved word.
  */
 export function slugFrom(companyName: string): string {
-  return companyName
+  const derived = companyName
+    .toLowerCase()
+    .replace(/[ßæøœłđþ]/g, (letter) => SPELLED[letter] ?? letter)
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+/, '')
-    .slice(0, 63)
+    .slice(0, SLUG_MAX)
     .replace(/-+$/, '');
+  const reserved = RESERVED.includes(derived) || derived.startsWith('signup-');
+  return derived && !reserved ? derived : `company-${derived}`.replace(/-+$/, '');
 }
 
 // Mirrors the server's sign-up body; whether the short name is free, and the
@@ -24,7 +33,7 @@ export const signupSchema = z.object({
   company_name: z.string().check(z.trim(), z.minLength(1, 'Enter your company’s name'), z.maxLength(200, 'Must be at most 200 characters')),
   slug: optionalText(
     z.toLowerCase(),
-    z.maxLength(63, 'Must be at most 63 characters'),
+    z.maxLength(SLUG_MAX, `Must be at most ${SLUG_MAX} characters`),
     z.regex(SLUG, 'Use lowercase letters, digits and hyphens, starting and ending with a letter or digit'),
   ),
   name: z.string().check(z.trim(), z.minLength(1, 'Enter your name'), z.maxLength(200, 'Must be at most 200 characters')),
