@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { Fragment, useEffect, useRef, type ReactNode } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { useLogout } from '@/features/auth/api/auth';
 import { CompanySwitcher } from '@/features/auth/components/CompanySwitcher';
@@ -88,7 +88,7 @@ export function Shell({ nav, surface, children }: { nav?: NavItem[]; surface: 'a
           </div>
         </div>
         {items ? (
-          <nav className="topnav" aria-label="Main">
+          <nav className="topnav" aria-label="Main" key={user.company.id}>
             <div className="topnav-inner">
               {items.map((item) => (
                 <NavLink key={item.to} to={item.to} end={item.end} className="topnav-link" style={{ color: ink }}>
@@ -101,7 +101,9 @@ export function Shell({ nav, surface, children }: { nav?: NavItem[]; surface: 'a
         ) : null}
       </header>
       <main id="main" ref={mainRef} className="content" tabIndex={-1}>
-        {children ?? <Outlet />}
+        {/* A new page per company: after a switch no component keeps the
+            company left behind on screen (docs/organizations.md). */}
+        <Fragment key={user.company.id}>{children ?? <Outlet />}</Fragment>
       </main>
     </div>
   );

@@ -17,9 +17,11 @@ export const useMemberships = () =>
     queryFn: ({ signal }) => unwrap(api.GET('/api/v1/auth/memberships', { signal })),
   });
 
-export async function switchCompany(company: string) {
+/** Switches; `beforeSignIn` runs once the new session is granted, before anything renders with it. */
+export async function switchCompany(company: string, beforeSignIn?: () => void) {
   const res = await unwrap(api.POST('/api/v1/auth/switch', { body: { company } }));
   if (!res.user) throw new Error('switch answered without a user');
+  beforeSignIn?.();
   session.signIn(res.access_token, res.user);
   return res.user;
 }
@@ -27,7 +29,12 @@ export async function switchCompany(company: string) {
 export function useSwitchCompany() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: switchCompany,
-    onSuccess: () => queryClient.clear(),
+    // The old company's answers go before the new company shows (the Shell
+    // remounts the page per company): no page of the new company starts
+    // from the old one's cache or keeps its answers as placeholders. The
+    // person's memberships stay (the switcher keeps its list), then reload.
+    mutationFn: (company: string) =>
+      switchCompany(company, () => queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== membershipKeys.all[0] })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: membershipKeys.all }),
   });
 }
