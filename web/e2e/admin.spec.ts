@@ -29,8 +29,13 @@ test('admin creates a status, a customer and an assigned job with tasks, finds i
   await expect(statusDialog).toBeHidden();
   const statusRows = page.getByRole('list', { name: 'Statuses in order' }).getByRole('listitem');
   await expect(statusRows.last()).toContainText(statusName);
+  // The move shows at once; the reload must wait until the server has it.
+  const reordered = page.waitForResponse(
+    (r) => r.url().endsWith('/api/v1/job-statuses/reorder') && r.request().method() === 'POST',
+  );
   await page.getByRole('button', { name: `Move ${statusName} up` }).click();
   await expect(statusRows.nth((await statusRows.count()) - 2)).toContainText(statusName);
+  expect((await reordered).ok()).toBe(true);
   await page.reload();
   await expect(statusRows.nth((await statusRows.count()) - 2)).toContainText(statusName);
   await expectAccessible(page, 'statuses');
