@@ -72,15 +72,22 @@ $$;
 -- its link's token must name that company. (A statement of its own, before
 -- the sign-up's transaction: on Citus it reads every shard, and a reference
 -- table is not written after that in one transaction.)
+-- (PL/pgSQL: Citus plans no parameters of SQL functions.)
 create function auth.signup_pending_company(p_email text)
 returns uuid
-language sql stable security definer
+language plpgsql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
-  select s.company_id from app.company_signups s
-   where pg_catalog.lower(s.email) = pg_catalog.lower(auth.login_normal(p_email)) and s.confirmed_at is null
+declare
+  v_email text := pg_catalog.lower(auth.login_normal(p_email));
+  v_company uuid;
+begin
+  select s.company_id into v_company from app.company_signups s
+   where pg_catalog.lower(s.email) = v_email and s.confirmed_at is null
    order by s.created_at desc
-   limit 1
+   limit 1;
+  return v_company;
+end
 $$;
 
 -- Starts, or starts again, the sign-up of p_company_id (new, or the address's
@@ -109,6 +116,9 @@ declare
   -- companies apart by colour, and an admin changes it later.
   v_palette text[] := array['#2563eb', '#0f766e', '#b45309', '#7c3aed', '#be123c', '#0369a1', '#4d7c0f', '#c2410c'];
   v_person uuid;
+  -- A value, not now(): Citus takes only immutable functions in an upsert's
+  -- DO UPDATE of a distributed table.
+  v_now timestamptz := pg_catalog.now();
 begin
   if p_slug_chosen then
     perform 1 from app.companies c where c.slug = p_slug and c.id <> p_company_id;
@@ -127,7 +137,7 @@ begin
   on conflict (company_id) do update
     set slug = excluded.slug, name = excluded.name, email = excluded.email, password_hash = excluded.password_hash,
         token_hash = excluded.token_hash, expires_at = excluded.expires_at, client_ip = excluded.client_ip,
-        updated_at = pg_catalog.now()
+        updated_at = v_now
     where app.company_signups.confirmed_at is null;
   -- (A person with no live membership signs in nowhere: the confirmation
   -- gives it this sign-up's password, as to a new one.)
