@@ -270,7 +270,9 @@ load() {
   local source=${FIELDOPS_CITUS_SOURCE:?FIELDOPS_CITUS_SOURCE: the single-node database, a superuser URL}
   local dump=$DATA/app-data.dump
   say "pg_dump --data-only --schema=app from the single-node database"
-  "$BIN/pg_dump" -d "$source" --data-only --schema=app -Fc -f "$dump"
+  # The catalogue of permissions (0039) is code's: `fieldops migrate` wrote it
+  # on the coordinator already.
+  "$BIN/pg_dump" -d "$source" --data-only --schema=app --exclude-table-data=app.permissions -Fc -f "$dump"
   say "pg_restore into the coordinator ($(du -h "$dump" | cut -f1) dump)"
   PGOPTIONS="-c citus.multi_shard_modify_mode=sequential" "$BIN/pg_restore" -h 127.0.0.1 -p "${PORTS[0]}" \
     -U postgres -d "$DATABASE" --data-only --disable-triggers --single-transaction --exit-on-error "$dump"
