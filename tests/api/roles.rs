@@ -454,3 +454,36 @@ async fn another_companys_roles_are_out_of_reach() {
     }
     assert_eq!(app.fingerprint(acme.id).await, before, "company A changed");
 }
+
+#[tokio::test]
+async fn a_role_without_customers_read_searches_no_customer() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    app.create_customer(&acme.admin.access, "Harbor Dental").await;
+    let created = app
+        .post(
+            "/api/v1/roles",
+            &acme.admin.access,
+            json!({"name": "Job board", "base": "ADMIN", "permissions": ["jobs.read"]}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let board =
+        member_with(&app, &acme.slug, &acme.admin.access, "board@acme.test", &created.id().to_string()).await;
+
+    // The type-ahead asks the role only when nothing came back: the policies
+    // showed it no customer, so the answer is the 403 that names the permission.
+    let search = app.get("/api/v1/customers/search?q=harbor", &board.access).await;
+    assert_problem(&search, StatusCode::FORBIDDEN);
+    assert!(
+        search.body["detail"].as_str().unwrap_or_default().contains("customers.read"),
+        "{:?}",
+        search.body
+    );
+    let found = app.get("/api/v1/customers/search?q=harbor", &acme.admin.access).await;
+    assert_eq!(found.body["items"].as_array().map(Vec::len), Some(1), "{:?}", found.body);
+    // An admin who may read customers gets an empty answer for no match.
+    let none = app.get("/api/v1/customers/search?q=zzzzqqq", &acme.admin.access).await;
+    assert_eq!(none.status, StatusCode::OK);
+    assert_eq!(none.body["items"], json!([]));
+}
