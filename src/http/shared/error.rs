@@ -408,6 +408,14 @@ pub const CONSTRAINT_MESSAGES: &[(&str, &str, &str)] = &[
     // A user's identity (migration 0034), written by the users trigger before
     // the row's own checks run: the same rules, so the same messages.
     ("identities_email_format", "email", "is not a valid email address"),
+    // Self-service sign-up (migration 0043); the handler checks these first.
+    ("company_signups_email_format", "email", "is not a valid email address"),
+    ("company_signups_name_length", "name", "must be 1 to 200 characters"),
+    (
+        "company_signups_slug_format",
+        "slug",
+        "use lowercase letters, digits and hyphens (not first or last), at most 55",
+    ),
     ("identities_name_length", "name", "must be 1 to 200 characters"),
     ("identities_email_key", "email", "was just taken by another account; try again"),
     ("invitations_email_format", "email", "is not a valid email address"),
@@ -706,6 +714,12 @@ pub const INTERNAL_CONSTRAINTS: &[(&str, &str)] = &[
     ("portal_accounts_approved", "app.portal_account_decided makes the user and the customer of an approval"),
     ("portal_accounts_open_email_key", "auth.portal_register skips an address with an open registration"),
     ("portal_verification_tokens_pkey", "ids are generated"),
+    ("company_signups_pkey", "a new company's generated id, or the address's pending company (an upsert)"),
+    ("company_signups_company_fkey", "the company auth.signup_start wrote just before"),
+    ("company_signups_user_fkey", "the membership auth.signup_confirm wrote just before"),
+    ("company_signups_token_key", "a digest of 256 random bits"),
+    ("company_signups_token_length", "a SHA-256 digest"),
+    ("company_signups_password_until_confirmed", "the functions clear the hash only on confirming"),
     ("portal_verification_tokens_company_fkey", "the company the portal attempt just found"),
     ("portal_verification_tokens_account_fkey", "the account written in the same function"),
     ("portal_verification_tokens_token_key", "a digest of 256 random bits"),
