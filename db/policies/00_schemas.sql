@@ -173,8 +173,7 @@ grant execute on function
   app.import_rows(text, uuid, text, jsonb),
   app.import_customer_row(uuid, text, jsonb),
   app.import_job_row(uuid, text, jsonb),
-  app.undo_import(bigint),
-  app.import_first_locations(uuid, jsonb)
+  app.undo_import(bigint)
   to fieldops_admin;
 
 -- The daily digest of waiting requests (db/migrations/0038): the task of

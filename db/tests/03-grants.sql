@@ -26,7 +26,6 @@ insert into expected_grant values
   ('app.import_customer_row(uuid,text,jsonb)', 'fieldops_admin', 'EXECUTE', null),
   ('app.import_job_row(uuid,text,jsonb)', 'fieldops_admin', 'EXECUTE', null),
   ('app.undo_import(bigint)', 'fieldops_admin', 'EXECUTE', null),
-  ('app.import_first_locations(uuid,jsonb)', 'fieldops_admin', 'EXECUTE', null),
   ('app.audit_log', 'fieldops_customer', 'SELECT', '{id,company_id,table_name,row_id,job_id,action,actor_role,at,timeline}'),
   ('app.audit_log', 'fieldops_worker', 'SELECT', '{id,company_id,table_name,row_id,job_id,action,actor_role,at,timeline}'),
   ('app.communications', 'fieldops_admin', 'DELETE', null),

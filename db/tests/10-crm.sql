@@ -7,7 +7,7 @@
 -- (fixtures/tenants.sql says why); the admin's writes are rolled back.
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-select plan(50);
+select plan(52);
 \ir fixtures/tenants.sql
 
 -- The one definer function of migration 0020: a new customer's first
@@ -22,6 +22,13 @@ select is_definer('app', 'create_first_locations', '{}'::name[],
 select is_empty($$
   select object, grantee from app.grant_report where object = 'app.create_first_locations()'
 $$, 'nobody has EXECUTE on it either');
+-- The account number reads every customer of the company, whatever the
+-- caller may read (db/migrations/0044; 14-branches.sql has the case).
+select is_definer('app', 'assign_account_number', '{}'::name[],
+  'a new customer''s account number is read by a SECURITY DEFINER trigger function');
+select is_empty($$
+  select object, grantee from app.grant_report where object = 'app.assign_account_number()'
+$$, 'nobody has EXECUTE on it');
 
 -- ---------------------------------------------------------------- admin of A
 begin;

@@ -7,7 +7,7 @@
 -- scope, nor name another branch, customer or worker.
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-select plan(42);
+select plan(43);
 \ir fixtures/tenants.sql
 
 begin;
@@ -115,6 +115,11 @@ select throws_ok(format($$ update app.users set branch_id = null where id = %L $
   '42501', null, '... nor make itself company-wide');
 select throws_ok(format($$ update app.customers set branch_id = %L where id = %L $$, pg_temp.id('A.south'), pg_temp.id('A.cust1')),
   '42501', null, '... nor hand a shared customer to South');
+-- South's customer holds the company's last number (2), which North's
+-- admin cannot read: the number is the company's next all the same.
+select is(pg_temp.inserted($$ insert into app.customers (name) values ('North''s new') returning account_number $$)
+            ->> 'account_number', '3',
+  'a new customer of North''s admin gets the company''s next account number, past South''s (db/migrations/0044)');
 select is(pg_temp.affected(format($$ update app.users set name = 'x' where id = %L $$, pg_temp.id('A.admin'))),
   0::bigint, '... nor edit a company-wide member');
 rollback;

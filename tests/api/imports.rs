@@ -591,6 +591,13 @@ async fn a_refused_row_in_the_middle_of_a_chunk_is_reported_and_the_others_land(
                    and exists (select 1 from app.external_refs r where r.company_id = c.company_id
                                and r.record_id = c.id and r.source = 'servicefusion')";
     assert_eq!(count_of(&app, whole, acme.id).await, 1197);
+    // One location each: the one written with its address, no other made
+    // by the database for a customer it thought had none (migration 0044).
+    let located_twice = "select count(*) from app.customers c
+                         where c.company_id = $1 and c.name like 'Chunk %'
+                           and (select count(*) from app.service_locations l
+                                where l.company_id = c.company_id and l.customer_id = c.id) <> 1";
+    assert_eq!(count_of(&app, located_twice, acme.id).await, 0);
     let refs = "select count(*) from app.external_refs where company_id = $1 and external_id like 'CH-%'";
     assert_eq!(count_of(&app, refs, acme.id).await, 1197, "CH-499 has none");
 

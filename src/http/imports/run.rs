@@ -22,6 +22,11 @@ use crate::http::shared::{
 /// Rows per call of the import function: large enough that round trips do
 /// not count, small enough that a chunk's JSON stays a few hundred kB.
 const CHUNK: usize = 1000;
+/// On Citus every row goes alone through `app.import_rows`, each of its
+/// statements a distributed one: about 55 ms a row on the test cluster
+/// (docs/import.md). A chunk is one statement, and a statement has the
+/// request's 30 s: a hundred rows stay well inside it.
+const CITUS_CHUNK: usize = 100;
 /// Refused rows kept for errors.csv, and rows answered in the report.
 const KEPT_ERRORS: usize = 10_000;
 const REPORTED: usize = 1000;
@@ -95,8 +100,9 @@ pub async fn run(
     let mut counts: HashMap<&'static str, i32> = HashMap::new();
     let mut errors: Vec<RowError> = Vec::new();
     let mut matches: Vec<RowMatch> = Vec::new();
-    let mut chunk: Vec<serde_json::Value> = Vec::with_capacity(CHUNK);
-    let mut pending: HashMap<i32, Vec<String>> = HashMap::with_capacity(CHUNK);
+    let chunk_size = if citus { CITUS_CHUNK } else { CHUNK };
+    let mut chunk: Vec<serde_json::Value> = Vec::with_capacity(chunk_size);
+    let mut pending: HashMap<i32, Vec<String>> = HashMap::with_capacity(chunk_size);
     let mut number = 1; // the header is row 1, as a spreadsheet numbers them
     let mut done = 0;
     loop {
@@ -125,7 +131,7 @@ pub async fn run(
                     }
                 },
             }
-            if chunk.len() < CHUNK {
+            if chunk.len() < chunk_size {
                 continue;
             }
         }
@@ -452,7 +458,7 @@ async fn apply_chunk_set_based(
     let mut outcomes = Vec::with_capacity(matched.len() + new.len());
     if !new.is_empty() {
         sqlx::query("savepoint import_chunk").execute(&mut *conn).await?;
-        match create_customers(conn, user, import_id, source, &new).await {
+        match create_customers(conn, import_id, source, &new).await {
             Ok(Some(created)) => {
                 sqlx::query("release savepoint import_chunk").execute(&mut *conn).await?;
                 outcomes.extend(created);
@@ -485,20 +491,46 @@ async fn apply_chunk_set_based(
 /// and returns in that order), so the chunk goes row by row instead.
 async fn create_customers(
     conn: &mut PgConnection,
-    user: &CurrentUser,
     import_id: Uuid,
     source: &str,
     rows: &[serde_json::Value],
 ) -> std::result::Result<Option<Vec<Outcome>>, sqlx::Error> {
+    // The customers and, in the same statement, the first locations of those
+    // with an address, as `app.import_customer_row` writes them (migration
+    // 0044: app.create_first_locations then makes one only for a customer
+    // left without). `created` returns the customers in the order they were
+    // inserted, the rows' order; a location goes to the customer of its row
+    // number only if the names agree too, and the check below sends the whole
+    // chunk row by row if any does not.
     let created = sqlx::query!(
-        r#"insert into app.customers (name, email, phone, address, notes, tags)
-           select r ->> 'name', r ->> 'email', r ->> 'phone',
-                  nullif(concat_ws(', ', r ->> 'line1', r ->> 'line2', r ->> 'city', r ->> 'region',
-                                   r ->> 'postal_code'), ''),
-                  r ->> 'notes', coalesce(array(select jsonb_array_elements_text(r -> 'tags')), '{}')
-           from jsonb_array_elements($1::jsonb) with ordinality as e (r, n)
-           order by e.n
-           returning id, name"#,
+        r#"with rows as (
+             select e.r, e.n from jsonb_array_elements($1::jsonb) with ordinality as e (r, n)
+           ),
+           created as (
+             insert into app.customers (name, email, phone, address, notes, tags)
+             select r ->> 'name', r ->> 'email', r ->> 'phone',
+                    nullif(concat_ws(', ', r ->> 'line1', r ->> 'line2', r ->> 'city', r ->> 'region',
+                                     r ->> 'postal_code'), ''),
+                    r ->> 'notes', coalesce(array(select jsonb_array_elements_text(r -> 'tags')), '{}')
+             from rows
+             order by rows.n
+             returning id, name
+           ),
+           numbered as (
+             select c.id, c.name, row_number() over () as n from created c
+           ),
+           -- Run to completion though nothing reads it, as every
+           -- data-modifying CTE.
+           located as (
+             insert into app.service_locations (customer_id, name, line1, line2, city, region, postal_code, country)
+             select c.id, c.name, r ->> 'line1', r ->> 'line2', r ->> 'city', r ->> 'region',
+                    r ->> 'postal_code', r ->> 'country'
+             from numbered c join rows on rows.n = c.n and rows.r ->> 'name' = c.name
+             where r ? 'line1' or r ? 'city' or r ? 'postal_code'
+           )
+           select c.id as "id!", c.name as "name!"
+           from numbered c
+           order by c.n"#,
         serde_json::Value::Array(rows.to_vec())
     )
     .fetch_all(&mut *conn)
@@ -518,14 +550,6 @@ async fn create_customers(
         }
     }
     let with_ids = serde_json::Value::Array(rows);
-
-    // Their first locations (made by app.create_first_location) get the
-    // address, one location at a time inside the database (migration 0042:
-    // a join of the chunk with the company's locations was planned for an
-    // empty company and grew with it).
-    sqlx::query_scalar!("select app.import_first_locations($1, $2::jsonb)", user.company_id, with_ids)
-        .fetch_one(&mut *conn)
-        .await?;
 
     // The phone and email: a primary contact of the new customer, and its
     // methods (each the first of its kind, so primary).
