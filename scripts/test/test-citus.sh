@@ -98,14 +98,16 @@ if [ "$migrate_rc" = 0 ]; then
   echo "fieldops migrate again (an upgrade's): exit $migrate_rc"
 fi
 
-# Known and open (issue #19, docs/import.md): on Citus an import of more than
-# 1,000 rows, the chunked set-based path of migration 0042, stops on an
-# internal error and imports nothing. These three tests import such files;
-# they stay out of the Citus run until it is fixed, and pass on one server.
+# Known and open (issue #19, docs/import.md, "Known defect"): on Citus an
+# import's rows go one by one, about 55 ms each, and so do its undo's, in one
+# request: the undo of these two tests' imports (1,200 and 1,500 rows)
+# outlives the request's 30 s statement timeout. They stay out of the Citus
+# run and pass on one server. (Their
+# imports themselves complete here since chunks on Citus are of 100 rows:
+# rows_either_side_of_a_chunk_boundary, which imports 1,001, runs.)
 CITUS_OPEN_DEFECTS=(--skip imports::a_background_import_answers_at_once
-                    --skip imports::a_refused_row_in_the_middle_of_a_chunk
-                    --skip imports::rows_either_side_of_a_chunk_boundary)
-step "API tests (cargo test --test api${*:+ -- $*}, less 3 known Citus import defects; log: $LOGS/api.log)"
+                    --skip imports::a_refused_row_in_the_middle_of_a_chunk)
+step "API tests (cargo test --test api${*:+ -- $*}, less 2 undos of large imports, a known Citus limit; log: $LOGS/api.log)"
 api_started=$SECONDS
 api_rc=0
 FIELDOPS_TEST_PG_PORT=$COORDINATOR FIELDOPS_TEST_CITUS_WORKER_PORTS=$WORKERS \
