@@ -501,7 +501,10 @@ async fn create_customers(
     // left without). `created` returns the customers in the order they were
     // inserted, the rows' order; a location goes to the customer of its row
     // number only if the names agree too, and the check below sends the whole
-    // chunk row by row if any does not.
+    // chunk row by row if any does not. (A location written here is the
+    // statement's own, so a required custom field of locations refuses it,
+    // where the trigger's location waits for its first edit: such a
+    // company's chunks go row by row, and import the same.)
     let created = sqlx::query!(
         r#"with rows as (
              select e.r, e.n from jsonb_array_elements($1::jsonb) with ordinality as e (r, n)
