@@ -50,7 +50,9 @@ declare
 begin
   if v_caller = any (array['fieldops_admin', 'fieldops_worker', 'fieldops_customer'])
      and new.company_id is distinct from app.company_id() then
-    raise exception 'new row violates row-level security policy for table "customers"'
+    -- The policy's own refusal, word for word (on Citus the table is the
+    -- shard the trigger fires on).
+    raise exception 'new row violates row-level security policy for table "%"', tg_table_name
       using errcode = '42501';
   end if;
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('account-number:' || new.company_id::text, 0));
