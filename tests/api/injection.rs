@@ -320,6 +320,16 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
             steps
         }),
         ("a guessed session id", vec![any(format!("set local app.session_id = '{}'", Uuid::new_v4()))]),
+        // The company hint is what a new row's company_id defaults to; the
+        // account-number trigger reads as the owner (migration 0044) and must
+        // refuse a row of B before it reads B's numbers.
+        ("the company hint set to company B, then a customer created", {
+            vec![
+                any(format!("set local app.session_company = '{b}'")),
+                fail("insert into app.customers (name) values ('pwned')"),
+                fail(format!("insert into app.customers (company_id, name) values ('{b}', 'pwned')")),
+            ]
+        }),
         ("RESET ROLE, SET ROLE fieldops_admin", vec![any("reset role"), any("set local role fieldops_admin")]),
         ("SET ROLE to each request role, with forged settings", {
             let mut steps = vec![any("reset role"), any("set local role fieldops_admin")];
