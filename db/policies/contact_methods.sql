@@ -11,7 +11,7 @@ alter table app.contact_methods enable row level security;
 alter table app.contact_methods force row level security;
 
 revoke all on app.contact_methods from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-grant select, delete, insert (customer_id, contact_id, kind, value, is_primary), update (value, is_primary)
+grant select, delete, insert (customer_id, contact_id, kind, value, is_primary, created_by), update (value, is_primary)
   on app.contact_methods to fieldops_admin;
 grant select (id, company_id, customer_id, contact_id, kind, value, is_primary)
   on app.contact_methods to fieldops_worker, fieldops_customer;
@@ -27,6 +27,9 @@ create policy contact_methods_admin_select on app.contact_methods for select to 
 
 create policy contact_methods_admin_insert on app.contact_methods for insert to fieldops_admin
   with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- the author it may name on insert, kept by app.stamp_row (migration 0045):
+  -- the verified user only, looked up once per statement
+  and created_by = (select app.user_id())
   -- branch scope (0040): the customer's branch decides
   and ((select app.branch_id()) is null
        or exists (select 1 from app.customers c where c.company_id = contact_methods.company_id and c.id = contact_methods.customer_id offset 0)));

@@ -12,7 +12,7 @@ alter table app.contacts enable row level security;
 alter table app.contacts force row level security;
 
 revoke all on app.contacts from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-grant select, delete, insert (customer_id, name, title, notes, is_primary, restricted_to_locations),
+grant select, delete, insert (customer_id, name, title, notes, is_primary, restricted_to_locations, created_by),
       update (name, title, notes, is_primary, restricted_to_locations)
   on app.contacts to fieldops_admin;
 grant select (id, company_id, customer_id, name, title, notes, is_primary, created_at, updated_at, version)
@@ -31,6 +31,9 @@ create policy contacts_admin_select on app.contacts for select to fieldops_admin
 
 create policy contacts_admin_insert on app.contacts for insert to fieldops_admin
   with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- the author it may name on insert, kept by app.stamp_row (migration 0045):
+  -- the verified user only, looked up once per statement
+  and created_by = (select app.user_id())
   -- branch scope (0040): the customer's branch decides
   and ((select app.branch_id()) is null
        or exists (select 1 from app.customers c where c.company_id = contacts.company_id and c.id = contacts.customer_id offset 0)));

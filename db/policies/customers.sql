@@ -16,7 +16,7 @@ alter table app.customers force row level security;
 
 revoke all on app.customers from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
 grant select, insert (name, email, phone, address, tags, do_not_service, notes, parent_customer_id, custom_fields,
-              branch_id),
+              branch_id, created_by),
       update (name, email, phone, address, tags, do_not_service, notes, parent_customer_id, deleted_at, deleted_by,
               custom_fields, branch_id)
   on app.customers to fieldops_admin;
@@ -33,6 +33,9 @@ create policy customers_admin_select on app.customers for select to fieldops_adm
 
 create policy customers_admin_insert on app.customers for insert to fieldops_admin
   with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- the author it may name on insert, kept by app.stamp_row (migration 0045):
+  -- the verified user only, looked up once per statement
+  and created_by = (select app.user_id())
   -- branch scope (0040): its own branch's or shared (no branch)
   and ((select app.branch_id()) is null or branch_id is null or branch_id = (select app.branch_id())));
 

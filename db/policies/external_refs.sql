@@ -11,7 +11,7 @@ alter table app.external_refs enable row level security;
 alter table app.external_refs force row level security;
 
 revoke all on app.external_refs from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-grant select, delete, insert (source, kind, external_id, record_id, import_id)
+grant select, delete, insert (source, kind, external_id, record_id, import_id, created_by)
   on app.external_refs to fieldops_admin;
 
 create policy external_refs_owner_all on app.external_refs to fieldops_owner
@@ -21,7 +21,10 @@ create policy external_refs_admin_select on app.external_refs for select to fiel
   using (company_id = (select app.company_id()) and (select app.has_permission('customers.read')));
 
 create policy external_refs_admin_insert on app.external_refs for insert to fieldops_admin
-  with check (company_id = (select app.company_id()) and (select app.has_permission('imports.run')));
+  with check (company_id = (select app.company_id()) and (select app.has_permission('imports.run'))
+  -- the author it may name on insert, kept by app.stamp_row (migration 0045):
+  -- the verified user only, looked up once per statement
+  and created_by = (select app.user_id()));
 
 create policy external_refs_admin_delete on app.external_refs for delete to fieldops_admin
   using (company_id = (select app.company_id()) and (select app.has_permission('imports.run')));

@@ -17,7 +17,7 @@ alter table app.service_locations force row level security;
 revoke all on app.service_locations from public, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
 grant select, delete,
       insert (customer_id, name, line1, line2, city, region, postal_code, country, latitude, longitude, custom_fields,
-              branch_id),
+              branch_id, created_by),
       update (name, line1, line2, city, region, postal_code, country, latitude, longitude, custom_fields, branch_id)
   on app.service_locations to fieldops_admin;
 grant select (id, company_id, customer_id, name, line1, line2, city, region, postal_code, country, latitude,
@@ -39,6 +39,9 @@ create policy service_locations_admin_select on app.service_locations for select
 
 create policy service_locations_admin_insert on app.service_locations for insert to fieldops_admin
   with check (company_id = (select app.company_id()) and (select app.has_permission('customers.write'))
+  -- the author it may name on insert, kept by app.stamp_row (migration 0045):
+  -- the verified user only, looked up once per statement
+  and created_by = (select app.user_id())
   -- branch scope (0040): its own branch's or shared (no branch), of a customer the caller sees
   and ((select app.branch_id()) is null
        or ((branch_id is null or branch_id = (select app.branch_id()))

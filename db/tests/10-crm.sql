@@ -7,7 +7,7 @@
 -- (fixtures/tenants.sql says why); the admin's writes are rolled back.
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-select plan(52);
+select plan(58);
 \ir fixtures/tenants.sql
 
 -- The one definer function of migration 0020: a new customer's first
@@ -29,6 +29,59 @@ select is_definer('app', 'assign_account_number', '{}'::name[],
 select is_empty($$
   select object, grantee from app.grant_report where object = 'app.assign_account_number()'
 $$, 'nobody has EXECUTE on it');
+
+-- The author an insert may name (db/migrations/0045). Where a table's stamp
+-- trigger keeps a named author, every role that may name one must meet, in
+-- every insert policy that applies to it (permissive policies are OR-ed),
+-- the check that it is the verified user.
+select isnt_empty($$
+  select 1 from pg_trigger t
+  where t.tgfoid = 'app.stamp_row()'::regprocedure and pg_catalog.encode(t.tgargs, 'escape') like 'author checked by policy%'
+$$, 'the tables an import writes keep the author an insert names');
+select is_empty($$
+  select t.tgrelid::regclass, r.role
+  from pg_trigger t
+  cross join unnest(array['fieldops_admin', 'fieldops_worker', 'fieldops_customer', 'fieldops_authenticator']) as r (role)
+  where t.tgfoid = 'app.stamp_row()'::regprocedure
+    and pg_catalog.encode(t.tgargs, 'escape') like 'author checked by policy%'
+    and has_column_privilege(r.role, t.tgrelid, 'created_by', 'INSERT')
+    and (not exists (select 1 from pg_policies p
+                     where p.schemaname = 'app' and p.tablename = (select c.relname from pg_class c where c.oid = t.tgrelid)
+                       and p.cmd in ('INSERT', 'ALL') and p.permissive = 'PERMISSIVE'
+                       and (r.role = any (p.roles) or 'public' = any (p.roles)))
+         or exists (select 1 from pg_policies p
+                    where p.schemaname = 'app' and p.tablename = (select c.relname from pg_class c where c.oid = t.tgrelid)
+                      and p.cmd in ('INSERT', 'ALL') and p.permissive = 'PERMISSIVE'
+                      and (r.role = any (p.roles) or 'public' = any (p.roles))
+                      and coalesce(p.with_check, p.qual) !~ 'created_by = (\( SELECT )?app\.user_id\(\)'))
+$$, 'a role may name a new row''s author only where each of its insert policies checks it is the verified user');
+
+-- The address key (db/migrations/0045): the loop gives the key the query of
+-- 0032 gave, for every address, or the index's keys would change meaning.
+select is_empty($$
+  with address (line1, line2, city, region, postal_code) as (values
+    (null, null, null, null, null), ('', '', '', '', ''), ('  --Saint  Louis-- ', null, 'ÉCOLE Straße', 'north-east', '1 2'),
+    ('Mount  Pleasant Rd.', 'Suite #4B', 'São Paulo', 'SP', '01310-100'), ('東京都 1-2', null, null, null, null),
+    ('--', '..', null, ' ', 'X'), ('AVENUE avenue Av AV.', 'Floor/Room', 'Northeast', 'SOUTHWEST', 'route66'),
+    ('streets street street-street', null, 'st.', null, null), ('12 North Bench Street', 'Apt 5', 'Springfield', 'IL', '60001'),
+    ('1 Highway Circle Trail', 'Building 3, Floor 2', 'Mountain Heights Junction', 'West', 'Centre'))
+  select a.* from address a
+  where app.address_key(a.line1, a.line2, a.city, a.region, a.postal_code) is distinct from (
+    select coalesce(string_agg(coalesce(ab.short, w.word), '' order by w.n), '')
+      from regexp_split_to_table(lower(concat_ws(' ', a.line1, a.line2, a.city, a.region, a.postal_code)), '[^[:alnum:]]+')
+           with ordinality as w (word, n)
+      left join (values
+          ('street', 'st'), ('saint', 'st'), ('avenue', 'ave'), ('av', 'ave'), ('road', 'rd'),
+          ('drive', 'dr'), ('boulevard', 'blvd'), ('lane', 'ln'), ('court', 'ct'), ('place', 'pl'),
+          ('square', 'sq'), ('terrace', 'ter'), ('parkway', 'pkwy'), ('highway', 'hwy'), ('circle', 'cir'),
+          ('trail', 'trl'), ('alley', 'aly'), ('crescent', 'cres'), ('expressway', 'expy'), ('freeway', 'fwy'),
+          ('heights', 'hts'), ('junction', 'jct'), ('mount', 'mt'), ('mountain', 'mtn'), ('point', 'pt'),
+          ('route', 'rte'), ('turnpike', 'tpke'), ('center', 'ctr'), ('centre', 'ctr'), ('suite', 'ste'),
+          ('apartment', 'apt'), ('building', 'bldg'), ('floor', 'fl'), ('room', 'rm'), ('north', 'n'),
+          ('south', 's'), ('east', 'e'), ('west', 'w'), ('northeast', 'ne'), ('northwest', 'nw'),
+          ('southeast', 'se'), ('southwest', 'sw')
+        ) as ab (long, short) on ab.long = w.word)
+$$, 'the address key is the one migration 0032 defined, on tricky addresses');
 
 -- ---------------------------------------------------------------- admin of A
 begin;
@@ -111,6 +164,17 @@ select throws_ok(format($$ update app.customers set parent_customer_id = %L wher
 select throws_ok(format($$ update app.customers set parent_customer_id = %L where id = %L $$,
     pg_temp.id('B.cust1'), pg_temp.id('A.cust1')),
   '23503', null, 'a parent is a customer of the same company');
+-- The author a new row names (db/migrations/0045): the verified user's own,
+-- or the insert is refused.
+select throws_ok(format($$ insert into app.customers (name, created_by) values ('Forged', %L) $$, pg_temp.id('A.worker')),
+  '42501', null, 'admin A cannot name another user of A as a new customer''s author');
+select throws_ok(format($$ insert into app.contacts (customer_id, name, created_by) values (%L, 'Forged', %L) $$,
+    pg_temp.id('A.cust2'), pg_temp.id('B.admin')),
+  '42501', null, 'admin A cannot name a user of B as a new contact''s author');
+select is(pg_temp.inserted(format($$ insert into app.customers (name, created_by) values ('Named', %L)
+                                     returning created_by, updated_by $$, pg_temp.id('A.admin'))),
+  jsonb_build_object('created_by', pg_temp.id('A.admin'), 'updated_by', pg_temp.id('A.admin')),
+  'admin A may name itself, and is then the new customer''s author and last editor');
 reset role;
 select pg_temp.lend_temp(false);
 rollback;

@@ -6,7 +6,7 @@
 -- acting user (fixtures/tenants.sql says why); the writes are rolled back.
 set search_path = tap, public;
 grant usage on schema tap to fieldops_owner, fieldops_authenticator, fieldops_admin, fieldops_worker, fieldops_customer;
-select plan(33);
+select plan(37);
 \ir fixtures/tenants.sql
 
 -- ---------------------------------------------------------------- admin of A
@@ -66,6 +66,19 @@ select throws_ok(format($$ update app.jobs set custom_fields = custom_fields || 
 select throws_ok(format($$ update app.jobs set custom_fields = custom_fields - 'staff_code' where id = %L $$,
     pg_temp.id('A.job1')),
   'FO422', 'custom field "staff_code": is required', 'a required value cannot be removed');
+-- Customers and locations: on one server a statement's new rows are checked
+-- together, once (db/migrations/0045), with the same refusal.
+insert into app.custom_field_definitions (entity, key, label, field_type, is_required)
+values ('customer', 'tax_id', 'Tax id', 'text', true), ('location', 'door', 'Door', 'text', true);
+select throws_ok($$ insert into app.customers (name, custom_fields) values ('Has it', '{"tax_id": "T1"}'), ('Lacks it', '{}') $$,
+  'FO422', 'custom field "tax_id": is required', 'one new customer of several without a required field refuses the statement');
+select lives_ok($$ insert into app.customers (name, custom_fields) values ('Has it', '{"tax_id": "T1"}'), ('Also', '{"tax_id": "T2"}') $$,
+  'new customers that each have it are stored, and their first locations, made by the database, wait for their required fields');
+select throws_ok(format($$ insert into app.service_locations (customer_id, name) values (%L, 'No door') $$, pg_temp.id('A.cust2')),
+  'FO422', 'custom field "door": is required', 'a new location the admin writes without a required field is refused');
+select lives_ok(format($$ insert into app.service_locations (customer_id, name, custom_fields) values (%L, 'Door', '{"door": "red"}') $$,
+    pg_temp.id('A.cust2')),
+  '... and stored with it');
 
 -- Archived: no new values; the stored ones stay for admins, leave the projections.
 update app.custom_field_definitions set is_archived = true where key = 'crew_size';

@@ -330,6 +330,16 @@ fn attacks(victim: &Victim, attacker_user: Uuid) -> Vec<(&'static str, Vec<Step>
                 fail(format!("insert into app.customers (company_id, name) values ('{b}', 'pwned')")),
             ]
         }),
+        // An admin may name a new customer's author (the import does, once
+        // per statement: migration 0045); the insert policy takes only the
+        // verified user.
+        ("a new customer naming B's admin as its author", {
+            vec![
+                fail(format!("insert into app.customers (name, created_by) values ('pwned', '{}')", victim.admin)),
+                any(format!("set local app.user_id = '{}'", victim.admin)),
+                fail(format!("insert into app.customers (name, created_by) values ('pwned', '{}')", victim.admin)),
+            ]
+        }),
         ("RESET ROLE, SET ROLE fieldops_admin", vec![any("reset role"), any("set local role fieldops_admin")]),
         ("SET ROLE to each request role, with forged settings", {
             let mut steps = vec![any("reset role"), any("set local role fieldops_admin")];

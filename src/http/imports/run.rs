@@ -505,16 +505,22 @@ async fn create_customers(
     // statement's own, so a required custom field of locations refuses it,
     // where the trigger's location waits for its first edit: such a
     // company's chunks go row by row, and import the same.)
+    //
+    // Each insert of a chunk names its rows' author, the verified user looked
+    // up once for the statement (an InitPlan): the stamp triggers keep it
+    // instead of looking the session up for every row, and the insert
+    // policies refuse any other author (migration 0045).
     let created = sqlx::query!(
         r#"with rows as (
              select e.r, e.n from jsonb_array_elements($1::jsonb) with ordinality as e (r, n)
            ),
            created as (
-             insert into app.customers (name, email, phone, address, notes, tags)
+             insert into app.customers (name, email, phone, address, notes, tags, created_by)
              select r ->> 'name', r ->> 'email', r ->> 'phone',
                     nullif(concat_ws(', ', r ->> 'line1', r ->> 'line2', r ->> 'city', r ->> 'region',
                                      r ->> 'postal_code'), ''),
-                    r ->> 'notes', coalesce(array(select jsonb_array_elements_text(r -> 'tags')), '{}')
+                    r ->> 'notes', coalesce(array(select jsonb_array_elements_text(r -> 'tags')), '{}'),
+                    (select app.user_id())
              from rows
              order by rows.n
              returning id, name
@@ -525,9 +531,10 @@ async fn create_customers(
            -- Run to completion though nothing reads it, as every
            -- data-modifying CTE.
            located as (
-             insert into app.service_locations (customer_id, name, line1, line2, city, region, postal_code, country)
+             insert into app.service_locations (customer_id, name, line1, line2, city, region, postal_code, country,
+                                                created_by)
              select c.id, c.name, r ->> 'line1', r ->> 'line2', r ->> 'city', r ->> 'region',
-                    r ->> 'postal_code', r ->> 'country'
+                    r ->> 'postal_code', r ->> 'country', (select app.user_id())
              from numbered c join rows on rows.n = c.n and rows.r ->> 'name' = c.name
              where r ? 'line1' or r ? 'city' or r ? 'postal_code'
            )
@@ -557,8 +564,9 @@ async fn create_customers(
     // The phone and email: a primary contact of the new customer, and its
     // methods (each the first of its kind, so primary).
     let contacts = sqlx::query!(
-        r#"insert into app.contacts (customer_id, name, is_primary)
-           select (r ->> 'customer_id')::uuid, coalesce(r ->> 'contact_name', r ->> 'name', 'Contact'), true
+        r#"insert into app.contacts (customer_id, name, is_primary, created_by)
+           select (r ->> 'customer_id')::uuid, coalesce(r ->> 'contact_name', r ->> 'name', 'Contact'), true,
+                  (select app.user_id())
            from jsonb_array_elements($1::jsonb) with ordinality as e (r, n)
            where r ? 'phone' or r ? 'email'
            order by e.n
@@ -582,8 +590,9 @@ async fn create_customers(
     }
     let with_ids = serde_json::Value::Array(rows);
     sqlx::query!(
-        "insert into app.contact_methods (customer_id, contact_id, kind, value, is_primary)
-         select (r ->> 'customer_id')::uuid, (r ->> 'contact_id')::uuid, m.kind, m.value, true
+        "insert into app.contact_methods (customer_id, contact_id, kind, value, is_primary, created_by)
+         select (r ->> 'customer_id')::uuid, (r ->> 'contact_id')::uuid, m.kind, m.value, true,
+                (select app.user_id())
          from jsonb_array_elements($1::jsonb) with ordinality as e (r, n),
               lateral (values (1, 'office_phone', r ->> 'phone'), (2, 'email', r ->> 'email')) as m (o, kind, value)
          where m.value is not null
@@ -594,8 +603,8 @@ async fn create_customers(
     .await?;
 
     sqlx::query!(
-        "insert into app.external_refs (source, kind, external_id, record_id, import_id)
-         select $2, 'customer', r ->> 'external_id', (r ->> 'customer_id')::uuid, $3
+        "insert into app.external_refs (source, kind, external_id, record_id, import_id, created_by)
+         select $2, 'customer', r ->> 'external_id', (r ->> 'customer_id')::uuid, $3, (select app.user_id())
          from jsonb_array_elements($1::jsonb) with ordinality as e (r, n)
          order by e.n",
         with_ids,
