@@ -98,20 +98,11 @@ if [ "$migrate_rc" = 0 ]; then
   echo "fieldops migrate again (an upgrade's): exit $migrate_rc"
 fi
 
-# Known and open (issue #19, docs/import.md, "Known defect"): on Citus an
-# import's rows go one by one, about 55 ms each, and so do its undo's, in one
-# request: the undo of these two tests' imports (1,200 and 1,500 rows)
-# outlives the request's 30 s statement timeout. They stay out of the Citus
-# run and pass on one server. (Their imports themselves complete here, in
-# chunks of 100 rows: rows_either_side_of_a_chunk_boundary, which imports
-# 1,001, runs.)
-CITUS_OPEN_DEFECTS=(--skip imports::a_background_import_answers_at_once
-                    --skip imports::a_refused_row_in_the_middle_of_a_chunk)
-step "API tests (cargo test --test api${*:+ -- $*}, less 2 undos of large imports, a known Citus limit; log: $LOGS/api.log)"
+step "API tests (cargo test --test api${*:+ -- $*}; log: $LOGS/api.log)"
 api_started=$SECONDS
 api_rc=0
 FIELDOPS_TEST_PG_PORT=$COORDINATOR FIELDOPS_TEST_CITUS_WORKER_PORTS=$WORKERS \
-  cargo test --test api -- "$@" "${CITUS_OPEN_DEFECTS[@]}" >"$LOGS/api.log" 2>&1 || api_rc=$?
+  cargo test --test api -- "$@" >"$LOGS/api.log" 2>&1 || api_rc=$?
 api_seconds=$((SECONDS - api_started))
 grep -E '^test result:' "$LOGS/api.log" || tail -20 "$LOGS/api.log"
 

@@ -688,10 +688,27 @@ async fn a_background_import_answers_at_once_and_its_progress_is_followed_to_the
     assert_eq!(applied.body["errors"][0]["row"], 702);
     assert_eq!(count_of(&app, CHUNK_CUSTOMERS, acme.id).await, 1499);
 
-    // Undone as one step, like a request's import.
+    // Undone as one step, in the background too (as an import of more than
+    // 2,000 changed records is by default): `undoing`, then `undone`.
     let id = applied.body["import"]["id"].as_str().unwrap_or_default().to_owned();
-    let undone = app.post(&format!("/api/v1/imports/{id}/undo"), token, json!({})).await;
-    assert_eq!(undone.status, StatusCode::OK, "{:?}", undone.body);
+    let undoing = app.post(&format!("/api/v1/imports/{id}/undo?background=true"), token, json!({})).await;
+    assert_eq!(undoing.status, StatusCode::ACCEPTED, "{:?}", undoing.body);
+    assert_eq!(undoing.body["state"], "undoing");
+    // Being undone or undone, it is not undone twice.
+    let again = app.post(&format!("/api/v1/imports/{id}/undo"), token, json!({})).await;
+    assert_problem(&again, StatusCode::CONFLICT);
+    let started = std::time::Instant::now();
+    let undone = loop {
+        let now = app.get(&format!("/api/v1/imports/{id}"), token).await;
+        assert_eq!(now.status, StatusCode::OK, "{:?}", now.body);
+        if now.body["import"]["state"] != "undoing" {
+            break now;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(180), "still undoing after three minutes");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(undone.body["import"]["state"], "undone", "{:?}", undone.body);
+    assert!(undone.body["import"]["undone_at"].is_string());
     assert_eq!(count_of(&app, CHUNK_CUSTOMERS, acme.id).await, 0);
 }
 

@@ -698,27 +698,37 @@ async fn label(
     Ok(())
 }
 
-/// Reverts an applied import within its 24 hours, as one step.
-pub async fn undo(conn: &mut PgConnection, user: &CurrentUser, id: Uuid) -> Result<Import> {
+/// An applied import that can still be undone (locked until the caller's
+/// transaction ends): the transaction that applied it, and how many records
+/// it created or updated.
+pub async fn undoable(conn: &mut PgConnection, user: &CurrentUser, id: Uuid) -> Result<(i64, i32)> {
     let found = sqlx::query!(
-        "select state, applied_xact, undo_deadline > now() as in_time from app.imports
-         where company_id = $1 and id = $2 for update",
+        r#"select state, applied_xact, undo_deadline > now() as in_time,
+                  created_count + updated_count as "changed!"
+           from app.imports
+           where company_id = $1 and id = $2 for update"#,
         user.company_id,
         id
     )
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(Error::NotFound)?;
-    let xact = match (found.state.as_str(), found.applied_xact) {
-        ("applied", Some(xact)) if found.in_time == Some(true) => xact,
-        ("applied", _) => return Err(Error::Conflict("the 24 hours to undo this import have passed".into())),
-        ("undone", _) => return Err(Error::Conflict("this import was already undone".into())),
-        _ => return Err(Error::Conflict("a dry run changed nothing to undo".into())),
-    };
+    match (found.state.as_str(), found.applied_xact) {
+        ("applied", Some(xact)) if found.in_time == Some(true) => Ok((xact, found.changed)),
+        ("applied", _) => Err(Error::Conflict("the 24 hours to undo this import have passed".into())),
+        ("undoing", _) => Err(Error::Conflict("this import is being undone".into())),
+        ("undone", _) => Err(Error::Conflict("this import was already undone".into())),
+        _ => Err(Error::Conflict("a dry run changed nothing to undo".into())),
+    }
+}
+
+/// Reverts an applied import (see [`undoable`]) as one step, and records it
+/// undone in the same transaction.
+pub async fn undo(conn: &mut PgConnection, user: &CurrentUser, id: Uuid, xact: i64) -> Result<Import> {
     sqlx::query_scalar!(r#"select app.undo_import($1) as "reverted!""#, xact).fetch_one(&mut *conn).await?;
     let import = sqlx::query_as!(
         Import,
-        r#"update app.imports set state = 'undone', undone_at = now()
+        r#"update app.imports set state = 'undone', undone_at = now(), failure = null
            where company_id = $1 and id = $2
            returning id, kind, file_name, source, mapping as "mapping: Json<Mapping>", headers, created_by,
                      created_at, created_count, updated_count, skipped_count, refused_count, state,
@@ -729,4 +739,68 @@ pub async fn undo(conn: &mut PgConnection, user: &CurrentUser, id: Uuid) -> Resu
     .fetch_one(&mut *conn)
     .await?;
     Ok(import)
+}
+
+/// Marks an import `undoing` in the caller's transaction; the caller
+/// commits, then undoes it with [`spawn_undo`].
+pub async fn record_undoing(conn: &mut PgConnection, user: &CurrentUser, id: Uuid) -> Result<Import> {
+    let import = sqlx::query_as!(
+        Import,
+        r#"update app.imports set state = 'undoing', failure = null
+           where company_id = $1 and id = $2
+           returning id, kind, file_name, source, mapping as "mapping: Json<Mapping>", headers, created_by,
+                     created_at, created_count, updated_count, skipped_count, refused_count, state,
+                     undo_deadline, undone_at, rows_total, rows_done, failure"#,
+        user.company_id,
+        id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(import)
+}
+
+/// Undoes an `undoing` import after its request, in a transaction of its
+/// own, as the admin in the admin's verified context, as the request would
+/// have. The undo is one statement, which may outlast a request's limit
+/// (`statement_timeout`): this transaction allows it ten minutes. A failure
+/// leaves everything as it was and puts the import back to `applied`, with
+/// the reason.
+pub fn spawn_undo(state: AppState, user: CurrentUser, id: Uuid, xact: i64) {
+    tokio::spawn(async move {
+        let outcome = async {
+            let mut ctx = Ctx::open(&state, user).await?;
+            sqlx::query("set local statement_timeout = '10min'").execute(&mut *ctx.tx).await?;
+            undo(&mut ctx.tx, &user, id, xact).await?;
+            ctx.commit().await
+        }
+        .await;
+        if let Err(e) = outcome {
+            tracing::error!(error = %e, import = %id, "background undo failed");
+            let reason = match &e {
+                Error::Internal(_) | Error::Database(_) => {
+                    "the undo stopped on an internal error; nothing was undone".to_owned()
+                }
+                other => other.to_string().chars().take(2000).collect(),
+            };
+            if let Err(e) = note_undo_failed(&state, user, id, &reason).await {
+                tracing::error!(error = %e, import = %id, "recording a failed undo");
+            }
+        }
+    });
+}
+
+/// A background undo that did not finish: the import is `applied` again
+/// (nothing of it was undone), with the reason.
+async fn note_undo_failed(state: &AppState, user: CurrentUser, id: Uuid, reason: &str) -> Result<()> {
+    let mut ctx = Ctx::open(state, user).await?;
+    sqlx::query!(
+        "update app.imports set state = 'applied', failure = $3
+         where company_id = $1 and id = $2 and state = 'undoing'",
+        user.company_id,
+        id,
+        reason
+    )
+    .execute(&mut *ctx.tx)
+    .await?;
+    ctx.commit().await
 }

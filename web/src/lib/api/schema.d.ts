@@ -2686,7 +2686,10 @@ export type components = {
             created_by?: string | null;
             /** Format: int32 */
             created_count: number;
-            /** @description Why a `failed` import stopped (it changed nothing). */
+            /**
+             * @description Why a `failed` import stopped (it changed nothing), or why its
+             *     background undo did not finish (it is `applied` again, unchanged).
+             */
             failure?: string | null;
             file_name: string;
             headers: string[];
@@ -2716,7 +2719,8 @@ export type components = {
             source: string;
             /**
              * @description `running` (a background import, not finished yet), `dry_run`,
-             *     `applied`, `undone` or `failed`.
+             *     `applied`, `undoing` (a background undo, not finished yet), `undone`
+             *     or `failed`.
              */
             state: string;
             /**
@@ -3228,7 +3232,10 @@ export type components = {
                 created_by?: string | null;
                 /** Format: int32 */
                 created_count: number;
-                /** @description Why a `failed` import stopped (it changed nothing). */
+                /**
+                 * @description Why a `failed` import stopped (it changed nothing), or why its
+                 *     background undo did not finish (it is `applied` again, unchanged).
+                 */
                 failure?: string | null;
                 file_name: string;
                 headers: string[];
@@ -3258,7 +3265,8 @@ export type components = {
                 source: string;
                 /**
                  * @description `running` (a background import, not finished yet), `dry_run`,
-                 *     `applied`, `undone` or `failed`.
+                 *     `applied`, `undoing` (a background undo, not finished yet), `undone`
+                 *     or `failed`.
                  */
                 state: string;
                 /**
@@ -6893,7 +6901,14 @@ export interface operations {
     };
     undo_import: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Undo after the request answers (202, state `undoing`, then `undone`;
+                 *     follow it with `GET /api/v1/imports/{id}`). Default: for imports that
+                 *     created or updated more than 2,000 records.
+                 */
+                background?: boolean;
+            };
             header?: never;
             path: {
                 /** @description Import id */
@@ -6905,6 +6920,15 @@ export interface operations {
         responses: {
             /** @description Undone */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            /** @description Being undone in the background: the import is `undoing`; follow it with GET /api/v1/imports/{id} */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6930,7 +6954,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dry run, already undone, or past its 24 hours */
+            /** @description A dry run, already undone or being undone, or past its 24 hours */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -64,15 +64,16 @@ export function useImportProgress(id: string, intervalMs = 1000) {
   });
 }
 
-// GET /imports
-export function useImports() {
+// GET /imports, asked again every two seconds while one of them is being undone in the background.
+export function useImports(intervalMs = 2000) {
   return useQuery({
     queryKey: importKeys.list(),
     queryFn: () => unwrap(api.GET('/api/v1/imports', { params: { query: { limit: 20 } } })),
+    refetchInterval: (query) => (query.state.data?.items.some((i) => i.state === 'undoing') ? intervalMs : false),
   });
 }
 
-// POST /imports/{id}/undo
+// POST /imports/{id}/undo: undone at once (200, `undone`), or for a large import in the background (202, `undoing`).
 export function useUndoImport() {
   const queryClient = useQueryClient();
   return useMutation({

@@ -127,4 +127,24 @@ describe('ImportsPage', () => {
     expect(screen.queryByRole('progressbar')).toBeNull();
     expect(screen.getByRole('table', { name: 'Refused rows' })).toHaveTextContent('is not a valid email address');
   });
+
+  it('shows a large import being undone in the background until it is undone', async () => {
+    const big = { created_count: 5000 };
+    const calls = server({
+      'GET /api/v1/imports': [
+        json(200, { items: [record('applied', big)], next_cursor: null }),
+        json(200, { items: [record('undoing', big)], next_cursor: null }),
+        json(200, { items: [record('undone', big)], next_cursor: null }),
+      ],
+      [`POST /api/v1/imports/${ID}/undo`]: [json(202, record('undoing', big))],
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<ImportsPage />);
+    await user.click(await screen.findByRole('button', { name: 'Undo' }));
+    const history = screen.getByRole('table', { name: 'Past imports' });
+    await waitFor(() => expect(history).toHaveTextContent('undoing…'));
+    expect(screen.queryByRole('button', { name: 'Undo' })).toBeNull();
+    await waitFor(() => expect(history).toHaveTextContent('undone'), { timeout: 5000 });
+    expect(calls.filter((c) => c.method === 'GET' && c.path === '/api/v1/imports').length).toBeGreaterThanOrEqual(3);
+  });
 });

@@ -260,7 +260,10 @@ function History() {
                 <tr key={i.id}>
                   <td data-label="File">{i.file_name}</td>
                   <td data-label="When">{new Date(i.created_at).toLocaleString()}</td>
-                  <td data-label="State">{i.state.replace('_', ' ')}</td>
+                  <td data-label="State">
+                    {i.state === 'undoing' ? <span role="status">undoing…</span> : i.state.replace('_', ' ')}
+                    {i.state === 'applied' && i.failure ? <div className="muted">Undo did not finish: {i.failure}</div> : null}
+                  </td>
                   <td data-label="Created">{i.created_count}</td>
                   <td data-label="Updated">{i.updated_count}</td>
                   <td data-label="Refused">{i.refused_count}</td>
@@ -270,7 +273,11 @@ function History() {
                         size="sm"
                         busy={undo.isPending && undo.variables === i.id}
                         onClick={() =>
-                          undo.mutate(i.id, { onSuccess: () => toast(`Undid ${i.file_name}`), onError: (e) => toast(errorMessage(e), 'error') })
+                          undo.mutate(i.id, {
+                            onSuccess: (done) =>
+                              toast(done.state === 'undoing' ? `Undoing ${i.file_name}: this takes a moment for a large import` : `Undid ${i.file_name}`),
+                            onError: (e) => toast(errorMessage(e), 'error'),
+                          })
                         }
                       >
                         Undo
