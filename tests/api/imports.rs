@@ -712,6 +712,49 @@ async fn a_background_import_answers_at_once_and_its_progress_is_followed_to_the
     assert_eq!(count_of(&app, CHUNK_CUSTOMERS, acme.id).await, 0);
 }
 
+/// Marks an import `undoing` as a background undo would have, `minutes`
+/// ago, with no undo running (the server stopped during it).
+async fn lost_undo(app: &TestApp, company_id: Uuid, id: &str, minutes: i32) {
+    let mut tx = app.owner.begin().await.expect("begin");
+    // The stamp trigger would make updated_at now.
+    for sql in [
+        "alter table app.imports disable trigger imports_stamp",
+        "update app.imports set state = 'undoing', updated_at = now() - make_interval(mins => $3)
+         where company_id = $1 and id = $2::uuid",
+        "alter table app.imports enable trigger imports_stamp",
+    ] {
+        sqlx::query(sql).bind(company_id).bind(id).bind(minutes).execute(&mut *tx).await.expect(sql);
+    }
+    tx.commit().await.expect("commit");
+}
+
+#[tokio::test]
+async fn an_undo_lost_with_the_server_is_taken_over_once_its_time_is_up() {
+    let app = spawn_app().await;
+    let acme = app.company("acme").await;
+    let token = &acme.admin.access;
+    let before = customer_names(&app, acme.id).await;
+    let file =
+        sf_file(&["SF-1,Ann Bakery,Ann,Lee,(555) 010-1000,ann@bakery.test,1 Main St,Springfield,IL,62701,"]);
+    let applied = upload(&app, token, "kind=customers&preset=servicefusion&dry_run=false", file).await;
+    assert_eq!(counts(&applied), (1, 0, 0, 0));
+    let id = applied.body["import"]["id"].as_str().unwrap_or_default().to_owned();
+
+    // Marked `undoing` a moment ago: its undo may still be starting.
+    lost_undo(&app, acme.id, &id, 0).await;
+    let early = app.post(&format!("/api/v1/imports/{id}/undo"), token, json!({})).await;
+    assert_problem(&early, StatusCode::CONFLICT);
+    assert_ne!(customer_names(&app, acme.id).await, before);
+
+    // Past the ten minutes a background undo may take: it is gone, and a
+    // request undoes the import.
+    lost_undo(&app, acme.id, &id, 12).await;
+    let undone = app.post(&format!("/api/v1/imports/{id}/undo"), token, json!({})).await;
+    assert_eq!(undone.status, StatusCode::OK, "{:?}", undone.body);
+    assert_eq!(undone.body["state"], "undone");
+    assert_eq!(customer_names(&app, acme.id).await, before);
+}
+
 #[tokio::test]
 async fn csv_downloads_defuse_formulas_and_an_upload_takes_the_quote_off_again() {
     let app = spawn_app().await;

@@ -698,25 +698,46 @@ async fn label(
     Ok(())
 }
 
+/// How long an `undoing` import waits for its background undo before a new
+/// request may take the undo over: longer than the ten minutes that undo's
+/// transaction is allowed (see [`spawn_undo`]).
+const UNDO_TAKEOVER_MINUTES: i32 = 11;
+
 /// An applied import that can still be undone (locked until the caller's
 /// transaction ends): the transaction that applied it, and how many records
 /// it created or updated.
+///
+/// A background undo holds the import's row for its whole transaction, so a
+/// row not granted at once (`nowait`) is an undo under way. An import still
+/// `undoing` whose row is free, and was marked so more than
+/// [`UNDO_TAKEOVER_MINUTES`] ago, lost its undo (the server stopped during
+/// it, and its transaction rolled back: nothing was undone): it is undone
+/// again.
 pub async fn undoable(conn: &mut PgConnection, user: &CurrentUser, id: Uuid) -> Result<(i64, i32)> {
     let found = sqlx::query!(
         r#"select state, applied_xact, undo_deadline > now() as in_time,
-                  created_count + updated_count as "changed!"
+                  created_count + updated_count as "changed!",
+                  updated_at < now() - make_interval(mins => $3) as "stale!"
            from app.imports
-           where company_id = $1 and id = $2 for update"#,
+           where company_id = $1 and id = $2 for update nowait"#,
         user.company_id,
-        id
+        id,
+        UNDO_TAKEOVER_MINUTES
     )
     .fetch_optional(&mut *conn)
-    .await?
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.code().as_deref() == Some("55P03") => {
+            Error::Conflict("this import is being undone".into())
+        }
+        _ => Error::from(e),
+    })?
     .ok_or(Error::NotFound)?;
     match (found.state.as_str(), found.applied_xact) {
         ("applied", Some(xact)) if found.in_time == Some(true) => Ok((xact, found.changed)),
-        ("applied", _) => Err(Error::Conflict("the 24 hours to undo this import have passed".into())),
+        ("undoing", Some(xact)) if found.in_time == Some(true) && found.stale => Ok((xact, found.changed)),
         ("undoing", _) => Err(Error::Conflict("this import is being undone".into())),
+        ("applied", _) => Err(Error::Conflict("the 24 hours to undo this import have passed".into())),
         ("undone", _) => Err(Error::Conflict("this import was already undone".into())),
         _ => Err(Error::Conflict("a dry run changed nothing to undo".into())),
     }
@@ -769,6 +790,19 @@ pub fn spawn_undo(state: AppState, user: CurrentUser, id: Uuid, xact: i64) {
     tokio::spawn(async move {
         let outcome = async {
             let mut ctx = Ctx::open(&state, user).await?;
+            // Held until this transaction ends: a request finding the row
+            // taken knows the undo is under way (undoable). A request may
+            // have taken the undo over before this began: then it is done.
+            let now = sqlx::query_scalar!(
+                "select state from app.imports where company_id = $1 and id = $2 for update",
+                user.company_id,
+                id
+            )
+            .fetch_optional(&mut *ctx.tx)
+            .await?;
+            if now.as_deref() != Some("undoing") {
+                return ctx.commit().await;
+            }
             sqlx::query("set local statement_timeout = '10min'").execute(&mut *ctx.tx).await?;
             undo(&mut ctx.tx, &user, id, xact).await?;
             ctx.commit().await
