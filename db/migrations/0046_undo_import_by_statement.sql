@@ -144,3 +144,7 @@ $$;
 alter table app.imports drop constraint imports_state;
 alter table app.imports
   add constraint imports_state check (state in ('running', 'dry_run', 'applied', 'undoing', 'undone', 'failed'));
+-- When its background undo began: an import `undoing` for longer than that
+-- undo may run lost it with the server (nothing was undone), and a new undo
+-- may take over (src/http/imports/run.rs, undoable).
+alter table app.imports add column undo_started_at timestamptz;

@@ -16,7 +16,7 @@ revoke all on app.imports from public, fieldops_authenticator, fieldops_admin, f
 grant select,
       insert (kind, file_name, source, mapping, created_by, state, headers, rows_total, rows_done),
       update (created_count, updated_count, skipped_count, refused_count, state, applied_xact, undo_deadline,
-              undone_at, errors, rows_total, rows_done, failure)
+              undone_at, errors, rows_total, rows_done, failure, undo_started_at)
   on app.imports to fieldops_admin;
 
 create policy imports_owner_all on app.imports to fieldops_owner

@@ -14,7 +14,7 @@ insert into expected_grant values
   ('app.audit_log', 'fieldops_admin', 'SELECT', null),
   ('app.imports', 'fieldops_admin', 'SELECT', null),
   ('app.imports', 'fieldops_admin', 'INSERT', '{kind,file_name,source,mapping,created_by,state,headers,rows_total,rows_done}'),
-  ('app.imports', 'fieldops_admin', 'UPDATE', '{created_count,updated_count,skipped_count,refused_count,state,applied_xact,undo_deadline,undone_at,errors,rows_total,rows_done,failure}'),
+  ('app.imports', 'fieldops_admin', 'UPDATE', '{created_count,updated_count,skipped_count,refused_count,state,applied_xact,undo_deadline,undone_at,errors,rows_total,rows_done,failure,undo_started_at}'),
   ('app.external_refs', 'fieldops_admin', 'SELECT', null),
   ('app.external_refs', 'fieldops_admin', 'DELETE', null),
   ('app.external_refs', 'fieldops_admin', 'INSERT', '{source,kind,external_id,record_id,import_id,created_by}'),

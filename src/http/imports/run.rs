@@ -709,15 +709,15 @@ const UNDO_TAKEOVER_MINUTES: i32 = 11;
 ///
 /// A background undo holds the import's row for its whole transaction, so a
 /// row not granted at once (`nowait`) is an undo under way. An import still
-/// `undoing` whose row is free, and was marked so more than
-/// [`UNDO_TAKEOVER_MINUTES`] ago, lost its undo (the server stopped during
+/// `undoing` whose row is free, and whose undo began more than
+/// [`UNDO_TAKEOVER_MINUTES`] ago, lost it (the server stopped during
 /// it, and its transaction rolled back: nothing was undone): it is undone
 /// again.
 pub async fn undoable(conn: &mut PgConnection, user: &CurrentUser, id: Uuid) -> Result<(i64, i32)> {
     let found = sqlx::query!(
         r#"select state, applied_xact, undo_deadline > now() as in_time,
                   created_count + updated_count as "changed!",
-                  updated_at < now() - make_interval(mins => $3) as "stale!"
+                  coalesce(undo_started_at < now() - make_interval(mins => $3), false) as "stale!"
            from app.imports
            where company_id = $1 and id = $2 for update nowait"#,
         user.company_id,
@@ -767,7 +767,7 @@ pub async fn undo(conn: &mut PgConnection, user: &CurrentUser, id: Uuid, xact: i
 pub async fn record_undoing(conn: &mut PgConnection, user: &CurrentUser, id: Uuid) -> Result<Import> {
     let import = sqlx::query_as!(
         Import,
-        r#"update app.imports set state = 'undoing', failure = null
+        r#"update app.imports set state = 'undoing', failure = null, undo_started_at = now()
            where company_id = $1 and id = $2
            returning id, kind, file_name, source, mapping as "mapping: Json<Mapping>", headers, created_by,
                      created_at, created_count, updated_count, skipped_count, refused_count, state,
